@@ -1,0 +1,32 @@
+namespace Needle.Hashing;
+
+/// <summary>
+/// Limits and choices for decoding. The defaults are safe for hostile input and reproduce Meta's reference hasher.
+/// </summary>
+public sealed record DecodeOptions
+{
+    /// <summary>The defaults.</summary>
+    public static DecodeOptions Default { get; } = new();
+
+    /// <summary>Largest image accepted, in pixels (width * height), checked from the header before any pixel buffer is allocated. Default 100 megapixels.</summary>
+    public long MaxPixels { get; init; } = 100_000_000;
+
+    /// <summary>Largest image side accepted, in pixels, checked from the header. Default 65,535.</summary>
+    public int MaxDimension { get; init; } = 65_535;
+
+    /// <summary>Largest file accepted, in bytes. Default 256 MB.</summary>
+    public long MaxFileBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Longest a single decode may take before it is abandoned. Default 30 seconds.</summary>
+    public TimeSpan DecodeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When set (the reference's behaviour, default 512), an image with a side larger than this is first stretched to
+    /// exactly this size on both axes by nearest-neighbour sampling, ignoring the aspect ratio. <c>null</c> hashes at
+    /// full resolution (<c>--full-resolution</c>).
+    /// </summary>
+    public int? ResampleSize { get; init; } = 512;
+
+    /// <summary>Apply the EXIF orientation before hashing (<c>--auto-orient</c>). The reference ignores it, so the default is false.</summary>
+    public bool AutoOrient { get; init; }
+}
