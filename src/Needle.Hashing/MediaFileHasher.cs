@@ -1,0 +1,200 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Needle.Hashing.Pdq;
+
+namespace Needle.Hashing;
+
+/// <summary>Which hashes <see cref="MediaFileHasher"/> computes.</summary>
+[Flags]
+public enum HashAlgorithms
+{
+    None = 0,
+    Pdq = 1,
+    Md5 = 2,
+    Sha1 = 4,
+    Sha256 = 8,
+}
+
+/// <summary>What to compute for each file and how to decode it.</summary>
+public sealed record MediaHashOptions
+{
+    public HashAlgorithms Algorithms { get; init; } = HashAlgorithms.Pdq;
+
+    /// <summary>Compute all eight dihedral PDQ hashes (from one DCT) instead of only the original.</summary>
+    public bool Dihedral { get; init; }
+
+    public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
+}
+
+/// <summary>The hashes of one file, or why it could not be hashed.</summary>
+public sealed class MediaHashResult
+{
+    /// <summary>The path as the caller gave it.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>PDQ of the image as stored (when requested and decodable).</summary>
+    public PdqResult? Pdq { get; init; }
+
+    /// <summary>The eight dihedral hashes (when requested).</summary>
+    public PdqDihedralResult? Dihedral { get; init; }
+
+    public string? Md5 { get; init; }
+
+    public string? Sha1 { get; init; }
+
+    public string? Sha256 { get; init; }
+
+    public long FileBytes { get; init; }
+
+    public int Width { get; init; }
+
+    public int Height { get; init; }
+
+    public ImageFormat Format { get; init; }
+
+    /// <summary>Why the file could not be hashed; null on success.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The decode failure kind, when the image part failed.</summary>
+    public DecodeFailure? Failure { get; init; }
+
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>
+/// Reads a file once and computes the requested cryptographic hashes of its bytes and the PDQ hash of its image.
+/// One instance per thread: it owns a <see cref="PdqHasher"/> with reusable buffers.
+/// </summary>
+public sealed class MediaFileHasher
+{
+    private readonly MediaHashOptions _options;
+    private readonly ImageDecoder _decoder;
+    private readonly PdqHasher _pdq;
+
+    public MediaFileHasher(MediaHashOptions options, ImageDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(decoder);
+        _options = options;
+        _decoder = decoder;
+        _pdq = new PdqHasher();
+    }
+
+    /// <summary>Hashes the file at <paramref name="path"/>; errors come back in the result, never as exceptions (except cancellation).</summary>
+    public MediaHashResult Hash(string path, string? displayPath = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var shownPath = displayPath ?? path;
+        byte[]? buffer = null;
+        try
+        {
+            long length;
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
+            {
+                length = RandomAccess.GetLength(handle);
+                if (length > _options.Decode.MaxFileBytes)
+                {
+                    return Failed(shownPath, DecodeFailure.FileTooLarge,
+                        $"the file is {length:N0} bytes, over the limit of {_options.Decode.MaxFileBytes:N0} bytes", length);
+                }
+
+                buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+                var read = 0;
+                while (read < length)
+                {
+                    var n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+
+                // A file that shrank while we read it is hashed as read; its digests describe those bytes.
+                length = read;
+            }
+
+            return HashBytes(buffer.AsMemory(0, (int)length), shownPath, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Failed(shownPath, DecodeFailure.Unreadable, Describe(ex), 0);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Hashes bytes already in memory (an upload, say); <paramref name="name"/> is used in errors.</summary>
+    public MediaHashResult HashBytes(ReadOnlyMemory<byte> bytes, string name, CancellationToken cancellationToken = default)
+    {
+        var algorithms = _options.Algorithms;
+        var span = bytes.Span;
+        var md5 = (algorithms & HashAlgorithms.Md5) != 0 ? Convert.ToHexStringLower(MD5.HashData(span)) : null;
+        var sha1 = (algorithms & HashAlgorithms.Sha1) != 0 ? Convert.ToHexStringLower(SHA1.HashData(span)) : null;
+        var sha256 = (algorithms & HashAlgorithms.Sha256) != 0 ? Convert.ToHexStringLower(SHA256.HashData(span)) : null;
+        if ((algorithms & HashAlgorithms.Pdq) == 0)
+        {
+            return new MediaHashResult { Path = name, Md5 = md5, Sha1 = sha1, Sha256 = sha256, FileBytes = bytes.Length };
+        }
+
+        try
+        {
+            using var image = _decoder.Decode(bytes, name, cancellationToken);
+            PdqResult pdq;
+            PdqDihedralResult? dihedral = null;
+            if (_options.Dihedral)
+            {
+                dihedral = _pdq.HashDihedral(image);
+                pdq = new PdqResult(dihedral.Original, dihedral.Quality);
+            }
+            else
+            {
+                pdq = _pdq.Hash(image);
+            }
+
+            return new MediaHashResult
+            {
+                Path = name,
+                Pdq = pdq,
+                Dihedral = dihedral,
+                Md5 = md5,
+                Sha1 = sha1,
+                Sha256 = sha256,
+                FileBytes = bytes.Length,
+                Width = image.SourceWidth,
+                Height = image.SourceHeight,
+                Format = image.Format,
+            };
+        }
+        catch (ImageDecodeException ex)
+        {
+            return new MediaHashResult
+            {
+                Path = name,
+                Md5 = md5,
+                Sha1 = sha1,
+                Sha256 = sha256,
+                FileBytes = bytes.Length,
+                Error = ex.Reason,
+                Failure = ex.Failure,
+            };
+        }
+    }
+
+    private static MediaHashResult Failed(string path, DecodeFailure failure, string reason, long length) =>
+        new() { Path = path, Error = reason, Failure = failure, FileBytes = length };
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        FileNotFoundException => "no such file",
+        DirectoryNotFoundException => "no such file or folder",
+        UnauthorizedAccessException => "permission denied",
+        _ => ex.Message,
+    };
+}
