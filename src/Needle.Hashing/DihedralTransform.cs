@@ -8,13 +8,13 @@ public enum DihedralTransform
     /// <summary>The image as stored.</summary>
     Original = 0,
 
-    /// <summary>Rotated 90 degrees.</summary>
+    /// <summary>Rotated 90 degrees anticlockwise.</summary>
     Rotate90 = 1,
 
     /// <summary>Rotated 180 degrees.</summary>
     Rotate180 = 2,
 
-    /// <summary>Rotated 270 degrees.</summary>
+    /// <summary>Rotated 90 degrees clockwise (270 anticlockwise).</summary>
     Rotate270 = 3,
 
     /// <summary>Mirrored top to bottom (rows reversed).</summary>

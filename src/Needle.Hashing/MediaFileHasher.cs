@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Needle.Hashing.Pdq;
 
@@ -85,48 +84,19 @@ public sealed class MediaFileHasher
     {
         ArgumentNullException.ThrowIfNull(path);
         var shownPath = displayPath ?? path;
-        byte[]? buffer = null;
+        FileContents contents;
         try
         {
-            long length;
-            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
-            {
-                length = RandomAccess.GetLength(handle);
-                if (length > _options.Decode.MaxFileBytes)
-                {
-                    return Failed(shownPath, DecodeFailure.FileTooLarge,
-                        $"the file is {length:N0} bytes, over the limit of {_options.Decode.MaxFileBytes:N0} bytes", length);
-                }
-
-                buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
-                var read = 0;
-                while (read < length)
-                {
-                    var n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    read += n;
-                }
-
-                // A file that shrank while we read it is hashed as read; its digests describe those bytes.
-                length = read;
-            }
-
-            return HashBytes(buffer.AsMemory(0, (int)length), shownPath, cancellationToken);
+            contents = FileContents.Read(path, _options.Decode.MaxFileBytes, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (ImageDecodeException ex)
         {
-            return Failed(shownPath, DecodeFailure.Unreadable, Describe(ex), 0);
+            return new MediaHashResult { Path = shownPath, Error = ex.Reason, Failure = ex.Failure };
         }
-        finally
+
+        using (contents)
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            return HashBytes(contents.Bytes, shownPath, cancellationToken);
         }
     }
 
@@ -186,15 +156,4 @@ public sealed class MediaFileHasher
             };
         }
     }
-
-    private static MediaHashResult Failed(string path, DecodeFailure failure, string reason, long length) =>
-        new() { Path = path, Error = reason, Failure = failure, FileBytes = length };
-
-    private static string Describe(Exception ex) => ex switch
-    {
-        FileNotFoundException => "no such file",
-        DirectoryNotFoundException => "no such file or folder",
-        UnauthorizedAccessException => "permission denied",
-        _ => ex.Message,
-    };
 }

@@ -13,7 +13,7 @@ internal static class CliRunner
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
     }
 
-    public static async Task<Result> RunAsync(string workingDirectory, string stdin, params string[] args)
+    public static async Task<Result> RunWithInputAsync(string workingDirectory, string stdin, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -29,7 +29,7 @@ internal static class CliRunner
         return new Result(code, output.ToString(), error.ToString());
     }
 
-    public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, "", args);
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunWithInputAsync(workingDirectory, "", args);
 
     /// <summary>Runs the built executable (needle.dll beside the tests) as a separate process.</summary>
     public static async Task<Result> RunProcessAsync(string workingDirectory, string stdin, params string[] args)

@@ -135,14 +135,14 @@ public sealed class HashCommandTests
         var result = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "nope.png", "photos/p04_flowers.png");
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.OutLines);
-        Assert.Equal("error: nope.png: no such file", Assert.Single(result.ErrorLines));
+        Assert.Equal("error: nope.png: the file does not exist", Assert.Single(result.ErrorLines));
     }
 
     [Fact]
     public async Task Files_from_stdin_are_hashed_in_the_order_listed()
     {
         var stdin = "photos/p04_flowers.png\nphotos/p01_keong_macan.png\r\n\n";
-        var result = await CliRunner.RunAsync(TestPaths.Pdq, stdin, "hash", "--files-from", "-");
+        var result = await CliRunner.RunWithInputAsync(TestPaths.Pdq, stdin, "hash", "--files-from", "-");
         Assert.Equal(0, result.ExitCode);
         var expected = ExpectedPhotos();
         Assert.Equal(
@@ -172,7 +172,7 @@ public sealed class HashCommandTests
         var run = await CliRunner.RunProcessAsync(TestPaths.Pdq, "", "hash", "photos/p04_flowers.png", "missing.jpg");
         Assert.Equal(1, run.ExitCode);
         Assert.Equal($"{ExpectedPhotos()["p04_flowers.png"]},photos/p04_flowers.png", run.Out.Trim());
-        Assert.Contains("error: missing.jpg: no such file", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error: missing.jpg: the file does not exist", run.Error, StringComparison.Ordinal);
     }
 
     /// <summary>file name → "hash,quality" from the reference's output.</summary>
