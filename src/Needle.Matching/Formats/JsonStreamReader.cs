@@ -101,8 +101,10 @@ internal sealed class JsonStreamReader
         {
             try
             {
+                // A reader rebuilt from saved state still reports the previous token, so step onto the value's first
+                // token explicitly before parsing it.
                 var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _final, _state);
-                if (JsonDocument.TryParseValue(ref reader, out var document))
+                if (reader.Read() && JsonDocument.TryParseValue(ref reader, out var document))
                 {
                     _start += (int)reader.BytesConsumed;
                     _state = reader.CurrentState;
