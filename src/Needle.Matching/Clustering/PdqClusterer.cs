@@ -1,0 +1,97 @@
+using Needle.Hashing;
+using Needle.Matching.Index;
+
+namespace Needle.Matching.Clustering;
+
+/// <summary>Clusters of near-duplicate hashes: <see cref="ClusterIds"/>[i] is the cluster of hash i.</summary>
+/// <param name="ClusterIds">Dense cluster ids 0..ClusterCount-1, numbered in order of each cluster's first hash.</param>
+/// <param name="ClusterCount">Number of clusters (singletons included).</param>
+public sealed record PdqClustering(IReadOnlyList<int> ClusterIds, int ClusterCount);
+
+/// <summary>
+/// Groups scanned files' PDQ hashes for the "series" view: two hashes within the threshold are connected, and
+/// clusters are the connected components (single linkage, so a chain A~B~C is one cluster even if A and C are far).
+/// Pairs are found through an <see cref="IPdqIndex"/>; components by union-find.
+/// </summary>
+public sealed class PdqClusterer(Func<IPdqIndex> indexFactory)
+{
+    public PdqClustering Cluster(IReadOnlyList<PdqHash> hashes, int threshold)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        ArgumentOutOfRangeException.ThrowIfNegative(threshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threshold, PdqHash.Bits);
+        var index = indexFactory();
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            index.Add(i, hashes[i]);
+        }
+
+        var parent = new int[hashes.Count];
+        var size = new int[hashes.Count];
+        for (var i = 0; i < parent.Length; i++)
+        {
+            parent[i] = i;
+            size[i] = 1;
+        }
+
+        var hits = new List<HammingHit>();
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            hits.Clear();
+            index.RangeSearch(hashes[i], threshold, hits);
+            foreach (var hit in hits)
+            {
+                // Each pair is seen from both ends; join it once.
+                if (hit.EntryId > i)
+                {
+                    Union(parent, size, i, hit.EntryId);
+                }
+            }
+        }
+
+        var ids = new int[hashes.Count];
+        var idOfRoot = new Dictionary<int, int>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var root = Find(parent, i);
+            if (!idOfRoot.TryGetValue(root, out var id))
+            {
+                id = idOfRoot.Count;
+                idOfRoot[root] = id;
+            }
+
+            ids[i] = id;
+        }
+
+        return new PdqClustering(ids, idOfRoot.Count);
+    }
+
+    private static int Find(int[] parent, int x)
+    {
+        while (parent[x] != x)
+        {
+            parent[x] = parent[parent[x]]; // path halving
+            x = parent[x];
+        }
+
+        return x;
+    }
+
+    private static void Union(int[] parent, int[] size, int a, int b)
+    {
+        a = Find(parent, a);
+        b = Find(parent, b);
+        if (a == b)
+        {
+            return;
+        }
+
+        if (size[a] < size[b])
+        {
+            (a, b) = (b, a);
+        }
+
+        parent[b] = a;
+        size[a] += size[b];
+    }
+}

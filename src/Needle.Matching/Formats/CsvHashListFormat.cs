@@ -1,0 +1,140 @@
+// Format "csv": the CSV `needle hash` prints, one file per line: `hash,quality,path`.
+// Assumptions (the description is silent on these):
+// - No header, but a first line whose first field is "hash" or "pdq" is taken as a header and skipped.
+// - Blank lines and lines starting with '#' are ignored; CRLF and LF both end lines.
+// - The path is everything after the second comma. If it starts with a quote it is RFC 4180 quoted (and may span
+//   lines); otherwise it is taken verbatim, so unquoted paths with commas still import.
+// - quality is an integer 0..100 and may be empty; it is kept as metadata "quality". The path becomes the label.
+// - Export writes PDQ entries only (throws for other types rather than dropping them silently); disabled entries are
+//   written as "# disabled: ..." comment lines so they are visible but never re-imported as active.
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Needle.Matching.Lists;
+
+namespace Needle.Matching.Formats;
+
+internal sealed partial class CsvHashListFormat : IHashListFormat
+{
+    public string Name => "csv";
+
+    public double Detect(ReadOnlySpan<byte> head, string? fileName)
+    {
+        var lines = Sniff.ContentLines(Sniff.Text(head), 5);
+        if (lines.Count == 0)
+        {
+            return 0;
+        }
+
+        if (lines[0].StartsWith("hash,quality", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0.95;
+        }
+
+        return HashLine().IsMatch(lines[0]) ? 0.9 : 0;
+    }
+
+    public ImportResult Read(Stream stream, ImportOptions options)
+    {
+        var collector = new ImportCollector(Name, options);
+        using var reader = new BoundedLineReader(stream, collector);
+        var fields = new List<string>();
+        var sawContent = false;
+        while (reader.TryReadLine(out var line, out var tooLong))
+        {
+            var lineNumber = reader.LineNumber;
+            if (tooLong)
+            {
+                collector.BeginRecord(lineNumber);
+                collector.Error(null, $"line is longer than {options.MaxLineLength} characters");
+                collector.EndRecord();
+                continue;
+            }
+
+            var trimmed = line.AsSpan().Trim();
+            if (trimmed.IsEmpty || trimmed[0] == '#')
+            {
+                continue;
+            }
+
+            var first = !sawContent;
+            sawContent = true;
+            var firstComma = line.IndexOf(',', StringComparison.Ordinal);
+            var firstField = (firstComma < 0 ? line : line[..firstComma]).Trim();
+            if (first && (firstField.Equals("hash", StringComparison.OrdinalIgnoreCase) || firstField.Equals("pdq", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            collector.BeginRecord(lineNumber);
+            if (firstComma < 0)
+            {
+                collector.Error(null, "expected hash,quality,path");
+                collector.EndRecord();
+                continue;
+            }
+
+            var secondComma = line.IndexOf(',', firstComma + 1);
+            var qualityText = (secondComma < 0 ? line[(firstComma + 1)..] : line[(firstComma + 1)..secondComma]).Trim();
+            var path = secondComma < 0 ? string.Empty : line[(secondComma + 1)..];
+            if (path.StartsWith('"'))
+            {
+                while (DelimitedText.HasOpenQuote(path) && path.Length < options.MaxLineLength && reader.TryReadLine(out var more, out _))
+                {
+                    path += "\n" + more;
+                }
+
+                if (!DelimitedText.TrySplit(path, '\0', fields, out var quoteError) || fields.Count != 1)
+                {
+                    collector.Error("path", quoteError ?? "malformed quoted path");
+                    collector.EndRecord();
+                    continue;
+                }
+
+                path = fields[0];
+            }
+
+            var metadata = new Dictionary<string, string>();
+            if (qualityText.Length > 0)
+            {
+                if (!int.TryParse(qualityText, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality > 100)
+                {
+                    collector.Error("quality", $"'{qualityText}' is not a whole number from 0 to 100");
+                    collector.EndRecord();
+                    continue;
+                }
+
+                metadata["quality"] = quality.ToString(CultureInfo.InvariantCulture);
+            }
+
+            collector.AddHash(SignalTypes.Pdq, firstField, "hash", (type, value) => new HashListEntry(type, value)
+            {
+                Label = path.Length == 0 ? null : path,
+                Source = collector.DefaultSource,
+                Metadata = metadata,
+            });
+            collector.EndRecord();
+        }
+
+        return collector.Finish();
+    }
+
+    public void Write(HashList list, Stream stream)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+        foreach (var entry in list.Entries)
+        {
+            if (entry.SignalType != SignalTypes.Pdq)
+            {
+                throw new NotSupportedException($"The csv format holds PDQ hashes only; entry {entry.Id} of '{list.Name}' is {entry.SignalType.Name}. Use the needle format.");
+            }
+
+            var quality = entry.Metadata.TryGetValue("quality", out var q) ? q : string.Empty;
+            var line = $"{entry.Value},{quality},{DelimitedText.Escape(entry.Label, ',')}";
+            writer.WriteLine(entry.Enabled ? line : "# disabled: " + line);
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{64},[0-9]{0,3}(,|$)")]
+    private static partial Regex HashLine();
+}

@@ -1,0 +1,111 @@
+using Needle.Matching.Lists;
+
+namespace Needle.Matching.Formats;
+
+/// <summary>
+/// Gathers one import: records are atomic (an invalid field voids its whole record, so a half-read item never lands
+/// in a list), errors are counted, and <see cref="Finish"/> enforces all-or-nothing unless SkipInvalid.
+/// </summary>
+internal sealed class ImportCollector
+{
+    private readonly string _formatName;
+    private readonly ImportOptions _options;
+    private readonly List<ImportError> _errors = [];
+    private readonly List<HashListEntry> _pending = [];
+    private int _errorCount;
+    private int _record;
+    private bool _recordFailed;
+    private int _recordsRead;
+
+    public ImportCollector(string formatName, ImportOptions options, string? nameFromFile = null, HashListKind? kindFromFile = null)
+    {
+        _formatName = formatName;
+        _options = options;
+        var name = options.ListName ?? nameFromFile ?? (options.FileName is { } file ? Path.GetFileNameWithoutExtension(file) : null);
+        List = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, options.Kind ?? kindFromFile ?? HashListKind.Known);
+    }
+
+    public HashList List { get; private set; }
+
+    public ImportOptions Options => _options;
+
+    public string? DefaultSource => _options.FileName is { } file ? Path.GetFileName(file) : null;
+
+    /// <summary>Replaces the list before any entry is added (the native format learns name and kind from its header).</summary>
+    public void ReplaceList(HashList list) => List = list;
+
+    public void BeginRecord(int record)
+    {
+        _record = record;
+        _recordFailed = false;
+        _pending.Clear();
+        _recordsRead++;
+    }
+
+    public void Error(string? field, string reason)
+    {
+        _recordFailed = true;
+        _errorCount++;
+        if (_errors.Count < _options.MaxErrorsKept)
+        {
+            _errors.Add(new ImportError(_record, field, reason));
+        }
+    }
+
+    /// <summary>Validates a value and queues an entry for it; records an error and returns false when invalid.</summary>
+    public bool AddHash(SignalType type, string? value, string field, Func<SignalType, string, HashListEntry> create)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Error(field, "is empty");
+            return false;
+        }
+
+        if (!type.TryNormalize(value, out var normalized, out var reason))
+        {
+            Error(field, reason);
+            return false;
+        }
+
+        _pending.Add(create(type, normalized));
+        return true;
+    }
+
+    public void Add(HashListEntry entry) => _pending.Add(entry);
+
+    public void EndRecord()
+    {
+        if (!_recordFailed)
+        {
+            foreach (var entry in _pending)
+            {
+                try
+                {
+                    List.Add(entry);
+                }
+                catch (ArgumentException e)
+                {
+                    // Duplicate explicit id (native format).
+                    Error("id", e.Message);
+                }
+            }
+        }
+
+        _pending.Clear();
+    }
+
+    /// <summary>A fatal problem with the file as a whole (broken JSON, bad encoding): never skippable.</summary>
+    public HashListFormatException Fatal(string reason, Exception? inner = null) =>
+        new(_options.FileName, [new ImportError(Math.Max(_record, 1), null, reason)], 1, inner);
+
+    public ImportResult Finish()
+    {
+        if (_errorCount > 0 && !_options.SkipInvalid)
+        {
+            var shown = _errors.Count <= _options.MaxErrorsInMessage ? _errors : _errors.GetRange(0, _options.MaxErrorsInMessage);
+            throw new HashListFormatException(_options.FileName, shown.ToArray(), _errorCount, null);
+        }
+
+        return new ImportResult(_formatName, List, _errors.ToArray(), _recordsRead, _errorCount);
+    }
+}

@@ -1,0 +1,286 @@
+// Format "ncmec": NCMEC hash-sharing XML.
+// Assumptions (NCMEC's schema is not public here; this reader is deliberately lenient about structure):
+// - Any root element; every <image> or <video> element anywhere is one record (record number = its 1-based ordinal;
+//   the reason names the XML line). Element names are matched case-insensitively, namespaces ignored.
+// - Hashes are the children of <fingerprints> (or, leniently, of the item itself): <md5>, <sha1>, <sha256>, <pdq>,
+//   <pdna> or <photodna> (PhotoDNA base64). Unknown fingerprint children are kept as metadata "fingerprint.<name>".
+// - Label: attribute or child "id" (also "imageId"/"mediaId"); category: attribute or child "classification" (also
+//   "category"). Other attributes and simple child elements become metadata; <meta name="k">v</meta> too (Needle
+//   writes metadata whose key is not an XML name that way). Metadata "mediaType" records image or video.
+// - Security: DTDs are prohibited (so no entity expansion bombs and no XXE), no resolver, no external access.
+// - Export: root <hashList>, one <image>/<video> per label group with id attribute, <classification>, <fingerprints>,
+//   then metadata. Disabled entries are skipped (the format has no flag for them).
+using System.Xml;
+using System.Xml.Linq;
+using Needle.Matching.Lists;
+
+namespace Needle.Matching.Formats;
+
+internal sealed class NcmecHashListFormat : IHashListFormat
+{
+    public string Name => "ncmec";
+
+    public double Detect(ReadOnlySpan<byte> head, string? fileName)
+    {
+        var text = Sniff.Text(head);
+        if (!text.StartsWith('<'))
+        {
+            return 0;
+        }
+
+        if (text.Contains("<fingerprints", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0.95;
+        }
+
+        return text.Contains("<image", StringComparison.OrdinalIgnoreCase) || text.Contains("<video", StringComparison.OrdinalIgnoreCase) ? 0.7 : 0.2;
+    }
+
+    internal static XmlReaderSettings SafeSettings(ImportOptions options) => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 0,
+        MaxCharactersInDocument = 0,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        IgnoreWhitespace = true,
+        CloseInput = false,
+    };
+
+    public ImportResult Read(Stream stream, ImportOptions options)
+    {
+        var collector = new ImportCollector(Name, options);
+        var record = 0;
+        try
+        {
+            using var xml = XmlReader.Create(stream, SafeSettings(options));
+            xml.MoveToContent();
+            while (!xml.EOF)
+            {
+                if (xml.NodeType == XmlNodeType.Element && IsItem(xml.LocalName))
+                {
+                    var line = (xml as IXmlLineInfo)?.LineNumber ?? 0;
+                    var mediaType = xml.LocalName.ToLowerInvariant();
+                    XElement item;
+                    using (var subtree = xml.ReadSubtree())
+                    {
+                        item = XElement.Load(subtree);
+                    }
+
+                    // The outer reader now sits on the item's end tag (or the empty element): step past it.
+                    xml.Skip();
+                    collector.BeginRecord(++record);
+                    ReadItem(item, mediaType, line, collector);
+                    collector.EndRecord();
+                    continue;
+                }
+
+                xml.Read();
+            }
+        }
+        catch (XmlException e)
+        {
+            throw collector.Fatal($"invalid XML at line {e.LineNumber}: {e.Message}", e);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw collector.Fatal("the file is not valid in its declared encoding", e);
+        }
+
+        return collector.Finish();
+    }
+
+    private static bool IsItem(string localName) =>
+        localName.Equals("image", StringComparison.OrdinalIgnoreCase) || localName.Equals("video", StringComparison.OrdinalIgnoreCase);
+
+    private static void ReadItem(XElement item, string mediaType, int line, ImportCollector collector)
+    {
+        string? label = null;
+        string? category = null;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["mediaType"] = mediaType };
+        var hashes = new List<(SignalType Type, string Value, string Field)>();
+
+        foreach (var attribute in item.Attributes())
+        {
+            if (attribute.IsNamespaceDeclaration)
+            {
+                continue;
+            }
+
+            Assign(attribute.Name.LocalName, attribute.Value);
+        }
+
+        foreach (var child in item.Elements())
+        {
+            var name = child.Name.LocalName;
+            if (name.Equals("fingerprints", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var fingerprint in child.Elements())
+                {
+                    var fingerprintName = fingerprint.Name.LocalName;
+                    if (HashTypeFor(fingerprintName) is { } type)
+                    {
+                        hashes.Add((type, fingerprint.Value, fingerprintName));
+                    }
+                    else
+                    {
+                        metadata["fingerprint." + fingerprintName] = fingerprint.Value;
+                    }
+                }
+            }
+            else if (HashTypeFor(name) is { } type)
+            {
+                hashes.Add((type, child.Value, name));
+            }
+            else if (name.Equals("meta", StringComparison.OrdinalIgnoreCase) && child.Attribute("name")?.Value is { } key)
+            {
+                metadata[key] = child.Value;
+            }
+            else if (!child.HasElements)
+            {
+                Assign(name, child.Value);
+            }
+            else
+            {
+                metadata[name] = child.ToString(SaveOptions.DisableFormatting);
+            }
+        }
+
+        var count = 0;
+        foreach (var (type, value, field) in hashes)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
+
+            count++;
+            if (!type.TryNormalize(value, out var normalized, out var reason))
+            {
+                collector.Error(field, $"{reason} (line {line})");
+                continue;
+            }
+
+            collector.Add(new HashListEntry(type, normalized)
+            {
+                Label = label,
+                Category = category,
+                Source = collector.DefaultSource ?? "ncmec",
+                Metadata = metadata,
+            });
+        }
+
+        if (count == 0)
+        {
+            collector.Error("fingerprints", $"the {mediaType} has no md5, sha1, pdna or pdq fingerprint (line {line})");
+        }
+
+        void Assign(string name, string value)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "ID" or "IMAGEID" or "MEDIAID" or "VIDEOID":
+                    label = value.Trim();
+                    break;
+                case "CLASSIFICATION" or "CATEGORY":
+                    category = value.Trim();
+                    break;
+                default:
+                    metadata[name] = value;
+                    break;
+            }
+        }
+    }
+
+    private static SignalType? HashTypeFor(string name) => name.ToUpperInvariant() switch
+    {
+        "MD5" => SignalTypes.Md5,
+        "SHA1" => SignalTypes.Sha1,
+        "SHA256" => SignalTypes.Sha256,
+        "PDNA" or "PHOTODNA" => SignalTypes.PhotoDna,
+        "PDQ" => SignalTypes.Pdq,
+        _ => null,
+    };
+
+    private static string ElementName(SignalType type) => type == SignalTypes.PhotoDna ? "pdna" : type.Name;
+
+    public void Write(HashList list, Stream stream)
+    {
+        var rows = EntryRows.Group(list.Entries, enabledOnly: true);
+        using var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, CloseOutput = false, Encoding = new System.Text.UTF8Encoding(false) });
+        writer.WriteStartDocument();
+        writer.WriteStartElement("hashList");
+        writer.WriteAttributeString("name", list.Name);
+        foreach (var row in rows)
+        {
+            var metadata = row.First.Metadata;
+            writer.WriteStartElement(metadata.TryGetValue("mediaType", out var mediaType) && mediaType == "video" ? "video" : "image");
+            if (row.Label is { } label)
+            {
+                writer.WriteAttributeString("id", label);
+            }
+
+            if (row.First.Category is { } category)
+            {
+                writer.WriteElementString("classification", category);
+            }
+
+            writer.WriteStartElement("fingerprints");
+            foreach (var (type, entry) in row.Values)
+            {
+                writer.WriteElementString(ElementName(type), entry.Value);
+            }
+
+            foreach (var (key, value) in metadata)
+            {
+                if (key.StartsWith("fingerprint.", StringComparison.Ordinal))
+                {
+                    writer.WriteElementString(key["fingerprint.".Length..], value);
+                }
+            }
+
+            writer.WriteEndElement();
+            foreach (var (key, value) in metadata)
+            {
+                if (key == "mediaType" || key.StartsWith("fingerprint.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (IsPlainName(key))
+                {
+                    writer.WriteElementString(key, value);
+                }
+                else
+                {
+                    writer.WriteStartElement("meta");
+                    writer.WriteAttributeString("name", key);
+                    writer.WriteString(value);
+                    writer.WriteEndElement();
+                }
+            }
+
+            writer.WriteEndElement();
+        }
+
+        writer.WriteEndElement();
+        writer.WriteEndDocument();
+    }
+
+    /// <summary>A key that can be an element name and is not one the reader gives another meaning.</summary>
+    private static bool IsPlainName(string key)
+    {
+        try
+        {
+            XmlConvert.VerifyNCName(key);
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+
+        var upper = key.ToUpperInvariant();
+        return HashTypeFor(key) is null && upper is not ("ID" or "IMAGEID" or "MEDIAID" or "VIDEOID" or "CLASSIFICATION" or "CATEGORY" or "META" or "FINGERPRINTS");
+    }
+}

@@ -1,0 +1,123 @@
+using Needle.Matching.Formats;
+
+namespace Needle.Matching.Lists;
+
+/// <summary>Entries sharing one signal type and value.</summary>
+public sealed record DuplicateGroup(SignalType SignalType, string Value, IReadOnlyList<int> EntryIds);
+
+/// <summary>Counts for <c>needle list stats</c>.</summary>
+public sealed class HashListStats
+{
+    private HashListStats()
+    {
+    }
+
+    public string ListName { get; private init; } = string.Empty;
+
+    public int Total { get; private init; }
+
+    public int Enabled { get; private init; }
+
+    public int Disabled => Total - Enabled;
+
+    /// <summary>Entries per signal type name.</summary>
+    public IReadOnlyDictionary<string, int> BySignalType { get; private init; } = new Dictionary<string, int>();
+
+    /// <summary>Entries per category ("(none)" for entries without one).</summary>
+    public IReadOnlyDictionary<string, int> ByCategory { get; private init; } = new Dictionary<string, int>();
+
+    /// <summary>Values held by more than one entry.</summary>
+    public IReadOnlyList<DuplicateGroup> Duplicates { get; private init; } = [];
+
+    /// <summary>Entries beyond the first of each duplicated value.</summary>
+    public int DuplicateEntries { get; private init; }
+
+    public static HashListStats Compute(HashList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var entries = list.Entries;
+        var bySignal = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var byCategory = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var enabled = 0;
+        foreach (var entry in entries)
+        {
+            enabled += entry.Enabled ? 1 : 0;
+            bySignal[entry.SignalType.Name] = bySignal.GetValueOrDefault(entry.SignalType.Name) + 1;
+            var category = entry.Category ?? "(none)";
+            byCategory[category] = byCategory.GetValueOrDefault(category) + 1;
+        }
+
+        var duplicates = FindDuplicates(entries);
+        var extra = 0;
+        foreach (var group in duplicates)
+        {
+            extra += group.EntryIds.Count - 1;
+        }
+
+        return new HashListStats
+        {
+            ListName = list.Name,
+            Total = entries.Count,
+            Enabled = enabled,
+            BySignalType = new Dictionary<string, int>(bySignal),
+            ByCategory = new Dictionary<string, int>(byCategory),
+            Duplicates = duplicates,
+            DuplicateEntries = extra,
+        };
+    }
+
+    /// <summary>Groups of entries with the same signal type and canonical value, in first-seen order.</summary>
+    public static IReadOnlyList<DuplicateGroup> FindDuplicates(IReadOnlyList<HashListEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var byValue = new Dictionary<(SignalType, string), List<int>>();
+        var order = new List<(SignalType, string)>();
+        foreach (var entry in entries)
+        {
+            var key = (entry.SignalType, entry.Value);
+            if (!byValue.TryGetValue(key, out var ids))
+            {
+                byValue[key] = ids = [];
+                order.Add(key);
+            }
+
+            ids.Add(entry.Id);
+        }
+
+        var groups = new List<DuplicateGroup>();
+        foreach (var key in order)
+        {
+            if (byValue[key] is { Count: > 1 } ids)
+            {
+                groups.Add(new DuplicateGroup(key.Item1, key.Item2, ids));
+            }
+        }
+
+        return groups;
+    }
+}
+
+/// <summary>What <see cref="HashListVerifier.Verify"/> found.</summary>
+public sealed record VerifyReport(
+    string FormatName,
+    int RecordsRead,
+    int EntriesRead,
+    int ErrorCount,
+    IReadOnlyList<ImportError> Errors,
+    IReadOnlyList<DuplicateGroup> Duplicates)
+{
+    /// <summary>No invalid records and no duplicates.</summary>
+    public bool IsClean => ErrorCount == 0 && Duplicates.Count == 0;
+}
+
+/// <summary>For <c>needle list verify</c>: re-parses a list file and reports invalid records and duplicate values.</summary>
+public static class HashListVerifier
+{
+    public static VerifyReport Verify(Stream stream, ImportOptions? options = null, string? formatName = null, HashListFormats? formats = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var result = (formats ?? HashListFormats.Default).Read(stream, (options ?? new ImportOptions()) with { SkipInvalid = true }, formatName);
+        var entries = result.List.Entries;
+        return new VerifyReport(result.FormatName, result.RecordsRead, entries.Count, result.ErrorCount, result.Errors, HashListStats.FindDuplicates(entries));
+    }
+}

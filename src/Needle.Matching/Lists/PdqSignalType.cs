@@ -1,0 +1,109 @@
+using System.Diagnostics.CodeAnalysis;
+using Needle.Hashing;
+using Needle.Matching.Index;
+
+namespace Needle.Matching.Lists;
+
+/// <summary>
+/// Meta PDQ: 64 hex digits, compared by Hamming distance. Default threshold 31 (Meta's recommendation).
+/// The all-zero hash is rejected in lists: the reference prints it for images too small to hash, and it would match
+/// unrelated degenerate images.
+/// </summary>
+internal sealed class PdqSignalType : SignalType
+{
+    public const int DefaultPdqThreshold = 31;
+
+    public override string Name => "pdq";
+
+    public override SignalComparison Comparison => SignalComparison.Hamming;
+
+    public override double DefaultThreshold => DefaultPdqThreshold;
+
+    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    {
+        text = text.Trim();
+        normalized = null;
+        if (text.Length != PdqHash.HexLength || !HexKeys.IsHex(text) || !PdqHash.TryParse(text, out var hash))
+        {
+            error = $"a PDQ hash is {PdqHash.HexLength} hex digits; got {Describe(text)}";
+            return false;
+        }
+
+        if (hash == PdqHash.Zero)
+        {
+            error = "the all-zero PDQ hash marks an image too small to hash and would match unrelated images";
+            return false;
+        }
+
+        normalized = hash.ToString();
+        error = null;
+        return true;
+    }
+
+    public override void ValidateThreshold(double threshold)
+    {
+        if (threshold is < 0 or > PdqHash.Bits || threshold != Math.Floor(threshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A PDQ threshold is a whole number of bits from 0 to 256.");
+        }
+    }
+
+    internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PdqSignalMatcher(context.PdqIndexFactory());
+
+    internal static string Describe(ReadOnlySpan<char> text) =>
+        text.Length == 0 ? "an empty value" : $"{text.Length} characters '{(text.Length <= 40 ? text.ToString() : string.Concat(text[..37], "..."))}'";
+}
+
+/// <summary>PDQ matching delegated to an <see cref="IPdqIndex"/>; dihedral queries keep the best transform per entry.</summary>
+internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
+{
+    public override void Add(int slot, HashListEntry entry) => index.Add(slot, PdqHash.Parse(entry.Value));
+
+    public override void Remove(int slot) => index.Remove(slot);
+
+    public override void SetEnabled(int slot, bool enabled) => index.SetEnabled(slot, enabled);
+
+    public override void Match(FileSignals signals, double maxDistance, List<SignalHit> hits)
+    {
+        var radius = (int)Math.Floor(maxDistance);
+        var dihedral = signals.PdqDihedral;
+        if (dihedral is null)
+        {
+            if (signals.Pdq is not { } single)
+            {
+                return;
+            }
+
+            var found = new List<HammingHit>();
+            index.RangeSearch(single, radius, found);
+            foreach (var hit in found)
+            {
+                hits.Add(new SignalHit(hit.EntryId, hit.Distance, DihedralTransform.Original));
+            }
+
+            return;
+        }
+
+        // Per entry keep the smallest distance; transforms are visited in enum order and only a strictly smaller
+        // distance replaces, so ties go to the lower transform.
+        var best = new Dictionary<int, (int Distance, DihedralTransform Transform)>();
+        var scratch = new List<HammingHit>();
+        for (var t = 0; t < dihedral.Count; t++)
+        {
+            scratch.Clear();
+            index.RangeSearch(dihedral[t], radius, scratch);
+            foreach (var hit in scratch)
+            {
+                if (!best.TryGetValue(hit.EntryId, out var current) || hit.Distance < current.Distance)
+                {
+                    best[hit.EntryId] = (hit.Distance, (DihedralTransform)t);
+                }
+            }
+        }
+
+        foreach (var (slot, value) in best)
+        {
+            hits.Add(new SignalHit(slot, value.Distance, value.Transform));
+        }
+    }
+}

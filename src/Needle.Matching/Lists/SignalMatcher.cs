@@ -1,0 +1,27 @@
+using Needle.Hashing;
+using Needle.Matching.Index;
+
+namespace Needle.Matching.Lists;
+
+/// <summary>What signal matchers may need from the host; today only where PDQ indexes come from.</summary>
+internal sealed record SignalMatcherContext(Func<IPdqIndex> PdqIndexFactory);
+
+/// <summary>One raw hit of a signal matcher: the matcher slot, its distance and the transform it matched through.</summary>
+internal readonly record struct SignalHit(int Slot, double Distance, DihedralTransform Transform);
+
+/// <summary>
+/// Searches the values of one signal type across all lists of a <see cref="ListMatcher"/>. Slots are the matcher's
+/// global entry numbers. Writers are serialized by the owner and never run concurrently with <see cref="Match"/>.
+/// </summary>
+internal abstract class SignalMatcher
+{
+    /// <summary>Adds an entry whose <see cref="HashListEntry.Value"/> is already normalized.</summary>
+    public abstract void Add(int slot, HashListEntry entry);
+
+    public abstract void Remove(int slot);
+
+    public abstract void SetEnabled(int slot, bool enabled);
+
+    /// <summary>Appends hits within <paramref name="maxDistance"/> for the query's value of this type, if it has one.</summary>
+    public abstract void Match(FileSignals signals, double maxDistance, List<SignalHit> hits);
+}
