@@ -11,6 +11,8 @@ internal static class NeedleApp
         var root = new RootCommand("Needle: perceptual hashing, hash-list matching and report triage for child-protection hotlines and trust-and-safety teams.");
         // Each command lives in Commands/XxxCommand.cs as a static Create(CliContext).
         root.Subcommands.Add(HashCommand.Create(context));
+        root.Subcommands.Add(ScanCommand.Create(context));
+        root.Subcommands.Add(ListCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,240 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Needle.Cli.Infrastructure;
+using Needle.Cli.Output;
+using Needle.Hashing;
+using Needle.Matching.Clustering;
+using Needle.Matching.Formats;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+
+namespace Needle.Cli.Commands;
+
+/// <summary>
+/// <c>needle scan</c>: hash every file and match it against hash lists (known lists and allow-lists of known false
+/// positives), then group the scanned files into series of near-duplicates.
+/// </summary>
+internal static class ScanCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Files or folders to scan (folders are walked recursively).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var against = new Option<string[]>("--against")
+        {
+            Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle). Repeatable.",
+            HelpName = "LIST",
+        };
+        var allow = new Option<string[]>("--allow")
+        {
+            Description = "An allow-list of known false positives: a file matching it is reported as 'allowed', not as a match. Repeatable.",
+            HelpName = "LIST",
+        };
+        var listFormat = new Option<string?>("--list-format")
+        {
+            Description = "Force the format of every list instead of detecting it.",
+            HelpName = "FORMAT",
+        };
+        var threshold = new Option<int?>("--threshold")
+        {
+            Description = "PDQ Hamming distance threshold for every list (default: each list's own, 31 unless the list says otherwise).",
+            HelpName = "N",
+        };
+        var minQuality = new Option<int>("--min-quality")
+        {
+            Description = "PDQ hashes of lower quality are not matched (exact hashes still are).",
+            DefaultValueFactory = _ => PdqResult.MinimumUsefulQuality,
+        };
+        var noDihedral = new Option<bool>("--no-dihedral")
+        {
+            Description = "Match only the image as stored, not its rotations and flips.",
+        };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Report format: csv (one row per match), jsonl (one object per file) or html (one self-contained report).",
+            DefaultValueFactory = _ => "csv",
+        };
+        format.AcceptOnlyFromAmong("csv", "jsonl", "html");
+        var outFile = new Option<string?>("--out", "-o")
+        {
+            Description = "Write the report to FILE instead of stdout.",
+            HelpName = "FILE",
+        };
+        var filesFrom = new Option<string?>("--files-from") { Description = "Read paths from FILE, one per line ('-' for stdin).", HelpName = "FILE" };
+        var threads = new Option<int>("--threads", "-j")
+        {
+            Description = "Worker threads (default: all cores).",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        var allFiles = new Option<bool>("--all-files") { Description = "When walking folders, scan every file, not only image extensions." };
+        var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
+        var decodeOptions = new DecodeOptionSet();
+
+        var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates.")
+        {
+            paths, against, allow, listFormat, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress,
+        };
+        decodeOptions.AddTo(command);
+
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var decode = decodeOptions.Read(parse, context.Error);
+            var threadCount = parse.GetValue(threads);
+            var pdqThreshold = parse.GetValue(threshold);
+            if (decode is null || threadCount < 1 || pdqThreshold is < 0 or > 256)
+            {
+                if (decode is not null)
+                {
+                    context.Error.WriteLine("error: --threads must be at least 1 and --threshold between 0 and 256");
+                }
+
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var knownFiles = parse.GetValue(against) ?? [];
+            var allowFiles = parse.GetValue(allow) ?? [];
+            if (knownFiles.Length == 0)
+            {
+                context.Error.WriteLine("error: give at least one list with --against LIST");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var lists = new List<HashList>();
+            var forcedFormat = parse.GetValue(listFormat);
+            foreach (var (file, kind) in knownFiles.Select(f => (f, HashListKind.Known)).Concat(allowFiles.Select(f => (f, HashListKind.Allow))))
+            {
+                var list = ListFiles.Load(file, kind, forcedFormat, context);
+                if (list is null)
+                {
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                lists.Add(list);
+            }
+
+            List<string> inputs;
+            try
+            {
+                inputs = InputPaths.Expand(parse.GetValue(paths) ?? [], parse.GetValue(filesFrom), context.In, parse.GetValue(allFiles), context.WorkingDirectory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                context.Error.WriteLine($"error: {parse.GetValue(filesFrom)}: {ex.Message}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            if (inputs.Count == 0)
+            {
+                context.Error.WriteLine("error: no input files (give PATH arguments or --files-from)");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var dihedral = !parse.GetValue(noDihedral);
+            var hashOptions = new MediaHashOptions
+            {
+                Algorithms = HashAlgorithms.Pdq | HashAlgorithms.Md5 | HashAlgorithms.Sha1 | HashAlgorithms.Sha256,
+                Dihedral = dihedral,
+                Decode = decode,
+            };
+            var decoder = new ImageDecoder(decode, context.Time);
+            using var matcher = new ListMatcher(lists, PdqIndexes.Create, new ListMatcherOptions
+            {
+                PdqThresholdOverride = pdqThreshold,
+                MinimumPdqQuality = parse.GetValue(minQuality),
+            });
+
+            var results = new ScannedFile[inputs.Count];
+            var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            progress.Run("Scanning", inputs.Count, () =>
+                OrderedParallel.Run(
+                    inputs,
+                    threadCount,
+                    () => new MediaFileHasher(hashOptions, decoder),
+                    (hasher, path, token) =>
+                    {
+                        var hashed = hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token);
+                        return new ScannedFile(hashed, hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null);
+                    },
+                    (index, file) =>
+                    {
+                        if (!file.Hashes.Succeeded)
+                        {
+                            progress.WriteError($"error: {file.Hashes.Path}: {file.Hashes.Error}");
+                        }
+
+                        results[index] = file;
+                        progress.Advance();
+                    },
+                    cancellationToken));
+
+            var series = FindSeries(results, pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold, parse.GetValue(minQuality));
+            var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed);
+            var outPath = parse.GetValue(outFile);
+            using (var output = outPath is null ? null : new StreamWriter(InputPaths.Resolve(outPath, context.WorkingDirectory)))
+            {
+                var writer = output ?? context.Out;
+                switch (parse.GetValue(format))
+                {
+                    case "jsonl":
+                        ScanReportWriters.WriteJsonLines(writer, results, series);
+                        break;
+                    case "html":
+                        ScanReportWriters.WriteHtml(writer, results, series, summary);
+                        break;
+                    default:
+                        ScanReportWriters.WriteCsv(writer, results, series);
+                        break;
+                }
+            }
+
+            context.Error.WriteLine(summary.ToText());
+            return Task.FromResult(summary.Errors > 0 ? ExitCodes.SomeFilesFailed : ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static FileSignals ToSignals(MediaHashResult hashed) => new()
+    {
+        Pdq = hashed.Pdq?.Hash,
+        PdqQuality = hashed.Pdq?.Quality,
+        PdqDihedral = hashed.Dihedral is { } dihedral ? dihedral.Hashes.ToArray() : null,
+        Md5 = hashed.Md5,
+        Sha1 = hashed.Sha1,
+        Sha256 = hashed.Sha256,
+    };
+
+    /// <summary>Clusters of near-duplicate scanned files (by PDQ, usable quality only); singletons are not series.</summary>
+    private static SeriesAssignment FindSeries(ScannedFile[] files, int threshold, int minQuality)
+    {
+        var hashes = new List<PdqHash>();
+        var owners = new List<int>();
+        for (var i = 0; i < files.Length; i++)
+        {
+            if (files[i].Hashes.Pdq is { } pdq && pdq.Quality >= minQuality)
+            {
+                hashes.Add(pdq.Hash);
+                owners.Add(i);
+            }
+        }
+
+        var clustering = new PdqClusterer(PdqIndexes.Create).Cluster(hashes, threshold);
+        return SeriesAssignment.From(files.Length, owners, clustering);
+    }
+}
+
+/// <summary>One scanned file: its hashes and what it matched (null when it could not be read at all).</summary>
+internal sealed record ScannedFile(MediaHashResult Hashes, MatchResult? Match)
+{
+    public string Status => !Hashes.Succeeded && (Match is null || Match.Status == MatchStatus.NoMatch)
+        ? "error"
+        : Match?.Status switch
+        {
+            MatchStatus.Match => "match",
+            MatchStatus.Allowed => "allowed",
+            _ => "no-match",
+        };
+}

@@ -1,0 +1,46 @@
+using Needle.Matching.Formats;
+using Needle.Matching.Lists;
+
+namespace Needle.Cli.Infrastructure;
+
+/// <summary>Loads list files for commands, reporting problems as <c>error: FILE: reason</c> lines.</summary>
+internal static class ListFiles
+{
+    /// <summary>The list, or null after writing an error (unreadable, unknown format or invalid records).</summary>
+    public static HashList? Load(string path, HashListKind kind, string? formatName, CliContext context, bool skipInvalid = false)
+    {
+        var resolved = InputPaths.Resolve(path, context.WorkingDirectory);
+        try
+        {
+            var options = new ImportOptions
+            {
+                Kind = kind,
+                ListName = Path.GetFileNameWithoutExtension(path),
+                FileName = path,
+                SkipInvalid = skipInvalid,
+            };
+            var result = HashListFormats.Default.ReadFile(resolved, options, formatName);
+            foreach (var error in result.Errors)
+            {
+                context.Error.WriteLine($"warning: {path}: skipped {error}");
+            }
+
+            return result.List;
+        }
+        catch (HashListFormatException ex)
+        {
+            // The message already starts with the file name.
+            context.Error.WriteLine($"error: {ex.Message}");
+        }
+        catch (FileNotFoundException)
+        {
+            context.Error.WriteLine($"error: {path}: the list file does not exist");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            context.Error.WriteLine($"error: {path}: {ex.Message}");
+        }
+
+        return null;
+    }
+}
