@@ -256,7 +256,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
                 probes += SubstringLayout.BallSize(layout.Widths[i], substringRadii[i]);
             }
 
-            return probes <= 1 << 24;
+            return probes <= 1 << 20;
         }
 
         return layout.EstimateCost(substringRadii, main.Segment.Count) < SubstringLayout.ScanCost(main.Segment.Count);

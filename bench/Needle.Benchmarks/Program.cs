@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using Needle.Benchmarks.Matching;
+
+// "match [entries] [queries] [bruteQueries] [radius] [seed] [substrings]" runs the in-library match benchmark until the
+// CLI's "needle bench match" exists; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "match")
+{
+    return MatchBenchmarkCommand.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
