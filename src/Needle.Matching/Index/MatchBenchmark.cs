@@ -109,6 +109,10 @@ public static class MatchBenchmark
 
     private static MatchMethodResult Measure(string method, IPdqIndex index, ReadOnlySpan<PdqHash> queries, int radius, List<HammingHit>[] hits)
     {
+        // Settle the heap after building gigabytes of arrays, so no background collection overlaps the timings.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        GC.WaitForPendingFinalizers();
+
         // Warm up so tiered JIT compilation does not land in the timings.
         var warmup = new List<HammingHit>();
         for (int round = 0; round < 3; round++)

@@ -19,7 +19,7 @@ public sealed record PdqIndexOptions
     /// Multi-index hashing only: the most bytes per entry the bucket-offset tables may use when the index chooses the
     /// substring count. Larger allows fewer, wider substrings (fewer candidates, more memory).
     /// </summary>
-    public int MaxBucketTableBytesPerEntry { get; init; } = 16;
+    public int MaxBucketTableBytesPerEntry { get; init; } = 48;
 
     /// <summary>
     /// Multi-index hashing only: entries added since the last merge are held in a small buffer scanned by brute force;
