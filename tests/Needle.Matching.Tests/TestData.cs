@@ -51,9 +51,9 @@ internal static class TestData
 
     public static byte[] PhotoDnaBytes(string base64) => Convert.FromBase64String(base64);
 
-    public static ListMatcher Matcher(params HashList[] lists) => new(lists, static () => new LinearScanPdqIndex());
+    public static ListMatcher Matcher(params HashList[] lists) => new(lists, static () => new Needle.Matching.Index.MultiIndexHammingIndex());
 
-    public static ListMatcher Matcher(ListMatcherOptions options, params HashList[] lists) => new(lists, static () => new LinearScanPdqIndex(), options);
+    public static ListMatcher Matcher(ListMatcherOptions options, params HashList[] lists) => new(lists, static () => new Needle.Matching.Index.MultiIndexHammingIndex(), options);
 
     public static string Write(IHashListFormat format, HashList list)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Needle.Cli.Commands;
+using Needle.Hashing;
 using Needle.Matching.Clustering;
 using Needle.Matching.Lists;
 
