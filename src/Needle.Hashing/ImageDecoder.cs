@@ -202,6 +202,7 @@ public sealed class ImageDecoder
 
     private DecodedImage DecodeSeekable(Stream stream, long length, string? name, CancellationToken cancellationToken)
     {
+        var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
         Span<byte> head = stackalloc byte[ImageSniffer.HeaderBytes];
         int headLength;
         long origin;
@@ -217,7 +218,6 @@ public sealed class ImageDecoder
         }
 
         var header = ImageSniffer.Sniff(head[..headLength]);
-        var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
         var skiaStream = new GuardedSkiaStream(stream, length, guard);
         try
         {

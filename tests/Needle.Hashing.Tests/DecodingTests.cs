@@ -417,7 +417,7 @@ public sealed class DecodingTests
         using var fromMemory = DefaultDecoder.Decode(bytes, path);
         using var seekable = new MemoryStream(bytes);
         using var fromStream = DefaultDecoder.Decode(seekable, path);
-        using var forwardOnly = new ForwardOnlyStream(bytes);
+        using var forwardOnly = new HookedStream(bytes, _ => { }, canSeek: false);
         using var fromForwardOnly = DefaultDecoder.Decode(forwardOnly, path);
 
         Assert.True(fromPath.Pixels.SequenceEqual(fromMemory.Pixels));
@@ -525,19 +525,5 @@ public sealed class DecodingTests
         }
 
         return total / (3.0 * a.Width * a.Height);
-    }
-
-    /// <summary>A stream that cannot seek, like a pipe or a network response.</summary>
-    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes)
-    {
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
     }
 }
