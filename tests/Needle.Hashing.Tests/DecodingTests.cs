@@ -380,6 +380,26 @@ public sealed class DecodingTests
     }
 
     [Fact]
+    public void Gif_frame_smaller_than_its_canvas_leaves_the_rest_black_even_in_a_reused_buffer()
+    {
+        SKColor[] palette = [new(10, 20, 30), new(200, 100, 50), new(0, 255, 0), new(255, 255, 255)];
+        var gif = Gif87(10, 8, palette, (x, y) => (x + y) % 4, canvas: (Width: 30, Height: 20, Left: 5, Top: 6));
+
+        // Leave non-zero pixels in the pooled buffers of this size first.
+        using (DefaultDecoder.Decode(Encode(Bitmap(30, 20, Pattern), SKEncodedImageFormat.Png), "noise.png"))
+        {
+        }
+
+        using var image = DefaultDecoder.Decode(gif, "framed.gif");
+
+        Assert.Equal((30, 20), (image.Width, image.Height));
+        Assert.Equal((0, 0, 0), Pixel(image, 0, 0));
+        Assert.Equal((0, 0, 0), Pixel(image, 29, 19));
+        var c = palette[(0 + 0) % 4];
+        Assert.Equal(((int)c.Red, (int)c.Green, (int)c.Blue), Pixel(image, 5, 6));
+    }
+
+    [Fact]
     public void Ico_wrapping_a_png_decodes()
     {
         using var bitmap = Bitmap(32, 32, Pattern);

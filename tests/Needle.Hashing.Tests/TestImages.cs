@@ -115,13 +115,19 @@ internal static class TestImages
     /// A GIF87a with a 4-colour palette. The LZW data is written "uncompressed": a clear code before every two pixels
     /// keeps the code size at 3 bits, so no real LZW encoder is needed.
     /// </summary>
-    public static byte[] Gif87(int width, int height, SKColor[] palette, Func<int, int, int> index)
+    /// <param name="width">Frame width.</param>
+    /// <param name="height">Frame height.</param>
+    /// <param name="palette">Four colours.</param>
+    /// <param name="index">Palette index of frame pixel (x, y).</param>
+    /// <param name="canvas">Logical screen size and frame position, when the frame does not cover the whole canvas.</param>
+    public static byte[] Gif87(int width, int height, SKColor[] palette, Func<int, int, int> index, (int Width, int Height, int Left, int Top)? canvas = null)
     {
+        var (canvasWidth, canvasHeight, left, top) = canvas ?? (width, height, 0, 0);
         using var file = new MemoryStream();
         file.Write("GIF87a"u8);
         Span<byte> header = stackalloc byte[7];
-        BinaryPrimitives.WriteUInt16LittleEndian(header, (ushort)width);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], (ushort)height);
+        BinaryPrimitives.WriteUInt16LittleEndian(header, (ushort)canvasWidth);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], (ushort)canvasHeight);
         header[4] = 0x80 | 0x01; // global colour table of 2^(1+1) = 4 entries
         file.Write(header);
         for (var i = 0; i < 4; i++)
@@ -132,6 +138,8 @@ internal static class TestImages
 
         Span<byte> descriptor = stackalloc byte[10];
         descriptor[0] = 0x2C;
+        BinaryPrimitives.WriteUInt16LittleEndian(descriptor[1..], (ushort)left);
+        BinaryPrimitives.WriteUInt16LittleEndian(descriptor[3..], (ushort)top);
         BinaryPrimitives.WriteUInt16LittleEndian(descriptor[5..], (ushort)width);
         BinaryPrimitives.WriteUInt16LittleEndian(descriptor[7..], (ushort)height);
         file.Write(descriptor);

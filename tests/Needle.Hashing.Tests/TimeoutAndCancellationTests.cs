@@ -56,6 +56,19 @@ public sealed class TimeoutAndCancellationTests
     }
 
     [Fact]
+    public void Infinite_timeout_never_expires()
+    {
+        var clock = new FakeTimeProvider();
+        var decoder = new ImageDecoder(new DecodeOptions { DecodeTimeout = Timeout.InfiniteTimeSpan }, clock);
+        var bytes = File.ReadAllBytes(TestData.Photo("p04_flowers.png"));
+        using var slowStream = new HookedStream(bytes, _ => clock.Advance(TimeSpan.FromDays(1)));
+
+        using var image = decoder.Decode(slowStream, "slow.png");
+
+        Assert.Equal(300, image.Width);
+    }
+
+    [Fact]
     public void Zero_timeout_refuses_even_in_memory_bytes()
     {
         var decoder = new ImageDecoder(new DecodeOptions { DecodeTimeout = TimeSpan.Zero }, new FakeTimeProvider());
