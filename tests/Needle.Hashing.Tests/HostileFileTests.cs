@@ -43,6 +43,8 @@ public sealed class HostileFileTests
 
         AssertRefused(() => Decoder.Decode(path), expected, fileName);
         AssertRefused(() => Decoder.Decode(File.ReadAllBytes(path), fileName), expected, fileName);
+        using var stream = new MemoryStream(File.ReadAllBytes(path));
+        AssertRefused(() => Decoder.Decode(stream, fileName), expected, fileName);
     }
 
     [Fact]
