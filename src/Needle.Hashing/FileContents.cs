@@ -84,36 +84,37 @@ public sealed class FileContents : IDisposable
             }
             else
             {
-                buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+                // Unknown length: read until the end, but never hold more than one byte over the limit.
+                var capacity = (int)Math.Min(limit + 1, Array.MaxLength);
+                buffer = ArrayPool<byte>.Shared.Rent(Math.Min(64 * 1024, capacity));
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (total == buffer.Length)
                     {
-                        if (total >= limit)
+                        if (total >= capacity)
                         {
-                            // One more byte decides whether the stream really is over the limit.
-                            if (stream.ReadByte() < 0)
-                            {
-                                break;
-                            }
-
-                            throw TooLarge(nameForErrors, total + 1L, maxBytes);
+                            break;
                         }
 
-                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit));
+                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
                         buffer.AsSpan(0, total).CopyTo(larger);
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = larger;
                     }
 
-                    var read = stream.Read(buffer, total, (int)Math.Min(buffer.Length, limit) - total);
+                    var read = stream.Read(buffer, total, Math.Min(buffer.Length, capacity) - total);
                     if (read == 0)
                     {
                         break;
                     }
 
                     total += read;
+                }
+
+                if (total > limit || (total == Array.MaxLength && stream.ReadByte() >= 0))
+                {
+                    throw TooLarge(nameForErrors, total, maxBytes);
                 }
             }
 
@@ -147,7 +148,7 @@ public sealed class FileContents : IDisposable
     }
 
     private static ImageDecodeException TooLarge(string? name, long length, long maxBytes) =>
-        new(name, DecodeFailure.FileTooLarge, $"the file is {length:N0} bytes or more, more than the limit of {maxBytes:N0} bytes");
+        new(name, DecodeFailure.FileTooLarge, $"the file has at least {length:N0} bytes, more than the limit of {maxBytes:N0} bytes");
 
     private static string Describe(Exception e, string? path) => e switch
     {

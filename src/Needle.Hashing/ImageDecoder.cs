@@ -202,6 +202,7 @@ public sealed class ImageDecoder
 
     private DecodedImage DecodeSeekable(Stream stream, long length, string? name, CancellationToken cancellationToken)
     {
+        var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
         Span<byte> head = stackalloc byte[ImageSniffer.HeaderBytes];
         int headLength;
         long origin;
@@ -217,7 +218,6 @@ public sealed class ImageDecoder
         }
 
         var header = ImageSniffer.Sniff(head[..headLength]);
-        var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
         var skiaStream = new GuardedSkiaStream(stream, length, guard);
         try
         {
@@ -293,9 +293,19 @@ public sealed class ImageDecoder
         {
             var rgbaSpan = rgba.AsSpan(0, (int)rgbaLength);
 
-            // Rented memory holds old pixels; an animation frame or a damaged file might not cover every pixel.
-            rgbaSpan.Clear();
-            var options = new SKCodecOptions(SKZeroInitialized.Yes) { FrameIndex = 0, PriorFrame = -1 };
+            // Rented memory holds old pixels. A successful JPEG or PNG decode writes every row; other formats
+            // (a GIF frame smaller than its canvas, RLE BMP skips) may leave pixels alone, so those start from zero.
+            var writesEveryPixel = decoded.Format is ImageFormat.Jpeg or ImageFormat.Png;
+            if (!writesEveryPixel)
+            {
+                rgbaSpan.Clear();
+            }
+
+            var options = new SKCodecOptions(writesEveryPixel ? SKZeroInitialized.No : SKZeroInitialized.Yes)
+            {
+                FrameIndex = 0,
+                PriorFrame = -1,
+            };
             SKCodecResult result;
             fixed (byte* pixels = rgba)
             {

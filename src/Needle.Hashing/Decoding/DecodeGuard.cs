@@ -11,7 +11,7 @@ internal enum DecodeStop
 /// <summary>
 /// The time budget and cancellation of one decode. Native decoders cannot be interrupted, so the guard is consulted
 /// from the stream that feeds them (and between batches of rows): once it trips, the decoder is starved of data and
-/// returns early.
+/// returns early. A timeout of <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> never expires.
 /// </summary>
 internal sealed class DecodeGuard
 {
@@ -31,8 +31,6 @@ internal sealed class DecodeGuard
     /// <summary>Set once the guard has tripped; it never resets.</summary>
     public DecodeStop Stop { get; private set; }
 
-    public TimeSpan Timeout => _timeout;
-
     /// <summary>Checks the clock and the token; true when the decode must stop.</summary>
     public bool ShouldStop()
     {
@@ -45,7 +43,7 @@ internal sealed class DecodeGuard
         {
             Stop = DecodeStop.Cancelled;
         }
-        else if (_timeProvider.GetElapsedTime(_startTimestamp) >= _timeout)
+        else if (_timeout != System.Threading.Timeout.InfiniteTimeSpan && _timeProvider.GetElapsedTime(_startTimestamp) >= _timeout)
         {
             Stop = DecodeStop.TimedOut;
         }
