@@ -13,6 +13,7 @@ internal static class NeedleApp
         root.Subcommands.Add(HashCommand.Create(context));
         root.Subcommands.Add(ScanCommand.Create(context));
         root.Subcommands.Add(ListCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
         return root;
     }
 

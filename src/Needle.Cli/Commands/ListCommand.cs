@@ -91,13 +91,14 @@ internal static class ListCommand
         var input = new Argument<string>("LIST") { Description = "The list file." };
         var from = FromOption();
         var json = new Option<bool>("--json") { Description = "Print the statistics as one JSON object." };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Count the valid records of a damaged list and warn about the rest." };
         var command = new Command("stats", "Count a list's entries by signal type, category and state, and find duplicate values.")
         {
-            input, from, json,
+            input, from, json, skipInvalid,
         };
         command.SetAction(parse =>
         {
-            var list = ListFiles.Load(parse.GetValue(input)!, HashListKind.Known, parse.GetValue(from), context);
+            var list = ListFiles.Load(parse.GetValue(input)!, HashListKind.Known, parse.GetValue(from), context, parse.GetValue(skipInvalid));
             if (list is null)
             {
                 return ExitCodes.SomeFilesFailed;

@@ -38,6 +38,10 @@ internal static class ScanCommand
             Description = "Force the format of every list instead of detecting it.",
             HelpName = "FORMAT",
         };
+        var skipInvalid = new Option<bool>("--skip-invalid")
+        {
+            Description = "Use the valid records of a damaged list and warn about the rest, instead of refusing it.",
+        };
         var threshold = new Option<int?>("--threshold")
         {
             Description = "PDQ Hamming distance threshold for every list (default: each list's own, 31 unless the list says otherwise).",
@@ -75,7 +79,7 @@ internal static class ScanCommand
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates.")
         {
-            paths, against, allow, listFormat, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress,
+            paths, against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress,
         };
         decodeOptions.AddTo(command);
 
@@ -107,7 +111,7 @@ internal static class ScanCommand
             var forcedFormat = parse.GetValue(listFormat);
             foreach (var (file, kind) in knownFiles.Select(f => (f, HashListKind.Known)).Concat(allowFiles.Select(f => (f, HashListKind.Allow))))
             {
-                var list = ListFiles.Load(file, kind, forcedFormat, context);
+                var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid));
                 if (list is null)
                 {
                     return Task.FromResult(ExitCodes.Usage);

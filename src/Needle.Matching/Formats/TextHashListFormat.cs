@@ -24,15 +24,23 @@ internal sealed class TextHashListFormat : IHashListFormat
             return 0;
         }
 
+        // A damaged list must still be recognised, so that its bad lines get record numbers instead of the whole
+        // file being "of unknown format": most lines being bare hex hashes is enough.
+        var valid = 0;
         foreach (var line in lines)
         {
-            if (line.Length is not (32 or 40 or 64) || !HexKeys.IsHex(line))
+            if (line.Length is 32 or 40 or 64 && HexKeys.IsHex(line))
             {
-                return 0;
+                valid++;
             }
         }
 
-        return 0.6;
+        if (valid == lines.Count)
+        {
+            return 0.6;
+        }
+
+        return valid * 2 >= lines.Count ? 0.55 : 0;
     }
 
     public ImportResult Read(Stream stream, ImportOptions options)

@@ -1,0 +1,111 @@
+using Needle.Tests;
+
+namespace Needle.Cli.Tests;
+
+public sealed class ListCommandTests
+{
+    [Fact]
+    public async Task Convert_csv_to_vics_and_back_keeps_every_hash()
+    {
+        using var folder = new TempFolder();
+        var hashed = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "photos/p01_keong_macan.png", "photos/p04_flowers.png");
+        File.WriteAllText(folder.File("list.csv"), hashed.Out);
+
+        var toVics = await CliRunner.RunAsync(folder.Path, "list", "convert", "list.csv", "--to", "vics", "-o", "list.json");
+        Assert.Equal(0, toVics.ExitCode);
+        Assert.Contains("@odata.context", File.ReadAllText(folder.File("list.json")), StringComparison.Ordinal);
+
+        var back = await CliRunner.RunAsync(folder.Path, "list", "convert", "list.json", "--to", "needle", "-o", "list.jsonl");
+        Assert.Equal(0, back.ExitCode);
+        var native = File.ReadAllText(folder.File("list.jsonl"));
+        foreach (var line in hashed.OutLines)
+        {
+            Assert.Contains(line.Split(',')[0], native, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Stats_counts_entries_by_signal_type()
+    {
+        using var folder = new TempFolder();
+        var hashed = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "photos");
+        File.WriteAllText(folder.File("photos.csv"), hashed.Out);
+
+        // The two images under 5 px hash to all zeros, which a list refuses: the whole file unless asked to skip them.
+        var refused = await CliRunner.RunAsync(folder.Path, "list", "stats", "photos.csv", "--json");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("record 5", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("record 6", refused.Error, StringComparison.Ordinal);
+
+        var stats = await CliRunner.RunAsync(folder.Path, "list", "stats", "photos.csv", "--json", "--skip-invalid");
+        Assert.Equal(0, stats.ExitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(stats.Out);
+        Assert.Equal(hashed.OutLines.Length - 2, json.RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(hashed.OutLines.Length - 2, json.RootElement.GetProperty("by_signal_type").GetProperty("pdq").GetInt32());
+    }
+
+    [Fact]
+    public async Task Verify_reports_invalid_records_and_fails()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("bad.txt"), "30877432d1026706d7e805da846a32c3bb81e3c29b62179273c8eb5bb682575e\nzz\n30877432d1026706d7e805da846a32c3bb81e3c29b62179273c8eb5bb682575e\n");
+        var verify = await CliRunner.RunAsync(folder.Path, "list", "verify", "bad.txt");
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("record 2", verify.Out, StringComparison.Ordinal);
+        Assert.Contains("duplicate pdq", verify.Out, StringComparison.Ordinal);
+        Assert.Contains("NOT OK", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Convert_without_skip_invalid_writes_nothing_from_a_bad_file()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("bad.txt"), "30877432d1026706d7e805da846a32c3bb81e3c29b62179273c8eb5bb682575e\nzz\n");
+        var refused = await CliRunner.RunAsync(folder.Path, "list", "convert", "bad.txt", "--to", "needle", "-o", "out.jsonl");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.False(File.Exists(folder.File("out.jsonl")));
+
+        var skipped = await CliRunner.RunAsync(folder.Path, "list", "convert", "bad.txt", "--to", "needle", "-o", "out.jsonl", "--skip-invalid");
+        Assert.Equal(0, skipped.ExitCode);
+        Assert.Contains("record 2", skipped.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(folder.File("out.jsonl")));
+    }
+}
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_match_prints_its_table_and_the_methods_agree()
+    {
+        var result = await CliRunner.RunAsync(Path.GetTempPath(), "bench", "match", "--entries", "20000", "--queries", "300");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("brute-force", result.Out, StringComparison.Ordinal);
+        Assert.Contains("multi-index", result.Out, StringComparison.Ordinal);
+        Assert.Contains("results identical", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_match_agrees_without_hardware_intrinsics()
+    {
+        // The scalar fallbacks of the distance kernel and the index run in a process with SIMD switched off.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "needle.dll"));
+        foreach (var arg in new[] { "bench", "match", "--entries", "20000", "--queries", "300", "--radius", "40" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_EnableHWIntrinsic"] = "0";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("results identical", output, StringComparison.Ordinal);
+    }
+}
