@@ -174,7 +174,10 @@ public static class MatchBenchmark
     {
         int n = options.EntryCount;
         var words = GC.AllocateUninitializedArray<ulong>(n * PdqHash.WordCount);
-        random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()));
+        for (int start = 0; start < words.Length; start += 1 << 24)
+        {
+            random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan(start, Math.Min(1 << 24, words.Length - start))));
+        }
         int clustered = (int)(n * options.ClusteredFraction);
         int clusterSize = Math.Max(1, options.ClusterSize);
         for (int first = 0; first + clusterSize <= clustered; first += clusterSize)

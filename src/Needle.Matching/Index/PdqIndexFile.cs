@@ -54,13 +54,17 @@ public static class PdqIndexFile
                 var ids = MemoryMarshal.AsBytes(data.Ids.AsSpan());
                 var padding = new byte[IdsPadding(data.Count)];
                 var bits = MemoryMarshal.AsBytes(data.EnabledBits.AsSpan());
-                var hashes = MemoryMarshal.AsBytes(data.HashWords.AsSpan());
 
                 var payloadHash = new XxHash3();
                 payloadHash.Append(ids);
                 payloadHash.Append(padding);
                 payloadHash.Append(bits);
-                payloadHash.Append(hashes);
+
+                // Hash words can exceed 2 GiB as bytes (a byte span cannot): go through them in word chunks.
+                for (long word = 0; word < data.HashWords.LongLength; word += ChunkBytes / 8)
+                {
+                    payloadHash.Append(MemoryMarshal.AsBytes(WordChunk(data.HashWords, word)));
+                }
 
                 Span<byte> header = stackalloc byte[HeaderLength];
                 Magic.CopyTo(header);
@@ -75,7 +79,10 @@ public static class PdqIndexFile
                 WriteChunked(stream, ids);
                 stream.Write(padding);
                 WriteChunked(stream, bits);
-                WriteChunked(stream, hashes);
+                for (long word = 0; word < data.HashWords.LongLength; word += ChunkBytes / 8)
+                {
+                    stream.Write(MemoryMarshal.AsBytes(WordChunk(data.HashWords, word)));
+                }
                 stream.Flush(flushToDisk: true);
             }
 
@@ -146,7 +153,10 @@ public static class PdqIndexFile
         ReadChunked(stream, MemoryMarshal.AsBytes(ids.AsSpan()), payloadHash);
         ReadChunked(stream, padding, payloadHash);
         ReadChunked(stream, MemoryMarshal.AsBytes(bits.AsSpan()), payloadHash);
-        ReadChunked(stream, MemoryMarshal.AsBytes(words.AsSpan()), payloadHash);
+        for (long word = 0; word < words.LongLength; word += ChunkBytes / 8)
+        {
+            ReadChunked(stream, MemoryMarshal.AsBytes(WordChunk(words, word)), payloadHash);
+        }
         if (payloadHash.GetCurrentHashAsUInt64() != BinaryPrimitives.ReadUInt64LittleEndian(header[32..]))
         {
             throw Invalid(path, "the payload checksum does not match (the file is damaged)");
@@ -163,6 +173,9 @@ public static class PdqIndexFile
         (4L * count) + IdsPadding(count) + (8L * HashSegment.BitmapLength(count)) + (32L * count);
 
     private static int IdsPadding(int count) => (count & 1) * 4;
+
+    private static Span<ulong> WordChunk(ulong[] words, long start) =>
+        words.AsSpan((int)start, (int)Math.Min(ChunkBytes / 8, words.LongLength - start));
 
     private static void WriteChunked(FileStream stream, ReadOnlySpan<byte> bytes)
     {
