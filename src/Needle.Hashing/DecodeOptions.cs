@@ -29,4 +29,16 @@ public sealed record DecodeOptions
 
     /// <summary>Apply the EXIF orientation before hashing (<c>--auto-orient</c>). The reference ignores it, so the default is false.</summary>
     public bool AutoOrient { get; init; }
+
+    /// <summary>
+    /// Decode a JPEG that is stretched to <see cref="ResampleSize"/> at a reduced scale in the DCT domain
+    /// (libjpeg-turbo's scaled inverse DCT, <c>--fast-jpeg</c>): the smallest supported scale (n/8) that keeps both
+    /// decoded sides at least <see cref="ResampleSize"/>, so the nearest-neighbour stretch still only subsamples.
+    /// About 1.3x faster at 1600x1004 and 2.7x at 4000x3000 (entropy decoding is not reduced). The hash is no longer
+    /// bit-identical to the reference's: each sample averages a block of the source instead of being one source pixel.
+    /// Measured: 0..4 bits on the bridge images, median 2 over 184 large JPEGs, but up to 70 bits on fine regular
+    /// textures, where the reference's nearest-neighbour sampling aliases. Default false.
+    /// Has no effect on other formats, on JPEGs that are not stretched, or when <see cref="ResampleSize"/> is null.
+    /// </summary>
+    public bool FastJpegScaling { get; init; }
 }

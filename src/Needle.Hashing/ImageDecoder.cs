@@ -254,14 +254,20 @@ public sealed class ImageDecoder
             var storedOrigin = codec.EncodedOrigin;
             var exifOrientation = storedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom ? (int)storedOrigin : 1;
             var appliedOrigin = Options.AutoOrient ? (SKEncodedOrigin)exifOrientation : SKEncodedOrigin.TopLeft;
-            var plan = SamplingPlan.Create(info.Width, info.Height, appliedOrigin, Options.ResampleSize);
             var format = ToImageFormat(codec.EncodedFormat);
-            var decoded = new PixelsDecoded(info.Width, info.Height, format, exifOrientation,
+
+            // --fast-jpeg: decode a JPEG that will be stretched at a reduced DCT scale; the stretch then samples the
+            // scaled image. The scale is symmetric in both axes, so it does not depend on the orientation.
+            var decodeSize = format == ImageFormat.Jpeg && Options.FastJpegScaling
+                ? ChooseJpegScale(codec, info.Width, info.Height, Options.ResampleSize)
+                : new SKSizeI(info.Width, info.Height);
+            var plan = SamplingPlan.Create(decodeSize.Width, decodeSize.Height, appliedOrigin, Options.ResampleSize);
+            var decoded = new PixelsDecoded(info.Width, info.Height, decodeSize.Width, decodeSize.Height, format, exifOrientation,
                 format == ImageFormat.Png ? header.BitsPerSample : 8);
 
             // A JPEG that is being sampled down is decoded row by row, so its full-size pixels are never held.
             if (format == ImageFormat.Jpeg && !plan.IsIdentity &&
-                (long)plan.OutputWidth * plan.OutputHeight < (long)info.Width * info.Height &&
+                (long)plan.OutputWidth * plan.OutputHeight < (long)decodeSize.Width * decodeSize.Height &&
                 TryDecodeJpegByScanlines(codec, plan, decoded, name, guard) is { } sampled)
             {
                 return sampled;
@@ -278,8 +284,8 @@ public sealed class ImageDecoder
 
     private unsafe DecodedImage DecodeWholeImage(SKCodec codec, SamplingPlan plan, PixelsDecoded decoded, string? name, DecodeGuard guard)
     {
-        var width = decoded.Width;
-        var height = decoded.Height;
+        var width = decoded.DecodeWidth;
+        var height = decoded.DecodeHeight;
         var rgbaLength = (long)width * height * 4;
         if (rgbaLength > Array.MaxLength)
         {
@@ -361,8 +367,8 @@ public sealed class ImageDecoder
     /// <summary>Decodes a JPEG row by row, keeping only the sampled rows; null when the codec cannot scanline-decode it.</summary>
     private unsafe DecodedImage? TryDecodeJpegByScanlines(SKCodec codec, SamplingPlan plan, PixelsDecoded decoded, string? name, DecodeGuard guard)
     {
-        var width = decoded.Width;
-        var height = decoded.Height;
+        var width = decoded.DecodeWidth;
+        var height = decoded.DecodeHeight;
         if (codec.StartScanlineDecode(RgbaInfo(width, height)) != SKCodecResult.Success)
         {
             return null;
@@ -439,6 +445,31 @@ public sealed class ImageDecoder
                 ArrayPool<byte>.Shared.Return(output);
             }
         }
+    }
+
+    /// <summary>
+    /// The smallest size the JPEG codec can decode to in the DCT domain (libjpeg-turbo: n/8 of the stored size,
+    /// rounded up) that keeps both sides at least <paramref name="resampleSize"/>; the stored size when the image is
+    /// not stretched, or no smaller size qualifies.
+    /// </summary>
+    internal static SKSizeI ChooseJpegScale(SKCodec codec, int width, int height, int? resampleSize)
+    {
+        var full = new SKSizeI(width, height);
+        if (resampleSize is not { } size || !SamplingPlan.NeedsResampling(width, height, size) || width < size || height < size)
+        {
+            return full;
+        }
+
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (scaled.Width >= size && scaled.Height >= size && scaled.Width <= width && scaled.Height <= height)
+            {
+                return scaled;
+            }
+        }
+
+        return full;
     }
 
     /// <summary>8-bit RGBA, unpremultiplied (so alpha never alters RGB), no colour space (so no colour management).</summary>
@@ -523,8 +554,12 @@ public sealed class ImageDecoder
         _ => ImageFormat.Unknown,
     };
 
-    /// <summary>What is known about the stored image, to stamp on the <see cref="DecodedImage"/>.</summary>
-    private readonly record struct PixelsDecoded(int Width, int Height, ImageFormat Format, int ExifOrientation, int BitsPerSample)
+    /// <summary>
+    /// What is known about the stored image, to stamp on the <see cref="DecodedImage"/>, and the size it is decoded at
+    /// (the stored size, or smaller with <see cref="DecodeOptions.FastJpegScaling"/>).
+    /// </summary>
+    private readonly record struct PixelsDecoded(
+        int Width, int Height, int DecodeWidth, int DecodeHeight, ImageFormat Format, int ExifOrientation, int BitsPerSample)
     {
         public DecodedImage ToImage(byte[] pooledBuffer, int width, int height, PixelLayout layout) =>
             new(pooledBuffer, width, height, layout, pooled: true)

@@ -42,7 +42,7 @@ public class DecodeAndHashBenchmarks
         return _hasher.Hash(image);
     }
 
-    private static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format)
+    internal static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format)
     {
         using var data = bitmap.Encode(format, 90);
         return data.ToArray();
@@ -149,7 +149,7 @@ public class DecodeAndHashBenchmarks
         return stream.ToArray();
     }
 
-    private static string FindShared()
+    internal static string FindShared()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -161,5 +161,42 @@ public class DecodeAndHashBenchmarks
         }
 
         throw new InvalidOperationException("../shared/testdata/pdq not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// Large JPEGs to PDQ hash, full decode (the default, bit-identical to the reference) against
+/// <see cref="DecodeOptions.FastJpegScaling"/> (<c>--fast-jpeg</c>, decoded at a reduced DCT scale). The bridge photo
+/// as stored (1600x1004) and resized to 4000x3000 (JPEG q90).
+/// </summary>
+[MemoryDiagnoser]
+public class FastJpegBenchmarks
+{
+    private readonly PdqHasher _hasher = new();
+    private readonly Dictionary<string, byte[]> _files = [];
+    private ImageDecoder _decoder = new(DecodeOptions.Default);
+
+    [Params("jpeg-1600x1004", "jpeg-4000x3000")]
+    public string Input { get; set; } = "jpeg-1600x1004";
+
+    [Params(false, true)]
+    public bool FastJpeg { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var source = Path.Combine(DecodeAndHashBenchmarks.FindShared(), "testdata", "pdq", "bridge", "dih", "bridge-1-original.jpg");
+        using var original = SKBitmap.Decode(source);
+        using var large = original.Resize(new SKImageInfo(4000, 3000), new SKSamplingOptions(SKFilterMode.Linear));
+        _files["jpeg-1600x1004"] = File.ReadAllBytes(source);
+        _files["jpeg-4000x3000"] = DecodeAndHashBenchmarks.Encode(large, SKEncodedImageFormat.Jpeg);
+        _decoder = new ImageDecoder(DecodeOptions.Default with { FastJpegScaling = FastJpeg });
+    }
+
+    [Benchmark]
+    public PdqResult DecodeAndHash()
+    {
+        using var image = _decoder.Decode(_files[Input], Input);
+        return _hasher.Hash(image);
     }
 }

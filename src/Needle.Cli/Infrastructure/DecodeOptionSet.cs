@@ -16,6 +16,11 @@ internal sealed class DecodeOptionSet
         Description = "Hash at full resolution instead of first stretching images larger than 512 px to 512x512 as the reference does.",
     };
 
+    private readonly Option<bool> _fastJpeg = new("--fast-jpeg")
+    {
+        Description = "Decode large JPEGs at a reduced scale in the DCT domain: faster (about 2.5x on 4000 px photos), hash usually within a few bits of the full decode, not bit-identical to the reference.",
+    };
+
     private readonly Option<double> _maxMegapixels = new("--max-megapixels")
     {
         Description = "Refuse images whose header claims more pixels than this (decompression bombs).",
@@ -38,6 +43,7 @@ internal sealed class DecodeOptionSet
     {
         command.Options.Add(_autoOrient);
         command.Options.Add(_fullResolution);
+        command.Options.Add(_fastJpeg);
         command.Options.Add(_maxMegapixels);
         command.Options.Add(_maxFileMegabytes);
         command.Options.Add(_decodeTimeout);
@@ -60,6 +66,7 @@ internal sealed class DecodeOptionSet
         {
             AutoOrient = parse.GetValue(_autoOrient),
             ResampleSize = parse.GetValue(_fullResolution) ? null : DecodeOptions.Default.ResampleSize,
+            FastJpegScaling = parse.GetValue(_fastJpeg),
             MaxPixels = (long)(megapixels * 1_000_000),
             MaxFileBytes = (long)(megabytes * 1024 * 1024),
             DecodeTimeout = TimeSpan.FromSeconds(timeout),
