@@ -86,6 +86,29 @@ public sealed class ReportProcessor
         return true;
     }
 
+    /// <summary>
+    /// A worker loop for a hosted service: processes jobs back to back and, when the queue is empty, waits
+    /// <paramref name="idleDelay"/> before looking again. Returns when <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public async Task RunAsync(string workerId, TimeSpan idleDelay, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleDelay, TimeSpan.Zero);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (!await ProcessNextAsync(workerId, ct).ConfigureAwait(false))
+                {
+                    await Task.Delay(idleDelay, _time, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
     /// <summary>Processes a job already leased. Failures release the job for a retry; cancellation releases it too and rethrows.</summary>
     public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
     {
@@ -118,6 +141,12 @@ public sealed class ReportProcessor
     /// <summary>The results of every file, or null when the lease was lost on the way.</summary>
     private async Task<IReadOnlyList<FileResult>?> ComputeResultsAsync(LeasedJob job, CancellationToken ct)
     {
+        if (!string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
+        {
+            // Fails (and is eventually parked) rather than being completed as a report it is not.
+            throw new InvalidOperationException($"Job {job.Id} is of kind '{job.Kind}', which this processor does not run.");
+        }
+
         var report = await _store.Reports.GetAsync(job.SubjectId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Job {job.Id} names report {job.SubjectId}, which does not exist.");
 
