@@ -105,6 +105,9 @@ public static class NeedleServer
             Args = [],
         });
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+
+        // Logs go to stderr: stdout carries only what a script may capture (the first admin key).
+        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using Needle.Cli.Infrastructure;
 using Needle.Server;
 
@@ -68,16 +69,10 @@ internal static class ServeCommand
                     context.Error.WriteLine($"needle: listening on {address} (database {databasePath})");
                 }
 
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                context.Error.WriteLine("needle: shutting down");
-                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                // Returns on Ctrl+C (the CLI's token) or SIGTERM/SIGINT (the host's console lifetime), having stopped
+                // Kestrel and the workers.
+                using var stopping = app.Lifetime.ApplicationStopping.Register(() => context.Error.WriteLine("needle: shutting down"));
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
