@@ -6,7 +6,7 @@ using Needle.Triage;
 namespace Needle.Benchmarks.Storage;
 
 /// <summary>
-/// Durable submissions into SQLite (WAL, synchronous=FULL: one fsync per report): 1,000 reports of two 50 KB files each
+/// Durable submissions into SQLite (WAL, synchronous=FULL: one fsync per report): 1,000 reports of two files each (1 KB or 50 KB)
 /// per iteration, into a fresh file in the temp folder, from one writer or several concurrent ones, with and without
 /// group commit. The time shown is per report; submissions/s = 1 s / Mean. Bound by the disk's fsync latency, so the figure is the machine's, not the code's.
 /// </summary>
@@ -15,7 +15,6 @@ namespace Needle.Benchmarks.Storage;
 public class SqliteSubmitBenchmarks
 {
     private const int Reports = 1_000;
-    private const int FileSize = 50 * 1024;
 
     private string _folder = null!;
     private SqliteNeedleStore _store = null!;
@@ -23,6 +22,10 @@ public class SqliteSubmitBenchmarks
 
     [Params(1, 8)]
     public int Writers { get; set; }
+
+    /// <summary>Bytes of each of the two files: 1 KB shows the fsync-bound regime, 50 KB the bandwidth-bound one.</summary>
+    [Params(1024, 50 * 1024)]
+    public int FileSize { get; set; }
 
     /// <summary>Writes committed together: 1 is one transaction (one fsync) per report, 64 is the store's default group commit.</summary>
     [Params(1, 64)]
