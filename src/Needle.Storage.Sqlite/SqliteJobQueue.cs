@@ -92,6 +92,11 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(results);
+        if (!string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Job {job.Id} is a '{job.Kind}' job, not a '{JobKinds.ProcessReport}' job.", nameof(job));
+        }
+
         return database.WriteAsync(
             async (connection, transaction, ct) =>
             {

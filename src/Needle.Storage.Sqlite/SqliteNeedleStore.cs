@@ -92,20 +92,7 @@ public sealed class SqliteNeedleStore : INeedleStore
         }
 
         disposed = true;
-        try
-        {
-            // Fold the WAL back into the main file so a copy of the .db alone is complete after a clean shutdown.
-            await database.ExclusiveAsync(
-                async (connection, ct) => await connection.Command(null, "PRAGMA wal_checkpoint(TRUNCATE);").RunAsync(ct).ConfigureAwait(false),
-                CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (SqliteException)
-        {
-            // Busy with another process, or the file was never created: the WAL is still replayed at the next open.
-        }
-
-        database.ClearPool();
-        database.Dispose();
+        await database.DisposeAsync().ConfigureAwait(false);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"SQLite {Path} (schema {Migrations.LatestVersion})");

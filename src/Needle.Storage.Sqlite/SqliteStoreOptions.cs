@@ -11,4 +11,7 @@ public sealed record SqliteStoreOptions
 
     /// <summary>After this many attempts a job that fails again (or whose lease keeps expiring) is parked as failed.</summary>
     public int MaxJobAttempts { get; init; } = 5;
+
+    /// <summary>Most writes committed in one transaction (group commit); 1 commits (and fsyncs) each write alone. For benchmarks and tests.</summary>
+    internal int MaxWriteGroupSize { get; init; } = 64;
 }

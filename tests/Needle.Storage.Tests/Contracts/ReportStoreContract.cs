@@ -261,6 +261,32 @@ public abstract class ReportStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task A_failing_submission_stores_nothing_and_disturbs_no_other()
+    {
+        var good = Enumerable.Range(0, 12).Select(i => TestData.SmallReport(Time.GetUtcNow().AddTicks(i))).ToList();
+        var bad = TestData.SmallReport(Time.GetUtcNow());
+        bad = bad with { Files = [bad.Files[0], bad.Files[1] with { Id = bad.Files[0].Id }] };
+
+        var submissions = good.Select(r => Task.Run(() => SubmitAsync(r))).ToList();
+        var failing = Task.Run(() => SubmitAsync(bad));
+        await Assert.ThrowsAnyAsync<Exception>(() => failing);
+        await Task.WhenAll(submissions);
+
+        Assert.Null(await Store.Reports.GetAsync(bad.Id));
+        Assert.Null(await Store.Reports.GetMediaAsync(bad.Files[0].Id));
+        foreach (var report in good)
+        {
+            Assert.NotNull(await Store.Reports.GetAsync(report.Id));
+        }
+
+        Assert.Equal(good.Count, await Store.Jobs.CountOpenAsync());
+        var verification = await AuditChain.VerifyAsync(Store.Audit);
+        Assert.True(verification.IsIntact, verification.Problem);
+        Assert.Equal(good.Count, verification.EntriesChecked);
+        Assert.DoesNotContain(await Store.Audit.ReadAsync(0, 100), e => e.Target == $"report/{bad.Id}");
+    }
+
+    [Fact]
     public async Task Written_data_survives_closing_and_reopening()
     {
         var report = TestData.Report(Time.GetUtcNow());

@@ -124,4 +124,33 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         Assert.Equal("ok", await database.ScalarAsync("PRAGMA integrity_check;"));
         Assert.Equal(60L, await database.ScalarAsync("SELECT COUNT(*) FROM reports WHERE status = 1;"));
     }
+
+    [Fact]
+    public async Task A_cancelled_write_is_not_made_and_a_disposed_store_takes_no_writes()
+    {
+        var store = Open();
+        await store.MigrateAsync();
+        var report = TestData.SmallReport(time.GetUtcNow());
+        using (var cancelled = new CancellationTokenSource())
+        {
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Reports.SubmitAsync(report, TestData.SubmitAudit(report), cancelled.Token));
+        }
+
+        Assert.Null(await store.Reports.GetAsync(report.Id));
+        await store.DisposeAsync();
+        await store.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.Audit.AppendAsync(new AuditEntryDraft("cli", "x", "y", null, null)));
+    }
+
+    [Fact]
+    public async Task Writes_committed_one_by_one_behave_the_same()
+    {
+        await using var store = new SqliteNeedleStore(database.FilePath, new SqliteStoreOptions { TimeProvider = time, MaxWriteGroupSize = 1 });
+        await store.MigrateAsync();
+        var reports = Enumerable.Range(0, 20).Select(i => TestData.SmallReport(time.GetUtcNow().AddTicks(i))).ToList();
+        await Task.WhenAll(reports.Select(r => Task.Run(() => store.Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
+        Assert.Equal(20, await store.Jobs.CountOpenAsync());
+        Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
+    }
 }
