@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Authorization;
+using Needle.Triage;
+
+namespace Needle.Server.Auth;
+
+/// <summary>
+/// The authorization policies. A key has exactly one role and every endpoint exactly one policy. Admin is deliberately
+/// not a reviewer: the people who manage lists and keys need not see reported media, and a stolen admin key must not
+/// open it (separation of duties). Likewise a reviewer cannot submit and a submitter cannot read reports.
+/// </summary>
+internal static class Policies
+{
+    public const string Admin = "role:admin";
+    public const string Reviewer = "role:reviewer";
+    public const string Submitter = "role:submitter";
+    public const string Auditor = "role:auditor";
+
+    /// <summary>Any valid key, whatever its role (the OpenAPI document).</summary>
+    public const string AnyKey = "any-key";
+
+    public static string RoleName(ApiRole role) => role switch
+    {
+        ApiRole.Admin => "admin",
+        ApiRole.Reviewer => "reviewer",
+        ApiRole.Submitter => "submitter",
+        ApiRole.Auditor => "auditor",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    public static void Configure(AuthorizationOptions options)
+    {
+        foreach (var role in Enum.GetValues<ApiRole>())
+        {
+            options.AddPolicy("role:" + RoleName(role), policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireRole(RoleName(role)));
+        }
+
+        options.AddPolicy(AnyKey, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser());
+
+        // Deny by default: an endpoint someone forgot to give a policy is refused to everyone (401 without a key, 403
+        // with one), rather than open to any key.
+        options.FallbackPolicy = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireAssertion(static _ => false)
+            .Build();
+    }
+}

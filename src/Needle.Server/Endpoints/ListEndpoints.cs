@@ -1,0 +1,298 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Needle.Hashing;
+using Needle.Matching.Formats;
+using Needle.Matching.Lists;
+using Needle.Server.Auth;
+using Needle.Server.Http;
+using Needle.Triage;
+
+namespace Needle.Server.Endpoints;
+
+internal sealed record ListResponse(string Name, HashListKind Kind, int PdqThreshold, double PhotoDnaThreshold, int Entries, int Enabled)
+{
+    public static ListResponse From(HashList list)
+    {
+        var entries = list.Entries;
+        return new(list.Name, list.Kind, list.PdqThreshold, list.PhotoDnaThreshold, entries.Count, entries.Count(e => e.Enabled));
+    }
+}
+
+internal sealed record CreateListRequest(string? Name, HashListKind? Kind, double? PdqThreshold);
+
+internal sealed record EntryRequest(string? SignalType, string? Value, string? Label, string? Category, string? Source, bool? Enabled, Dictionary<string, string>? Metadata);
+
+internal sealed record AddEntriesRequest(IReadOnlyList<EntryRequest>? Entries);
+
+internal sealed record EntryResponse(int Id, string SignalType, string Value, string? Label, string? Category, string? Source, bool Enabled, IReadOnlyDictionary<string, string> Metadata)
+{
+    public static EntryResponse From(HashListEntry e) => new(e.Id, e.SignalType.Name, e.Value, e.Label, e.Category, e.Source, e.Enabled, e.Metadata);
+}
+
+internal sealed record AddEntriesResponse(IReadOnlyList<EntryResponse> Added);
+
+internal sealed record PatchEntryRequest(bool? Enabled);
+
+internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors);
+
+/// <summary>Hash lists (admin). Every change goes through <see cref="MatcherHost"/>, so it is stored, live in the matcher and audited at once.</summary>
+internal static class ListEndpoints
+{
+    private const int MaxEntriesPerRequest = 100_000;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var lists = api.MapGroup("/lists").RequireAuthorization(Policies.Admin).WithTags("Lists");
+        lists.MapGet("", (MatcherHost host) => TypedResults.Ok(host.Lists.Select(ListResponse.From).ToList()))
+            .WithSummary("The hash lists.");
+        lists.MapPost("", CreateAsync).Accepts<CreateListRequest>("application/json").Produces<ListResponse>(StatusCodes.Status201Created)
+            .WithSummary("Create an empty list: name, kind (known or allow), pdqThreshold.");
+        lists.MapGet("/{name}", (string name, MatcherHost host) =>
+                host.FindList(name) is { } list ? Results.Ok(ListResponse.From(list)) : NoList(name))
+            .WithSummary("One list.");
+        lists.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a list and its entries.");
+        lists.MapGet("/{name}/entries", (string name, MatcherHost host) =>
+                host.FindList(name) is { } list ? Results.Ok(list.Entries.Select(EntryResponse.From).ToList()) : NoList(name))
+            .WithSummary("A list's entries.");
+        lists.MapPost("/{name}/entries", AddEntriesAsync).Accepts<AddEntriesRequest>("application/json", "multipart/form-data")
+            .Produces<AddEntriesResponse>(StatusCodes.Status201Created)
+            .WithSummary("Add entries: JSON {entries:[{signalType, value, label, category}]}, or multipart media (hashed: PDQ and MD5; optional 'label' and 'category' fields).");
+        lists.MapPatch("/{name}/entries/{id:int}", PatchEntryAsync).Accepts<PatchEntryRequest>("application/json")
+            .WithSummary("Enable or disable an entry: {enabled: bool}.");
+        lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, CancellationToken ct) =>
+                await host.RemoveEntryAsync(name, id, context.User.Actor(), ct).ConfigureAwait(false)
+                    ? Results.NoContent()
+                    : Problems.NotFound($"No entry {id} in list '{name}'."))
+            .WithSummary("Remove an entry.");
+        lists.MapPost("/{name}/import", ImportAsync)
+            .WithSummary("Import a list file (the body) into the list, creating it if needed: ?format=csv|text|vics|icse|ncmec|stopncii|needle (detected when absent), &skipInvalid=true, &kind=known|allow.");
+        lists.MapGet("/{name}/export", Export)
+            .WithSummary("Export the list as a file: ?format=csv|text|vics|vics-1.3|icse|ncmec|stopncii|needle (default needle).");
+    }
+
+    private static IResult NoList(string name) => Problems.NotFound($"There is no list named '{name}'.");
+
+    private static async Task<IResult> CreateAsync(HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    {
+        var request = await JsonBody.ReadAsync<CreateListRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            return Problems.BadRequest("A list needs a name.", ["name is required"]);
+        }
+
+        try
+        {
+            var list = await host.CreateListAsync(request.Name, request.Kind ?? HashListKind.Known, request.PdqThreshold, context.User.Actor(), cancellationToken)
+                .ConfigureAwait(false);
+            return TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(list.Name)}", ListResponse.From(list));
+        }
+        catch (ListAlreadyExistsException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0]);
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, HttpContext context, MatcherHost host, CancellationToken cancellationToken) =>
+        await host.DeleteListAsync(name, context.User.Actor(), cancellationToken).ConfigureAwait(false) ? Results.NoContent() : NoList(name);
+
+    private static async Task<IResult> AddEntriesAsync(string name, HttpContext context, MatcherHost host, ImageDecoder decoder,
+        NeedleServerOptions options, CancellationToken cancellationToken)
+    {
+        if (host.FindList(name) is null)
+        {
+            return NoList(name);
+        }
+
+        var entries = new List<HashListEntry>();
+        var errors = new List<string>();
+        if (JsonBody.IsMultipart(context.Request))
+        {
+            var upload = await MultipartUpload.ReadAsync(context.Request, ReportEndpoints.Limits(options), cancellationToken).ConfigureAwait(false);
+            if (upload.Files.Count == 0)
+            {
+                return Problems.BadRequest("Send at least one file part.");
+            }
+
+            upload.Fields.TryGetValue("label", out var label);
+            upload.Fields.TryGetValue("category", out var category);
+            var hasher = new MediaFileHasher(new MediaHashOptions { Algorithms = HashAlgorithms.Pdq | HashAlgorithms.Md5, Decode = decoder.Options }, decoder);
+            foreach (var file in upload.Files)
+            {
+                var hashed = hasher.HashBytes(file.Bytes, file.FileName ?? file.PartName, cancellationToken);
+                if (hashed.Pdq is not { } pdq)
+                {
+                    errors.Add($"{file.FileName ?? file.PartName}: not a decodable image ({hashed.Error})");
+                    continue;
+                }
+
+                var itemLabel = label ?? file.FileName;
+                var metadata = new Dictionary<string, string> { ["quality"] = pdq.Quality.ToString(CultureInfo.InvariantCulture) };
+                entries.Add(new HashListEntry(SignalTypes.Pdq, pdq.Hash.ToString()) { Label = itemLabel, Category = category, Source = "upload", Metadata = metadata });
+                entries.Add(new HashListEntry(SignalTypes.Md5, hashed.Md5!) { Label = itemLabel, Category = category, Source = "upload" });
+            }
+        }
+        else
+        {
+            var request = await JsonBody.ReadAsync<AddEntriesRequest>(context, options.MaxJsonBytes * 16).ConfigureAwait(false);
+            if (request.Entries is not { Count: > 0 and <= MaxEntriesPerRequest })
+            {
+                return Problems.BadRequest($"Send 1 to {MaxEntriesPerRequest} entries.", ["entries is required"]);
+            }
+
+            for (var i = 0; i < request.Entries.Count; i++)
+            {
+                var item = request.Entries[i];
+                if (!SignalTypes.TryGet(item?.SignalType, out var type))
+                {
+                    errors.Add($"entries[{i}].signalType: give one of pdq, md5, sha1, sha256, photodna");
+                    continue;
+                }
+
+                if (item!.Value is null)
+                {
+                    errors.Add($"entries[{i}].value: required");
+                    continue;
+                }
+
+                if (!type.TryNormalize(item.Value, out var value, out var error))
+                {
+                    errors.Add($"entries[{i}].value: {error}");
+                    continue;
+                }
+
+                entries.Add(new HashListEntry(type, value)
+                {
+                    Label = item.Label,
+                    Category = item.Category,
+                    Source = item.Source,
+                    Enabled = item.Enabled ?? true,
+                    Metadata = item.Metadata ?? [],
+                });
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest("Some entries are invalid; nothing was added.", errors);
+        }
+
+        try
+        {
+            var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+            return TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(name)}/entries", new AddEntriesResponse([.. added.Select(EntryResponse.From)]));
+        }
+        catch (ListNotFoundException)
+        {
+            return NoList(name);
+        }
+    }
+
+    private static async Task<IResult> PatchEntryAsync(string name, int id, HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    {
+        var request = await JsonBody.ReadAsync<PatchEntryRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
+        if (request.Enabled is not { } enabled)
+        {
+            return Problems.BadRequest("Say whether the entry is enabled.", ["enabled is required"]);
+        }
+
+        if (!await host.SetEntryEnabledAsync(name, id, enabled, context.User.Actor(), cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.NotFound($"No entry {id} in list '{name}'.");
+        }
+
+        return host.FindList(name) is { } list && list.TryGet(id, out var entry) ? Results.Ok(EntryResponse.From(entry)) : Results.NoContent();
+    }
+
+    private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, HttpContext context, MatcherHost host,
+        NeedleServerOptions options, CancellationToken cancellationToken)
+    {
+        if (format is not null && !HashListFormats.Default.TryGet(format, out _))
+        {
+            return Problems.BadRequest($"Unknown format '{format}'.", [$"format must be one of {FormatNames()}"]);
+        }
+
+        HashListKind? listKind = kind is null ? null : Enum.TryParse<HashListKind>(kind, true, out var k) && Enum.IsDefined(k) ? k : (HashListKind?)(-1);
+        if (listKind is (HashListKind)(-1))
+        {
+            return Problems.BadRequest("kind must be known or allow.");
+        }
+
+        // List files are larger than reports: this endpoint raises the request limit for itself.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxListImportBytes;
+        }
+
+        var body = await JsonBody.ReadBoundedAsync(context.Request.Body, options.MaxListImportBytes, "The list file", cancellationToken).ConfigureAwait(false);
+        if (body.Length == 0)
+        {
+            return Problems.BadRequest("The body is empty: send the list file as the request body.");
+        }
+
+        ImportResult imported;
+        try
+        {
+            using var stream = new MemoryStream(body, writable: false);
+            imported = HashListFormats.Default.Read(stream, new ImportOptions { SkipInvalid = skipInvalid ?? false, ListName = name, Kind = listKind, FileName = name }, format);
+        }
+        catch (HashListFormatException ex)
+        {
+            return Problems.BadRequest("The list file could not be imported; nothing was added.", [.. ex.Errors.Select(e => e.ToString()).DefaultIfEmpty(ex.Message)]);
+        }
+
+        var actor = context.User.Actor();
+        if (host.FindList(name) is null)
+        {
+            try
+            {
+                var pdq = imported.List.HasExplicitThreshold(SignalTypes.Pdq) ? imported.List.GetThreshold(SignalTypes.Pdq) : (double?)null;
+                await host.CreateListAsync(name, listKind ?? imported.List.Kind, pdq, actor, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ListAlreadyExistsException)
+            {
+                // Created concurrently: import into it.
+            }
+            catch (ArgumentException ex)
+            {
+                return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0]);
+            }
+        }
+
+        var added = await host.AddEntriesAsync(name, imported.List.Entries, actor, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new ImportResponse(name, imported.FormatName, imported.RecordsRead, added.Count, imported.ErrorCount,
+            [.. imported.Errors.Select(e => e.ToString())]));
+    }
+
+    private static IResult Export(string name, string? format, MatcherHost host)
+    {
+        var formatName = format ?? "needle";
+        if (!HashListFormats.Default.TryGet(formatName, out var writer))
+        {
+            return Problems.BadRequest($"Unknown format '{formatName}'.", [$"format must be one of {FormatNames()}, vics-1.3"]);
+        }
+
+        if (host.FindList(name) is not { } list)
+        {
+            return NoList(name);
+        }
+
+        using var stream = new MemoryStream();
+        try
+        {
+            writer.Write(list, stream);
+        }
+        catch (NotSupportedException ex)
+        {
+            return Problems.BadRequest($"The list cannot be written as {formatName}: {ex.Message}");
+        }
+
+        var extension = writer.Name switch { "csv" => "csv", "text" => "txt", "needle" or "vics" or "stopncii" => "json", _ => "dat" };
+        return TypedResults.File(stream.ToArray(), writer.Name == "csv" ? "text/csv" : "application/octet-stream", $"{name}.{extension}");
+    }
+
+    private static string FormatNames() => string.Join(", ", HashListFormats.Default.Formats.Select(static f => f.Name));
+}

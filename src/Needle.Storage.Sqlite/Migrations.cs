@@ -1,0 +1,197 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Needle.Storage.Sqlite;
+
+/// <summary>
+/// The schema, as numbered steps. The version applied is kept in <c>PRAGMA user_version</c> (in the file header,
+/// written in the same transaction as the step). Steps are only ever appended: never edit one that has shipped.
+/// </summary>
+internal static class Migrations
+{
+    /// <summary>Migration steps: version N is Steps[N - 1].</summary>
+    public static IReadOnlyList<string> Steps { get; } =
+    [
+        // 1: the first schema.
+        """
+        CREATE TABLE reports (
+            id                 TEXT    NOT NULL PRIMARY KEY,
+            external_id        TEXT,
+            submission         TEXT    NOT NULL,            -- ReportSubmission as JSON (camelCase), kept whole
+            status             INTEGER NOT NULL,            -- ReportStatus
+            escalate           INTEGER NOT NULL,
+            received_at        INTEGER NOT NULL,            -- UTC ticks
+            processed_at       INTEGER,
+            submitted_by       TEXT    NOT NULL,            -- API key id
+            idempotency_key    TEXT,
+            file_count         INTEGER NOT NULL,
+            matched_file_count INTEGER NOT NULL DEFAULT 0,  -- files with a match on a non-allow list, set at completion
+            UNIQUE (submitted_by, idempotency_key)
+        );
+        CREATE INDEX reports_by_received ON reports (received_at DESC, id DESC);
+        CREATE INDEX reports_by_status ON reports (status, received_at DESC, id DESC);
+        CREATE INDEX reports_by_external_id ON reports (external_id) WHERE external_id IS NOT NULL;
+
+        CREATE TABLE files (
+            id              TEXT    NOT NULL PRIMARY KEY,
+            report_id       TEXT    NOT NULL REFERENCES reports (id),
+            ordinal         INTEGER NOT NULL,
+            original_name   TEXT,
+            content_type    TEXT,
+            size            INTEGER NOT NULL,
+            has_media       INTEGER NOT NULL,
+            state           INTEGER NOT NULL,               -- FileState
+            error           TEXT,
+            reporter_hashes TEXT,                           -- ReporterHashes as JSON
+            md5             TEXT,
+            sha1            TEXT,
+            sha256          TEXT,
+            pdq             TEXT,
+            pdq_quality     INTEGER,
+            width           INTEGER,
+            height          INTEGER,
+            format          TEXT,
+            UNIQUE (report_id, ordinal)
+        );
+        CREATE INDEX files_by_md5 ON files (md5) WHERE md5 IS NOT NULL;
+        CREATE INDEX files_by_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;
+        CREATE INDEX files_by_pdq ON files (pdq) WHERE pdq IS NOT NULL;
+
+        -- Encrypted media apart from the file rows, so scanning files never pages blobs in.
+        CREATE TABLE media (
+            file_id TEXT NOT NULL PRIMARY KEY REFERENCES files (id),
+            bytes   BLOB NOT NULL
+        );
+
+        CREATE TABLE matches (
+            file_id    TEXT    NOT NULL REFERENCES files (id),
+            ordinal    INTEGER NOT NULL,
+            report_id  TEXT    NOT NULL REFERENCES reports (id),  -- denormalised for the list filter of the listing
+            list_name  TEXT    NOT NULL,
+            entry_id   INTEGER NOT NULL,
+            label      TEXT,
+            category   TEXT,
+            signal     TEXT    NOT NULL,
+            value      TEXT    NOT NULL,
+            distance   REAL    NOT NULL,
+            transform  TEXT    NOT NULL,
+            allow_list INTEGER NOT NULL,
+            PRIMARY KEY (file_id, ordinal)
+        );
+        CREATE INDEX matches_by_report_list ON matches (report_id, list_name);
+        CREATE INDEX matches_by_list ON matches (list_name);
+
+        CREATE TABLE jobs (
+            id           INTEGER NOT NULL PRIMARY KEY,
+            kind         TEXT    NOT NULL,
+            subject_id   TEXT    NOT NULL,
+            state        TEXT    NOT NULL,  -- pending, leased, done, failed
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            available_at INTEGER NOT NULL,
+            leased_by    TEXT,
+            lease_token  TEXT,
+            leased_until INTEGER,
+            last_error   TEXT,
+            created_at   INTEGER NOT NULL,
+            finished_at  INTEGER
+        );
+        CREATE INDEX jobs_pending ON jobs (id, available_at) WHERE state = 'pending';
+        CREATE INDEX jobs_leased ON jobs (id, leased_until) WHERE state = 'leased';
+        CREATE INDEX jobs_by_subject ON jobs (subject_id);
+
+        CREATE TABLE lists (
+            id                 INTEGER NOT NULL PRIMARY KEY,
+            name               TEXT    NOT NULL UNIQUE,
+            kind               TEXT    NOT NULL,  -- HashListKind
+            pdq_threshold      REAL,
+            photodna_threshold REAL,
+            created_at         INTEGER NOT NULL,
+            next_entry_id      INTEGER NOT NULL DEFAULT 1  -- entry ids are never reused: matches refer to them
+        );
+
+        CREATE TABLE list_entries (
+            list_id  INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+            id       INTEGER NOT NULL,
+            signal   TEXT    NOT NULL,
+            value    TEXT    NOT NULL,
+            label    TEXT,
+            category TEXT,
+            source   TEXT,
+            enabled  INTEGER NOT NULL,
+            metadata TEXT,  -- JSON object of strings, null when empty
+            PRIMARY KEY (list_id, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX list_entries_by_value ON list_entries (signal, value);
+
+        CREATE TABLE api_keys (
+            id          TEXT    NOT NULL PRIMARY KEY,
+            name        TEXT    NOT NULL,
+            role        TEXT    NOT NULL,  -- ApiRole
+            salt        BLOB    NOT NULL,
+            secret_hash BLOB    NOT NULL,
+            created_at  INTEGER NOT NULL,
+            expires_at  INTEGER,
+            revoked_at  INTEGER
+        );
+
+        CREATE TABLE audit (
+            sequence       INTEGER NOT NULL PRIMARY KEY,
+            at             INTEGER NOT NULL,  -- UTC ticks, hashed exactly
+            actor          TEXT    NOT NULL,
+            action         TEXT    NOT NULL,
+            target         TEXT    NOT NULL,
+            details        TEXT,
+            remote_address TEXT,
+            previous_hash  TEXT    NOT NULL,
+            hash           TEXT    NOT NULL
+        );
+        -- Defence in depth: Needle never updates or deletes audit rows; the hash chain catches whoever does it anyway.
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """,
+    ];
+
+    public static int LatestVersion => Steps.Count;
+
+    public static async Task<int> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+        Convert.ToInt32(await connection.Command(transaction, "PRAGMA user_version;").ScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
+    /// <summary>Brings the schema to <see cref="LatestVersion"/>, one transaction per step; refuses a newer file.</summary>
+    public static async Task<int> MigrateAsync(SqliteConnection connection, string dataSource, CancellationToken cancellationToken)
+    {
+        // WAL is a property of the file (kept once set): readers never block the writer, and a commit is one append.
+        var journalMode = (string?)await connection.Command(null, "PRAGMA journal_mode = WAL;").ScalarAsync(cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"SQLite database {dataSource} could not be switched to WAL (journal mode is {journalMode}).");
+        }
+
+        var applied = 0;
+        while (true)
+        {
+            var transaction = connection.BeginTransaction(deferred: false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (version > LatestVersion)
+                {
+                    throw new NewerSchemaException(dataSource, version, LatestVersion);
+                }
+
+                if (version == LatestVersion)
+                {
+                    return applied;
+                }
+
+                var next = version + 1;
+                await connection.Command(transaction, Steps[next - 1]).RunAsync(cancellationToken).ConfigureAwait(false);
+
+                // PRAGMA takes no parameters; the number is ours.
+                await connection.Command(transaction, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {next};"))
+                    .RunAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                applied++;
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Needle.Storage.Sqlite;
+
+/// <summary>
+/// Opens connections and runs reads and writes.
+/// <para>
+/// Writes: SQLite has one writer, and with synchronous=FULL every commit costs an fsync (milliseconds). So writes queue
+/// to one writer loop that takes every write waiting, runs each in a SAVEPOINT of one BEGIN IMMEDIATE transaction, and
+/// commits them together: one fsync for the group (group commit). A write that throws is rolled back to its savepoint
+/// alone; no write's task completes before the commit that made it durable has returned.
+/// </para>
+/// <para>Reads run concurrently on their own pooled connections; WAL gives each a consistent snapshot.</para>
+/// </summary>
+internal sealed class SqliteDatabase : IAsyncDisposable
+{
+    private readonly Channel<WriteRequest> writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Held by the writer loop for a group, and by exclusive work (migrations, checkpoints) that must not interleave with it.
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly string perConnectionPragmas;
+    private readonly Task writerLoop;
+
+    public SqliteDatabase(string path, SqliteStoreOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        if (options.MaxJobAttempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxJobAttempts, "MaxJobAttempts must be 1 or more.");
+        }
+
+        if (options.MaxWriteGroupSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWriteGroupSize, "MaxWriteGroupSize must be 1 or more.");
+        }
+
+        Options = options;
+        var busyTimeout = (long)Math.Max(0, options.BusyTimeout.TotalMilliseconds);
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(path),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = (int)Math.Ceiling(Math.Max(1, options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+
+        // Per-connection settings (journal_mode=WAL is stored in the file and set by the migrator). FULL: a commit
+        // returns only once its WAL frames are fsynced, so an acknowledged report survives a power cut.
+        perConnectionPragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA synchronous = FULL;");
+        writerLoop = Task.Run(RunWriterLoopAsync);
+    }
+
+    public string ConnectionString { get; }
+
+    public SqliteStoreOptions Options { get; }
+
+    public TimeProvider Time => Options.TimeProvider;
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.Command(null, perConnectionPragmas).RunAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> in a read transaction, so its several queries see one snapshot.</summary>
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = connection.BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                return await read(connection, transaction, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in the write transaction and returns once it is committed. A write that decides to
+    /// change nothing simply returns before writing; one that throws is rolled back and its exception returned.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new WriteRequest<T>(write, cancellationToken);
+        if (!writes.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(SqliteNeedleStore));
+        }
+
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="action"/> alone (no write runs meanwhile) on a connection without a transaction: migrations, checkpoints.</summary>
+    public async Task<T> ExclusiveAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await action(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops taking writes, finishes those queued, folds the WAL back into the main file (so a copy of the .db alone is
+    /// complete after a clean shutdown) and closes the pooled connections of this file.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        writes.Writer.TryComplete();
+        await writerLoop.ConfigureAwait(false);
+        if (File.Exists(new SqliteConnectionStringBuilder(ConnectionString).DataSource))
+        {
+            try
+            {
+                await ExclusiveAsync(
+                    async (connection, ct) => await connection.Command(null, "PRAGMA wal_checkpoint(TRUNCATE);").RunAsync(ct).ConfigureAwait(false),
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SqliteException)
+            {
+                // Busy with another process: the WAL is replayed at the next open anyway.
+            }
+        }
+
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        writeLock.Dispose();
+    }
+
+    private async Task RunWriterLoopAsync()
+    {
+        // The group is bounded so a burst does not make one huge transaction (and WAL growth) that every caller waits on.
+        var maxGroupSize = Options.MaxWriteGroupSize;
+        var group = new List<WriteRequest>(maxGroupSize);
+        while (await writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            group.Clear();
+            while (group.Count < maxGroupSize && writes.Reader.TryRead(out var request))
+            {
+                if (request.CancellationToken.IsCancellationRequested)
+                {
+                    request.Cancel();
+                }
+                else
+                {
+                    group.Add(request);
+                }
+            }
+
+            if (group.Count > 0)
+            {
+                await RunGroupAsync(group).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs a group of writes in one transaction. Never throws: every request ends completed, failed or cancelled.</summary>
+    private async Task RunGroupAsync(List<WriteRequest> group)
+    {
+        var done = new List<WriteRequest>(group.Count);
+        await writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // deferred: false is BEGIN IMMEDIATE: the file's write lock is taken now (waiting for another process
+                // if need be), never half-way through with a write already made.
+                var transaction = connection.BeginTransaction(deferred: false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    foreach (var request in group)
+                    {
+                        transaction.Save("write");
+                        try
+                        {
+                            await request.RunAsync(connection, transaction).ConfigureAwait(false);
+                            transaction.Release("write");
+                            done.Add(request);
+                        }
+#pragma warning disable CA1031 // The write's own exception goes back to its caller; the group carries on.
+                        catch (Exception error)
+#pragma warning restore CA1031
+                        {
+                            transaction.Rollback("write");
+                            transaction.Release("write");
+                            request.Fail(error);
+                        }
+                    }
+
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var request in done)
+            {
+                request.Succeed();
+            }
+        }
+#pragma warning disable CA1031 // Opening, beginning, rolling back or committing failed: none of the group is durable; each caller is told.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            foreach (var request in group)
+            {
+                request.Fail(error);
+            }
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    private abstract class WriteRequest(CancellationToken cancellationToken)
+    {
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public abstract Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception error);
+
+        public abstract void Cancel();
+    }
+
+    private sealed class WriteRequest<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+        : WriteRequest(cancellationToken)
+    {
+        private T result = default!;
+
+        // Asynchronous continuations: callers must never run on (and stall) the writer loop.
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) =>
+            result = await write(connection, transaction, CancellationToken).ConfigureAwait(false);
+
+        public override void Succeed() => Completion.TrySetResult(result);
+
+        public override void Fail(Exception error)
+        {
+            if (error is OperationCanceledException && CancellationToken.IsCancellationRequested)
+            {
+                Completion.TrySetCanceled(CancellationToken);
+            }
+            else
+            {
+                Completion.TrySetException(error);
+            }
+        }
+
+        public override void Cancel() => Completion.TrySetCanceled(CancellationToken);
+    }
+}

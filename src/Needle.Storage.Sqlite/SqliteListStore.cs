@@ -1,0 +1,175 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Needle.Matching.Lists;
+using Needle.Triage;
+
+namespace Needle.Storage.Sqlite;
+
+internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
+{
+    public Task<IReadOnlyList<StoredList>> GetListsAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<StoredList>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, "SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY name;")
+                .ListAsync(
+                    reader => new StoredList(
+                        reader.GetString(0),
+                        Enum.Parse<HashListKind>(reader.GetString(1)),
+                        reader.GetDoubleOrNull(2),
+                        reader.GetDoubleOrNull(3),
+                        reader.GetInstant(4)),
+                    ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<bool> CreateListAsync(StoredList list, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentException.ThrowIfNullOrWhiteSpace(list.Name);
+        return database.WriteAsync(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, """
+                    INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
+                    VALUES (@name, @kind, @pdq, @photodna, @created)
+                    ON CONFLICT (name) DO NOTHING;
+                    """)
+                .With("@name", list.Name)
+                .With("@kind", list.Kind.ToString())
+                .With("@pdq", list.PdqThreshold)
+                .With("@photodna", list.PhotoDnaThreshold)
+                .With("@created", list.CreatedAt)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+    }
+
+    public Task<bool> DeleteListAsync(string name, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var listId = await FindListIdAsync(connection, transaction, name, ct).ConfigureAwait(false);
+                if (listId is null)
+                {
+                    return false;
+                }
+
+                await connection.Command(transaction, "DELETE FROM list_entries WHERE list_id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
+                await connection.Command(transaction, "DELETE FROM lists WHERE id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<HashListEntry>>(
+            async (connection, transaction, ct) =>
+            {
+                var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                return await connection
+                    .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata FROM list_entries WHERE list_id = @list ORDER BY id;")
+                    .With("@list", listId)
+                    .ListAsync(ReadEntry, ct)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return database.WriteAsync<IReadOnlyList<HashListEntry>>(
+            async (connection, transaction, ct) =>
+            {
+                var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                var firstId = Convert.ToInt32(
+                    await connection
+                        .Command(transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list RETURNING next_entry_id - @count;")
+                        .With("@count", entries.Count)
+                        .With("@list", listId)
+                        .ScalarAsync(ct)
+                        .ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+
+                // One prepared statement for the whole batch: lists are imported by the hundred thousand.
+                var insert = connection.Command(transaction, """
+                    INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata)
+                    VALUES (@list, @id, @signal, @value, @label, @category, @source, @enabled, @metadata);
+                    """);
+                await using (insert.ConfigureAwait(false))
+                {
+                    string[] names = ["@list", "@id", "@signal", "@value", "@label", "@category", "@source", "@enabled", "@metadata"];
+                    foreach (var name in names)
+                    {
+                        insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+                    }
+
+                    insert.Parameters["@list"].Value = listId;
+                    var stored = new List<HashListEntry>(entries.Count);
+                    for (var i = 0; i < entries.Count; i++)
+                    {
+                        var entry = entries[i] with { Id = firstId + i };
+                        insert.Parameters["@id"].Value = entry.Id;
+                        insert.Parameters["@signal"].Value = entry.SignalType.Name;
+                        insert.Parameters["@value"].Value = entry.Value;
+                        insert.Parameters["@label"].Value = SqlHelpers.ToDatabase(entry.Label);
+                        insert.Parameters["@category"].Value = SqlHelpers.ToDatabase(entry.Category);
+                        insert.Parameters["@source"].Value = SqlHelpers.ToDatabase(entry.Source);
+                        insert.Parameters["@enabled"].Value = SqlHelpers.ToDatabase(entry.Enabled);
+                        insert.Parameters["@metadata"].Value = SqlHelpers.ToDatabase(
+                            entry.Metadata.Count == 0 ? null : StorageJson.SerializeOrNull(entry.Metadata));
+                        await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                        stored.Add(entry);
+                    }
+
+                    return stored;
+                }
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                .With("@enabled", enabled)
+                .With("@name", listName)
+                .With("@id", entryId)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    public Task<bool> RemoveEntryAsync(string listName, int entryId, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                .With("@name", listName)
+                .With("@id", entryId)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    private static async Task<long?> FindListIdAsync(SqliteConnection connection, SqliteTransaction transaction, string name, CancellationToken cancellationToken)
+    {
+        var id = await connection.Command(transaction, "SELECT id FROM lists WHERE name = @name;").With("@name", name).ScalarAsync(cancellationToken).ConfigureAwait(false);
+        return id is null ? null : Convert.ToInt64(id, CultureInfo.InvariantCulture);
+    }
+
+    private static HashListEntry ReadEntry(SqliteDataReader reader)
+    {
+        var signalName = reader.GetString(1);
+        if (!SignalTypes.TryGet(signalName, out var signalType))
+        {
+            throw new InvalidDataException($"A list entry has the unknown signal type '{signalName}'.");
+        }
+
+        return new HashListEntry(signalType, reader.GetString(2))
+        {
+            Id = reader.GetInt32(0),
+            Label = reader.GetStringOrNull(3),
+            Category = reader.GetStringOrNull(4),
+            Source = reader.GetStringOrNull(5),
+            Enabled = reader.GetFlag(6),
+            Metadata = StorageJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+        };
+    }
+}

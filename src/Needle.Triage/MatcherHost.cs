@@ -1,0 +1,366 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+
+namespace Needle.Triage;
+
+/// <summary>A list with this name exists already.</summary>
+public sealed class ListAlreadyExistsException(string name)
+    : InvalidOperationException($"A list named '{name}' exists already.")
+{
+    public string ListName { get; } = name;
+}
+
+/// <summary>No list has this name.</summary>
+public sealed class ListNotFoundException(string name)
+    : KeyNotFoundException($"There is no list named '{name}'.")
+{
+    public string ListName { get; } = name;
+}
+
+/// <summary>
+/// The hash lists in memory, kept in step with <see cref="IListStore"/>. Every change is written to the store first,
+/// then applied in memory (seen by the next <see cref="Match"/>), then audited. Changes are serialised so memory
+/// applies them in the store's order. Entry changes reach the live matcher without a rebuild; creating or deleting a
+/// list builds a new <see cref="ListMatcher"/> and swaps it in.
+/// </summary>
+public sealed partial class MatcherHost : IDisposable
+{
+    private const int MaxListNameLength = 100;
+
+    private readonly IListStore _store;
+    private readonly IAuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ListMatcherOptions _options;
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    // Replaced whole (never mutated) so readers need no lock.
+    private volatile State _state;
+    private bool _disposed;
+
+    private MatcherHost(IListStore store, IAuditLog audit, TimeProvider time, ListMatcherOptions options, State state)
+    {
+        _store = store;
+        _audit = audit;
+        _time = time;
+        _options = options;
+        _state = state;
+    }
+
+    /// <summary>Loads every list and its entries from the store.</summary>
+    public static async Task<MatcherHost> LoadAsync(IListStore lists, IAuditLog audit, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(lists);
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(time);
+        options ??= new ListMatcherOptions();
+        var loaded = await LoadListsAsync(lists, ct).ConfigureAwait(false);
+        return new MatcherHost(lists, audit, time, options, State.Create(loaded, options));
+    }
+
+    /// <summary>
+    /// The current matcher. It is replaced (and the old one disposed) when a list is created or deleted, so hold it
+    /// only for one call; <see cref="Match"/> handles the swap for you.
+    /// </summary>
+    public ListMatcher Matcher => _state.Matcher;
+
+    /// <summary>The lists, ordered by name.</summary>
+    public IReadOnlyList<HashList> Lists => _state.Lists;
+
+    /// <summary>The list named <paramref name="name"/>, if any.</summary>
+    public HashList? FindList(string name) => _state.ByName.GetValueOrDefault(name);
+
+    /// <summary>Matches against the current lists; safe while lists are created or deleted concurrently.</summary>
+    public MatchResult Match(FileSignals signals)
+    {
+        while (true)
+        {
+            var state = _state;
+            try
+            {
+                return state.Matcher.Match(signals);
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(state, _state))
+            {
+                // The matcher was swapped out mid-call: retry on the new one.
+            }
+        }
+    }
+
+    /// <summary>Creates an empty list ("list.create").</summary>
+    /// <exception cref="ArgumentException">The name is not 1-100 of letters, digits, '.', '_' or '-' (starting with a letter or digit), or the threshold is out of range.</exception>
+    /// <exception cref="ListAlreadyExistsException">The name is taken.</exception>
+    public async Task<HashList> CreateListAsync(string name, HashListKind kind, double? pdqThreshold, string actor, CancellationToken ct = default)
+    {
+        ValidateListName(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown list kind.");
+        }
+
+        if (pdqThreshold is { } threshold)
+        {
+            if (threshold != Math.Floor(threshold) || threshold > 256)
+            {
+                throw new ArgumentOutOfRangeException(nameof(pdqThreshold), threshold, "A PDQ threshold is a whole number of bits from 0 to 256.");
+            }
+
+            SignalTypes.Pdq.ValidateThreshold(threshold);
+        }
+
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var stored = new StoredList(name, kind, pdqThreshold, null, _time.GetUtcNow());
+            if (!await _store.CreateListAsync(stored, ct).ConfigureAwait(false))
+            {
+                throw new ListAlreadyExistsException(name);
+            }
+
+            var list = ToHashList(stored);
+            SwapState([.. _state.Lists, list]);
+            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), TriageJson.Options);
+            await AuditAsync(actor, "list.create", name, details).ConfigureAwait(false);
+            return list;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Deletes a list and its entries ("list.delete"); false when there is none.</summary>
+    public async Task<bool> DeleteListAsync(string name, string actor, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!await _store.DeleteListAsync(name, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
+            await AuditAsync(actor, "list.delete", name, null).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Adds entries (their ids are ignored; the store assigns them) and returns them with their ids ("list.entries.add").</summary>
+    /// <exception cref="ListNotFoundException">No list has this name.</exception>
+    public async Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, string actor, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (entries.Any(static e => e is null))
+        {
+            throw new ArgumentException("An entry is null.", nameof(entries));
+        }
+
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var list = FindList(listName) ?? throw new ListNotFoundException(listName);
+            if (entries.Count == 0)
+            {
+                return [];
+            }
+
+            var added = await _store.AddEntriesAsync(listName, [.. entries.Select(static e => e with { Id = 0 })], ct).ConfigureAwait(false);
+            foreach (var entry in added)
+            {
+                list.Add(entry);
+            }
+
+            var details = JsonSerializer.Serialize(new EntriesAuditDetails(added.Count, added.Count > 0 ? added[0].Id : null, added.Count > 0 ? added[^1].Id : null), TriageJson.Options);
+            await AuditAsync(actor, "list.entries.add", listName, details).ConfigureAwait(false);
+            return added;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Enables or disables an entry ("list.entry.enable" / "list.entry.disable"); false when the list or entry does not exist.</summary>
+    public async Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, string actor, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (FindList(listName) is not { } list || !await _store.SetEntryEnabledAsync(listName, entryId, enabled, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            list.SetEnabled(entryId, enabled);
+            await AuditAsync(actor, enabled ? "list.entry.enable" : "list.entry.disable", $"{listName}/{entryId}", null).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Removes an entry ("list.entry.remove"); false when the list or entry does not exist.</summary>
+    public async Task<bool> RemoveEntryAsync(string listName, int entryId, string actor, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (FindList(listName) is not { } list || !await _store.RemoveEntryAsync(listName, entryId, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            list.Remove(entryId);
+            await AuditAsync(actor, "list.entry.remove", $"{listName}/{entryId}", null).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Reads every list again from the store and swaps them in (after a change made outside this process).</summary>
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var loaded = await LoadListsAsync(_store, ct).ConfigureAwait(false);
+            var old = _state;
+            _state = State.Create(loaded, _options);
+            old.Matcher.Dispose();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _writes.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _state.Matcher.Dispose();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    internal static void ValidateListName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > MaxListNameLength || !ListName().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"A list name is 1 to {MaxListNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit; got '{name}'.", nameof(name));
+        }
+    }
+
+    private void SwapState(IReadOnlyList<HashList> lists)
+    {
+        // The lists keep their entries; only the matcher (which holds a fixed set of lists) is rebuilt.
+        var old = _state;
+        _state = State.Create(lists, _options);
+        old.Matcher.Dispose();
+    }
+
+    // Audit after the change is in the store and in memory: the change happened, whatever the audit write does.
+    private Task AuditAsync(string actor, string action, string target, string? details) =>
+        _audit.AppendAsync(new AuditEntryDraft(actor, action, $"list/{target}", details, null), CancellationToken.None);
+
+    private static async Task<List<HashList>> LoadListsAsync(IListStore store, CancellationToken ct)
+    {
+        var result = new List<HashList>();
+        foreach (var stored in await store.GetListsAsync(ct).ConfigureAwait(false))
+        {
+            var list = ToHashList(stored);
+            foreach (var entry in await store.GetEntriesAsync(stored.Name, ct).ConfigureAwait(false))
+            {
+                list.Add(entry);
+            }
+
+            result.Add(list);
+        }
+
+        return result;
+    }
+
+    private static HashList ToHashList(StoredList stored)
+    {
+        var list = new HashList(stored.Name, stored.Kind);
+        if (stored.PdqThreshold is { } pdq)
+        {
+            list.SetThreshold(SignalTypes.Pdq, pdq);
+        }
+
+        if (stored.PhotoDnaThreshold is { } photoDna)
+        {
+            list.SetThreshold(SignalTypes.PhotoDna, photoDna);
+        }
+
+        return list;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ListName();
+
+    private sealed record ListAuditDetails(string Kind, double? PdqThreshold, double? PhotoDnaThreshold);
+
+    private sealed record EntriesAuditDetails(int Count, int? FirstId, int? LastId);
+
+    /// <summary>The lists and the matcher built on them, swapped as one.</summary>
+    private sealed class State
+    {
+        private State(HashList[] lists, ListMatcher matcher)
+        {
+            Lists = lists;
+            Matcher = matcher;
+            ByName = lists.ToDictionary(static l => l.Name, StringComparer.Ordinal);
+        }
+
+        public HashList[] Lists { get; }
+
+        public ListMatcher Matcher { get; }
+
+        public Dictionary<string, HashList> ByName { get; }
+
+        public static State Create(IEnumerable<HashList> lists, ListMatcherOptions options)
+        {
+            HashList[] sorted = [.. lists.OrderBy(static l => l.Name, StringComparer.Ordinal)];
+            return new State(sorted, new ListMatcher(sorted, static () => new MultiIndexHammingIndex(), options));
+        }
+    }
+}

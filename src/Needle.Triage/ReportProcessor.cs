@@ -1,0 +1,252 @@
+using System.Security.Cryptography;
+using Needle.Hashing;
+using Needle.Matching.Lists;
+
+namespace Needle.Triage;
+
+/// <summary>How report processing runs.</summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>How long a job is held; it is renewed while a long report is processed.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a failed job waits before it runs again.</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Limits for decoding media (hostile input).</summary>
+    public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
+}
+
+/// <summary>What became of one leased job.</summary>
+public enum ProcessOutcome
+{
+    /// <summary>The results were stored and the report marked processed.</summary>
+    Completed,
+
+    /// <summary>The lease ran out and another worker took the job; nothing was stored by this worker.</summary>
+    LeaseLost,
+
+    /// <summary>Processing failed; the job was given back to run again later (or parked after too many attempts).</summary>
+    Failed,
+}
+
+/// <summary>
+/// Processes reports from the job queue: decrypts each file's media, hashes it (PDQ with its eight dihedral variants,
+/// MD5, SHA-1, SHA-256), matches it against the lists, and stores all results with the job's completion in one
+/// transaction. Completion only succeeds while the lease is held, so a job run twice (a worker that stalled past its
+/// lease) has the effect of once. Thread-safe: several workers may call <see cref="ProcessNextAsync"/> at once.
+/// </summary>
+public sealed class ReportProcessor
+{
+    private readonly INeedleStore _store;
+    private readonly MatcherHost _matchers;
+    private readonly MediaProtector _protector;
+    private readonly TimeProvider _time;
+    private readonly ProcessorOptions _options;
+    private readonly ImageDecoder _decoder;
+    private readonly MediaHashOptions _hashOptions;
+
+    public ReportProcessor(INeedleStore store, MatcherHost matchers, MediaProtector protector, TimeProvider time, ProcessorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(matchers);
+        ArgumentNullException.ThrowIfNull(protector);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Lease, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RetryAfter, TimeSpan.Zero, nameof(options));
+        _store = store;
+        _matchers = matchers;
+        _protector = protector;
+        _time = time;
+        _options = options;
+        _decoder = new ImageDecoder(options.Decode, time);
+        _hashOptions = new MediaHashOptions
+        {
+            Algorithms = HashAlgorithms.Pdq | HashAlgorithms.Md5 | HashAlgorithms.Sha1 | HashAlgorithms.Sha256,
+            Dihedral = true,
+            Decode = options.Decode,
+        };
+    }
+
+    /// <summary>
+    /// Leases one job and processes it. True when a job was leased (whatever its outcome), false when the queue had
+    /// none, so a worker loop waits only when there is nothing to do.
+    /// </summary>
+    public async Task<bool> ProcessNextAsync(string workerId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        var job = await _store.Jobs.TryLeaseAsync(workerId, _options.Lease, ct).ConfigureAwait(false);
+        if (job is null)
+        {
+            return false;
+        }
+
+        await ProcessAsync(job, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// A worker loop for a hosted service: processes jobs back to back and, when the queue is empty, waits
+    /// <paramref name="idleDelay"/> before looking again. Returns when <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public async Task RunAsync(string workerId, TimeSpan idleDelay, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleDelay, TimeSpan.Zero);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (!await ProcessNextAsync(workerId, ct).ConfigureAwait(false))
+                {
+                    await Task.Delay(idleDelay, _time, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Processes a job already leased. Failures release the job for a retry; cancellation releases it too and rethrows.</summary>
+    public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        try
+        {
+            var results = await ComputeResultsAsync(job, ct).ConfigureAwait(false);
+            if (results is null)
+            {
+                return ProcessOutcome.LeaseLost;
+            }
+
+            return await _store.Jobs.CompleteReportAsync(job, results, ct).ConfigureAwait(false)
+                ? ProcessOutcome.Completed
+                : ProcessOutcome.LeaseLost;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: give the job back at once for another worker (best effort; the lease expires anyway).
+            await TryReleaseAsync(job, "cancelled: the worker stopped", TimeSpan.Zero).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _options.RetryAfter).ConfigureAwait(false);
+            return ProcessOutcome.Failed;
+        }
+    }
+
+    /// <summary>The results of every file, or null when the lease was lost on the way.</summary>
+    private async Task<IReadOnlyList<FileResult>?> ComputeResultsAsync(LeasedJob job, CancellationToken ct)
+    {
+        if (!string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
+        {
+            // Fails (and is eventually parked) rather than being completed as a report it is not.
+            throw new InvalidOperationException($"Job {job.Id} is of kind '{job.Kind}', which this processor does not run.");
+        }
+
+        var report = await _store.Reports.GetAsync(job.SubjectId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Job {job.Id} names report {job.SubjectId}, which does not exist.");
+
+        // One hasher per job: it owns reusable buffers and is not thread-safe.
+        var hasher = new MediaFileHasher(_hashOptions, _decoder);
+        var results = new List<FileResult>(report.Files.Count);
+        var leaseStarted = _time.GetUtcNow();
+        foreach (var file in report.Files.OrderBy(static f => f.Ordinal))
+        {
+            ct.ThrowIfCancellationRequested();
+
+            // Renew once half the lease is used, so a long report keeps it; stop if it was lost already.
+            if (_time.GetUtcNow() - leaseStarted > _options.Lease / 2)
+            {
+                if (!await _store.Jobs.RenewAsync(job, _options.Lease, ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                leaseStarted = _time.GetUtcNow();
+            }
+
+            results.Add(file.HasMedia
+                ? await ProcessMediaAsync(file, hasher, ct).ConfigureAwait(false)
+                : ProcessHashesOnly(file));
+        }
+
+        return results;
+    }
+
+    private async Task<FileResult> ProcessMediaAsync(StoredFile file, MediaFileHasher hasher, CancellationToken ct)
+    {
+        var media = await _store.Reports.GetMediaAsync(file.Id, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The media of file {file.Id} is missing.");
+
+        // A CryptographicException here (wrong key, tampering) fails the job: it is retried and then parked, never
+        // recorded as an unreadable image, because the file itself may be fine.
+        var bytes = _protector.Unprotect(media.EncryptedBytes, file.Id);
+        try
+        {
+            var hashed = hasher.HashBytes(bytes, file.OriginalName ?? file.Id.ToString(), ct);
+            var signals = Signals.FromHashes(hashed, file.ReporterHashes);
+            var matches = Signals.ToStoredMatches(_matchers.Match(signals));
+            if (!hashed.Succeeded)
+            {
+                return new FileResult
+                {
+                    FileId = file.Id,
+                    State = FileState.Unreadable,
+                    Error = hashed.Error,
+                    Md5 = hashed.Md5,
+                    Sha1 = hashed.Sha1,
+                    Sha256 = hashed.Sha256,
+                    Matches = matches,
+                };
+            }
+
+            return new FileResult
+            {
+                FileId = file.Id,
+                State = FileState.Hashed,
+                Md5 = hashed.Md5,
+                Sha1 = hashed.Sha1,
+                Sha256 = hashed.Sha256,
+                Pdq = hashed.Pdq?.Hash.ToString(),
+                PdqQuality = hashed.Pdq?.Quality,
+                Width = hashed.Width,
+                Height = hashed.Height,
+                Format = hashed.Format.ToString().ToLowerInvariant(),
+                Matches = matches,
+            };
+        }
+        finally
+        {
+            // Do not leave decrypted media lying in memory longer than needed.
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private FileResult ProcessHashesOnly(StoredFile file)
+    {
+        var signals = Signals.FromReporterHashes(file.ReporterHashes);
+        return new FileResult
+        {
+            FileId = file.Id,
+            State = FileState.HashesOnly,
+            Matches = signals is null ? [] : Signals.ToStoredMatches(_matchers.Match(signals)),
+        };
+    }
+
+    private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)
+    {
+        try
+        {
+            await _store.Jobs.ReleaseAsync(job, error, retryAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The original failure matters more; an unreleased job is leased again when its lease ends.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}

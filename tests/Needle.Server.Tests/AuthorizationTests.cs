@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Needle.Triage;
+
+namespace Needle.Server.Tests;
+
+/// <summary>
+/// Walks every endpoint the server registers and checks who may call it. /livez and /readyz are the only anonymous
+/// routes; /openapi/v1.json needs a key of any role; every other route needs exactly one role. An endpoint missing
+/// from <see cref="Expected"/> fails the test, so a new route cannot ship without a deliberate policy.
+/// </summary>
+public sealed partial class AuthorizationTests
+{
+    private const string Anonymous = "anonymous";
+    private const string AnyKey = "any";
+
+    private static readonly Dictionary<string, string> Expected = new(StringComparer.Ordinal)
+    {
+        ["GET /livez"] = Anonymous,
+        ["GET /readyz"] = Anonymous,
+        ["GET /openapi/{documentName}.json"] = AnyKey,
+
+        ["POST /api/v1/reports"] = "submitter",
+        ["GET /api/v1/reports"] = "reviewer",
+        ["GET /api/v1/reports/{id:guid}"] = "reviewer",
+        ["GET /api/v1/files/{id:guid}/media"] = "reviewer",
+
+        ["GET /api/v1/lists"] = "admin",
+        ["POST /api/v1/lists"] = "admin",
+        ["GET /api/v1/lists/{name}"] = "admin",
+        ["DELETE /api/v1/lists/{name}"] = "admin",
+        ["GET /api/v1/lists/{name}/entries"] = "admin",
+        ["POST /api/v1/lists/{name}/entries"] = "admin",
+        ["PATCH /api/v1/lists/{name}/entries/{id:int}"] = "admin",
+        ["DELETE /api/v1/lists/{name}/entries/{id:int}"] = "admin",
+        ["POST /api/v1/lists/{name}/import"] = "admin",
+        ["GET /api/v1/lists/{name}/export"] = "admin",
+
+        ["POST /api/v1/lookup"] = "submitter",
+
+        ["POST /api/v1/keys"] = "admin",
+        ["GET /api/v1/keys"] = "admin",
+        ["DELETE /api/v1/keys/{id:guid}"] = "admin",
+
+        ["GET /api/v1/audit"] = "auditor",
+        ["GET /api/v1/audit/verify"] = "auditor",
+
+        ["GET /h/hash"] = "submitter",
+        ["POST /h/hash"] = "submitter",
+        ["GET /m/lookup"] = "submitter",
+        ["POST /m/lookup"] = "submitter",
+        ["GET /m/raw_lookup"] = "submitter",
+        ["GET /c/banks"] = "admin",
+        ["POST /c/banks"] = "admin",
+        ["GET /c/bank/{name}"] = "admin",
+        ["DELETE /c/bank/{name}"] = "admin",
+        ["POST /c/bank/{name}/content"] = "admin",
+        ["GET /c/bank/{name}/content/{id:int}"] = "admin",
+        ["DELETE /c/bank/{name}/content/{id:int}"] = "admin",
+        ["POST /c/bank/{name}/signal"] = "admin",
+    };
+
+    [Fact]
+    public async Task Every_endpoint_admits_only_its_role()
+    {
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
+        var keys = new Dictionary<string, string> { ["admin"] = server.AdminKey };
+        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor })
+        {
+            keys[role.ToString().ToLowerInvariant()] = (await server.CreateKeyAsync(role)).Key;
+        }
+
+        var (revokedId, revokedKey) = await server.CreateKeyAsync(ApiRole.Admin, "to-revoke");
+        var revoke = await server.Client(server.AdminKey).DeleteAsync($"/api/v1/keys/{revokedId}");
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+
+        var endpoints = Endpoints(server.App);
+        var unknown = endpoints.Where(e => !Expected.ContainsKey(e.Key)).Select(e => e.Key).ToList();
+        Assert.True(unknown.Count == 0, "Endpoints without an expected role in this test (give each a policy, then list it here): " + string.Join(", ", unknown));
+        var missing = Expected.Keys.Except(endpoints.Select(e => e.Key)).ToList();
+        Assert.True(missing.Count == 0, "Expected endpoints not registered: " + string.Join(", ", missing));
+
+        var failures = new List<string>();
+        var anonymousClient = server.Client();
+        var revokedClient = server.Client(revokedKey);
+        var roleClients = keys.ToDictionary(k => k.Key, k => server.Client(k.Value));
+        foreach (var (key, method, url) in endpoints)
+        {
+            var expected = Expected[key];
+            var status = await SendAsync(anonymousClient, method, url);
+            if (expected == Anonymous)
+            {
+                Check(failures, key, "without a key", status, ok: status == HttpStatusCode.OK);
+                continue;
+            }
+
+            Check(failures, key, "without a key", status, ok: status == HttpStatusCode.Unauthorized);
+            status = await SendAsync(revokedClient, method, url);
+            Check(failures, key, "with a revoked key", status, ok: status == HttpStatusCode.Unauthorized);
+            foreach (var (role, client) in roleClients)
+            {
+                status = await SendAsync(client, method, url);
+                var allowed = expected == AnyKey || expected == role;
+                Check(failures, key, $"as {role}", status,
+                    ok: allowed ? status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) : status == HttpStatusCode.Forbidden);
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_malformed_or_unknown_bearer_key_is_refused_with_a_challenge()
+    {
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
+        foreach (var header in new[] { "Bearer nonsense", "Basic YWRtaW46YWRtaW4=", "Bearer " + server.AdminKey[..^2] + "AA" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/lists");
+            request.Headers.TryAddWithoutValidation("Authorization", header);
+            var response = await server.Client().SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    private static void Check(List<string> failures, string endpoint, string who, HttpStatusCode status, bool ok)
+    {
+        if (!ok)
+        {
+            failures.Add($"{endpoint} {who}: {(int)status} {status}");
+        }
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string url)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>Every route endpoint with each of its methods, its route filled with dummy values.</summary>
+    private static List<(string Key, string Method, string Url)> Endpoints(WebApplication app)
+    {
+        var source = app.Services.GetRequiredService<EndpointDataSource>();
+        var result = new List<(string, string, string)>();
+        foreach (var endpoint in source.Endpoints.OfType<RouteEndpoint>())
+        {
+            var pattern = endpoint.RoutePattern.RawText ?? throw new InvalidOperationException(endpoint.DisplayName);
+            // A group's "" route reads "/api/v1/lists/"; routing matches it with or without the slash.
+            pattern = "/" + pattern.Trim('/');
+
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+            Assert.True(methods is { Count: > 0 }, $"{pattern} accepts every HTTP method; give it explicit methods");
+            foreach (var method in methods!)
+            {
+                result.Add(($"{method} {pattern}", method, Fill(endpoint.RoutePattern, pattern)));
+            }
+        }
+
+        return result;
+    }
+
+    private static string Fill(RoutePattern route, string pattern) => Parameter().Replace(pattern, match =>
+    {
+        var name = match.Groups["name"].Value;
+        var constraint = match.Groups["constraint"].Value;
+        return (name, constraint) switch
+        {
+            (_, "guid") => Guid.NewGuid().ToString(),
+            (_, "int") => "999999",
+            ("documentName", _) => "v1",
+            _ => "no-such-list",
+        };
+    });
+
+    [GeneratedRegex(@"\{(?<name>[A-Za-z_]+)(?::(?<constraint>[a-z]+))?\}")]
+    private static partial Regex Parameter();
+}

@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Contracts;
+
+/// <summary>The contract of <see cref="IJobQueue"/>.</summary>
+public abstract class JobQueueContract : StoreContract
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task An_empty_queue_leases_nothing()
+    {
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+    }
+
+    [Fact]
+    public async Task Jobs_are_leased_oldest_first_with_a_fresh_token()
+    {
+        var first = TestData.SmallReport(Time.GetUtcNow());
+        var second = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(first);
+        await SubmitAsync(second);
+
+        var job = await LeaseAsync("w1");
+        Assert.Equal(first.Id, job.SubjectId);
+        Assert.Equal(1, job.Attempt);
+        Assert.Equal(Time.GetUtcNow() + Lease, job.LeasedUntil);
+        Assert.NotEqual(Guid.Empty, job.LeaseToken);
+        var next = await LeaseAsync("w2");
+        Assert.Equal(second.Id, next.SubjectId);
+        Assert.NotEqual(job.LeaseToken, next.LeaseToken);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w3", Lease));
+        Assert.Equal(2, await Store.Jobs.CountOpenAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_workers_never_get_the_same_job()
+    {
+        const int Jobs = 40;
+        for (var i = 0; i < Jobs; i++)
+        {
+            await SubmitAsync(TestData.SmallReport(Time.GetUtcNow(), files: 0));
+        }
+
+        var leased = new ConcurrentBag<LeasedJob>();
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            while (await Store.Jobs.TryLeaseAsync("worker-" + w, Lease) is { } job)
+            {
+                leased.Add(job);
+            }
+        })));
+
+        Assert.Equal(Jobs, leased.Count);
+        Assert.Equal(Jobs, leased.Select(j => j.Id).Distinct().Count());
+        Assert.Equal(Jobs, leased.Select(j => j.SubjectId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Completion_writes_the_results_marks_the_report_processed_and_closes_the_job()
+    {
+        var report = TestData.Report(Time.GetUtcNow());
+        await SubmitAsync(report);
+        var job = await LeaseAsync();
+        Time.Advance(TimeSpan.FromSeconds(3));
+        var results = TestData.Results(report, TestData.Match("known", 7, distance: 12), TestData.Match("allow", 2, allowList: true));
+        Assert.True(await Store.Jobs.CompleteReportAsync(job, results));
+
+        var stored = await Store.Reports.GetAsync(report.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(ReportStatus.Processed, stored.Status);
+        Assert.Equal(Time.GetUtcNow(), stored.ProcessedAt);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var expected = results[i];
+            var file = stored.Files[i];
+            Assert.Equal(expected.State, file.State);
+            Assert.Equal(expected.Error, file.Error);
+            Assert.Equal(expected.Md5, file.Md5);
+            Assert.Equal(expected.Sha1, file.Sha1);
+            Assert.Equal(expected.Sha256, file.Sha256);
+            Assert.Equal(expected.Pdq, file.Pdq);
+            Assert.Equal(expected.PdqQuality, file.PdqQuality);
+            Assert.Equal(expected.Width, file.Width);
+            Assert.Equal(expected.Height, file.Height);
+            Assert.Equal(expected.Format, file.Format);
+            Assert.Equal(expected.Matches, file.Matches);
+        }
+
+        Assert.Equal(results[0].Matches, (await Store.Reports.GetFileAsync(report.Files[0].Id))!.Matches);
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+
+        // Exactly once: the same completion again is refused and changes nothing.
+        Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.False(await Store.Jobs.CompleteReportAsync(job, TestData.Results(report)));
+        Assert.Equal(Time.GetUtcNow() - TimeSpan.FromMinutes(10), (await Store.Reports.GetAsync(report.Id))!.ProcessedAt);
+        Assert.Equal(2, (await Store.Reports.GetFileAsync(report.Files[0].Id))!.Matches.Count);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+    }
+
+    [Fact]
+    public async Task An_unreadable_file_keeps_its_error()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow(), files: 1);
+        await SubmitAsync(report);
+        var job = await LeaseAsync();
+        FileResult[] results = [new FileResult { FileId = report.Files[0].Id, State = FileState.Unreadable, Error = "truncated JPEG", Md5 = new string('9', 32) }];
+        Assert.True(await Store.Jobs.CompleteReportAsync(job, results));
+        var file = await Store.Reports.GetFileAsync(report.Files[0].Id);
+        Assert.Equal(FileState.Unreadable, file!.State);
+        Assert.Equal("truncated JPEG", file.Error);
+        Assert.Null(file.Pdq);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_leased_again_and_the_old_holder_can_change_nothing()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(report);
+        var first = await LeaseAsync("w1", TimeSpan.FromMinutes(1));
+
+        Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w2", Lease));
+        Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await LeaseAsync("w2");
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(2, second.Attempt);
+        Assert.NotEqual(first.LeaseToken, second.LeaseToken);
+
+        // The stale holder: its completion is refused and writes nothing, its renewal and release do nothing.
+        Assert.False(await Store.Jobs.CompleteReportAsync(first, TestData.Results(report, TestData.Match("known"))));
+        var untouched = await Store.Reports.GetAsync(report.Id);
+        Assert.Equal(ReportStatus.Received, untouched!.Status);
+        Assert.All(untouched.Files, f => Assert.Null(f.Md5));
+        Assert.All(untouched.Files, f => Assert.Empty(f.Matches));
+        Assert.Empty((await Store.Reports.ListAsync(new ReportQuery { ListName = "known" })).Items);
+        Assert.False(await Store.Jobs.RenewAsync(first, Lease));
+        await Store.Jobs.ReleaseAsync(first, "stale", TimeSpan.Zero);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w3", Lease));
+
+        Assert.True(await Store.Jobs.CompleteReportAsync(second, TestData.Results(report)));
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+    }
+
+    [Fact]
+    public async Task Renewal_extends_a_lease_still_held()
+    {
+        await SubmitAsync(TestData.SmallReport(Time.GetUtcNow()));
+        var job = await LeaseAsync("w1", TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromSeconds(50));
+        Assert.True(await Store.Jobs.RenewAsync(job, TimeSpan.FromMinutes(1)));
+        Time.Advance(TimeSpan.FromSeconds(50));
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w2", Lease));
+        Time.Advance(TimeSpan.FromSeconds(11));
+        Assert.NotNull(await Store.Jobs.TryLeaseAsync("w2", Lease));
+    }
+
+    [Fact]
+    public async Task A_released_job_runs_again_after_the_delay_and_is_parked_after_the_last_attempt()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(report);
+        for (var attempt = 1; attempt <= MaxJobAttempts; attempt++)
+        {
+            var job = await LeaseAsync();
+            Assert.Equal(attempt, job.Attempt);
+            await Store.Jobs.ReleaseAsync(job, $"failure {attempt}", TimeSpan.FromSeconds(30));
+            Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+            Time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        // Parked as failed: no longer open, never leased again.
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+        Time.Advance(TimeSpan.FromDays(1));
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+        Assert.Equal(ReportStatus.Received, (await Store.Reports.GetAsync(report.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task A_job_whose_leases_keep_expiring_is_parked()
+    {
+        await SubmitAsync(TestData.SmallReport(Time.GetUtcNow()));
+        for (var attempt = 1; attempt <= MaxJobAttempts; attempt++)
+        {
+            Assert.Equal(attempt, (await LeaseAsync(lease: TimeSpan.FromMinutes(1))).Attempt);
+            Time.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+    }
+
+    [Fact]
+    public async Task A_result_for_a_file_of_another_report_is_refused_whole()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow());
+        var other = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(report);
+        await SubmitAsync(other);
+        var job = await LeaseAsync();
+        var results = TestData.Results(report).Concat(TestData.Results(other)).ToList();
+
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => Store.Jobs.CompleteReportAsync(job, results));
+        var stored = await Store.Reports.GetAsync(report.Id);
+        Assert.Equal(ReportStatus.Received, stored!.Status);
+        Assert.All(stored.Files, f => Assert.Null(f.Md5));
+        Assert.Equal(2, await Store.Jobs.CountOpenAsync());
+        Assert.True(await Store.Jobs.CompleteReportAsync(job, TestData.Results(report)));
+    }
+}

@@ -1,0 +1,110 @@
+using Needle.Matching.Lists;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Contracts;
+
+/// <summary>The contract of <see cref="IListStore"/>.</summary>
+public abstract class ListStoreContract : StoreContract
+{
+    private StoredList KnownList(string name = "vics") => new(name, HashListKind.Known, 31, 1800.5, Time.GetUtcNow());
+
+    [Fact]
+    public async Task Lists_are_created_once_read_back_and_deleted()
+    {
+        Assert.Empty(await Store.Lists.GetListsAsync());
+        var known = KnownList();
+        var allow = new StoredList("false-positives", HashListKind.Allow, null, null, Time.GetUtcNow().AddTicks(3));
+        Assert.True(await Store.Lists.CreateListAsync(known));
+        Assert.True(await Store.Lists.CreateListAsync(allow));
+        Assert.False(await Store.Lists.CreateListAsync(known with { Kind = HashListKind.Allow }));
+
+        var lists = await Store.Lists.GetListsAsync();
+        Assert.Equal([allow, known], lists.OrderBy(l => l.Name, StringComparer.Ordinal));
+
+        await Store.Lists.AddEntriesAsync("vics", [new HashListEntry(SignalTypes.Md5, new string('a', 32))]);
+        Assert.True(await Store.Lists.DeleteListAsync("vics"));
+        Assert.False(await Store.Lists.DeleteListAsync("vics"));
+        Assert.Equal([allow], await Store.Lists.GetListsAsync());
+
+        // A list made again under the same name starts empty.
+        Assert.True(await Store.Lists.CreateListAsync(known));
+        Assert.Empty(await Store.Lists.GetEntriesAsync("vics"));
+    }
+
+    [Fact]
+    public async Task Entries_get_ids_and_round_trip_every_field()
+    {
+        await Store.Lists.CreateListAsync(KnownList());
+        HashListEntry[] entries =
+        [
+            new(SignalTypes.Pdq, new string('F', 64)) { Id = 999, Label = "MediaID-1", Category = "1", Source = "vics.json", Metadata = new Dictionary<string, string> { ["Series"] = "x", ["victimIdentified"] = "false" } },
+            new(SignalTypes.Md5, new string('b', 32)) { Enabled = false },
+            new(SignalTypes.Sha256, new string('c', 64)) { Label = "ünïcode" },
+            new(SignalTypes.PhotoDna, Convert.ToBase64String(Enumerable.Range(0, 144).Select(i => (byte)i).ToArray())),
+        ];
+
+        var added = await Store.Lists.AddEntriesAsync("vics", entries);
+        Assert.Equal([1, 2, 3, 4], added.Select(e => e.Id));
+        var more = await Store.Lists.AddEntriesAsync("vics", [new HashListEntry(SignalTypes.Sha1, new string('d', 40))]);
+        Assert.Equal(5, Assert.Single(more).Id);
+
+        var stored = await Store.Lists.GetEntriesAsync("vics");
+        Assert.Equal(5, stored.Count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            AssertSameEntry(added[i], stored[i]);
+            Assert.Equal(entries[i].Value, stored[i].Value);
+        }
+
+        Assert.Equal(new string('f', 64), stored[0].Value);
+        Assert.Equal("x", stored[0].Metadata["Series"]);
+        Assert.Equal("false", stored[0].Metadata["victimIdentified"]);
+        Assert.Empty(stored[1].Metadata);
+        Assert.False(stored[1].Enabled);
+    }
+
+    [Fact]
+    public async Task Entries_are_enabled_disabled_and_removed_and_ids_are_never_reused()
+    {
+        await Store.Lists.CreateListAsync(KnownList());
+        await Store.Lists.CreateListAsync(KnownList("other"));
+        var added = await Store.Lists.AddEntriesAsync("vics", [new HashListEntry(SignalTypes.Md5, new string('a', 32)), new HashListEntry(SignalTypes.Md5, new string('b', 32))]);
+        var otherAdded = await Store.Lists.AddEntriesAsync("other", [new HashListEntry(SignalTypes.Md5, new string('a', 32))]);
+        Assert.Equal(1, otherAdded[0].Id);
+
+        Assert.True(await Store.Lists.SetEntryEnabledAsync("vics", added[0].Id, false));
+        Assert.False((await Store.Lists.GetEntriesAsync("vics"))[0].Enabled);
+        Assert.True(await Store.Lists.SetEntryEnabledAsync("vics", added[0].Id, true));
+        Assert.True((await Store.Lists.GetEntriesAsync("vics"))[0].Enabled);
+        Assert.False(await Store.Lists.SetEntryEnabledAsync("vics", 42, false));
+        Assert.False(await Store.Lists.SetEntryEnabledAsync("missing", 1, false));
+
+        Assert.True(await Store.Lists.RemoveEntryAsync("vics", added[1].Id));
+        Assert.False(await Store.Lists.RemoveEntryAsync("vics", added[1].Id));
+        Assert.False(await Store.Lists.RemoveEntryAsync("missing", 1));
+        Assert.Equal([added[0].Id], (await Store.Lists.GetEntriesAsync("vics")).Select(e => e.Id));
+        Assert.Single(await Store.Lists.GetEntriesAsync("other"));
+
+        var again = await Store.Lists.AddEntriesAsync("vics", [new HashListEntry(SignalTypes.Md5, new string('b', 32))]);
+        Assert.Equal(3, again[0].Id);
+    }
+
+    [Fact]
+    public async Task A_missing_list_has_no_entries_to_read_or_add()
+    {
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Lists.GetEntriesAsync("missing"));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Lists.AddEntriesAsync("missing", [new HashListEntry(SignalTypes.Md5, new string('a', 32))]));
+    }
+
+    private static void AssertSameEntry(HashListEntry expected, HashListEntry actual)
+    {
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Same(expected.SignalType, actual.SignalType);
+        Assert.Equal(expected.Value, actual.Value);
+        Assert.Equal(expected.Label, actual.Label);
+        Assert.Equal(expected.Category, actual.Category);
+        Assert.Equal(expected.Source, actual.Source);
+        Assert.Equal(expected.Enabled, actual.Enabled);
+        Assert.Equal(expected.Metadata.OrderBy(p => p.Key), actual.Metadata.OrderBy(p => p.Key));
+    }
+}

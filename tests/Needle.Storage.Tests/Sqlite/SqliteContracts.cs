@@ -1,0 +1,88 @@
+using Needle.Storage.Tests.Contracts;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Sqlite;
+
+// The storage contract, run against a real SQLite file per test.
+
+public sealed class SqliteReportStoreTests : ReportStoreContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+public sealed class SqliteJobQueueTests : JobQueueContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+public sealed class SqliteListStoreTests : ListStoreContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+public sealed class SqliteApiKeyStoreTests : ApiKeyStoreContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+public sealed class SqliteAuditLogTests : AuditLogContract
+{
+    private const string DropGuards = "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;";
+
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+
+    // The tamperer has the file: it drops the append-only triggers first.
+    protected override Task TamperEditActorAsync(long sequence, string actor) =>
+        database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("@actor", actor), ("@sequence", sequence));
+
+    protected override Task TamperDeleteAsync(long sequence) =>
+        database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("@sequence", sequence));
+
+    protected override Task TamperInsertAsync(AuditEntry entry) =>
+        database.ExecuteAsync(
+            DropGuards + """
+            UPDATE audit SET sequence = -sequence WHERE sequence >= @sequence;
+            UPDATE audit SET sequence = -sequence + 1 WHERE sequence < 0;
+            INSERT INTO audit (sequence, at, actor, action, target, details, remote_address, previous_hash, hash)
+            VALUES (@sequence, @at, @actor, @action, @target, @details, @remote, @previous, @hash);
+            """,
+            ("@sequence", entry.Sequence),
+            ("@at", entry.At.UtcTicks),
+            ("@actor", entry.Actor),
+            ("@action", entry.Action),
+            ("@target", entry.Target),
+            ("@details", (object?)entry.Details ?? DBNull.Value),
+            ("@remote", (object?)entry.RemoteAddress ?? DBNull.Value),
+            ("@previous", entry.PreviousHash),
+            ("@hash", entry.Hash));
+
+    protected override Task TamperSwapAsync(long first, long second) =>
+        database.ExecuteAsync(
+            DropGuards + """
+            UPDATE audit SET sequence = -1 WHERE sequence = @first;
+            UPDATE audit SET sequence = @first WHERE sequence = @second;
+            UPDATE audit SET sequence = @second WHERE sequence = -1;
+            """,
+            ("@first", first),
+            ("@second", second));
+}

@@ -1,0 +1,156 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using Needle.Storage.Sqlite;
+using Needle.Storage.Tests.Contracts;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Sqlite;
+
+/// <summary>What is particular to the SQLite backend: the file, its settings, its migrations.</summary>
+public sealed class SqliteStoreTests : IAsyncLifetime
+{
+    private readonly SqliteTestDatabase database = new();
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => database.DeleteAsync();
+
+    private SqliteNeedleStore Open() => database.Open(new StoreTestOptions(time, 5));
+
+    [Fact]
+    public async Task A_fresh_file_is_created_in_WAL_mode_at_the_latest_version()
+    {
+        await using (var store = Open())
+        {
+            Assert.False(await store.IsHealthyAsync());
+            await store.MigrateAsync();
+            Assert.True(await store.IsHealthyAsync());
+        }
+
+        Assert.True(File.Exists(database.FilePath));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal("wal", await database.ScalarAsync("PRAGMA journal_mode;"));
+    }
+
+    [Fact]
+    public async Task Migrating_again_and_reopening_keeps_the_data()
+    {
+        var report = TestData.SmallReport(time.GetUtcNow());
+        await using (var store = Open())
+        {
+            await store.MigrateAsync();
+            await store.MigrateAsync();
+            await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
+        }
+
+        await using (var store = Open())
+        {
+            await store.MigrateAsync();
+            Assert.NotNull(await store.Reports.GetAsync(report.Id));
+            Assert.Equal("ok", await store.CheckIntegrityAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_file_from_a_newer_version_is_refused()
+    {
+        await using (var store = Open())
+        {
+            await store.MigrateAsync();
+        }
+
+        await database.ExecuteAsync($"PRAGMA user_version = {SqliteNeedleStore.SchemaVersion + 1};");
+        await using (var store = Open())
+        {
+            var error = await Assert.ThrowsAsync<NewerSchemaException>(() => store.MigrateAsync());
+            Assert.Equal(SqliteNeedleStore.SchemaVersion + 1, error.FileVersion);
+            Assert.Contains("newer", error.Message, StringComparison.Ordinal);
+            Assert.False(await store.IsHealthyAsync());
+        }
+
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion + 1, await database.ScalarAsync("PRAGMA user_version;"));
+    }
+
+    [Fact]
+    public async Task The_audit_table_refuses_updates_and_deletes()
+    {
+        await using var store = Open();
+        await store.MigrateAsync();
+        await store.Audit.AppendAsync(new AuditEntryDraft("cli", "list.create", "list/x", null, null));
+
+        var update = await Assert.ThrowsAsync<SqliteException>(() => database.ExecuteAsync("UPDATE audit SET actor = 'x';"));
+        Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<SqliteException>(() => database.ExecuteAsync("DELETE FROM audit;"));
+        Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
+    }
+
+    [Fact]
+    public async Task Connections_use_full_sync_and_foreign_keys()
+    {
+        await using var store = Open();
+        await store.MigrateAsync();
+
+        // A file row for a report that does not exist breaks a foreign key.
+        var report = TestData.SmallReport(time.GetUtcNow());
+        await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
+        var job = await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1));
+        Assert.NotNull(job);
+        await Assert.ThrowsAnyAsync<Exception>(() => store.Jobs.CompleteReportAsync(job, [new FileResult { FileId = Guid.NewGuid(), State = FileState.Hashed }]));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+        Assert.Equal(0L, await database.ScalarAsync("PRAGMA foreign_key_check;") ?? 0L);
+    }
+
+    [Fact]
+    public async Task A_busy_workload_leaves_an_intact_file()
+    {
+        await using (var store = Open())
+        {
+            await store.MigrateAsync();
+            var reports = Enumerable.Range(0, 60).Select(i => TestData.Report(time.GetUtcNow().AddTicks(i), mediaSize: 4096)).ToList();
+            await Task.WhenAll(reports.Select(r => Task.Run(() => store.Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
+            while (await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1)) is { } job)
+            {
+                var report = reports.Single(r => r.Id == job.SubjectId);
+                Assert.True(await store.Jobs.CompleteReportAsync(job, TestData.Results(report, TestData.Match("known"))));
+            }
+
+            Assert.Equal("ok", await store.CheckIntegrityAsync());
+        }
+
+        // After a clean close the WAL was checkpointed into the main file.
+        var wal = database.FilePath + "-wal";
+        Assert.True(!File.Exists(wal) || new FileInfo(wal).Length == 0);
+        Assert.Equal("ok", await database.ScalarAsync("PRAGMA integrity_check;"));
+        Assert.Equal(60L, await database.ScalarAsync("SELECT COUNT(*) FROM reports WHERE status = 1;"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_write_is_not_made_and_a_disposed_store_takes_no_writes()
+    {
+        var store = Open();
+        await store.MigrateAsync();
+        var report = TestData.SmallReport(time.GetUtcNow());
+        using (var cancelled = new CancellationTokenSource())
+        {
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Reports.SubmitAsync(report, TestData.SubmitAudit(report), cancelled.Token));
+        }
+
+        Assert.Null(await store.Reports.GetAsync(report.Id));
+        await store.DisposeAsync();
+        await store.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.Audit.AppendAsync(new AuditEntryDraft("cli", "x", "y", null, null)));
+    }
+
+    [Fact]
+    public async Task Writes_committed_one_by_one_behave_the_same()
+    {
+        await using var store = new SqliteNeedleStore(database.FilePath, new SqliteStoreOptions { TimeProvider = time, MaxWriteGroupSize = 1 });
+        await store.MigrateAsync();
+        var reports = Enumerable.Range(0, 20).Select(i => TestData.SmallReport(time.GetUtcNow().AddTicks(i))).ToList();
+        await Task.WhenAll(reports.Select(r => Task.Run(() => store.Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
+        Assert.Equal(20, await store.Jobs.CountOpenAsync());
+        Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
+    }
+}
