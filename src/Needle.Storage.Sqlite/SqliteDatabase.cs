@@ -212,9 +212,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                         catch (Exception error)
 #pragma warning restore CA1031
                         {
+                            // Told first: should the rollback itself fail (SQLite may have ended the whole transaction),
+                            // this caller still gets its own error and the rest of the group the rollback's.
+                            request.Fail(error);
                             transaction.Rollback("write");
                             transaction.Release("write");
-                            request.Fail(error);
                         }
                     }
 

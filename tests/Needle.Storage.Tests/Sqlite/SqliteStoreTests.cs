@@ -153,4 +153,57 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         Assert.Equal(20, await store.Jobs.CountOpenAsync());
         Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
     }
+
+    [Fact]
+    public async Task An_acknowledged_write_is_in_the_files_on_disk_before_any_shutdown()
+    {
+        var report = TestData.Report(time.GetUtcNow());
+        var copy = Path.Combine(database.Folder, "copy");
+        Directory.CreateDirectory(copy);
+        await using (var store = Open())
+        {
+            await store.MigrateAsync();
+            await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
+
+            // As after a power cut: the files as they are now, with no checkpoint or close.
+            foreach (var suffix in new[] { string.Empty, "-wal" })
+            {
+                File.Copy(database.FilePath + suffix, Path.Combine(copy, "needle.db" + suffix));
+            }
+        }
+
+        await using var recovered = new SqliteNeedleStore(Path.Combine(copy, "needle.db"), new SqliteStoreOptions { TimeProvider = time });
+        await recovered.MigrateAsync();
+        var stored = await recovered.Reports.GetAsync(report.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(report.Files[0].EncryptedMedia, (await recovered.Reports.GetMediaAsync(report.Files[0].Id))!.EncryptedBytes);
+        Assert.Equal("ok", await recovered.CheckIntegrityAsync());
+    }
+
+    [Fact]
+    public async Task Two_stores_on_one_file_never_lease_the_same_job()
+    {
+        await using var first = Open();
+        await using var second = Open();
+        await first.MigrateAsync();
+        await second.MigrateAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            var report = TestData.SmallReport(time.GetUtcNow(), files: 0);
+            await (i % 2 == 0 ? first : second).Reports.SubmitAsync(report, TestData.SubmitAudit(report));
+        }
+
+        var leased = new System.Collections.Concurrent.ConcurrentBag<long>();
+        await Task.WhenAll(new[] { first, second, first, second }.Select((store, w) => Task.Run(async () =>
+        {
+            while (await store.Jobs.TryLeaseAsync("worker-" + w, TimeSpan.FromMinutes(1)) is { } job)
+            {
+                leased.Add(job.Id);
+            }
+        })));
+
+        Assert.Equal(30, leased.Count);
+        Assert.Equal(30, leased.Distinct().Count());
+        Assert.True((await AuditChain.VerifyAsync(first.Audit)).IsIntact);
+    }
 }
