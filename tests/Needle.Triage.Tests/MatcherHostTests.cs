@@ -127,6 +127,7 @@ public sealed class MatcherHostTests
         var signals = TestLists.SignalsOf(Variant);
 
         using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var matching = Task.Run(() =>
         {
             var count = 0;
@@ -134,10 +135,14 @@ public sealed class MatcherHostTests
             {
                 Assert.Equal(MatchStatus.Match, host.Match(signals).Status);
                 count++;
+                started.TrySetResult();
             }
 
             return count;
         });
+
+        // Start swapping matchers only once the matching thread is running, so the two really overlap.
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         for (var i = 0; i < 20; i++)
         {
             await host.CreateListAsync($"temp-{i}", HashListKind.Known, null, "admin");
