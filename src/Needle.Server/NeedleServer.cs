@@ -1,3 +1,4 @@
+using Needle.Matching.Lists;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
@@ -39,7 +40,7 @@ public static class NeedleServer
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             var protector = LoadMediaKey(options, warnings);
-            matchers = await MatcherHost.LoadAsync(store.Lists, store.Audit, time, null, cancellationToken).ConfigureAwait(false);
+            matchers = await MatcherHost.LoadAsync(store.Lists, store.Audit, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, store.Audit, time);
             await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
             return Build(options, store, matchers, protector, keys);
