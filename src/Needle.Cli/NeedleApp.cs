@@ -14,6 +14,7 @@ internal static class NeedleApp
         root.Subcommands.Add(ScanCommand.Create(context));
         root.Subcommands.Add(ListCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(GeoCommand.Create(context));
         return root;
     }
 

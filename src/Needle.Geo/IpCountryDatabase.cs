@@ -27,7 +27,7 @@ public sealed class IpCountryDatabase : IDisposable
         BuildDate = new DateTimeOffset(DateTime.SpecifyKind(metadata.BuildDate, DateTimeKind.Utc));
         var description = metadata.Description.TryGetValue("en", out var english) ? english : metadata.Description.Values.FirstOrDefault();
         Source = new GeoDataSource(
-            $"{metadata.DatabaseType} ({System.IO.Path.GetFileName(path)}{(string.IsNullOrWhiteSpace(description) ? "" : ": " + description)})",
+            $"{System.IO.Path.GetFileName(path)} (database type '{metadata.DatabaseType}'{(string.IsNullOrWhiteSpace(description) ? "" : ", " + description)})",
             BuildDate,
             System.IO.Path.GetFileName(path).StartsWith("geo-whois-asn-country", StringComparison.Ordinal)
                 ? "CC0-1.0 (ip-location-db); RIR data CC BY 4.0, attribution: NRO (nro.net)"

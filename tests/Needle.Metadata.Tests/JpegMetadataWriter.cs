@@ -131,6 +131,23 @@ internal static class JpegMetadataWriter
         return Segment(0xE1, [.. "Exif\0\0"u8, .. tiff]);
     }
 
+    /// <summary>An APP1 "Exif" segment whose TIFF structure is broken in the named way.</summary>
+    public static byte[] GarbledExifSegment(string garble)
+    {
+        var good = ExifSegment(new ExifSpec { Make = "Acme", Model = "One", DateTimeOriginal = "2024:01:02 03:04:05", Gps = (10.5, 20.25) });
+        var tiff = good.AsSpan(10).ToArray(); // after FF E1, length and "Exif\0\0"
+        byte[] broken = garble switch
+        {
+            "ifd0-offset-past-end" => [.. tiff.AsSpan(0, 4), 0xF0, 0xFF, 0x00, 0x00, .. tiff.AsSpan(8)],
+            "truncated-ifd" => tiff.AsSpan(0, 30).ToArray(),
+            "entry-count-huge" => [.. tiff.AsSpan(0, 8), 0xFF, 0x7F, .. tiff.AsSpan(10)],
+            "random-tiff" => [(byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, .. Enumerable.Range(0, 200).Select(i => (byte)((i * 73) ^ 0x5A))],
+            _ => throw new ArgumentOutOfRangeException(nameof(garble)),
+        };
+        byte[] payload = [.. "Exif\0\0"u8, .. broken];
+        return [0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+    }
+
     /// <summary>An APP1 XMP segment with dc:creator names.</summary>
     public static byte[] XmpSegment(params string[] creators)
     {

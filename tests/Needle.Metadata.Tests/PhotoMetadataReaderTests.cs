@@ -134,7 +134,7 @@ public sealed class PhotoMetadataReaderTests
     [MemberData(nameof(Garbles))]
     public void Garbled_exif_is_reported_not_thrown(string garble)
     {
-        var jpeg = JpegMetadataWriter.Splice(TestJpegs.Photo("p04_flowers.png", 64, 64), GarbledExif(garble));
+        var jpeg = JpegMetadataWriter.Splice(TestJpegs.Photo("p04_flowers.png", 64, 64), JpegMetadataWriter.GarbledExifSegment(garble));
         var metadata = PhotoMetadataReader.Read(jpeg);
         Assert.NotNull(metadata.MetadataError);
         Assert.NotEmpty(metadata.MetadataError);
@@ -157,22 +157,5 @@ public sealed class PhotoMetadataReaderTests
 
             _ = PhotoMetadataReader.Read(JpegMetadataWriter.Splice(image, damaged));
         }
-    }
-
-    /// <summary>An APP1 "Exif" segment whose TIFF structure is broken in the named way.</summary>
-    internal static byte[] GarbledExif(string garble)
-    {
-        var good = JpegMetadataWriter.ExifSegment(FullSpec());
-        var tiff = good.AsSpan(10).ToArray(); // after FF E1, length and "Exif\0\0"
-        byte[] broken = garble switch
-        {
-            "ifd0-offset-past-end" => [.. tiff.AsSpan(0, 4), 0xF0, 0xFF, 0x00, 0x00, .. tiff.AsSpan(8)],
-            "truncated-ifd" => tiff.AsSpan(0, 30).ToArray(),
-            "entry-count-huge" => [.. tiff.AsSpan(0, 8), 0xFF, 0x7F, .. tiff.AsSpan(10)],
-            "random-tiff" => [(byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, .. Enumerable.Range(0, 200).Select(i => (byte)((i * 73) ^ 0x5A))],
-            _ => throw new ArgumentOutOfRangeException(nameof(garble)),
-        };
-        byte[] payload = [.. "Exif\0\0"u8, .. broken];
-        return [0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
     }
 }
