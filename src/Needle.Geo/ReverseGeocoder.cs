@@ -20,9 +20,11 @@ public sealed record AdminArea(string? Code, string Name);
 public sealed record PlaceResult(string CountryCode, string CountryName, string? SovereignCode, AdminArea? Region, AdminArea? Subdivision);
 
 /// <summary>
-/// Offline reverse geocoding: position to country (country-coder's borders) and first-level region (Natural Earth
-/// admin-1, simplified). Loaded once, then each lookup is an STR-tree query over polygon envelopes followed by an
-/// indexed point-in-polygon test on the few candidates. Immutable after construction and safe to share across threads.
+/// Offline reverse geocoding: position to country (country-coder's borders, which carry the ISO 3166-1 semantics) and
+/// first-level region (Natural Earth admin-1, simplified, which also decides land from sea: country-coder's borders
+/// over water reach far out around island states). Loaded once, then each lookup is an STR-tree query over polygon
+/// envelopes followed by an indexed point-in-polygon test on the few candidates. Immutable after construction and
+/// safe to share across threads.
 /// </summary>
 public sealed class ReverseGeocoder
 {
@@ -88,7 +90,10 @@ public sealed class ReverseGeocoder
         return new ReverseGeocoder(LoadCountries(countriesGeoJson), regionsGeoJson is null ? null : LoadRegions(regionsGeoJson));
     }
 
-    /// <summary>Where (<paramref name="latitude"/>, <paramref name="longitude"/>) is, or null at sea or outside every country.</summary>
+    /// <summary>
+    /// Where (<paramref name="latitude"/>, <paramref name="longitude"/>) is, or null at sea (or outside every country).
+    /// Without region data, the country borders alone answer, and points near coasts or around islands may get a country.
+    /// </summary>
     public PlaceResult? Lookup(double latitude, double longitude)
     {
         if (!double.IsFinite(latitude) || !double.IsFinite(longitude) || Math.Abs(latitude) > 90 || Math.Abs(longitude) > 180)
@@ -97,23 +102,31 @@ public sealed class ReverseGeocoder
         }
 
         var point = new Coordinate(longitude, latitude);
-        if (_countries.Find(point) is not { } country)
+        var country = _countries.Find(point);
+        if (_regions is null)
+        {
+            return country is null ? null : new PlaceResult(country.Code, country.Name, country.Sovereign, null, null);
+        }
+
+        // country-coder's borders over water are generalised far out to sea around island states (Kiribati, French
+        // Polynesia...), so the region polygons, which follow coastlines, decide whether the point is on land at all.
+        var (matching, anyRegion) = _regions.FindPreferred(point, r => country is not null && (r.CountryCode == country.Code || r.CountryCode == country.Sovereign));
+        if (anyRegion is null)
         {
             return null;
         }
 
-        AdminArea? region = null, subdivision = null;
-        if (_regions?.Find(point, r => r.CountryCode == country.Code || r.CountryCode == country.Sovereign) is { } found)
+        if (country is null)
         {
-            if (found.Parent is { } parent)
-            {
-                region = parent;
-                subdivision = found.Area;
-            }
-            else
-            {
-                region = found.Area;
-            }
+            // On land that the country borders miss (a generalisation gap): the region's own country answers.
+            country = new Country(anyRegion.CountryCode, _countries.NameOf(anyRegion.CountryCode), null);
+            matching = anyRegion;
+        }
+
+        AdminArea? region = null, subdivision = null;
+        if (matching is not null)
+        {
+            (region, subdivision) = matching.Parent is { } parent ? (parent, matching.Area) : (matching.Area, null);
         }
 
         return new PlaceResult(country.Code, country.Name, country.Sovereign, region, subdivision);
@@ -121,7 +134,8 @@ public sealed class ReverseGeocoder
 
     private static FeatureCollection ReadFeatures(Stream geoJson)
     {
-        var options = new JsonSerializerOptions();
+        // The resolver is named so that hosts which turn reflection-based JSON off by default can still load the data.
+        var options = new JsonSerializerOptions { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
         options.Converters.Add(new GeoJsonConverterFactory());
         return JsonSerializer.Deserialize<FeatureCollection>(geoJson, options)
             ?? throw new InvalidDataException("the boundary file holds no GeoJSON feature collection");
@@ -144,7 +158,7 @@ public sealed class ReverseGeocoder
             }
         }
 
-        var index = new PolygonIndex<Country>();
+        var index = new PolygonIndex<Country>(names);
         foreach (var feature in features)
         {
             if (feature.Geometry is null || feature.Geometry.IsEmpty)
@@ -171,7 +185,7 @@ public sealed class ReverseGeocoder
 
     private static PolygonIndex<Region> LoadRegions(Stream geoJson)
     {
-        var index = new PolygonIndex<Region>();
+        var index = new PolygonIndex<Region>(new Dictionary<string, string>());
         foreach (var feature in ReadFeatures(geoJson))
         {
             if (feature.Geometry is null || feature.Geometry.IsEmpty || Text(feature, "country") is not { } country || Text(feature, "name") is not { } name)
@@ -203,12 +217,15 @@ public sealed class ReverseGeocoder
 /// Polygons with a value each, in an STR-tree of their envelopes. Each polygon gets an indexed point-in-area locator,
 /// built while loading so that lookups only read shared state.
 /// </summary>
-internal sealed class PolygonIndex<T>
+internal sealed class PolygonIndex<T>(IReadOnlyDictionary<string, string> names)
     where T : class
 {
     private readonly STRtree<Entry> _tree = new();
 
     public int Count { get; private set; }
+
+    /// <summary>The English name of an ISO code from the loaded data, or the code itself.</summary>
+    public string NameOf(string code) => names.TryGetValue(code, out var name) ? name : code;
 
     public void Add(Geometry geometry, T value)
     {
@@ -231,9 +248,15 @@ internal sealed class PolygonIndex<T>
     public void Build() => _tree.Build();
 
     /// <summary>The value of a polygon that contains <paramref name="point"/> (boundary included), or null.</summary>
-    public T? Find(Coordinate point, Func<T, bool>? accept = null)
+    public T? Find(Coordinate point) => FindPreferred(point, null).Any;
+
+    /// <summary>
+    /// Among the polygons containing <paramref name="point"/>: the first whose value <paramref name="prefer"/> accepts,
+    /// and the first of any (null when the point is in none).
+    /// </summary>
+    public (T? Preferred, T? Any) FindPreferred(Coordinate point, Func<T, bool>? prefer)
     {
-        T? fallback = null;
+        T? any = null;
         foreach (var entry in _tree.Query(new Envelope(point)))
         {
             if (entry.Locator.Locate(point) == Location.Exterior)
@@ -241,15 +264,19 @@ internal sealed class PolygonIndex<T>
                 continue;
             }
 
-            if (accept is null || accept(entry.Value))
+            any ??= entry.Value;
+            if (prefer is null)
             {
-                return entry.Value;
+                return (null, any);
             }
 
-            fallback ??= entry.Value;
+            if (prefer(entry.Value))
+            {
+                return (entry.Value, any);
+            }
         }
 
-        return accept is null ? fallback : null;
+        return (null, any);
     }
 
     private sealed record Entry(IndexedPointInAreaLocator Locator, T Value);

@@ -41,7 +41,7 @@ public sealed record PhotoMetadata
     /// <summary>Why some or all of the metadata could not be read; null when it was read cleanly.</summary>
     public string? MetadataError { get; init; }
 
-    /// <summary>True when no clue at all was found.</summary>
+    /// <summary>True when at least one clue was found.</summary>
     public bool HasClues =>
         Gps is not null || Captured is not null || CameraMake is not null || CameraModel is not null || BodySerialNumber is not null
         || LensModel is not null || LensSerialNumber is not null || Software is not null || ImageUniqueId is not null

@@ -76,9 +76,7 @@ public static class PhotoMetadataReader
         {
             directories = ImageMetadataReader.ReadMetadata(stream);
         }
-        catch (Exception e) when (e is ImageProcessingException or MetadataException or IOException or ArgumentException
-                                      or InvalidOperationException or IndexOutOfRangeException or OverflowException
-                                      or FormatException or NotSupportedException or NullReferenceException)
+        catch (Exception e) when (IsDamage(e))
         {
             // A file MetadataExtractor does not recognise at all has no metadata, not broken metadata.
             return e is ImageProcessingException && e.Message.Contains("File format", StringComparison.OrdinalIgnoreCase)
@@ -99,8 +97,7 @@ public static class PhotoMetadataReader
         {
             return Extract(directories, file.Span) with { MetadataError = errors.Count == 0 ? null : string.Join("; ", errors.Distinct()) };
         }
-        catch (Exception e) when (e is MetadataException or InvalidOperationException or IndexOutOfRangeException
-                                      or OverflowException or FormatException or ArgumentException)
+        catch (Exception e) when (IsDamage(e))
         {
             errors.Add(Describe(e));
             return new PhotoMetadata { MetadataError = string.Join("; ", errors) };
@@ -278,6 +275,13 @@ public static class PhotoMetadataReader
         var trimmed = value?.Trim().Trim('\0').Trim();
         return string.IsNullOrEmpty(trimmed) ? null : trimmed;
     }
+
+    /// <summary>
+    /// Whether an exception from parsing is the file's fault. Hostile files drive MetadataExtractor into every kind of
+    /// exception (index, cast, overflow, key-not-found...), and one bad header must not stop a scan of evidence, so all
+    /// of them are reported as damage except the runtime's own emergencies.
+    /// </summary>
+    private static bool IsDamage(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or StackOverflowException);
 
     private static string Describe(Exception e) => $"the metadata is damaged ({e.GetType().Name}: {e.Message})";
 }
