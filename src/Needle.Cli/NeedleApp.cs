@@ -17,6 +17,7 @@ internal static class NeedleApp
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(KeysCommand.Create(context));
         root.Subcommands.Add(AuditCommand.Create(context));
+        root.Subcommands.Add(GeoCommand.Create(context));
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Needle.Cli.Clues;
 using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
@@ -50,11 +51,15 @@ internal static class HashCommand
             Description = "When walking folders, hash every file, not only those with an image extension.",
         };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
+        var metadata = new Option<bool>("--metadata")
+        {
+            Description = "Add each file's metadata clues (GPS with country and region, capture time, camera and serials, names, EXIF thumbnail compared by PDQ) as a 'metadata' object. jsonl only.",
+        };
         var decodeOptions = new DecodeOptionSet();
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images.")
         {
-            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress,
+            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata,
         };
         decodeOptions.AddTo(command);
 
@@ -64,6 +69,13 @@ internal static class HashCommand
             if (threadCount < 1)
             {
                 context.Error.WriteLine("error: --threads must be at least 1");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            var withMetadata = parse.GetValue(metadata);
+            if (withMetadata && parse.GetValue(format) != "jsonl")
+            {
+                context.Error.WriteLine("error: --metadata needs --format jsonl (the metadata is a nested object that CSV cannot hold)");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
@@ -109,21 +121,33 @@ internal static class HashCommand
 
             var failures = 0;
             var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            var geocoder = withMetadata ? new SharedGeocoder(progress.WriteError) : null;
             progress.Run("Hashing", inputs.Count, () =>
                 OrderedParallel.Run(
                     inputs,
                     threadCount,
-                    () => new MediaFileHasher(options, decoder),
-                    (hasher, path, token) => hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token),
-                    (_, result) =>
+                    () => new CluedFileHasher(new MediaFileHasher(options, decoder), decoder, geocoder),
+                    (hasher, path, token) => withMetadata
+                        ? hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token)
+                        : (hasher.Hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token), null),
+                    (_, hashed) =>
                     {
+                        var (result, clues) = hashed;
                         if (!result.Succeeded)
                         {
                             failures++;
                             progress.WriteError($"error: {result.Path}: {result.Error}");
                         }
 
-                        writer.Write(result);
+                        if (clues is not null && writer is JsonLinesHashWriter jsonWriter)
+                        {
+                            jsonWriter.Write(result, clues);
+                        }
+                        else
+                        {
+                            writer.Write(result);
+                        }
+
                         progress.Advance();
                     },
                     cancellationToken));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Needle.Cli.Clues;
 using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
@@ -75,11 +76,12 @@ internal static class ScanCommand
         };
         var allFiles = new Option<bool>("--all-files") { Description = "When walking folders, scan every file, not only image extensions." };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
+        var noClues = new Option<bool>("--no-clues") { Description = "Do not read metadata clues (GPS, capture time, camera, EXIF thumbnail)." };
         var decodeOptions = new DecodeOptionSet();
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates.")
         {
-            paths, against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress,
+            paths, against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress, noClues,
         };
         decodeOptions.AddTo(command);
 
@@ -153,15 +155,18 @@ internal static class ScanCommand
 
             var results = new ScannedFile[inputs.Count];
             var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            var withClues = !parse.GetValue(noClues);
+            var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
             progress.Run("Scanning", inputs.Count, () =>
                 OrderedParallel.Run(
                     inputs,
                     threadCount,
-                    () => new MediaFileHasher(hashOptions, decoder),
+                    () => new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
                     (hasher, path, token) =>
                     {
-                        var hashed = hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token);
-                        return new ScannedFile(hashed, hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null);
+                        var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
+                        var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
+                        return new ScannedFile(hashed, hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null) { Clues = clues };
                     },
                     (index, file) =>
                     {
@@ -233,6 +238,9 @@ internal static class ScanCommand
 /// <summary>One scanned file: its hashes and what it matched (null when it could not be read at all).</summary>
 internal sealed record ScannedFile(MediaHashResult Hashes, MatchResult? Match)
 {
+    /// <summary>Metadata clues (null with --no-clues or when the file could not be read).</summary>
+    public FileClues? Clues { get; init; }
+
     public string Status => !Hashes.Succeeded && (Match is null || Match.Status == MatchStatus.NoMatch)
         ? "error"
         : Match?.Status switch

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Needle.Cli.Clues;
 using Needle.Hashing;
 
 namespace Needle.Cli.Output;
@@ -18,7 +19,10 @@ internal sealed class JsonLinesHashWriter(TextWriter output, HashColumns columns
         // JSON lines are self-describing; there is no header.
     }
 
-    public void Write(MediaHashResult result)
+    public void Write(MediaHashResult result) => Write(result, null);
+
+    /// <summary>Writes one result with its clues (<c>needle hash --metadata</c>) as a <c>metadata</c> object.</summary>
+    public void Write(MediaHashResult result, FileClues? clues)
     {
         _buffer.ResetWrittenCount();
         using (var json = new Utf8JsonWriter(_buffer))
@@ -60,6 +64,11 @@ internal sealed class JsonLinesHashWriter(TextWriter output, HashColumns columns
                 json.WriteNumber("width", result.Width);
                 json.WriteNumber("height", result.Height);
                 json.WriteString("format", result.Format.ToString().ToLowerInvariant());
+            }
+
+            if (clues is not null)
+            {
+                ClueWriters.WriteJson(json, clues);
             }
 
             json.WriteEndObject();

@@ -103,7 +103,7 @@ internal static class ScanReportWriters
     /// <summary>One row per match (a file with no match gets one row with the match columns empty).</summary>
     public static void WriteCsv(TextWriter output, IReadOnlyList<ScannedFile> files, SeriesAssignment series)
     {
-        output.WriteLine("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,series,error");
+        output.WriteLine("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,series,error," + ClueWriters.CsvHeader);
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
@@ -115,7 +115,8 @@ internal static class ScanReportWriters
                 file.Hashes.Md5 ?? "");
             var suffix = string.Join(',',
                 series.SeriesOf(i) == 0 ? "" : series.SeriesOf(i).ToString(CultureInfo.InvariantCulture),
-                Csv(file.Hashes.Error ?? ""));
+                Csv(file.Hashes.Error ?? ""),
+                ClueWriters.CsvColumns(file.Clues, Csv));
             var shown = Shown(file);
             if (shown.Count == 0)
             {
@@ -197,6 +198,11 @@ internal static class ScanReportWriters
                     json.WriteEndArray();
                 }
 
+                if (file.Clues is { } clues)
+                {
+                    ClueWriters.WriteJson(json, clues);
+                }
+
                 json.WriteEndObject();
             }
 
@@ -256,7 +262,30 @@ internal static class ScanReportWriters
                 + $"<td>{file.Hashes.Pdq?.Quality}</td><td><code>{E(file.Hashes.Md5)}</code></td><td>{(seriesNumber == 0 ? "" : seriesNumber)}</td><td>{E(file.Hashes.Error)}</td></tr>"));
         }
 
-        output.WriteLine("</table></body></html>");
+        output.WriteLine("</table>");
+        WriteHtmlClues(output, files);
+        output.WriteLine("</body></html>");
+    }
+
+    /// <summary>Files whose metadata gives a clue: where, when, which camera, and a thumbnail showing another picture.</summary>
+    private static void WriteHtmlClues(TextWriter output, IReadOnlyList<ScannedFile> files)
+    {
+        static string E(string? text) => System.Net.WebUtility.HtmlEncode(text ?? "");
+        var withClues = files.Where(f => f.Clues is { } c && (c.Metadata.HasClues || c.Metadata.MetadataError is not null)).ToList();
+        if (withClues.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine("<h2>Clues from metadata</h2><table><tr><th>File</th><th>GPS (country, region)</th><th>Captured</th><th>Camera</th><th>EXIF thumbnail</th><th>Metadata error</th></tr>");
+        foreach (var file in withClues)
+        {
+            var (where, when, camera, thumbnail) = ClueWriters.Summary(file.Clues!);
+            var rowClass = file.Clues!.ThumbnailDiffers == true ? " class=\"match\"" : "";
+            output.WriteLine($"<tr{rowClass}><td>{E(file.Hashes.Path)}</td><td>{E(where)}</td><td>{E(when)}</td><td>{E(camera)}</td><td>{E(thumbnail)}</td><td>{E(file.Clues.Metadata.MetadataError)}</td></tr>");
+        }
+
+        output.WriteLine("</table>");
     }
 
     private static IReadOnlyList<ListMatch> Shown(ScannedFile file) => file.Match switch
