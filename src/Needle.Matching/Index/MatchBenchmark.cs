@@ -173,7 +173,7 @@ public static class MatchBenchmark
     internal static ulong[] GenerateEntries(Random random, MatchBenchmarkOptions options)
     {
         int n = options.EntryCount;
-        var words = GC.AllocateUninitializedArray<ulong>(n * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(n * PdqHash.WordCount);
         for (int start = 0; start < words.Length; start += 1 << 24)
         {
             random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan(start, Math.Min(1 << 24, words.Length - start))));

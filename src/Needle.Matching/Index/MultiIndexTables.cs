@@ -52,7 +52,7 @@ internal sealed class MultiIndexTables
 
     private static (int[] Starts, int[] Slots) CountingSort(ulong[] words, int count, int offset, int width)
     {
-        var starts = new int[(1 << width) + 1];
+        var starts = LargeArrays.AllocateZeroed<int>((1 << width) + 1);
         ref ulong first = ref MemoryMarshal.GetArrayDataReference(words);
 
         // Pass 1: bucket sizes, shifted by one so the prefix sum yields starts.
@@ -67,9 +67,9 @@ internal sealed class MultiIndexTables
         }
 
         // Pass 2: place slots; a cursor copy keeps starts intact. Slots within a bucket stay ascending.
-        var cursor = GC.AllocateUninitializedArray<int>(starts.Length - 1);
+        var cursor = LargeArrays.AllocateUninitialized<int>(starts.Length - 1);
         Array.Copy(starts, cursor, cursor.Length);
-        var slots = GC.AllocateUninitializedArray<int>(count);
+        var slots = LargeArrays.AllocateUninitialized<int>(count);
         for (int slot = 0; slot < count; slot++)
         {
             uint key = SubstringLayout.Extract(ref Unsafe.Add(ref first, slot * PdqHash.WordCount), offset, width);

@@ -148,7 +148,7 @@ public static class PdqIndexFile
         var ids = GC.AllocateUninitializedArray<int>(n);
         var padding = new byte[IdsPadding(n)];
         var bits = new ulong[HashSegment.BitmapLength(n)];
-        var words = GC.AllocateUninitializedArray<ulong>(n * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(n * PdqHash.WordCount);
         var payloadHash = new XxHash3();
         ReadChunked(stream, MemoryMarshal.AsBytes(ids.AsSpan()), payloadHash);
         ReadChunked(stream, padding, payloadHash);
