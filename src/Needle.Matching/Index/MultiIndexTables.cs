@@ -193,7 +193,7 @@ internal sealed class MultiIndexTables
     /// Every width-bit value within a radius of a centre, in chunks: the centre, then for k = 1..radius the centre
     /// XOR every mask with exactly k bits set (Gosper's hack, increasing order).
     /// </summary>
-    private struct BallEnumerator
+    internal struct BallEnumerator
     {
         private readonly uint _centre;
         private readonly int _radius;
