@@ -50,15 +50,36 @@ internal sealed class MultiIndexTables
         return new MultiIndexTables(layout, starts, slots);
     }
 
+    /// <summary>Slots whose keys are computed (and table lines prefetched) together while building.</summary>
+    private const int BuildBlock = 64;
+
+    /// <summary>
+    /// Two-pass counting sort of the slots by one substring. Both passes do random read-modify-writes into a table of
+    /// up to 2^28 counters, so they work in blocks: compute a block's keys and prefetch the counters they touch, then
+    /// update them (and, placing, prefetch the destinations before writing), overlapping the cache misses.
+    /// </summary>
     private static (int[] Starts, int[] Slots) CountingSort(ulong[] words, int count, int offset, int width)
     {
         var starts = LargeArrays.AllocateZeroed<int>((1 << width) + 1);
         ref ulong first = ref MemoryMarshal.GetArrayDataReference(words);
+        ref int startsRef = ref MemoryMarshal.GetArrayDataReference(starts);
+        Span<uint> keys = stackalloc uint[BuildBlock];
+        Span<int> positions = stackalloc int[BuildBlock];
 
         // Pass 1: bucket sizes, shifted by one so the prefix sum yields starts.
-        for (int slot = 0; slot < count; slot++)
+        for (int block = 0; block < count; block += BuildBlock)
         {
-            starts[SubstringLayout.Extract(ref Unsafe.Add(ref first, slot * PdqHash.WordCount), offset, width) + 1]++;
+            int n = Math.Min(BuildBlock, count - block);
+            ExtractKeys(ref first, block, n, offset, width, keys);
+            for (int k = 0; k < n; k++)
+            {
+                Prefetch(ref Unsafe.Add(ref startsRef, (nint)keys[k] + 1));
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                Unsafe.Add(ref startsRef, (nint)keys[k] + 1)++;
+            }
         }
 
         for (int b = 1; b < starts.Length; b++)
@@ -69,14 +90,41 @@ internal sealed class MultiIndexTables
         // Pass 2: place slots; a cursor copy keeps starts intact. Slots within a bucket stay ascending.
         var cursor = LargeArrays.AllocateUninitialized<int>(starts.Length - 1);
         Array.Copy(starts, cursor, cursor.Length);
+        ref int cursorRef = ref MemoryMarshal.GetArrayDataReference(cursor);
         var slots = LargeArrays.AllocateUninitialized<int>(count);
-        for (int slot = 0; slot < count; slot++)
+        ref int slotsRef = ref MemoryMarshal.GetArrayDataReference(slots);
+        for (int block = 0; block < count; block += BuildBlock)
         {
-            uint key = SubstringLayout.Extract(ref Unsafe.Add(ref first, slot * PdqHash.WordCount), offset, width);
-            slots[cursor[key]++] = slot;
+            int n = Math.Min(BuildBlock, count - block);
+            ExtractKeys(ref first, block, n, offset, width, keys);
+            for (int k = 0; k < n; k++)
+            {
+                Prefetch(ref Unsafe.Add(ref cursorRef, (nint)keys[k]));
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                int position = Unsafe.Add(ref cursorRef, (nint)keys[k])++;
+                positions[k] = position;
+                Prefetch(ref Unsafe.Add(ref slotsRef, position));
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                Unsafe.Add(ref slotsRef, positions[k]) = block + k;
+            }
         }
 
         return (starts, slots);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExtractKeys(ref ulong words, int firstSlot, int n, int offset, int width, Span<uint> keys)
+    {
+        for (int k = 0; k < n; k++)
+        {
+            keys[k] = SubstringLayout.Extract(ref Unsafe.Add(ref words, (nint)(firstSlot + k) * PdqHash.WordCount), offset, width);
+        }
     }
 
     /// <summary>
