@@ -218,8 +218,6 @@ internal sealed class MultiIndexTables
 
             verifier.Verify(candidates[..pending], i);
         }
-
-        GC.KeepAlive(this);
     }
 
     /// <summary>Bucket keys enumerated (and prefetched) per stage.</summary>
