@@ -24,10 +24,14 @@ internal static class BenchCommand
         var radius = new Option<int>("--radius") { Description = "Range-search radius (Hamming distance).", DefaultValueFactory = _ => 31 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same entries and queries.", DefaultValueFactory = _ => 1 };
         var substrings = new Option<int?>("--substrings") { Description = "Force the multi-index's substring count (default: chosen from the entry count)." };
+        var save = new Option<FileInfo?>("--save")
+        {
+            Description = "Also save the multi-index to this file, load it back, rebuild it, check it answers every query the same, and print the timings.",
+        };
         var command = new Command("match",
             "Build a synthetic index (random entries plus near-duplicate clusters), run SIMD brute force and the multi-index on the same queries, check they agree, and print build time, memory per entry, queries/s, p50/p99 latency and the ratio.")
         {
-            entries, queries, bruteQueries, radius, seed, substrings,
+            entries, queries, bruteQueries, radius, seed, substrings, save,
         };
         command.SetAction(parse =>
         {
@@ -48,6 +52,7 @@ internal static class BenchCommand
                 Radius = r,
                 Seed = parse.GetValue(seed),
                 IndexOptions = parse.GetValue(substrings) is { } m ? new PdqIndexOptions { SubstringCount = m } : PdqIndexOptions.Default,
+                SavePath = parse.GetValue(save)?.FullName,
             };
             MatchBenchmarkResult result;
             try
@@ -72,6 +77,12 @@ internal static class BenchCommand
 
             o.WriteLine(FormattableString.Invariant(
                 $"ratio: multi-index is {result.ThroughputRatio:F1}x brute force in queries/s ({result.SpeedUp:F1}x at p50); results identical on {result.BruteForce.Queries} queries"));
+            if (result.Persistence is { } p)
+            {
+                o.WriteLine(FormattableString.Invariant(
+                    $"persistence: {p.FileBytes / 1e6:F0} MB file; write {p.Write.TotalSeconds:F2} s, read {p.Read.TotalSeconds:F2} s, rebuild tables {p.Build.TotalSeconds:F2} s, load total {p.Load.TotalSeconds:F2} s; loaded index identical on {options.QueryCount} queries"));
+            }
+
             return ExitCodes.Success;
         });
         return command;

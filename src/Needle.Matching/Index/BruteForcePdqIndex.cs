@@ -141,7 +141,7 @@ public sealed class BruteForcePdqIndex : IPdqIndex
     {
         int total = CountPresent(first) + (second is null ? 0 : CountPresent(second));
         var ids = GC.AllocateUninitializedArray<int>(total);
-        var words = GC.AllocateUninitializedArray<ulong>(total * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(total * PdqHash.WordCount);
         var enabled = new ulong[HashSegment.BitmapLength(total)];
         int next = 0;
         CopyPresent(first, ids, words, enabled, ref next);

@@ -32,6 +32,20 @@ public sealed record MatchBenchmarkOptions
 
     /// <summary>Index options for the multi-index (e.g. a fixed substring count).</summary>
     public PdqIndexOptions IndexOptions { get; init; } = PdqIndexOptions.Default;
+
+    /// <summary>
+    /// When set, the multi-index is also saved to this file with <see cref="PdqIndexFile"/>, read back and rebuilt, and
+    /// the rebuilt index is checked against the original on every query; the timings land in
+    /// <see cref="MatchBenchmarkResult.Persistence"/>.
+    /// </summary>
+    public string? SavePath { get; init; }
+}
+
+/// <summary>Timings of saving and loading the benchmark index (the read follows the write, so the file is likely cached).</summary>
+public sealed record PersistenceResult(long FileBytes, TimeSpan Write, TimeSpan Read, TimeSpan Build)
+{
+    /// <summary>Read plus table build: the time from file to a searchable index.</summary>
+    public TimeSpan Load => Read + Build;
 }
 
 /// <summary>Figures for one search method.</summary>
@@ -42,6 +56,9 @@ public sealed record MatchMethodResult(
 public sealed record MatchBenchmarkResult(
     MatchBenchmarkOptions Options, int SubstringCount, MatchMethodResult BruteForce, MatchMethodResult MultiIndex)
 {
+    /// <summary>Save/load timings when <see cref="MatchBenchmarkOptions.SavePath"/> was set.</summary>
+    public PersistenceResult? Persistence { get; init; }
+
     /// <summary>Brute-force p50 latency over multi-index p50 latency.</summary>
     public double SpeedUp => BruteForce.P50.TotalMilliseconds / Math.Max(MultiIndex.P50.TotalMilliseconds, 1e-9);
 
@@ -100,11 +117,47 @@ public static class MatchBenchmark
             }
         }
 
+        var persistence = options.SavePath is { } path ? MeasurePersistence(path, multiIndex, queries, options, multiHits, progress) : null;
         return new MatchBenchmarkResult(
             options,
             multiIndex.SubstringCount,
             bruteResult with { BuildTime = bruteBuild, BytesPerEntry = (double)bruteForce.StorageBytes / n },
-            multiResult with { BuildTime = multiBuild, BytesPerEntry = (double)multiIndex.StorageBytes / n });
+            multiResult with { BuildTime = multiBuild, BytesPerEntry = (double)multiIndex.StorageBytes / n })
+        {
+            Persistence = persistence,
+        };
+    }
+
+    private static PersistenceResult MeasurePersistence(
+        string path, MultiIndexHammingIndex index, PdqHash[] queries, MatchBenchmarkOptions options, List<HammingHit>[] expected, Action<string> progress)
+    {
+        progress($"Saving to {path}...");
+        var stopwatch = Stopwatch.StartNew();
+        PdqIndexFile.Write(path, index);
+        var write = stopwatch.Elapsed;
+        long fileBytes = new FileInfo(path).Length;
+
+        progress($"Loading {path}...");
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        stopwatch.Restart();
+        var data = PdqIndexFile.Read(path);
+        var read = stopwatch.Elapsed;
+        stopwatch.Restart();
+        var loaded = MultiIndexHammingIndex.BuildFrom(data, options.IndexOptions);
+        var build = stopwatch.Elapsed;
+
+        var hits = new List<HammingHit>();
+        for (int q = 0; q < queries.Length; q++)
+        {
+            hits.Clear();
+            loaded.RangeSearch(queries[q], options.Radius, hits);
+            if (!SameHits(expected[q], hits))
+            {
+                throw new InvalidOperationException($"The index loaded from {path} disagrees with the original on query {q}.");
+            }
+        }
+
+        return new PersistenceResult(fileBytes, write, read, build);
     }
 
     private static MatchMethodResult Measure(string method, IPdqIndex index, ReadOnlySpan<PdqHash> queries, int radius, List<HammingHit>[] hits)
@@ -173,7 +226,7 @@ public static class MatchBenchmark
     internal static ulong[] GenerateEntries(Random random, MatchBenchmarkOptions options)
     {
         int n = options.EntryCount;
-        var words = GC.AllocateUninitializedArray<ulong>(n * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(n * PdqHash.WordCount);
         for (int start = 0; start < words.Length; start += 1 << 24)
         {
             random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan(start, Math.Min(1 << 24, words.Length - start))));

@@ -323,7 +323,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
 
         var sortedIds = (int[])ids.Clone();
         Array.Sort(sortedIds, order);
-        var words = GC.AllocateUninitializedArray<ulong>(data.HashWords.Length);
+        var words = LargeArrays.AllocateUninitialized<ulong>(data.HashWords.Length);
         var enabled = new ulong[data.EnabledBits.Length];
         for (int i = 0; i < order.Length; i++)
         {

@@ -55,7 +55,7 @@ public sealed class PdqIndexData
             throw new ArgumentException($"Got {hashes.Length} hashes but {ids.Length} ids.", nameof(ids));
         }
 
-        var words = GC.AllocateUninitializedArray<ulong>(hashes.Length * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(hashes.Length * PdqHash.WordCount);
         System.Runtime.InteropServices.MemoryMarshal.Cast<PdqHash, ulong>(hashes).CopyTo(words);
         var enabled = new ulong[HashSegment.BitmapLength(ids.Length)];
         enabled.AsSpan().Fill(ulong.MaxValue);

@@ -61,7 +61,7 @@ public static class PdqIndexFile
                 payloadHash.Append(bits);
 
                 // Hash words can exceed 2 GiB as bytes (a byte span cannot): go through them in word chunks.
-                for (long word = 0; word < data.HashWords.LongLength; word += ChunkBytes / 8)
+                for (long word = 0; word < data.HashWords.LongLength; word += ChunkWords)
                 {
                     payloadHash.Append(MemoryMarshal.AsBytes(WordChunk(data.HashWords, word)));
                 }
@@ -79,7 +79,7 @@ public static class PdqIndexFile
                 WriteChunked(stream, ids);
                 stream.Write(padding);
                 WriteChunked(stream, bits);
-                for (long word = 0; word < data.HashWords.LongLength; word += ChunkBytes / 8)
+                for (long word = 0; word < data.HashWords.LongLength; word += ChunkWords)
                 {
                     stream.Write(MemoryMarshal.AsBytes(WordChunk(data.HashWords, word)));
                 }
@@ -148,12 +148,12 @@ public static class PdqIndexFile
         var ids = GC.AllocateUninitializedArray<int>(n);
         var padding = new byte[IdsPadding(n)];
         var bits = new ulong[HashSegment.BitmapLength(n)];
-        var words = GC.AllocateUninitializedArray<ulong>(n * PdqHash.WordCount);
+        var words = LargeArrays.AllocateUninitialized<ulong>(n * PdqHash.WordCount);
         var payloadHash = new XxHash3();
         ReadChunked(stream, MemoryMarshal.AsBytes(ids.AsSpan()), payloadHash);
         ReadChunked(stream, padding, payloadHash);
         ReadChunked(stream, MemoryMarshal.AsBytes(bits.AsSpan()), payloadHash);
-        for (long word = 0; word < words.LongLength; word += ChunkBytes / 8)
+        for (long word = 0; word < words.LongLength; word += ChunkWords)
         {
             ReadChunked(stream, MemoryMarshal.AsBytes(WordChunk(words, word)), payloadHash);
         }
@@ -169,13 +169,23 @@ public static class PdqIndexFile
     public static MultiIndexHammingIndex ReadMultiIndex(string path, PdqIndexOptions? options = null) =>
         MultiIndexHammingIndex.BuildFrom(Read(path), options);
 
-    private static long PayloadLength(int count) =>
+    /// <summary>Payload bytes for <paramref name="count"/> entries (over 2^32 at 100M entries: all in longs).</summary>
+    internal static long PayloadLength(int count) =>
         (4L * count) + IdsPadding(count) + (8L * HashSegment.BitmapLength(count)) + (32L * count);
 
     private static int IdsPadding(int count) => (count & 1) * 4;
 
+    /// <summary>Words per chunk when hash words go through byte views (a byte span cannot exceed 2 GiB).</summary>
+    internal const int ChunkWords = ChunkBytes / 8;
+
+    /// <summary>
+    /// Length of the chunk of a <paramref name="totalWords"/>-word array starting at word <paramref name="start"/>:
+    /// at most <see cref="ChunkWords"/>, so its byte view stays far below 2 GiB whatever the array's size.
+    /// </summary>
+    internal static int ChunkLength(long totalWords, long start) => (int)Math.Min(ChunkWords, totalWords - start);
+
     private static Span<ulong> WordChunk(ulong[] words, long start) =>
-        words.AsSpan((int)start, (int)Math.Min(ChunkBytes / 8, words.LongLength - start));
+        words.AsSpan((int)start, ChunkLength(words.LongLength, start));
 
     private static void WriteChunked(FileStream stream, ReadOnlySpan<byte> bytes)
     {
