@@ -89,6 +89,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
             var kills = rng.Next(3, 6);
             var killLog = new List<string>();
             var downtime = TimeSpan.Zero;
+            var recoveries = new List<NeedleProcess>();
             for (var k = 1; k <= kills; k++)
             {
                 await Task.Delay(rng.Next(800, 2500));
@@ -100,6 +101,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
                 server.Dispose();
                 server = await NeedleProcess.StartAsync(db, workers: 2, startTimeout);
                 downtime += down.Elapsed;
+                recoveries.Add(server);
                 cluster.Up(server.BaseAddress);
             }
 
@@ -116,6 +118,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
             server.Dispose();
             server = await NeedleProcess.StartAsync(db, workers: 2, startTimeout);
             var restarted = total.Elapsed;
+            recoveries.Add(server);
 
             var acked = ledger.ToList();
             output.WriteLine($"seed {Seed}: {acked.Count} reports acknowledged ({acked.Sum(a => a.Files.Count)} files) by {Clients} clients in {sendingEnded.TotalSeconds:F1} s; " +
@@ -124,6 +127,12 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
             foreach (var line in killLog)
             {
                 output.WriteLine(line);
+            }
+
+            await Task.Delay(200);
+            foreach (var line in recoveries.SelectMany(r => r.Errors.Split('\n')).Where(l => l.Contains("Gave back", StringComparison.Ordinal)))
+            {
+                output.WriteLine("restart: " + line.Trim());
             }
 
             // Every acknowledged report reaches processed: nothing is left waiting for a dead worker's lease.
