@@ -75,7 +75,7 @@ internal static class ServeBenchmark
 
     internal static byte[] GenerateImage(int seed, int index)
     {
-        var rng = new Random(HashCode.Combine(seed, index));
+        var rng = new Random(unchecked((seed * 1_000_003) + index)); // not HashCode.Combine: randomised per process
         const int Width = 640, Height = 480;
         using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using (var canvas = new SKCanvas(bitmap))
