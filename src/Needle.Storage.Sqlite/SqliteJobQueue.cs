@@ -176,6 +176,41 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
                 CultureInfo.InvariantCulture),
             cancellationToken);
 
+    public Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(isAbandoned);
+        ArgumentNullException.ThrowIfNull(reason);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var leased = await connection
+                    .Command(transaction, "SELECT id, leased_by, lease_token FROM jobs WHERE state = 'leased';")
+                    .ListAsync(reader => (Id: reader.GetInt64(0), By: reader.GetStringOrNull(1), Token: reader.GetStringOrNull(2)), ct)
+                    .ConfigureAwait(false);
+                var now = database.Time.GetUtcNow();
+                var released = 0;
+                foreach (var job in leased.Where(j => j.By is not null && isAbandoned(j.By)))
+                {
+                    // Pending again and due now; attempts is kept, so a job that crashes its worker every time is still parked.
+                    released += await connection
+                        .Command(transaction, """
+                            UPDATE jobs SET state = 'pending', available_at = @now, leased_by = NULL, lease_token = NULL, leased_until = NULL,
+                                last_error = @reason
+                            WHERE id = @id AND state = 'leased' AND lease_token IS @token;
+                            """)
+                        .With("@now", now)
+                        .With("@reason", $"{reason} (worker {job.By})")
+                        .With("@id", job.Id)
+                        .With("@token", job.Token)
+                        .RunAsync(ct)
+                        .ConfigureAwait(false);
+                }
+
+                return released;
+            },
+            cancellationToken);
+    }
+
     private static async Task<bool> HoldsLeaseAsync(SqliteConnection connection, SqliteTransaction transaction, LeasedJob job, CancellationToken cancellationToken) =>
         await connection
             .Command(transaction, "SELECT 1 FROM jobs WHERE id = @id AND state = 'leased' AND lease_token = @token;")

@@ -100,6 +100,14 @@ public interface IJobQueue
 
     /// <summary>Jobs not yet done (pending, leased or waiting to retry).</summary>
     Task<int> CountOpenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives back at once the jobs leased by workers that <paramref name="isAbandoned"/> (called with each holder's
+    /// worker id) knows to be dead, instead of leaving them until their lease runs out: a server restarted after a crash
+    /// calls it before its workers start. The attempt stays counted, so a job that kills its worker is still parked
+    /// after the allowed attempts. Returns how many jobs were given back.
+    /// </summary>
+    Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A hash list's settings as stored.</summary>

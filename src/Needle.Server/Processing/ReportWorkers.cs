@@ -7,13 +7,39 @@ namespace Needle.Server.Processing;
 /// <summary>
 /// Runs N workers that take report jobs from the durable queue. An idle worker sleeps briefly (on the injected clock)
 /// before polling again; on shutdown the token stops every loop, and a job cut short is simply leased again later.
+/// At start, jobs still leased by dead workers of this host (the server was killed mid-job) are given back at once
+/// rather than after their lease runs out.
 /// </summary>
-internal sealed class ReportWorkers(ReportProcessor processor, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
+internal sealed class ReportWorkers(ReportProcessor processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Leave the host's start-up path at once.
+        await Task.Yield();
         var host = Environment.MachineName;
-        return Task.WhenAll(Enumerable.Range(1, options.Workers).Select(n => RunAsync($"{host}/{Environment.ProcessId}/{n}", stoppingToken)));
+        var self = Environment.ProcessId;
+        try
+        {
+            var released = await store.Jobs.ReleaseAbandonedAsync(
+                leasedBy => WorkerIdentity.IsAbandoned(leasedBy, host, self, WorkerIdentity.IsRunning),
+                "the worker's process ended while it held the job",
+                stoppingToken).ConfigureAwait(false);
+            if (released > 0)
+            {
+                logger.LogWarning("Gave back {Count} job(s) leased by workers of a process that ended (a crash or kill)", released);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // Not fatal: those jobs are leased again when their leases run out.
+            logger.LogError(ex, "Could not give back the jobs of dead workers; they run again when their leases expire");
+        }
+
+        await Task.WhenAll(Enumerable.Range(1, options.Workers).Select(n => RunAsync(WorkerIdentity.Create(host, self, n), stoppingToken))).ConfigureAwait(false);
     }
 
     private async Task RunAsync(string workerId, CancellationToken stoppingToken)

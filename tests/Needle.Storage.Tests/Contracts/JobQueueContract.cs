@@ -210,4 +210,30 @@ public abstract class JobQueueContract : StoreContract
         Assert.Equal(2, await Store.Jobs.CountOpenAsync());
         Assert.True(await Store.Jobs.CompleteReportAsync(job, TestData.Results(report)));
     }
+
+    [Fact]
+    public async Task Jobs_of_abandoned_workers_are_given_back_at_once_keeping_their_attempt_and_other_leases()
+    {
+        var dead = TestData.SmallReport(Time.GetUtcNow());
+        var alive = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(dead);
+        await SubmitAsync(alive);
+        var deadJob = await LeaseAsync("host/100/1");
+        var aliveJob = await LeaseAsync("host/200/1");
+
+        Assert.Equal(1, await Store.Jobs.ReleaseAbandonedAsync(w => w.StartsWith("host/100/", StringComparison.Ordinal), "crashed"));
+
+        // Leasable now, long before its lease would have run out; the attempt it crashed in still counts.
+        var again = await LeaseAsync("host/300/1");
+        Assert.Equal(deadJob.Id, again.Id);
+        Assert.Equal(2, again.Attempt);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("host/300/2", Lease));
+
+        // The dead worker can change nothing any more; the live one keeps its lease and completes.
+        Assert.False(await Store.Jobs.CompleteReportAsync(deadJob, TestData.Results(dead)));
+        Assert.True(await Store.Jobs.CompleteReportAsync(aliveJob, TestData.Results(alive)));
+        Assert.True(await Store.Jobs.CompleteReportAsync(again, TestData.Results(dead)));
+        Assert.Equal(0, await Store.Jobs.ReleaseAbandonedAsync(_ => true, "crashed"));
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+    }
 }
