@@ -87,6 +87,16 @@ public sealed class JurisdictionTests
     }
 
     [Fact]
+    public void The_example_rules_file_in_docs_loads()
+    {
+        var rules = JurisdictionRules.Load(Path.Combine(Needle.Tests.TestPaths.RepositoryRoot, "docs", "routing.example.json"));
+        Assert.Equal("CA: OPP", rules.Route("CA", "CA-ON").Target.Queue);
+        Assert.Equal("CA: RCMP", rules.Route("CA", "CA-QC").Target.Queue);
+        Assert.Equal("FR: OFMIN", rules.Route("FR", "FR-ARA").Target.Queue);
+        Assert.Equal(new JurisdictionTarget("international", "INHOPE"), rules.Route("BR", null).Target);
+    }
+
+    [Fact]
     public void A_rules_file_loads_and_bad_ones_say_what_is_wrong()
     {
         var folder = Directory.CreateTempSubdirectory("needle-routing-").FullName;
