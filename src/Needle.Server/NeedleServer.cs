@@ -34,8 +34,11 @@ public static class NeedleServer
         var warnings = options.Warnings ?? Console.Error;
         var time = options.TimeProvider;
 
+        // Routing rules first: a bad file stops the start before anything is opened.
+        var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
         var store = new SqliteNeedleStore(options.DatabasePath, new SqliteStoreOptions { TimeProvider = time });
         MatcherHost? matchers = null;
+        GeoLocator? geo = null;
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -43,10 +46,12 @@ public static class NeedleServer
             matchers = await MatcherHost.LoadAsync(store.Lists, store.Audit, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, store.Audit, time);
             await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
-            return Build(options, store, matchers, protector, keys);
+            geo = CreateGeoLocator(options, warnings);
+            return Build(options, store, matchers, protector, keys, geo, routing);
         }
         catch
         {
+            geo?.Dispose();
             matchers?.Dispose();
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -76,6 +81,28 @@ public static class NeedleServer
         return protector;
     }
 
+    /// <summary>
+    /// The geodata shared by the workers, loaded on first use. A missing IP database is said once, now, and IP clues are
+    /// skipped; the server runs anyway.
+    /// </summary>
+    private static GeoLocator CreateGeoLocator(NeedleServerOptions options, TextWriter warnings)
+    {
+        var ipPath = Path.GetFullPath(options.IpDatabasePath ?? Needle.Geo.GeoDataPaths.DefaultIpDatabase);
+        var geo = new GeoLocator(ipPath, message =>
+        {
+            lock (warnings)
+            {
+                warnings.WriteLine(message);
+            }
+        });
+        if (!geo.IpDatabaseExists)
+        {
+            warnings.WriteLine($"warning: no IP-to-country database at {ipPath}: reports get no IP clues (install it with scripts/fetch-geodata.sh, or pass --ip-db FILE).");
+        }
+
+        return geo;
+    }
+
     private static async Task CreateFirstAdminAsync(INeedleStore store, ApiKeyService keys, TextWriter notices, CancellationToken cancellationToken)
     {
         if (await store.Keys.CountAsync(cancellationToken).ConfigureAwait(false) > 0)
@@ -95,7 +122,8 @@ public static class NeedleServer
         await notices.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static WebApplication Build(NeedleServerOptions options, SqliteNeedleStore store, MatcherHost matchers, MediaProtector protector, ApiKeyService keys)
+    private static WebApplication Build(
+        NeedleServerOptions options, SqliteNeedleStore store, MatcherHost matchers, MediaProtector protector, ApiKeyService keys, GeoLocator geo, JurisdictionRules routing)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -137,7 +165,9 @@ public static class NeedleServer
             MaxFileBytes = options.MaxFileBytes,
             MaxTotalBytes = options.MaxReportBytes,
         }));
-        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, new ProcessorOptions()));
+        services.AddSingleton(_ => geo);
+        services.AddSingleton(routing);
+        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, new ProcessorOptions { Geo = geo, Routing = routing }));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
         if (options.Workers > 0)
         {

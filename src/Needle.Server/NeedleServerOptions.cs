@@ -47,6 +47,19 @@ public sealed record NeedleServerOptions
     /// </summary>
     public TimeSpan KeyCacheDuration { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The IP-to-country database (.mmdb) placing the reported person's IP capture events in countries. Default
+    /// <see cref="Needle.Geo.GeoDataPaths.DefaultIpDatabase"/>. When the file is missing the server warns at start and
+    /// records no IP clues.
+    /// </summary>
+    public string? IpDatabasePath { get; init; }
+
+    /// <summary>
+    /// The jurisdiction routing rules file (JSON, see <see cref="Needle.Triage.JurisdictionRules"/>); null routes every
+    /// report to the "international" queue. A file that cannot be read stops the start with its reason.
+    /// </summary>
+    public string? RoutingPath { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the first admin key is printed (once). Default: standard output.</summary>

@@ -149,6 +149,21 @@ internal static class Migrations
         CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """,
+
+        // 2: location clues. Files keep their metadata clues as JSON, with the GPS country as a column; reports keep
+        // their jurisdiction (decision and evidence) as JSON, with the queue, country and region as columns for the
+        // listing's filters. Rows of version 1 keep NULL: they were processed before clues existed.
+        """
+        ALTER TABLE files ADD COLUMN clues TEXT;                 -- FileClues as JSON
+        ALTER TABLE files ADD COLUMN gps_country TEXT;           -- ISO 3166-1 alpha-2 of the file's GPS fix
+        ALTER TABLE reports ADD COLUMN jurisdiction TEXT;        -- ReportJurisdiction as JSON (with its evidence)
+        ALTER TABLE reports ADD COLUMN jurisdiction_queue TEXT;
+        ALTER TABLE reports ADD COLUMN jurisdiction_country TEXT;
+        ALTER TABLE reports ADD COLUMN jurisdiction_region TEXT;
+        CREATE INDEX reports_by_jurisdiction ON reports (jurisdiction_queue, received_at DESC, id DESC) WHERE jurisdiction_queue IS NOT NULL;
+        CREATE INDEX reports_by_country ON reports (jurisdiction_country, received_at DESC, id DESC) WHERE jurisdiction_country IS NOT NULL;
+        CREATE INDEX files_by_gps_country ON files (gps_country) WHERE gps_country IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -88,7 +88,10 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             cancellationToken);
     }
 
-    public Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default)
+    public Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default) =>
+        CompleteReportAsync(job, results, null, cancellationToken);
+
+    public Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, ReportJurisdiction? jurisdiction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(results);
@@ -114,10 +117,16 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
                 await connection
                     .Command(transaction, """
                         UPDATE reports SET status = @processed, processed_at = @now,
-                            matched_file_count = (SELECT COUNT(DISTINCT file_id) FROM matches WHERE report_id = @report AND allow_list = 0)
+                            matched_file_count = (SELECT COUNT(DISTINCT file_id) FROM matches WHERE report_id = @report AND allow_list = 0),
+                            jurisdiction = @jurisdiction, jurisdiction_queue = @queue,
+                            jurisdiction_country = @country, jurisdiction_region = @region
                         WHERE id = @report;
                         """)
                     .With("@processed", (int)ReportStatus.Processed)
+                    .With("@jurisdiction", StorageJson.SerializeOrNull(jurisdiction))
+                    .With("@queue", jurisdiction?.Queue)
+                    .With("@country", jurisdiction?.Country)
+                    .With("@region", jurisdiction?.Region)
                     .With("@now", now)
                     .With("@report", job.SubjectId)
                     .RunAsync(ct)
@@ -225,7 +234,8 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
         var updated = await connection
             .Command(transaction, """
                 UPDATE files SET state = @state, error = @error, md5 = @md5, sha1 = @sha1, sha256 = @sha256, pdq = @pdq,
-                    pdq_quality = @quality, width = @width, height = @height, format = @format
+                    pdq_quality = @quality, width = @width, height = @height, format = @format,
+                    clues = @clues, gps_country = @gpsCountry
                 WHERE id = @id AND report_id = @report;
                 """)
             .With("@state", (int)result.State)
@@ -238,6 +248,8 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             .With("@width", result.Width)
             .With("@height", result.Height)
             .With("@format", result.Format)
+            .With("@clues", StorageJson.SerializeOrNull(result.Clues))
+            .With("@gpsCountry", result.Clues?.Gps?.Country)
             .With("@id", result.FileId)
             .With("@report", reportId)
             .RunAsync(cancellationToken)

@@ -11,7 +11,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
 
     private const string FileColumns =
         "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes, " +
-        "md5, sha1, sha256, pdq, pdq_quality, width, height, format";
+        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues";
 
     private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list";
 
@@ -57,7 +57,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
             async (connection, transaction, ct) =>
             {
                 var report = await connection
-                    .Command(transaction, "SELECT id, submission, status, received_at, processed_at, submitted_by FROM reports WHERE id = @id;")
+                    .Command(transaction, "SELECT id, submission, status, received_at, processed_at, submitted_by, jurisdiction FROM reports WHERE id = @id;")
                     .With("@id", reportId)
                     .FirstOrDefaultAsync(
                         reader => new StoredReport
@@ -70,6 +70,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                             ProcessedAt = reader.GetInstantOrNull(4),
                             SubmittedBy = reader.GetGuidText(5),
                             Files = [],
+                            Jurisdiction = StorageJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
                         },
                         ct)
                     .ConfigureAwait(false);
@@ -106,7 +107,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
             {
                 // Only fixed fragments are appended; every value is a parameter.
                 var sql = new StringBuilder(
-                    "SELECT id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count FROM reports r WHERE 1 = 1");
+                    "SELECT id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count, jurisdiction_queue, jurisdiction_country FROM reports r WHERE 1 = 1");
                 var command = connection.Command(transaction, string.Empty);
                 if (query.Status is { } status)
                 {
@@ -124,6 +125,18 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                 {
                     sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
                     command.With("@list", listName);
+                }
+
+                if (query.JurisdictionQueue is { } queue)
+                {
+                    sql.Append(" AND jurisdiction_queue = @queue");
+                    command.With("@queue", queue);
+                }
+
+                if (query.Country is { } country)
+                {
+                    sql.Append(" AND jurisdiction_country = @country");
+                    command.With("@country", country.ToUpperInvariant());
                 }
 
                 if (query.ReceivedFrom is { } from)
@@ -157,7 +170,11 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                             reader.GetInstantOrNull(4),
                             reader.GetFlag(5),
                             reader.GetInt32(6),
-                            reader.GetInt32(7)),
+                            reader.GetInt32(7))
+                        {
+                            JurisdictionQueue = reader.GetStringOrNull(8),
+                            JurisdictionCountry = reader.GetStringOrNull(9),
+                        },
                         ct)
                     .ConfigureAwait(false);
                 if (rows.Count <= limit)
@@ -279,6 +296,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
         Width = reader.GetInt32OrNull(15),
         Height = reader.GetInt32OrNull(16),
         Format = reader.GetStringOrNull(17),
+        Clues = StorageJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
     };
 
     /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>

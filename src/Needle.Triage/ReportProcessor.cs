@@ -15,6 +15,15 @@ public sealed record ProcessorOptions
 
     /// <summary>Limits for decoding media (hostile input).</summary>
     public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
+
+    /// <summary>
+    /// The shared geodata (reverse geocoder, IP database) placing GPS fixes and IP events in countries; null places
+    /// nothing (metadata clues are still read, and every report goes to the default queue).
+    /// </summary>
+    public GeoLocator? Geo { get; init; }
+
+    /// <summary>Jurisdiction routing rules; default: everything to "international".</summary>
+    public JurisdictionRules Routing { get; init; } = JurisdictionRules.Default;
 }
 
 /// <summary>What became of one leased job.</summary>
@@ -115,13 +124,13 @@ public sealed class ReportProcessor
         ArgumentNullException.ThrowIfNull(job);
         try
         {
-            var results = await ComputeResultsAsync(job, ct).ConfigureAwait(false);
-            if (results is null)
+            var computed = await ComputeResultsAsync(job, ct).ConfigureAwait(false);
+            if (computed is not { } done)
             {
                 return ProcessOutcome.LeaseLost;
             }
 
-            return await _store.Jobs.CompleteReportAsync(job, results, ct).ConfigureAwait(false)
+            return await _store.Jobs.CompleteReportAsync(job, done.Results, done.Jurisdiction, ct).ConfigureAwait(false)
                 ? ProcessOutcome.Completed
                 : ProcessOutcome.LeaseLost;
         }
@@ -138,8 +147,8 @@ public sealed class ReportProcessor
         }
     }
 
-    /// <summary>The results of every file, or null when the lease was lost on the way.</summary>
-    private async Task<IReadOnlyList<FileResult>?> ComputeResultsAsync(LeasedJob job, CancellationToken ct)
+    /// <summary>The results of every file and the report's jurisdiction, or null when the lease was lost on the way.</summary>
+    private async Task<(IReadOnlyList<FileResult> Results, ReportJurisdiction Jurisdiction)?> ComputeResultsAsync(LeasedJob job, CancellationToken ct)
     {
         if (!string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
         {
@@ -152,6 +161,7 @@ public sealed class ReportProcessor
 
         // One hasher per job: it owns reusable buffers and is not thread-safe.
         var hasher = new MediaFileHasher(_hashOptions, _decoder);
+        var clueReader = new FileClueReader(_options.Geo, _decoder);
         var results = new List<FileResult>(report.Files.Count);
         var leaseStarted = _time.GetUtcNow();
         foreach (var file in report.Files.OrderBy(static f => f.Ordinal))
@@ -170,14 +180,16 @@ public sealed class ReportProcessor
             }
 
             results.Add(file.HasMedia
-                ? await ProcessMediaAsync(file, hasher, ct).ConfigureAwait(false)
+                ? await ProcessMediaAsync(file, hasher, clueReader, ct).ConfigureAwait(false)
                 : ProcessHashesOnly(file));
         }
 
-        return results;
+        var clues = results.ToDictionary(static r => r.FileId, static r => r.Clues);
+        var evidence = JurisdictionRouter.Collect(report.Submission, report.Files.Select(f => (f, clues.GetValueOrDefault(f.Id))), _options.Geo);
+        return (results, JurisdictionRouter.Decide(evidence, _options.Routing));
     }
 
-    private async Task<FileResult> ProcessMediaAsync(StoredFile file, MediaFileHasher hasher, CancellationToken ct)
+    private async Task<FileResult> ProcessMediaAsync(StoredFile file, MediaFileHasher hasher, FileClueReader clueReader, CancellationToken ct)
     {
         var media = await _store.Reports.GetMediaAsync(file.Id, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The media of file {file.Id} is missing.");
@@ -187,7 +199,12 @@ public sealed class ReportProcessor
         var bytes = _protector.Unprotect(media.EncryptedBytes, file.Id);
         try
         {
-            var hashed = hasher.HashBytes(bytes, file.OriginalName ?? file.Id.ToString(), ct);
+            var name = file.OriginalName ?? file.Id.ToString();
+            var hashed = hasher.HashBytes(bytes, name, ct);
+
+            // Metadata is read from the same decrypted bytes, also for files that do not decode (a truncated JPEG
+            // may still hold its EXIF block); a broken block is reported in the clues, never failing the file.
+            var clues = clueReader.Read(bytes, hashed.Pdq, name, ct);
             var signals = Signals.FromHashes(hashed, file.ReporterHashes);
             var matches = Signals.ToStoredMatches(_matchers.Match(signals));
             if (!hashed.Succeeded)
@@ -201,6 +218,7 @@ public sealed class ReportProcessor
                     Sha1 = hashed.Sha1,
                     Sha256 = hashed.Sha256,
                     Matches = matches,
+                    Clues = clues,
                 };
             }
 
@@ -217,6 +235,7 @@ public sealed class ReportProcessor
                 Height = hashed.Height,
                 Format = hashed.Format.ToString().ToLowerInvariant(),
                 Matches = matches,
+                Clues = clues,
             };
         }
         finally

@@ -135,6 +135,9 @@ public sealed record StoredReport
     public required Guid SubmittedBy { get; init; }
 
     public required IReadOnlyList<StoredFile> Files { get; init; }
+
+    /// <summary>Where the report goes and why; set when it is processed (null before, and for reports processed before clues existed).</summary>
+    public ReportJurisdiction? Jurisdiction { get; init; }
 }
 
 /// <summary>A stored file: what was received, what Needle computed, what it matched.</summary>
@@ -180,6 +183,9 @@ public sealed record StoredFile
     public string? Format { get; init; }
 
     public IReadOnlyList<StoredMatch> Matches { get; init; } = [];
+
+    /// <summary>What the media's metadata tells (GPS, capture time, camera...); null for hashes-only files and before processing.</summary>
+    public FileClues? Clues { get; init; }
 }
 
 /// <summary>A match of a file against a list entry.</summary>
@@ -203,7 +209,14 @@ public sealed record ReportSummary(
     DateTimeOffset? ProcessedAt,
     bool Escalate,
     int FileCount,
-    int MatchedFileCount);
+    int MatchedFileCount)
+{
+    /// <summary>The queue the report was routed to, once processed.</summary>
+    public string? JurisdictionQueue { get; init; }
+
+    /// <summary>The country decided for the report, when a clue placed it.</summary>
+    public string? JurisdictionCountry { get; init; }
+}
 
 /// <summary>Filters and paging for listing reports (newest first; keyset paging on (ReceivedAt, Id)).</summary>
 public sealed record ReportQuery
@@ -214,6 +227,12 @@ public sealed record ReportQuery
 
     /// <summary>Only reports with at least one file matching this list.</summary>
     public string? ListName { get; init; }
+
+    /// <summary>Only reports routed to this queue (exact, case-sensitive).</summary>
+    public string? JurisdictionQueue { get; init; }
+
+    /// <summary>Only reports whose decided country is this ISO 3166-1 alpha-2 code (case-insensitive).</summary>
+    public string? Country { get; init; }
 
     public DateTimeOffset? ReceivedFrom { get; init; }
 

@@ -53,6 +53,9 @@ public sealed record FileResult
     public string? Format { get; init; }
 
     public IReadOnlyList<StoredMatch> Matches { get; init; } = [];
+
+    /// <summary>The metadata clues of the media; null for hashes-only files.</summary>
+    public FileClues? Clues { get; init; }
 }
 
 /// <summary>Reports, their files and media. Implementations make every acknowledged write durable before returning.</summary>
@@ -93,7 +96,14 @@ public interface IJobQueue
     /// Writes the file results of a report-processing job, marks the report processed and the job done, in one
     /// transaction, only if the lease is still held (false otherwise, and nothing is written).
     /// </summary>
-    Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default);
+    Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default) =>
+        CompleteReportAsync(job, results, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CompleteReportAsync(LeasedJob, IReadOnlyList{FileResult}, CancellationToken)"/>, also storing the
+    /// report's <paramref name="jurisdiction"/> (decision and evidence; its queue and country are queryable).
+    /// </summary>
+    Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, ReportJurisdiction? jurisdiction, CancellationToken cancellationToken);
 
     /// <summary>Gives a job back after a failure; it runs again after <paramref name="retryAfter"/>. After too many attempts it is parked as failed with the error.</summary>
     Task ReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter, CancellationToken cancellationToken = default);

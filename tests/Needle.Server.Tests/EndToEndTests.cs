@@ -205,7 +205,7 @@ public sealed class EndToEndTests
     private static MultipartFormDataContent Form(string part, byte[] bytes, string fileName) =>
         new() { { Part("application/octet-stream", bytes), part, fileName } };
 
-    private static async Task<JsonNode> PollProcessedAsync(HttpClient reviewer, Guid id)
+    internal static async Task<JsonNode> PollProcessedAsync(HttpClient reviewer, Guid id)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

@@ -38,7 +38,17 @@ internal static class ServeCommand
             Description = "The media encryption key file (default: the database path + .key, created 0600). NEEDLE_MEDIA_KEY (base64) wins when set.",
             HelpName = "FILE",
         };
-        var command = new Command("serve", "Run the Needle HTTP API on the given database until interrupted.") { db, urls, workers, mediaKey };
+        var ipDb = new Option<string?>("--ip-db")
+        {
+            Description = $"The IP-to-country database (.mmdb) for IP clues. Default: ${Needle.Geo.GeoDataPaths.IpDatabaseVariable}, else the one scripts/fetch-geodata.sh installs. Missing: a warning, no IP clues.",
+            HelpName = "FILE",
+        };
+        var routing = new Option<string?>("--routing")
+        {
+            Description = "Jurisdiction routing rules (JSON: ordered rules by country and region naming a queue and an agency, plus a default). Default: every report to the \"international\" queue.",
+            HelpName = "FILE",
+        };
+        var command = new Command("serve", "Run the Needle HTTP API on the given database until interrupted.") { db, urls, workers, mediaKey, ipDb, routing };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var workerCount = parse.GetValue(workers);
@@ -55,6 +65,8 @@ internal static class ServeCommand
                 Urls = [.. (parse.GetValue(urls) ?? [DefaultUrl]).SelectMany(u => u.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 Workers = workerCount,
                 MediaKeyPath = parse.GetValue(mediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
+                IpDatabasePath = parse.GetValue(ipDb) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
+                RoutingPath = parse.GetValue(routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
                 TimeProvider = context.Time,
                 Notices = context.Out,
                 Warnings = context.Error,
@@ -79,7 +91,7 @@ internal static class ServeCommand
             {
                 return ExitCodes.Success;
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
             {
                 context.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.SomeFilesFailed;

@@ -31,12 +31,14 @@ internal sealed record FileResponse(
     int? Height,
     string? Format,
     IReadOnlyList<MatchResponse> Matches,
+    FileClues? Clues,
     string? Media)
 {
     public static FileResponse From(StoredFile f) => new(
         f.Id, f.Ordinal, f.OriginalName, f.ContentType, f.Size, f.HasMedia, f.State, f.Error,
         new FileHashes(f.Md5, f.Sha1, f.Sha256, f.Pdq, f.PdqQuality), f.ReporterHashes, f.Width, f.Height, f.Format,
         [.. f.Matches.Select(MatchResponse.From)],
+        f.Clues,
         f.HasMedia ? $"/api/v1/files/{f.Id}/media" : null);
 }
 
@@ -50,11 +52,12 @@ internal sealed record ReportResponse(
     Guid SubmittedBy,
     int MatchedFileCount,
     ReportSubmission Submission,
+    ReportJurisdiction? Jurisdiction,
     IReadOnlyList<FileResponse> Files)
 {
     public static ReportResponse From(StoredReport r) => new(
         r.Id, r.Submission.ExternalId, r.Status, r.ReceivedAt, r.ProcessedAt, r.Submission.Escalate, r.SubmittedBy,
-        r.Files.Count(f => f.Matches.Any(m => !m.AllowList)), r.Submission, [.. r.Files.Select(FileResponse.From)]);
+        r.Files.Count(f => f.Matches.Any(m => !m.AllowList)), r.Submission, r.Jurisdiction, [.. r.Files.Select(FileResponse.From)]);
 }
 
 internal sealed record ReportPage(IReadOnlyList<ReportSummary> Items, string? Next);
@@ -77,11 +80,11 @@ internal static class ReportEndpoints
 
         api.MapGet("/reports", ListAsync)
             .RequireAuthorization(Policies.Reviewer)
-            .WithSummary("List reports, newest first; filter by status, escalate, list, from, to; page with after/limit and the 'next' cursor.");
+            .WithSummary("List reports, newest first; filter by status, escalate, list, jurisdiction (queue), country, from, to; page with after/limit and the 'next' cursor.");
 
         api.MapGet("/reports/{id:guid}", GetAsync)
             .RequireAuthorization(Policies.Reviewer)
-            .WithSummary("A report with its files, their hashes and matches.");
+            .WithSummary("A report with its files, their hashes, matches and metadata clues, and its jurisdiction with the evidence.");
 
         api.MapGet("/files/{id:guid}/media", GetMediaAsync)
             .RequireAuthorization(Policies.Reviewer)
@@ -143,6 +146,8 @@ internal static class ReportEndpoints
         string? status,
         string? escalate,
         string? list,
+        string? jurisdiction,
+        string? country,
         string? from,
         string? to,
         string? after,
@@ -155,6 +160,8 @@ internal static class ReportEndpoints
             Status = status is null ? null : Enum.TryParse<ReportStatus>(status, true, out var s) && Enum.IsDefined(s) ? s : Error<ReportStatus?>(errors, "status must be received or processed"),
             Escalate = escalate is null ? null : bool.TryParse(escalate, out var e) ? e : Error<bool?>(errors, "escalate must be true or false"),
             ListName = string.IsNullOrWhiteSpace(list) ? null : list,
+            JurisdictionQueue = string.IsNullOrWhiteSpace(jurisdiction) ? null : jurisdiction,
+            Country = country is null ? null : country is { Length: 2 } && country.All(char.IsAsciiLetter) ? country.ToUpperInvariant() : Error<string?>(errors, "country must be a two-letter ISO 3166-1 code"),
             ReceivedFrom = ParseTime(from, "from", errors),
             ReceivedTo = ParseTime(to, "to", errors),
             After = string.IsNullOrEmpty(after) ? null : after,

@@ -217,6 +217,98 @@ public abstract class ReportStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Completion_stores_file_clues_and_the_jurisdiction_with_its_evidence()
+    {
+        var report = TestData.Report(Time.GetUtcNow());
+        await SubmitAsync(report);
+        var job = await LeaseAsync();
+        var clues = TestData.FullClues();
+        var results = TestData.Results(report).Select((r, i) => i == 0 ? r with { Clues = clues } : r).ToList();
+        var jurisdiction = TestData.Jurisdiction("FR", "FR", "FR-ARA", report.Files[0].Id);
+        Assert.True(await Store.Jobs.CompleteReportAsync(job, results, jurisdiction, CancellationToken.None));
+
+        var stored = await Store.Reports.GetAsync(report.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(TestData.Json(jurisdiction), TestData.Json(stored.Jurisdiction));
+        Assert.Equal(jurisdiction.Evidence[1].At, stored.Jurisdiction!.Evidence[1].At);
+        Assert.Equal(TestData.Json(clues), TestData.Json(stored.Files[0].Clues));
+        Assert.Null(stored.Files[1].Clues);
+        Assert.Null(stored.Files[2].Clues);
+        Assert.Equal(TestData.Json(clues), TestData.Json((await Store.Reports.GetFileAsync(report.Files[0].Id))!.Clues));
+
+        var summary = Assert.Single((await Store.Reports.ListAsync(new ReportQuery())).Items);
+        Assert.Equal("FR", summary.JurisdictionQueue);
+        Assert.Equal("FR", summary.JurisdictionCountry);
+    }
+
+    [Fact]
+    public async Task Completion_without_a_jurisdiction_leaves_it_null()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(report);
+        Assert.True(await Store.Jobs.CompleteReportAsync(await LeaseAsync(), TestData.Results(report)));
+        var stored = await Store.Reports.GetAsync(report.Id);
+        Assert.Null(stored!.Jurisdiction);
+        Assert.All(stored.Files, f => Assert.Null(f.Clues));
+        var summary = Assert.Single((await Store.Reports.ListAsync(new ReportQuery())).Items);
+        Assert.Null(summary.JurisdictionQueue);
+        Assert.Null(summary.JurisdictionCountry);
+    }
+
+    [Fact]
+    public async Task Listing_filters_by_jurisdiction_queue_and_country_and_pages_within_the_filter()
+    {
+        var start = Time.GetUtcNow();
+        (string Queue, string? Country)[] routes =
+        [
+            ("FR", "FR"), ("international", null), ("CA: OPP", "CA"), ("FR", "FR"), ("international", "BR"), ("FR", "FR"), ("CA: OPP", "CA"),
+        ];
+        var reports = new List<NewReport>();
+        for (var i = 0; i < routes.Length + 2; i++)
+        {
+            var report = TestData.SmallReport(start.AddMinutes(i));
+            reports.Add(report);
+            await SubmitAsync(report);
+        }
+
+        // The last two stay received: no jurisdiction yet.
+        for (var i = 0; i < routes.Length; i++)
+        {
+            var job = await LeaseAsync();
+            var index = reports.FindIndex(r => r.Id == job.SubjectId);
+            var (queue, country) = routes[index];
+            Assert.True(await Store.Jobs.CompleteReportAsync(job, TestData.Results(reports[index]), TestData.Jurisdiction(queue, country), CancellationToken.None));
+        }
+
+        async Task<List<Guid>> AllAsync(ReportQuery query)
+        {
+            var all = new List<Guid>();
+            string? cursor = null;
+            do
+            {
+                var page = await Store.Reports.ListAsync(query with { After = cursor, Limit = 2 });
+                all.AddRange(page.Items.Select(s => s.Id));
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+            return all;
+        }
+
+        List<Guid> Ids(params int[] indexes) => [.. Enumerable.Reverse(indexes).Select(i => reports[i].Id)];
+
+        Assert.Equal(Ids(0, 3, 5), await AllAsync(new ReportQuery { JurisdictionQueue = "FR" }));
+        Assert.Equal(Ids(2, 6), await AllAsync(new ReportQuery { JurisdictionQueue = "CA: OPP" }));
+        Assert.Equal(Ids(1, 4), await AllAsync(new ReportQuery { JurisdictionQueue = "international" }));
+        Assert.Empty(await AllAsync(new ReportQuery { JurisdictionQueue = "fr" }));
+        Assert.Equal(Ids(0, 3, 5), await AllAsync(new ReportQuery { Country = "FR" }));
+        Assert.Equal(Ids(0, 3, 5), await AllAsync(new ReportQuery { Country = "fr" }));
+        Assert.Equal(Ids(4), await AllAsync(new ReportQuery { Country = "BR" }));
+        Assert.Equal(Ids(4), await AllAsync(new ReportQuery { JurisdictionQueue = "international", Country = "BR" }));
+        Assert.Empty(await AllAsync(new ReportQuery { Country = "NL" }));
+        Assert.Equal(Ids(3, 5), await AllAsync(new ReportQuery { JurisdictionQueue = "FR", ReceivedFrom = start.AddMinutes(3) }));
+    }
+
+    [Fact]
     public async Task Listing_clamps_the_limit_and_rejects_a_bad_cursor()
     {
         for (var i = 0; i < 3; i++)

@@ -108,4 +108,46 @@ public static class TestData
             Format = file.EncryptedMedia is null ? null : "jpeg",
             Matches = i == 0 ? matches : [],
         })];
+
+    /// <summary>Clues with every field set (a made-up camera in Lyon).</summary>
+    public static FileClues FullClues() => new()
+    {
+        Gps = new GpsClue(45.764, 4.8357, 173.5, new DateTimeOffset(2024, 6, 15, 8, 20, 30, TimeSpan.Zero), "FR", "France", "FR-ARA", "Auvergne-Rhône-Alpes"),
+        Captured = "2024-06-15T10:20:30+02:00",
+        CapturedHasOffset = true,
+        CameraMake = "TestCam",
+        CameraModel = "Model X",
+        BodySerialNumber = "SN-0001",
+        LensModel = "50mm",
+        LensSerialNumber = "LN-0002",
+        Software = "Firmware 1.0",
+        ImageUniqueId = "0123456789abcdef",
+        Names = [new NameClue("exif:artist", "Test Artist"), new NameClue("xmp:creator", "Zoë Example")],
+        Thumbnail = new ThumbnailClue(1234, new string('a', 64), 90, 120, true, null),
+        MetadataError = "partly unreadable (test)",
+    };
+
+    /// <summary>A decision with evidence of both kinds.</summary>
+    public static ReportJurisdiction Jurisdiction(string queue, string? country, string? region = null, Guid? fileId = null) => new()
+    {
+        Country = country,
+        Region = region,
+        Queue = queue,
+        Agency = queue + " agency",
+        Basis = country is null ? "none" : "gps",
+        Rule = country ?? "default",
+        Conflicts = country is null ? [] : ["NL"],
+        Evidence = country is null
+            ? []
+            :
+            [
+                new JurisdictionEvidence { Kind = "gps", FileId = fileId ?? Guid.NewGuid(), OriginalName = "a.jpg", Lat = 45.764, Lon = 4.8357, Country = country, Region = region },
+                new JurisdictionEvidence
+                {
+                    Kind = "ip", Event = "upload", Ip = "193.0.6.139", At = new DateTimeOffset(2026, 2, 28, 8, 0, 0, TimeSpan.FromHours(1)),
+                    Country = "NL", Network = "193.0.0.0/21", Database = "geo-whois-asn-country 2026-06-17",
+                },
+                new JurisdictionEvidence { Kind = "ip", Event = "login", Ip = "not an address", Note = "not an IP address" },
+            ],
+    };
 }

@@ -53,6 +53,50 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_version_1_file_is_upgraded_keeping_its_reports()
+    {
+        // A file as the first schema left it (migration 1 replayed alone), holding a processed report.
+        var reportId = Guid.NewGuid();
+        var fileId = Guid.NewGuid();
+        var received = time.GetUtcNow().AddDays(-1);
+        await database.ExecuteAsync(Migrations.Steps[0] + "PRAGMA user_version = 1;");
+        await database.ExecuteAsync(
+            """
+            INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count)
+            VALUES (@id, 'old-1', '{"externalId":"old-1","files":[{"part":"f","originalName":"old.jpg"}]}', 1, 0, @at, @at, @by, 1);
+            INSERT INTO files (id, report_id, ordinal, original_name, size, has_media, state, md5)
+            VALUES (@file, @id, 0, 'old.jpg', 10, 0, 1, 'd41d8cd98f00b204e9800998ecf8427e');
+            """,
+            ("@id", reportId.ToString("D")), ("@file", fileId.ToString("D")), ("@at", received.UtcTicks), ("@by", TestData.SubmitterKey.ToString("D")));
+        Assert.Equal(1L, await database.ScalarAsync("PRAGMA user_version;"));
+
+        await using var store = Open();
+        await store.MigrateAsync();
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.True(SqliteNeedleStore.SchemaVersion >= 2);
+        Assert.Equal(1L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'reports_by_jurisdiction';"));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+
+        // The old report reads back, without clues or jurisdiction (it was processed before they existed).
+        var old = await store.Reports.GetAsync(reportId);
+        Assert.NotNull(old);
+        Assert.Equal("old-1", old.Submission.ExternalId);
+        Assert.Null(old.Jurisdiction);
+        var file = Assert.Single(old.Files);
+        Assert.Equal("d41d8cd98f00b204e9800998ecf8427e", file.Md5);
+        Assert.Null(file.Clues);
+        Assert.Empty((await store.Reports.ListAsync(new ReportQuery { JurisdictionQueue = "international" })).Items);
+
+        // New reports get theirs.
+        var report = TestData.SmallReport(time.GetUtcNow());
+        await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
+        var job = await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1));
+        Assert.True(await store.Jobs.CompleteReportAsync(job!, TestData.Results(report), TestData.Jurisdiction("international", null), CancellationToken.None));
+        Assert.Equal(report.Id, Assert.Single((await store.Reports.ListAsync(new ReportQuery { JurisdictionQueue = "international" })).Items).Id);
+        Assert.Equal(2, (await store.Reports.ListAsync(new ReportQuery())).Items.Count);
+    }
+
+    [Fact]
     public async Task A_file_from_a_newer_version_is_refused()
     {
         await using (var store = Open())
