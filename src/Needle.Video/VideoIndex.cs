@@ -351,7 +351,7 @@ public sealed class VideoIndex
         }
 
         var segments = new List<MatchedSegment>();
-        var gapLimit = queryStep * 1.5 + 1e-6;
+        var gapLimit = queryStep * 3.5 + 1e-6; // up to two unmatched samples inside a segment
         var start = 0;
         for (var i = 1; i <= chosen.Count; i++)
         {

@@ -73,11 +73,16 @@ internal static class HashCommand
             Description = "Videos: also write each video's hash in Meta's vPDQ text format to DIR/NAME.vpdq (frame,quality,hash,timestamp).",
             HelpName = "DIR",
         };
+        var vpdqList = new Option<string?>("--vpdq-list")
+        {
+            Description = "Videos: also write all video hashes to FILE as one vPDQ bundle (name, MD5, frames) for 'needle scan --against FILE'.",
+            HelpName = "FILE",
+        };
         var decodeOptions = new DecodeOptionSet();
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
-            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir,
+            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList,
         };
         decodeOptions.AddTo(command);
 
@@ -143,7 +148,7 @@ internal static class HashCommand
                 {
                     SecondsPerHash = parse.GetValue(secondsPerHash),
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(videoTimeout)),
-                    ComputeDigests = algorithmNames.Any(a => a is "md5" or "sha1" or "sha256"),
+                    ComputeDigests = algorithmNames.Any(a => a is "md5" or "sha1" or "sha256") || parse.GetValue(vpdqList) is not null,
                 };
                 _ = new VideoHasher(videoOptions);
             }
@@ -217,6 +222,9 @@ internal static class HashCommand
                     Directory.CreateDirectory(outDir);
                 }
 
+                var bundlePath = parse.GetValue(vpdqList) is { } listPath ? InputPaths.Resolve(listPath, context.WorkingDirectory) : null;
+                using var bundle = bundlePath is null ? null : new StreamWriter(bundlePath);
+                bundle?.Write(VpdqFormat.BundleMagic + "\n");
                 progress.Run("Hashing videos", videos.Count, () =>
                     VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (_, video) =>
                     {
@@ -231,6 +239,14 @@ internal static class HashCommand
                         {
                             using var file = new StreamWriter(Path.Combine(outDir, Path.GetFileName(video.Path) + ".vpdq"));
                             VpdqFormat.Write(file, video.Hash.Frames);
+                        }
+
+                        if (bundle is not null && video.Hash is not null)
+                        {
+                            var known = new KnownVideo(video.Path, video.Hash.Frames, video.Hash.Digests?.Md5);
+                            var text = new StringWriter();
+                            VpdqFormat.WriteBundle(text, [known]);
+                            bundle.Write(text.ToString()[(VpdqFormat.BundleMagic.Length + 1)..]);
                         }
 
                         progress.Advance();
