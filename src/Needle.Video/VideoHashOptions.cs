@@ -15,10 +15,16 @@ public sealed record VideoHashOptions
     /// <summary>Also compute the eight dihedral hashes of every frame (for mirrored or rotated copies).</summary>
     public bool Dihedral { get; init; }
 
-    /// <summary>Faster H.264/HEVC decoding: skips the in-loop deblocking filter (<c>-skip_loop_filter all</c>). Hashes move by a few bits.</summary>
+    /// <summary>
+    /// Faster H.264/HEVC decoding: skips the in-loop deblocking filter (<c>-skip_loop_filter all</c>). Only ~12% faster
+    /// on 1080p, and the error builds up along a GOP (measured up to 50 bits from the reference), so it is off by default.
+    /// </summary>
     public bool FastDecode { get; init; }
 
-    /// <summary>Decode key frames only (<c>-skip_frame nokey</c>): much faster, but only one frame per GOP is hashed and frame numbers are estimated from timestamps.</summary>
+    /// <summary>
+    /// Decode key frames only (<c>-skip_frame nokey</c>): ~4x faster, but each sampled instant gets the latest key frame
+    /// (identical to the reference only where a key frame is a sampled frame); frame numbers are derived from the instant.
+    /// </summary>
     public bool KeyFramesOnly { get; init; }
 
     /// <summary>Longest video accepted (container duration); longer ones are refused.</summary>

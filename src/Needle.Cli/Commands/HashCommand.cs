@@ -73,6 +73,14 @@ internal static class HashCommand
             Description = "Videos: also write each video's hash in Meta's vPDQ text format to DIR/NAME.vpdq (frame,quality,hash,timestamp).",
             HelpName = "DIR",
         };
+        var videoFast = new Option<bool>("--video-fast")
+        {
+            Description = "Videos: skip H.264/HEVC deblocking while decoding (faster; hashes move by a few bits).",
+        };
+        var videoKeyFrames = new Option<bool>("--video-keyframes")
+        {
+            Description = "Videos: decode key frames only (much faster; each sampled instant gets the latest key frame, so hashes are not the reference's).",
+        };
         var vpdqList = new Option<string?>("--vpdq-list")
         {
             Description = "Videos: also write all video hashes to FILE as one vPDQ bundle (name, MD5, frames) for 'needle scan --against FILE'.",
@@ -82,7 +90,7 @@ internal static class HashCommand
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
-            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList,
+            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames,
         };
         decodeOptions.AddTo(command);
 
@@ -148,6 +156,8 @@ internal static class HashCommand
                 {
                     SecondsPerHash = parse.GetValue(secondsPerHash),
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(videoTimeout)),
+                    FastDecode = parse.GetValue(videoFast),
+                    KeyFramesOnly = parse.GetValue(videoKeyFrames),
                     ComputeDigests = algorithmNames.Any(a => a is "md5" or "sha1" or "sha256") || parse.GetValue(vpdqList) is not null,
                 };
                 _ = new VideoHasher(videoOptions);
