@@ -154,7 +154,7 @@ public sealed class VideoMatchingTests(TestVideos videos) : IClassFixture<TestVi
     }
 
     [Fact]
-    public void Key_frames_only_and_fast_decode_stay_within_tolerance()
+    public void Fast_decode_stays_within_threshold_on_this_video_and_key_frames_still_match()
     {
         var reference = Hasher.Hash(videos.Source).Frames;
         var fast = new VideoHasher(new VideoHashOptions { FastDecode = true }).Hash(videos.Source).Frames;
