@@ -3,6 +3,7 @@ using Needle.Cli.Clues;
 using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
+using Needle.Video;
 
 namespace Needle.Cli.Commands;
 
@@ -25,11 +26,11 @@ internal static class HashCommand
         };
         var algorithm = new Option<string[]>("--algorithm", "-a")
         {
-            Description = "Hash to compute: pdq, md5, sha1, sha256. Repeatable; columns follow this order. Default: pdq.",
+            Description = "Hash to compute: pdq, md5, sha1, sha256, vpdq. Repeatable; columns follow this order. Default: pdq for images, vpdq for videos (by extension). Giving -a without vpdq hashes videos as plain files.",
             HelpName = "NAME",
             AllowMultipleArgumentsPerToken = false,
         };
-        algorithm.AcceptOnlyFromAmong("pdq", "md5", "sha1", "sha256");
+        algorithm.AcceptOnlyFromAmong("pdq", "md5", "sha1", "sha256", "vpdq");
         var dihedral = new Option<bool>("--dihedral")
         {
             Description = "Print the 8 dihedral PDQ hashes (original, rot90, rot180, rot270, flipx, flipy, flipplus1, flipminus1), then quality, then path: the reference's --pdqdih-across.",
@@ -55,11 +56,41 @@ internal static class HashCommand
         {
             Description = "Add each file's metadata clues (GPS with country and region, capture time, camera and serials, names, EXIF thumbnail compared by PDQ) as a 'metadata' object. jsonl only.",
         };
+        var secondsPerHash = new Option<double>("--seconds-per-hash")
+        {
+            Description = "Videos: seconds between hashed frames (vPDQ default 1; 0 hashes every frame).",
+            DefaultValueFactory = _ => 1.0,
+            HelpName = "S",
+        };
+        var videoTimeout = new Option<double>("--video-timeout")
+        {
+            Description = "Videos: wall-clock seconds allowed per video before ffmpeg is killed.",
+            DefaultValueFactory = _ => 900,
+            HelpName = "S",
+        };
+        var vpdqDir = new Option<string?>("--vpdq-dir")
+        {
+            Description = "Videos: also write each video's hash in Meta's vPDQ text format to DIR/NAME.vpdq (frame,quality,hash,timestamp).",
+            HelpName = "DIR",
+        };
+        var videoFast = new Option<bool>("--video-fast")
+        {
+            Description = "Videos: skip H.264/HEVC deblocking while decoding (faster; hashes move by a few bits).",
+        };
+        var videoKeyFrames = new Option<bool>("--video-keyframes")
+        {
+            Description = "Videos: decode key frames only (much faster; each sampled instant gets the latest key frame, so hashes are not the reference's).",
+        };
+        var vpdqList = new Option<string?>("--vpdq-list")
+        {
+            Description = "Videos: also write all video hashes to FILE as one vPDQ bundle (name, MD5, frames) for 'needle scan --against FILE'.",
+            HelpName = "FILE",
+        };
         var decodeOptions = new DecodeOptionSet();
 
-        var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images.")
+        var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
-            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata,
+            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames,
         };
         decodeOptions.AddTo(command);
 
@@ -79,7 +110,15 @@ internal static class HashCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var columns = HashColumns.FromNames(parse.GetValue(algorithm) ?? [], parse.GetValue(dihedral));
+            var algorithmNames = parse.GetValue(algorithm) ?? [];
+            var videoMode = algorithmNames.Length == 0 || algorithmNames.Contains("vpdq");
+            var imageAlgorithms = algorithmNames.Where(a => a != "vpdq").ToArray();
+            if (algorithmNames.Length > 0 && imageAlgorithms.Length == 0)
+            {
+                imageAlgorithms = ["pdq"];
+            }
+
+            var columns = HashColumns.FromNames(imageAlgorithms, parse.GetValue(dihedral));
             var decode = decodeOptions.Read(parse, context.Error);
             if (decode is null)
             {
@@ -104,6 +143,31 @@ internal static class HashCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            var videos = videoMode ? inputs.Where(VideoFiles.IsVideo).ToList() : [];
+            if (videos.Count > 0)
+            {
+                inputs = inputs.Where(p => !VideoFiles.IsVideo(p)).ToList();
+            }
+
+            VideoHashOptions videoOptions;
+            try
+            {
+                videoOptions = new VideoHashOptions
+                {
+                    SecondsPerHash = parse.GetValue(secondsPerHash),
+                    Timeout = TimeSpan.FromSeconds(parse.GetValue(videoTimeout)),
+                    FastDecode = parse.GetValue(videoFast),
+                    KeyFramesOnly = parse.GetValue(videoKeyFrames),
+                    ComputeDigests = algorithmNames.Any(a => a is "md5" or "sha1" or "sha256") || parse.GetValue(vpdqList) is not null,
+                };
+                _ = new VideoHasher(videoOptions);
+            }
+            catch (ArgumentException ex)
+            {
+                context.Error.WriteLine($"error: {ex.Message}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
             var options = new MediaHashOptions
             {
                 Algorithms = columns.Algorithms,
@@ -114,43 +178,91 @@ internal static class HashCommand
             var writer = parse.GetValue(format) == "jsonl"
                 ? (IHashResultWriter)new JsonLinesHashWriter(context.Out, columns)
                 : new CsvHashWriter(context.Out, columns);
-            if (parse.GetValue(header))
+            if (parse.GetValue(header) && inputs.Count > 0)
             {
                 writer.WriteHeader();
             }
 
             var failures = 0;
             var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            var jsonl = parse.GetValue(format) == "jsonl";
             var geocoder = withMetadata ? new SharedGeocoder(progress.WriteError) : null;
-            progress.Run("Hashing", inputs.Count, () =>
-                OrderedParallel.Run(
-                    inputs,
-                    threadCount,
-                    () => new CluedFileHasher(new MediaFileHasher(options, decoder), decoder, geocoder),
-                    (hasher, path, token) => withMetadata
-                        ? hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token)
-                        : (hasher.Hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token), null),
-                    (_, hashed) =>
+            if (inputs.Count > 0)
+            {
+                progress.Run("Hashing", inputs.Count, () =>
+                    OrderedParallel.Run(
+                        inputs,
+                        threadCount,
+                        () => new CluedFileHasher(new MediaFileHasher(options, decoder), decoder, geocoder),
+                        (hasher, path, token) => withMetadata
+                            ? hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token)
+                            : (hasher.Hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token), null),
+                        (_, hashed) =>
+                        {
+                            var (result, clues) = hashed;
+                            if (!result.Succeeded)
+                            {
+                                failures++;
+                                progress.WriteError($"error: {result.Path}: {result.Error}");
+                            }
+
+                            if (clues is not null && writer is JsonLinesHashWriter jsonWriter)
+                            {
+                                jsonWriter.Write(result, clues);
+                            }
+                            else
+                            {
+                                writer.Write(result);
+                            }
+
+                            progress.Advance();
+                        },
+                        cancellationToken));
+            }
+            if (videos.Count > 0)
+            {
+                if (parse.GetValue(header) && !jsonl)
+                {
+                    context.Out.Write("frame_number,quality,pdq,timestamp,path\n");
+                }
+
+                var outDir = parse.GetValue(vpdqDir) is { } dir ? InputPaths.Resolve(dir, context.WorkingDirectory) : null;
+                if (outDir is not null)
+                {
+                    Directory.CreateDirectory(outDir);
+                }
+
+                var bundlePath = parse.GetValue(vpdqList) is { } listPath ? InputPaths.Resolve(listPath, context.WorkingDirectory) : null;
+                using var bundle = bundlePath is null ? null : new StreamWriter(bundlePath);
+                bundle?.Write(VpdqFormat.BundleMagic + "\n");
+                progress.Run("Hashing videos", videos.Count, () =>
+                    VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (_, video) =>
                     {
-                        var (result, clues) = hashed;
-                        if (!result.Succeeded)
+                        if (video.Error is not null)
                         {
                             failures++;
-                            progress.WriteError($"error: {result.Path}: {result.Error}");
+                            progress.WriteError($"error: {video.Path}: {video.Error}");
                         }
 
-                        if (clues is not null && writer is JsonLinesHashWriter jsonWriter)
+                        VideoCli.WriteFrames(context.Out, video, jsonl, videoOptions.ComputeDigests);
+                        if (outDir is not null && video.Hash is not null)
                         {
-                            jsonWriter.Write(result, clues);
+                            using var file = new StreamWriter(Path.Combine(outDir, Path.GetFileName(video.Path) + ".vpdq"));
+                            VpdqFormat.Write(file, video.Hash.Frames);
                         }
-                        else
+
+                        if (bundle is not null && video.Hash is not null)
                         {
-                            writer.Write(result);
+                            var known = new KnownVideo(video.Path, video.Hash.Frames, video.Hash.Digests?.Md5);
+                            var text = new StringWriter();
+                            VpdqFormat.WriteBundle(text, [known]);
+                            bundle.Write(text.ToString()[(VpdqFormat.BundleMagic.Length + 1)..]);
                         }
 
                         progress.Advance();
-                    },
-                    cancellationToken));
+                    }, cancellationToken));
+            }
+
             context.Out.Flush();
             return Task.FromResult(failures > 0 ? ExitCodes.SomeFilesFailed : ExitCodes.Success);
         });

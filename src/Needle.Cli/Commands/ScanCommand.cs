@@ -8,6 +8,7 @@ using Needle.Matching.Clustering;
 using Needle.Matching.Formats;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class ScanCommand
         };
         var against = new Option<string[]>("--against")
         {
-            Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle). Repeatable.",
+            Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle; or a vPDQ video hash file/bundle, .vpdq/.vpdql). Repeatable.",
             HelpName = "LIST",
         };
         var allow = new Option<string[]>("--allow")
@@ -77,11 +78,30 @@ internal static class ScanCommand
         var allFiles = new Option<bool>("--all-files") { Description = "When walking folders, scan every file, not only image extensions." };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
         var noClues = new Option<bool>("--no-clues") { Description = "Do not read metadata clues (GPS, capture time, camera, EXIF thumbnail)." };
+        var videoKnownPct = new Option<double>("--video-known-percent")
+        {
+            Description = "Videos: share of a known video's frames that must be found in the scanned video (vPDQ README's P_c).",
+            DefaultValueFactory = _ => 80,
+            HelpName = "PCT",
+        };
+        var videoClipPct = new Option<double>("--video-clip-percent")
+        {
+            Description = "Videos: also a match when this share of the scanned video's frames is found in a known video (a clip of it; python-threatexchange's rule). Above 100 turns it off.",
+            DefaultValueFactory = _ => 80,
+            HelpName = "PCT",
+        };
+        var videoTimeout = new Option<double>("--video-timeout")
+        {
+            Description = "Videos: wall-clock seconds allowed per video before ffmpeg is killed.",
+            DefaultValueFactory = _ => 900,
+            HelpName = "S",
+        };
         var decodeOptions = new DecodeOptionSet();
 
-        var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates.")
+        var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates. Videos are matched by vPDQ with the matched time ranges.")
         {
             paths, against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress, noClues,
+            videoKnownPct, videoClipPct, videoTimeout,
         };
         decodeOptions.AddTo(command);
 
@@ -111,6 +131,32 @@ internal static class ScanCommand
 
             var lists = new List<HashList>();
             var forcedFormat = parse.GetValue(listFormat);
+            var videoIndex = new VideoIndex(parse.GetValue(minQuality));
+            var videoListNames = new List<string>();
+            foreach (var file in knownFiles)
+            {
+                var resolved = InputPaths.Resolve(file, context.WorkingDirectory);
+                if (forcedFormat is not null || !File.Exists(resolved) || !VideoCli.IsVpdqList(resolved))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    foreach (var video in VpdqFormat.ReadFile(resolved))
+                    {
+                        videoIndex.Add(video);
+                        videoListNames.Add(Path.GetFileNameWithoutExtension(file));
+                    }
+                }
+                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    context.Error.WriteLine($"error: {file}: {ex.Message}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+            }
+
+            knownFiles = knownFiles.Where(f => forcedFormat is not null || !File.Exists(InputPaths.Resolve(f, context.WorkingDirectory)) || !VideoCli.IsVpdqList(InputPaths.Resolve(f, context.WorkingDirectory))).ToArray();
             foreach (var (file, kind) in knownFiles.Select(f => (f, HashListKind.Known)).Concat(allowFiles.Select(f => (f, HashListKind.Allow))))
             {
                 var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid));
@@ -139,6 +185,8 @@ internal static class ScanCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            var videos = inputs.Where(VideoFiles.IsVideo).ToList();
+            inputs = inputs.Where(p => !VideoFiles.IsVideo(p)).ToList();
             var dihedral = !parse.GetValue(noDihedral);
             var hashOptions = new MediaHashOptions
             {
@@ -180,6 +228,38 @@ internal static class ScanCommand
                     },
                     cancellationToken));
 
+            var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))), MinQuality = 0 };
+            var matchOptions = new VpdqMatchOptions
+            {
+                MaxDistance = pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold,
+                MinQuality = parse.GetValue(minQuality),
+                MinKnownPercent = parse.GetValue(videoKnownPct),
+                ClipQueryPercent = parse.GetValue(videoClipPct) > 100 ? null : parse.GetValue(videoClipPct),
+                Dihedral = dihedral,
+            };
+            var scannedVideos = new ScannedVideo[videos.Count];
+            if (videos.Count > 0)
+            {
+                progress.Run("Scanning videos", videos.Count, () =>
+                    VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (index, video) =>
+                    {
+                        if (video.Error is not null)
+                        {
+                            progress.WriteError($"error: {video.Path}: {video.Error}");
+                            scannedVideos[index] = new ScannedVideo(video, [], []);
+                        }
+                        else
+                        {
+                            var found = videoIndex.Match(video.Hash!, matchOptions).Select(m => (videoListNames[m.VideoId], m)).ToList();
+                            var digests = video.Hash!.Digests!;
+                            var exact = matcher.Match(new FileSignals { Md5 = digests.Md5, Sha1 = digests.Sha1, Sha256 = digests.Sha256 });
+                            scannedVideos[index] = new ScannedVideo(video, found, exact.Status == MatchStatus.Match ? exact.Matches : []);
+                        }
+
+                        progress.Advance();
+                    }, cancellationToken));
+            }
+
             var series = FindSeries(results, pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold, parse.GetValue(minQuality));
             var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed);
             var outPath = parse.GetValue(outFile);
@@ -190,18 +270,47 @@ internal static class ScanCommand
                 {
                     case "jsonl":
                         ScanReportWriters.WriteJsonLines(writer, results, series);
+                        foreach (var video in scannedVideos)
+                        {
+                            VideoCli.WriteScanJson(writer, video);
+                        }
+
                         break;
                     case "html":
                         ScanReportWriters.WriteHtml(writer, results, series, summary);
+                        if (videos.Count > 0)
+                        {
+                            context.Error.WriteLine("warning: the HTML report does not show videos yet; use --format csv or jsonl for them");
+                        }
+
                         break;
                     default:
-                        ScanReportWriters.WriteCsv(writer, results, series);
+                        if (results.Length > 0)
+                        {
+                            ScanReportWriters.WriteCsv(writer, results, series);
+                        }
+
+                        if (videos.Count > 0)
+                        {
+                            writer.Write(VideoCli.ScanCsvHeader + "\n");
+                            foreach (var video in scannedVideos)
+                            {
+                                VideoCli.WriteScanCsv(writer, video);
+                            }
+                        }
+
                         break;
                 }
             }
 
             context.Error.WriteLine(summary.ToText());
-            return Task.FromResult(summary.Errors > 0 ? ExitCodes.SomeFilesFailed : ExitCodes.Success);
+            var videoErrors = scannedVideos.Count(v => v.Status == "error");
+            if (videos.Count > 0)
+            {
+                context.Error.WriteLine($"videos: {videos.Count} scanned, {scannedVideos.Count(v => v.Status == "match")} matched, {videoErrors} errors ({videoIndex.Count} known videos)");
+            }
+
+            return Task.FromResult(summary.Errors > 0 || videoErrors > 0 ? ExitCodes.SomeFilesFailed : ExitCodes.Success);
         });
         return command;
     }

@@ -13,8 +13,8 @@ internal static class InputPaths
         ".heic", ".heif", ".avif", ".tif", ".tiff", ".jxl",
     };
 
-    /// <summary>Whether a folder walk takes <paramref name="path"/> when only media files are wanted.</summary>
-    public static bool LooksLikeMedia(string path) => MediaExtensions.Contains(Path.GetExtension(path));
+    /// <summary>Whether a folder walk takes <paramref name="path"/> when only media files are wanted (images and videos).</summary>
+    public static bool LooksLikeMedia(string path) => MediaExtensions.Contains(Path.GetExtension(path)) || Needle.Video.VideoFiles.IsVideo(path);
 
     /// <summary>
     /// Lists the inputs. Missing paths are returned too (as given) so the caller reports them as per-file errors and

@@ -1,0 +1,43 @@
+using Needle.Hashing;
+
+namespace Needle.Video;
+
+/// <summary>
+/// One hashed video frame, as a line of Meta's vPDQ text format: <c>frame_number,quality,pdq_hex,timestamp</c>.
+/// </summary>
+/// <param name="FrameNumber">Index of the frame among all decoded frames (0-based), as the reference counts.</param>
+/// <param name="Quality">PDQ quality 0..100.</param>
+/// <param name="Hash">PDQ hash of the frame.</param>
+/// <param name="Timestamp">Seconds from the start: frame number / frame rate, as the reference computes it.</param>
+public readonly record struct VpdqFrame(int FrameNumber, int Quality, PdqHash Hash, double Timestamp);
+
+/// <summary>The vPDQ hash of a video: its sampled frames plus what is known about the file.</summary>
+public sealed record VideoHash
+{
+    /// <summary>The hashed frames in frame order (low-quality frames may have been dropped, see <see cref="DroppedFrames"/>).</summary>
+    public required IReadOnlyList<VpdqFrame> Frames { get; init; }
+
+    /// <summary>Optional: the eight dihedral hashes of each frame (same order as <see cref="Frames"/>), for mirrored/rotated copies. Never written to the vPDQ text.</summary>
+    public IReadOnlyList<PdqHash[]>? DihedralFrames { get; init; }
+
+    /// <summary>Frame rate the frame numbers and timestamps refer to (0 when read from text).</summary>
+    public double FrameRate { get; init; }
+
+    /// <summary>Frame width in pixels as hashed (0 when unknown).</summary>
+    public int Width { get; init; }
+
+    /// <summary>Frame height in pixels as hashed (0 when unknown).</summary>
+    public int Height { get; init; }
+
+    /// <summary>Duration in seconds as the container reports it (0 when unknown).</summary>
+    public double Duration { get; init; }
+
+    /// <summary>Sampled frames dropped for quality below <see cref="VideoHashOptions.MinQuality"/>.</summary>
+    public int DroppedFrames { get; init; }
+
+    /// <summary>True when hashing stopped at <see cref="VideoHashOptions.MaxFrames"/> and the rest of the video was not hashed.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>MD5, SHA-1 and SHA-256 of the whole file (null when read from text).</summary>
+    public FileDigests? Digests { get; init; }
+}

@@ -1,0 +1,335 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Needle.Hashing;
+using Needle.Hashing.Pdq;
+
+namespace Needle.Video;
+
+/// <summary>What ffprobe says about a video's first video stream.</summary>
+/// <param name="Width">Coded width (before any rotation metadata; vPDQ does not rotate).</param>
+/// <param name="Height">Coded height.</param>
+/// <param name="FrameRate">Average frame rate, or the stream's base rate when the average is unknown.</param>
+/// <param name="Duration">Container duration in seconds (0 when unknown).</param>
+public sealed record VideoInfo(int Width, int Height, double FrameRate, double Duration);
+
+/// <summary>
+/// Computes vPDQ hashes as Meta's reference does: decode every frame, take every <c>(int)(secondsPerHash * fps)</c>-th
+/// one (frame number counted over all decoded frames), convert it to RGB24 at its native size and hash it with PDQ;
+/// the timestamp is frame number / frame rate. Decoding runs in an ffmpeg child process that writes raw RGB24 frames
+/// to a pipe (<c>-f rawvideo -pix_fmt rgb24</c>), so a hostile file can crash only ffmpeg, never this process.
+/// </summary>
+/// <remarks>Thread-safe: each call uses its own PDQ hasher and process.</remarks>
+public sealed class VideoHasher
+{
+    private readonly VideoHashOptions _options;
+
+    public VideoHasher(VideoHashOptions? options = null)
+    {
+        _options = options ?? new VideoHashOptions();
+        _options.Validate();
+    }
+
+    public VideoHashOptions Options => _options;
+
+    /// <summary>Hashes the video at <paramref name="path"/>.</summary>
+    /// <exception cref="VideoHashException">Missing, too large, not a video, broken, over a limit or timed out; the message says which (with ffmpeg's last words).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (ffmpeg is killed first).</exception>
+    public VideoHash Hash(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            throw new VideoHashException("file not found");
+        }
+
+        if (file.Length > _options.MaxFileSize)
+        {
+            throw new VideoHashException($"file is {file.Length} bytes, over the {_options.MaxFileSize}-byte limit");
+        }
+
+        if (file.Length == 0)
+        {
+            throw new VideoHashException("file is empty");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var info = Probe(file.FullName, timeout.Token);
+            var frames = Decode(file.FullName, info, timeout.Token, out var dropped, out var truncated, out var dihedral);
+            var digests = _options.ComputeDigests ? FileDigests.ComputeFile(file.FullName, timeout.Token) : null;
+            return new VideoHash
+            {
+                Frames = frames,
+                DihedralFrames = dihedral,
+                FrameRate = info.FrameRate,
+                Width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width,
+                Height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height,
+                Duration = info.Duration,
+                DroppedFrames = dropped,
+                Truncated = truncated,
+                Digests = digests,
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new VideoHashException($"timed out after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s (limit {_options.Timeout.TotalSeconds:0.###} s); ffmpeg was killed");
+        }
+    }
+
+    /// <summary>Runs ffprobe on <paramref name="path"/> and checks the limits.</summary>
+    public VideoInfo Probe(string path, CancellationToken cancellationToken = default)
+    {
+        string[] arguments =
+        [
+            "-v", "error", "-protocol_whitelist", "file", "-select_streams", "v:0",
+            "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate:format=duration",
+            "-of", "json", "file:" + Path.GetFullPath(path),
+        ];
+        string json;
+        int exitCode;
+        string stderr;
+        using (var probe = FfmpegProcess.Start(_options.FfprobePath, arguments, cancellationToken))
+        {
+            using var reader = new StreamReader(probe.Output);
+            json = ReadLimited(reader, 1 << 20);
+            exitCode = probe.WaitForExit();
+            stderr = probe.StderrTail;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (exitCode != 0)
+        {
+            throw new VideoHashException($"not a readable video (ffprobe exit {exitCode}): {Tail(stderr)}");
+        }
+
+        int width = 0, height = 0;
+        double fps = 0, duration = 0;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("streams", out var streams) || streams.GetArrayLength() == 0)
+            {
+                throw new VideoHashException("no video stream" + (stderr.Length > 0 ? ": " + Tail(stderr) : ""));
+            }
+
+            var stream = streams[0];
+            width = stream.TryGetProperty("width", out var w) ? w.GetInt32() : 0;
+            height = stream.TryGetProperty("height", out var h) ? h.GetInt32() : 0;
+            fps = ParseRate(stream, "avg_frame_rate");
+            if (fps <= 0)
+            {
+                fps = ParseRate(stream, "r_frame_rate");
+            }
+
+            if (root.TryGetProperty("format", out var format) && format.TryGetProperty("duration", out var d) &&
+                double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+            {
+                duration = Math.Max(0, seconds);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new VideoHashException($"cannot read ffprobe's answer: {ex.Message}", ex);
+        }
+
+        if (width <= 0 || height <= 0)
+        {
+            throw new VideoHashException($"video stream has no usable size ({width}x{height})" + (stderr.Length > 0 ? ": " + Tail(stderr) : ""));
+        }
+
+        if ((long)width * height > _options.MaxFramePixels)
+        {
+            throw new VideoHashException($"frames are {width}x{height}, over the {_options.MaxFramePixels}-pixel limit");
+        }
+
+        if (!(fps > 0) || fps > 1000)
+        {
+            throw new VideoHashException($"video frame rate is unknown or implausible ({fps.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (duration > _options.MaxDuration.TotalSeconds)
+        {
+            throw new VideoHashException($"video is {duration:0.#} s long, over the {_options.MaxDuration.TotalSeconds:0.#}-s limit");
+        }
+
+        return new VideoInfo(width, height, fps, duration);
+    }
+
+    /// <summary>The ffmpeg arguments used for a video (exposed for tests and the benchmark).</summary>
+    internal List<string> BuildArguments(string fullPath, VideoInfo info, out int frameStep)
+    {
+        frameStep = Math.Max(1, (int)(_options.SecondsPerHash * info.FrameRate));
+        var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-noautorotate" };
+        if (_options.DecoderThreads > 0)
+        {
+            arguments.AddRange(["-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (_options.FastDecode)
+        {
+            arguments.AddRange(["-skip_loop_filter", "all"]);
+        }
+
+        if (_options.KeyFramesOnly)
+        {
+            arguments.AddRange(["-skip_frame", "nokey"]);
+        }
+
+        arguments.AddRange(
+        [
+            "-protocol_whitelist", "file",
+            "-t", _options.MaxDuration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+            "-i", "file:" + fullPath,
+            "-map", "0:v:0", "-an", "-sn", "-dn",
+        ]);
+
+        // The reference picks frames by decoded-frame number; with key frames only, the fps filter repeats the last
+        // key frame at each sampling instant instead, so timestamps stay right.
+        var filter = _options.KeyFramesOnly
+            ? $"fps=1/{Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate).ToString("0.######", CultureInfo.InvariantCulture)}"
+            : $"select=not(mod(n\\,{frameStep}))";
+        var size = _options.DownsampleSize > 0 ? $"{_options.DownsampleSize}:{_options.DownsampleSize}" : $"{info.Width}:{info.Height}";
+        // The reference converts (and downsamples) with swscale's SWS_AREA; accurate rounding brings this ffmpeg's
+        // output closest to Meta's sample hashes (most frames bit-exact, the rest within 4 bits).
+        filter += $",scale={size}:flags=area+accurate_rnd,format=rgb24";
+
+        arguments.AddRange(
+        [
+            "-vf", filter,
+            "-fps_mode", _options.KeyFramesOnly ? "cfr" : "passthrough",
+            "-frames:v", _options.MaxFrames.ToString(CultureInfo.InvariantCulture),
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+        ]);
+        return arguments;
+    }
+
+    private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out int dropped, out bool truncated, out List<PdqHash[]>? dihedral)
+    {
+        var arguments = BuildArguments(fullPath, info, out var frameStep);
+        var width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width;
+        var height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height;
+        var frameBytes = checked(width * height * 3);
+        var buffer = new byte[frameBytes];
+        var hasher = new PdqHasher();
+        var frames = new List<VpdqFrame>();
+        dihedral = _options.Dihedral ? [] : null;
+        dropped = 0;
+        var count = 0;
+        var fps = (float)info.FrameRate;
+        using var ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, arguments, cancellationToken);
+        var output = ffmpeg.Output;
+        while (ReadFrame(output, buffer))
+        {
+            var frameNumber = _options.KeyFramesOnly
+                ? (int)Math.Round(count * Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate) * info.FrameRate)
+                : checked(count * frameStep);
+            count++;
+            int quality;
+            PdqHash hash;
+            PdqHash[]? all = null;
+            if (_options.Dihedral)
+            {
+                var result = hasher.HashDihedral(buffer, width, height, PixelLayout.Rgb24);
+                quality = result.Quality;
+                hash = result.Original;
+                all = result.Hashes.ToArray();
+            }
+            else
+            {
+                var result = hasher.Hash(buffer, width, height, PixelLayout.Rgb24);
+                quality = result.Quality;
+                hash = result.Hash;
+            }
+
+            if (quality < _options.MinQuality)
+            {
+                dropped++;
+                continue;
+            }
+
+            // The reference computes the timestamp in float: frame number / frame rate.
+            var timestamp = (double)((float)frameNumber / fps);
+            frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));
+            dihedral?.Add(all!);
+        }
+
+        var exitCode = ffmpeg.WaitForExit();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (exitCode != 0)
+        {
+            throw new VideoHashException($"ffmpeg failed (exit {exitCode}) after {count} frames: {Tail(ffmpeg.StderrTail)}");
+        }
+
+        if (count == 0)
+        {
+            throw new VideoHashException("no frame could be decoded" + (ffmpeg.StderrTail.Length > 0 ? ": " + Tail(ffmpeg.StderrTail) : ""));
+        }
+
+        truncated = count >= _options.MaxFrames;
+        return frames;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> with one frame; false at the end of the stream (a partial last frame is ignored).</summary>
+    private static bool ReadFrame(Stream stream, byte[] buffer)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            filled += read;
+        }
+
+        return true;
+    }
+
+    private static double ParseRate(JsonElement stream, string name)
+    {
+        if (!stream.TryGetProperty(name, out var value) || value.GetString() is not { } text)
+        {
+            return 0;
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) ? plain : 0;
+        }
+
+        return double.TryParse(text.AsSpan(0, slash), NumberStyles.Float, CultureInfo.InvariantCulture, out var num) &&
+               double.TryParse(text.AsSpan(slash + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var den) && den != 0
+            ? num / den
+            : 0;
+    }
+
+    private static string ReadLimited(StreamReader reader, int maxChars)
+    {
+        var buffer = new char[maxChars];
+        var filled = 0;
+        int read;
+        while (filled < maxChars && (read = reader.Read(buffer, filled, maxChars - filled)) > 0)
+        {
+            filled += read;
+        }
+
+        // Drain the rest so the child is never blocked on a full pipe.
+        var sink = new char[4096];
+        while (reader.Read(sink, 0, sink.Length) > 0)
+        {
+        }
+
+        return new string(buffer, 0, filled);
+    }
+
+    private static string Tail(string stderr) => stderr.Length == 0 ? "(no message)" : stderr.Length <= 600 ? stderr : "..." + stderr[^600..];
+}

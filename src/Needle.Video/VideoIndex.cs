@@ -1,0 +1,380 @@
+using Needle.Hashing;
+using Needle.Matching.Index;
+
+namespace Needle.Video;
+
+/// <summary>
+/// How two videos are compared, after the vPDQ definition: frames below <see cref="MinQuality"/> are ignored, frames
+/// with identical hashes count once, a frame matches when some frame of the other video is within
+/// <see cref="MaxDistance"/> bits, and the two shares (query frames matched, known-video frames matched) are compared
+/// with thresholds.
+/// </summary>
+public sealed record VpdqMatchOptions
+{
+    /// <summary>Largest PDQ distance (inclusive) at which two frames match: 31, the vPDQ README and python-threatexchange's value. (The C++ brute matcher tests <c>&lt; 31</c>.)</summary>
+    public int MaxDistance { get; init; } = 31;
+
+    /// <summary>Frames below this quality are not compared (vPDQ: 50).</summary>
+    public int MinQuality { get; init; } = 50;
+
+    /// <summary>Share (percent) of the known video's frames that must be matched: the vPDQ README's P_c, 80.</summary>
+    public double MinKnownPercent { get; init; } = 80;
+
+    /// <summary>Share (percent) of the query's frames that must be matched together with <see cref="MinKnownPercent"/>: the README's P_q, 0.</summary>
+    public double MinQueryPercent { get; init; }
+
+    /// <summary>
+    /// Also a match when at least this share of the query's frames is matched, whatever the known share: the query is a
+    /// clip of the known video. This is python-threatexchange's vPDQ signal-type rule (query 80%, compared 0%). Null
+    /// turns the rule off so only the README rule applies.
+    /// </summary>
+    public double? ClipQueryPercent { get; init; } = 80;
+
+    /// <summary>Search the query's dihedral frame hashes too (when it has them), so mirrored or rotated copies match.</summary>
+    public bool Dihedral { get; init; } = true;
+
+    /// <summary>Most candidate videos reported per query.</summary>
+    public int MaxResults { get; init; } = 100;
+}
+
+/// <summary>A time span in seconds.</summary>
+public readonly record struct TimeRange(double Start, double End)
+{
+    public override string ToString() => FormattableString.Invariant($"{Start:0.###}-{End:0.###}");
+}
+
+/// <summary>A stretch of the query that corresponds to a stretch of the known video.</summary>
+public sealed record MatchedSegment(TimeRange Query, TimeRange Known);
+
+/// <summary>Why a known video was reported.</summary>
+[Flags]
+public enum VideoMatchRule
+{
+    None = 0,
+
+    /// <summary>Enough of the known video was found in the query (and enough of the query matched).</summary>
+    Known = 1,
+
+    /// <summary>Enough of the query was found in the known video: the query is a clip of it.</summary>
+    Clip = 2,
+
+    /// <summary>The files are byte-identical (MD5).</summary>
+    Md5 = 4,
+}
+
+/// <summary>One known video that matched a query.</summary>
+public sealed record VideoMatch(
+    int VideoId,
+    KnownVideo Video,
+    VideoMatchRule Rule,
+    double QueryPercent,
+    double KnownPercent,
+    DihedralTransform Transform,
+    IReadOnlyList<MatchedSegment> Segments);
+
+/// <summary>
+/// All frames of all known videos in one <see cref="MultiIndexHammingIndex"/>; a query's frames are range-searched
+/// once each and the hits are counted per video, so the cost grows with the number of hits, not of videos.
+/// </summary>
+/// <remarks>Build first, then query; queries may run concurrently once building is done.</remarks>
+public sealed class VideoIndex
+{
+    private const int MaxInstancesPerHash = 256;
+    private const int MaxSegments = 50;
+
+    private readonly int _minQuality;
+    private readonly IPdqIndex _index;
+    private readonly List<KnownVideo> _videos = [];
+    private readonly List<UniqueFrame[]> _uniqueFrames = [];
+    private readonly List<double> _steps = [];
+    private readonly List<(int Video, int Frame)> _entries = [];
+    private readonly Dictionary<string, List<int>> _byMd5 = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <param name="minQuality">Frames of known videos below this quality are not indexed (vPDQ: 50).</param>
+    /// <param name="index">The PDQ index to fill (default: a new <see cref="MultiIndexHammingIndex"/>).</param>
+    public VideoIndex(int minQuality = 50, IPdqIndex? index = null)
+    {
+        _minQuality = minQuality;
+        _index = index ?? new MultiIndexHammingIndex();
+    }
+
+    /// <summary>Known videos added.</summary>
+    public int Count => _videos.Count;
+
+    /// <summary>Distinct frame hashes indexed.</summary>
+    public int FrameCount => _entries.Count;
+
+    /// <summary>The known videos, by id.</summary>
+    public IReadOnlyList<KnownVideo> Videos => _videos;
+
+    /// <summary>Adds a known video; returns its id (0, 1, ...).</summary>
+    public int Add(KnownVideo video)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        var id = _videos.Count;
+        var unique = Dedupe(video.Frames, null, _minQuality, DihedralTransform.Original);
+        _videos.Add(video);
+        _uniqueFrames.Add(unique);
+        _steps.Add(EstimateStep(video.Frames));
+        foreach (var (frame, index) in unique.Select((f, i) => (f, i)))
+        {
+            _index.Add(_entries.Count, frame.Hash);
+            _entries.Add((id, index));
+        }
+
+        if (video.Md5 is not null)
+        {
+            if (!_byMd5.TryGetValue(video.Md5, out var ids))
+            {
+                _byMd5[video.Md5] = ids = [];
+            }
+
+            ids.Add(id);
+        }
+
+        return id;
+    }
+
+    /// <summary>Finds the known videos matching <paramref name="query"/>, best first.</summary>
+    public IReadOnlyList<VideoMatch> Match(VideoHash query, VpdqMatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Match(query.Frames, query.DihedralFrames, query.Digests?.Md5, options);
+    }
+
+    /// <summary>Finds the known videos matching the query frames (and MD5), best first.</summary>
+    public IReadOnlyList<VideoMatch> Match(IReadOnlyList<VpdqFrame> frames, IReadOnlyList<PdqHash[]>? dihedral, string? md5, VpdqMatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        options ??= new VpdqMatchOptions();
+        var best = new Dictionary<int, VideoMatch>();
+        var transforms = options.Dihedral && dihedral is not null && dihedral.Count == frames.Count ? 8 : 1;
+        var queryStep = EstimateStep(frames);
+        var hits = new List<HammingHit>();
+        for (var t = 0; t < transforms; t++)
+        {
+            var transform = (DihedralTransform)t;
+            var unique = Dedupe(frames, transforms > 1 ? dihedral : null, options.MinQuality, transform);
+            if (unique.Length == 0)
+            {
+                break;
+            }
+
+            // Per candidate video: which query frames matched, which of its frames matched.
+            var perVideo = new Dictionary<int, (HashSet<int> Query, HashSet<int> Known, List<(int Query, int Known)> Pairs)>();
+            for (var u = 0; u < unique.Length; u++)
+            {
+                hits.Clear();
+                _index.RangeSearch(unique[u].Hash, options.MaxDistance, hits);
+                foreach (var hit in hits)
+                {
+                    var (video, frame) = _entries[hit.EntryId];
+                    if (!perVideo.TryGetValue(video, out var state))
+                    {
+                        perVideo[video] = state = ([], [], []);
+                    }
+
+                    state.Query.Add(u);
+                    state.Known.Add(frame);
+                    state.Pairs.Add((u, frame));
+                }
+            }
+
+            foreach (var (video, state) in perVideo)
+            {
+                var queryPercent = state.Query.Count * 100.0 / unique.Length;
+                var knownPercent = state.Known.Count * 100.0 / _uniqueFrames[video].Length;
+                var rule = VideoMatchRule.None;
+                if (knownPercent >= options.MinKnownPercent && queryPercent >= options.MinQueryPercent)
+                {
+                    rule |= VideoMatchRule.Known;
+                }
+
+                if (options.ClipQueryPercent is { } clip && queryPercent >= clip)
+                {
+                    rule |= VideoMatchRule.Clip;
+                }
+
+                if (rule == VideoMatchRule.None)
+                {
+                    continue;
+                }
+
+                if (best.TryGetValue(video, out var previous) && previous.QueryPercent + previous.KnownPercent >= queryPercent + knownPercent)
+                {
+                    continue;
+                }
+
+                var segments = BuildSegments(unique, _uniqueFrames[video], state.Pairs, queryStep, _steps[video]);
+                best[video] = new VideoMatch(video, _videos[video], rule, queryPercent, knownPercent, transform, segments);
+            }
+        }
+
+        if (md5 is not null && _byMd5.TryGetValue(md5, out var exact))
+        {
+            foreach (var video in exact)
+            {
+                best[video] = best.TryGetValue(video, out var found)
+                    ? found with { Rule = found.Rule | VideoMatchRule.Md5 }
+                    : new VideoMatch(video, _videos[video], VideoMatchRule.Md5, 100, 100, DihedralTransform.Original, []);
+            }
+        }
+
+        return best.Values
+            .OrderByDescending(m => (m.Rule & VideoMatchRule.Md5) != 0)
+            .ThenByDescending(m => Math.Max(m.QueryPercent, m.KnownPercent))
+            .ThenBy(m => m.VideoId)
+            .Take(options.MaxResults)
+            .ToList();
+    }
+
+    /// <summary>The vPDQ comparison of two videos by brute force, as the reference defines it (for checks and small sets).</summary>
+    public static (double QueryPercent, double KnownPercent) CompareBrute(IReadOnlyList<VpdqFrame> query, IReadOnlyList<VpdqFrame> known, int maxDistance = 31, int minQuality = 50)
+    {
+        var q = Dedupe(query, null, minQuality, DihedralTransform.Original);
+        var k = Dedupe(known, null, minQuality, DihedralTransform.Original);
+        if (q.Length == 0 || k.Length == 0)
+        {
+            return (0, 0);
+        }
+
+        var qMatched = q.Count(a => k.Any(b => a.Hash.HammingDistance(b.Hash) <= maxDistance));
+        var kMatched = k.Count(b => q.Any(a => a.Hash.HammingDistance(b.Hash) <= maxDistance));
+        return (qMatched * 100.0 / q.Length, kMatched * 100.0 / k.Length);
+    }
+
+    private sealed record UniqueFrame(PdqHash Hash, List<double> Timestamps);
+
+    /// <summary>Quality filter, then one entry per distinct hash (the original hash decides identity) with all its timestamps.</summary>
+    private static UniqueFrame[] Dedupe(IReadOnlyList<VpdqFrame> frames, IReadOnlyList<PdqHash[]>? dihedral, int minQuality, DihedralTransform transform)
+    {
+        var byHash = new Dictionary<PdqHash, UniqueFrame>();
+        var order = new List<UniqueFrame>();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var frame = frames[i];
+            if (frame.Quality < minQuality || frame.Hash == PdqHash.Zero)
+            {
+                continue;
+            }
+
+            if (!byHash.TryGetValue(frame.Hash, out var unique))
+            {
+                var hash = dihedral is null ? frame.Hash : dihedral[i][(int)transform];
+                byHash[frame.Hash] = unique = new UniqueFrame(hash, []);
+                order.Add(unique);
+            }
+
+            if (unique.Timestamps.Count < MaxInstancesPerHash)
+            {
+                unique.Timestamps.Add(frame.Timestamp);
+            }
+        }
+
+        return order.ToArray();
+    }
+
+    /// <summary>The sampling step: the median gap between consecutive frame timestamps (1 s when unknown).</summary>
+    private static double EstimateStep(IReadOnlyList<VpdqFrame> frames)
+    {
+        var gaps = new List<double>();
+        for (var i = 1; i < frames.Count; i++)
+        {
+            var gap = frames[i].Timestamp - frames[i - 1].Timestamp;
+            if (gap > 0)
+            {
+                gaps.Add(gap);
+            }
+        }
+
+        if (gaps.Count == 0)
+        {
+            return 1.0;
+        }
+
+        gaps.Sort();
+        return gaps[gaps.Count / 2];
+    }
+
+    /// <summary>
+    /// Turns matched frame pairs into corresponding time ranges: offsets (known time - query time) are voted in bins of
+    /// one sampling step, each matched query instant takes the best-voted offset it supports, and consecutive instants
+    /// sharing an offset merge into one segment.
+    /// </summary>
+    private static List<MatchedSegment> BuildSegments(UniqueFrame[] query, UniqueFrame[] known, List<(int Query, int Known)> pairs, double queryStep, double knownStep)
+    {
+        var bin = Math.Max(Math.Max(queryStep, knownStep), 1e-3);
+        var candidates = new Dictionary<double, List<double>>(); // query instant -> known instants
+        foreach (var (q, k) in pairs)
+        {
+            foreach (var qt in query[q].Timestamps)
+            {
+                if (!candidates.TryGetValue(qt, out var list))
+                {
+                    candidates[qt] = list = [];
+                }
+
+                if (list.Count < MaxInstancesPerHash)
+                {
+                    list.AddRange(known[k].Timestamps.Take(MaxInstancesPerHash - list.Count));
+                }
+            }
+        }
+
+        var votes = new Dictionary<long, int>();
+        foreach (var (qt, kts) in candidates)
+        {
+            foreach (var offsetBin in kts.Select(kt => (long)Math.Round((kt - qt) / bin)).Distinct())
+            {
+                votes[offsetBin] = votes.GetValueOrDefault(offsetBin) + 1;
+            }
+        }
+
+        var instants = candidates.Keys.Order().ToList();
+        var chosen = new List<(double Query, double Known, long Offset)>();
+        foreach (var qt in instants)
+        {
+            var bestOffset = long.MinValue;
+            var bestVotes = -1;
+            var bestKnown = 0.0;
+            foreach (var kt in candidates[qt])
+            {
+                var offsetBin = (long)Math.Round((kt - qt) / bin);
+                var v = votes[offsetBin];
+                if (v > bestVotes || (v == bestVotes && kt < bestKnown))
+                {
+                    (bestOffset, bestVotes, bestKnown) = (offsetBin, v, kt);
+                }
+            }
+
+            chosen.Add((qt, bestKnown, bestOffset));
+        }
+
+        var segments = new List<MatchedSegment>();
+        var gapLimit = queryStep * 3.5 + 1e-6; // up to two unmatched samples inside a segment
+        var start = 0;
+        for (var i = 1; i <= chosen.Count; i++)
+        {
+            var breaks = i == chosen.Count ||
+                         chosen[i].Query - chosen[i - 1].Query > gapLimit ||
+                         Math.Abs(chosen[i].Offset - chosen[i - 1].Offset) > 1;
+            if (!breaks)
+            {
+                continue;
+            }
+
+            var first = chosen[start];
+            var last = chosen[i - 1];
+            segments.Add(new MatchedSegment(
+                new TimeRange(first.Query, last.Query + queryStep),
+                new TimeRange(Math.Min(first.Known, last.Known), Math.Max(first.Known, last.Known) + knownStep)));
+            start = i;
+        }
+
+        return segments
+            .OrderByDescending(s => s.Query.End - s.Query.Start)
+            .Take(MaxSegments)
+            .OrderBy(s => s.Query.Start)
+            .ToList();
+    }
+}
