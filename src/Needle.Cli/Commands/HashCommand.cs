@@ -14,16 +14,6 @@ internal static class HashCommand
 {
     public static Command Create(CliContext context)
     {
-        var paths = new Argument<string[]>("PATH")
-        {
-            Description = "Image files or folders (walked recursively).",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        var filesFrom = new Option<string?>("--files-from")
-        {
-            Description = "Read paths from FILE, one per line ('-' for stdin).",
-            HelpName = "FILE",
-        };
         var algorithm = new Option<string[]>("--algorithm", "-a")
         {
             Description = "Hash to compute: pdq, md5, sha1, sha256, vpdq. Repeatable; columns follow this order. Default: pdq for images, vpdq for videos (by extension). Giving -a without vpdq hashes videos as plain files.",
@@ -42,16 +32,6 @@ internal static class HashCommand
         };
         format.AcceptOnlyFromAmong("csv", "jsonl");
         var header = new Option<bool>("--header") { Description = "Print a header line before CSV output." };
-        var threads = new Option<int>("--threads", "-j")
-        {
-            Description = "Worker threads (default: all cores). Output order does not depend on it.",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
-        var allFiles = new Option<bool>("--all-files")
-        {
-            Description = "When walking folders, hash every file, not only those with an image extension.",
-        };
-        var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
         var metadata = new Option<bool>("--metadata")
         {
             Description = "Add each file's metadata clues (GPS with country and region, capture time, camera and serials, names, EXIF thumbnail compared by PDQ) as a 'metadata' object. jsonl only.",
@@ -87,21 +67,18 @@ internal static class HashCommand
             HelpName = "FILE",
         };
         var decodeOptions = new DecodeOptionSet();
+        var inputOptions = new InputOptionSet("Image or video files, or folders (walked recursively).");
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
-            paths, filesFrom, algorithm, dihedral, format, header, threads, allFiles, noProgress, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames,
+            algorithm, dihedral, format, header, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames,
         };
+        inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
         {
-            var threadCount = parse.GetValue(threads);
-            if (threadCount < 1)
-            {
-                context.Error.WriteLine("error: --threads must be at least 1");
-                return Task.FromResult(ExitCodes.Usage);
-            }
+            var threadCount = inputOptions.Threads(parse);
 
             var withMetadata = parse.GetValue(metadata);
             if (withMetadata && parse.GetValue(format) != "jsonl")
@@ -125,21 +102,8 @@ internal static class HashCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            List<string> inputs;
-            try
+            if (inputOptions.Expand(parse, context) is not { } inputs)
             {
-                inputs = InputPaths.Expand(parse.GetValue(paths) ?? [], parse.GetValue(filesFrom), context.In,
-                    parse.GetValue(allFiles), context.WorkingDirectory);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                context.Error.WriteLine($"error: {parse.GetValue(filesFrom)}: {ex.Message}");
-                return Task.FromResult(ExitCodes.Usage);
-            }
-
-            if (inputs.Count == 0)
-            {
-                context.Error.WriteLine("error: no input files (give PATH arguments or --files-from)");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
@@ -184,7 +148,7 @@ internal static class HashCommand
             }
 
             var failures = 0;
-            var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var jsonl = parse.GetValue(format) == "jsonl";
             var geocoder = withMetadata ? new SharedGeocoder(progress.WriteError) : null;
             if (inputs.Count > 0)

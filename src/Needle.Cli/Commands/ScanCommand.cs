@@ -20,11 +20,6 @@ internal static class ScanCommand
 {
     public static Command Create(CliContext context)
     {
-        var paths = new Argument<string[]>("PATH")
-        {
-            Description = "Files or folders to scan (folders are walked recursively).",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
         var against = new Option<string[]>("--against")
         {
             Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle; or a vPDQ video hash file/bundle, .vpdq/.vpdql). Repeatable.",
@@ -69,14 +64,6 @@ internal static class ScanCommand
             Description = "Write the report to FILE instead of stdout.",
             HelpName = "FILE",
         };
-        var filesFrom = new Option<string?>("--files-from") { Description = "Read paths from FILE, one per line ('-' for stdin).", HelpName = "FILE" };
-        var threads = new Option<int>("--threads", "-j")
-        {
-            Description = "Worker threads (default: all cores).",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
-        var allFiles = new Option<bool>("--all-files") { Description = "When walking folders, scan every file, not only image extensions." };
-        var noProgress = new Option<bool>("--no-progress") { Description = "Never draw the progress bar." };
         var noClues = new Option<bool>("--no-clues") { Description = "Do not read metadata clues (GPS, capture time, camera, EXIF thumbnail)." };
         var videoKnownPct = new Option<double>("--video-known-percent")
         {
@@ -97,25 +84,27 @@ internal static class ScanCommand
             HelpName = "S",
         };
         var decodeOptions = new DecodeOptionSet();
+        var inputOptions = new InputOptionSet("Files or folders to scan (folders are walked recursively).");
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates. Videos are matched by vPDQ with the matched time ranges.")
         {
-            paths, against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, filesFrom, threads, allFiles, noProgress, noClues,
+            against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, noClues,
             videoKnownPct, videoClipPct, videoTimeout,
         };
+        inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
         {
             var stopwatch = Stopwatch.StartNew();
             var decode = decodeOptions.Read(parse, context.Error);
-            var threadCount = parse.GetValue(threads);
+            var threadCount = inputOptions.Threads(parse);
             var pdqThreshold = parse.GetValue(threshold);
-            if (decode is null || threadCount < 1 || pdqThreshold is < 0 or > 256)
+            if (decode is null || pdqThreshold is < 0 or > 256)
             {
                 if (decode is not null)
                 {
-                    context.Error.WriteLine("error: --threads must be at least 1 and --threshold between 0 and 256");
+                    context.Error.WriteLine("error: --threshold must be between 0 and 256");
                 }
 
                 return Task.FromResult(ExitCodes.Usage);
@@ -168,20 +157,8 @@ internal static class ScanCommand
                 lists.Add(list);
             }
 
-            List<string> inputs;
-            try
+            if (inputOptions.Expand(parse, context) is not { } inputs)
             {
-                inputs = InputPaths.Expand(parse.GetValue(paths) ?? [], parse.GetValue(filesFrom), context.In, parse.GetValue(allFiles), context.WorkingDirectory);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                context.Error.WriteLine($"error: {parse.GetValue(filesFrom)}: {ex.Message}");
-                return Task.FromResult(ExitCodes.Usage);
-            }
-
-            if (inputs.Count == 0)
-            {
-                context.Error.WriteLine("error: no input files (give PATH arguments or --files-from)");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
@@ -202,7 +179,7 @@ internal static class ScanCommand
             });
 
             var results = new ScannedFile[inputs.Count];
-            var progress = new ProgressReporter(context, !parse.GetValue(noProgress));
+            var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
             progress.Run("Scanning", inputs.Count, () =>
