@@ -43,8 +43,8 @@ public static class NeedleServer
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             var protector = LoadMediaKey(options, warnings);
-            matchers = await MatcherHost.LoadAsync(store.Lists, store.Audit, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
-            var keys = new ApiKeyService(store.Keys, store.Audit, time);
+            matchers = await MatcherHost.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
+            var keys = new ApiKeyService(store.Keys, time);
             await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
             geo = CreateGeoLocator(options, warnings);
             return Build(options, store, matchers, protector, keys, geo, routing);
@@ -110,7 +110,7 @@ public static class NeedleServer
             return;
         }
 
-        var created = await keys.CreateAsync(InitialAdminName, ApiRole.Admin, null, "system", cancellationToken).ConfigureAwait(false);
+        var created = await keys.CreateAsync(InitialAdminName, ApiRole.Admin, null, "system", remoteAddress: null, cancellationToken).ConfigureAwait(false);
         notices.WriteLine("================================================================================");
         notices.WriteLine("The database has no API keys, so an admin key was created. It is shown this once:");
         notices.WriteLine();

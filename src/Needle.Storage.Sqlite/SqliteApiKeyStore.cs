@@ -8,21 +8,28 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 {
     private const string Columns = "id, name, role, salt, secret_hash, created_at, expires_at, revoked_at";
 
-    public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public Task CreateAsync(ApiKeyRecord key, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(audit);
         return database.WriteAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
-                .With("@id", key.Id)
-                .With("@name", key.Name)
-                .With("@role", key.Role.ToString())
-                .With("@salt", key.Salt)
-                .With("@hash", key.SecretHash)
-                .With("@created", key.CreatedAt)
-                .With("@expires", key.ExpiresAt)
-                .With("@revoked", key.RevokedAt)
-                .RunAsync(ct),
+            async (connection, transaction, ct) =>
+            {
+                await connection
+                    .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
+                    .With("@id", key.Id)
+                    .With("@name", key.Name)
+                    .With("@role", key.Role.ToString())
+                    .With("@salt", key.Salt)
+                    .With("@hash", key.SecretHash)
+                    .With("@created", key.CreatedAt)
+                    .With("@expires", key.ExpiresAt)
+                    .With("@revoked", key.RevokedAt)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                return true;
+            },
             cancellationToken);
     }
 
@@ -42,15 +49,27 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
-                .With("@id", id)
-                .With("@at", at)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+    public Task<bool> RevokeAsync(Guid id, DateTimeOffset at, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var revoked = await connection
+                    .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
+                    .With("@id", id)
+                    .With("@at", at)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                if (revoked)
+                {
+                    await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                }
+
+                return revoked;
+            },
             cancellationToken);
+    }
 
     public Task<int> CountAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync(

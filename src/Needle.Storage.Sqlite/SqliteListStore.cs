@@ -22,29 +22,36 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> CreateListAsync(StoredList list, CancellationToken cancellationToken = default)
+    public Task<bool> CreateListAsync(StoredList list, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(list);
         ArgumentException.ThrowIfNullOrWhiteSpace(list.Name);
+        ArgumentNullException.ThrowIfNull(audit);
         return database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, """
-                    INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
-                    VALUES (@name, @kind, @pdq, @photodna, @created)
-                    ON CONFLICT (name) DO NOTHING;
-                    """)
-                .With("@name", list.Name)
-                .With("@kind", list.Kind.ToString())
-                .With("@pdq", list.PdqThreshold)
-                .With("@photodna", list.PhotoDnaThreshold)
-                .With("@created", list.CreatedAt)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+            async (connection, transaction, ct) =>
+            {
+                var created = await connection
+                    .Command(transaction, """
+                        INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
+                        VALUES (@name, @kind, @pdq, @photodna, @created)
+                        ON CONFLICT (name) DO NOTHING;
+                        """)
+                    .With("@name", list.Name)
+                    .With("@kind", list.Kind.ToString())
+                    .With("@pdq", list.PdqThreshold)
+                    .With("@photodna", list.PhotoDnaThreshold)
+                    .With("@created", list.CreatedAt)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(created, connection, transaction, audit, ct).ConfigureAwait(false);
+            },
             cancellationToken);
     }
 
-    public Task<bool> DeleteListAsync(string name, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(
+    public Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
             async (connection, transaction, ct) =>
             {
                 var listId = await FindListIdAsync(connection, transaction, name, ct).ConfigureAwait(false);
@@ -55,9 +62,10 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
 
                 await connection.Command(transaction, "DELETE FROM list_entries WHERE list_id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
                 await connection.Command(transaction, "DELETE FROM lists WHERE id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
-                return true;
+                return await AuditIfAsync(true, connection, transaction, audit, ct).ConfigureAwait(false);
             },
             cancellationToken);
+    }
 
     public Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<HashListEntry>>(
@@ -73,14 +81,24 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
             },
             cancellationToken);
 
-    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(
+        string listName,
+        IReadOnlyList<HashListEntry> entries,
+        Func<IReadOnlyList<HashListEntry>, AuditEntryDraft> audit,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(audit);
         return database.WriteAsync<IReadOnlyList<HashListEntry>>(
             async (connection, transaction, ct) =>
             {
                 var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
                     ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                if (entries.Count == 0)
+                {
+                    return [];
+                }
+
                 var firstId = Convert.ToInt32(
                     await connection
                         .Command(transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list RETURNING next_entry_id - @count;")
@@ -121,32 +139,59 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                         stored.Add(entry);
                     }
 
+                    var draft = audit(stored) ?? throw new InvalidOperationException("The audit callback returned no entry.");
+                    await SqliteAuditLog.AppendAsync(connection, transaction, draft, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
                     return stored;
                 }
             },
             cancellationToken);
     }
 
-    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
-                .With("@enabled", enabled)
-                .With("@name", listName)
-                .With("@id", entryId)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var changed = await connection
+                    .Command(transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@enabled", enabled)
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(changed, connection, transaction, audit, ct).ConfigureAwait(false);
+            },
             cancellationToken);
+    }
 
-    public Task<bool> RemoveEntryAsync(string listName, int entryId, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
-                .With("@name", listName)
-                .With("@id", entryId)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+    public Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var removed = await connection
+                    .Command(transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(removed, connection, transaction, audit, ct).ConfigureAwait(false);
+            },
             cancellationToken);
+    }
+
+    /// <summary>Appends <paramref name="audit"/> in the write's transaction when <paramref name="changed"/>; returns <paramref name="changed"/>.</summary>
+    private async Task<bool> AuditIfAsync(bool changed, SqliteConnection connection, SqliteTransaction transaction, AuditEntryDraft audit, CancellationToken cancellationToken)
+    {
+        if (changed)
+        {
+            await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return changed;
+    }
 
     private static async Task<long?> FindListIdAsync(SqliteConnection connection, SqliteTransaction transaction, string name, CancellationToken cancellationToken)
     {

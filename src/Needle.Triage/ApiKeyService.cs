@@ -23,22 +23,19 @@ public sealed class ApiKeyService
     private const int MaxNameLength = 200;
 
     private readonly IApiKeyStore _keys;
-    private readonly IAuditLog _audit;
     private readonly TimeProvider _time;
 
-    public ApiKeyService(IApiKeyStore keys, IAuditLog audit, TimeProvider time)
+    public ApiKeyService(IApiKeyStore keys, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(time);
         _keys = keys;
-        _audit = audit;
         _time = time;
     }
 
-    /// <summary>Creates a key and audits it ("key.create"); the returned <see cref="CreatedApiKey.Key"/> is the only copy of the secret.</summary>
+    /// <summary>Creates a key and audits it ("key.create", in the same transaction, with <paramref name="actor"/> and <paramref name="remoteAddress"/>); the returned <see cref="CreatedApiKey.Key"/> is the only copy of the secret.</summary>
     /// <exception cref="ArgumentException">The name is empty or too long, or <paramref name="expiresAt"/> is not in the future.</exception>
-    public async Task<CreatedApiKey> CreateAsync(string name, ApiRole role, DateTimeOffset? expiresAt, string actor, CancellationToken ct = default)
+    public async Task<CreatedApiKey> CreateAsync(string name, ApiRole role, DateTimeOffset? expiresAt, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -64,9 +61,8 @@ public sealed class ApiKeyService
         try
         {
             var record = new ApiKeyRecord(id, name.Trim(), role, salt, HashSecret(salt, secret), now, expiresAt, null);
-            await _keys.CreateAsync(record, ct).ConfigureAwait(false);
             var details = JsonSerializer.Serialize(new KeyAuditDetails(record.Name, role.ToString(), expiresAt), TriageJson.Options);
-            await _audit.AppendAsync(new AuditEntryDraft(actor, "key.create", $"key/{id:N}", details, null), ct).ConfigureAwait(false);
+            await _keys.CreateAsync(record, new AuditEntryDraft(actor, "key.create", $"key/{id:N}", details, remoteAddress), ct).ConfigureAwait(false);
             return new CreatedApiKey(record, Format(id, secret));
         }
         finally
@@ -111,17 +107,14 @@ public sealed class ApiKeyService
         return record;
     }
 
-    /// <summary>Revokes a key and audits it ("key.revoke"); false when there is no such key or it was already revoked.</summary>
-    public async Task<bool> RevokeAsync(Guid id, string actor, CancellationToken ct = default)
+    /// <summary>
+    /// Revokes a key and audits it ("key.revoke", in the same transaction, with <paramref name="actor"/> and
+    /// <paramref name="remoteAddress"/>); false (and nothing audited) when there is no such key or it was already revoked.
+    /// </summary>
+    public Task<bool> RevokeAsync(Guid id, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        if (!await _keys.RevokeAsync(id, _time.GetUtcNow(), ct).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        await _audit.AppendAsync(new AuditEntryDraft(actor, "key.revoke", $"key/{id:N}", null, null), ct).ConfigureAwait(false);
-        return true;
+        return _keys.RevokeAsync(id, _time.GetUtcNow(), new AuditEntryDraft(actor, "key.revoke", $"key/{id:N}", null, remoteAddress), ct);
     }
 
     /// <summary>The key id of a well-formed key text (for logging who failed to authenticate), without checking the secret.</summary>

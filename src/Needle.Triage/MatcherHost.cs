@@ -20,17 +20,16 @@ public sealed class ListNotFoundException(string name)
 }
 
 /// <summary>
-/// The hash lists in memory, kept in step with <see cref="IListStore"/>. Every change is written to the store first,
-/// then applied in memory (seen by the next <see cref="Match"/>), then audited. Changes are serialised so memory
-/// applies them in the store's order. Entry changes reach the live matcher without a rebuild; creating or deleting a
-/// list builds a new <see cref="ListMatcher"/> and swaps it in.
+/// The hash lists in memory, kept in step with <see cref="IListStore"/>. Every change is written to the store together
+/// with its audit entry (one transaction: no change without its entry), then applied in memory (seen by the next
+/// <see cref="Match"/>). Changes are serialised so memory applies them in the store's order. Entry changes reach the
+/// live matcher without a rebuild; creating or deleting a list builds a new <see cref="ListMatcher"/> and swaps it in.
 /// </summary>
 public sealed partial class MatcherHost : IDisposable
 {
     private const int MaxListNameLength = 100;
 
     private readonly IListStore _store;
-    private readonly IAuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ListMatcherOptions _options;
     private readonly SemaphoreSlim _writes = new(1, 1);
@@ -39,24 +38,22 @@ public sealed partial class MatcherHost : IDisposable
     private volatile State _state;
     private bool _disposed;
 
-    private MatcherHost(IListStore store, IAuditLog audit, TimeProvider time, ListMatcherOptions options, State state)
+    private MatcherHost(IListStore store, TimeProvider time, ListMatcherOptions options, State state)
     {
         _store = store;
-        _audit = audit;
         _time = time;
         _options = options;
         _state = state;
     }
 
     /// <summary>Loads every list and its entries from the store.</summary>
-    public static async Task<MatcherHost> LoadAsync(IListStore lists, IAuditLog audit, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
+    public static async Task<MatcherHost> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(lists);
-        ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(time);
         options ??= new ListMatcherOptions();
         var loaded = await LoadListsAsync(lists, ct).ConfigureAwait(false);
-        return new MatcherHost(lists, audit, time, options, State.Create(loaded, options));
+        return new MatcherHost(lists, time, options, State.Create(loaded, options));
     }
 
     /// <summary>
@@ -88,10 +85,10 @@ public sealed partial class MatcherHost : IDisposable
         }
     }
 
-    /// <summary>Creates an empty list ("list.create").</summary>
+    /// <summary>Creates an empty list ("list.create", audited with <paramref name="actor"/> and <paramref name="remoteAddress"/>).</summary>
     /// <exception cref="ArgumentException">The name is not 1-100 of letters, digits, '.', '_' or '-' (starting with a letter or digit), or the threshold is out of range.</exception>
     /// <exception cref="ListAlreadyExistsException">The name is taken.</exception>
-    public async Task<HashList> CreateListAsync(string name, HashListKind kind, double? pdqThreshold, string actor, CancellationToken ct = default)
+    public async Task<HashList> CreateListAsync(string name, HashListKind kind, double? pdqThreshold, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ValidateListName(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -115,15 +112,14 @@ public sealed partial class MatcherHost : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var stored = new StoredList(name, kind, pdqThreshold, null, _time.GetUtcNow());
-            if (!await _store.CreateListAsync(stored, ct).ConfigureAwait(false))
+            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), TriageJson.Options);
+            if (!await _store.CreateListAsync(stored, Draft(actor, remoteAddress, "list.create", name, details), ct).ConfigureAwait(false))
             {
                 throw new ListAlreadyExistsException(name);
             }
 
             var list = ToHashList(stored);
             SwapState([.. _state.Lists, list]);
-            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), TriageJson.Options);
-            await AuditAsync(actor, "list.create", name, details).ConfigureAwait(false);
             return list;
         }
         finally
@@ -133,7 +129,7 @@ public sealed partial class MatcherHost : IDisposable
     }
 
     /// <summary>Deletes a list and its entries ("list.delete"); false when there is none.</summary>
-    public async Task<bool> DeleteListAsync(string name, string actor, CancellationToken ct = default)
+    public async Task<bool> DeleteListAsync(string name, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -141,13 +137,12 @@ public sealed partial class MatcherHost : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!await _store.DeleteListAsync(name, ct).ConfigureAwait(false))
+            if (!await _store.DeleteListAsync(name, Draft(actor, remoteAddress, "list.delete", name, null), ct).ConfigureAwait(false))
             {
                 return false;
             }
 
             SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
-            await AuditAsync(actor, "list.delete", name, null).ConfigureAwait(false);
             return true;
         }
         finally
@@ -158,7 +153,7 @@ public sealed partial class MatcherHost : IDisposable
 
     /// <summary>Adds entries (their ids are ignored; the store assigns them) and returns them with their ids ("list.entries.add").</summary>
     /// <exception cref="ListNotFoundException">No list has this name.</exception>
-    public async Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, string actor, CancellationToken ct = default)
+    public async Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(listName);
         ArgumentNullException.ThrowIfNull(entries);
@@ -178,14 +173,24 @@ public sealed partial class MatcherHost : IDisposable
                 return [];
             }
 
-            var added = await _store.AddEntriesAsync(listName, [.. entries.Select(static e => e with { Id = 0 })], ct).ConfigureAwait(false);
+            var added = await _store.AddEntriesAsync(
+                    listName,
+                    [.. entries.Select(static e => e with { Id = 0 })],
+                    stored => Draft(
+                        actor,
+                        remoteAddress,
+                        "list.entries.add",
+                        listName,
+                        JsonSerializer.Serialize(
+                            new EntriesAuditDetails(stored.Count, stored.Count > 0 ? stored[0].Id : null, stored.Count > 0 ? stored[^1].Id : null),
+                            TriageJson.Options)),
+                    ct)
+                .ConfigureAwait(false);
             foreach (var entry in added)
             {
                 list.Add(entry);
             }
 
-            var details = JsonSerializer.Serialize(new EntriesAuditDetails(added.Count, added.Count > 0 ? added[0].Id : null, added.Count > 0 ? added[^1].Id : null), TriageJson.Options);
-            await AuditAsync(actor, "list.entries.add", listName, details).ConfigureAwait(false);
             return added;
         }
         finally
@@ -195,7 +200,7 @@ public sealed partial class MatcherHost : IDisposable
     }
 
     /// <summary>Enables or disables an entry ("list.entry.enable" / "list.entry.disable"); false when the list or entry does not exist.</summary>
-    public async Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, string actor, CancellationToken ct = default)
+    public async Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(listName);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -203,13 +208,13 @@ public sealed partial class MatcherHost : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindList(listName) is not { } list || !await _store.SetEntryEnabledAsync(listName, entryId, enabled, ct).ConfigureAwait(false))
+            var audit = Draft(actor, remoteAddress, enabled ? "list.entry.enable" : "list.entry.disable", $"{listName}/{entryId}", null);
+            if (FindList(listName) is not { } list || !await _store.SetEntryEnabledAsync(listName, entryId, enabled, audit, ct).ConfigureAwait(false))
             {
                 return false;
             }
 
             list.SetEnabled(entryId, enabled);
-            await AuditAsync(actor, enabled ? "list.entry.enable" : "list.entry.disable", $"{listName}/{entryId}", null).ConfigureAwait(false);
             return true;
         }
         finally
@@ -219,7 +224,7 @@ public sealed partial class MatcherHost : IDisposable
     }
 
     /// <summary>Removes an entry ("list.entry.remove"); false when the list or entry does not exist.</summary>
-    public async Task<bool> RemoveEntryAsync(string listName, int entryId, string actor, CancellationToken ct = default)
+    public async Task<bool> RemoveEntryAsync(string listName, int entryId, string actor, string? remoteAddress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(listName);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -227,13 +232,13 @@ public sealed partial class MatcherHost : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindList(listName) is not { } list || !await _store.RemoveEntryAsync(listName, entryId, ct).ConfigureAwait(false))
+            var audit = Draft(actor, remoteAddress, "list.entry.remove", $"{listName}/{entryId}", null);
+            if (FindList(listName) is not { } list || !await _store.RemoveEntryAsync(listName, entryId, audit, ct).ConfigureAwait(false))
             {
                 return false;
             }
 
             list.Remove(entryId);
-            await AuditAsync(actor, "list.entry.remove", $"{listName}/{entryId}", null).ConfigureAwait(false);
             return true;
         }
         finally
@@ -297,9 +302,9 @@ public sealed partial class MatcherHost : IDisposable
         old.Matcher.Dispose();
     }
 
-    // Audit after the change is in the store and in memory: the change happened, whatever the audit write does.
-    private Task AuditAsync(string actor, string action, string target, string? details) =>
-        _audit.AppendAsync(new AuditEntryDraft(actor, action, $"list/{target}", details, null), CancellationToken.None);
+    // The store appends it in the change's own transaction, so there is no change without its audit entry.
+    private static AuditEntryDraft Draft(string actor, string? remoteAddress, string action, string target, string? details) =>
+        new(actor, action, $"list/{target}", details, remoteAddress);
 
     private static async Task<List<HashList>> LoadListsAsync(IListStore store, CancellationToken ct)
     {

@@ -123,25 +123,40 @@ public interface IJobQueue
 /// <summary>A hash list's settings as stored.</summary>
 public sealed record StoredList(string Name, HashListKind Kind, double? PdqThreshold, double? PhotoDnaThreshold, DateTimeOffset CreatedAt);
 
-/// <summary>Hash lists ("banks") and their entries.</summary>
+/// <summary>
+/// Hash lists ("banks") and their entries. Every change also appends its audit entry (chained as by
+/// <see cref="IAuditLog.AppendAsync"/>) in the same transaction, and only when something changed: a change is never
+/// stored without its audit entry, nor an audit entry without its change.
+/// </summary>
 public interface IListStore
 {
     Task<IReadOnlyList<StoredList>> GetListsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a list; false if the name is taken.</summary>
-    Task<bool> CreateListAsync(StoredList list, CancellationToken cancellationToken = default);
+    /// <summary>Creates a list and appends <paramref name="audit"/>; false (and no audit entry) if the name is taken.</summary>
+    Task<bool> CreateListAsync(StoredList list, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a list and its entries; false if there is none.</summary>
-    Task<bool> DeleteListAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Deletes a list and its entries and appends <paramref name="audit"/>; false (and no audit entry) if there is none.</summary>
+    Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds entries (their Id is ignored) and returns them with the ids the store assigned, in order.</summary>
-    Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Adds entries (their Id is ignored) and returns them with the ids the store assigned, in order. The audit entry
+    /// is <paramref name="audit"/> applied to those stored entries (so it can name the assigned ids); none is written
+    /// when <paramref name="entries"/> is empty.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No list has this name (nothing is written).</exception>
+    Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(
+        string listName,
+        IReadOnlyList<HashListEntry> entries,
+        Func<IReadOnlyList<HashListEntry>, AuditEntryDraft> audit,
+        CancellationToken cancellationToken = default);
 
-    Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, CancellationToken cancellationToken = default);
+    /// <summary>Enables or disables an entry and appends <paramref name="audit"/>; false (and no audit entry) when the list or entry does not exist.</summary>
+    Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
-    Task<bool> RemoveEntryAsync(string listName, int entryId, CancellationToken cancellationToken = default);
+    /// <summary>Removes an entry and appends <paramref name="audit"/>; false (and no audit entry) when the list or entry does not exist.</summary>
+    Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a caller is allowed to do.</summary>
@@ -171,16 +186,18 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt);
 
+/// <summary>API keys. Creating and revoking also append the audit entry in the same transaction, only when something changed.</summary>
 public interface IApiKeyStore
 {
-    Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default);
+    /// <summary>Stores a new key and appends <paramref name="audit"/>; throws (writing nothing) if the id exists.</summary>
+    Task CreateAsync(ApiKeyRecord key, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
     Task<ApiKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Revokes a key; false if there is none or it was already revoked.</summary>
-    Task<bool> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default);
+    /// <summary>Revokes a key and appends <paramref name="audit"/>; false (and no audit entry) if there is none or it was already revoked.</summary>
+    Task<bool> RevokeAsync(Guid id, DateTimeOffset at, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
     Task<int> CountAsync(CancellationToken cancellationToken = default);
 }

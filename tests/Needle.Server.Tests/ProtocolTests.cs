@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Needle.Triage;
@@ -112,5 +113,23 @@ public sealed class ProtocolTests
         Assert.Equal(HttpStatusCode.OK, (await auditor.GetAsync("/api/v1/audit")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await server.Client(server.AdminKey).DeleteAsync($"/api/v1/keys/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await auditor.GetAsync("/api/v1/audit")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_list_change_over_http_is_audited_with_the_key_and_the_remote_address()
+    {
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
+        var adminId = server.AdminKey.Substring(4, 32);
+        var admin = server.Client(server.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/lists", new { name = "audited" })).StatusCode);
+        var auditor = server.Client((await server.CreateKeyAsync(ApiRole.Auditor)).Key);
+
+        var audit = (await RunningServer.JsonAsync(await auditor.GetAsync("/api/v1/audit?limit=1000")))["items"]!.AsArray();
+        var created = Assert.Single(audit, e => e!["action"]!.GetValue<string>() == "list.create")!;
+        Assert.Equal("list/audited", created["target"]!.GetValue<string>());
+        Assert.Equal(adminId, created["actor"]!.GetValue<string>());
+        Assert.Equal("127.0.0.1", created["remoteAddress"]!.GetValue<string>());
+        var keyCreated = Assert.Single(audit, e => e!["action"]!.GetValue<string>() == "key.create" && e["actor"]!.GetValue<string>() == adminId)!;
+        Assert.Equal("127.0.0.1", keyCreated["remoteAddress"]!.GetValue<string>());
     }
 }

@@ -6,7 +6,7 @@ public sealed class ApiKeyServiceTests
     public async Task CreatedKeyAuthenticates()
     {
         await using var t = await TestStore.CreateAsync();
-        var service = new ApiKeyService(t.Store.Keys, t.Store.Audit, t.Time);
+        var service = new ApiKeyService(t.Store.Keys, t.Time);
 
         var created = await service.CreateAsync("intake bot", ApiRole.Submitter, null, "cli");
 
@@ -24,7 +24,7 @@ public sealed class ApiKeyServiceTests
     public async Task WrongSecretOrMalformedKeysAreRefused()
     {
         await using var t = await TestStore.CreateAsync();
-        var service = new ApiKeyService(t.Store.Keys, t.Store.Audit, t.Time);
+        var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Admin, null, "cli");
         var key = created.Key;
         var other = await service.CreateAsync("other", ApiRole.Admin, null, "cli");
@@ -52,7 +52,7 @@ public sealed class ApiKeyServiceTests
     public async Task RevokedKeysAreRefused()
     {
         await using var t = await TestStore.CreateAsync();
-        var service = new ApiKeyService(t.Store.Keys, t.Store.Audit, t.Time);
+        var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Reviewer, null, "admin-key");
 
         Assert.True(await service.RevokeAsync(created.Record.Id, "admin-key"));
@@ -69,7 +69,7 @@ public sealed class ApiKeyServiceTests
     public async Task ExpiredKeysAreRefused()
     {
         await using var t = await TestStore.CreateAsync();
-        var service = new ApiKeyService(t.Store.Keys, t.Store.Audit, t.Time);
+        var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Submitter, t.Time.GetUtcNow().AddHours(1), "cli");
 
         t.Time.Advance(TimeSpan.FromMinutes(59));
@@ -84,7 +84,7 @@ public sealed class ApiKeyServiceTests
     public async Task NothingStoredOrAuditedHoldsTheSecret()
     {
         await using var t = await TestStore.CreateAsync();
-        var service = new ApiKeyService(t.Store.Keys, t.Store.Audit, t.Time);
+        var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Auditor, null, "cli");
         var secretText = created.Key[37..];
         var secret = Convert.FromBase64String(secretText.Replace('-', '+').Replace('_', '/') + "=");

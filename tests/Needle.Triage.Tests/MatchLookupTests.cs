@@ -10,7 +10,7 @@ public sealed class MatchLookupTests
     public async Task LooksUpMediaAndHashesWithoutStoringAnything()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("known", HashListKind.Known, null, "admin");
         var entries = TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png"));
         await host.AddEntriesAsync("known", entries, "admin");

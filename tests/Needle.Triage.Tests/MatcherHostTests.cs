@@ -10,7 +10,7 @@ public sealed class MatcherHostTests
     public async Task EntriesMatchAtOnceAndStopMatchingWhenDisabledOrRemoved()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var signals = TestLists.SignalsOf(Variant);
         Assert.Equal(MatchStatus.NoMatch, host.Match(signals).Status);
 
@@ -51,7 +51,7 @@ public sealed class MatcherHostTests
     public async Task AllowListsAndDeletedListsAreApplied()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var signals = TestLists.SignalsOf(Variant);
         var entries = TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png"));
         await host.CreateListAsync("known", HashListKind.Known, null, "admin");
@@ -77,7 +77,7 @@ public sealed class MatcherHostTests
     public async Task RefusesDuplicateNamesBadNamesAndUnknownLists()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("a", HashListKind.Known, null, "admin");
 
         await Assert.ThrowsAsync<ListAlreadyExistsException>(() => host.CreateListAsync("a", HashListKind.Allow, null, "admin"));
@@ -92,7 +92,7 @@ public sealed class MatcherHostTests
     public async Task ReloadingFromTheStoreGivesTheSameLists()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("photos", HashListKind.Known, 25, "admin");
         await host.CreateListAsync("allowed", HashListKind.Allow, null, "admin");
         var added = await host.AddEntriesAsync("photos", TestLists.Import(TestLists.PhotoCsv("p01_keong_macan.png", "p02_bliznaca.png", "p08_video_frame.png")), "admin");
@@ -100,7 +100,7 @@ public sealed class MatcherHostTests
         await host.SetEntryEnabledAsync("photos", added[1].Id, false, "admin");
         await host.RemoveEntryAsync("photos", added[0].Id, "admin");
 
-        using var reloaded = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var reloaded = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.ReloadAsync();
 
         foreach (var other in new[] { reloaded, host })
@@ -121,7 +121,7 @@ public sealed class MatcherHostTests
     public async Task MatchesKeepWorkingWhileListsAreCreatedAndDeleted()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("known", HashListKind.Known, null, "admin");
         await host.AddEntriesAsync("known", TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png")), "admin");
         var signals = TestLists.SignalsOf(Variant);

@@ -22,7 +22,7 @@ public sealed class ReportProcessorTests
 
     private static async Task<MatcherHost> KnownPhotosAsync(TestStore t)
     {
-        var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("known-photos", HashListKind.Known, null, "admin");
         await host.AddEntriesAsync("known-photos", TestLists.Import(TestLists.PhotoCsv("p03_flower.png", "p08_video_frame.png")), "admin");
         return host;
@@ -135,7 +135,7 @@ public sealed class ReportProcessorTests
     public async Task AHashesOnlyReportMatchesByMd5()
     {
         await using var t = await TestStore.CreateAsync();
-        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Store.Audit, t.Time);
+        using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         const string Md5 = "0123456789abcdef0123456789abcdef";
         await host.CreateListAsync("digests", HashListKind.Known, null, "admin");
         await host.AddEntriesAsync("digests", [new HashListEntry(SignalTypes.Md5, Md5) { Label = "item-7", Category = "A1" }], "admin");

@@ -43,10 +43,10 @@ internal static class KeysCommand
 
             var keyName = parse.GetValue(name) ?? $"{parse.GetValue(role)}-{context.Time.GetUtcNow():yyyy-MM-dd}";
             await using var store = await OpenAsync(parse.GetValue(db)!, context, cancellationToken).ConfigureAwait(false);
-            var keys = new ApiKeyService(store.Keys, store.Audit, context.Time);
+            var keys = new ApiKeyService(store.Keys, context.Time);
             try
             {
-                var created = await keys.CreateAsync(keyName, apiRole, expiresAt, "cli", cancellationToken).ConfigureAwait(false);
+                var created = await keys.CreateAsync(keyName, apiRole, expiresAt, "cli", remoteAddress: null, cancellationToken).ConfigureAwait(false);
                 context.Out.WriteLine(created.Key);
                 context.Error.WriteLine($"created {parse.GetValue(role)} key '{created.Record.Name}' (id {created.Record.Id}); the key above is shown this once");
                 return ExitCodes.Success;
@@ -95,8 +95,8 @@ internal static class KeysCommand
             }
 
             await using var store = await OpenAsync(parse.GetValue(db)!, context, cancellationToken).ConfigureAwait(false);
-            var keys = new ApiKeyService(store.Keys, store.Audit, context.Time);
-            if (!await keys.RevokeAsync(keyId, "cli", cancellationToken).ConfigureAwait(false))
+            var keys = new ApiKeyService(store.Keys, context.Time);
+            if (!await keys.RevokeAsync(keyId, "cli", remoteAddress: null, cancellationToken).ConfigureAwait(false))
             {
                 context.Error.WriteLine($"error: no active key {keyId}");
                 return ExitCodes.SomeFilesFailed;

@@ -76,7 +76,7 @@ internal static class AdminEndpoints
 
         try
         {
-            var created = await keys.CreateAsync(request.Name!, role, request.ExpiresAt, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+            var created = await keys.CreateAsync(request.Name!, role, request.ExpiresAt, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
             var r = created.Record;
             context.Response.Headers.CacheControl = "no-store";
             return TypedResults.Created($"/api/v1/keys/{r.Id}", new CreatedKeyResponse(r.Id, r.Name, r.Role, r.CreatedAt, r.ExpiresAt, created.Key));
@@ -89,7 +89,7 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> RevokeKeyAsync(Guid id, HttpContext context, ApiKeyService keys, ApiKeyCache cache, CancellationToken cancellationToken)
     {
-        var revoked = await keys.RevokeAsync(id, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+        var revoked = await keys.RevokeAsync(id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
 
         // Dropped from the cache whatever the answer: a key revoked elsewhere meanwhile stops here at once too.
         cache.Invalidate(id);

@@ -58,7 +58,7 @@ internal static class HmaEndpoints
         curation.MapGet("/bank/{name}", (string name, MatcherHost host) => host.FindList(name) is { } list ? Results.Ok(Bank(list)) : NoBank(name))
             .WithSummary("One bank.");
         curation.MapDelete("/bank/{name}", async (string name, HttpContext context, MatcherHost host, CancellationToken ct) =>
-                await host.DeleteListAsync(name, context.User.Actor(), ct).ConfigureAwait(false) ? Results.Ok(new { message = "Done" }) : NoBank(name))
+                await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false) ? Results.Ok(new { message = "Done" }) : NoBank(name))
             .WithSummary("Delete a bank.");
         curation.MapPost("/bank/{name}/content", AddContentAsync).WithSummary("Add uploaded media (multipart) to a bank: {id, signals}.");
         curation.MapGet("/bank/{name}/content/{id:int}", GetContent).WithSummary("One bank content item.");
@@ -69,7 +69,7 @@ internal static class HmaEndpoints
                     return NoBank(name);
                 }
 
-                var deleted = await host.RemoveEntryAsync(name, id, context.User.Actor(), ct).ConfigureAwait(false);
+                var deleted = await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false);
                 return Results.Ok(new { deleted = deleted ? 1 : 0 });
             })
             .WithSummary("Remove a bank content item.");
@@ -154,7 +154,7 @@ internal static class HmaEndpoints
 
         try
         {
-            var list = await host.CreateListAsync(request.Name, HashListKind.Known, null, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+            var list = await host.CreateListAsync(request.Name, HashListKind.Known, null, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
             return TypedResults.Created($"/c/bank/{Uri.EscapeDataString(list.Name)}", Bank(list));
         }
         catch (ListAlreadyExistsException)
@@ -237,7 +237,7 @@ internal static class HmaEndpoints
             entries.Add(new HashListEntry(type, canonical) { Label = label, Source = "hma" });
         }
 
-        var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+        var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
         return Results.Ok(new HmaAdded(added[0].Id, normalized));
     }
 

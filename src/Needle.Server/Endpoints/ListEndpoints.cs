@@ -60,7 +60,7 @@ internal static class ListEndpoints
         lists.MapPatch("/{name}/entries/{id:int}", PatchEntryAsync).Accepts<PatchEntryRequest>("application/json")
             .WithSummary("Enable or disable an entry: {enabled: bool}.");
         lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, CancellationToken ct) =>
-                await host.RemoveEntryAsync(name, id, context.User.Actor(), ct).ConfigureAwait(false)
+                await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false)
                     ? Results.NoContent()
                     : Problems.NotFound($"No entry {id} in list '{name}'."))
             .WithSummary("Remove an entry.");
@@ -82,7 +82,7 @@ internal static class ListEndpoints
 
         try
         {
-            var list = await host.CreateListAsync(request.Name, request.Kind ?? HashListKind.Known, request.PdqThreshold, context.User.Actor(), cancellationToken)
+            var list = await host.CreateListAsync(request.Name, request.Kind ?? HashListKind.Known, request.PdqThreshold, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken)
                 .ConfigureAwait(false);
             return TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(list.Name)}", ListResponse.From(list));
         }
@@ -97,7 +97,7 @@ internal static class ListEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(string name, HttpContext context, MatcherHost host, CancellationToken cancellationToken) =>
-        await host.DeleteListAsync(name, context.User.Actor(), cancellationToken).ConfigureAwait(false) ? Results.NoContent() : NoList(name);
+        await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false) ? Results.NoContent() : NoList(name);
 
     private static async Task<IResult> AddEntriesAsync(string name, HttpContext context, MatcherHost host, ImageDecoder decoder,
         NeedleServerOptions options, CancellationToken cancellationToken)
@@ -182,7 +182,7 @@ internal static class ListEndpoints
 
         try
         {
-            var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), cancellationToken).ConfigureAwait(false);
+            var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
             return TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(name)}/entries", new AddEntriesResponse([.. added.Select(EntryResponse.From)]));
         }
         catch (ListNotFoundException)
@@ -199,7 +199,7 @@ internal static class ListEndpoints
             return Problems.BadRequest("Say whether the entry is enabled.", ["enabled is required"]);
         }
 
-        if (!await host.SetEntryEnabledAsync(name, id, enabled, context.User.Actor(), cancellationToken).ConfigureAwait(false))
+        if (!await host.SetEntryEnabledAsync(name, id, enabled, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false))
         {
             return Problems.NotFound($"No entry {id} in list '{name}'.");
         }
@@ -245,12 +245,13 @@ internal static class ListEndpoints
         }
 
         var actor = context.User.Actor();
+        var remoteAddress = context.Connection.RemoteIpAddress?.ToString();
         if (host.FindList(name) is null)
         {
             try
             {
                 var pdq = imported.List.HasExplicitThreshold(SignalTypes.Pdq) ? imported.List.GetThreshold(SignalTypes.Pdq) : (double?)null;
-                await host.CreateListAsync(name, listKind ?? imported.List.Kind, pdq, actor, cancellationToken).ConfigureAwait(false);
+                await host.CreateListAsync(name, listKind ?? imported.List.Kind, pdq, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
             }
             catch (ListAlreadyExistsException)
             {
@@ -262,7 +263,7 @@ internal static class ListEndpoints
             }
         }
 
-        var added = await host.AddEntriesAsync(name, imported.List.Entries, actor, cancellationToken).ConfigureAwait(false);
+        var added = await host.AddEntriesAsync(name, imported.List.Entries, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new ImportResponse(name, imported.FormatName, imported.RecordsRead, added.Count, imported.ErrorCount,
             [.. imported.Errors.Select(e => e.ToString())]));
     }

@@ -383,7 +383,7 @@ public abstract class ReportStoreContract : StoreContract
     {
         var report = TestData.Report(Time.GetUtcNow());
         await SubmitAsync(report);
-        await Store.Keys.CreateAsync(new ApiKeyRecord(Guid.NewGuid(), "k", ApiRole.Admin, [1], [2], Time.GetUtcNow(), null, null));
+        await Store.Keys.CreateAsync(new ApiKeyRecord(Guid.NewGuid(), "k", ApiRole.Admin, [1], [2], Time.GetUtcNow(), null, null), TestData.AdminAudit("key.create"));
 
         await ReopenAsync();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Needle.Matching.Lists;
 using Needle.Triage;
 
 namespace Needle.Storage.Tests.Contracts;
@@ -78,6 +79,14 @@ public static class TestData
 
     public static AuditEntryDraft SubmitAudit(NewReport report) =>
         new(report.SubmittedBy.ToString(), "report.submit", $"report/{report.Id}", $$"""{"files":{{report.Files.Count}}}""", "192.0.2.1");
+
+    /// <summary>An admin action's audit entry, as a key calling from 192.0.2.1 would make it.</summary>
+    public static AuditEntryDraft AdminAudit(string action, string target = "list/t", string? details = null) =>
+        new("admin-key", action, target, details, "192.0.2.1");
+
+    /// <summary>The audit entry of an entries import, naming the ids the store assigned.</summary>
+    public static AuditEntryDraft EntriesAudit(IReadOnlyList<HashListEntry> stored) =>
+        AdminAudit("list.entries.add", details: $$"""{"count":{{stored.Count}},"ids":[{{string.Join(',', stored.Select(e => e.Id))}}]}""");
 
     public static byte[] RandomBytes(int length)
     {
