@@ -1,0 +1,242 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Needle.Storage.Postgres;
+
+/// <summary>
+/// The schema, as numbered steps. The version applied is kept in <c>schema_version</c>, written in the same
+/// transaction as the step (PostgreSQL's DDL is transactional). Every step runs under a transaction-level advisory lock,
+/// so many processes starting at once migrate one after the other and the later ones find nothing to do. Steps are only
+/// ever appended: never edit one that has shipped.
+/// </summary>
+internal static class Migrations
+{
+    /// <summary>The key of the advisory lock held while migrating ("needle" + 1).</summary>
+    public const long MigrationLockKey = 0x6E_65_65_64_6C_65_01;
+
+    /// <summary>The key of the advisory lock that serialises audit appends ("needle" + 2).</summary>
+    public const long AuditLockKey = 0x6E_65_65_64_6C_65_02;
+
+    /// <summary>Migration steps: version N is Steps[N - 1].</summary>
+    public static IReadOnlyList<string> Steps { get; } =
+    [
+        // 1: the first schema: that of SQLite version 2 (with location clues), in PostgreSQL's types.
+        """
+        CREATE TABLE reports (
+            id                   uuid     NOT NULL PRIMARY KEY,
+            external_id          text,
+            submission           jsonb    NOT NULL,            -- ReportSubmission as JSON (camelCase), kept whole
+            status               integer  NOT NULL,            -- ReportStatus
+            escalate             boolean  NOT NULL,
+            received_at          bigint   NOT NULL,            -- UTC ticks (exact; timestamptz keeps only microseconds)
+            processed_at         bigint,
+            submitted_by         uuid     NOT NULL,            -- API key id
+            idempotency_key      text,
+            file_count           integer  NOT NULL,
+            matched_file_count   integer  NOT NULL DEFAULT 0,  -- files with a match on a non-allow list, set at completion
+            jurisdiction         jsonb,                        -- ReportJurisdiction (decision and evidence)
+            jurisdiction_queue   text,
+            jurisdiction_country text,
+            jurisdiction_region  text,
+            CONSTRAINT reports_idempotency UNIQUE (submitted_by, idempotency_key)
+        );
+        CREATE INDEX reports_by_received ON reports (received_at DESC, id DESC);
+        CREATE INDEX reports_by_status ON reports (status, received_at DESC, id DESC);
+        CREATE INDEX reports_by_external_id ON reports (external_id) WHERE external_id IS NOT NULL;
+        CREATE INDEX reports_by_jurisdiction ON reports (jurisdiction_queue, received_at DESC, id DESC) WHERE jurisdiction_queue IS NOT NULL;
+        CREATE INDEX reports_by_country ON reports (jurisdiction_country, received_at DESC, id DESC) WHERE jurisdiction_country IS NOT NULL;
+
+        CREATE TABLE files (
+            id              uuid    NOT NULL PRIMARY KEY,
+            report_id       uuid    NOT NULL REFERENCES reports (id),
+            ordinal         integer NOT NULL,
+            original_name   text,
+            content_type    text,
+            size            bigint  NOT NULL,
+            has_media       boolean NOT NULL,
+            state           integer NOT NULL,               -- FileState
+            error           text,
+            reporter_hashes jsonb,                          -- ReporterHashes
+            md5             text,
+            sha1            text,
+            sha256          text,
+            pdq             text,
+            pdq_quality     integer,
+            width           integer,
+            height          integer,
+            format          text,
+            clues           jsonb,                          -- FileClues
+            gps_country     text,                           -- ISO 3166-1 alpha-2 of the file's GPS fix
+            UNIQUE (report_id, ordinal)
+        );
+        CREATE INDEX files_by_md5 ON files (md5) WHERE md5 IS NOT NULL;
+        CREATE INDEX files_by_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;
+        CREATE INDEX files_by_pdq ON files (pdq) WHERE pdq IS NOT NULL;
+        CREATE INDEX files_by_gps_country ON files (gps_country) WHERE gps_country IS NOT NULL;
+
+        -- Encrypted media apart from the file rows (and TOASTed out of line, uncompressed: it is ciphertext).
+        CREATE TABLE media (
+            file_id uuid  NOT NULL PRIMARY KEY REFERENCES files (id),
+            bytes   bytea NOT NULL
+        );
+        ALTER TABLE media ALTER COLUMN bytes SET STORAGE EXTERNAL;
+
+        CREATE TABLE matches (
+            file_id    uuid             NOT NULL REFERENCES files (id),
+            ordinal    integer          NOT NULL,
+            report_id  uuid             NOT NULL REFERENCES reports (id),  -- denormalised for the list filter of the listing
+            list_name  text             NOT NULL,
+            entry_id   integer          NOT NULL,
+            label      text,
+            category   text,
+            signal     text             NOT NULL,
+            value      text             NOT NULL,
+            distance   double precision NOT NULL,
+            transform  text             NOT NULL,
+            allow_list boolean          NOT NULL,
+            PRIMARY KEY (file_id, ordinal)
+        );
+        CREATE INDEX matches_by_report_list ON matches (report_id, list_name);
+        CREATE INDEX matches_by_list ON matches (list_name);
+
+        CREATE TABLE jobs (
+            id           bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind         text    NOT NULL,
+            subject_id   uuid    NOT NULL,
+            state        text    NOT NULL CHECK (state IN ('pending', 'leased', 'done', 'failed')),
+            attempts     integer NOT NULL DEFAULT 0,
+            available_at bigint  NOT NULL,
+            leased_by    text,
+            lease_token  uuid,
+            leased_until bigint,
+            last_error   text,
+            created_at   bigint  NOT NULL,
+            finished_at  bigint
+        );
+        CREATE INDEX jobs_pending ON jobs (id, available_at) WHERE state = 'pending';
+        CREATE INDEX jobs_leased ON jobs (id, leased_until) WHERE state = 'leased';
+        CREATE INDEX jobs_by_subject ON jobs (subject_id);
+
+        CREATE TABLE lists (
+            id                 bigint           GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name               text             NOT NULL UNIQUE,
+            kind               text             NOT NULL,  -- HashListKind
+            pdq_threshold      double precision,
+            photodna_threshold double precision,
+            created_at         bigint           NOT NULL,
+            next_entry_id      integer          NOT NULL DEFAULT 1  -- entry ids are never reused: matches refer to them
+        );
+
+        CREATE TABLE list_entries (
+            list_id  bigint  NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+            id       integer NOT NULL,
+            signal   text    NOT NULL,
+            value    text    NOT NULL,
+            label    text,
+            category text,
+            source   text,
+            enabled  boolean NOT NULL,
+            metadata jsonb,  -- object of strings, null when empty
+            PRIMARY KEY (list_id, id)
+        );
+        CREATE INDEX list_entries_by_value ON list_entries (signal, value);
+
+        CREATE TABLE api_keys (
+            id          uuid   NOT NULL PRIMARY KEY,
+            name        text   NOT NULL,
+            role        text   NOT NULL,  -- ApiRole
+            salt        bytea  NOT NULL,
+            secret_hash bytea  NOT NULL,
+            created_at  bigint NOT NULL,
+            expires_at  bigint,
+            revoked_at  bigint
+        );
+
+        CREATE TABLE audit (
+            sequence       bigint NOT NULL PRIMARY KEY,
+            at             bigint NOT NULL,  -- UTC ticks, hashed exactly
+            actor          text   NOT NULL,
+            action         text   NOT NULL,
+            target         text   NOT NULL,
+            details        text,             -- text, not jsonb: hashed byte for byte
+            remote_address text,
+            previous_hash  text   NOT NULL,
+            hash           text   NOT NULL
+        );
+
+        -- Defence in depth: Needle never updates or deletes audit rows; the hash chain catches whoever does it anyway.
+        CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$;
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+        CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+        """,
+    ];
+
+    public static int LatestVersion => Steps.Count;
+
+    /// <summary>The version of the schema, 0 when there is none yet.</summary>
+    public static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var exists = await connection.Command(transaction, "SELECT to_regclass('schema_version') IS NOT NULL;").ScalarAsync(cancellationToken).ConfigureAwait(false);
+        if (exists is not true)
+        {
+            return 0;
+        }
+
+        var version = await connection.Command(transaction, "SELECT version FROM schema_version;").ScalarAsync(cancellationToken).ConfigureAwait(false);
+        return version is null ? 0 : Convert.ToInt32(version, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Brings the schema to <see cref="LatestVersion"/>, one transaction per step; refuses a newer database.</summary>
+    public static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, string databaseName, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var applied = 0;
+            while (true)
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    // Taken before anything is read: a process that waited here sees the version the other one committed.
+                    await connection.Command(transaction, "SELECT pg_advisory_xact_lock(@key);").With("@key", MigrationLockKey).RunAsync(cancellationToken).ConfigureAwait(false);
+                    await connection
+                        .Command(transaction, """
+                            CREATE TABLE IF NOT EXISTS schema_version (
+                                one     boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (one),  -- a single row
+                                version integer NOT NULL
+                            );
+                            """)
+                        .RunAsync(cancellationToken)
+                        .ConfigureAwait(false);
+                    var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                    if (version > LatestVersion)
+                    {
+                        throw new NewerPostgresSchemaException(databaseName, version, LatestVersion);
+                    }
+
+                    if (version == LatestVersion)
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        return applied;
+                    }
+
+                    var next = version + 1;
+                    await connection.Command(transaction, Steps[next - 1]).RunAsync(cancellationToken).ConfigureAwait(false);
+                    await connection
+                        .Command(transaction, "INSERT INTO schema_version (version) VALUES (@version) ON CONFLICT (one) DO UPDATE SET version = excluded.version;")
+                        .With("@version", next)
+                        .RunAsync(cancellationToken)
+                        .ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    applied++;
+                }
+            }
+        }
+    }
+}

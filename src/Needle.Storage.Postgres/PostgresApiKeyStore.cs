@@ -1,0 +1,72 @@
+using System.Globalization;
+using Needle.Triage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Needle.Storage.Postgres;
+
+internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeyStore
+{
+    private const string Columns = "id, name, role, salt, secret_hash, created_at, expires_at, revoked_at";
+
+    public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return database.WriteAsync(
+            (connection, transaction, ct) => connection
+                .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
+                .With("@id", key.Id)
+                .With("@name", key.Name)
+                .With("@role", key.Role.ToString())
+                .With("@salt", key.Salt)
+                .With("@hash", key.SecretHash)
+                .With("@created", key.CreatedAt)
+                .With("@expires", NpgsqlDbType.Bigint, key.ExpiresAt)
+                .With("@revoked", NpgsqlDbType.Bigint, key.RevokedAt)
+                .RunAsync(ct),
+            cancellationToken);
+    }
+
+    public Task<ApiKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            (connection, transaction, ct) => connection
+                .Command(transaction, $"SELECT {Columns} FROM api_keys WHERE id = @id;")
+                .With("@id", id)
+                .FirstOrDefaultAsync(ReadKey, ct),
+            cancellationToken);
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, $"SELECT {Columns} FROM api_keys ORDER BY created_at, id;")
+                .ListAsync(ReadKey, ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<bool> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
+                .With("@id", id)
+                .With("@at", at)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    public Task<int> CountAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) => Convert.ToInt32(
+                await connection.Command(transaction, "SELECT COUNT(*) FROM api_keys;").ScalarAsync(ct).ConfigureAwait(false),
+                CultureInfo.InvariantCulture),
+            cancellationToken);
+
+    private static ApiKeyRecord ReadKey(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetString(1),
+        Enum.Parse<ApiRole>(reader.GetString(2)),
+        reader.GetFieldValue<byte[]>(3),
+        reader.GetFieldValue<byte[]>(4),
+        reader.GetInstant(5),
+        reader.GetInstantOrNull(6),
+        reader.GetInstantOrNull(7));
+}

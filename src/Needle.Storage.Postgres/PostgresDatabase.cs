@@ -1,0 +1,81 @@
+using System.Data;
+using Npgsql;
+
+namespace Needle.Storage.Postgres;
+
+/// <summary>
+/// The data source (connection pool) and the transaction shapes every store method uses. Writes run in READ COMMITTED
+/// transactions and return only after COMMIT, which with PostgreSQL's default synchronous_commit=on means after the
+/// WAL was flushed. Reads run in REPEATABLE READ, READ ONLY transactions, so their several queries see one snapshot.
+/// Concurrency between writers is PostgreSQL's: row locks, SKIP LOCKED for jobs, an advisory lock for the audit chain.
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource dataSource;
+
+    public PostgresDatabase(string connectionString, PostgresStoreOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        if (options.MaxJobAttempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxJobAttempts, "MaxJobAttempts must be 1 or more.");
+        }
+
+        Options = options;
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        DatabaseName = builder.ConnectionStringBuilder.Database ?? builder.ConnectionStringBuilder.Username ?? "(default)";
+        Host = builder.ConnectionStringBuilder.Host ?? "(default)";
+        dataSource = builder.Build();
+    }
+
+    public PostgresStoreOptions Options { get; }
+
+    public TimeProvider Time => Options.TimeProvider;
+
+    public string DatabaseName { get; }
+
+    public string Host { get; }
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Runs <paramref name="read"/> in a read-only snapshot transaction.</summary>
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await connection.Command(transaction, "SET TRANSACTION READ ONLY;").RunAsync(cancellationToken).ConfigureAwait(false);
+                var result = await read(connection, transaction, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in a transaction and commits it; a write that throws is rolled back (nothing of it
+    /// is kept) and its exception rethrown.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var result = await write(connection, transaction, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}

@@ -1,0 +1,321 @@
+using System.Text;
+using System.Text.Json;
+using Needle.Triage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Needle.Storage.Postgres;
+
+internal sealed class PostgresReportStore(PostgresDatabase database) : IReportStore
+{
+    public const int MaxPageSize = 500;
+
+    private const string FileColumns =
+        "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes::text, " +
+        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues::text";
+
+    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list";
+
+    public Task<SubmitResult> SubmitAsync(NewReport report, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(report.Submission);
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                // ON CONFLICT DO NOTHING waits for a concurrent submission of the same key to commit, then inserts
+                // nothing; the earlier report is then visible to the next statement (READ COMMITTED).
+                var inserted = await connection
+                    .Command(transaction, """
+                        INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count)
+                        VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files)
+                        ON CONFLICT ON CONSTRAINT reports_idempotency DO NOTHING;
+                        """)
+                    .With("@id", report.Id)
+                    .With("@external", NpgsqlDbType.Text, report.Submission.ExternalId)
+                    .WithJson("@submission", JsonSerializer.Serialize(report.Submission, StorageJson.Options))
+                    .With("@status", (int)ReportStatus.Received)
+                    .With("@escalate", report.Submission.Escalate)
+                    .With("@received", report.ReceivedAt)
+                    .With("@by", report.SubmittedBy)
+                    .With("@key", NpgsqlDbType.Text, report.IdempotencyKey)
+                    .With("@files", report.Files.Count)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                if (inserted == 0)
+                {
+                    var earlier = await connection
+                        .Command(transaction, "SELECT id FROM reports WHERE submitted_by = @by AND idempotency_key = @key;")
+                        .With("@by", report.SubmittedBy)
+                        .With("@key", NpgsqlDbType.Text, report.IdempotencyKey)
+                        .ScalarAsync(ct)
+                        .ConfigureAwait(false);
+                    return new SubmitResult(earlier as Guid? ?? throw new InvalidOperationException($"Report {report.Id} was not stored and no earlier report has its idempotency key."), Created: false);
+                }
+
+                await InsertFilesAsync(connection, transaction, report, ct).ConfigureAwait(false);
+                await connection
+                    .Command(transaction, "INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at) VALUES (@kind, @subject, 'pending', 0, @now, @now);")
+                    .With("@kind", JobKinds.ProcessReport)
+                    .With("@subject", report.Id)
+                    .With("@now", database.Time.GetUtcNow())
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+
+                // Last: the audit lock is held from here to the commit only.
+                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                return new SubmitResult(report.Id, Created: true);
+            },
+            cancellationToken);
+    }
+
+    public Task<StoredReport?> GetAsync(Guid reportId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                var report = await connection
+                    .Command(transaction, "SELECT id, submission::text, status, received_at, processed_at, submitted_by, jurisdiction::text FROM reports WHERE id = @id;")
+                    .With("@id", reportId)
+                    .FirstOrDefaultAsync(
+                        reader => new StoredReport
+                        {
+                            Id = reader.GetGuid(0),
+                            Submission = JsonSerializer.Deserialize<ReportSubmission>(reader.GetString(1), StorageJson.Options)
+                                ?? throw new InvalidDataException($"Report {reportId} has an empty submission."),
+                            Status = (ReportStatus)reader.GetInt32(2),
+                            ReceivedAt = reader.GetInstant(3),
+                            ProcessedAt = reader.GetInstantOrNull(4),
+                            SubmittedBy = reader.GetGuid(5),
+                            Files = [],
+                            Jurisdiction = StorageJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
+                        },
+                        ct)
+                    .ConfigureAwait(false);
+                if (report is null)
+                {
+                    return null;
+                }
+
+                var files = await connection
+                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE report_id = @id ORDER BY ordinal;")
+                    .With("@id", reportId)
+                    .ListAsync(ReadFile, ct)
+                    .ConfigureAwait(false);
+                var matches = await connection
+                    .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE report_id = @id ORDER BY file_id, ordinal;")
+                    .With("@id", reportId)
+                    .ListAsync(reader => (FileId: reader.GetGuid(0), Match: ReadMatch(reader)), ct)
+                    .ConfigureAwait(false);
+                var matchesByFile = matches.GroupBy(m => m.FileId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredMatch>)[.. g.Select(m => m.Match)]);
+                return report with
+                {
+                    Files = [.. files.Select(f => matchesByFile.TryGetValue(f.Id, out var fileMatches) ? f with { Matches = fileMatches } : f)],
+                };
+            },
+            cancellationToken);
+
+    public Task<Page<ReportSummary>> ListAsync(ReportQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+        ReportCursor? after = query.After is null ? null : ReportCursor.Decode(query.After);
+        return database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // Only fixed fragments are appended; every value is a parameter.
+                var sql = new StringBuilder(
+                    "SELECT id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count, jurisdiction_queue, jurisdiction_country FROM reports r WHERE true");
+                var command = connection.Command(transaction, string.Empty);
+                if (query.Status is { } status)
+                {
+                    sql.Append(" AND status = @status");
+                    command.With("@status", (int)status);
+                }
+
+                if (query.Escalate is { } escalate)
+                {
+                    sql.Append(" AND escalate = @escalate");
+                    command.With("@escalate", escalate);
+                }
+
+                if (query.ListName is { } listName)
+                {
+                    sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
+                    command.With("@list", listName);
+                }
+
+                if (query.JurisdictionQueue is { } queue)
+                {
+                    sql.Append(" AND jurisdiction_queue = @queue");
+                    command.With("@queue", queue);
+                }
+
+                if (query.Country is { } country)
+                {
+                    sql.Append(" AND jurisdiction_country = @country");
+                    command.With("@country", country.ToUpperInvariant());
+                }
+
+                if (query.ReceivedFrom is { } from)
+                {
+                    sql.Append(" AND received_at >= @from");
+                    command.With("@from", from);
+                }
+
+                if (query.ReceivedTo is { } to)
+                {
+                    sql.Append(" AND received_at < @to");
+                    command.With("@to", to);
+                }
+
+                if (after is { } cursor)
+                {
+                    // A row comparison: the (received_at DESC, id DESC) index serves it directly.
+                    sql.Append(" AND (received_at, id) < (@afterTicks, @afterId)");
+                    command.With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
+                }
+
+                sql.Append(" ORDER BY received_at DESC, id DESC LIMIT @limit;");
+                command.With("@limit", limit + 1);
+                command.CommandText = sql.ToString();
+                var rows = await command
+                    .ListAsync(
+                        reader => new ReportSummary(
+                            reader.GetGuid(0),
+                            reader.GetStringOrNull(1),
+                            (ReportStatus)reader.GetInt32(2),
+                            reader.GetInstant(3),
+                            reader.GetInstantOrNull(4),
+                            reader.GetBoolean(5),
+                            reader.GetInt32(6),
+                            reader.GetInt32(7))
+                        {
+                            JurisdictionQueue = reader.GetStringOrNull(8),
+                            JurisdictionCountry = reader.GetStringOrNull(9),
+                        },
+                        ct)
+                    .ConfigureAwait(false);
+                if (rows.Count <= limit)
+                {
+                    return new Page<ReportSummary>(rows, null);
+                }
+
+                rows.RemoveAt(rows.Count - 1);
+                var last = rows[^1];
+                return new Page<ReportSummary>(rows, new ReportCursor(last.ReceivedAt.UtcTicks, last.Id).Encode());
+            },
+            cancellationToken);
+    }
+
+    public Task<StoredFile?> GetFileAsync(Guid fileId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                var file = await connection
+                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE id = @id;")
+                    .With("@id", fileId)
+                    .FirstOrDefaultAsync(ReadFile, ct)
+                    .ConfigureAwait(false);
+                if (file is null)
+                {
+                    return null;
+                }
+
+                var matches = await connection
+                    .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE file_id = @id ORDER BY ordinal;")
+                    .With("@id", fileId)
+                    .ListAsync(ReadMatch, ct)
+                    .ConfigureAwait(false);
+                return file with { Matches = matches };
+            },
+            cancellationToken);
+
+    public Task<StoredMedia?> GetMediaAsync(Guid fileId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            (connection, transaction, ct) => connection
+                .Command(transaction, """
+                    SELECT f.id, f.report_id, f.content_type, f.original_name, m.bytes
+                    FROM media m JOIN files f ON f.id = m.file_id
+                    WHERE m.file_id = @id;
+                    """)
+                .With("@id", fileId)
+                .FirstOrDefaultAsync(
+                    reader => new StoredMedia(reader.GetGuid(0), reader.GetGuid(1), reader.GetStringOrNull(2), reader.GetStringOrNull(3), reader.GetFieldValue<byte[]>(4)),
+                    ct),
+            cancellationToken);
+
+    private static async Task InsertFilesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewReport report, CancellationToken cancellationToken)
+    {
+        // One round trip for all the rows of the report.
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            foreach (var file in report.Files)
+            {
+                var hasMedia = file.EncryptedMedia is not null;
+                var insertFile = new NpgsqlBatchCommand("""
+                    INSERT INTO files (id, report_id, ordinal, original_name, content_type, size, has_media, state, reporter_hashes)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+                    """);
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Id });
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = report.Id });
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Ordinal });
+                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)file.OriginalName ?? DBNull.Value });
+                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)file.ContentType ?? DBNull.Value });
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Size });
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = hasMedia });
+                insertFile.Parameters.Add(new NpgsqlParameter { Value = (int)(hasMedia ? FileState.Pending : FileState.HashesOnly) });
+                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)StorageJson.SerializeOrNull(file.ReporterHashes) ?? DBNull.Value });
+                batch.BatchCommands.Add(insertFile);
+                if (hasMedia)
+                {
+                    var insertMedia = new NpgsqlBatchCommand("INSERT INTO media (file_id, bytes) VALUES ($1, $2);");
+                    insertMedia.Parameters.Add(new NpgsqlParameter { Value = file.Id });
+                    insertMedia.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = file.EncryptedMedia! });
+                    batch.BatchCommands.Add(insertMedia);
+                }
+            }
+
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal static StoredFile ReadFile(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetGuid(0),
+        ReportId = reader.GetGuid(1),
+        Ordinal = reader.GetInt32(2),
+        OriginalName = reader.GetStringOrNull(3),
+        ContentType = reader.GetStringOrNull(4),
+        Size = reader.GetInt64(5),
+        HasMedia = reader.GetBoolean(6),
+        State = (FileState)reader.GetInt32(7),
+        Error = reader.GetStringOrNull(8),
+        ReporterHashes = StorageJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
+        Md5 = reader.GetStringOrNull(10),
+        Sha1 = reader.GetStringOrNull(11),
+        Sha256 = reader.GetStringOrNull(12),
+        Pdq = reader.GetStringOrNull(13),
+        PdqQuality = reader.GetInt32OrNull(14),
+        Width = reader.GetInt32OrNull(15),
+        Height = reader.GetInt32OrNull(16),
+        Format = reader.GetStringOrNull(17),
+        Clues = StorageJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
+    };
+
+    /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>
+    private static StoredMatch ReadMatch(NpgsqlDataReader reader) => new(
+        reader.GetString(1),
+        reader.GetInt32(2),
+        reader.GetStringOrNull(3),
+        reader.GetStringOrNull(4),
+        reader.GetString(5),
+        reader.GetString(6),
+        reader.GetDouble(7),
+        reader.GetString(8),
+        reader.GetBoolean(9));
+}

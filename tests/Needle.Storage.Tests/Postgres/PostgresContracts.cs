@@ -1,0 +1,93 @@
+using Needle.Storage.Tests.Contracts;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Postgres;
+
+// The storage contract, run against a real PostgreSQL server: a fresh database per test.
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresReportStoreTests(PostgresServer server) : ReportStoreContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresJobQueueTests(PostgresServer server) : JobQueueContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresListStoreTests(PostgresServer server) : ListStoreContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresApiKeyStoreTests(PostgresServer server) : ApiKeyStoreContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAuditLogTests(PostgresServer server) : AuditLogContract
+{
+    // The tamperer has the database (as its owner): it drops the append-only triggers first.
+    private const string DropGuards = "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_delete ON audit;";
+
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+
+    protected override Task TamperEditActorAsync(long sequence, string actor) =>
+        database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("actor", actor), ("sequence", sequence));
+
+    protected override Task TamperDeleteAsync(long sequence) =>
+        database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("sequence", sequence));
+
+    protected override Task TamperInsertAsync(AuditEntry entry) =>
+        database.ExecuteAsync(
+            DropGuards + """
+            UPDATE audit SET sequence = -sequence WHERE sequence >= @sequence;
+            UPDATE audit SET sequence = -sequence + 1 WHERE sequence < 0;
+            INSERT INTO audit (sequence, at, actor, action, target, details, remote_address, previous_hash, hash)
+            VALUES (@sequence, @at, @actor, @action, @target, @details, @remote, @previous, @hash);
+            """,
+            ("sequence", entry.Sequence),
+            ("at", entry.At.UtcTicks),
+            ("actor", entry.Actor),
+            ("action", entry.Action),
+            ("target", entry.Target),
+            ("details", (object?)entry.Details ?? DBNull.Value),
+            ("remote", (object?)entry.RemoteAddress ?? DBNull.Value),
+            ("previous", entry.PreviousHash),
+            ("hash", entry.Hash));
+
+    protected override Task TamperSwapAsync(long first, long second) =>
+        database.ExecuteAsync(
+            DropGuards + """
+            UPDATE audit SET sequence = -1 WHERE sequence = @first;
+            UPDATE audit SET sequence = @first WHERE sequence = @second;
+            UPDATE audit SET sequence = @second WHERE sequence = -1;
+            """,
+            ("first", first),
+            ("second", second));
+}
