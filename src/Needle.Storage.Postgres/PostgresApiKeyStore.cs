@@ -9,21 +9,30 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
 {
     private const string Columns = "id, name, role, salt, secret_hash, created_at, expires_at, revoked_at";
 
-    public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public Task CreateAsync(ApiKeyRecord key, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(audit);
         return database.WriteAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
-                .With("@id", key.Id)
-                .With("@name", key.Name)
-                .With("@role", key.Role.ToString())
-                .With("@salt", key.Salt)
-                .With("@hash", key.SecretHash)
-                .With("@created", key.CreatedAt)
-                .With("@expires", NpgsqlDbType.Bigint, key.ExpiresAt)
-                .With("@revoked", NpgsqlDbType.Bigint, key.RevokedAt)
-                .RunAsync(ct),
+            async (connection, transaction, ct) =>
+            {
+                await connection
+                    .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
+                    .With("@id", key.Id)
+                    .With("@name", key.Name)
+                    .With("@role", key.Role.ToString())
+                    .With("@salt", key.Salt)
+                    .With("@hash", key.SecretHash)
+                    .With("@created", key.CreatedAt)
+                    .With("@expires", NpgsqlDbType.Bigint, key.ExpiresAt)
+                    .With("@revoked", NpgsqlDbType.Bigint, key.RevokedAt)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+
+                // The audit entry commits with the key, or neither does.
+                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                return true;
+            },
             cancellationToken);
     }
 
@@ -43,15 +52,27 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
-                .With("@id", id)
-                .With("@at", at)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+    public Task<bool> RevokeAsync(Guid id, DateTimeOffset at, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var revoked = await connection
+                    .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
+                    .With("@id", id)
+                    .With("@at", at)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                if (revoked)
+                {
+                    await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                }
+
+                return revoked;
+            },
             cancellationToken);
+    }
 
     public Task<int> CountAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync(

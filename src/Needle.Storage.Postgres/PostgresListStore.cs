@@ -23,12 +23,13 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> CreateListAsync(StoredList list, CancellationToken cancellationToken = default)
+    public Task<bool> CreateListAsync(StoredList list, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(audit);
         ArgumentException.ThrowIfNullOrWhiteSpace(list.Name);
         return database.WriteAsync(
-            async (connection, transaction, ct) => await connection
+            async (connection, transaction, ct) => await AuditIfAsync(connection, transaction, audit, await connection
                 .Command(transaction, """
                     INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
                     VALUES (@name, @kind, @pdq, @photodna, @created)
@@ -40,17 +41,17 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                 .With("@photodna", NpgsqlDbType.Double, list.PhotoDnaThreshold)
                 .With("@created", list.CreatedAt)
                 .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+                .ConfigureAwait(false) == 1, ct).ConfigureAwait(false),
             cancellationToken);
     }
 
-    public Task<bool> DeleteListAsync(string name, CancellationToken cancellationToken = default) =>
+    public Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
-            async (connection, transaction, ct) => await connection
+            async (connection, transaction, ct) => await AuditIfAsync(connection, transaction, audit, await connection
                 .Command(transaction, "DELETE FROM lists WHERE name = @name;") // entries go with it (ON DELETE CASCADE)
                 .With("@name", name)
                 .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+                .ConfigureAwait(false) == 1, ct).ConfigureAwait(false),
             cancellationToken);
 
     public Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default) =>
@@ -67,9 +68,14 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
             },
             cancellationToken);
 
-    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(
+        string listName,
+        IReadOnlyList<HashListEntry> entries,
+        Func<IReadOnlyList<HashListEntry>, AuditEntryDraft> audit,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(audit);
         return database.WriteAsync<IReadOnlyList<HashListEntry>>(
             async (connection, transaction, ct) =>
             {
@@ -113,31 +119,49 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                     await importer.CompleteAsync(ct).ConfigureAwait(false);
                 }
 
+                // The entry's details carry the ids assigned above, so it is built here, inside the transaction.
+                if (stored.Count > 0)
+                {
+                    await PostgresAuditLog.AppendAsync(connection, transaction, audit(stored), database.Time, ct).ConfigureAwait(false);
+                }
+
                 return stored;
             },
             cancellationToken);
     }
 
-    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, CancellationToken cancellationToken = default) =>
+    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, AuditEntryDraft audit, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
-            async (connection, transaction, ct) => await connection
+            async (connection, transaction, ct) => await AuditIfAsync(connection, transaction, audit, await connection
                 .Command(transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
                 .With("@enabled", enabled)
                 .With("@name", listName)
                 .With("@id", entryId)
                 .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+                .ConfigureAwait(false) == 1, ct).ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> RemoveEntryAsync(string listName, int entryId, CancellationToken cancellationToken = default) =>
+    public Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
-            async (connection, transaction, ct) => await connection
+            async (connection, transaction, ct) => await AuditIfAsync(connection, transaction, audit, await connection
                 .Command(transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
                 .With("@name", listName)
                 .With("@id", entryId)
                 .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+                .ConfigureAwait(false) == 1, ct).ConfigureAwait(false),
             cancellationToken);
+
+    /// <summary>Appends the audit entry in the change's transaction when the change happened; returns whether it did.</summary>
+    private async Task<bool> AuditIfAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEntryDraft audit, bool changed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        if (changed)
+        {
+            await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return changed;
+    }
 
     private static async Task WriteTextOrNullAsync(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type, CancellationToken cancellationToken)
     {
