@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using Needle.Triage;
 
 namespace Needle.Storage.Postgres;
 
@@ -217,7 +218,7 @@ internal static class Migrations
                     var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                     if (version > LatestVersion)
                     {
-                        throw new NewerPostgresSchemaException(databaseName, version, LatestVersion);
+                        throw new NewerSchemaException("PostgreSQL", databaseName, version, LatestVersion);
                     }
 
                     if (version == LatestVersion)

@@ -137,7 +137,7 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
                         WHERE id = @report;
                         """)
                     .With("@processed", (int)ReportStatus.Processed)
-                    .WithJson("@jurisdiction", StorageJson.SerializeOrNull(jurisdiction))
+                    .WithJson("@jurisdiction", DocumentJson.SerializeOrNull(jurisdiction))
                     .With("@queue", NpgsqlDbType.Text, jurisdiction?.Queue)
                     .With("@country", NpgsqlDbType.Text, jurisdiction?.Country)
                     .With("@region", NpgsqlDbType.Text, jurisdiction?.Region)
@@ -245,7 +245,7 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             .With("@width", NpgsqlDbType.Integer, result.Width)
             .With("@height", NpgsqlDbType.Integer, result.Height)
             .With("@format", NpgsqlDbType.Text, result.Format)
-            .WithJson("@clues", StorageJson.SerializeOrNull(result.Clues))
+            .WithJson("@clues", DocumentJson.SerializeOrNull(result.Clues))
             .With("@gpsCountry", NpgsqlDbType.Text, result.Clues?.Gps?.Country)
             .With("@id", result.FileId)
             .With("@report", reportId)

@@ -112,7 +112,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                         await WriteTextOrNullAsync(importer, entry.Source, NpgsqlDbType.Text, ct).ConfigureAwait(false);
                         await importer.WriteAsync(entry.Enabled, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
                         await WriteTextOrNullAsync(
-                            importer, entry.Metadata.Count == 0 ? null : StorageJson.SerializeOrNull(entry.Metadata), NpgsqlDbType.Jsonb, ct).ConfigureAwait(false);
+                            importer, entry.Metadata.Count == 0 ? null : DocumentJson.SerializeOrNull(entry.Metadata), NpgsqlDbType.Jsonb, ct).ConfigureAwait(false);
                         stored.Add(entry);
                     }
 
@@ -197,7 +197,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
             Category = reader.GetStringOrNull(4),
             Source = reader.GetStringOrNull(5),
             Enabled = reader.GetBoolean(6),
-            Metadata = StorageJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+            Metadata = DocumentJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
         };
     }
 }

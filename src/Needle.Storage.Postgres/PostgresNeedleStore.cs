@@ -38,7 +38,7 @@ public sealed class PostgresNeedleStore : INeedleStore
     public IAuditLog Audit { get; }
 
     /// <inheritdoc/>
-    /// <exception cref="NewerPostgresSchemaException">The database was migrated by a newer Needle.</exception>
+    /// <exception cref="NewerSchemaException">The database was migrated by a newer Needle.</exception>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
         Migrations.MigrateAsync(database.DataSource, database.DatabaseName, cancellationToken);
 

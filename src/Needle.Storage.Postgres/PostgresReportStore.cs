@@ -34,7 +34,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                         """)
                     .With("@id", report.Id)
                     .With("@external", NpgsqlDbType.Text, report.Submission.ExternalId)
-                    .WithJson("@submission", JsonSerializer.Serialize(report.Submission, StorageJson.Options))
+                    .WithJson("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))
                     .With("@status", (int)ReportStatus.Received)
                     .With("@escalate", report.Submission.Escalate)
                     .With("@received", report.ReceivedAt)
@@ -81,14 +81,14 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                         reader => new StoredReport
                         {
                             Id = reader.GetGuid(0),
-                            Submission = JsonSerializer.Deserialize<ReportSubmission>(reader.GetString(1), StorageJson.Options)
+                            Submission = JsonSerializer.Deserialize<ReportSubmission>(reader.GetString(1), DocumentJson.Options)
                                 ?? throw new InvalidDataException($"Report {reportId} has an empty submission."),
                             Status = (ReportStatus)reader.GetInt32(2),
                             ReceivedAt = reader.GetInstant(3),
                             ProcessedAt = reader.GetInstantOrNull(4),
                             SubmittedBy = reader.GetGuid(5),
                             Files = [],
-                            Jurisdiction = StorageJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
+                            Jurisdiction = DocumentJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
                         },
                         ct)
                     .ConfigureAwait(false);
@@ -266,7 +266,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Size });
                 insertFile.Parameters.Add(new NpgsqlParameter { Value = hasMedia });
                 insertFile.Parameters.Add(new NpgsqlParameter { Value = (int)(hasMedia ? FileState.Pending : FileState.HashesOnly) });
-                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)StorageJson.SerializeOrNull(file.ReporterHashes) ?? DBNull.Value });
+                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)DocumentJson.SerializeOrNull(file.ReporterHashes) ?? DBNull.Value });
                 batch.BatchCommands.Add(insertFile);
                 if (hasMedia)
                 {
@@ -295,7 +295,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         HasMedia = reader.GetBoolean(6),
         State = (FileState)reader.GetInt32(7),
         Error = reader.GetStringOrNull(8),
-        ReporterHashes = StorageJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
+        ReporterHashes = DocumentJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
         Md5 = reader.GetStringOrNull(10),
         Sha1 = reader.GetStringOrNull(11),
         Sha256 = reader.GetStringOrNull(12),
@@ -304,7 +304,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         Width = reader.GetInt32OrNull(15),
         Height = reader.GetInt32OrNull(16),
         Format = reader.GetStringOrNull(17),
-        Clues = StorageJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
+        Clues = DocumentJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
     };
 
     /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>

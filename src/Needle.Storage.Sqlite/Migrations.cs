@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Needle.Triage;
 
 namespace Needle.Storage.Sqlite;
 
@@ -190,7 +191,7 @@ internal static class Migrations
                 var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                 if (version > LatestVersion)
                 {
-                    throw new NewerSchemaException(dataSource, version, LatestVersion);
+                    throw new NewerSchemaException("SQLite", dataSource, version, LatestVersion);
                 }
 
                 if (version == LatestVersion)

@@ -123,7 +123,7 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
                         WHERE id = @report;
                         """)
                     .With("@processed", (int)ReportStatus.Processed)
-                    .With("@jurisdiction", StorageJson.SerializeOrNull(jurisdiction))
+                    .With("@jurisdiction", DocumentJson.SerializeOrNull(jurisdiction))
                     .With("@queue", jurisdiction?.Queue)
                     .With("@country", jurisdiction?.Country)
                     .With("@region", jurisdiction?.Region)
@@ -248,7 +248,7 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             .With("@width", result.Width)
             .With("@height", result.Height)
             .With("@format", result.Format)
-            .With("@clues", StorageJson.SerializeOrNull(result.Clues))
+            .With("@clues", DocumentJson.SerializeOrNull(result.Clues))
             .With("@gpsCountry", result.Clues?.Gps?.Country)
             .With("@id", result.FileId)
             .With("@report", reportId)

@@ -134,7 +134,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                         insert.Parameters["@source"].Value = SqlHelpers.ToDatabase(entry.Source);
                         insert.Parameters["@enabled"].Value = SqlHelpers.ToDatabase(entry.Enabled);
                         insert.Parameters["@metadata"].Value = SqlHelpers.ToDatabase(
-                            entry.Metadata.Count == 0 ? null : StorageJson.SerializeOrNull(entry.Metadata));
+                            entry.Metadata.Count == 0 ? null : DocumentJson.SerializeOrNull(entry.Metadata));
                         await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                         stored.Add(entry);
                     }
@@ -214,7 +214,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
             Category = reader.GetStringOrNull(4),
             Source = reader.GetStringOrNull(5),
             Enabled = reader.GetFlag(6),
-            Metadata = StorageJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
+            Metadata = DocumentJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
         };
     }
 }

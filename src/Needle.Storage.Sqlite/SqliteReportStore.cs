@@ -63,14 +63,14 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                         reader => new StoredReport
                         {
                             Id = reader.GetGuidText(0),
-                            Submission = JsonSerializer.Deserialize<ReportSubmission>(reader.GetString(1), StorageJson.Options)
+                            Submission = JsonSerializer.Deserialize<ReportSubmission>(reader.GetString(1), DocumentJson.Options)
                                 ?? throw new InvalidDataException($"Report {reportId} has an empty submission."),
                             Status = (ReportStatus)reader.GetInt32(2),
                             ReceivedAt = reader.GetInstant(3),
                             ProcessedAt = reader.GetInstantOrNull(4),
                             SubmittedBy = reader.GetGuidText(5),
                             Files = [],
-                            Jurisdiction = StorageJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
+                            Jurisdiction = DocumentJson.DeserializeOrNull<ReportJurisdiction>(reader.GetStringOrNull(6)),
                         },
                         ct)
                     .ConfigureAwait(false);
@@ -235,7 +235,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                 """)
             .With("@id", report.Id)
             .With("@external", report.Submission.ExternalId)
-            .With("@submission", JsonSerializer.Serialize(report.Submission, StorageJson.Options))
+            .With("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))
             .With("@status", (int)ReportStatus.Received)
             .With("@escalate", report.Submission.Escalate)
             .With("@received", report.ReceivedAt)
@@ -261,7 +261,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                 .With("@size", file.Size)
                 .With("@media", hasMedia)
                 .With("@state", (int)(hasMedia ? FileState.Pending : FileState.HashesOnly))
-                .With("@hashes", StorageJson.SerializeOrNull(file.ReporterHashes))
+                .With("@hashes", DocumentJson.SerializeOrNull(file.ReporterHashes))
                 .RunAsync(cancellationToken)
                 .ConfigureAwait(false);
             if (hasMedia)
@@ -287,7 +287,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
         HasMedia = reader.GetFlag(6),
         State = (FileState)reader.GetInt32(7),
         Error = reader.GetStringOrNull(8),
-        ReporterHashes = StorageJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
+        ReporterHashes = DocumentJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
         Md5 = reader.GetStringOrNull(10),
         Sha1 = reader.GetStringOrNull(11),
         Sha256 = reader.GetStringOrNull(12),
@@ -296,7 +296,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
         Width = reader.GetInt32OrNull(15),
         Height = reader.GetInt32OrNull(16),
         Format = reader.GetStringOrNull(17),
-        Clues = StorageJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
+        Clues = DocumentJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
     };
 
     /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>

@@ -61,7 +61,7 @@ public sealed class ApiKeyService
         try
         {
             var record = new ApiKeyRecord(id, name.Trim(), role, salt, HashSecret(salt, secret), now, expiresAt, null);
-            var details = JsonSerializer.Serialize(new KeyAuditDetails(record.Name, role.ToString(), expiresAt), TriageJson.Options);
+            var details = JsonSerializer.Serialize(new KeyAuditDetails(record.Name, role.ToString(), expiresAt), DocumentJson.Options);
             await _keys.CreateAsync(record, new AuditEntryDraft(actor, "key.create", $"key/{id:N}", details, remoteAddress), ct).ConfigureAwait(false);
             return new CreatedApiKey(record, Format(id, secret));
         }

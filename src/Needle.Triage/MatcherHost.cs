@@ -112,7 +112,7 @@ public sealed partial class MatcherHost : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var stored = new StoredList(name, kind, pdqThreshold, null, _time.GetUtcNow());
-            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), TriageJson.Options);
+            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), DocumentJson.Options);
             if (!await _store.CreateListAsync(stored, Draft(actor, remoteAddress, "list.create", name, details), ct).ConfigureAwait(false))
             {
                 throw new ListAlreadyExistsException(name);
@@ -183,7 +183,7 @@ public sealed partial class MatcherHost : IDisposable
                         listName,
                         JsonSerializer.Serialize(
                             new EntriesAuditDetails(stored.Count, stored.Count > 0 ? stored[0].Id : null, stored.Count > 0 ? stored[^1].Id : null),
-                            TriageJson.Options)),
+                            DocumentJson.Options)),
                     ct)
                 .ConfigureAwait(false);
             foreach (var entry in added)

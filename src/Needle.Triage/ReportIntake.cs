@@ -115,7 +115,7 @@ public sealed class ReportIntake
         var report = new NewReport(reportId, stored, submittedBy, idempotencyKey, now, newFiles);
         var details = JsonSerializer.Serialize(
             new SubmitAuditDetails(files.Count, newFiles.Count(static f => f.EncryptedMedia is not null), totalBytes, submission.Escalate),
-            TriageJson.Options);
+            DocumentJson.Options);
         var audit = new AuditEntryDraft(submittedBy.ToString(), "report.submit", $"report/{reportId}", details, remoteAddress);
         return await _store.Reports.SubmitAsync(report, audit, ct).ConfigureAwait(false);
     }

@@ -68,7 +68,7 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         await database.ExecuteAsync("UPDATE schema_version SET version = @version;", ("version", PostgresNeedleStore.SchemaVersion + 1));
         await using (var store = Open())
         {
-            var error = await Assert.ThrowsAsync<NewerPostgresSchemaException>(() => store.MigrateAsync());
+            var error = await Assert.ThrowsAsync<NewerSchemaException>(() => store.MigrateAsync());
             Assert.Equal(PostgresNeedleStore.SchemaVersion + 1, error.DatabaseVersion);
             Assert.Contains("newer", error.Message, StringComparison.Ordinal);
             Assert.False(await store.IsHealthyAsync());

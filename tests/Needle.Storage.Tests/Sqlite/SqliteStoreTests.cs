@@ -108,7 +108,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await using (var store = Open())
         {
             var error = await Assert.ThrowsAsync<NewerSchemaException>(() => store.MigrateAsync());
-            Assert.Equal(SqliteNeedleStore.SchemaVersion + 1, error.FileVersion);
+            Assert.Equal(SqliteNeedleStore.SchemaVersion + 1, error.DatabaseVersion);
             Assert.Contains("newer", error.Message, StringComparison.Ordinal);
             Assert.False(await store.IsHealthyAsync());
         }

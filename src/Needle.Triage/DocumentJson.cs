@@ -1,9 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
-namespace Needle.Storage.Postgres;
+namespace Needle.Triage;
 
-/// <summary>JSON as stored in the database: camelCase, nulls left out, so the text matches what the API speaks.</summary>
-internal static class StorageJson
+/// <summary>
+/// JSON for the documents Needle stores (submissions, clues, jurisdictions, audit details): camelCase, nulls left out,
+/// so the text matches what the API speaks. One definition for every backend, so a document written by one store
+/// reads back the same from another.
+/// </summary>
+public static class DocumentJson
 {
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
@@ -17,7 +22,7 @@ internal static class StorageJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
-            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

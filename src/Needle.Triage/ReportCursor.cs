@@ -1,9 +1,13 @@
 using System.Buffers.Binary;
 
-namespace Needle.Storage.Sqlite;
+namespace Needle.Triage;
 
-/// <summary>The keyset cursor of a report listing: the (received_at ticks, id) of the last row shown, as base64url.</summary>
-internal readonly record struct ReportCursor(long ReceivedTicks, Guid Id)
+/// <summary>
+/// The keyset cursor of a report listing (<see cref="ReportQuery.After"/>, <see cref="Page{T}.Next"/>): the received-at
+/// ticks and id of the last row shown, as base64url. Every backend uses this one encoding, so a cursor is opaque to
+/// callers and means the same on any store.
+/// </summary>
+public readonly record struct ReportCursor(long ReceivedTicks, Guid Id)
 {
     private const int Length = 8 + 16;
 
