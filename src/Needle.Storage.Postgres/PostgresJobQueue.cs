@@ -182,6 +182,9 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             cancellationToken);
     }
 
+    // PLACEHOLDER on branch triage-api: replaced by the triage-store helper.
+    public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+
     public Task<int> CountOpenAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync(
             async (connection, transaction, ct) => Convert.ToInt32(

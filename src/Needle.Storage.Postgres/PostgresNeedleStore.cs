@@ -22,6 +22,7 @@ public sealed class PostgresNeedleStore : INeedleStore
         Lists = new PostgresListStore(database);
         Keys = new PostgresApiKeyStore(database);
         Audit = new PostgresAuditLog(database);
+        Triage = new PostgresTriageStore(database);
     }
 
     /// <summary>The schema version this build creates and reads.</summary>
@@ -36,6 +37,8 @@ public sealed class PostgresNeedleStore : INeedleStore
     public IApiKeyStore Keys { get; }
 
     public IAuditLog Audit { get; }
+
+    public ITriageStore Triage { get; }
 
     /// <inheritdoc/>
     /// <exception cref="NewerSchemaException">The database was migrated by a newer Needle.</exception>

@@ -22,6 +22,7 @@ public sealed class SqliteNeedleStore : INeedleStore
         Lists = new SqliteListStore(database);
         Keys = new SqliteApiKeyStore(database);
         Audit = new SqliteAuditLog(database);
+        Triage = new SqliteTriageStore(database);
     }
 
     /// <summary>The database file.</summary>
@@ -39,6 +40,8 @@ public sealed class SqliteNeedleStore : INeedleStore
     public IApiKeyStore Keys { get; }
 
     public IAuditLog Audit { get; }
+
+    public ITriageStore Triage { get; }
 
     /// <inheritdoc/>
     /// <exception cref="NewerSchemaException">The file was written by a newer Needle.</exception>
