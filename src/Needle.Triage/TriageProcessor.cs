@@ -204,15 +204,15 @@ public sealed class TriageProcessor
         // and triages again (idempotent: links are never stored twice).
         if (outcome.Keys.Count > 0)
         {
-            var linked = new HashSet<Guid>();
+            var linked = new HashSet<(Guid, LinkKind, string)>();
             foreach (var link in await _store.Triage.GetLinksAsync(outcome.ReportId, ct).ConfigureAwait(false))
             {
-                linked.Add(link.OtherReportId);
+                linked.Add((link.OtherReportId, link.Kind, link.Value));
             }
 
             foreach (var link in await _store.Triage.FindSharedKeysAsync(outcome.ReportId, outcome.Keys, _options.MaxLinks, ct).ConfigureAwait(false))
             {
-                if (!linked.Contains(link.OtherReportId))
+                if (!linked.Contains((link.OtherReportId, link.Kind, link.Value)))
                 {
                     await _store.Jobs.EnqueueAsync(JobKinds.TriageReport, outcome.ReportId, ct).ConfigureAwait(false);
                     break;

@@ -142,7 +142,7 @@ public sealed class TriageApiTests
         var media = Assert.Single(links, l => l!["kind"]!.GetValue<string>() == "same-media" && l["value"]!.GetValue<string>().StartsWith("sha256:", StringComparison.Ordinal))!;
         Assert.Equal(escalated.ToString(), media["otherReportId"]!.GetValue<string>());
         Assert.NotNull(media["fileId"]);
-        Assert.Equal([escalated, knownReport], related["bundle"]!.AsArray().Select(b => Guid.Parse(b!.GetValue<string>())).Order());
+        Assert.Equal(new[] { escalated, knownReport }.Order(), related["bundle"]!.AsArray().Select(b => Guid.Parse(b!.GetValue<string>())).Order());
         Assert.Equal(HttpStatusCode.NotFound, (await reviewer.GetAsync($"/api/v1/reports/{Guid.NewGuid()}/related")).StatusCode);
 
         var audit = await RunningServer.JsonAsync(await server.Client((await server.CreateKeyAsync(ApiRole.Auditor)).Key).GetAsync("/api/v1/audit?limit=1000"));
