@@ -182,6 +182,23 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             cancellationToken);
     }
 
+    public Task<bool> CompleteAsync(LeasedJob job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return database.WriteAsync(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, """
+                    UPDATE jobs SET state = 'done', finished_at = @now, leased_until = NULL, last_error = NULL
+                    WHERE id = @id AND state = 'leased' AND lease_token = @token;
+                    """)
+                .With("@now", database.Time.GetUtcNow())
+                .With("@id", job.Id)
+                .With("@token", job.LeaseToken)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+    }
+
     // PLACEHOLDER on branch triage-api: replaced by the triage-store helper.
     public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
 
