@@ -189,7 +189,7 @@ public static class NeedleServer
         services.AddWebSessions(authentication, options);
         services.AddRazorComponents();
         services.AddSingleton(WorldMap.Default());
-        services.AddSingleton<IWebDecisions, StoreWebDecisions>();
+        services.AddSingleton<WebDecisions>();
         services.AddAuthorization(authorization =>
         {
             Policies.Configure(authorization);

@@ -1,28 +1,48 @@
-using System.Text.Json;
+using Needle.Matching.Lists;
 using Needle.Triage;
 
 namespace Needle.Server.Web;
 
-/// <summary>What the report page asks of the triage service: a decision on a file, a false positive on a match. Returns the sentence shown to the reviewer.</summary>
-internal interface IWebDecisions
-{
-    Task<string> DecideAsync(Guid fileId, DecisionCategory category, string? note, bool applyToBundle, string actor, string? remoteAddress, CancellationToken cancellationToken);
-
-    Task<string> MarkFalsePositiveAsync(Guid fileId, string listName, int entryId, string? note, string actor, string? remoteAddress, CancellationToken cancellationToken);
-}
-
-/// <summary>Decisions stored straight through <see cref="ITriageStore.DecideAsync"/>, for a server without the triage service.</summary>
-internal sealed class StoreWebDecisions(INeedleStore store, TimeProvider time) : IWebDecisions
+/// <summary>
+/// The report page's decisions and false positives, through the same triage services as the API
+/// (<see cref="DecisionService"/>, <see cref="FalsePositiveService"/>): copies and bundles are decided with the file,
+/// confirmed new material goes to the organisation's list, a false positive goes to the allow list; all audited there.
+/// Returns the sentence the reviewer reads.
+/// </summary>
+internal sealed class WebDecisions(DecisionService decisions, FalsePositiveService falsePositives)
 {
     public async Task<string> DecideAsync(Guid fileId, DecisionCategory category, string? note, bool applyToBundle, string actor, string? remoteAddress, CancellationToken cancellationToken)
     {
-        var decision = new NewDecision { FileId = fileId, Category = category, Note = note, Source = DecisionSource.Analyst, Actor = actor, At = time.GetUtcNow() };
-        var stored = await store.Triage.DecideAsync([decision],
-            new AuditEntryDraft(actor, "decision.record", $"file/{fileId:N}", JsonSerializer.Serialize(new { category = (int)category, note }), remoteAddress),
-            cancellationToken).ConfigureAwait(false);
-        return stored.Count > 0 ? "Decision recorded." : "Nothing changed.";
+        var result = await decisions.DecideAsync(fileId, category, note, applyToBundle, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
+        var sentence = "Decision recorded.";
+        if (result.Carried.Count > 0)
+        {
+            sentence += $" Also applied to {result.Carried.Count} cop{(result.Carried.Count == 1 ? "y" : "ies")} of it.";
+        }
+
+        if (result.OrganisationListEntries.Count > 0)
+        {
+            sentence += " Added to the organisation's list: its next copy will match.";
+        }
+
+        if (result.OrganisationListEntriesDisabled > 0)
+        {
+            sentence += " Its organisation-list entries are disabled.";
+        }
+
+        return sentence;
     }
 
-    public Task<string> MarkFalsePositiveAsync(Guid fileId, string listName, int entryId, string? note, string actor, string? remoteAddress, CancellationToken cancellationToken) =>
-        Task.FromResult("False positives need the triage service, which this server does not run.");
+    public async Task<(bool Done, string Sentence)> MarkFalsePositiveAsync(Guid fileId, string listName, int entryId, string? note, string actor, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var allowed = await falsePositives.MarkAsync(fileId, listName, entryId, note, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
+            return (true, $"Marked as a false positive: entry {entryId} of '{listName}' is on the allow list (entry {allowed.Id}) and stops matching.");
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or ArgumentException)
+        {
+            return (false, ex.Message);
+        }
+    }
 }

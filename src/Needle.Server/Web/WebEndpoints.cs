@@ -301,7 +301,7 @@ internal static class WebEndpoints
             return Results.Redirect(WithNotice(back, "That file is not part of this report.", error: true));
         }
 
-        var decisions = context.RequestServices.GetRequiredService<IWebDecisions>();
+        var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
         var user = WebUser.From(context.User);
         var outcome = await decisions.DecideAsync(fileId, decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
         return Results.Redirect(WithNotice(back + "#file-" + fileId.ToString("N"), $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
@@ -318,9 +318,9 @@ internal static class WebEndpoints
             return Results.Redirect(WithNotice(back, "That match is not on this file.", error: true));
         }
 
-        var decisions = context.RequestServices.GetRequiredService<IWebDecisions>();
-        var outcome = await decisions.MarkFalsePositiveAsync(fileId, list, entry.Value, Blank(note), WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-        return Results.Redirect(WithNotice(back, outcome));
+        var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
+        var (done, outcome) = await decisions.MarkFalsePositiveAsync(fileId, list, entry.Value, Blank(note), WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, outcome, error: !done));
     }
 
     internal static bool TryParseCategory(string? text, out DecisionCategory category)
