@@ -7,6 +7,9 @@ namespace Needle.Web.Tests;
 [Collection(ReviewSiteCollection.Name)]
 public sealed class ListsAndPreferencesTests(ReviewSite site)
 {
+    private const string Pdq1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    private const string Pdq2 = "0f07cf0e1e1e3c3c78787070e0e0c1c18383070f0e1e1c3c3878f0f0e0e1c1c3";
+
     [Fact]
     public async Task An_admin_creates_a_list_imports_a_file_into_it_and_exports_it()
     {
@@ -16,7 +19,8 @@ public sealed class ListsAndPreferencesTests(ReviewSite site)
         await page.ClickAsync("form[action='/lists'] button[type=submit]");
         Assert.EndsWith("/lists/imported-test", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
 
-        var csv = "signal_type,signal,label\nmd5,0123456789abcdef0123456789abcdef,test one\nmd5,fedcba9876543210fedcba9876543210,test two\n";
+        // The CSV `needle hash` prints: PDQ hash, quality, path.
+        var csv = "hash,quality,path\n" + Pdq1 + ",100,one.jpg\n" + Pdq2 + ",90,two.jpg\n";
         await page.SetInputFilesAsync("input[type=file]", new FilePayload { Name = "list.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
         await page.ClickAsync("form[action$='/import'] button[type=submit]");
         Assert.Contains("Imported 2 entries", await page.InnerTextAsync(".notice"), StringComparison.Ordinal);
@@ -25,7 +29,7 @@ public sealed class ListsAndPreferencesTests(ReviewSite site)
 
         var export = await page.APIRequest.GetAsync("/lists/imported-test/export?format=csv");
         Assert.Equal(200, export.Status);
-        Assert.Contains("0123456789abcdef0123456789abcdef", await export.TextAsync(), StringComparison.Ordinal);
+        Assert.Contains(Pdq1, await export.TextAsync(), StringComparison.Ordinal);
         await page.Context.CloseAsync();
     }
 

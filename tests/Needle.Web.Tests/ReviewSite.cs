@@ -51,6 +51,9 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>Two unknown images, for the decision test.</summary>
     public Guid DecisionReport { get; private set; }
 
+    /// <summary>Two unknown images, for the reveal test.</summary>
+    public Guid RevealReport { get; private set; }
+
     /// <summary>Where the screenshots go: TestResults/screenshots under the test output folder.</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
@@ -106,7 +109,15 @@ public sealed class ReviewSite : IAsyncLifetime
             files = new object[] { new { part = "f1", originalName = "flowers.jpg" }, new { part = "f2", originalName = "bluebells.jpg" } },
         }, ("f1", "flowers.jpg", TestJpegs.Photo("p04_flowers.png", 480, 360)), ("f2", "bluebells.jpg", TestJpegs.Photo("p09_bluebells.png", 480, 360)));
 
-        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport })
+        RevealReport = await SubmitAsync(submitter, new
+        {
+            externalId = "TO-REVEAL",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Member of the public" },
+            files = new object[] { new { part = "f1", originalName = "flower.jpg" }, new { part = "f2", originalName = "rose.jpg" } },
+        }, ("f1", "flower.jpg", TestJpegs.Photo("p03_flower.png", 480, 360)), ("f2", "rose.jpg", TestJpegs.Photo("p06_yellow_rose.png", 480, 360)));
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport })
         {
             await WaitTriagedAsync(id);
         }

@@ -304,7 +304,7 @@ internal static class WebEndpoints
         var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
         var user = WebUser.From(context.User);
         var outcome = await decisions.DecideAsync(fileId, decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-        return Results.Redirect(WithNotice(back + "#file-" + fileId.ToString("N"), $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
+        return Results.Redirect(WithNotice(back, $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
     }
 
     private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
