@@ -66,7 +66,6 @@ public sealed record ReportModel(
     IReadOnlyList<RelatedReport> Related,
     int BundleSize,
     ReviewSettings Settings,
-    string MapOutline,
     IReadOnlyList<MapMarker> Markers,
     string Viewer);
 

@@ -31,6 +31,12 @@ internal static class WebEndpoints
 
         web.MapGet("/static/needle.css", () => Asset("needle.css", "text/css; charset=utf-8")).AllowAnonymous();
         web.MapGet("/static/needle.js", () => Asset("needle.js", "text/javascript; charset=utf-8")).AllowAnonymous();
+        web.MapGet("/static/world.svg", (HttpContext context, WorldMap map) =>
+        {
+            // Public boundary data, the same for everyone: cached by the browser, drawn once per server.
+            context.Response.Headers.CacheControl = "public, max-age=86400";
+            return TypedResults.File(map.Svg, "image/svg+xml");
+        }).AllowAnonymous();
 
         web.MapGet("/signin", SignInPage).AllowAnonymous();
         web.MapPost("/signin", SignInAsync).AllowAnonymous();
@@ -244,7 +250,7 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- report
 
-    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, WorldMap map, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -282,7 +288,7 @@ internal static class WebEndpoints
             JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
         var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? id.ToString("N")[..8]), "queue", settings.Effective.BreakMinutes ?? 0);
-        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, map.Outline, markers, user.Actor));
+        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor));
     }
 
     private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
