@@ -101,6 +101,41 @@ public sealed class ReportPageTests(ReviewSite site)
         await admin.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_video_is_shown_as_a_blurred_grey_poster_frame_and_never_played()
+    {
+        var page = await site.SignedInPageAsync(site.ReviewerKey);
+        await page.GotoAsync($"/reports/{site.VideoReport}");
+        Assert.Equal(0, await page.Locator("video, audio").CountAsync());
+        var poster = page.Locator("img.thumb").First;
+        Assert.Contains("video poster frame", await poster.GetAttributeAsync("alt"), StringComparison.Ordinal);
+        var response = await page.APIRequest.GetAsync((await poster.GetAttributeAsync("src"))!);
+        Assert.Equal(200, response.Status);
+        using var frame = SKBitmap.Decode(await response.BodyAsync());
+        Assert.Equal(96, Math.Max(frame.Width, frame.Height));
+        Assert.True(IsGrey(frame), "the poster frame has colour");
+        await ReviewSite.ScreenshotAsync(page, "03b-report-video");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task After_a_long_stretch_of_review_the_page_suggests_a_break()
+    {
+        var page = await site.SignedInPageAsync(site.ReviewerKey);
+        Assert.True(await page.Locator("#break-reminder").IsHiddenAsync());
+
+        // The stretch began (by this tab's clock) longer ago than the organisation's setting.
+        var minutes = int.Parse((await page.GetAttributeAsync("body", "data-break-minutes"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(minutes > 0);
+        await page.EvaluateAsync($"() => {{ sessionStorage.setItem('needle.reviewStart', String(Date.now() - {minutes + 1} * 60000)); sessionStorage.setItem('needle.lastSeen', String(Date.now())); }}");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#break-reminder")).ToBeVisibleAsync();
+        await ReviewSite.ScreenshotAsync(page, "02b-queue-break-reminder");
+        await page.ClickAsync("[data-break-done]");
+        await Assertions.Expect(page.Locator("#break-reminder")).ToBeHiddenAsync();
+        await page.Context.CloseAsync();
+    }
+
     private static async Task<Dictionary<string, int>> ListSizesAsync(IPage admin)
     {
         await admin.GotoAsync("/lists");

@@ -54,6 +54,9 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>Two unknown images, for the reveal test.</summary>
     public Guid RevealReport { get; private set; }
 
+    /// <summary>A short generated video (ffmpeg's test pattern).</summary>
+    public Guid VideoReport { get; private set; }
+
     /// <summary>Where the screenshots go: TestResults/screenshots under the test output folder.</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
@@ -117,7 +120,15 @@ public sealed class ReviewSite : IAsyncLifetime
             files = new object[] { new { part = "f1", originalName = "flower.jpg" }, new { part = "f2", originalName = "rose.jpg" } },
         }, ("f1", "flower.jpg", TestJpegs.Photo("p03_flower.png", 480, 360)), ("f2", "rose.jpg", TestJpegs.Photo("p06_yellow_rose.png", 480, 360)));
 
-        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport })
+        VideoReport = await SubmitAsync(submitter, new
+        {
+            externalId = "VIDEO",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "clip.mp4" } },
+        }, ("f1", "clip.mp4", await TestVideoAsync()));
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport })
         {
             await WaitTriagedAsync(id);
         }
@@ -197,12 +208,36 @@ public sealed class ReviewSite : IAsyncLifetime
             Gps = gps,
         }));
 
+    /// <summary>Two seconds of ffmpeg's colour test pattern with a tone, as MP4 (real ffmpeg, as the server uses).</summary>
+    private static async Task<byte[]> TestVideoAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "needle-web-test-" + Guid.NewGuid().ToString("N") + ".mp4");
+        var info = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-pix_fmt", "yuv420p", "-shortest", path })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, "ffmpeg could not make the test video: " + errors);
+        try
+        {
+            return await File.ReadAllBytesAsync(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
-    private static ByteArrayContent Image(byte[] bytes)
+    private static ByteArrayContent Image(byte[] bytes, string contentType = "image/jpeg")
     {
         var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         return content;
     }
 
@@ -211,7 +246,7 @@ public sealed class ReviewSite : IAsyncLifetime
         var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(report), Encoding.UTF8, "application/json"), "report" } };
         foreach (var (part, name, bytes) in files)
         {
-            form.Add(Image(bytes), part, name);
+            form.Add(Image(bytes, name.EndsWith(".mp4", StringComparison.Ordinal) ? "video/mp4" : "image/jpeg"), part, name);
         }
 
         var response = await client.PostAsync("/api/v1/reports", form);

@@ -52,6 +52,16 @@ public static class Format
         _ => link.Kind + ": " + link.Value,
     };
 
+    /// <summary>What the jurisdiction was decided on.</summary>
+    public static string Basis(string basis) => basis switch
+    {
+        JurisdictionRouter.BasisGps => "Placed by the GPS position of a file.",
+        JurisdictionRouter.BasisUploadIp => "Placed by the IP address of the upload.",
+        JurisdictionRouter.BasisIp => "Placed by an IP address of the reported person.",
+        JurisdictionRouter.BasisNone => "No location clue: sent to the default queue.",
+        _ => basis,
+    };
+
     /// <summary>A long hash cut to its first characters (the full value is in the title).</summary>
     public static string Short(string? value) => value is null ? "—" : value.Length <= 20 ? value : value[..16] + "…";
 

@@ -10,6 +10,7 @@ using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 using Needle.Server.Web.Pages;
 using Needle.Triage;
+using Needle.Video;
 
 namespace Needle.Server.Web;
 
@@ -272,8 +273,8 @@ internal static class WebEndpoints
         foreach (var file in report.Files)
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
-            var isVideo = file.ContentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true;
-            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && file.State == FileState.Hashed && !isVideo));
+            var isVideo = IsVideo(file.ContentType, file.OriginalName);
+            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed)));
             if (file.Clues?.Gps is { } gps)
             {
                 var (x, y) = WorldMap.Project(gps.Latitude, gps.Longitude);
@@ -370,8 +371,8 @@ internal static class WebEndpoints
         }
 
         var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
-        var bytes = protector.Unprotect(media.EncryptedBytes, id);
-        var thumbnail = ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var thumbnail = bytes is null ? null : ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
         if (thumbnail is null)
         {
             return Results.NotFound();
@@ -393,8 +394,8 @@ internal static class WebEndpoints
         }
 
         var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
-        var bytes = protector.Unprotect(media.EncryptedBytes, id);
-        var revealed = ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var revealed = bytes is null ? null : ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
         if (revealed is null)
         {
             return Results.NotFound();
@@ -404,6 +405,44 @@ internal static class WebEndpoints
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
             JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize }), Remote(context)), cancellationToken).ConfigureAwait(false);
         return TypedResults.File(revealed, "image/jpeg");
+    }
+
+    private static bool IsVideo(string? contentType, string? name) =>
+        contentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true || name is not null && VideoFiles.IsVideo(name);
+
+    /// <summary>The picture to show for a file: the image itself, or a video's poster frame (the video is never sent).</summary>
+    private static async Task<byte[]?> StillImageAsync(StoredMedia media, byte[] bytes, CancellationToken cancellationToken)
+    {
+        if (!IsVideo(media.ContentType, media.OriginalName))
+        {
+            return bytes;
+        }
+
+        // ffmpeg needs a file it can seek: the decrypted video exists only for this call, readable by this user alone.
+        var path = Path.Combine(Path.GetTempPath(), "needle-poster-" + Guid.NewGuid().ToString("N"));
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            await using (var file = new FileStream(path, options))
+            {
+                await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await VideoPosterFrame.ExtractAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (VideoHashException)
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     // ---------------------------------------------------------------- lists
