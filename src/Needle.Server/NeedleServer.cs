@@ -37,6 +37,7 @@ public static class NeedleServer
 
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
+        var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
         var store = new SqliteNeedleStore(options.DatabasePath, new SqliteStoreOptions { TimeProvider = time });
         MatcherHost? matchers = null;
         GeoLocator? geo = null;
@@ -48,7 +49,7 @@ public static class NeedleServer
             var keys = new ApiKeyService(store.Keys, time);
             await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
             geo = CreateGeoLocator(options, warnings);
-            return Build(options, store, matchers, protector, keys, geo, routing);
+            return Build(options, store, matchers, protector, keys, geo, routing, scoring);
         }
         catch
         {
@@ -124,7 +125,8 @@ public static class NeedleServer
     }
 
     private static WebApplication Build(
-        NeedleServerOptions options, SqliteNeedleStore store, MatcherHost matchers, MediaProtector protector, ApiKeyService keys, GeoLocator geo, JurisdictionRules routing)
+        NeedleServerOptions options, SqliteNeedleStore store, MatcherHost matchers, MediaProtector protector, ApiKeyService keys, GeoLocator geo, JurisdictionRules routing,
+        ScoringOptions scoring)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -168,7 +170,14 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => geo);
         services.AddSingleton(routing);
-        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, new ProcessorOptions { Geo = geo, Routing = routing }));
+        var processing = new ProcessorOptions { Geo = geo, Routing = routing };
+        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, processing));
+        services.AddSingleton(scoring);
+        services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
+        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
+        services.AddSingleton(_ => new DecisionService(store, matchers, scoring, time));
+        services.AddSingleton(_ => new FalsePositiveService(store, matchers, scoring, time));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
         if (options.Workers > 0)
         {
@@ -227,6 +236,7 @@ public static class NeedleServer
         ReportEndpoints.Map(api);
         ListEndpoints.Map(api);
         LookupEndpoints.Map(api);
+        TriageEndpoints.Map(api);
         AdminEndpoints.MapKeys(api);
         AdminEndpoints.MapAudit(api);
 

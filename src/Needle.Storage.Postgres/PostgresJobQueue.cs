@@ -199,16 +199,7 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
     {
         ArgumentNullException.ThrowIfNull(job);
         return database.WriteAsync(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, """
-                    UPDATE jobs SET state = 'done', finished_at = @now, leased_until = NULL, last_error = NULL
-                    WHERE id = @id AND state = 'leased' AND lease_token = @token;
-                    """)
-                .With("@now", database.Time.GetUtcNow())
-                .With("@id", job.Id)
-                .With("@token", job.LeaseToken)
-                .RunAsync(ct)
-                .ConfigureAwait(false) == 1,
+            (connection, transaction, ct) => CloseLiveLeaseAsync(connection, transaction, job, database.Time.GetUtcNow(), ct),
             cancellationToken);
     }
 

@@ -48,7 +48,12 @@ internal static class ServeCommand
             Description = "Jurisdiction routing rules (JSON: ordered rules by country and region naming a queue and an agency, plus a default). Default: every report to the \"international\" queue.",
             HelpName = "FILE",
         };
-        var command = new Command("serve", "Run the Needle HTTP API on the given database until interrupted.") { db, urls, workers, mediaKey, ipDb, routing };
+        var scoring = new Option<string?>("--scoring")
+        {
+            Description = "Triage scoring options (JSON: weights of each reason, near-duplicate distance, claim duration, list names). Default: the built-in weights.",
+            HelpName = "FILE",
+        };
+        var command = new Command("serve", "Run the Needle HTTP API on the given database until interrupted.") { db, urls, workers, mediaKey, ipDb, routing, scoring };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var workerCount = parse.GetValue(workers);
@@ -67,6 +72,7 @@ internal static class ServeCommand
                 MediaKeyPath = parse.GetValue(mediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
                 IpDatabasePath = parse.GetValue(ipDb) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
                 RoutingPath = parse.GetValue(routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
+                ScoringPath = parse.GetValue(scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,
                 TimeProvider = context.Time,
                 Notices = context.Out,
                 Warnings = context.Error,
