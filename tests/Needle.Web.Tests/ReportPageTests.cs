@@ -60,6 +60,7 @@ public sealed class ReportPageTests(ReviewSite site)
         await page.Keyboard.PressAsync("j");
         await page.Keyboard.PressAsync("r");
         await Assertions.Expect(images.Nth(1)).ToHaveAttributeAsync("data-state", "revealed");
+        await page.WaitForFunctionAsync("() => { const i = document.querySelectorAll('img.thumb')[1]; return i.complete && i.naturalWidth > 96; }");
         await Assertions.Expect(images.Nth(0)).ToHaveAttributeAsync("data-state", "blurred");
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(images.Nth(1)).ToHaveAttributeAsync("data-state", "blurred");
@@ -68,7 +69,7 @@ public sealed class ReportPageTests(ReviewSite site)
         var auditor = await site.SignedInPageAsync(site.AuditorKey);
         await auditor.GotoAsync("/audit?action=media.reveal");
         var rows = auditor.Locator("#audit tbody tr[data-action='media.reveal']");
-        Assert.True(await rows.CountAsync() >= 2);
+        Assert.True(await rows.CountAsync() >= 2, $"{await rows.CountAsync()} media.reveal entries");
         Assert.Contains("Chain intact", await auditor.InnerTextAsync("#chain-status"), StringComparison.Ordinal);
         await ReviewSite.ScreenshotAsync(auditor, "05-audit");
         await auditor.Context.CloseAsync();
