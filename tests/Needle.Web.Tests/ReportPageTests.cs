@@ -103,6 +103,23 @@ public sealed class ReportPageTests(ReviewSite site)
     }
 
     [Fact]
+    public async Task A_reviewer_marks_a_match_as_a_false_positive_and_the_entry_goes_to_the_allow_list()
+    {
+        var page = await site.SignedInPageAsync(site.ReviewerKey);
+        await page.GotoAsync($"/reports/{site.FalsePositiveReport}");
+        var match = page.Locator("table.matches tbody tr").Filter(new LocatorFilterOptions { HasText = ReviewSite.KnownList });
+        Assert.True(await match.CountAsync() >= 1);
+        await match.First.Locator("button", new LocatorLocatorOptions { HasText = "False positive" }).ClickAsync();
+        Assert.Contains("false positive", await page.InnerTextAsync(".notice"), StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+
+        var admin = await site.SignedInPageAsync(site.AdminKey);
+        var allowLists = admin.Locator("#lists tbody tr").Filter(new LocatorFilterOptions { HasText = "allow list" });
+        Assert.True(await allowLists.CountAsync() >= 1, "no allow list on the lists page");
+        await admin.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_video_is_shown_as_a_blurred_grey_poster_frame_and_never_played()
     {
         var page = await site.SignedInPageAsync(site.ReviewerKey);

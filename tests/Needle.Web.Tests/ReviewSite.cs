@@ -57,6 +57,9 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>A short generated video (ffmpeg's test pattern).</summary>
     public Guid VideoReport { get; private set; }
 
+    /// <summary>Another copy of the listed picture, for the false-positive test.</summary>
+    public Guid FalsePositiveReport { get; private set; }
+
     /// <summary>Where the screenshots go: TestResults/screenshots under the test output folder.</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
@@ -128,7 +131,15 @@ public sealed class ReviewSite : IAsyncLifetime
             files = new object[] { new { part = "f1", originalName = "clip.mp4" } },
         }, ("f1", "clip.mp4", await TestVideoAsync()));
 
-        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport })
+        FalsePositiveReport = await SubmitAsync(submitter, new
+        {
+            externalId = "FP-COPY",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Other Platform" },
+            files = new object[] { new { part = "f1", originalName = "branches-small.jpg" } },
+        }, ("f1", "branches-small.jpg", TestJpegs.Photo("p05_branches.png", 320, 240)));
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport })
         {
             await WaitTriagedAsync(id);
         }
