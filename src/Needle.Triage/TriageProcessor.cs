@@ -227,6 +227,14 @@ public sealed class TriageProcessor
     {
         var score = await ComputeScoreAsync(job.SubjectId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Job {job.Id} names report {job.SubjectId}, which does not exist.");
+
+        // A report not triaged yet (its triage job is still queued) stays out of the review queue until triage has
+        // resolved its copies: only its triage moves it on.
+        if (await _store.Triage.GetScoreAsync(job.SubjectId, ct).ConfigureAwait(false) is null or { State: ReviewState.Untriaged })
+        {
+            score = score with { State = ReviewState.Untriaged };
+        }
+
         return await _store.Triage.CompleteScoreAsync(job, job.SubjectId, score, ct).ConfigureAwait(false);
     }
 

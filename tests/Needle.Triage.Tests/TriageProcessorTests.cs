@@ -141,6 +141,32 @@ public sealed class TriageProcessorTests
     }
 
     [Fact]
+    public async Task AScoreJobBeforeTriageLeavesTheReportOutOfTheQueueUntilItsTriage()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var submitted = await h.Intake.SubmitAsync(new ReportSubmission(), [new IncomingMedia("f0", "a.png", null, TestImages.Generated(44))], TriageHarness.Submitter, null, null);
+        var process = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(process!));
+
+        // A list change asks for open reports to be rescored while this one's triage job still waits.
+        Assert.True(await h.Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
+        var triage = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(JobKinds.TriageReport, triage!.Kind);
+        var rescore = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(rescore!));
+        var score = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal((JobKinds.ScoreReport, submitted.ReportId), (score!.Kind, score.SubjectId));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(score));
+
+        Assert.Equal(ReviewState.Untriaged, (await h.ScoreAsync(submitted.ReportId)).State);
+        Assert.Empty((await h.Store.Triage.QueueAsync(new QueueQuery(), h.Test.Time.GetUtcNow())).Items);
+
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(triage));
+        Assert.Equal(ReviewState.AwaitingReview, (await h.ScoreAsync(submitted.ReportId)).State);
+        Assert.Equal([submitted.ReportId], (await h.Store.Triage.QueueAsync(new QueueQuery(), h.Test.Time.GetUtcNow())).Items.Select(i => i.Report.Id));
+    }
+
+    [Fact]
     public async Task ARetriagedReportStoresItsLinksOnce()
     {
         await using var h = await TriageHarness.CreateAsync();
