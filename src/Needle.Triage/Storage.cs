@@ -93,8 +93,10 @@ public interface IJobQueue
     Task<bool> RenewAsync(LeasedJob job, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes the file results of a report-processing job, marks the report processed and the job done, in one
-    /// transaction, only if the lease is still held (false otherwise, and nothing is written).
+    /// Writes the file results of a report-processing job, marks the report processed and the job done, and enqueues
+    /// the report's <see cref="JobKinds.TriageReport"/> job, in one transaction, only if the lease is still held (false
+    /// otherwise, and nothing is written). Files stored with a PDQ take the next media sequence
+    /// (<see cref="ITriageStore.ReadMediaHashesAsync"/>).
     /// </summary>
     Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default) =>
         CompleteReportAsync(job, results, null, cancellationToken);
