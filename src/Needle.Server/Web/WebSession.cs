@@ -74,13 +74,26 @@ internal static class WebSession
 
                 return Task.CompletedTask;
             };
-            cookie.Events.OnRedirectToAccessDenied = context =>
+            cookie.Events.OnRedirectToAccessDenied = async context =>
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
+                if (HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments("/web"))
+                {
+                    // A page another role opens (admins do not see media, reviewers do not manage lists): say so plainly.
+                    context.Response.ContentType = "text/html; charset=utf-8";
+                    await context.Response.WriteAsync(ForbiddenPage).ConfigureAwait(false);
+                }
             };
         });
     }
+
+    private const string ForbiddenPage = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Not for this role · Needle</title><link rel="stylesheet" href="/static/needle.css"></head>
+        <body class="signin-body"><main><section class="signin-card"><h1>Not for this role</h1>
+        <p class="muted">This page belongs to another role: reviewers open the queue and reports, admins the lists, auditors the audit log.</p>
+        <p><a href="/">Back to your start page</a></p></section></main></body></html>
+        """;
 
     public static void AddWebPolicies(AuthorizationOptions options)
     {
