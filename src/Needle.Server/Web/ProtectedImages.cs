@@ -22,7 +22,7 @@ internal static class ProtectedImages
 
     private static byte[]? Render(byte[] media, int maxSide, int blurSigma, bool greyscale, SKEncodedImageFormat format, int quality)
     {
-        using var original = SKBitmap.Decode(media);
+        using var original = DecodeAtLeast(media, maxSide);
         if (original is null || original.Width == 0 || original.Height == 0)
         {
             return null;
@@ -59,6 +59,43 @@ internal static class ProtectedImages
         using var snapshot = surface.Snapshot();
         using var data = snapshot.Encode(format, quality);
         return data?.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes at the smallest size the codec can produce directly (JPEG decodes at 1/2, 1/4, 1/8 for almost nothing)
+    /// whose longest side is still at least <paramref name="maxSide"/>; other formats decode at full size.
+    /// </summary>
+    private static SKBitmap? DecodeAtLeast(byte[] media, int maxSide)
+    {
+        using var data = SKData.CreateCopy(media);
+        using var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            return null;
+        }
+
+        var full = codec.Info;
+        var longest = Math.Max(full.Width, full.Height);
+        var size = full.Size;
+        if (longest > maxSide)
+        {
+            var scaled = codec.GetScaledDimensions(maxSide / (float)longest);
+            if (Math.Max(scaled.Width, scaled.Height) >= maxSide)
+            {
+                size = scaled;
+            }
+        }
+
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is SKCodecResult.Success or SKCodecResult.IncompleteInput)
+        {
+            return bitmap;
+        }
+
+        bitmap.Dispose();
+        return size == full.Size ? null : SKBitmap.Decode(media);
     }
 
     // Rec. 709 luma into each of R, G and B, alpha kept.
