@@ -11,6 +11,7 @@ using Needle.Server.Auth;
 using Needle.Server.Endpoints;
 using Needle.Server.Http;
 using Needle.Server.Processing;
+using Needle.Server.Web;
 using Needle.Storage.Sqlite;
 using Needle.Triage;
 
@@ -190,9 +191,19 @@ public static class NeedleServer
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        var authentication = services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization(Policies.Configure);
+
+        // The review pages: a cookie session scheme beside the API keys, Razor components rendered on the server.
+        services.AddWebSessions(authentication, options);
+        services.AddRazorComponents();
+        services.AddSingleton(WorldMap.Default());
+        services.AddSingleton<WebDecisions>();
+        services.AddAuthorization(authorization =>
+        {
+            Policies.Configure(authorization);
+            WebSession.AddWebPolicies(authorization);
+        });
         services.AddOpenApi();
 
         var app = builder.Build();
@@ -200,6 +211,7 @@ public static class NeedleServer
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         MapEndpoints(app);
         return app;
     }
@@ -231,6 +243,8 @@ public static class NeedleServer
         var hma = app.MapGroup("");
         hma.AddEndpointFilter(CatchRequestProblems);
         HmaEndpoints.Map(hma);
+
+        WebEndpoints.Map(app);
     }
 
     private static async ValueTask<object?> CatchRequestProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -60,6 +60,12 @@ public sealed record NeedleServerOptions
     /// </summary>
     public string? RoutingPath { get; init; }
 
+    /// <summary>A review-page session ends after this long without a request (default 30 minutes).</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A review-page session ends this long after sign-in, however active (default 8 hours).</summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(8);
+
     /// <summary>
     /// The triage scoring options file (JSON, see <see cref="Needle.Triage.ScoringOptions"/>); null uses the defaults.
     /// A file that cannot be read or holds a bad value stops the start with its reason.
@@ -96,6 +102,8 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SessionIdleTimeout, TimeSpan.FromMinutes(1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SessionLifetime, SessionIdleTimeout);
         if (KeyCacheDuration < TimeSpan.Zero || KeyCacheDuration > TimeSpan.FromSeconds(30))
         {
             throw new ArgumentOutOfRangeException(nameof(KeyCacheDuration), KeyCacheDuration, "The key cache keeps a lookup 0 to 30 seconds.");

@@ -16,6 +16,14 @@ public sealed partial class AuthorizationTests
     private const string Anonymous = "anonymous";
     private const string AnyKey = "any";
 
+    // The review pages: a session cookie (never an API key) of this role opens them; "page:form" is the sign-in form,
+    // open to anyone but refusing a body that is not the form.
+    private const string PageReviewer = "page:reviewer";
+    private const string PageAdmin = "page:admin";
+    private const string PageAuditor = "page:auditor";
+    private const string PageAnySession = "page:any";
+    private const string PageForm = "page:form";
+
     private static readonly Dictionary<string, string> Expected = new(StringComparer.Ordinal)
     {
         ["GET /livez"] = Anonymous,
@@ -70,6 +78,32 @@ public sealed partial class AuthorizationTests
         ["GET /c/bank/{name}/content/{id:int}"] = "admin",
         ["DELETE /c/bank/{name}/content/{id:int}"] = "admin",
         ["POST /c/bank/{name}/signal"] = "admin",
+
+        ["GET /static/needle.css"] = Anonymous,
+        ["GET /static/needle.js"] = Anonymous,
+        ["GET /static/world.svg"] = Anonymous,
+        ["GET /signin"] = Anonymous,
+        ["POST /signin"] = PageForm,
+        ["POST /signout"] = PageAnySession,
+        ["GET /"] = PageAnySession,
+        ["GET /queue"] = PageReviewer,
+        ["POST /queue/{id:guid}/claim"] = PageReviewer,
+        ["POST /queue/{id:guid}/release"] = PageReviewer,
+        ["GET /reports/{id:guid}"] = PageReviewer,
+        ["POST /reports/{id:guid}/files/{fileId:guid}/decision"] = PageReviewer,
+        ["POST /reports/{id:guid}/files/{fileId:guid}/false-positive"] = PageReviewer,
+        ["GET /web/files/{id:guid}/thumbnail"] = PageReviewer,
+        ["GET /web/files/{id:guid}/reveal"] = PageReviewer,
+        ["GET /lists"] = PageAdmin,
+        ["POST /lists"] = PageAdmin,
+        ["GET /lists/{name}"] = PageAdmin,
+        ["POST /lists/{name}/import"] = PageAdmin,
+        ["GET /lists/{name}/export"] = PageAdmin,
+        ["POST /lists/{name}/entries/{id:int}/enabled"] = PageAdmin,
+        ["GET /audit"] = PageAuditor,
+        ["GET /preferences"] = PageAnySession,
+        ["POST /preferences"] = PageAnySession,
+        ["POST /preferences/org"] = PageAdmin,
     };
 
     [Fact]
@@ -96,9 +130,23 @@ public sealed partial class AuthorizationTests
         var anonymousClient = server.Client();
         var revokedClient = server.Client(revokedKey);
         var roleClients = keys.ToDictionary(k => k.Key, k => server.Client(k.Value));
-        foreach (var (key, method, url) in endpoints)
+        foreach (var (key, method, url, policies) in endpoints)
         {
             var expected = Expected[key];
+            if (expected.StartsWith("page:", StringComparison.Ordinal))
+            {
+                CheckPage(failures, key, expected, policies);
+                foreach (var (who, client) in roleClients.Append(new("no key", anonymousClient)).Append(new("a revoked key", revokedClient)))
+                {
+                    // No API key opens a page: a page sends the browser to the sign-in form, anything else is refused.
+                    var (pageStatus, landedOn) = await SendPageAsync(client, method, url);
+                    var refused = pageStatus is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || landedOn == "/signin";
+                    Check(failures, key, $"as {who}", pageStatus, ok: expected == PageForm ? pageStatus is not (HttpStatusCode.OK or HttpStatusCode.Found) : refused);
+                }
+
+                continue;
+            }
+
             var status = await SendAsync(anonymousClient, method, url);
             if (expected == Anonymous)
             {
@@ -143,6 +191,33 @@ public sealed partial class AuthorizationTests
         }
     }
 
+    /// <summary>A page's policy is the session policy of its role (the cookie scheme, never an API key).</summary>
+    private static void CheckPage(List<string> failures, string endpoint, string expected, IReadOnlyList<string> policies)
+    {
+        var wanted = expected switch
+        {
+            PageForm => null,
+            PageAnySession => "web:any",
+            _ => "web:" + expected["page:".Length..],
+        };
+        if (wanted is null ? policies.Count != 0 : !policies.SequenceEqual([wanted]))
+        {
+            failures.Add($"{endpoint}: policies [{string.Join(", ", policies)}], expected {wanted ?? "none (anonymous form)"}");
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, string? LandedOn)> SendPageAsync(HttpClient client, string method, string url)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method is "POST")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, response.RequestMessage?.RequestUri?.AbsolutePath);
+    }
+
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string url)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
@@ -156,10 +231,10 @@ public sealed partial class AuthorizationTests
     }
 
     /// <summary>Every route endpoint with each of its methods, its route filled with dummy values.</summary>
-    private static List<(string Key, string Method, string Url)> Endpoints(WebApplication app)
+    private static List<(string Key, string Method, string Url, IReadOnlyList<string> Policies)> Endpoints(WebApplication app)
     {
         var source = app.Services.GetRequiredService<EndpointDataSource>();
-        var result = new List<(string, string, string)>();
+        var result = new List<(string, string, string, IReadOnlyList<string>)>();
         foreach (var endpoint in source.Endpoints.OfType<RouteEndpoint>())
         {
             var pattern = endpoint.RoutePattern.RawText ?? throw new InvalidOperationException(endpoint.DisplayName);
@@ -170,7 +245,9 @@ public sealed partial class AuthorizationTests
             Assert.True(methods is { Count: > 0 }, $"{pattern} accepts every HTTP method; give it explicit methods");
             foreach (var method in methods!)
             {
-                result.Add(($"{method} {pattern}", method, Fill(endpoint.RoutePattern, pattern)));
+                var policies = endpoint.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+                    .Select(a => a.Policy).OfType<string>().ToList();
+                result.Add(($"{method} {pattern}", method, Fill(endpoint.RoutePattern, pattern), policies));
             }
         }
 

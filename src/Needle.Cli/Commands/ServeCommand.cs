@@ -53,13 +53,36 @@ internal static class ServeCommand
             Description = "Triage scoring options (JSON: weights of each reason, near-duplicate distance, claim duration, list names). Default: the built-in weights.",
             HelpName = "FILE",
         };
-        var command = new Command("serve", "Run the Needle HTTP API on the given database until interrupted.") { db, urls, workers, mediaKey, ipDb, routing, scoring };
+        var sessionIdle = new Option<int>("--session-idle")
+        {
+            Description = "Minutes without a request after which a review-page session ends. Default: 30.",
+            HelpName = "MINUTES",
+            DefaultValueFactory = _ => 30,
+        };
+        var sessionHours = new Option<int>("--session-hours")
+        {
+            Description = "Hours after sign-in at which a review-page session ends however active. Default: 8.",
+            HelpName = "HOURS",
+            DefaultValueFactory = _ => 8,
+        };
+        var command = new Command("serve", "Run the Needle HTTP API and the review pages on the given database until interrupted.")
+        {
+            db, urls, workers, mediaKey, ipDb, routing, scoring, sessionIdle, sessionHours,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var workerCount = parse.GetValue(workers);
             if (workerCount < 0)
             {
                 context.Error.WriteLine("error: --workers must be 0 or more");
+                return ExitCodes.Usage;
+            }
+
+            var idleMinutes = parse.GetValue(sessionIdle);
+            var lifetimeHours = parse.GetValue(sessionHours);
+            if (idleMinutes < 1 || lifetimeHours < 1 || TimeSpan.FromHours(lifetimeHours) < TimeSpan.FromMinutes(idleMinutes))
+            {
+                context.Error.WriteLine("error: --session-idle must be 1 minute or more and --session-hours at least as long");
                 return ExitCodes.Usage;
             }
 
@@ -73,6 +96,8 @@ internal static class ServeCommand
                 IpDatabasePath = parse.GetValue(ipDb) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
                 RoutingPath = parse.GetValue(routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
                 ScoringPath = parse.GetValue(scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,
+                SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes),
+                SessionLifetime = TimeSpan.FromHours(lifetimeHours),
                 TimeProvider = context.Time,
                 Notices = context.Out,
                 Warnings = context.Error,
@@ -84,7 +109,7 @@ internal static class ServeCommand
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var address in NeedleServer.Addresses(app))
                 {
-                    context.Error.WriteLine($"needle: listening on {address} (database {databasePath})");
+                    context.Error.WriteLine($"needle: listening on {address} (database {databasePath}); review pages at {address.TrimEnd('/')}/");
                 }
 
                 // Returns on Ctrl+C (the CLI's token) or SIGTERM/SIGINT (the host's console lifetime), having stopped

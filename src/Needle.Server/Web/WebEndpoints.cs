@@ -1,0 +1,666 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Needle.Matching.Formats;
+using Needle.Matching.Lists;
+using Needle.Server.Web.Pages;
+using Needle.Triage;
+using Needle.Video;
+
+namespace Needle.Server.Web;
+
+/// <summary>
+/// The review pages: sign-in, queue, report, lists, audit and preferences, rendered on the server from Razor components.
+/// Every page needs a session of the right role (cookie scheme <see cref="WebSession.Scheme"/>); every form carries an
+/// anti-forgery token; every view of media and every decision is audited.
+/// </summary>
+internal static class WebEndpoints
+{
+    private const int QueuePageSize = 25;
+    private const int EntriesPageSize = 50;
+    private const int AuditPageSize = 50;
+    private static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(30);
+
+    public static void Map(WebApplication app)
+    {
+        var web = app.MapGroup("").AddEndpointFilter(SecurityHeaders);
+
+        web.MapGet("/static/needle.css", () => Asset("needle.css", "text/css; charset=utf-8")).AllowAnonymous();
+        web.MapGet("/static/needle.js", () => Asset("needle.js", "text/javascript; charset=utf-8")).AllowAnonymous();
+        web.MapGet("/static/world.svg", (HttpContext context, WorldMap map) =>
+        {
+            // Public boundary data, the same for everyone: cached by the browser, drawn once per server.
+            context.Response.Headers.CacheControl = "public, max-age=86400";
+            return TypedResults.File(map.Svg, "image/svg+xml");
+        }).AllowAnonymous();
+
+        web.MapGet("/signin", SignInPage).AllowAnonymous();
+        web.MapPost("/signin", SignInAsync).AllowAnonymous();
+        web.MapPost("/signout", SignOutAsync).RequireAuthorization(WebSession.AnySession);
+        web.MapGet("/", (HttpContext context) => Results.Redirect(Home(WebUser.From(context.User)))).RequireAuthorization(WebSession.AnySession);
+
+        web.MapGet("/queue", QueueAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapPost("/queue/{id:guid}/claim", ClaimAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapPost("/queue/{id:guid}/release", ReleaseAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/reports/{id:guid}", ReportAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapPost("/reports/{id:guid}/files/{fileId:guid}/decision", DecideAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapPost("/reports/{id:guid}/files/{fileId:guid}/false-positive", FalsePositiveAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/thumbnail", ThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/reveal", RevealAsync).RequireAuthorization(WebSession.Reviewer);
+
+        web.MapGet("/lists", ListsPage).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/lists", CreateListAsync).RequireAuthorization(WebSession.Admin);
+        web.MapGet("/lists/{name}", ListEntriesPage).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/lists/{name}/import", ImportListAsync).RequireAuthorization(WebSession.Admin);
+        web.MapGet("/lists/{name}/export", ExportList).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/lists/{name}/entries/{id:int}/enabled", SetEntryEnabledAsync).RequireAuthorization(WebSession.Admin);
+
+        web.MapGet("/audit", AuditAsync).RequireAuthorization(WebSession.Auditor);
+
+        web.MapGet("/preferences", PreferencesAsync).RequireAuthorization(WebSession.AnySession);
+        web.MapPost("/preferences", SavePreferencesAsync).RequireAuthorization(WebSession.AnySession);
+        web.MapPost("/preferences/org", SaveOrgPreferencesAsync).RequireAuthorization(WebSession.Admin);
+    }
+
+    /// <summary>Where each role starts: reviewers at the queue, admins at the lists, auditors at the log.</summary>
+    private static string Home(WebUser user) => user.Role switch
+    {
+        "reviewer" => "/queue",
+        "admin" => "/lists",
+        "auditor" => "/audit",
+        _ => "/preferences",
+    };
+
+    // ---------------------------------------------------------------- frame, assets, headers
+
+    private static async ValueTask<object?> SecurityHeaders(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var headers = context.HttpContext.Response.Headers;
+
+        // Nothing from anywhere else: no CDN, no inline script, no framing. Inline SVG (the map) needs no source.
+        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (!context.HttpContext.Request.Path.StartsWithSegments("/static"))
+        {
+            headers.CacheControl = "no-store";
+        }
+
+        return await next(context).ConfigureAwait(false);
+    }
+
+    private static IResult Asset(string name, string contentType)
+    {
+        using var stream = typeof(WebEndpoints).Assembly.GetManifestResourceStream("Needle.Server.Web.Assets." + name)
+            ?? throw new InvalidOperationException($"The asset {name} is not embedded.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return TypedResults.File(copy.ToArray(), contentType);
+    }
+
+    private static PageFrame Frame(HttpContext context, string title, string section, int breakMinutes = 0)
+    {
+        var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
+        var user = context.User.Identity?.IsAuthenticated == true && context.User.Identity.AuthenticationType == WebSession.Scheme ? WebUser.From(context.User) : null;
+        return new PageFrame(title, user, tokens.FormFieldName, tokens.RequestToken ?? "", section)
+        {
+            BreakMinutes = breakMinutes,
+            Notice = context.Request.Query["notice"],
+            Error = context.Request.Query["error"],
+        };
+    }
+
+    private static RazorComponentResult Page<TComponent>(object model, int status = StatusCodes.Status200OK)
+        where TComponent : Microsoft.AspNetCore.Components.IComponent =>
+        new RazorComponentResult<TComponent>(new Dictionary<string, object?> { ["Model"] = model }) { StatusCode = status };
+
+    private static string? Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+
+    private static string WithNotice(string path, string notice, bool error = false) =>
+        path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + (error ? "error=" : "notice=") + Uri.EscapeDataString(notice);
+
+    // ---------------------------------------------------------------- sign-in, sign-out
+
+    private static IResult SignInPage(HttpContext context, string? returnUrl, string? signedOut) =>
+        Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), null, signedOut == "1"));
+
+    private static async Task<IResult> SignInAsync(
+        HttpContext context, [FromForm(Name = "key")] string? key, [FromForm(Name = "returnUrl")] string? returnUrl,
+        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, CancellationToken cancellationToken)
+    {
+        var presented = key?.Trim() ?? "";
+        var record = presented.Length == 0 ? null : await keys.AuthenticateAsync(presented, cancellationToken).ConfigureAwait(false);
+        string? problem = null;
+        if (record is null)
+        {
+            problem = "That key is not valid: it may be mistyped, revoked or expired.";
+        }
+        else if (record.Role == ApiRole.Submitter)
+        {
+            problem = "This is a submitter key: it can send reports but not open the review pages. Sign in with a reviewer, admin or auditor key.";
+        }
+
+        if (problem is not null)
+        {
+            // Refusals are audited with the key id when the text names one (never the secret).
+            var actor = ApiKeyService.TryGetKeyId(presented, out var triedId) ? triedId.ToString("N") : "anonymous";
+            await store.Audit.AppendAsync(new AuditEntryDraft(actor, "session.signin-refused", "session",
+                JsonSerializer.Serialize(new { reason = record is null ? "invalid-key" : "submitter-key" }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), problem, false), StatusCodes.Status401Unauthorized);
+        }
+
+        var sessionId = sessions.Open(record!.Id);
+        await store.Audit.AppendAsync(new AuditEntryDraft(record.Id.ToString("N"), "session.signin", "session",
+            JsonSerializer.Serialize(new { role = Auth.Policies.RoleName(record.Role) }), Remote(context)), cancellationToken).ConfigureAwait(false);
+        await context.SignInAsync(WebSession.Scheme, WebSession.Principal(record, sessionId), new AuthenticationProperties
+        {
+            IsPersistent = false,
+            AllowRefresh = true,
+        }).ConfigureAwait(false);
+        var user = new WebUser(record.Id, record.Name, Auth.Policies.RoleName(record.Role));
+        return Results.Redirect(LocalPath(returnUrl) ?? Home(user));
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext context, SessionRegistry sessions, INeedleStore store, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        if (context.User.FindFirstValue(WebSession.SessionIdClaim) is { } sessionId)
+        {
+            sessions.End(sessionId);
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "session.signout", "session", null, Remote(context)), cancellationToken).ConfigureAwait(false);
+        await context.SignOutAsync(WebSession.Scheme).ConfigureAwait(false);
+        return Results.Redirect("/signin?signedOut=1");
+    }
+
+    /// <summary>A return address only when it is a path on this server (never another site).</summary>
+    private static string? LocalPath(string? url) =>
+        url is { Length: > 1 } && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Contains("://", StringComparison.Ordinal) ? url : null;
+
+    // ---------------------------------------------------------------- queue
+
+    private static async Task<IResult> QueueAsync(
+        HttpContext context, INeedleStore store, MatcherHost host, TimeProvider time,
+        string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var settings = await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        var reviewState = state is not null && Enum.TryParse<ReviewState>(state, true, out var parsed) && Enum.IsDefined(parsed) ? parsed : ReviewState.AwaitingReview;
+        var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter));
+        var now = time.GetUtcNow();
+        Page<QueueItem> page;
+        var frame = Frame(context, "Queue", "queue", settings.Effective.BreakMinutes ?? 0);
+        try
+        {
+            page = await store.Triage.QueueAsync(new QueueQuery
+            {
+                State = reviewState,
+                JurisdictionQueue = filters.Jurisdiction,
+                Country = filters.Country is { Length: 2 } ? filters.Country : null,
+                ListName = filters.List,
+                Reporter = filters.Reporter,
+                Viewer = user.Actor,
+                After = Blank(after),
+                Limit = QueuePageSize,
+            }, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            page = new Page<QueueItem>([], null);
+            frame = frame with { Error = "That page link is no longer valid; showing the first page." };
+        }
+
+        var listNames = host.Lists.Select(static l => l.Name).Order(StringComparer.Ordinal).ToList();
+        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor));
+    }
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static async Task<IResult> ClaimAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time,
+        [FromForm(Name = "returnUrl")] string? returnUrl, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var now = time.GetUtcNow();
+        var result = await store.Triage.TryClaimAsync(id, user.Actor, now, now + ClaimDuration,
+            new AuditEntryDraft(user.Actor, "report.claim", $"report/{id:N}", null, Remote(context)), cancellationToken).ConfigureAwait(false);
+        var back = LocalPath(returnUrl) ?? $"/reports/{id}";
+        return result switch
+        {
+            null => Results.Redirect(WithNotice("/queue", "That report no longer exists.", error: true)),
+            { Granted: true } => Results.Redirect(WithNotice(back, "Claimed for 30 minutes: others will not open it meanwhile.")),
+            _ => Results.Redirect(WithNotice(back, "Someone else has claimed this report.", error: true)),
+        };
+    }
+
+    private static async Task<IResult> ReleaseAsync(Guid id, HttpContext context, INeedleStore store,
+        [FromForm(Name = "returnUrl")] string? returnUrl, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var released = await store.Triage.ReleaseClaimAsync(id, user.Actor, force: false,
+            new AuditEntryDraft(user.Actor, "report.release", $"report/{id:N}", null, Remote(context)), cancellationToken).ConfigureAwait(false);
+        var back = LocalPath(returnUrl) ?? "/queue";
+        return Results.Redirect(WithNotice(back, released ? "Released." : "You held no claim on that report.", error: !released));
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (report is null)
+        {
+            return Results.Redirect(WithNotice("/queue", "There is no such report.", error: true));
+        }
+
+        var triage = store.Triage;
+        var settings = await ReviewSettings.LoadAsync(triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        var score = await triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
+        var claim = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var decisions = await triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
+        var links = await triage.GetLinksAsync(id, cancellationToken).ConfigureAwait(false);
+        var bundle = await triage.GetBundleAsync(id, 500, cancellationToken).ConfigureAwait(false);
+
+        var files = new List<ReviewFile>(report.Files.Count);
+        var markers = new List<MapMarker>();
+        foreach (var file in report.Files)
+        {
+            var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
+            var isVideo = IsVideo(file.ContentType, file.OriginalName);
+            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed)));
+            if (file.Clues?.Gps is { } gps)
+            {
+                var (x, y) = WorldMap.Project(gps.Latitude, gps.Longitude);
+                markers.Add(new MapMarker(x, y, $"File {file.Ordinal + 1}: {gps.Latitude.ToString("0.0000", CultureInfo.InvariantCulture)}, {gps.Longitude.ToString("0.0000", CultureInfo.InvariantCulture)}{(gps.CountryName is { } name ? " (" + name + ")" : "")}"));
+            }
+        }
+
+        var related = links.GroupBy(static l => l.OtherReportId).Select(static g => new RelatedReport(g.Key, [.. g])).ToList();
+
+        // Opening a report shows its blurred thumbnails: the view is audited with the files shown.
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "report.view", $"report/{id:N}",
+            JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
+
+        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? id.ToString("N")[..8]), "queue", settings.Effective.BreakMinutes ?? 0);
+        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor));
+    }
+
+    private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+        [FromForm(Name = "category")] string? category, [FromForm(Name = "note")] string? note, [FromForm(Name = "bundle")] string? bundle,
+        CancellationToken cancellationToken)
+    {
+        var back = $"/reports/{id}";
+        if (!TryParseCategory(category, out var decided))
+        {
+            return Results.Redirect(WithNotice(back, "Choose a category (0-4) or needs escalation.", error: true));
+        }
+
+        var file = await store.Reports.GetFileAsync(fileId, cancellationToken).ConfigureAwait(false);
+        if (file is null || file.ReportId != id)
+        {
+            return Results.Redirect(WithNotice(back, "That file is not part of this report.", error: true));
+        }
+
+        var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
+        var user = WebUser.From(context.User);
+        var outcome = await decisions.DecideAsync(fileId, decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
+    }
+
+    private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+        [FromForm(Name = "list")] string? list, [FromForm(Name = "entry")] int? entry, [FromForm(Name = "note")] string? note,
+        CancellationToken cancellationToken)
+    {
+        var back = $"/reports/{id}";
+        var file = await store.Reports.GetFileAsync(fileId, cancellationToken).ConfigureAwait(false);
+        if (file is null || file.ReportId != id || list is null || entry is null || !file.Matches.Any(m => m.ListName == list && m.EntryId == entry))
+        {
+            return Results.Redirect(WithNotice(back, "That match is not on this file.", error: true));
+        }
+
+        var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
+        var (done, outcome) = await decisions.MarkFalsePositiveAsync(fileId, list, entry.Value, Blank(note), WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, outcome, error: !done));
+    }
+
+    internal static bool TryParseCategory(string? text, out DecisionCategory category)
+    {
+        category = default;
+        if (text is "e" or "escalate" or "needs-escalation")
+        {
+            category = DecisionCategory.NeedsEscalation;
+            return true;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 4)
+        {
+            category = (DecisionCategory)number;
+            return true;
+        }
+
+        return false;
+    }
+
+    public static string CategoryText(DecisionCategory category) => category switch
+    {
+        DecisionCategory.NonPertinent => "0 · not pertinent",
+        DecisionCategory.ChildAbuseMaterial => "1 · child abuse material",
+        DecisionCategory.ExploitativeOrAgeDifficult => "2 · exploitative / age-difficult",
+        DecisionCategory.CgiOrAnimation => "3 · CGI / animation",
+        DecisionCategory.Comparison => "4 · comparison",
+        DecisionCategory.NeedsEscalation => "needs escalation",
+        _ => category.ToString(),
+    };
+
+    // ---------------------------------------------------------------- media: blurred thumbnails and audited reveals
+
+    private static async Task<IResult> ThumbnailAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
+        if (media is null)
+        {
+            return Results.NotFound();
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var thumbnail = bytes is null ? null : ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
+        if (thumbnail is null)
+        {
+            return Results.NotFound();
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.thumbnail", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, blur = settings.BlurStrength, greyscale = settings.Greyscale, size = settings.ThumbnailSize }),
+            Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(thumbnail, "image/png");
+    }
+
+    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
+        if (media is null)
+        {
+            return Results.NotFound();
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var revealed = bytes is null ? null : ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
+        if (revealed is null)
+        {
+            return Results.NotFound();
+        }
+
+        // Audited before a byte is sent: if the audit cannot be written, nothing is revealed.
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize }), Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(revealed, "image/jpeg");
+    }
+
+    private static bool IsVideo(string? contentType, string? name) =>
+        contentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true || name is not null && VideoFiles.IsVideo(name);
+
+    /// <summary>The picture to show for a file: the image itself, or a video's poster frame (the video is never sent).</summary>
+    private static async Task<byte[]?> StillImageAsync(StoredMedia media, byte[] bytes, CancellationToken cancellationToken)
+    {
+        if (!IsVideo(media.ContentType, media.OriginalName))
+        {
+            return bytes;
+        }
+
+        // ffmpeg needs a file it can seek: the decrypted video exists only for this call, readable by this user alone.
+        var path = Path.Combine(Path.GetTempPath(), "needle-poster-" + Guid.NewGuid().ToString("N"));
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            await using (var file = new FileStream(path, options))
+            {
+                await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await VideoPosterFrame.ExtractAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (VideoHashException)
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // ---------------------------------------------------------------- lists
+
+    private static ListRow Row(HashList list)
+    {
+        var enabled = 0;
+        foreach (var entry in list.Entries)
+        {
+            if (entry.Enabled)
+            {
+                enabled++;
+            }
+        }
+
+        return new ListRow(list.Name, list.Kind, list.PdqThreshold, list.PhotoDnaThreshold, list.Entries.Count, enabled);
+    }
+
+    private static IResult ListsPage(HttpContext context, MatcherHost host) => Page<ListsPage>(new ListsModel(
+        Frame(context, "Lists", "lists"),
+        [.. host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal)],
+        [.. HashListFormats.Default.Formats.Select(static f => f.Name)],
+        ExportFormats()));
+
+    private static List<string> ExportFormats() => [.. HashListFormats.Default.Formats.Select(static f => f.Name), "vics-1.3"];
+
+    private static async Task<IResult> CreateListAsync(HttpContext context, MatcherHost host,
+        [FromForm(Name = "name")] string? listName, [FromForm(Name = "kind")] string? listKind, [FromForm(Name = "pdqThreshold")] string? pdqThreshold,
+        CancellationToken cancellationToken)
+    {
+        var name = Blank(listName);
+        var kind = listKind == "allow" ? HashListKind.Allow : HashListKind.Known;
+        double? threshold = double.TryParse(pdqThreshold, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : null;
+        if (name is null)
+        {
+            return Results.Redirect(WithNotice("/lists", "A list needs a name.", error: true));
+        }
+
+        try
+        {
+            await host.CreateListAsync(name, kind, threshold, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"List '{name}' created."));
+        }
+        catch (ListAlreadyExistsException)
+        {
+            return Results.Redirect(WithNotice("/lists", $"A list named '{name}' exists already.", error: true));
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.Redirect(WithNotice("/lists", ex.Message.Split(" (Parameter", 2)[0], error: true));
+        }
+    }
+
+    private static IResult ListEntriesPage(string name, int? page, HttpContext context, MatcherHost host)
+    {
+        if (host.FindList(name) is not { } list)
+        {
+            return Results.Redirect(WithNotice("/lists", $"There is no list named '{name}'.", error: true));
+        }
+
+        var entries = list.Entries;
+        var pageCount = Math.Max(1, (entries.Count + EntriesPageSize - 1) / EntriesPageSize);
+        var current = Math.Clamp(page ?? 1, 1, pageCount);
+        var shown = new List<HashListEntry>(EntriesPageSize);
+        for (var i = (current - 1) * EntriesPageSize; i < Math.Min(entries.Count, current * EntriesPageSize); i++)
+        {
+            shown.Add(entries[i]);
+        }
+
+        return Page<ListEntriesPage>(new ListEntriesModel(Frame(context, "List " + name, "lists"), Row(list), shown, current, pageCount, EntriesPageSize, ExportFormats()));
+    }
+
+    private static async Task<IResult> ImportListAsync(string name, HttpContext context, MatcherHost host, NeedleServerOptions options,
+        IFormFile? file, [FromForm(Name = "format")] string? format, [FromForm(Name = "skipInvalid")] string? skipInvalid, CancellationToken cancellationToken)
+    {
+        var back = "/lists/" + Uri.EscapeDataString(name);
+        if (file is null || file.Length == 0)
+        {
+            return Results.Redirect(WithNotice(back, "Choose a list file to import.", error: true));
+        }
+
+        if (file.Length > options.MaxListImportBytes)
+        {
+            return Results.Redirect(WithNotice(back, "That file is larger than this server imports.", error: true));
+        }
+
+        var chosen = Blank(format) is { } f && f != "detect" ? f : null;
+        ImportResult imported;
+        try
+        {
+            await using var stream = file.OpenReadStream();
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            buffer.Position = 0;
+            imported = HashListFormats.Default.Read(buffer, new ImportOptions { SkipInvalid = skipInvalid == "on", ListName = name, FileName = file.FileName }, chosen);
+        }
+        catch (HashListFormatException ex)
+        {
+            var first = ex.Errors.Select(static e => e.ToString()).FirstOrDefault() ?? ex.Message;
+            return Results.Redirect(WithNotice(back, "Nothing was imported: " + first, error: true));
+        }
+
+        var user = WebUser.From(context.User);
+        var added = await host.AddEntriesAsync(name, imported.List.Entries, user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, $"Imported {added.Count} entries ({imported.FormatName}; {imported.RecordsRead} records read, {imported.ErrorCount} skipped)."));
+    }
+
+    private static IResult ExportList(string name, string? format, MatcherHost host)
+    {
+        var formatName = Blank(format) ?? "needle";
+        if (host.FindList(name) is not { } list || !HashListFormats.Default.TryGet(formatName, out var writer))
+        {
+            return Results.Redirect(WithNotice("/lists", "Unknown list or format.", error: true));
+        }
+
+        using var stream = new MemoryStream();
+        try
+        {
+            writer.Write(list, stream);
+        }
+        catch (NotSupportedException ex)
+        {
+            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"The list cannot be written as {formatName}: {ex.Message}", error: true));
+        }
+
+        var extension = writer.Name switch { "csv" => "csv", "text" => "txt", "needle" or "vics" or "stopncii" => "json", _ => "dat" };
+        return TypedResults.File(stream.ToArray(), writer.Name == "csv" ? "text/csv" : "application/octet-stream", $"{name}.{extension}");
+    }
+
+    private static async Task<IResult> SetEntryEnabledAsync(string name, int id, HttpContext context, MatcherHost host,
+        [FromForm(Name = "enabled")] string? enabled, [FromForm(Name = "page")] int? page, CancellationToken cancellationToken)
+    {
+        var on = enabled == "true";
+        var changed = await host.SetEntryEnabledAsync(name, id, on, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        var back = "/lists/" + Uri.EscapeDataString(name) + "?page=" + (page ?? 1).ToString(CultureInfo.InvariantCulture);
+        return Results.Redirect(WithNotice(back, changed ? $"Entry {id} {(on ? "enabled" : "disabled")}." : $"No entry {id}.", error: !changed));
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    private static async Task<IResult> AuditAsync(HttpContext context, INeedleStore store,
+        string? action, string? actor, string? target, long? before, CancellationToken cancellationToken)
+    {
+        var filters = new AuditFilters(Blank(action), Blank(actor), Blank(target));
+
+        // The log is read forward in batches and the newest matching entries kept: newest first, paged by sequence.
+        var matching = new List<AuditEntry>();
+        var actions = new SortedSet<string>(StringComparer.Ordinal);
+        long after = 0;
+        while (true)
+        {
+            var batch = await store.Audit.ReadAsync(after, 1000, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var entry in batch)
+            {
+                actions.Add(entry.Action);
+                if ((before is null || entry.Sequence < before)
+                    && (filters.Action is null || entry.Action.StartsWith(filters.Action, StringComparison.OrdinalIgnoreCase))
+                    && (filters.Actor is null || entry.Actor.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase))
+                    && (filters.Target is null || entry.Target.Contains(filters.Target, StringComparison.OrdinalIgnoreCase)))
+                {
+                    matching.Add(entry);
+                }
+            }
+
+            after = batch[^1].Sequence;
+        }
+
+        matching.Reverse();
+        var shown = matching.Count > AuditPageSize ? matching.GetRange(0, AuditPageSize) : matching;
+        long? next = matching.Count > AuditPageSize ? shown[^1].Sequence : null;
+        var verification = await AuditChain.VerifyAsync(store.Audit, cancellationToken).ConfigureAwait(false);
+        return Page<AuditPage>(new AuditModel(Frame(context, "Audit log", "audit"), filters, shown, before, next, verification, [.. actions]));
+    }
+
+    // ---------------------------------------------------------------- preferences
+
+    private static async Task<IResult> PreferencesAsync(HttpContext context, INeedleStore store, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var (effective, org, mine) = await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        return Page<PreferencesPage>(new PreferencesModel(Frame(context, "Preferences", "preferences"), effective, org, mine, user.IsAdmin));
+    }
+
+    private static async Task<IResult> SavePreferencesAsync(HttpContext context, INeedleStore store,
+        [FromForm(Name = "blur")] int? blur, [FromForm(Name = "greyscale")] string? greyscale, [FromForm(Name = "size")] int? size,
+        [FromForm(Name = "reset")] string? reset, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var settings = reset == "1" ? new ReviewSettings() : new ReviewSettings
+        {
+            BlurStrength = blur is null ? null : Math.Clamp(blur.Value, ReviewSettings.MinBlur, ReviewSettings.MaxBlur),
+            Greyscale = greyscale == "on",
+            ThumbnailSize = size,
+        };
+        await store.Triage.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
+            new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice("/preferences", reset == "1" ? "Your preferences now follow the organisation's defaults." : "Your preferences are saved."));
+    }
+
+    private static async Task<IResult> SaveOrgPreferencesAsync(HttpContext context, INeedleStore store,
+        [FromForm(Name = "blur")] int? blur, [FromForm(Name = "greyscale")] string? greyscale, [FromForm(Name = "size")] int? size,
+        [FromForm(Name = "breakMinutes")] int? breakMinutes, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var settings = new ReviewSettings
+        {
+            BlurStrength = blur,
+            Greyscale = greyscale == "on",
+            ThumbnailSize = size,
+            BreakMinutes = breakMinutes,
+        }.Over(ReviewSettings.Defaults);
+        await store.Triage.SetSettingsAsync(ReviewSettings.OrgScope, settings.ToJson(),
+            new AuditEntryDraft(user.Actor, "settings.org", ReviewSettings.OrgScope, settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice("/preferences", "The organisation's defaults are saved."));
+    }
+}

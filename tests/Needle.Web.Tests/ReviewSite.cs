@@ -1,0 +1,273 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Needle.Server.Tests;
+using Needle.Tests;
+using Needle.Triage;
+
+namespace Needle.Web.Tests;
+
+/// <summary>
+/// One real Needle server (temporary SQLite file, real workers) with a known-material list and four reports submitted
+/// through the API and triaged, plus headless Chromium (Debian's, at /usr/bin/chromium) driving it. Shared by the review
+/// page tests, which run one after another.
+/// </summary>
+public sealed class ReviewSite : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    public const string KnownList = "known-landscapes";
+
+    private static readonly (double, double) Lyon = (45.764, 4.8357);
+
+    private RunningServer? _server;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    internal RunningServer Server => _server ?? throw new InvalidOperationException("not started");
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("not started");
+
+    public Uri BaseAddress => Server.BaseAddress;
+
+    public string AdminKey => Server.AdminKey;
+
+    public string ReviewerKey { get; private set; } = "";
+
+    public string AuditorKey { get; private set; } = "";
+
+    public string SubmitterKey { get; private set; } = "";
+
+    /// <summary>Known material only (matches <see cref="KnownList"/>).</summary>
+    public Guid KnownReport { get; private set; }
+
+    /// <summary>Media matching nothing, with a GPS fix in Lyon and camera metadata.</summary>
+    public Guid UnknownReport { get; private set; }
+
+    /// <summary>Escalated by the reporter (a child may be in danger).</summary>
+    public Guid EscalatedReport { get; private set; }
+
+    /// <summary>Two unknown images, for the decision test.</summary>
+    public Guid DecisionReport { get; private set; }
+
+    /// <summary>Two unknown images, for the reveal test.</summary>
+    public Guid RevealReport { get; private set; }
+
+    /// <summary>A short generated video (ffmpeg's test pattern).</summary>
+    public Guid VideoReport { get; private set; }
+
+    /// <summary>Another copy of the listed picture, for the false-positive test.</summary>
+    public Guid FalsePositiveReport { get; private set; }
+
+    /// <summary>Where the screenshots go: TestResults/screenshots under the test output folder.</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    public INeedleStore Store => Server.App.Services.GetRequiredService<INeedleStore>();
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"Chromium is not installed at {ChromiumPath} (apt-get install chromium; .ci/run installs it).");
+        _server = await RunningServer.StartAsync(o => o with { Workers = 2 });
+        ReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst A")).Key;
+        AuditorKey = (await Server.CreateKeyAsync(ApiRole.Auditor, "Auditor")).Key;
+        SubmitterKey = (await Server.CreateKeyAsync(ApiRole.Submitter, "Platform")).Key;
+
+        // A known-material list holding one landscape photo.
+        var admin = Server.Client(AdminKey);
+        var created = await admin.PostAsync("/api/v1/lists", Json(new { name = KnownList, kind = "known" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var entry = new MultipartFormDataContent { { Image(TestJpegs.Photo("p05_branches.png", 512, 384)), "file", "branches.jpg" }, { new StringContent("branches (test)"), "label" } };
+        var added = await admin.PostAsync($"/api/v1/lists/{KnownList}/entries", entry);
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+
+        var submitter = Server.Client(SubmitterKey);
+        KnownReport = await SubmitAsync(submitter, new
+        {
+            externalId = "KNOWN-COPY",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "branches-copy.jpg" } },
+        }, ("f1", "branches-copy.jpg", TestJpegs.Photo("p05_branches.png", 400, 300)));
+        UnknownReport = await SubmitAsync(submitter, new
+        {
+            externalId = "NEW-LYON",
+            incidentType = "child-pornography",
+            description = "Image shared in a public group.",
+            reporter = new { organisation = "Example Platform", email = "trust@example.org" },
+            reportedPerson = new { screenNames = new[] { "test_account_1" }, emails = new[] { "someone@example.org" } },
+            files = new object[] { new { part = "f1", originalName = "garden.jpg" } },
+        }, ("f1", "garden.jpg", CameraJpeg("p01_keong_macan.png", Lyon)));
+        EscalatedReport = await SubmitAsync(submitter, new
+        {
+            externalId = "ESCALATED",
+            incidentType = "online-enticement",
+            escalate = true,
+            escalationReason = "Reporter believes the child is in immediate danger.",
+            reporter = new { organisation = "Hotline Partner" },
+            files = new object[] { new { part = "f1", originalName = "field.jpg" } },
+        }, ("f1", "field.jpg", TestJpegs.Photo("p07_gophers.png", 480, 360)));
+        DecisionReport = await SubmitAsync(submitter, new
+        {
+            externalId = "TO-DECIDE",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "flowers.jpg" }, new { part = "f2", originalName = "bluebells.jpg" } },
+        }, ("f1", "flowers.jpg", TestJpegs.Photo("p04_flowers.png", 480, 360)), ("f2", "bluebells.jpg", TestJpegs.Photo("p09_bluebells.png", 480, 360)));
+
+        RevealReport = await SubmitAsync(submitter, new
+        {
+            externalId = "TO-REVEAL",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Member of the public" },
+            files = new object[] { new { part = "f1", originalName = "flower.jpg" }, new { part = "f2", originalName = "rose.jpg" } },
+        }, ("f1", "flower.jpg", TestJpegs.Photo("p03_flower.png", 480, 360)), ("f2", "rose.jpg", TestJpegs.Photo("p06_yellow_rose.png", 480, 360)));
+
+        VideoReport = await SubmitAsync(submitter, new
+        {
+            externalId = "VIDEO",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "clip.mp4" } },
+        }, ("f1", "clip.mp4", await TestVideoAsync()));
+
+        FalsePositiveReport = await SubmitAsync(submitter, new
+        {
+            externalId = "FP-COPY",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Other Platform" },
+            files = new object[] { new { part = "f1", originalName = "branches-small.jpg" } },
+        }, ("f1", "branches-small.jpg", TestJpegs.Photo("p05_branches.png", 320, 240)));
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport })
+        {
+            await WaitTriagedAsync(id);
+        }
+
+        Directory.CreateDirectory(ScreenshotFolder);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+
+            // The CI container runs as root, where Chromium's sandbox cannot start.
+            Args = ["--no-sandbox"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>A fresh browser context (its own cookies) with a page signed in with <paramref name="key"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(string key)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/signin");
+        await page.FillAsync("#key", key);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        Assert.DoesNotContain("/signin", page.Url, StringComparison.Ordinal);
+        return page;
+    }
+
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString().TrimEnd('/'),
+            ViewportSize = new ViewportSize { Width = 1360, Height = 900 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Saves a full-page PNG as a test artifact.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+
+    /// <summary>Waits until the report is processed and triaged (it has a score).</summary>
+    public async Task WaitTriagedAsync(Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (await Store.Triage.GetScoreAsync(id) is not { State: not ReviewState.Untriaged })
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"report {id} was not triaged within 90 s");
+            await Task.Delay(100);
+        }
+    }
+
+    private static byte[] CameraJpeg(string photo, (double, double) gps) => JpegMetadataWriter.Splice(
+        TestJpegs.Photo(photo, 640, 480),
+        JpegMetadataWriter.ExifSegment(new ExifSpec
+        {
+            Make = "NIKON CORPORATION",
+            Model = "NIKON D750",
+            DateTimeOriginal = "2024:06:15 10:20:30",
+            OffsetTimeOriginal = "+02:00",
+            BodySerialNumber = "6012345",
+            Gps = gps,
+        }));
+
+    /// <summary>Two seconds of ffmpeg's colour test pattern with a tone, as MP4 (real ffmpeg, as the server uses).</summary>
+    private static async Task<byte[]> TestVideoAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "needle-web-test-" + Guid.NewGuid().ToString("N") + ".mp4");
+        var info = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-pix_fmt", "yuv420p", "-shortest", path })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, "ffmpeg could not make the test video: " + errors);
+        try
+        {
+            return await File.ReadAllBytesAsync(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+
+    private static ByteArrayContent Image(byte[] bytes, string contentType = "image/jpeg")
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return content;
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient client, object report, params (string Part, string Name, byte[] Bytes)[] files)
+    {
+        var form = new MultipartFormDataContent { { new StringContent(JsonSerializer.Serialize(report), Encoding.UTF8, "application/json"), "report" } };
+        foreach (var (part, name, bytes) in files)
+        {
+            form.Add(Image(bytes, name.EndsWith(".mp4", StringComparison.Ordinal) ? "video/mp4" : "image/jpeg"), part, name);
+        }
+
+        var response = await client.PostAsync("/api/v1/reports", form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return Guid.Parse((await RunningServer.JsonAsync(response))["id"]!.GetValue<string>());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReviewSiteCollection : ICollectionFixture<ReviewSite>
+{
+    public const string Name = "review site";
+}
