@@ -37,7 +37,7 @@ internal sealed class ListFollower(MatcherHost matchers, NeedleServerOptions opt
                 var read = await matchers.CatchUpAsync(stoppingToken).ConfigureAwait(false);
                 if (read > 0)
                 {
-                    logger.LogInformation("Applied list changes {From} to {To} ({Count} change(s))", before + 1, matchers.Sequence, read);
+                    logger.LogInformation("List changes {From} to {To} applied (those of this node were in memory already)", before + 1, matchers.Sequence);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
