@@ -18,6 +18,12 @@ internal static class Migrations
     /// <summary>The key of the advisory lock that serialises audit appends ("needle" + 2).</summary>
     public const long AuditLockKey = 0x6E_65_65_64_6C_65_02;
 
+    /// <summary>
+    /// The key of the advisory lock over media sequences ("needle" + 3): shared by every transaction that assigns one,
+    /// taken exclusively by a follower to find the sequence below which nothing can still commit.
+    /// </summary>
+    public const long MediaSequenceLockKey = 0x6E_65_65_64_6C_65_03;
+
     /// <summary>Migration steps: version N is Steps[N - 1].</summary>
     public static IReadOnlyList<string> Steps { get; } =
     [
@@ -176,7 +182,82 @@ internal static class Migrations
         CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
         """,
 
-        // The list change log: one row per change of a list or its entries, written in the change's transaction, so
+        // 2: triage. Reports get their score, review state, claim and reporter organisation (backfilled from the
+        // submission); files their current decision and the sequence the near-duplicate index follows; new tables
+        // hold link keys, links, decisions (the history; files point at the current one) and settings documents.
+        """
+        ALTER TABLE reports
+            ADD COLUMN reporter_org  text,                                   -- submission.reporter.organisation
+            ADD COLUMN score         double precision NOT NULL DEFAULT 0,    -- PriorityScore.Value (0 before triage)
+            ADD COLUMN score_reasons jsonb,                                  -- ScoreReason list
+            ADD COLUMN review_state  integer NOT NULL DEFAULT 0,             -- ReviewState
+            ADD COLUMN scored_at     bigint,                                 -- null before the first triage
+            ADD COLUMN claimed_by    text,
+            ADD COLUMN claimed_at    bigint,
+            ADD COLUMN claim_expires bigint;
+        UPDATE reports SET reporter_org = submission -> 'reporter' ->> 'organisation';
+        CREATE INDEX reports_queue ON reports (review_state, score DESC, received_at, id);
+        CREATE INDEX reports_by_reporter_org ON reports (lower(reporter_org)) WHERE reporter_org IS NOT NULL;
+
+        -- Taken by every transaction that stores a PDQ (see PostgresTriageStore.ReadMediaHashesAsync).
+        CREATE SEQUENCE files_media_seq AS bigint;
+        ALTER TABLE files
+            ADD COLUMN media_seq           bigint,  -- order of PDQs stored, for ReadMediaHashesAsync
+            ADD COLUMN current_decision_id bigint;  -- the file's latest decision
+        CREATE UNIQUE INDEX files_by_media_seq ON files (media_seq) WHERE media_seq IS NOT NULL;
+        CREATE INDEX files_undecided ON files (report_id) WHERE current_decision_id IS NULL;
+
+        CREATE TABLE report_keys (
+            report_id uuid    NOT NULL REFERENCES reports (id),
+            kind      integer NOT NULL,  -- LinkKind
+            value     text    NOT NULL,
+            file_id   uuid
+        );
+        CREATE INDEX report_keys_by_value ON report_keys (kind, value);
+        CREATE INDEX report_keys_by_report ON report_keys (report_id);
+
+        -- One row per unordered pair (report_a < report_b, file ids in the same order), kind, value and files.
+        CREATE TABLE report_links (
+            report_a   uuid    NOT NULL REFERENCES reports (id),
+            report_b   uuid    NOT NULL REFERENCES reports (id),
+            kind       integer NOT NULL,  -- LinkKind
+            value      text    NOT NULL,
+            file_a     uuid,
+            file_b     uuid,
+            distance   integer,
+            created_at bigint  NOT NULL,
+            CHECK (report_a < report_b)
+        );
+        CREATE UNIQUE INDEX report_links_unique ON report_links (report_a, report_b, kind, value, COALESCE(file_a, '00000000-0000-0000-0000-000000000000'), COALESCE(file_b, '00000000-0000-0000-0000-000000000000'));
+        CREATE INDEX report_links_by_b ON report_links (report_b);
+
+        CREATE TABLE decisions (
+            id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            file_id         uuid    NOT NULL REFERENCES files (id),
+            report_id       uuid    NOT NULL REFERENCES reports (id),
+            category        integer NOT NULL,  -- DecisionCategory (Project VIC numbers)
+            note            text,
+            source          integer NOT NULL,  -- DecisionSource
+            actor           text    NOT NULL,
+            at              bigint  NOT NULL,
+            revises         bigint  REFERENCES decisions (id),
+            based_on        bigint  REFERENCES decisions (id),
+            based_on_file   uuid,
+            based_on_reason text
+        );
+        CREATE INDEX decisions_by_file ON decisions (file_id, id);
+        ALTER TABLE files ADD CONSTRAINT files_current_decision FOREIGN KEY (current_decision_id) REFERENCES decisions (id);
+
+        CREATE TABLE settings (
+            scope      text   NOT NULL PRIMARY KEY,
+            json       text   NOT NULL,  -- kept as given
+            updated_at bigint NOT NULL
+        );
+
+        CREATE INDEX jobs_pending_by_subject ON jobs (subject_id, kind) WHERE state = 'pending';
+        """,
+
+        // 3: the list change log: one row per change of a list or its entries, written in the change's transaction, so
         // every process can follow it and keep its in-memory index in step without reloading the lists. seq is taken
         // under the audit advisory lock (held to commit), so sequences commit in order: a reader never sees seq N
         // while a lower one can still appear.

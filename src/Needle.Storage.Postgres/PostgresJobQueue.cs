@@ -123,6 +123,16 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
                     return false;
                 }
 
+                if (HasPdq(results))
+                {
+                    // Shared: writers do not wait for each other; only a follower fixing its horizon waits for them.
+                    await connection
+                        .Command(transaction, "SELECT pg_advisory_xact_lock_shared(@key);")
+                        .With("@key", Migrations.MediaSequenceLockKey)
+                        .RunAsync(ct)
+                        .ConfigureAwait(false);
+                }
+
                 foreach (var result in results)
                 {
                     await WriteFileResultAsync(connection, transaction, job.SubjectId, result, ct).ConfigureAwait(false);
@@ -145,6 +155,9 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
                     .With("@report", job.SubjectId)
                     .RunAsync(ct)
                     .ConfigureAwait(false);
+
+                // Every processed report is triaged: its job is part of the same commit.
+                await EnqueueAsync(connection, transaction, JobKinds.TriageReport, job.SubjectId, now, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -182,8 +195,57 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             cancellationToken);
     }
 
-    // PLACEHOLDER on branch triage-api: replaced by the triage-store helper.
-    public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        return database.WriteAsync(
+            (connection, transaction, ct) => EnqueueAsync(connection, transaction, kind, subjectId, database.Time.GetUtcNow(), ct),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts a job due now inside the caller's (READ COMMITTED) transaction, unless one of the same kind and subject
+    /// is pending (not leased yet: a leased one may have read its inputs already, so a new one is needed). True when
+    /// inserted. A transaction-level advisory lock on the kind and subject makes concurrent callers take turns, and the
+    /// check after it sees what the one before committed.
+    /// </summary>
+    internal static async Task<bool> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string kind, Guid subjectId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await connection
+            .Command(transaction, "SELECT pg_advisory_xact_lock(hashtext(@kind), hashtext(@subject::text));")
+            .With("@kind", kind)
+            .With("@subject", subjectId)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return await connection
+            .Command(transaction, """
+                INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at)
+                SELECT @kind, @subject, 'pending', 0, @now, @now
+                WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE subject_id = @subject AND kind = @kind AND state = 'pending');
+                """)
+            .With("@kind", kind)
+            .With("@subject", subjectId)
+            .With("@now", now)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Marks a job done inside the caller's transaction if it is still leased under its token and its lease has not run
+    /// out by the store's clock. Done first, so the job's row lock is held: a concurrent lease of the same job waits,
+    /// and when this returns false nothing else should be written.
+    /// </summary>
+    internal static async Task<bool> CloseLiveLeaseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LeasedJob job, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await connection
+            .Command(transaction, """
+                UPDATE jobs SET state = 'done', finished_at = @now, leased_until = NULL, last_error = NULL
+                WHERE id = @id AND state = 'leased' AND lease_token = @token AND leased_until >= @now;
+                """)
+            .With("@now", now)
+            .With("@id", job.Id)
+            .With("@token", job.LeaseToken)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false) == 1;
 
     public Task<int> CountOpenAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync(
@@ -228,14 +290,31 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             cancellationToken);
     }
 
-    /// <summary>Writes one file's results and replaces its matches (so running a job twice leaves one set).</summary>
+    private static bool HasPdq(IReadOnlyList<FileResult> results)
+    {
+        foreach (var result in results)
+        {
+            if (result.Pdq is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes one file's results and replaces its matches (so running a job twice leaves one set). A file with a PDQ
+    /// takes the next media sequence (the caller holds the media sequence lock, shared).
+    /// </summary>
     private static async Task WriteFileResultAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reportId, FileResult result, CancellationToken cancellationToken)
     {
         var updated = await connection
             .Command(transaction, """
                 UPDATE files SET state = @state, error = @error, md5 = @md5, sha1 = @sha1, sha256 = @sha256, pdq = @pdq,
                     pdq_quality = @quality, width = @width, height = @height, format = @format,
-                    clues = @clues, gps_country = @gpsCountry
+                    clues = @clues, gps_country = @gpsCountry,
+                    media_seq = CASE WHEN @pdq IS NULL THEN NULL ELSE nextval('files_media_seq') END
                 WHERE id = @id AND report_id = @report;
                 """)
             .With("@state", (int)result.State)

@@ -28,10 +28,11 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 // nothing; the earlier report is then visible to the next statement (READ COMMITTED).
                 var inserted = await connection
                     .Command(transaction, """
-                        INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count)
-                        VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files)
+                        INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count, reporter_org)
+                        VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files, @org)
                         ON CONFLICT ON CONSTRAINT reports_idempotency DO NOTHING;
                         """)
+                    .With("@org", NpgsqlDbType.Text, report.Submission.Reporter?.Organisation)
                     .With("@id", report.Id)
                     .With("@external", NpgsqlDbType.Text, report.Submission.ExternalId)
                     .WithJson("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))

@@ -1,30 +1,862 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
 using Needle.Triage;
 
 namespace Needle.Storage.Postgres;
 
-// PLACEHOLDER on branch triage-api: the triage-store helper replaces every member with the real implementation.
+/// <summary>
+/// Triage in PostgreSQL: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
+/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>, settings documents. A decision,
+/// its audit entry and its score jobs commit in one transaction; rows changed from their current value (a file's
+/// current decision, a report's claim) are locked first, so concurrent writers take turns on them.
+/// </summary>
 internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageStore
 {
-    private readonly PostgresDatabase _database = database;
+    public const int MaxPageSize = 500;
 
-    public Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default) => throw new NotImplementedException(_database.ToString());
-    public Task<bool> CompleteTriageAsync(LeasedJob job, TriageOutcome outcome, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<bool> CompleteScoreAsync(LeasedJob job, Guid reportId, PriorityScore score, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<PriorityScore?> GetScoreAsync(Guid reportId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<FileDecision>> DecideAsync(IReadOnlyList<NewDecision> decisions, AuditEntryDraft audit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyDictionary<Guid, FileDecision>> GetCurrentDecisionsAsync(Guid reportId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<FileDecision>> GetDecisionHistoryAsync(Guid fileId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<FileDecision?> FindDecisionForMediaAsync(string? sha256, string? md5, string? pdq, Guid excludingFileId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<StoredFile>> FindUndecidedCopiesAsync(string? sha256, string? md5, string? pdq, Guid excludingFileId, int limit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<(ReportClaim Claim, bool Granted)?> TryClaimAsync(Guid reportId, string claimant, DateTimeOffset at, DateTimeOffset until, AuditEntryDraft audit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<bool> ReleaseClaimAsync(Guid reportId, string claimant, bool force, AuditEntryDraft audit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<ReportClaim?> GetClaimAsync(Guid reportId, DateTimeOffset at, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<DecisionStatistics> GetDecisionStatisticsAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private const string DecisionColumns =
+        "d.id, d.file_id, d.report_id, d.category, d.note, d.source, d.actor, d.at, d.revises, d.based_on, d.based_on_file, d.based_on_reason";
+
+    private const string FileColumns =
+        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes::text, " +
+        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues::text";
+
+    public Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0 || limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<ReportLink>>([]);
+        }
+
+        return database.ReadAsync<IReadOnlyList<ReportLink>>(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                var found = new List<(long ReceivedTicks, ReportLink Link)>();
+                var seen = new HashSet<(Guid, LinkKind, string, Guid?, Guid?)>();
+                foreach (var key in keys)
+                {
+                    var rows = await connection
+                        .Command(transaction, """
+                            SELECT k.report_id, k.file_id, r.received_at
+                            FROM report_keys k JOIN reports r ON r.id = k.report_id
+                            WHERE k.kind = @kind AND k.value = @value AND k.report_id <> @self
+                            ORDER BY r.received_at DESC, k.report_id DESC
+                            LIMIT @limit;
+                            """)
+                        .With("@kind", (int)key.Kind)
+                        .With("@value", key.Value)
+                        .With("@self", reportId)
+                        .With("@limit", limit)
+                        .ListAsync(reader => (Other: reader.GetGuid(0), OtherFile: reader.IsDBNull(1) ? (Guid?)null : reader.GetGuid(1), Received: reader.GetInt64(2)), ct)
+                        .ConfigureAwait(false);
+                    foreach (var row in rows)
+                    {
+                        if (seen.Add((row.Other, key.Kind, key.Value, key.FileId, row.OtherFile)))
+                        {
+                            found.Add((row.Received, new ReportLink(reportId, row.Other, key.Kind, key.Value, key.FileId, row.OtherFile, null, now)));
+                        }
+                    }
+                }
+
+                // Most recent reports first, then a fixed order so the answer is stable.
+                found.Sort((x, y) =>
+                {
+                    var byTime = y.ReceivedTicks.CompareTo(x.ReceivedTicks);
+                    if (byTime != 0)
+                    {
+                        return byTime;
+                    }
+
+                    var byReport = string.CompareOrdinal(OrderKey(x.Link.OtherReportId), OrderKey(y.Link.OtherReportId));
+                    return byReport != 0 ? byReport : x.Link.Kind != y.Link.Kind ? x.Link.Kind.CompareTo(y.Link.Kind) : string.CompareOrdinal(x.Link.Value, y.Link.Value);
+                });
+                var result = new List<ReportLink>(Math.Min(limit, found.Count));
+                for (var i = 0; i < found.Count && i < limit; i++)
+                {
+                    result.Add(found[i].Link);
+                }
+
+                return result;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> CompleteTriageAsync(LeasedJob job, TriageOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(outcome);
+        RequireKind(job, JobKinds.TriageReport);
+        if (outcome.ReportId != job.SubjectId)
+        {
+            throw new ArgumentException($"The outcome is for report {outcome.ReportId}, the job for report {job.SubjectId}.", nameof(outcome));
+        }
+
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                if (!await PostgresJobQueue.CloseLiveLeaseAsync(connection, transaction, job, now, ct).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                await ReplaceKeysAsync(connection, transaction, outcome.ReportId, outcome.Keys, ct).ConfigureAwait(false);
+                foreach (var link in outcome.Links)
+                {
+                    await InsertLinkAsync(connection, transaction, link, ct).ConfigureAwait(false);
+                }
+
+                foreach (var decision in outcome.AutomaticDecisions)
+                {
+                    await InsertDecisionAsync(connection, transaction, decision, ct).ConfigureAwait(false);
+                }
+
+                await StoreScoreAsync(connection, transaction, outcome.ReportId, outcome.Score, ct).ConfigureAwait(false);
+                foreach (var other in outcome.RescoreReports)
+                {
+                    await PostgresJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, other, now, ct).ConfigureAwait(false);
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> CompleteScoreAsync(LeasedJob job, Guid reportId, PriorityScore score, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(score);
+        RequireKind(job, JobKinds.ScoreReport);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                if (!await PostgresJobQueue.CloseLiveLeaseAsync(connection, transaction, job, now, ct).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                await StoreScoreAsync(connection, transaction, reportId, score, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<ReportLink>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, """
+                    SELECT report_b, kind, value, file_a, file_b, distance, created_at FROM report_links WHERE report_a = @id
+                    UNION ALL
+                    SELECT report_a, kind, value, file_b, file_a, distance, created_at FROM report_links WHERE report_b = @id
+                    ORDER BY 7, 1, 2, 3;
+                    """)
+                .With("@id", reportId)
+                .ListAsync(
+                    reader => new ReportLink(
+                        reportId,
+                        reader.GetGuid(0),
+                        (LinkKind)reader.GetInt32(1),
+                        reader.GetString(2),
+                        GetGuidOrNull(reader, 3),
+                        GetGuidOrNull(reader, 4),
+                        reader.GetInt32OrNull(5),
+                        reader.GetInstant(6)),
+                    ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default)
+    {
+        if (maxReports <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<Guid>>([]);
+        }
+
+        return database.ReadAsync<IReadOnlyList<Guid>>(
+            async (connection, transaction, ct) =>
+            {
+                // Breadth first from the report; each report's neighbours in id order, so the order is stable.
+                var bundle = new List<Guid> { reportId };
+                var seen = new HashSet<Guid> { reportId };
+                for (var next = 0; next < bundle.Count && bundle.Count < maxReports; next++)
+                {
+                    var neighbours = await connection
+                        .Command(transaction, """
+                            SELECT report_b FROM report_links WHERE report_a = @id AND kind IN (@same, @similar)
+                            UNION
+                            SELECT report_a FROM report_links WHERE report_b = @id AND kind IN (@same, @similar)
+                            ORDER BY 1;
+                            """)
+                        .With("@id", bundle[next])
+                        .With("@same", (int)LinkKind.SameMedia)
+                        .With("@similar", (int)LinkKind.SimilarMedia)
+                        .ListAsync(reader => reader.GetGuid(0), ct)
+                        .ConfigureAwait(false);
+                    foreach (var neighbour in neighbours)
+                    {
+                        if (bundle.Count >= maxReports)
+                        {
+                            break;
+                        }
+
+                        if (seen.Add(neighbour))
+                        {
+                            bundle.Add(neighbour);
+                        }
+                    }
+                }
+
+                return bundle;
+            },
+            cancellationToken);
+    }
+
+    public Task<PriorityScore?> GetScoreAsync(Guid reportId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            (connection, transaction, ct) => connection
+                .Command(transaction, "SELECT score, score_reasons::text, review_state, scored_at FROM reports WHERE id = @id AND scored_at IS NOT NULL;")
+                .With("@id", reportId)
+                .FirstOrDefaultAsync(reader => ReadScore(reader, 0), ct),
+            cancellationToken);
+
+    public Task<IReadOnlyList<FileDecision>> DecideAsync(IReadOnlyList<NewDecision> decisions, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        ArgumentNullException.ThrowIfNull(audit);
+        if (decisions.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<FileDecision>>([]);
+        }
+
+        return database.WriteAsync<IReadOnlyList<FileDecision>>(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                var stored = new List<FileDecision>(decisions.Count);
+                var touched = new List<Guid>();
+                foreach (var decision in decisions)
+                {
+                    // Throws KeyNotFoundException for an unknown file: the whole write is rolled back.
+                    var result = await InsertDecisionAsync(connection, transaction, decision, ct).ConfigureAwait(false);
+                    if (result.Stored is { } fileDecision)
+                    {
+                        stored.Add(fileDecision);
+                    }
+
+                    if (!touched.Contains(result.ReportId))
+                    {
+                        touched.Add(result.ReportId);
+                    }
+                }
+
+                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                foreach (var report in touched)
+                {
+                    await PostgresJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, report, now, ct).ConfigureAwait(false);
+                }
+
+                return stored;
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyDictionary<Guid, FileDecision>> GetCurrentDecisionsAsync(Guid reportId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyDictionary<Guid, FileDecision>>(
+            async (connection, transaction, ct) =>
+            {
+                var rows = await connection
+                    .Command(transaction, $"SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id WHERE f.report_id = @report;")
+                    .With("@report", reportId)
+                    .ListAsync(ReadDecision, ct)
+                    .ConfigureAwait(false);
+                var byFile = new Dictionary<Guid, FileDecision>(rows.Count);
+                foreach (var row in rows)
+                {
+                    byFile[row.FileId] = row;
+                }
+
+                return byFile;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<FileDecision>> GetDecisionHistoryAsync(Guid fileId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<FileDecision>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.file_id = @file ORDER BY d.id;")
+                .With("@file", fileId)
+                .ListAsync(ReadDecision, ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<FileDecision?> FindDecisionForMediaAsync(string? sha256, string? md5, string? pdq, Guid excludingFileId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // Strongest evidence first: the first hash that finds a decided copy answers.
+                foreach (var (column, value) in MediaHashes(sha256, md5, pdq))
+                {
+                    var found = await connection
+                        .Command(transaction, $"""
+                            SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id
+                            WHERE f.{column} = @value AND f.id <> @excluding
+                            ORDER BY d.source = {(int)DecisionSource.Analyst} DESC, d.at DESC, d.id DESC
+                            LIMIT 1;
+                            """)
+                        .With("@value", value)
+                        .With("@excluding", excludingFileId)
+                        .FirstOrDefaultAsync(ReadDecision, ct)
+                        .ConfigureAwait(false);
+                    if (found is not null)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<StoredFile>> FindUndecidedCopiesAsync(string? sha256, string? md5, string? pdq, Guid excludingFileId, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredFile>>([]);
+        }
+
+        return database.ReadAsync<IReadOnlyList<StoredFile>>(
+            async (connection, transaction, ct) =>
+            {
+                var copies = new List<StoredFile>();
+                var seen = new HashSet<Guid>();
+                foreach (var (column, value) in MediaHashes(sha256, md5, pdq))
+                {
+                    var rows = await connection
+                        .Command(transaction, $"""
+                            SELECT {FileColumns} FROM files f
+                            WHERE f.{column} = @value AND f.id <> @excluding AND f.current_decision_id IS NULL
+                            ORDER BY f.report_id, f.ordinal
+                            LIMIT @limit;
+                            """)
+                        .With("@value", value)
+                        .With("@excluding", excludingFileId)
+                        .With("@limit", limit)
+                        .ListAsync(PostgresReportStore.ReadFile, ct)
+                        .ConfigureAwait(false);
+                    foreach (var row in rows)
+                    {
+                        if (copies.Count < limit && seen.Add(row.Id))
+                        {
+                            copies.Add(row);
+                        }
+                    }
+                }
+
+                return copies;
+            },
+            cancellationToken);
+    }
+
+    public Task<(ReportClaim Claim, bool Granted)?> TryClaimAsync(Guid reportId, string claimant, DateTimeOffset at, DateTimeOffset until, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(claimant);
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync<(ReportClaim Claim, bool Granted)?>(
+            async (connection, transaction, ct) =>
+            {
+                var row = await connection
+                    .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id FOR UPDATE;")
+                    .With("@id", reportId)
+                    .FirstOrDefaultAsync(reader => (Found: true, Claim: ReadClaim(reader, reportId, 0)), ct)
+                    .ConfigureAwait(false);
+                if (!row.Found)
+                {
+                    return null;
+                }
+
+                var current = row.Claim is { } claim && claim.ExpiresAt > at ? claim : null;
+                if (current is not null && !string.Equals(current.ClaimedBy, claimant, StringComparison.Ordinal))
+                {
+                    return (current, false);
+                }
+
+                // A renewal keeps when the claim began.
+                var granted = new ReportClaim(reportId, claimant, current?.ClaimedAt ?? at, until);
+                await connection
+                    .Command(transaction, "UPDATE reports SET claimed_by = @by, claimed_at = @at, claim_expires = @until WHERE id = @id;")
+                    .With("@by", granted.ClaimedBy)
+                    .With("@at", granted.ClaimedAt)
+                    .With("@until", granted.ExpiresAt)
+                    .With("@id", reportId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                return (granted, true);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> ReleaseClaimAsync(Guid reportId, string claimant, bool force, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claimant);
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+
+                // Only a claim still in force can be ended; an expired one is already over.
+                var released = await connection
+                    .Command(transaction, """
+                        UPDATE reports SET claimed_by = NULL, claimed_at = NULL, claim_expires = NULL
+                        WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @now AND (@force OR claimed_by = @claimant);
+                        """)
+                    .With("@id", reportId)
+                    .With("@now", now)
+                    .With("@force", force)
+                    .With("@claimant", claimant)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                if (released)
+                {
+                    await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                }
+
+                return released;
+            },
+            cancellationToken);
+    }
+
+    public Task<ReportClaim?> GetClaimAsync(Guid reportId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            (connection, transaction, ct) => connection
+                .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @at;")
+                .With("@id", reportId)
+                .With("@at", at)
+                .FirstOrDefaultAsync(reader => ReadClaim(reader, reportId, 0), ct),
+            cancellationToken);
+
+    public Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+        QueueCursor? after = query.After is null ? null : QueueCursor.Decode(query.After);
+        return database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // Only fixed fragments are appended; every value is a parameter.
+                var sql = new StringBuilder("""
+                    SELECT r.id, r.external_id, r.status, r.received_at, r.processed_at, r.escalate, r.file_count, r.matched_file_count,
+                        r.jurisdiction_queue, r.jurisdiction_country,
+                        r.score, r.score_reasons::text, r.review_state, r.scored_at,
+                        r.reporter_org,
+                        (SELECT COUNT(*)::integer FROM files f WHERE f.report_id = r.id AND f.current_decision_id IS NULL),
+                        r.claimed_by, r.claimed_at, r.claim_expires
+                    FROM reports r
+                    WHERE r.review_state = @state
+                    """);
+                var command = connection.Command(transaction, string.Empty);
+                command.With("@state", (int)query.State);
+                if (query.JurisdictionQueue is { } queue)
+                {
+                    sql.Append(" AND r.jurisdiction_queue = @queue");
+                    command.With("@queue", queue);
+                }
+
+                if (query.Country is { } country)
+                {
+                    sql.Append(" AND r.jurisdiction_country = @country");
+                    command.With("@country", country.ToUpperInvariant());
+                }
+
+                if (query.ListName is { } listName)
+                {
+                    sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
+                    command.With("@list", listName);
+                }
+
+                if (query.Reporter is { } reporter)
+                {
+                    sql.Append(" AND lower(r.reporter_org) = lower(@reporter)");
+                    command.With("@reporter", reporter);
+                }
+
+                if (query.ExcludeClaimedByOthers)
+                {
+                    sql.Append(" AND (r.claimed_by IS NULL OR r.claim_expires <= @at OR r.claimed_by IS NOT DISTINCT FROM @viewer)");
+                    command.With("@viewer", NpgsqlDbType.Text, query.Viewer);
+                }
+
+                if (after is { } cursor)
+                {
+                    sql.Append(" AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
+                    command.With("@afterScore", cursor.Score).With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
+                }
+
+                sql.Append(" ORDER BY r.score DESC, r.received_at ASC, r.id ASC LIMIT @limit;");
+                command.With("@at", at);
+                command.With("@limit", limit + 1);
+                command.CommandText = sql.ToString();
+                var rows = await command
+                    .ListAsync(
+                        reader =>
+                        {
+                            var id = reader.GetGuid(0);
+                            var claim = ReadClaim(reader, id, 16);
+                            return new QueueItem
+                            {
+                                Report = new ReportSummary(
+                                    id,
+                                    reader.GetStringOrNull(1),
+                                    (ReportStatus)reader.GetInt32(2),
+                                    reader.GetInstant(3),
+                                    reader.GetInstantOrNull(4),
+                                    reader.GetBoolean(5),
+                                    reader.GetInt32(6),
+                                    reader.GetInt32(7))
+                                {
+                                    JurisdictionQueue = reader.GetStringOrNull(8),
+                                    JurisdictionCountry = reader.GetStringOrNull(9),
+                                },
+                                Score = ReadScore(reader, 10, fallbackAt: reader.GetInstant(3)),
+                                ReporterOrganisation = reader.GetStringOrNull(14),
+                                UndecidedFileCount = reader.GetInt32(15),
+                                Claim = claim is not null && claim.ExpiresAt > at ? claim : null,
+                            };
+                        },
+                        ct)
+                    .ConfigureAwait(false);
+                if (rows.Count <= limit)
+                {
+                    return new Page<QueueItem>(rows, null);
+                }
+
+                rows.RemoveAt(rows.Count - 1);
+                var last = rows[^1];
+                return new Page<QueueItem>(rows, new QueueCursor(last.Score.Value, last.Report.ReceivedAt.UtcTicks, last.Report.Id).Encode());
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Sequences come from a PostgreSQL sequence, taken by concurrent transactions that may commit out of order: a
+    /// follower reading while sequence 7 is still uncommitted could see 8, move its cursor past 7 and never see it.
+    /// So no follower ever needs to look back, this returns only rows below a safe horizon: every transaction that
+    /// takes a sequence holds the media sequence advisory lock shared until it ends; this takes it exclusively (waiting
+    /// for those writers to commit or roll back, and briefly holding new ones back), then reads. At that moment no
+    /// sequence is held by an open transaction: every one taken so far is committed (or was rolled back and never
+    /// appears), and every writer after this read gets a higher one. The cost: a follower waits for the writers in
+    /// flight (a report completion is one short transaction).
+    /// </remarks>
+    public Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+
+        // READ COMMITTED: each statement takes a fresh snapshot, so the ones after the lock see what the writers committed.
+        return database.WriteAsync<IReadOnlyList<MediaHashRow>>(
+            async (connection, transaction, ct) =>
+            {
+                await connection.Command(transaction, "SELECT pg_advisory_xact_lock(@key);").With("@key", Migrations.MediaSequenceLockKey).RunAsync(ct).ConfigureAwait(false);
+                return await connection
+                    .Command(transaction, """
+                        SELECT media_seq, id, report_id, pdq, COALESCE(pdq_quality, 0) FROM files
+                        WHERE media_seq > @after
+                        ORDER BY media_seq LIMIT @limit;
+                        """)
+                    .With("@after", afterSequence)
+                    .With("@limit", limit)
+                    .ListAsync(reader => new MediaHashRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)), ct)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return database.ReadAsync<IReadOnlyList<Guid>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, """
+                    SELECT id FROM reports
+                    WHERE status = @processed AND review_state IN (@untriaged, @awaiting) AND (@after IS NULL OR id > @after)
+                    ORDER BY id LIMIT @limit;
+                    """)
+                .With("@processed", (int)ReportStatus.Processed)
+                .With("@untriaged", (int)ReviewState.Untriaged)
+                .With("@awaiting", (int)ReviewState.AwaitingReview)
+                .With("@after", NpgsqlDbType.Uuid, afterId)
+                .With("@limit", limit)
+                .ListAsync(reader => reader.GetGuid(0), ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    public Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
+        return database.ReadAsync(
+            async (connection, transaction, ct) =>
+                (string?)await connection.Command(transaction, "SELECT json FROM settings WHERE scope = @scope;").With("@scope", scope).ScalarAsync(ct).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    public Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                await connection
+                    .Command(transaction, """
+                        INSERT INTO settings (scope, json, updated_at) VALUES (@scope, @json, @now)
+                        ON CONFLICT (scope) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at;
+                        """)
+                    .With("@scope", scope)
+                    .With("@json", json)
+                    .With("@now", now)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task<DecisionStatistics> GetDecisionStatisticsAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) => (await connection
+                .Command(transaction, $"""
+                    SELECT
+                        (SELECT COUNT(*) FROM files WHERE state IN ({(int)FileState.Hashed}, {(int)FileState.Unreadable}, {(int)FileState.HashesOnly})),
+                        COUNT(d.id),
+                        COUNT(*) FILTER (WHERE d.source <> {(int)DecisionSource.SameHash}),
+                        COUNT(*) FILTER (WHERE d.source = {(int)DecisionSource.SameHash})
+                    FROM files f JOIN decisions d ON d.id = f.current_decision_id;
+                    """)
+                .FirstOrDefaultAsync(reader => new DecisionStatistics(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)), ct)
+                .ConfigureAwait(false))!,
+            cancellationToken);
+
+    private static void RequireKind(LeasedJob job, string kind)
+    {
+        if (!string.Equals(job.Kind, kind, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Job {job.Id} is a '{job.Kind}' job, not a '{kind}' job.", nameof(job));
+        }
+    }
+
+    /// <summary>The hashes to look copies up by, strongest first; identical PDQ only when given.</summary>
+    private static List<(string Column, string Value)> MediaHashes(string? sha256, string? md5, string? pdq)
+    {
+        var hashes = new List<(string, string)>(3);
+        if (!string.IsNullOrEmpty(sha256))
+        {
+            hashes.Add(("sha256", sha256));
+        }
+
+        if (!string.IsNullOrEmpty(md5))
+        {
+            hashes.Add(("md5", md5));
+        }
+
+        if (!string.IsNullOrEmpty(pdq))
+        {
+            hashes.Add(("pdq", pdq));
+        }
+
+        return hashes;
+    }
+
+    private static async Task ReplaceKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reportId, IReadOnlyList<LinkKey> keys, CancellationToken cancellationToken)
+    {
+        await connection.Command(transaction, "DELETE FROM report_keys WHERE report_id = @report;").With("@report", reportId).RunAsync(cancellationToken).ConfigureAwait(false);
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        var insert = connection.Command(transaction, "INSERT INTO report_keys (report_id, kind, value, file_id) VALUES (@report, @kind, @value, @file);");
+        await using (insert.ConfigureAwait(false))
+        {
+            insert.Parameters.Add(new NpgsqlParameter("@report", NpgsqlDbType.Uuid) { Value = reportId });
+            var kind = insert.Parameters.Add(new NpgsqlParameter("@kind", NpgsqlDbType.Integer));
+            var value = insert.Parameters.Add(new NpgsqlParameter("@value", NpgsqlDbType.Text));
+            var file = insert.Parameters.Add(new NpgsqlParameter("@file", NpgsqlDbType.Uuid));
+            foreach (var key in keys)
+            {
+                kind.Value = (int)key.Kind;
+                value.Value = key.Value;
+                file.Value = key.FileId is { } fileId ? fileId : DBNull.Value;
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Stores a link once per unordered pair: the side with the smaller id is report_a (file ids follow their report).</summary>
+    private static async Task InsertLinkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReportLink link, CancellationToken cancellationToken)
+    {
+        // uuid compares byte by byte, as its lowercase text does.
+        var order = string.CompareOrdinal(OrderKey(link.ReportId), OrderKey(link.OtherReportId));
+        if (order == 0)
+        {
+            return;
+        }
+
+        var (a, b, fileA, fileB) = order < 0
+            ? (link.ReportId, link.OtherReportId, link.FileId, link.OtherFileId)
+            : (link.OtherReportId, link.ReportId, link.OtherFileId, link.FileId);
+        await connection
+            .Command(transaction, """
+                INSERT INTO report_links (report_a, report_b, kind, value, file_a, file_b, distance, created_at)
+                VALUES (@a, @b, @kind, @value, @fileA, @fileB, @distance, @created)
+                ON CONFLICT DO NOTHING;
+                """)
+            .With("@a", a)
+            .With("@b", b)
+            .With("@kind", (int)link.Kind)
+            .With("@value", link.Value)
+            .With("@fileA", NpgsqlDbType.Uuid, fileA)
+            .With("@fileB", NpgsqlDbType.Uuid, fileB)
+            .With("@distance", NpgsqlDbType.Integer, link.Distance)
+            .With("@created", link.CreatedAt)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a decision revising the file's current one and makes it current. An automatic decision (not
+    /// <see cref="DecisionSource.Analyst"/>) is skipped when an analyst's decision is current, or when the current one
+    /// is the same automatic decision already (so a re-run stores it once).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The file does not exist.</exception>
+    private static async Task<(Guid ReportId, FileDecision? Stored)> InsertDecisionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewDecision decision, CancellationToken cancellationToken)
+    {
+        // Lock the file row first, in a statement of its own: the next statement (READ COMMITTED) then reads the
+        // current decision a concurrent decider committed while this one waited.
+        await connection.Command(transaction, "SELECT 1 FROM files WHERE id = @file FOR UPDATE;").With("@file", decision.FileId).RunAsync(cancellationToken).ConfigureAwait(false);
+        var file = await connection
+            .Command(transaction, """
+                SELECT f.report_id, d.id, d.source, d.category, d.based_on, d.based_on_file
+                FROM files f LEFT JOIN decisions d ON d.id = f.current_decision_id
+                WHERE f.id = @file;
+                """)
+            .With("@file", decision.FileId)
+            .FirstOrDefaultAsync(
+                reader => (
+                    Found: true,
+                    ReportId: reader.GetGuid(0),
+                    Current: reader.IsDBNull(1) ? (long?)null : reader.GetInt64(1),
+                    Source: reader.IsDBNull(2) ? (DecisionSource?)null : (DecisionSource)reader.GetInt32(2),
+                    Category: reader.IsDBNull(3) ? (DecisionCategory?)null : (DecisionCategory)reader.GetInt32(3),
+                    BasedOn: reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4),
+                    BasedOnFile: GetGuidOrNull(reader, 5)),
+                cancellationToken)
+            .ConfigureAwait(false);
+        if (!file.Found)
+        {
+            throw new KeyNotFoundException($"There is no file {decision.FileId}.");
+        }
+
+        if (decision.Source != DecisionSource.Analyst && file.Current is not null)
+        {
+            var sameAgain = file.Source == decision.Source && file.Category == decision.Category && file.BasedOn == decision.BasedOn && file.BasedOnFile == decision.BasedOnFileId;
+            if (file.Source == DecisionSource.Analyst || sameAgain)
+            {
+                return (file.ReportId, null);
+            }
+        }
+
+        var id = Convert.ToInt64(
+            await connection
+                .Command(transaction, """
+                    INSERT INTO decisions (file_id, report_id, category, note, source, actor, at, revises, based_on, based_on_file, based_on_reason)
+                    VALUES (@file, @report, @category, @note, @source, @actor, @at, @revises, @basedOn, @basedOnFile, @reason)
+                    RETURNING id;
+                    """)
+                .With("@file", decision.FileId)
+                .With("@report", file.ReportId)
+                .With("@category", (int)decision.Category)
+                .With("@note", NpgsqlDbType.Text, decision.Note)
+                .With("@source", (int)decision.Source)
+                .With("@actor", decision.Actor)
+                .With("@at", decision.At)
+                .With("@revises", NpgsqlDbType.Bigint, file.Current)
+                .With("@basedOn", NpgsqlDbType.Bigint, decision.BasedOn)
+                .With("@basedOnFile", NpgsqlDbType.Uuid, decision.BasedOnFileId)
+                .With("@reason", NpgsqlDbType.Text, decision.BasedOnReason)
+                .ScalarAsync(cancellationToken)
+                .ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+        await connection
+            .Command(transaction, "UPDATE files SET current_decision_id = @decision WHERE id = @file;")
+            .With("@decision", id)
+            .With("@file", decision.FileId)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return (file.ReportId, new FileDecision
+        {
+            Id = id,
+            FileId = decision.FileId,
+            ReportId = file.ReportId,
+            Category = decision.Category,
+            Note = decision.Note,
+            Source = decision.Source,
+            Actor = decision.Actor,
+            At = decision.At,
+            Revises = file.Current,
+            BasedOn = decision.BasedOn,
+            BasedOnFileId = decision.BasedOnFileId,
+            BasedOnReason = decision.BasedOnReason,
+        });
+    }
+
+    private static Task<int> StoreScoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reportId, PriorityScore score, CancellationToken cancellationToken) =>
+        connection
+            .Command(transaction, "UPDATE reports SET score = @score, score_reasons = @reasons, review_state = @state, scored_at = @at WHERE id = @id;")
+            .With("@score", score.Value)
+            .WithJson("@reasons", DocumentJson.SerializeOrNull(score.Reasons))
+            .With("@state", (int)score.State)
+            .With("@at", score.ComputedAt)
+            .With("@id", reportId)
+            .RunAsync(cancellationToken);
+
+    /// <summary>Reads score, score_reasons, review_state, scored_at from <paramref name="first"/> on.</summary>
+    private static PriorityScore ReadScore(NpgsqlDataReader reader, int first, DateTimeOffset? fallbackAt = null) => new(
+        reader.GetDouble(first),
+        DocumentJson.DeserializeOrNull<List<ScoreReason>>(reader.GetStringOrNull(first + 1)) ?? [],
+        (ReviewState)reader.GetInt32(first + 2),
+        reader.GetInstantOrNull(first + 3) ?? fallbackAt ?? default);
+
+    /// <summary>Reads claimed_by, claimed_at, claim_expires from <paramref name="first"/> on; null when unclaimed (expiry not checked).</summary>
+    private static ReportClaim? ReadClaim(NpgsqlDataReader reader, Guid reportId, int first) =>
+        reader.IsDBNull(first) ? null : new ReportClaim(reportId, reader.GetString(first), reader.GetInstant(first + 1), reader.GetInstant(first + 2));
+
+    private static FileDecision ReadDecision(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        FileId = reader.GetGuid(1),
+        ReportId = reader.GetGuid(2),
+        Category = (DecisionCategory)reader.GetInt32(3),
+        Note = reader.GetStringOrNull(4),
+        Source = (DecisionSource)reader.GetInt32(5),
+        Actor = reader.GetString(6),
+        At = reader.GetInstant(7),
+        Revises = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+        BasedOn = reader.IsDBNull(9) ? null : reader.GetInt64(9),
+        BasedOnFileId = GetGuidOrNull(reader, 10),
+        BasedOnReason = reader.GetStringOrNull(11),
+    };
+
+    private static Guid? GetGuidOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetGuid(ordinal);
+
+    /// <summary>The id as PostgreSQL orders uuids (byte by byte, as their lowercase text).</summary>
+    private static string OrderKey(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
 }

@@ -166,7 +166,77 @@ internal static class Migrations
         CREATE INDEX files_by_gps_country ON files (gps_country) WHERE gps_country IS NOT NULL;
         """,
 
-        // The list change log: one row per change of a list or its entries, written in the change's transaction, so
+        // 3: triage. Reports get their score, review state, claim and reporter organisation (backfilled from the
+        // submission); files their current decision and the sequence the near-duplicate index follows; new tables
+        // hold link keys, links, decisions (the history; files point at the current one) and settings documents.
+        """
+        ALTER TABLE reports ADD COLUMN reporter_org TEXT;                       -- submission.reporter.organisation
+        UPDATE reports SET reporter_org = json_extract(submission, '$.reporter.organisation');
+        ALTER TABLE reports ADD COLUMN score REAL NOT NULL DEFAULT 0;           -- PriorityScore.Value (0 before triage)
+        ALTER TABLE reports ADD COLUMN score_reasons TEXT;                      -- ScoreReason list as JSON
+        ALTER TABLE reports ADD COLUMN review_state INTEGER NOT NULL DEFAULT 0; -- ReviewState
+        ALTER TABLE reports ADD COLUMN scored_at INTEGER;                       -- null before the first triage
+        ALTER TABLE reports ADD COLUMN claimed_by TEXT;
+        ALTER TABLE reports ADD COLUMN claimed_at INTEGER;
+        ALTER TABLE reports ADD COLUMN claim_expires INTEGER;
+        CREATE INDEX reports_queue ON reports (review_state, score DESC, received_at, id);
+        CREATE INDEX reports_by_reporter_org ON reports (reporter_org COLLATE NOCASE) WHERE reporter_org IS NOT NULL;
+
+        ALTER TABLE files ADD COLUMN media_seq INTEGER;            -- order of PDQs stored, for ReadMediaHashesAsync
+        ALTER TABLE files ADD COLUMN current_decision_id INTEGER;  -- the file's latest decision
+        CREATE UNIQUE INDEX files_by_media_seq ON files (media_seq) WHERE media_seq IS NOT NULL;
+        CREATE INDEX files_undecided ON files (report_id) WHERE current_decision_id IS NULL;
+
+        CREATE TABLE report_keys (
+            report_id TEXT    NOT NULL REFERENCES reports (id),
+            kind      INTEGER NOT NULL,  -- LinkKind
+            value     TEXT    NOT NULL,
+            file_id   TEXT
+        );
+        CREATE INDEX report_keys_by_value ON report_keys (kind, value);
+        CREATE INDEX report_keys_by_report ON report_keys (report_id);
+
+        -- One row per unordered pair (report_a < report_b as text, file ids in the same order), kind, value and files.
+        CREATE TABLE report_links (
+            report_a   TEXT    NOT NULL REFERENCES reports (id),
+            report_b   TEXT    NOT NULL REFERENCES reports (id),
+            kind       INTEGER NOT NULL,  -- LinkKind
+            value      TEXT    NOT NULL,
+            file_a     TEXT,
+            file_b     TEXT,
+            distance   INTEGER,
+            created_at INTEGER NOT NULL,
+            CHECK (report_a < report_b)
+        );
+        CREATE UNIQUE INDEX report_links_unique ON report_links (report_a, report_b, kind, value, COALESCE(file_a, ''), COALESCE(file_b, ''));
+        CREATE INDEX report_links_by_b ON report_links (report_b);
+
+        CREATE TABLE decisions (
+            id              INTEGER NOT NULL PRIMARY KEY,
+            file_id         TEXT    NOT NULL REFERENCES files (id),
+            report_id       TEXT    NOT NULL REFERENCES reports (id),
+            category        INTEGER NOT NULL,  -- DecisionCategory (Project VIC numbers)
+            note            TEXT,
+            source          INTEGER NOT NULL,  -- DecisionSource
+            actor           TEXT    NOT NULL,
+            at              INTEGER NOT NULL,
+            revises         INTEGER REFERENCES decisions (id),
+            based_on        INTEGER REFERENCES decisions (id),
+            based_on_file   TEXT,
+            based_on_reason TEXT
+        );
+        CREATE INDEX decisions_by_file ON decisions (file_id, id);
+
+        CREATE TABLE settings (
+            scope      TEXT    NOT NULL PRIMARY KEY,
+            json       TEXT    NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE INDEX jobs_pending_by_subject ON jobs (subject_id, kind) WHERE state = 'pending';
+        """,
+
+        // 4: the list change log: one row per change of a list or its entries, written in the change's transaction, so
         // every process can follow it and keep its in-memory index in step without reloading the lists.
         """
         CREATE TABLE list_changes (

@@ -131,16 +131,10 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
                     .With("@report", job.SubjectId)
                     .RunAsync(ct)
                     .ConfigureAwait(false);
-                await connection
-                    .Command(transaction, """
-                        UPDATE jobs SET state = 'done', finished_at = @now, leased_until = NULL, last_error = NULL
-                        WHERE id = @id AND lease_token = @token;
-                        """)
-                    .With("@now", now)
-                    .With("@id", job.Id)
-                    .With("@token", job.LeaseToken)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
+
+                // Every processed report is triaged: its job is part of the same commit.
+                await EnqueueAsync(connection, transaction, JobKinds.TriageReport, job.SubjectId, now, ct).ConfigureAwait(false);
+                await MarkDoneAsync(connection, transaction, job, now, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -178,8 +172,13 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             cancellationToken);
     }
 
-    // PLACEHOLDER on branch triage-api: replaced by the triage-store helper.
-    public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        return database.WriteAsync(
+            (connection, transaction, ct) => EnqueueAsync(connection, transaction, kind, subjectId, database.Time.GetUtcNow(), ct),
+            cancellationToken);
+    }
 
     public Task<int> CountOpenAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync(
@@ -223,6 +222,48 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             cancellationToken);
     }
 
+    /// <summary>
+    /// Inserts a job due now inside the caller's write transaction, unless one of the same kind and subject is pending
+    /// (not leased yet: a leased one may have read its inputs already, so a new one is needed). True when inserted.
+    /// </summary>
+    internal static async Task<bool> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string kind, Guid subjectId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await connection
+            .Command(transaction, """
+                INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at)
+                SELECT @kind, @subject, 'pending', 0, @now, @now
+                WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE subject_id = @subject AND kind = @kind AND state = 'pending');
+                """)
+            .With("@kind", kind)
+            .With("@subject", subjectId)
+            .With("@now", now)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// True when <paramref name="job"/> is still leased under its token and its lease has not run out by the store's
+    /// clock (a lease that ran out may be taken by another worker at any moment).
+    /// </summary>
+    internal static async Task<bool> HoldsLiveLeaseAsync(SqliteConnection connection, SqliteTransaction transaction, LeasedJob job, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await connection
+            .Command(transaction, "SELECT 1 FROM jobs WHERE id = @id AND state = 'leased' AND lease_token = @token AND leased_until >= @now;")
+            .With("@id", job.Id)
+            .With("@token", job.LeaseToken)
+            .With("@now", now)
+            .ScalarAsync(cancellationToken)
+            .ConfigureAwait(false) is not null;
+
+    /// <summary>Marks a leased job done inside the caller's transaction.</summary>
+    internal static Task<int> MarkDoneAsync(SqliteConnection connection, SqliteTransaction transaction, LeasedJob job, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection
+            .Command(transaction, """
+                UPDATE jobs SET state = 'done', finished_at = @now, leased_until = NULL, last_error = NULL
+                WHERE id = @id AND lease_token = @token;
+                """)
+            .With("@now", now)
+            .With("@id", job.Id)
+            .With("@token", job.LeaseToken)
+            .RunAsync(cancellationToken);
+
     private static async Task<bool> HoldsLeaseAsync(SqliteConnection connection, SqliteTransaction transaction, LeasedJob job, CancellationToken cancellationToken) =>
         await connection
             .Command(transaction, "SELECT 1 FROM jobs WHERE id = @id AND state = 'leased' AND lease_token = @token;")
@@ -231,14 +272,18 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             .ScalarAsync(cancellationToken)
             .ConfigureAwait(false) is not null;
 
-    /// <summary>Writes one file's results and replaces its matches (so running a job twice leaves one set).</summary>
+    /// <summary>
+    /// Writes one file's results and replaces its matches (so running a job twice leaves one set). A file with a PDQ
+    /// takes the next media sequence: one writer, so sequence order is commit order.
+    /// </summary>
     private static async Task WriteFileResultAsync(SqliteConnection connection, SqliteTransaction transaction, Guid reportId, FileResult result, CancellationToken cancellationToken)
     {
         var updated = await connection
             .Command(transaction, """
                 UPDATE files SET state = @state, error = @error, md5 = @md5, sha1 = @sha1, sha256 = @sha256, pdq = @pdq,
                     pdq_quality = @quality, width = @width, height = @height, format = @format,
-                    clues = @clues, gps_country = @gpsCountry
+                    clues = @clues, gps_country = @gpsCountry,
+                    media_seq = CASE WHEN @pdq IS NULL THEN NULL ELSE (SELECT COALESCE(MAX(media_seq), 0) + 1 FROM files) END
                 WHERE id = @id AND report_id = @report;
                 """)
             .With("@state", (int)result.State)

@@ -230,9 +230,10 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
     {
         await connection
             .Command(transaction, """
-                INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count)
-                VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files);
+                INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count, reporter_org)
+                VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files, @org);
                 """)
+            .With("@org", report.Submission.Reporter?.Organisation)
             .With("@id", report.Id)
             .With("@external", report.Submission.ExternalId)
             .With("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))

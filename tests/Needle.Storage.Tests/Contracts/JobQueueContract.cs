@@ -90,14 +90,19 @@ public abstract class JobQueueContract : StoreContract
         }
 
         Assert.Equal(results[0].Matches, (await Store.Reports.GetFileAsync(report.Files[0].Id))!.Matches);
-        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+
+        // The processing job is closed, and the report's triage job came with the same commit.
+        Assert.Equal(1, await Store.Jobs.CountOpenAsync());
+        var triage = await LeaseAsync();
+        Assert.Equal((JobKinds.TriageReport, report.Id), (triage.Kind, triage.SubjectId));
         Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
 
-        // Exactly once: the same completion again is refused and changes nothing.
+        // Exactly once: the same completion again is refused and changes nothing (only the unfinished triage job comes back).
         Time.Advance(TimeSpan.FromMinutes(10));
         Assert.False(await Store.Jobs.CompleteReportAsync(job, TestData.Results(report)));
         Assert.Equal(Time.GetUtcNow() - TimeSpan.FromMinutes(10), (await Store.Reports.GetAsync(report.Id))!.ProcessedAt);
         Assert.Equal(2, (await Store.Reports.GetFileAsync(report.Files[0].Id))!.Matches.Count);
+        Assert.Equal(triage.Id, (await LeaseAsync()).Id);
         Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
     }
 
@@ -142,7 +147,8 @@ public abstract class JobQueueContract : StoreContract
         Assert.Null(await Store.Jobs.TryLeaseAsync("w3", Lease));
 
         Assert.True(await Store.Jobs.CompleteReportAsync(second, TestData.Results(report)));
-        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+        Assert.Equal(JobKinds.TriageReport, (await LeaseAsync()).Kind);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w3", Lease));
     }
 
     [Fact]
@@ -234,6 +240,8 @@ public abstract class JobQueueContract : StoreContract
         Assert.True(await Store.Jobs.CompleteReportAsync(aliveJob, TestData.Results(alive)));
         Assert.True(await Store.Jobs.CompleteReportAsync(again, TestData.Results(dead)));
         Assert.Equal(0, await Store.Jobs.ReleaseAbandonedAsync(_ => true, "crashed"));
-        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+
+        // What is left open: the triage jobs of the two processed reports.
+        Assert.Equal(2, await Store.Jobs.CountOpenAsync());
     }
 }

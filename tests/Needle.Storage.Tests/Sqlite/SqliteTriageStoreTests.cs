@@ -1,0 +1,14 @@
+using Needle.Storage.Tests.Contracts;
+using Needle.Triage;
+
+namespace Needle.Storage.Tests.Sqlite;
+
+/// <summary>The triage contract, run against a real SQLite file per test.</summary>
+public sealed class SqliteTriageStoreTests : TriageStoreContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}
