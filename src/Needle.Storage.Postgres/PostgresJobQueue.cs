@@ -195,6 +195,14 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             cancellationToken);
     }
 
+    public Task<bool> CompleteAsync(LeasedJob job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return database.WriteAsync(
+            (connection, transaction, ct) => CloseLiveLeaseAsync(connection, transaction, job, database.Time.GetUtcNow(), ct),
+            cancellationToken);
+    }
+
     public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);

@@ -172,6 +172,19 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             cancellationToken);
     }
 
+    public Task<bool> CompleteAsync(LeasedJob job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                return await HoldsLiveLeaseAsync(connection, transaction, job, now, ct).ConfigureAwait(false) &&
+                    await MarkDoneAsync(connection, transaction, job, now, ct).ConfigureAwait(false) == 1;
+            },
+            cancellationToken);
+    }
+
     public Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);

@@ -114,6 +114,12 @@ public interface IJobQueue
     /// </summary>
     Task<bool> EnqueueAsync(string kind, Guid subjectId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks a job done that writes nothing of its own (a rescore-open-reports job, once it has enqueued its score
+    /// jobs), only if its lease is still held; false otherwise.
+    /// </summary>
+    Task<bool> CompleteAsync(LeasedJob job, CancellationToken cancellationToken = default);
+
     /// <summary>Jobs not yet done (pending, leased or waiting to retry).</summary>
     Task<int> CountOpenAsync(CancellationToken cancellationToken = default);
 

@@ -1,0 +1,38 @@
+using Needle.Hashing;
+using Needle.Tests;
+using SkiaSharp;
+
+namespace Needle.Triage.Tests;
+
+public sealed class NearDuplicateMediaIndexTests
+{
+    private static byte[] Flat()
+    {
+        using var bitmap = new SKBitmap(200, 200);
+        bitmap.Erase(new SKColor(120, 130, 140));
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    [Fact]
+    public async Task FollowsTheStoreIncrementallySkipsFlatImagesAndExcludesTheQueryingReport()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var image = TestImages.Generated(120, 640, 480);
+        var first = await h.SubmitAndRunAsync(image, Flat());
+        Assert.Equal(1, h.Index.Count);
+
+        var second = await h.SubmitAndRunAsync(TestImages.Resized(image, 320, 240, quality: 70));
+        var pdq = PdqHash.Parse(second.Files[0].Pdq!);
+
+        // Reading again (the re-read window) adds nothing twice.
+        await h.Index.CatchUpAsync();
+        await h.Index.CatchUpAsync();
+        Assert.Equal(2, h.Index.Count);
+
+        var near = Assert.Single(await h.Index.FindAsync(pdq, second.Id));
+        Assert.Equal((first.Files.Single(f => f.Ordinal == 0).Id, first.Id), (near.FileId, near.ReportId));
+        Assert.Equal(2, (await h.Index.FindAsync(pdq, Guid.Empty)).Count);
+        Assert.Empty(await h.Index.FindAsync(pdq, second.Id, maxDistance: 0));
+    }
+}
