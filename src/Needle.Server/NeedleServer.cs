@@ -284,8 +284,14 @@ public static class NeedleServer
         services.AddSingleton(new ImageDecoder(DecodeOptions.Default, time));
         services.AddSingleton(_ => parts.Geo);
         services.AddSingleton(parts.Routing);
-        services.AddSingleton(sp => new ReportProcessor(
-            parts.Store, parts.Matchers, parts.Protector, time, new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease }));
+        var (store, matchers) = (parts.Store, parts.Matchers);
+        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease };
+        var scoring = ScoringOptions.Default;
+        services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
+        services.AddSingleton(scoring);
+        services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
+        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
         services.AddHostedService<ListFollower>();
         if (options.Workers > 0)
         {

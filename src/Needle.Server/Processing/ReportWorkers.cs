@@ -5,12 +5,13 @@ using Needle.Triage;
 namespace Needle.Server.Processing;
 
 /// <summary>
-/// Runs N workers that take report jobs from the durable queue. An idle worker sleeps briefly (on the injected clock)
+/// Runs N workers that take jobs of every kind from the durable queue (report processing, triage, scores; see
+/// <see cref="JobDispatcher"/>). An idle worker sleeps briefly (on the injected clock)
 /// before polling again; on shutdown the token stops every loop, and a job cut short is simply leased again later.
 /// At start, jobs still leased by dead workers of this host (the server was killed mid-job) are given back at once
 /// rather than after their lease runs out.
 /// </summary>
-internal sealed class ReportWorkers(ReportProcessor processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
+internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
