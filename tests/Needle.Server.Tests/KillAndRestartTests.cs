@@ -522,9 +522,9 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
 
         return (
             await Scalar("SELECT COUNT(*) FROM reports;"),
-            await Scalar("SELECT COUNT(*) FROM jobs;"),
-            await Scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done';"),
-            await Scalar("SELECT COUNT(*) FROM jobs WHERE attempts > 1;"),
+            await Scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'process-report';"), // triage and score jobs follow it
+            await Scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'process-report' AND state = 'done';"),
+            await Scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'process-report' AND attempts > 1;"),
             await Scalar("SELECT COUNT(*) FROM files;"),
             await Scalar("SELECT COUNT(*) FROM matches;"));
     }
