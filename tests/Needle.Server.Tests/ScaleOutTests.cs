@@ -171,6 +171,57 @@ public sealed class ScaleOutTests(PostgresServer postgres, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public async Task A_worker_process_on_the_SQLite_file_of_an_API_only_server_processes_its_reports_and_stops_on_SIGTERM()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "needle-sqlite-worker-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var db = Path.Combine(folder, "needle.db");
+        var timeout = TimeSpan.FromSeconds(60);
+        NeedleProcess? serve = null;
+        NeedleProcess? worker = null;
+        try
+        {
+            // One machine, one file: the API node and the worker share the key file beside it.
+            serve = await NeedleProcess.StartAsync(db, workers: 0, timeout);
+            var api = serve.BaseAddress;
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var adminKey = serve.AdminKey ?? throw new InvalidOperationException("no admin key on stdout:\n" + serve.Output);
+            var submitterKey = await KillAndRestartTests.CreateKeyAsync(http, api, adminKey, "submitter");
+            var reviewerKey = await KillAndRestartTests.CreateKeyAsync(http, api, adminKey, "reviewer");
+            var auditorKey = await KillAndRestartTests.CreateKeyAsync(http, api, adminKey, "auditor");
+            await ImportListAsync(http, api, adminKey, KillAndRestartTests.Listed);
+            var photos = KillAndRestartTests.LoadPhotos();
+            var acked = new List<AckedReport>();
+            for (var i = 0; i < 6; i++)
+            {
+                acked.Add(await SubmitAsync(http, api, submitterKey, KillAndRestartTests.Plan(i, photos)));
+            }
+
+            // Nothing runs them until the worker starts.
+            Assert.Equal(6, (await KillAndRestartTests.ObserveAsync(http, api, reviewerKey, auditorKey, acked)).Reports.Values.Count(r => r.Status == "received"));
+            var health = new Uri($"http://127.0.0.1:{NeedleProcess.FreePort()}");
+            worker = await NeedleProcess.StartAsync(
+                ["worker", "--db", db, "--concurrency", "2", "--health-url", health.ToString().TrimEnd('/')],
+                folder,
+                new Dictionary<string, string?> { ["NEEDLE_MEDIA_KEY"] = null },
+                health,
+                timeout);
+            Assert.True(await KillAndRestartTests.WaitAllProcessedAsync(http, api, reviewerKey, TimeSpan.FromSeconds(60)) >= TimeSpan.Zero, "the worker did not process the reports");
+            var problems = FaultLedger.Verify(acked, await KillAndRestartTests.ObserveAsync(http, api, reviewerKey, auditorKey, acked));
+            Assert.True(problems.Count == 0, string.Join('\n', problems));
+            Assert.Equal(0, await worker.StopAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains("needle worker: stopping", worker.Errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            worker?.Dispose();
+            serve?.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static Task<NeedleProcess> StartWorkerAsync(string folder, Dictionary<string, string?> environment, TimeSpan timeout)
     {
         var health = new Uri($"http://127.0.0.1:{NeedleProcess.FreePort()}");
