@@ -60,7 +60,7 @@ internal static class BenchCommand
                 ListPoll = TimeSpan.FromSeconds(parse.GetValue(poll)),
                 Seed = parse.GetValue(seed),
             };
-            var images = ServeBenchmark.GenerateImages(options.Reports * options.FilesPerReport, options.Seed);
+            var images = ServeBenchmark.GenerateImages((options.Reports + WorkersBenchmark.WarmupReports(counts.Max(), options)) * options.FilesPerReport, options.Seed);
             var runs = new List<WorkersRunResult>();
             try
             {

@@ -96,11 +96,14 @@ internal static class WorkersBenchmark
                     await ServeBenchmark.ImportListAsync(http, adminKey, options.ListEntries, options.Seed, cancellationToken).ConfigureAwait(false);
                 }
 
-                // The reports, their jobs held back (due in a year) until every worker is up.
-                await PostReportsAsync(http, submitterKey, options, processes, images, cancellationToken).ConfigureAwait(false);
+                // The measured reports and a few to warm each worker up (JIT, first-use costs), all held back (due in
+                // a year) until every worker is up.
+                var warmup = WarmupReports(processes, options);
+                await PostReportsAsync(http, submitterKey, options.Reports + warmup, options.FilesPerReport, processes, images, cancellationToken).ConfigureAwait(false);
                 await using var db = new NpgsqlConnection(connectionString);
                 await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(db, $"UPDATE jobs SET available_at = {DateTimeOffset.UtcNow.AddYears(1).UtcTicks} WHERE state = 'pending';", cancellationToken).ConfigureAwait(false);
+                var heldBack = DateTimeOffset.UtcNow.AddYears(1).UtcTicks;
+                await ExecuteAsync(db, $"UPDATE jobs SET available_at = {heldBack} WHERE state = 'pending';", cancellationToken).ConfigureAwait(false);
 
                 var healths = new List<Uri>();
                 for (var p = 0; p < processes; p++)
@@ -115,7 +118,23 @@ internal static class WorkersBenchmark
                     await WaitReadyAsync(http, health, workers, cancellationToken).ConfigureAwait(false);
                 }
 
-                progress($"{processes} worker process(es) up; releasing {options.Reports} reports ({options.Reports * options.FilesPerReport} files)");
+                // Warm-up: its reports (external ids bench-N, N >= Reports) and the triage jobs they bring, to the end.
+                await ExecuteAsync(
+                    db,
+                    $"UPDATE jobs SET available_at = 0 WHERE state = 'pending' AND subject_id IN (SELECT id FROM reports WHERE substr(external_id, 7)::int >= {options.Reports});",
+                    cancellationToken).ConfigureAwait(false);
+                var warming = Stopwatch.StartNew();
+                while (await ScalarAsync(db, $"SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'leased') AND available_at < {heldBack};", cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    if (warming.Elapsed > options.Timeout || workers.Any(w => w.HasExited))
+                    {
+                        throw new InvalidOperationException("the warm-up reports were not processed (a worker exited, or the time-out passed)");
+                    }
+
+                    await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+                }
+
+                progress($"{processes} worker process(es) up and warmed ({warmup} reports); releasing {options.Reports} reports ({options.Reports * options.FilesPerReport} files)");
                 var clock = Stopwatch.StartNew();
                 await ExecuteAsync(db, $"UPDATE jobs SET available_at = 0 WHERE state = 'pending';", cancellationToken).ConfigureAwait(false);
                 while (await ScalarAsync(db, "SELECT COUNT(*) FROM jobs WHERE kind = 'process-report' AND state <> 'done';", cancellationToken).ConfigureAwait(false) > 0)
@@ -130,6 +149,7 @@ internal static class WorkersBenchmark
 
                 var processing = clock.Elapsed;
                 var failed = await ScalarAsync(db, "SELECT COUNT(*) FROM files WHERE state <> 1; -- FileState.Hashed", cancellationToken).ConfigureAwait(false);
+
                 progress(FormattableString.Invariant($"{processes} worker process(es): processed in {processing.TotalSeconds:F1} s ({failed} files not hashed); timing {options.Changes} list changes"));
 
                 // Let triage finish so the change timings measure the follower, not a worker busy with leftovers.
@@ -183,16 +203,19 @@ internal static class WorkersBenchmark
         }
     }
 
-    private static async Task PostReportsAsync(HttpClient http, string submitterKey, WorkersBenchmarkOptions options, int run, byte[][] images, CancellationToken cancellationToken)
+    /// <summary>Reports processed before the measurement: a few per job slot.</summary>
+    public static int WarmupReports(int processes, WorkersBenchmarkOptions options) => 4 * processes * options.ConcurrencyPerProcess;
+
+    private static async Task PostReportsAsync(HttpClient http, string submitterKey, int reports, int filesPerReport, int run, byte[][] images, CancellationToken cancellationToken)
     {
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(
             async () =>
             {
                 int i;
-                while ((i = Interlocked.Increment(ref next)) < options.Reports)
+                while ((i = Interlocked.Increment(ref next)) < reports)
                 {
-                    using var request = ServeBenchmark.BuildReport(i, run, images, options.FilesPerReport, submitterKey);
+                    using var request = ServeBenchmark.BuildReport(i, run, images, filesPerReport, submitterKey);
                     using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                     if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
                     {
