@@ -110,13 +110,14 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
                     await InsertLinkAsync(connection, transaction, link, ct).ConfigureAwait(false);
                 }
 
+                await LockFilesAsync(connection, transaction, outcome.AutomaticDecisions, ct).ConfigureAwait(false);
                 foreach (var decision in outcome.AutomaticDecisions)
                 {
                     await InsertDecisionAsync(connection, transaction, decision, ct).ConfigureAwait(false);
                 }
 
                 await StoreScoreAsync(connection, transaction, outcome.ReportId, outcome.Score, ct).ConfigureAwait(false);
-                foreach (var other in outcome.RescoreReports)
+                foreach (var other in InLockOrder(outcome.RescoreReports))
                 {
                     await PostgresJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, other, now, ct).ConfigureAwait(false);
                 }
@@ -239,6 +240,7 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
                 var now = database.Time.GetUtcNow();
                 var stored = new List<FileDecision>(decisions.Count);
                 var touched = new List<Guid>();
+                await LockFilesAsync(connection, transaction, decisions, ct).ConfigureAwait(false);
                 foreach (var decision in decisions)
                 {
                     // Throws KeyNotFoundException for an unknown file: the whole write is rolled back.
@@ -255,7 +257,7 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
                 }
 
                 await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
-                foreach (var report in touched)
+                foreach (var report in InLockOrder(touched))
                 {
                     await PostgresJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, report, now, ct).ConfigureAwait(false);
                 }
@@ -493,7 +495,8 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
 
                 if (after is { } cursor)
                 {
-                    sql.Append(" AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
+                    // The redundant first bound lets the queue index start at the cursor's score instead of the top.
+                    sql.Append(" AND r.score <= @afterScore AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
                     command.With("@afterScore", cursor.Score).With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
                 }
 
@@ -673,6 +676,38 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
         }
 
         return hashes;
+    }
+
+    /// <summary>
+    /// Locks the rows of the files about to be decided, in id order: two transactions deciding on the same files in a
+    /// different order then wait for each other instead of deadlocking.
+    /// </summary>
+    private static async Task LockFilesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewDecision> decisions, CancellationToken cancellationToken)
+    {
+        if (decisions.Count == 0)
+        {
+            return;
+        }
+
+        var ids = new Guid[decisions.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = decisions[i].FileId;
+        }
+
+        await connection
+            .Command(transaction, "SELECT 1 FROM files WHERE id = ANY(@ids) ORDER BY id FOR UPDATE;")
+            .With("@ids", ids)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Report ids in one order for every transaction, so the advisory locks of their jobs are taken in that order too.</summary>
+    private static List<Guid> InLockOrder(IReadOnlyList<Guid> reportIds)
+    {
+        var sorted = new List<Guid>(reportIds);
+        sorted.Sort((x, y) => string.CompareOrdinal(OrderKey(x), OrderKey(y)));
+        return sorted;
     }
 
     private static async Task ReplaceKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reportId, IReadOnlyList<LinkKey> keys, CancellationToken cancellationToken)

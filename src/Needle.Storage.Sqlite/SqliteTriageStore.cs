@@ -493,7 +493,8 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
 
                 if (after is { } cursor)
                 {
-                    sql.Append(" AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
+                    // The redundant first bound lets the queue index start at the cursor's score instead of the top.
+                    sql.Append(" AND r.score <= @afterScore AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
                     command.With("@afterScore", cursor.Score).With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
                 }
 

@@ -93,8 +93,10 @@ public interface IJobQueue
     Task<bool> RenewAsync(LeasedJob job, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes the file results of a report-processing job, marks the report processed and the job done, in one
-    /// transaction, only if the lease is still held (false otherwise, and nothing is written).
+    /// Writes the file results of a report-processing job, marks the report processed and the job done, and enqueues
+    /// the report's <see cref="JobKinds.TriageReport"/> job, in one transaction, only if the lease is still held (false
+    /// otherwise, and nothing is written). Files stored with a PDQ take the next media sequence
+    /// (<see cref="ITriageStore.ReadMediaHashesAsync"/>).
     /// </summary>
     Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, CancellationToken cancellationToken = default) =>
         CompleteReportAsync(job, results, null, cancellationToken);
@@ -335,11 +337,15 @@ public interface ITriageStore
 
     /// <summary>
     /// Stores a triage job's outcome and marks the job done, in one transaction, only if the job's lease is still held
-    /// (false otherwise, nothing written). Idempotent: running the same outcome twice stores it once.
+    /// and has not run out by the store's clock (false otherwise, nothing written). Idempotent: running the same outcome
+    /// twice stores it once. An automatic decision is skipped when the file's current decision is an analyst's (never
+    /// overridden automatically) or is that same automatic decision already.
     /// </summary>
+    /// <exception cref="ArgumentException">The job is not a <see cref="JobKinds.TriageReport"/> job, or is for another report than the outcome.</exception>
     Task<bool> CompleteTriageAsync(LeasedJob job, TriageOutcome outcome, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a recomputed score and review state for a report (a score-report job) and marks the job done, only while its lease is held.</summary>
+    /// <summary>Stores a recomputed score and review state for a report (a score-report job) and marks the job done, only while its lease is held (and not run out).</summary>
+    /// <exception cref="ArgumentException">The job is not a <see cref="JobKinds.ScoreReport"/> job.</exception>
     Task<bool> CompleteScoreAsync(LeasedJob job, Guid reportId, PriorityScore score, CancellationToken cancellationToken = default);
 
     /// <summary>The report's links, from both sides, as seen from <paramref name="reportId"/>.</summary>
@@ -357,7 +363,9 @@ public interface ITriageStore
     /// <summary>
     /// Stores decisions (an analyst's, and those it carries to copies of the file), each revising the file's current
     /// decision, appends <paramref name="audit"/>, and enqueues a score-report job for every report touched, in one
-    /// transaction. Returns the stored decisions in order.
+    /// transaction. Returns the stored decisions in order. A decision that is not an analyst's own
+    /// (<see cref="DecisionSource.SameHash"/>, <see cref="DecisionSource.Bundle"/>) is skipped, and not returned, on a
+    /// file whose current decision is an analyst's, or is the same decision already. An empty list writes nothing.
     /// </summary>
     /// <exception cref="KeyNotFoundException">A file does not exist (nothing is written).</exception>
     Task<IReadOnlyList<FileDecision>> DecideAsync(IReadOnlyList<NewDecision> decisions, AuditEntryDraft audit, CancellationToken cancellationToken = default);
@@ -380,18 +388,28 @@ public interface ITriageStore
 
     /// <summary>
     /// Claims a report for <paramref name="claimant"/> until <paramref name="until"/>: succeeds when it is unclaimed,
-    /// its claim expired, or the claimant holds it already (renewing it), appending <paramref name="audit"/>. Returns the
-    /// claim now in force and whether it is the claimant's; null when the report does not exist.
+    /// its claim expired, or the claimant holds it already (renewing it: the claim keeps its ClaimedAt), appending
+    /// <paramref name="audit"/>. Returns the claim now in force and whether it is the claimant's (when it is not, nothing
+    /// is written, not even the audit entry); null when the report does not exist.
     /// </summary>
     Task<(ReportClaim Claim, bool Granted)?> TryClaimAsync(Guid reportId, string claimant, DateTimeOffset at, DateTimeOffset until, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends a claim held by <paramref name="claimant"/> (or anyone's, when <paramref name="force"/>), appending <paramref name="audit"/>; false when there was none to end.</summary>
+    /// <summary>
+    /// Ends a claim held by <paramref name="claimant"/> (or anyone's, when <paramref name="force"/>), appending
+    /// <paramref name="audit"/>; false (and no audit entry) when there was none to end (a claim expired by the store's
+    /// clock is over already).
+    /// </summary>
     Task<bool> ReleaseClaimAsync(Guid reportId, string claimant, bool force, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
     /// <summary>The claim in force at <paramref name="at"/>, if any.</summary>
     Task<ReportClaim?> GetClaimAsync(Guid reportId, DateTimeOffset at, CancellationToken cancellationToken = default);
 
-    /// <summary>The review queue at <paramref name="at"/> (claims compared against it): highest score first, then oldest; keyset paging.</summary>
+    /// <summary>
+    /// The review queue at <paramref name="at"/> (claims compared against it): highest score first, then oldest, then
+    /// by id; keyset paging. <see cref="QueueQuery.Limit"/> is clamped to 1..500. Reports not triaged yet have score 0
+    /// with no reasons, computed at their receipt.
+    /// </summary>
+    /// <exception cref="ArgumentException"><see cref="QueueQuery.After"/> is not a queue cursor.</exception>
     Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -414,7 +432,12 @@ public interface ITriageStore
     Task<DecisionStatistics> GetDecisionStatisticsAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>How many files are decided, and how many of them automatically.</summary>
+/// <summary>
+/// How many files are decided, and how many of them automatically, counting each file's current decision:
+/// <see cref="DecidedAutomatically"/> is <see cref="DecisionSource.SameHash"/>, <see cref="DecidedByAnalyst"/> is
+/// <see cref="DecisionSource.Analyst"/> and <see cref="DecisionSource.Bundle"/> (an analyst's decision carried to copies).
+/// Processed files are those hashed, unreadable or hashes-only.
+/// </summary>
 public sealed record DecisionStatistics(long ProcessedFiles, long DecidedFiles, long DecidedByAnalyst, long DecidedAutomatically)
 {
     /// <summary>Share of processed files resolved without an analyst looking (0 when none processed).</summary>

@@ -46,7 +46,10 @@ public sealed class ReportProcessorTests
         t.Time.Advance(TimeSpan.FromSeconds(3));
 
         Assert.True(await processor.ProcessNextAsync("worker-1"));
-        Assert.False(await processor.ProcessNextAsync("worker-1"));
+
+        // What is left is the report's triage job, enqueued with its completion (not this processor's to run).
+        Assert.Equal(JobKinds.TriageReport, (await t.Store.Jobs.TryLeaseAsync("triage", TimeSpan.FromMinutes(5)))?.Kind);
+        Assert.Null(await t.Store.Jobs.TryLeaseAsync("triage", TimeSpan.FromMinutes(5)));
 
         var report = await t.Store.Reports.GetAsync(submitted.ReportId);
         Assert.NotNull(report);
@@ -84,7 +87,7 @@ public sealed class ReportProcessorTests
         var byDigest = Assert.Single(unreadable.Matches);
         Assert.Equal(("known-digests", "noise-1", "md5", 0.0), (byDigest.ListName, byDigest.Label, byDigest.SignalType, byDigest.Distance));
 
-        Assert.Equal(0, await t.Store.Jobs.CountOpenAsync());
+        Assert.Equal(1, await t.Store.Jobs.CountOpenAsync()); // the triage job
     }
 
     [Fact]
@@ -121,14 +124,17 @@ public sealed class ReportProcessorTests
 
         // Worker 1 wakes up and finishes: its completion is refused.
         Assert.Equal(ProcessOutcome.LeaseLost, await processor.ProcessAsync(stalled));
-        Assert.False(await processor.ProcessNextAsync("worker-3"));
+
+        // Only the report's triage job is left: the processing job ran once.
+        Assert.Equal(JobKinds.TriageReport, (await t.Store.Jobs.TryLeaseAsync("triage", options.Lease))?.Kind);
+        Assert.Null(await t.Store.Jobs.TryLeaseAsync("triage", options.Lease));
 
         var report = await t.Store.Reports.GetAsync(submitted.ReportId);
         Assert.NotNull(report);
         Assert.Equal(ReportStatus.Processed, report.Status);
         var file = Assert.Single(report.Files);
         Assert.Single(file.Matches);
-        Assert.Equal(0, await t.Store.Jobs.CountOpenAsync());
+        Assert.Equal(1, await t.Store.Jobs.CountOpenAsync()); // the triage job, leased above
     }
 
     [Fact]

@@ -73,6 +73,28 @@ public sealed class PostgresTriageStoreTests(PostgresServer server) : TriageStor
     }
 
     [Fact]
+    public async Task Concurrent_decisions_on_the_same_files_in_opposite_orders_all_commit()
+    {
+        var first = await ProcessedAsync([Sha('a'), Sha('b')]);
+        var second = await ProcessedAsync([Sha('c')]);
+        Guid[] files = [first.Files[0].Id, first.Files[1].Id, second.Files[0].Id];
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+        {
+            var order = i % 2 == 0 ? files : files.Reverse().ToArray();
+            return Store.Triage.DecideAsync(
+                [.. order.Select(f => new NewDecision { FileId = f, Category = DecisionCategory.NonPertinent, Source = DecisionSource.Analyst, Actor = "reviewer-" + i, At = Time.GetUtcNow() })],
+                new AuditEntryDraft("reviewer-" + i, "decision.record", "files", null, null));
+        })));
+
+        foreach (var file in files)
+        {
+            Assert.Equal(16, (await Store.Triage.GetDecisionHistoryAsync(file)).Count);
+        }
+
+        Assert.True((await AuditChain.VerifyAsync(Store.Audit)).IsIntact);
+    }
+
+    [Fact]
     public async Task Concurrent_claims_grant_one_claimant()
     {
         var report = await ProcessedAsync([Sha('a')]);

@@ -97,6 +97,32 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_from_before_triage_is_upgraded_with_reporter_organisations_backfilled()
+    {
+        // The file as the steps before triage left it, holding a processed report of an organisation.
+        var triageStep = Migrations.Steps.Select((sql, i) => (sql, i)).First(step => step.sql.Contains("CREATE TABLE report_links", StringComparison.Ordinal)).i;
+        await database.ExecuteAsync(string.Concat(Migrations.Steps.Take(triageStep)) + $"PRAGMA user_version = {triageStep};");
+        var reportId = Guid.NewGuid();
+        await database.ExecuteAsync(
+            """
+            INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count)
+            VALUES (@id, 'old-2', '{"externalId":"old-2","reporter":{"organisation":"Old Platform"}}', 1, 0, @at, @at, @by, 0);
+            """,
+            ("@id", reportId.ToString("D")), ("@at", time.GetUtcNow().UtcTicks), ("@by", TestData.SubmitterKey.ToString("D")));
+
+        await using var store = Open();
+        await store.MigrateAsync();
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+
+        // Untriaged, unscored, open, and found by its organisation.
+        Assert.Null(await store.Triage.GetScoreAsync(reportId));
+        Assert.Equal([reportId], await store.Triage.ListOpenReportsAsync(null, 10));
+        var item = Assert.Single((await store.Triage.QueueAsync(new QueueQuery { State = ReviewState.Untriaged, Reporter = "old platform" }, time.GetUtcNow())).Items);
+        Assert.Equal(("Old Platform", ReviewState.Untriaged), (item.ReporterOrganisation, item.Score.State));
+    }
+
+    [Fact]
     public async Task A_file_from_a_newer_version_is_refused()
     {
         await using (var store = Open())
