@@ -100,6 +100,7 @@ public static class NeedleServer
 
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
+        var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
         var protector = LoadMediaKey(options, warnings);
         var store = OpenStore(options);
         MatcherHost? matchers = null;
@@ -116,7 +117,7 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(store, matchers, protector, keys, geo, routing);
+            return new NodeParts(store, matchers, protector, keys, geo, routing, scoring);
         }
         catch
         {
@@ -219,6 +220,8 @@ public static class NeedleServer
             MaxFileBytes = options.MaxFileBytes,
             MaxTotalBytes = options.MaxReportBytes,
         }));
+        services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
 
         services.ConfigureHttpJsonOptions(json =>
@@ -286,7 +289,7 @@ public static class NeedleServer
         services.AddSingleton(parts.Routing);
         var (store, matchers) = (parts.Store, parts.Matchers);
         var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease };
-        var scoring = ScoringOptions.Default;
+        var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
@@ -300,7 +303,8 @@ public static class NeedleServer
     }
 
     /// <summary>What a node opened at start; disposed together when the start fails.</summary>
-    private sealed record NodeParts(INeedleStore Store, MatcherHost Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing)
+    private sealed record NodeParts(
+        INeedleStore Store, MatcherHost Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
         : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
@@ -331,6 +335,7 @@ public static class NeedleServer
         ReportEndpoints.Map(api);
         ListEndpoints.Map(api);
         LookupEndpoints.Map(api);
+        TriageEndpoints.Map(api);
         AdminEndpoints.MapKeys(api);
         AdminEndpoints.MapAudit(api);
 

@@ -76,6 +76,15 @@ public sealed record NeedleServerOptions
     /// </summary>
     public string? RoutingPath { get; init; }
 
+    /// <summary>
+    /// The triage scoring options file (JSON, see <see cref="Needle.Triage.ScoringOptions"/>); null uses the defaults.
+    /// A file that cannot be read or holds a bad value stops the start with its reason.
+    /// </summary>
+    public string? ScoringPath { get; init; }
+
+    /// <summary>The scoring options when no file is given (tests); <see cref="ScoringPath"/> wins when set.</summary>
+    public Needle.Triage.ScoringOptions? Scoring { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the first admin key is printed (once). Default: standard output.</summary>

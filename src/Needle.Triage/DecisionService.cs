@@ -91,7 +91,7 @@ public sealed class DecisionService
             .ConfigureAwait(false);
         var analystDecision = stored.Count > 0 ? stored[0] : throw new InvalidOperationException($"The decision on file {file.Id} was not stored.");
 
-        var carried = await CarryAsync(file, analystDecision, applyToBundle, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
+        var carried = await CarryAsync(file, analystDecision, applyToBundle, revision: previous is not null, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
         return new DecisionResult(analystDecision, carried, added, disabled);
     }
 
@@ -137,7 +137,11 @@ public sealed class DecisionService
     }
 
     /// <summary>The analyst decision applied to undecided copies (same hash) and near-copies in the bundle.</summary>
-    private async Task<IReadOnlyList<FileDecision>> CarryAsync(StoredFile file, FileDecision basedOn, bool applyToBundle, string actor, string? remoteAddress, CancellationToken ct)
+    /// <remarks>
+    /// On a <paramref name="revision"/>, the copies that took the earlier decision automatically (same hash or bundle,
+    /// based on this file) take the new one too; their reports are in this file's bundle, linked by the shared media.
+    /// </remarks>
+    private async Task<IReadOnlyList<FileDecision>> CarryAsync(StoredFile file, FileDecision basedOn, bool applyToBundle, bool revision, string actor, string? remoteAddress, CancellationToken ct)
     {
         var pdqText = file.PdqQuality >= _options.MinimumPdqQuality ? file.Pdq : null;
         var sha256 = file.Sha256 ?? file.ReporterHashes?.Sha256;
@@ -156,7 +160,8 @@ public sealed class DecisionService
         }
 
         var bundleCount = 0;
-        if (applyToBundle && PdqHash.TryParse(pdqText, out var pdq))
+        var hasPdq = PdqHash.TryParse(pdqText, out var pdq);
+        if ((applyToBundle && hasPdq) || revision)
         {
             foreach (var reportId in await _store.Triage.GetBundleAsync(file.ReportId, _options.MaxBundleReports, ct).ConfigureAwait(false))
             {
@@ -169,7 +174,20 @@ public sealed class DecisionService
                 var current = await _store.Triage.GetCurrentDecisionsAsync(reportId, ct).ConfigureAwait(false);
                 foreach (var other in report.Files)
                 {
-                    if (current.ContainsKey(other.Id) || other.PdqQuality < _options.MinimumPdqQuality || !PdqHash.TryParse(other.Pdq, out var otherPdq))
+                    if (current.TryGetValue(other.Id, out var earlier))
+                    {
+                        // A copy that followed the file's earlier decision follows its revision.
+                        if (revision && earlier.Source != DecisionSource.Analyst && earlier.BasedOnFileId == file.Id && earlier.BasedOn != basedOn.Id &&
+                            chosen.Add(other.Id))
+                        {
+                            decisions.Add(Carried(other.Id, basedOn, earlier.Source, earlier.BasedOnReason ?? "revision"));
+                            bundleCount += earlier.Source == DecisionSource.Bundle ? 1 : 0;
+                        }
+
+                        continue;
+                    }
+
+                    if (!applyToBundle || !hasPdq || other.PdqQuality < _options.MinimumPdqQuality || !PdqHash.TryParse(other.Pdq, out var otherPdq))
                     {
                         continue;
                     }

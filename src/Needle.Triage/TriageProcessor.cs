@@ -188,13 +188,53 @@ public sealed class TriageProcessor
     private async Task<bool> TriageAsync(LeasedJob job, CancellationToken ct)
     {
         var outcome = await ComputeTriageAsync(job.SubjectId, ct).ConfigureAwait(false);
-        return await _store.Triage.CompleteTriageAsync(job, outcome, ct).ConfigureAwait(false);
+        return await CompleteTriageAsync(job, outcome, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores a triage outcome with the job's completion, then looks once more for reports triaged at the same time.</summary>
+    internal async Task<bool> CompleteTriageAsync(LeasedJob job, TriageOutcome outcome, CancellationToken ct)
+    {
+        if (!await _store.Triage.CompleteTriageAsync(job, outcome, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        // Two reports sharing a key and triaged at the same time each look before the other's keys are stored, and
+        // neither would link. Looking again once ours are stored closes the gap: the later of the two sees the other,
+        // and triages again (idempotent: links are never stored twice).
+        if (outcome.Keys.Count > 0)
+        {
+            var linked = new HashSet<(Guid, LinkKind, string)>();
+            foreach (var link in await _store.Triage.GetLinksAsync(outcome.ReportId, ct).ConfigureAwait(false))
+            {
+                linked.Add((link.OtherReportId, link.Kind, link.Value));
+            }
+
+            foreach (var link in await _store.Triage.FindSharedKeysAsync(outcome.ReportId, outcome.Keys, _options.MaxLinks, ct).ConfigureAwait(false))
+            {
+                if (!linked.Contains((link.OtherReportId, link.Kind, link.Value)))
+                {
+                    await _store.Jobs.EnqueueAsync(JobKinds.TriageReport, outcome.ReportId, ct).ConfigureAwait(false);
+                    break;
+                }
+            }
+        }
+
+        return true;
     }
 
     private async Task<bool> RescoreAsync(LeasedJob job, CancellationToken ct)
     {
         var score = await ComputeScoreAsync(job.SubjectId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Job {job.Id} names report {job.SubjectId}, which does not exist.");
+
+        // A report not triaged yet (its triage job is still queued) stays out of the review queue until triage has
+        // resolved its copies: only its triage moves it on.
+        if (await _store.Triage.GetScoreAsync(job.SubjectId, ct).ConfigureAwait(false) is null or { State: ReviewState.Untriaged })
+        {
+            score = score with { State = ReviewState.Untriaged };
+        }
+
         return await _store.Triage.CompleteScoreAsync(job, job.SubjectId, score, ct).ConfigureAwait(false);
     }
 

@@ -79,6 +79,27 @@ public sealed class DecisionServiceTests
     }
 
     [Fact]
+    public async Task CopiesThatTookADecisionAutomaticallyFollowItsRevision()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var image = TestImages.Generated(65);
+        var original = await h.SubmitAndRunAsync(image);
+        var fileId = original.Files[0].Id;
+        await h.Decisions.DecideAsync(fileId, DecisionCategory.ExploitativeOrAgeDifficult, null, false, TriageHarness.Analyst, null);
+        await h.RunJobsAsync();
+        var copy = await h.SubmitAndRunAsync(image);
+        Assert.Equal(DecisionCategory.ExploitativeOrAgeDifficult, (await h.Store.Triage.GetCurrentDecisionsAsync(copy.Id))[copy.Files[0].Id].Category);
+
+        var revised = await h.Decisions.DecideAsync(fileId, DecisionCategory.NonPertinent, "a landscape after all", false, TriageHarness.Analyst, null);
+
+        var followed = Assert.Single(revised.Carried);
+        Assert.Equal((copy.Files[0].Id, DecisionSource.SameHash, revised.Decision.Id), (followed.FileId, followed.Source, followed.BasedOn));
+        var current = (await h.Store.Triage.GetCurrentDecisionsAsync(copy.Id))[copy.Files[0].Id];
+        Assert.Equal((DecisionCategory.NonPertinent, revised.Decision.Id), (current.Category, current.BasedOn));
+        Assert.Equal(2, (await h.Store.Triage.GetDecisionHistoryAsync(copy.Files[0].Id)).Count);
+    }
+
+    [Fact]
     public async Task TheScoreIsRecomputedAfterADecision()
     {
         await using var h = await TriageHarness.CreateAsync();
@@ -115,7 +136,10 @@ public sealed class DecisionServiceTests
         Assert.Empty(await h.Store.Triage.GetCurrentDecisionsAsync(nearCopy.Id));
 
         var withBundle = await h.Decisions.DecideAsync(original.Files[0].Id, DecisionCategory.NonPertinent, "a landscape", applyToBundle: true, TriageHarness.Analyst, null);
-        var bundled = Assert.Single(withBundle.Carried);
+        // The exact copy follows the new decision (a revision of the first); the near copy takes it through the bundle.
+        var followed = Assert.Single(withBundle.Carried, d => d.Source == DecisionSource.SameHash);
+        Assert.Equal((exactCopyFile.Id, withBundle.Decision.Id), (followed.FileId, followed.BasedOn));
+        var bundled = Assert.Single(withBundle.Carried, d => d.Source == DecisionSource.Bundle);
         Assert.Equal((nearCopy.Files[0].Id, DecisionSource.Bundle, original.Files[0].Id), (bundled.FileId, bundled.Source, bundled.BasedOnFileId));
         Assert.StartsWith("bundle:pdq=", bundled.BasedOnReason, StringComparison.Ordinal);
 

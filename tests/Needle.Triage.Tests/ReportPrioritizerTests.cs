@@ -161,6 +161,13 @@ public sealed class ReportPrioritizerTests
     }
 
     [Fact]
+    public void TheExampleOptionsFileHoldsTheDefaults()
+    {
+        var example = ScoringOptions.Load(Path.Combine(Needle.Tests.TestPaths.RepositoryRoot, "docs", "scoring.example.json"));
+        Assert.Equal(ScoringOptions.Default, example);
+    }
+
+    [Fact]
     public void OptionsLoadFromAFileAndBadValuesNameTheFile()
     {
         var folder = Directory.CreateTempSubdirectory("needle-scoring-").FullName;

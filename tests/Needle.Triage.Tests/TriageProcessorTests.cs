@@ -105,6 +105,68 @@ public sealed class TriageProcessorTests
     }
 
     [Fact]
+    public async Task TwoReportsSharingAKeyTriagedAtTheSameTimeAreStillLinked()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var person = new ReportSubmission { ReportedPerson = new ReportedPerson { EspUserIds = ["user-77"] } };
+        var submitted = new List<Guid>();
+        foreach (var seed in new[] { 42, 43 })
+        {
+            submitted.Add((await h.Intake.SubmitAsync(person, [new IncomingMedia("f0", "a.png", null, TestImages.Generated(seed))], TriageHarness.Submitter, null, null)).ReportId);
+        }
+
+        // Both processed; then both triage jobs leased and computed before either is stored, as two workers would.
+        for (var i = 0; i < 2; i++)
+        {
+            var process = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+            Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(process!));
+        }
+
+        var first = await h.Store.Jobs.TryLeaseAsync("w1", TimeSpan.FromMinutes(2));
+        var second = await h.Store.Jobs.TryLeaseAsync("w2", TimeSpan.FromMinutes(2));
+        Assert.Equal(JobKinds.TriageReport, first!.Kind);
+        Assert.Equal(JobKinds.TriageReport, second!.Kind);
+        var firstOutcome = await h.Triage.ComputeTriageAsync(first.SubjectId);
+        var secondOutcome = await h.Triage.ComputeTriageAsync(second.SubjectId);
+        Assert.Empty(firstOutcome.Links);
+        Assert.Empty(secondOutcome.Links);
+        Assert.True(await h.Triage.CompleteTriageAsync(first, firstOutcome, CancellationToken.None));
+        Assert.True(await h.Triage.CompleteTriageAsync(second, secondOutcome, CancellationToken.None));
+
+        // The second look found the other report and asked for a triage again.
+        await h.RunJobsAsync();
+        var link = Assert.Single(await h.Store.Triage.GetLinksAsync(submitted[0]));
+        Assert.Equal((submitted[1], LinkKind.EspUserId, "user-77"), (link.OtherReportId, link.Kind, link.Value));
+        Assert.Contains((await h.ScoreAsync(submitted[0])).Reasons, r => r.Code == ReportPrioritizer.LinkedReports);
+    }
+
+    [Fact]
+    public async Task AScoreJobBeforeTriageLeavesTheReportOutOfTheQueueUntilItsTriage()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var submitted = await h.Intake.SubmitAsync(new ReportSubmission(), [new IncomingMedia("f0", "a.png", null, TestImages.Generated(44))], TriageHarness.Submitter, null, null);
+        var process = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(process!));
+
+        // A list change asks for open reports to be rescored while this one's triage job still waits.
+        Assert.True(await h.Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
+        var triage = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(JobKinds.TriageReport, triage!.Kind);
+        var rescore = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(rescore!));
+        var score = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
+        Assert.Equal((JobKinds.ScoreReport, submitted.ReportId), (score!.Kind, score.SubjectId));
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(score));
+
+        Assert.Equal(ReviewState.Untriaged, (await h.ScoreAsync(submitted.ReportId)).State);
+        Assert.Empty((await h.Store.Triage.QueueAsync(new QueueQuery(), h.Test.Time.GetUtcNow())).Items);
+
+        Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(triage));
+        Assert.Equal(ReviewState.AwaitingReview, (await h.ScoreAsync(submitted.ReportId)).State);
+        Assert.Equal([submitted.ReportId], (await h.Store.Triage.QueueAsync(new QueueQuery(), h.Test.Time.GetUtcNow())).Items.Select(i => i.Report.Id));
+    }
+
+    [Fact]
     public async Task ARetriagedReportStoresItsLinksOnce()
     {
         await using var h = await TriageHarness.CreateAsync();

@@ -47,6 +47,12 @@ internal sealed class NodeOptionSet
         HelpName = "FILE",
     };
 
+    public Option<string?> Scoring { get; } = new("--scoring")
+    {
+        Description = "Triage scoring options (JSON: weights of each reason, near-duplicate distance, claim duration, list names). Default: the built-in weights. Give every node the same file.",
+        HelpName = "FILE",
+    };
+
     public Option<double> ListPoll { get; } = new("--list-poll")
     {
         Description = "Seconds between reads of the list change log (each wait is 50-150 % of it, so nodes drift apart). Default: 2.",
@@ -68,6 +74,7 @@ internal sealed class NodeOptionSet
         command.Options.Add(MediaKey);
         command.Options.Add(IpDatabase);
         command.Options.Add(Routing);
+        command.Options.Add(Scoring);
         command.Options.Add(ListPoll);
         command.Options.Add(Lease);
     }
@@ -111,6 +118,7 @@ internal sealed class NodeOptionSet
             MediaKeyPath = parse.GetValue(MediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
             IpDatabasePath = parse.GetValue(IpDatabase) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
             RoutingPath = parse.GetValue(Routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
+            ScoringPath = parse.GetValue(Scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,
             ListPollInterval = TimeSpan.FromSeconds(poll),
             JobLease = TimeSpan.FromSeconds(lease),
             TimeProvider = context.Time,

@@ -15,6 +15,9 @@ internal static class Policies
     public const string Submitter = "role:submitter";
     public const string Auditor = "role:auditor";
 
+    /// <summary>A reviewer, or an admin (ending another analyst's claim on a report).</summary>
+    public const string ReviewerOrAdmin = "role:reviewer-or-admin";
+
     /// <summary>Any valid key, whatever its role (the OpenAPI document).</summary>
     public const string AnyKey = "any-key";
 
@@ -36,6 +39,11 @@ internal static class Policies
                 .RequireAuthenticatedUser()
                 .RequireRole(RoleName(role)));
         }
+
+        options.AddPolicy(ReviewerOrAdmin, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(RoleName(ApiRole.Reviewer), RoleName(ApiRole.Admin)));
 
         options.AddPolicy(AnyKey, policy => policy
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)

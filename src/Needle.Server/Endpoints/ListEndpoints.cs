@@ -59,9 +59,9 @@ internal static class ListEndpoints
             .WithSummary("Add entries: JSON {entries:[{signalType, value, label, category}]}, or multipart media (hashed: PDQ and MD5; optional 'label' and 'category' fields).");
         lists.MapPatch("/{name}/entries/{id:int}", PatchEntryAsync).Accepts<PatchEntryRequest>("application/json")
             .WithSummary("Enable or disable an entry: {enabled: bool}.");
-        lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, CancellationToken ct) =>
+        lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, INeedleStore store, CancellationToken ct) =>
                 await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false)
-                    ? Results.NoContent()
+                    ? await ListChangedAsync(store, Results.NoContent(), ct).ConfigureAwait(false)
                     : Problems.NotFound($"No entry {id} in list '{name}'."))
             .WithSummary("Remove an entry.");
         lists.MapPost("/{name}/import", ImportAsync)
@@ -96,11 +96,20 @@ internal static class ListEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string name, HttpContext context, MatcherHost host, CancellationToken cancellationToken) =>
-        await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false) ? Results.NoContent() : NoList(name);
+    private static async Task<IResult> DeleteAsync(string name, HttpContext context, MatcherHost host, INeedleStore store, CancellationToken cancellationToken) =>
+        await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false)
+            ? await ListChangedAsync(store, Results.NoContent(), cancellationToken).ConfigureAwait(false)
+            : NoList(name);
+
+    /// <summary>A list changed: the scores of open reports may depend on it, so they are computed again (one pending job at most).</summary>
+    private static async Task<IResult> ListChangedAsync(INeedleStore store, IResult result, CancellationToken cancellationToken)
+    {
+        await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     private static async Task<IResult> AddEntriesAsync(string name, HttpContext context, MatcherHost host, ImageDecoder decoder,
-        NeedleServerOptions options, CancellationToken cancellationToken)
+        NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is null)
         {
@@ -183,7 +192,8 @@ internal static class ListEndpoints
         try
         {
             var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
-            return TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(name)}/entries", new AddEntriesResponse([.. added.Select(EntryResponse.From)]));
+            return await ListChangedAsync(store, TypedResults.Created($"/api/v1/lists/{Uri.EscapeDataString(name)}/entries", new AddEntriesResponse([.. added.Select(EntryResponse.From)])), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (ListNotFoundException)
         {
@@ -191,7 +201,7 @@ internal static class ListEndpoints
         }
     }
 
-    private static async Task<IResult> PatchEntryAsync(string name, int id, HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> PatchEntryAsync(string name, int id, HttpContext context, MatcherHost host, NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<PatchEntryRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
         if (request.Enabled is not { } enabled)
@@ -204,11 +214,12 @@ internal static class ListEndpoints
             return Problems.NotFound($"No entry {id} in list '{name}'.");
         }
 
+        await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
         return host.FindList(name) is { } list && list.TryGet(id, out var entry) ? Results.Ok(EntryResponse.From(entry)) : Results.NoContent();
     }
 
     private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, HttpContext context, MatcherHost host,
-        NeedleServerOptions options, CancellationToken cancellationToken)
+        NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         if (format is not null && !HashListFormats.Default.TryGet(format, out _))
         {
@@ -264,6 +275,11 @@ internal static class ListEndpoints
         }
 
         var added = await host.AddEntriesAsync(name, imported.List.Entries, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
+        if (added.Count > 0)
+        {
+            await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
         return TypedResults.Ok(new ImportResponse(name, imported.FormatName, imported.RecordsRead, added.Count, imported.ErrorCount,
             [.. imported.Errors.Select(e => e.ToString())]));
     }

@@ -34,6 +34,9 @@ internal sealed record FileResponse(
     FileClues? Clues,
     string? Media)
 {
+    /// <summary>The file's current decision, once one was made.</summary>
+    public DecisionResponse? Decision { get; init; }
+
     public static FileResponse From(StoredFile f) => new(
         f.Id, f.Ordinal, f.OriginalName, f.ContentType, f.Size, f.HasMedia, f.State, f.Error,
         new FileHashes(f.Md5, f.Sha1, f.Sha256, f.Pdq, f.PdqQuality), f.ReporterHashes, f.Width, f.Height, f.Format,
@@ -55,6 +58,19 @@ internal sealed record ReportResponse(
     ReportJurisdiction? Jurisdiction,
     IReadOnlyList<FileResponse> Files)
 {
+    /// <summary>The priority score, its reasons and the review state; null before the report is triaged.</summary>
+    public ScoreResponse? Score { get; init; }
+
+    public ReviewState ReviewState { get; init; }
+
+    /// <summary>The report with its score and each file's current decision.</summary>
+    public static ReportResponse From(StoredReport r, PriorityScore? score, IReadOnlyDictionary<Guid, FileDecision> decisions) => From(r) with
+    {
+        Score = ScoreResponse.From(score),
+        ReviewState = score?.State ?? ReviewState.Untriaged,
+        Files = [.. r.Files.Select(f => FileResponse.From(f) with { Decision = decisions.TryGetValue(f.Id, out var d) ? DecisionResponse.From(d) : null })],
+    };
+
     public static ReportResponse From(StoredReport r) => new(
         r.Id, r.Submission.ExternalId, r.Status, r.ReceivedAt, r.ProcessedAt, r.Submission.Escalate, r.SubmittedBy,
         r.Files.Count(f => f.Matches.Any(m => !m.AllowList)), r.Submission, r.Jurisdiction, [.. r.Files.Select(FileResponse.From)]);
@@ -84,7 +100,7 @@ internal static class ReportEndpoints
 
         api.MapGet("/reports/{id:guid}", GetAsync)
             .RequireAuthorization(Policies.Reviewer)
-            .WithSummary("A report with its files, their hashes, matches and metadata clues, and its jurisdiction with the evidence.");
+            .WithSummary("A report with its files, their hashes, matches, metadata clues and current decisions, its jurisdiction with the evidence, and its priority score with the reasons and review state.");
 
         api.MapGet("/files/{id:guid}/media", GetMediaAsync)
             .RequireAuthorization(Policies.Reviewer)
@@ -190,7 +206,14 @@ internal static class ReportEndpoints
     private static async Task<IResult> GetAsync(Guid id, INeedleStore store, CancellationToken cancellationToken)
     {
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        return report is null ? Problems.NotFound($"No report {id}.") : TypedResults.Ok(ReportResponse.From(report));
+        if (report is null)
+        {
+            return Problems.NotFound($"No report {id}.");
+        }
+
+        var score = await store.Triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
+        var decisions = await store.Triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(ReportResponse.From(report, score, decisions));
     }
 
     private static async Task<IResult> GetMediaAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)

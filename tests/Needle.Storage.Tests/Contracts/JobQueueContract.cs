@@ -36,6 +36,25 @@ public abstract class JobQueueContract : StoreContract
     }
 
     [Fact]
+    public async Task A_job_with_nothing_to_write_is_completed_only_while_its_lease_is_held()
+    {
+        Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
+        var stalled = await LeaseAsync("w1");
+        Assert.Equal(JobKinds.RescoreOpenReports, stalled.Kind);
+
+        // Its lease runs out and another worker takes the job: the first can no longer complete it.
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var job = await LeaseAsync("w2");
+        Assert.False(await Store.Jobs.CompleteAsync(stalled));
+        Assert.Equal(1, await Store.Jobs.CountOpenAsync());
+
+        Assert.True(await Store.Jobs.CompleteAsync(job));
+        Assert.False(await Store.Jobs.CompleteAsync(job));
+        Assert.Equal(0, await Store.Jobs.CountOpenAsync());
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w3", Lease));
+    }
+
+    [Fact]
     public async Task Concurrent_workers_never_get_the_same_job()
     {
         const int Jobs = 40;
