@@ -141,12 +141,19 @@ public abstract class ListChangeLogContract : StoreContract
             var after = follower.Sequence;
             while (true)
             {
+                // Small pages, read to the end each round, while the writers commit.
                 var done = stop.IsCancellationRequested;
-                foreach (var change in await other.Lists.ReadChangesAsync(after, 7))
+                IReadOnlyList<ListChange> page;
+                do
                 {
-                    seen.Add(change.Sequence);
-                    after = change.Sequence;
+                    page = await other.Lists.ReadChangesAsync(after, 7);
+                    foreach (var change in page)
+                    {
+                        seen.Add(change.Sequence);
+                        after = change.Sequence;
+                    }
                 }
+                while (page.Count == 7);
 
                 await follower.CatchUpAsync();
                 if (done)
