@@ -12,6 +12,7 @@ using Needle.Server.Endpoints;
 using Needle.Server.Http;
 using Needle.Server.Processing;
 using Needle.Server.Web;
+using Needle.Storage.Postgres;
 using Needle.Storage.Sqlite;
 using Needle.Triage;
 
@@ -31,6 +32,69 @@ public static class NeedleServer
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        var parts = await OpenAsync(options, createFirstAdmin: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Build(options, parts);
+        }
+        catch
+        {
+            await parts.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds a worker node: the background job workers (<see cref="NeedleServerOptions.Workers"/> of them) and the list
+    /// follower, with no API. With <paramref name="healthUrls"/> it also serves <c>/livez</c> and <c>/readyz</c> there
+    /// (for an orchestrator's probes); without, it opens no port at all. It never creates the first admin key.
+    /// </summary>
+    public static async Task<IHost> BuildWorkerAsync(NeedleServerOptions options, IReadOnlyList<string>? healthUrls = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Workers);
+        var parts = await OpenAsync(options, createFirstAdmin: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (healthUrls is { Count: > 0 })
+            {
+                var web = CreateWebBuilder(options, healthUrls);
+                AddNodeServices(web.Services, options, parts);
+                var app = web.Build();
+                AdminEndpoints.MapHealth(app);
+                return app;
+            }
+
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                EnvironmentName = Environments.Production,
+                ApplicationName = "Needle.Worker",
+                ContentRootPath = AppContext.BaseDirectory,
+                Args = [],
+                DisableDefaults = true,
+            });
+            ConfigureLogging(builder.Logging, options);
+            builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
+            AddNodeServices(builder.Services, options, parts);
+            return builder.Build();
+        }
+        catch
+        {
+            await parts.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The store the options name: PostgreSQL when a connection string is given, else the SQLite file.</summary>
+    internal static INeedleStore OpenStore(NeedleServerOptions options) =>
+        options.PostgresConnectionString is { } connectionString
+            ? new PostgresNeedleStore(connectionString, new PostgresStoreOptions { TimeProvider = options.TimeProvider })
+            : new SqliteNeedleStore(options.DatabasePath, new SqliteStoreOptions { TimeProvider = options.TimeProvider });
+
+    /// <summary>Opens and migrates the store, loads the media key and the lists; on failure nothing stays open.</summary>
+    private static async Task<NodeParts> OpenAsync(NeedleServerOptions options, bool createFirstAdmin, CancellationToken cancellationToken)
+    {
         var notices = options.Notices ?? Console.Out;
         var warnings = options.Warnings ?? Console.Error;
         var time = options.TimeProvider;
@@ -38,18 +102,23 @@ public static class NeedleServer
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
         var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
-        var store = new SqliteNeedleStore(options.DatabasePath, new SqliteStoreOptions { TimeProvider = time });
+        var protector = LoadMediaKey(options, warnings);
+        var store = OpenStore(options);
         MatcherHost? matchers = null;
         GeoLocator? geo = null;
         try
         {
+            // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            var protector = LoadMediaKey(options, warnings);
             matchers = await MatcherHost.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
-            await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
+            if (createFirstAdmin)
+            {
+                await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
+            }
+
             geo = CreateGeoLocator(options, warnings);
-            return Build(options, store, matchers, protector, keys, geo, routing, scoring);
+            return new NodeParts(store, matchers, protector, keys, geo, routing, scoring);
         }
         catch
         {
@@ -68,12 +137,19 @@ public static class NeedleServer
             return fromEnvironment;
         }
 
-        var path = Path.GetFullPath(options.ResolvedMediaKeyPath);
+        // Every node of a PostgreSQL deployment encrypts and decrypts the same media: a key made up per node would
+        // leave the others unable to read it, so there is no default file.
+        var path = Path.GetFullPath(options.ResolvedMediaKeyPath ?? throw new InvalidOperationException(
+            "With PostgreSQL every node (API and worker) needs the same media key: set NEEDLE_MEDIA_KEY (base64, 32 bytes) or pass --media-key FILE."));
         var protector = MediaProtector.LoadOrCreate(path, out var created);
         if (created)
         {
             warnings.WriteLine($"warning: created a new media encryption key at {path} (mode 0600).");
             warnings.WriteLine("warning: stored media cannot be read without it: back it up apart from the database, or set NEEDLE_MEDIA_KEY.");
+            if (options.UsesPostgres)
+            {
+                warnings.WriteLine("warning: every other node on this database must use this same key (copy the file, or set NEEDLE_MEDIA_KEY to its base64 on all of them).");
+            }
         }
         else
         {
@@ -124,65 +200,30 @@ public static class NeedleServer
         await notices.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static WebApplication Build(
-        NeedleServerOptions options, SqliteNeedleStore store, MatcherHost matchers, MediaProtector protector, ApiKeyService keys, GeoLocator geo, JurisdictionRules routing,
-        ScoringOptions scoring)
+    private static WebApplication Build(NeedleServerOptions options, NodeParts parts)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // Never Development: no developer exception page, whatever ASPNETCORE_ENVIRONMENT says.
-            EnvironmentName = Environments.Production,
-            ApplicationName = "Needle.Server",
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
-
-        // Logs go to stderr: stdout carries only what a script may capture (the first admin key).
-        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
-        builder.WebHost.UseUrls([.. options.Urls]);
+        var builder = CreateWebBuilder(options, options.Urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The largest report plus room for its JSON and multipart framing; the list import raises it per request.
             kestrel.Limits.MaxRequestBodySize = options.MaxReportBytes + options.MaxJsonBytes + 1024 * 1024;
-            kestrel.AddServerHeader = false;
         });
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         var time = options.TimeProvider;
         var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(time);
-
-        // Factory registrations: the container owns and disposes them when the application is disposed.
-        services.AddSingleton<INeedleStore>(_ => store);
-        services.AddSingleton(_ => matchers);
-        services.AddSingleton(protector);
-        services.AddSingleton(keys);
+        AddNodeServices(services, options, parts);
+        var (store, matchers, protector) = (parts.Store, parts.Matchers, parts.Protector);
+        services.AddSingleton(parts.Keys);
         services.AddSingleton(new ApiKeyCache(time, options.KeyCacheDuration));
-        services.AddSingleton(new ImageDecoder(DecodeOptions.Default, time));
         services.AddSingleton(sp => new ReportIntake(store, protector, time, new IntakeOptions
         {
             MaxFiles = options.MaxFilesPerRequest,
             MaxFileBytes = options.MaxFileBytes,
             MaxTotalBytes = options.MaxReportBytes,
         }));
-        services.AddSingleton(_ => geo);
-        services.AddSingleton(routing);
-        var processing = new ProcessorOptions { Geo = geo, Routing = routing };
-        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, processing));
-        services.AddSingleton(scoring);
-        services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
-        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
-        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
-        services.AddSingleton(_ => new DecisionService(store, matchers, scoring, time));
-        services.AddSingleton(_ => new FalsePositiveService(store, matchers, scoring, time));
+        services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
-        if (options.Workers > 0)
-        {
-            services.AddHostedService<ReportWorkers>();
-        }
 
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -214,6 +255,76 @@ public static class NeedleServer
         app.UseAntiforgery();
         MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>A slim Kestrel host on <paramref name="urls"/>, Production always, logging to stderr.</summary>
+    private static WebApplicationBuilder CreateWebBuilder(NeedleServerOptions options, IReadOnlyList<string> urls)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // Never Development: no developer exception page, whatever ASPNETCORE_ENVIRONMENT says.
+            EnvironmentName = Environments.Production,
+            ApplicationName = "Needle.Server",
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        ConfigureLogging(builder.Logging, options);
+        builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        return builder;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, NeedleServerOptions options)
+    {
+        logging.SetMinimumLevel(options.MinimumLogLevel);
+
+        // Logs go to stderr: stdout carries only what a script may capture (the first admin key).
+        logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", options.MinimumLogLevel);
+    }
+
+    /// <summary>What every node runs: the store, the lists and their follower, and (unless 0) the job workers.</summary>
+    private static void AddNodeServices(IServiceCollection services, NeedleServerOptions options, NodeParts parts)
+    {
+        var time = options.TimeProvider;
+        services.AddSingleton(options);
+        services.AddSingleton(time);
+
+        // Factory registrations: the container owns and disposes them when the application is disposed.
+        services.AddSingleton<INeedleStore>(_ => parts.Store);
+        services.AddSingleton(_ => parts.Matchers);
+        services.AddSingleton(parts.Protector);
+        services.AddSingleton(new ImageDecoder(DecodeOptions.Default, time));
+        services.AddSingleton(_ => parts.Geo);
+        services.AddSingleton(parts.Routing);
+        var (store, matchers) = (parts.Store, parts.Matchers);
+        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease };
+        var scoring = parts.Scoring;
+        services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
+        services.AddSingleton(scoring);
+        services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
+        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
+        services.AddHostedService<ListFollower>();
+        if (options.Workers > 0)
+        {
+            services.AddHostedService<ReportWorkers>();
+        }
+    }
+
+    /// <summary>What a node opened at start; disposed together when the start fails.</summary>
+    private sealed record NodeParts(
+        INeedleStore Store, MatcherHost Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
+        : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Geo.Dispose();
+            Matchers.Dispose();
+            await Store.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The addresses Kestrel bound (with the real port when 0 was asked for); read after StartAsync.</summary>

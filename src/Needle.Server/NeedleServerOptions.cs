@@ -5,13 +5,29 @@ namespace Needle.Server;
 /// <summary>How to run a Needle server. Every path is used as given (the CLI resolves relative ones first).</summary>
 public sealed record NeedleServerOptions
 {
-    /// <summary>The SQLite database file; created and migrated at start.</summary>
+    /// <summary>The SQLite database file; created and migrated at start. Ignored when <see cref="PostgresConnectionString"/> is set.</summary>
     public string DatabasePath { get; init; } = "needle.db";
+
+    /// <summary>
+    /// The PostgreSQL database (an Npgsql connection string) shared by every API node and worker; null uses the SQLite
+    /// file <see cref="DatabasePath"/>. With PostgreSQL the media key must come from <see cref="MediaKeyEnvironmentVariable"/>
+    /// or <see cref="MediaKeyPath"/>, and be the same on every node.
+    /// </summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>How often the list change log is polled (each poll waits this ±50 %, so nodes drift apart). Default 2 s.</summary>
+    public TimeSpan ListPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a worker holds a job before another may take it (renewed while processing). Default 2 minutes.</summary>
+    public TimeSpan JobLease { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Where Kestrel listens. Port 0 picks a free port (tests read the bound address back).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5080"];
 
-    /// <summary>The media encryption key file; default: the database path plus <c>.key</c>. Ignored when the environment variable is set.</summary>
+    /// <summary>
+    /// The media encryption key file (created 0600 when missing); default with SQLite: the database path plus <c>.key</c>;
+    /// with PostgreSQL there is no default. Ignored when the environment variable is set.
+    /// </summary>
     public string? MediaKeyPath { get; init; }
 
     /// <summary>The environment variable holding the media key (base64), read before the key file; null never reads one.</summary>
@@ -86,11 +102,41 @@ public sealed record NeedleServerOptions
     /// <summary>Lowest level logged to the console; tests raise it to keep their output readable.</summary>
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
-    internal string ResolvedMediaKeyPath => MediaKeyPath ?? DatabasePath + ".key";
+    internal bool UsesPostgres => PostgresConnectionString is not null;
+
+    /// <summary>The key file, or null when there is none to use (PostgreSQL without <see cref="MediaKeyPath"/>).</summary>
+    internal string? ResolvedMediaKeyPath => MediaKeyPath ?? (UsesPostgres ? null : DatabasePath + ".key");
+
+    /// <summary>Where the data is, for logs (never the connection string: it may hold a password).</summary>
+    public string DescribeDatabase() =>
+        PostgresConnectionString is { } connection ? DescribePostgres(connection) : "SQLite " + DatabasePath;
+
+    private static string DescribePostgres(string connectionString)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            return $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
+        }
+        catch (ArgumentException)
+        {
+            return "PostgreSQL";
+        }
+    }
 
     internal void Validate()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(DatabasePath);
+        if (PostgresConnectionString is null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(DatabasePath);
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(PostgresConnectionString);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ListPollInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(JobLease, TimeSpan.Zero);
         if (Urls.Count == 0)
         {
             throw new ArgumentException("At least one URL to listen on is needed.");

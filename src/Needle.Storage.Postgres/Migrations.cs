@@ -256,6 +256,21 @@ internal static class Migrations
 
         CREATE INDEX jobs_pending_by_subject ON jobs (subject_id, kind) WHERE state = 'pending';
         """,
+
+        // 3: the list change log: one row per change of a list or its entries, written in the change's transaction, so
+        // every process can follow it and keep its in-memory index in step without reloading the lists. seq is taken
+        // under the audit advisory lock (held to commit), so sequences commit in order: a reader never sees seq N
+        // while a lower one can still appear.
+        """
+        CREATE TABLE list_changes (
+            seq            bigint  NOT NULL PRIMARY KEY,
+            list_name      text    NOT NULL,
+            change         text    NOT NULL,  -- 'list.create', 'list.delete' or 'entries' (added, enabled, disabled, removed)
+            first_entry_id integer NOT NULL DEFAULT 0,
+            last_entry_id  integer NOT NULL DEFAULT 0,
+            at             bigint  NOT NULL   -- UTC ticks
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -235,6 +235,19 @@ internal static class Migrations
 
         CREATE INDEX jobs_pending_by_subject ON jobs (subject_id, kind) WHERE state = 'pending';
         """,
+
+        // 4: the list change log: one row per change of a list or its entries, written in the change's transaction, so
+        // every process can follow it and keep its in-memory index in step without reloading the lists.
+        """
+        CREATE TABLE list_changes (
+            seq            INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,  -- never reused, in commit order (one writer)
+            list_name      TEXT    NOT NULL,
+            change         TEXT    NOT NULL,  -- 'list.create', 'list.delete' or 'entries' (added, enabled, disabled, removed)
+            first_entry_id INTEGER NOT NULL DEFAULT 0,
+            last_entry_id  INTEGER NOT NULL DEFAULT 0,
+            at             INTEGER NOT NULL   -- UTC ticks
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -43,6 +43,11 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                     .With("@created", list.CreatedAt)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
+                if (created)
+                {
+                    await RecordChangeAsync(connection, transaction, ListChanges.Created, list.Name, 0, 0, ct).ConfigureAwait(false);
+                }
+
                 return await AuditIfAsync(created, connection, transaction, audit, ct).ConfigureAwait(false);
             },
             cancellationToken);
@@ -62,6 +67,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
 
                 await connection.Command(transaction, "DELETE FROM list_entries WHERE list_id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
                 await connection.Command(transaction, "DELETE FROM lists WHERE id = @list;").With("@list", listId).RunAsync(ct).ConfigureAwait(false);
+                await RecordChangeAsync(connection, transaction, ListChanges.Deleted, name, 0, 0, ct).ConfigureAwait(false);
                 return await AuditIfAsync(true, connection, transaction, audit, ct).ConfigureAwait(false);
             },
             cancellationToken);
@@ -141,6 +147,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
 
                     var draft = audit(stored) ?? throw new InvalidOperationException("The audit callback returned no entry.");
                     await SqliteAuditLog.AppendAsync(connection, transaction, draft, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                    await RecordChangeAsync(connection, transaction, ListChanges.Entries, listName, firstId, firstId + entries.Count - 1, ct).ConfigureAwait(false);
                     return stored;
                 }
             },
@@ -160,6 +167,11 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                     .With("@id", entryId)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
+                if (changed)
+                {
+                    await RecordChangeAsync(connection, transaction, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
+                }
+
                 return await AuditIfAsync(changed, connection, transaction, audit, ct).ConfigureAwait(false);
             },
             cancellationToken);
@@ -177,10 +189,111 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                     .With("@id", entryId)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
+                if (removed)
+                {
+                    await RecordChangeAsync(connection, transaction, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
+                }
+
                 return await AuditIfAsync(removed, connection, transaction, audit, ct).ConfigureAwait(false);
             },
             cancellationToken);
     }
+
+    public Task<ListSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // One read transaction (a WAL snapshot): the sequence and the lists agree.
+                var sequence = Convert.ToInt64(
+                    await connection.Command(transaction, "SELECT COALESCE(MAX(seq), 0) FROM list_changes;").ScalarAsync(ct).ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                var lists = await connection
+                    .Command(transaction, "SELECT id, name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY name;")
+                    .ListAsync(reader => (Id: reader.GetInt64(0), List: ReadList(reader, 1)), ct)
+                    .ConfigureAwait(false);
+                var result = new List<(StoredList, IReadOnlyList<HashListEntry>)>(lists.Count);
+                foreach (var (id, list) in lists)
+                {
+                    result.Add((list, await connection
+                        .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata FROM list_entries WHERE list_id = @list ORDER BY id;")
+                        .With("@list", id)
+                        .ListAsync(ReadEntry, ct)
+                        .ConfigureAwait(false)));
+                }
+
+                return new ListSnapshot(sequence, result);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return database.ReadAsync<IReadOnlyList<ListChange>>(
+            async (connection, transaction, ct) =>
+            {
+                var rows = await connection
+                    .Command(transaction, "SELECT seq, change, list_name, first_entry_id, last_entry_id FROM list_changes WHERE seq > @after ORDER BY seq LIMIT @limit;")
+                    .With("@after", afterSequence)
+                    .With("@limit", limit)
+                    .ListAsync(reader => new ListChange(reader.GetInt64(0), ListChanges.Parse(reader.GetString(1)), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4)), ct)
+                    .ConfigureAwait(false);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    // The current state of what the change names, from the same snapshot.
+                    var change = rows[i];
+                    if (change.Kind == ListChangeKind.ListCreated)
+                    {
+                        rows[i] = change with
+                        {
+                            List = await connection
+                                .Command(transaction, "SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists WHERE name = @name;")
+                                .With("@name", change.ListName)
+                                .FirstOrDefaultAsync(reader => ReadList(reader, 0), ct)
+                                .ConfigureAwait(false),
+                        };
+                    }
+                    else if (change.Kind == ListChangeKind.EntriesChanged)
+                    {
+                        rows[i] = change with
+                        {
+                            Entries = await connection
+                                .Command(transaction, """
+                                    SELECT id, signal, value, label, category, source, enabled, metadata FROM list_entries
+                                    WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id BETWEEN @first AND @last ORDER BY id;
+                                    """)
+                                .With("@name", change.ListName)
+                                .With("@first", change.FirstEntryId)
+                                .With("@last", change.LastEntryId)
+                                .ListAsync(ReadEntry, ct)
+                                .ConfigureAwait(false),
+                        };
+                    }
+                }
+
+                return rows;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Appends a row to the list change log in the change's transaction (SQLite has one writer: seq is commit order).</summary>
+    private async Task RecordChangeAsync(SqliteConnection connection, SqliteTransaction transaction, string change, string listName, int firstEntryId, int lastEntryId, CancellationToken cancellationToken) =>
+        await connection
+            .Command(transaction, "INSERT INTO list_changes (list_name, change, first_entry_id, last_entry_id, at) VALUES (@name, @change, @first, @last, @at);")
+            .With("@name", listName)
+            .With("@change", change)
+            .With("@first", firstEntryId)
+            .With("@last", lastEntryId)
+            .With("@at", database.Time.GetUtcNow())
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+    private static StoredList ReadList(SqliteDataReader reader, int first) =>
+        new(
+            reader.GetString(first),
+            Enum.Parse<HashListKind>(reader.GetString(first + 1)),
+            reader.GetDoubleOrNull(first + 2),
+            reader.GetDoubleOrNull(first + 3),
+            reader.GetInstant(first + 4));
 
     /// <summary>Appends <paramref name="audit"/> in the write's transaction when <paramref name="changed"/>; returns <paramref name="changed"/>.</summary>
     private async Task<bool> AuditIfAsync(bool changed, SqliteConnection connection, SqliteTransaction transaction, AuditEntryDraft audit, CancellationToken cancellationToken)

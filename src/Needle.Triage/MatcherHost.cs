@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Needle.Matching.Index;
@@ -24,37 +26,52 @@ public sealed class ListNotFoundException(string name)
 /// with its audit entry (one transaction: no change without its entry), then applied in memory (seen by the next
 /// <see cref="Match"/>). Changes are serialised so memory applies them in the store's order. Entry changes reach the
 /// live matcher without a rebuild; creating or deleting a list builds a new <see cref="ListMatcher"/> and swaps it in.
+/// Changes made by other processes on the same database arrive through the store's list change log:
+/// <see cref="CatchUpAsync"/> applies those after <see cref="Sequence"/> the same way (entries in place, a rebuild only
+/// for a list created or deleted), skipping what this host did itself.
 /// </summary>
 public sealed partial class MatcherHost : IDisposable
 {
     private const int MaxListNameLength = 100;
+
+    /// <summary>Changes read from the log per round trip.</summary>
+    private const int ChangeBatch = 256;
 
     private readonly IListStore _store;
     private readonly TimeProvider _time;
     private readonly ListMatcherOptions _options;
     private readonly SemaphoreSlim _writes = new(1, 1);
 
+    // List creations and deletions this host made and applied, not yet seen again in the change log (guarded by _writes).
+    private readonly Dictionary<string, int> _ownCreates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ownDeletes = new(StringComparer.Ordinal);
+
     // Replaced whole (never mutated) so readers need no lock.
     private volatile State _state;
+    private long _sequence;
     private bool _disposed;
 
-    private MatcherHost(IListStore store, TimeProvider time, ListMatcherOptions options, State state)
+    private MatcherHost(IListStore store, TimeProvider time, ListMatcherOptions options, State state, long sequence)
     {
         _store = store;
         _time = time;
         _options = options;
         _state = state;
+        _sequence = sequence;
     }
 
-    /// <summary>Loads every list and its entries from the store.</summary>
+    /// <summary>Loads every list and its entries from the store, with the change-log sequence they are current to.</summary>
     public static async Task<MatcherHost> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(lists);
         ArgumentNullException.ThrowIfNull(time);
         options ??= new ListMatcherOptions();
-        var loaded = await LoadListsAsync(lists, ct).ConfigureAwait(false);
-        return new MatcherHost(lists, time, options, State.Create(loaded, options));
+        var (loaded, sequence) = await LoadListsAsync(lists, ct).ConfigureAwait(false);
+        return new MatcherHost(lists, time, options, State.Create(loaded, options), sequence);
     }
+
+    /// <summary>The last change-log sequence applied: every change up to it is in memory.</summary>
+    public long Sequence => Interlocked.Read(ref _sequence);
 
     /// <summary>
     /// The current matcher. It is replaced (and the old one disposed) when a list is created or deleted, so hold it
@@ -120,6 +137,7 @@ public sealed partial class MatcherHost : IDisposable
 
             var list = ToHashList(stored);
             SwapState([.. _state.Lists, list]);
+            CollectionsMarshal.GetValueRefOrAddDefault(_ownCreates, name, out _)++;
             return list;
         }
         finally
@@ -143,6 +161,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
+            CollectionsMarshal.GetValueRefOrAddDefault(_ownDeletes, name, out _)++;
             return true;
         }
         finally
@@ -254,14 +273,53 @@ public sealed partial class MatcherHost : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var loaded = await LoadListsAsync(_store, ct).ConfigureAwait(false);
+            var (loaded, sequence) = await LoadListsAsync(_store, ct).ConfigureAwait(false);
             var old = _state;
             _state = State.Create(loaded, _options);
+            Interlocked.Exchange(ref _sequence, sequence);
+            _ownCreates.Clear();
+            _ownDeletes.Clear();
             old.Matcher.Dispose();
         }
         finally
         {
             _writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies the store's list changes after <see cref="Sequence"/>: entries are added, enabled, disabled and removed
+    /// in the live lists (no rebuild); a list created or deleted rebuilds the matcher once per batch. Changes this host
+    /// made itself are already in memory and change nothing. Returns how many changes were read.
+    /// </summary>
+    public async Task<int> CatchUpAsync(CancellationToken ct = default)
+    {
+        var total = 0;
+        while (true)
+        {
+            await _writes.WaitAsync(ct).ConfigureAwait(false);
+            int read;
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var changes = await _store.ReadChangesAsync(Sequence, ChangeBatch, ct).ConfigureAwait(false);
+                read = changes.Count;
+                if (read > 0)
+                {
+                    Apply(changes);
+                    Interlocked.Exchange(ref _sequence, changes[^1].Sequence);
+                }
+            }
+            finally
+            {
+                _writes.Release();
+            }
+
+            total += read;
+            if (read < ChangeBatch)
+            {
+                return total;
+            }
         }
     }
 
@@ -294,6 +352,105 @@ public sealed partial class MatcherHost : IDisposable
         }
     }
 
+    /// <summary>Applies one batch of the change log in order (under <see cref="_writes"/>).</summary>
+    private void Apply(IReadOnlyList<ListChange> changes)
+    {
+        // The lists as they become; the matcher is rebuilt at the end only if a list came or went.
+        var lists = new Dictionary<string, HashList>(_state.ByName, StringComparer.Ordinal);
+        var listsChanged = false;
+        foreach (var change in changes)
+        {
+            switch (change.Kind)
+            {
+                case ListChangeKind.ListCreated:
+                    if (TakeOwn(_ownCreates, change.ListName))
+                    {
+                        break;
+                    }
+
+                    // Null: deleted again since; its deletion follows in the log.
+                    if (change.List is { } stored)
+                    {
+                        lists[change.ListName] = ToHashList(stored);
+                        listsChanged = true;
+                    }
+
+                    break;
+                case ListChangeKind.ListDeleted:
+                    if (!TakeOwn(_ownDeletes, change.ListName) && lists.Remove(change.ListName))
+                    {
+                        listsChanged = true;
+                    }
+
+                    break;
+                case ListChangeKind.EntriesChanged:
+                    if (lists.TryGetValue(change.ListName, out var list))
+                    {
+                        ApplyEntries(list, change);
+                    }
+
+                    break;
+                default:
+                    throw new InvalidDataException($"Unknown list change kind {change.Kind}.");
+            }
+        }
+
+        if (listsChanged)
+        {
+            SwapState([.. lists.Values]);
+        }
+    }
+
+    /// <summary>Brings entries FirstEntryId..LastEntryId of <paramref name="list"/> to their stored state: present (with its enabled flag) or gone.</summary>
+    private static void ApplyEntries(HashList list, ListChange change)
+    {
+        var stored = change.Entries;
+        var next = 0;
+        for (var id = change.FirstEntryId; id <= change.LastEntryId && id > 0; id++)
+        {
+            while (next < stored.Count && stored[next].Id < id)
+            {
+                next++;
+            }
+
+            if (next < stored.Count && stored[next].Id == id)
+            {
+                var entry = stored[next];
+                if (list.TryGet(id, out var current))
+                {
+                    if (current.Enabled != entry.Enabled)
+                    {
+                        list.SetEnabled(id, entry.Enabled);
+                    }
+                }
+                else
+                {
+                    list.Add(entry);
+                }
+            }
+            else
+            {
+                list.Remove(id);
+            }
+        }
+    }
+
+    private static bool TakeOwn(Dictionary<string, int> own, string name)
+    {
+        ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(own, name);
+        if (Unsafe.IsNullRef(ref count))
+        {
+            return false;
+        }
+
+        if (--count == 0)
+        {
+            own.Remove(name);
+        }
+
+        return true;
+    }
+
     private void SwapState(IReadOnlyList<HashList> lists)
     {
         // The lists keep their entries; only the matcher (which holds a fixed set of lists) is rebuilt.
@@ -306,13 +463,14 @@ public sealed partial class MatcherHost : IDisposable
     private static AuditEntryDraft Draft(string actor, string? remoteAddress, string action, string target, string? details) =>
         new(actor, action, $"list/{target}", details, remoteAddress);
 
-    private static async Task<List<HashList>> LoadListsAsync(IListStore store, CancellationToken ct)
+    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(IListStore store, CancellationToken ct)
     {
-        var result = new List<HashList>();
-        foreach (var stored in await store.GetListsAsync(ct).ConfigureAwait(false))
+        var snapshot = await store.ReadSnapshotAsync(ct).ConfigureAwait(false);
+        var result = new List<HashList>(snapshot.Lists.Count);
+        foreach (var (stored, entries) in snapshot.Lists)
         {
             var list = ToHashList(stored);
-            foreach (var entry in await store.GetEntriesAsync(stored.Name, ct).ConfigureAwait(false))
+            foreach (var entry in entries)
             {
                 list.Add(entry);
             }
@@ -320,7 +478,7 @@ public sealed partial class MatcherHost : IDisposable
             result.Add(list);
         }
 
-        return result;
+        return (result, snapshot.Sequence);
     }
 
     private static HashList ToHashList(StoredList stored)

@@ -171,6 +171,60 @@ public interface IListStore
 
     /// <summary>Removes an entry and appends <paramref name="audit"/>; false (and no audit entry) when the list or entry does not exist.</summary>
     Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every list with its entries and the change log's sequence, read in one snapshot: the changes after
+    /// <see cref="ListSnapshot.Sequence"/> are exactly those the snapshot does not show. The default (for stores without
+    /// a change log) reads the lists one by one with sequence 0.
+    /// </summary>
+    async Task<ListSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        var lists = new List<(StoredList, IReadOnlyList<HashListEntry>)>();
+        foreach (var list in await GetListsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lists.Add((list, await GetEntriesAsync(list.Name, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return new ListSnapshot(0, lists);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> changes of the change log after <paramref name="afterSequence"/>, in sequence
+    /// order. Every change of a list or its entries appends one row in its own transaction, and sequences become
+    /// visible in order (a reader never sees a sequence while a lower one can still commit), so a reader that keeps
+    /// the last sequence it read misses nothing. Each change carries the current state of what it names (read in the
+    /// same snapshot), so applying it again, or after a later change, is harmless. The default (no change log) is empty.
+    /// </summary>
+    Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ListChange>>([]);
+}
+
+/// <summary>The lists and their entries as of change-log sequence <see cref="Sequence"/>.</summary>
+public sealed record ListSnapshot(long Sequence, IReadOnlyList<(StoredList List, IReadOnlyList<HashListEntry> Entries)> Lists);
+
+/// <summary>What a row of the list change log records.</summary>
+public enum ListChangeKind
+{
+    /// <summary>A list was created (empty).</summary>
+    ListCreated = 0,
+
+    /// <summary>A list was deleted with its entries.</summary>
+    ListDeleted = 1,
+
+    /// <summary>Entries <see cref="ListChange.FirstEntryId"/> to <see cref="ListChange.LastEntryId"/> were added, enabled, disabled or removed.</summary>
+    EntriesChanged = 2,
+}
+
+/// <summary>
+/// One row of the list change log with the current state of what it names: for <see cref="ListChangeKind.ListCreated"/>
+/// the list's settings (null when it is gone again); for <see cref="ListChangeKind.EntriesChanged"/> the entries of the
+/// id range that exist now (an id of the range missing here no longer exists).
+/// </summary>
+public sealed record ListChange(long Sequence, ListChangeKind Kind, string ListName, int FirstEntryId, int LastEntryId)
+{
+    public StoredList? List { get; init; }
+
+    public IReadOnlyList<HashListEntry> Entries { get; init; } = [];
 }
 
 /// <summary>What a caller is allowed to do.</summary>

@@ -22,18 +22,18 @@ namespace Needle.Server.Tests;
 /// </summary>
 public sealed class KillAndRestartTests(ITestOutputHelper output)
 {
-    private const int Seed = 20_251_125;
+    internal const int Seed = 20_251_125;
     private const int Clients = 4;
-    private const string ListName = "fault-known";
+    internal const string ListName = "fault-known";
 
     // Small benign photos (quality 100); the first two go on the list, so every copy of them must match exactly once.
-    private static readonly string[] Pool =
+    internal static readonly string[] Pool =
     [
         "photos/p06_yellow_rose.png", "photos/p29_koala.png",
         "photos/p07_gophers.png", "photos/p08_video_frame.png", "photos/p30_camel.png", "photos/p32_peacock.png", "photos/p38_wombat.png", "photos/p39_giraffe.png",
     ];
 
-    private static readonly string[] Listed = [Pool[0], Pool[1]];
+    internal static readonly string[] Listed = [Pool[0], Pool[1]];
 
     [Fact]
     public async Task Acknowledged_reports_survive_SIGKILL_exactly_once_and_the_database_stays_intact()
@@ -221,9 +221,9 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         Assert.NotEmpty(FaultLedger.Verify([a, b, a with { ReportId = extra }], twice));
     }
 
-    private sealed record Photo(string Path, byte[] Bytes, string Pdq, bool Listed);
+    internal sealed record Photo(string Path, byte[] Bytes, string Pdq, bool Listed);
 
-    private sealed record PlannedReport(int Index, string Key, bool HashesOnly, IReadOnlyList<Photo> Photos)
+    internal sealed record PlannedReport(int Index, string Key, bool HashesOnly, IReadOnlyList<Photo> Photos)
     {
         public IReadOnlyList<ExpectedFile> Expected => [.. Photos.Select(p => new ExpectedFile(HashesOnly ? "hashes-only" : "hashed", p.Listed ? [p.Path] : []))];
     }
@@ -286,7 +286,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static Dictionary<string, Photo> LoadPhotos()
+    internal static Dictionary<string, Photo> LoadPhotos()
     {
         var expected = File.ReadAllLines(TestPaths.PdqFile("photos/expected.csv")).Skip(1)
             .Select(l => l.Split(','))
@@ -295,7 +295,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Report <paramref name="index"/> of the run: the same for the same seed, whichever client sends it.</summary>
-    private static PlannedReport Plan(int index, Dictionary<string, Photo> photos)
+    internal static PlannedReport Plan(int index, Dictionary<string, Photo> photos)
     {
         var rng = new Random(unchecked((Seed * 1_000_003) + index)); // not HashCode.Combine: randomised per process
         var key = new byte[16];
@@ -305,7 +305,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         return new PlannedReport(index, new Guid(key).ToString(), hashesOnly, chosen);
     }
 
-    private static HttpRequestMessage BuildRequest(Uri server, string submitterKey, PlannedReport plan)
+    internal static HttpRequestMessage BuildRequest(Uri server, string submitterKey, PlannedReport plan)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, "/api/v1/reports"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", submitterKey);
@@ -421,7 +421,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<string> CreateKeyAsync(HttpClient http, Uri server, string adminKey, string role)
+    internal static async Task<string> CreateKeyAsync(HttpClient http, Uri server, string adminKey, string role)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, "/api/v1/keys")) { Content = JsonContent.Create(new { name = "fault-" + role, role }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
@@ -430,7 +430,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
     }
 
-    private static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri server, string key, string path)
+    internal static async Task<JsonNode> GetJsonAsync(HttpClient http, Uri server, string key, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -440,7 +440,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls until no report is 'received'; the time it took, or a negative span on time-out.</summary>
-    private static async Task<TimeSpan> WaitAllProcessedAsync(HttpClient http, Uri server, string reviewerKey, TimeSpan timeout)
+    internal static async Task<TimeSpan> WaitAllProcessedAsync(HttpClient http, Uri server, string reviewerKey, TimeSpan timeout)
     {
         var waited = Stopwatch.StartNew();
         while (true)
@@ -460,7 +460,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<ServerView> ObserveAsync(HttpClient http, Uri server, string reviewerKey, string auditorKey, IReadOnlyList<AckedReport> acked)
+    internal static async Task<ServerView> ObserveAsync(HttpClient http, Uri server, string reviewerKey, string auditorKey, IReadOnlyList<AckedReport> acked)
     {
         // Every acknowledged report by id, four at a time.
         var reports = new ConcurrentDictionary<Guid, ObservedReport>();
@@ -506,7 +506,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         return new ServerView(reports, listed, submits);
     }
 
-    private static async Task<bool> AuditIntactAsync(HttpClient http, Uri server, string auditorKey) =>
+    internal static async Task<bool> AuditIntactAsync(HttpClient http, Uri server, string auditorKey) =>
         (await GetJsonAsync(http, server, auditorKey, "/api/v1/audit/verify"))["isIntact"]!.GetValue<bool>();
 
     private static async Task<(long Reports, long Jobs, long JobsDone, long JobsRetried, long Files, long Matches)> CountAsync(string db)

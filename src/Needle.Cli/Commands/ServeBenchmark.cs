@@ -258,7 +258,7 @@ internal static class ServeBenchmark
         return new ServeRunResult(workers, reports, reports * k, acceptWall, processWall, ackMs, doneMs, notHashed);
     }
 
-    private static HttpRequestMessage BuildReport(int index, int run, byte[][] images, int filesPerReport, string submitterKey)
+    internal static HttpRequestMessage BuildReport(int index, int run, byte[][] images, int filesPerReport, string submitterKey)
     {
         var files = Enumerable.Range(0, filesPerReport).Select(f => new { part = $"f{f}", originalName = $"bench-{index}-{f}.jpg" }).ToArray();
         var json = JsonSerializer.Serialize(new { externalId = $"bench-{index}", description = "needle bench serve (generated benign images)", files });
@@ -276,7 +276,7 @@ internal static class ServeBenchmark
         return request;
     }
 
-    private static async Task<string> CreateKeyAsync(HttpClient http, string adminKey, string role, CancellationToken cancellationToken)
+    internal static async Task<string> CreateKeyAsync(HttpClient http, string adminKey, string role, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/keys") { Content = JsonContent.Create(new { name = "bench-" + role, role }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
@@ -291,7 +291,7 @@ internal static class ServeBenchmark
     }
 
     /// <summary>A list of random PDQ hashes (the generated images match none of them: the lookup cost is what counts).</summary>
-    private static async Task ImportListAsync(HttpClient http, string adminKey, int entries, int seed, CancellationToken cancellationToken)
+    internal static async Task ImportListAsync(HttpClient http, string adminKey, int entries, int seed, CancellationToken cancellationToken)
     {
         var rng = new Random(seed);
         var csv = new StringBuilder(entries * 80);

@@ -11,16 +11,11 @@ internal static class ServeCommand
     public const string DefaultDatabase = "needle.db";
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static Option<string> DatabaseOption() => new("--db")
-    {
-        Description = $"The SQLite database file (created if missing). Default: {DefaultDatabase}.",
-        HelpName = "PATH",
-        DefaultValueFactory = _ => DefaultDatabase,
-    };
+    public static Option<string> DatabaseOption() => new NodeOptionSet().Database;
 
     public static Command Create(CliContext context)
     {
-        var db = DatabaseOption();
+        var node = new NodeOptionSet();
         var urls = new Option<string[]>("--urls")
         {
             Description = $"Address(es) to listen on; repeatable or ';'-separated. Default: {DefaultUrl} (loopback only).",
@@ -29,29 +24,9 @@ internal static class ServeCommand
         };
         var workers = new Option<int>("--workers")
         {
-            Description = "Background workers processing reports. Default: 2.",
+            Description = "Background workers processing reports in this process. Default: 2. 0: an API-only node (run 'needle worker' elsewhere).",
             HelpName = "N",
             DefaultValueFactory = _ => 2,
-        };
-        var mediaKey = new Option<string?>("--media-key")
-        {
-            Description = "The media encryption key file (default: the database path + .key, created 0600). NEEDLE_MEDIA_KEY (base64) wins when set.",
-            HelpName = "FILE",
-        };
-        var ipDb = new Option<string?>("--ip-db")
-        {
-            Description = $"The IP-to-country database (.mmdb) for IP clues. Default: ${Needle.Geo.GeoDataPaths.IpDatabaseVariable}, else the one scripts/fetch-geodata.sh installs. Missing: a warning, no IP clues.",
-            HelpName = "FILE",
-        };
-        var routing = new Option<string?>("--routing")
-        {
-            Description = "Jurisdiction routing rules (JSON: ordered rules by country and region naming a queue and an agency, plus a default). Default: every report to the \"international\" queue.",
-            HelpName = "FILE",
-        };
-        var scoring = new Option<string?>("--scoring")
-        {
-            Description = "Triage scoring options (JSON: weights of each reason, near-duplicate distance, claim duration, list names). Default: the built-in weights.",
-            HelpName = "FILE",
         };
         var sessionIdle = new Option<int>("--session-idle")
         {
@@ -65,10 +40,11 @@ internal static class ServeCommand
             HelpName = "HOURS",
             DefaultValueFactory = _ => 8,
         };
-        var command = new Command("serve", "Run the Needle HTTP API and the review pages on the given database until interrupted.")
+        var command = new Command("serve", "Run the Needle HTTP API and the review pages (and, unless --workers 0, background workers) on the given database until interrupted.")
         {
-            db, urls, workers, mediaKey, ipDb, routing, scoring, sessionIdle, sessionHours,
+            urls, workers, sessionIdle, sessionHours,
         };
+        node.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var workerCount = parse.GetValue(workers);
@@ -86,21 +62,17 @@ internal static class ServeCommand
                 return ExitCodes.Usage;
             }
 
-            var databasePath = InputPaths.Resolve(parse.GetValue(db)!, context.WorkingDirectory);
-            var options = new NeedleServerOptions
+            if (node.Read(parse, context) is not { } nodeOptions)
             {
-                DatabasePath = databasePath,
+                return ExitCodes.Usage;
+            }
+
+            var options = nodeOptions with
+            {
                 Urls = [.. (parse.GetValue(urls) ?? [DefaultUrl]).SelectMany(u => u.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 Workers = workerCount,
-                MediaKeyPath = parse.GetValue(mediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
-                IpDatabasePath = parse.GetValue(ipDb) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
-                RoutingPath = parse.GetValue(routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
-                ScoringPath = parse.GetValue(scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,
                 SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes),
                 SessionLifetime = TimeSpan.FromHours(lifetimeHours),
-                TimeProvider = context.Time,
-                Notices = context.Out,
-                Warnings = context.Error,
             };
 
             try
@@ -109,7 +81,7 @@ internal static class ServeCommand
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var address in NeedleServer.Addresses(app))
                 {
-                    context.Error.WriteLine($"needle: listening on {address} (database {databasePath}); review pages at {address.TrimEnd('/')}/");
+                    context.Error.WriteLine($"needle: listening on {address} (database {options.DescribeDatabase()}, {NodeOptionSet.Describe(workerCount, "worker")}); review pages at {address.TrimEnd('/')}/");
                 }
 
                 // Returns on Ctrl+C (the CLI's token) or SIGTERM/SIGINT (the host's console lifetime), having stopped
@@ -122,7 +94,7 @@ internal static class ServeCommand
             {
                 return ExitCodes.Success;
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException or ArgumentException or Npgsql.NpgsqlException)
             {
                 context.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.SomeFilesFailed;

@@ -48,7 +48,7 @@ internal static class AdminEndpoints
             .WithSummary("The process is up.");
         app.MapGet("/readyz", async (INeedleStore store, MatcherHost host, CancellationToken ct) =>
                 await store.IsHealthyAsync(ct).ConfigureAwait(false) && host.Matcher is not null
-                    ? Results.Ok(new { status = "ready", lists = host.Lists.Count })
+                    ? Results.Ok(new { status = "ready", lists = host.Lists.Count, listSequence = host.Sequence })
                     : Results.Json(new { status = "unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable))
             .AllowAnonymous().WithTags("Health")
             .WithSummary("The database answers and the lists are loaded.");

@@ -5,7 +5,8 @@ using Needle.Triage;
 namespace Needle.Server.Processing;
 
 /// <summary>
-/// Runs N workers that take jobs of every kind from the durable queue (report processing, triage, scores). An idle worker sleeps briefly (on the injected clock)
+/// Runs N workers that take jobs of every kind from the durable queue (report processing, triage, scores; see
+/// <see cref="JobDispatcher"/>). An idle worker sleeps briefly (on the injected clock)
 /// before polling again; on shutdown the token stops every loop, and a job cut short is simply leased again later.
 /// At start, jobs still leased by dead workers of this host (the server was killed mid-job) are given back at once
 /// rather than after their lease runs out.

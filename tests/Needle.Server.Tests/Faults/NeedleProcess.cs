@@ -66,27 +66,55 @@ internal sealed class NeedleProcess : IDisposable
     }
 
     /// <summary>Starts the server on <paramref name="databasePath"/> and returns once <c>/readyz</c> answers 200.</summary>
-    public static async Task<NeedleProcess> StartAsync(string databasePath, int workers, TimeSpan timeout)
+    public static Task<NeedleProcess> StartAsync(string databasePath, int workers, TimeSpan timeout)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+
+        // The media key comes from the key file beside the database, so it must survive the restarts too.
+        return StartAsync(
+            ["serve", "--db", databasePath, "--urls", baseAddress.ToString().TrimEnd('/'), "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            Path.GetDirectoryName(databasePath)!,
+            new Dictionary<string, string?> { ["NEEDLE_MEDIA_KEY"] = null },
+            baseAddress,
+            timeout);
+    }
+
+    /// <summary>
+    /// Starts <c>needle</c> with <paramref name="arguments"/> and returns once <c>/readyz</c> at <paramref name="probe"/>
+    /// answers 200 (a server's address, or a worker's --health-url). A null value in <paramref name="environment"/>
+    /// removes that variable.
+    /// </summary>
+    public static async Task<NeedleProcess> StartAsync(
+        IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment, Uri probe, TimeSpan timeout)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(databasePath)!,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { DllPath, "serve", "--db", databasePath, "--urls", baseAddress.ToString().TrimEnd('/'), "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
 
-        // The media key comes from the key file beside the database, so it must survive the restarts too.
-        start.Environment.Remove("NEEDLE_MEDIA_KEY");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
 
         var process = new Process { StartInfo = start };
-        var server = new NeedleProcess(process, baseAddress);
+        var server = new NeedleProcess(process, probe);
         process.OutputDataReceived += (_, e) => server.Append(server._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(server._stderr, e.Data);
         if (!process.Start())

@@ -91,3 +91,13 @@ public sealed class PostgresAuditLogTests(PostgresServer server) : AuditLogContr
             ("first", first),
             ("second", second));
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresListChangeLogTests(PostgresServer server) : ListChangeLogContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}

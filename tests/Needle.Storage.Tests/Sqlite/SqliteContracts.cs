@@ -86,3 +86,12 @@ public sealed class SqliteAuditLogTests : AuditLogContract
             ("@first", first),
             ("@second", second));
 }
+
+public sealed class SqliteListChangeLogTests : ListChangeLogContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}

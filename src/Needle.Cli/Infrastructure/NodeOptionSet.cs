@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using Needle.Server;
+
+namespace Needle.Cli.Infrastructure;
+
+/// <summary>
+/// The options every Needle node takes (<c>needle serve</c> and <c>needle worker</c>): where the data is (a SQLite file
+/// or a PostgreSQL database), the media key, the geodata and routing files, and how often the list change log is read.
+/// </summary>
+internal sealed class NodeOptionSet
+{
+    public const string DefaultDatabase = "needle.db";
+
+    /// <summary>The environment variable read for the connection string when <c>--postgres</c> is given without one.</summary>
+    public const string PostgresVariable = "NEEDLE_POSTGRES";
+
+    public Option<string> Database { get; } = new("--db")
+    {
+        Description = $"The SQLite database file (created if missing). Default: {DefaultDatabase}.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => DefaultDatabase,
+    };
+
+    public Option<string?> Postgres { get; } = new("--postgres")
+    {
+        Description = $"Use this PostgreSQL database (an Npgsql connection string, e.g. \"Host=db;Database=needle;Username=needle\") instead of --db. Without a value: ${PostgresVariable} (keeps a password off the command line).",
+        HelpName = "CONNECTION",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    public Option<string?> MediaKey { get; } = new("--media-key")
+    {
+        Description = "The media encryption key file (created 0600 if missing). SQLite default: the database path + .key. PostgreSQL: required unless NEEDLE_MEDIA_KEY (base64) is set, and the same on every node. NEEDLE_MEDIA_KEY wins when set.",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> IpDatabase { get; } = new("--ip-db")
+    {
+        Description = $"The IP-to-country database (.mmdb) for IP clues. Default: ${Needle.Geo.GeoDataPaths.IpDatabaseVariable}, else the one scripts/fetch-geodata.sh installs. Missing: a warning, no IP clues.",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> Routing { get; } = new("--routing")
+    {
+        Description = "Jurisdiction routing rules (JSON: ordered rules by country and region naming a queue and an agency, plus a default). Default: every report to the \"international\" queue.",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> Scoring { get; } = new("--scoring")
+    {
+        Description = "Triage scoring options (JSON: weights of each reason, near-duplicate distance, claim duration, list names). Default: the built-in weights. Give every node the same file.",
+        HelpName = "FILE",
+    };
+
+    public Option<double> ListPoll { get; } = new("--list-poll")
+    {
+        Description = "Seconds between reads of the list change log (each wait is 50-150 % of it, so nodes drift apart). Default: 2.",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => 2,
+    };
+
+    public Option<double> Lease { get; } = new("--lease")
+    {
+        Description = "Seconds a worker holds a job before another may take it (renewed while it works). Default: 120.",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => 120,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Database);
+        command.Options.Add(Postgres);
+        command.Options.Add(MediaKey);
+        command.Options.Add(IpDatabase);
+        command.Options.Add(Routing);
+        command.Options.Add(Scoring);
+        command.Options.Add(ListPoll);
+        command.Options.Add(Lease);
+    }
+
+    /// <summary>The node's options from the command line, or null with the reason on stderr.</summary>
+    public NeedleServerOptions? Read(ParseResult parse, CliContext context)
+    {
+        string? connection = null;
+        if (parse.GetResult(Postgres) is not null)
+        {
+            connection = parse.GetValue(Postgres);
+            if (string.IsNullOrWhiteSpace(connection))
+            {
+                connection = Environment.GetEnvironmentVariable(PostgresVariable);
+                if (string.IsNullOrWhiteSpace(connection))
+                {
+                    context.Error.WriteLine($"error: --postgres was given without a connection string and ${PostgresVariable} is not set");
+                    return null;
+                }
+            }
+
+            if (parse.GetResult(Database) is { Implicit: false })
+            {
+                context.Error.WriteLine("error: --db and --postgres name two databases: give one");
+                return null;
+            }
+        }
+
+        var poll = parse.GetValue(ListPoll);
+        var lease = parse.GetValue(Lease);
+        if (!(poll > 0 && poll <= 3600) || !(lease >= 1 && lease <= 86_400))
+        {
+            context.Error.WriteLine("error: --list-poll must be more than 0 and at most 3600 seconds; --lease 1 to 86400 seconds");
+            return null;
+        }
+
+        return new NeedleServerOptions
+        {
+            DatabasePath = InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory),
+            PostgresConnectionString = connection,
+            MediaKeyPath = parse.GetValue(MediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
+            IpDatabasePath = parse.GetValue(IpDatabase) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
+            RoutingPath = parse.GetValue(Routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
+            ScoringPath = parse.GetValue(Scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,
+            ListPollInterval = TimeSpan.FromSeconds(poll),
+            JobLease = TimeSpan.FromSeconds(lease),
+            TimeProvider = context.Time,
+            Notices = context.Out,
+            Warnings = context.Error,
+        };
+    }
+
+    public static string Describe(int count, string what) => string.Create(CultureInfo.InvariantCulture, $"{count} {what}{(count == 1 ? "" : "s")}");
+}

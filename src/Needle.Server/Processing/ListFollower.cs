@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Needle.Triage;
+
+namespace Needle.Server.Processing;
+
+/// <summary>
+/// Keeps this node's in-memory lists in step with the database's list change log: every
+/// <see cref="NeedleServerOptions.ListPollInterval"/> (randomly 50-150 % of it, and a random first wait, so nodes
+/// started together never poll or rebuild in lockstep) it applies the changes made by other nodes.
+/// </summary>
+internal sealed class ListFollower(MatcherHost matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Leave the host's start-up path at once.
+        await Task.Yield();
+
+        // Jitter only, not security: an unseeded Random differs per process.
+        var random = new Random();
+        var interval = options.ListPollInterval;
+        var wait = interval * random.NextDouble();
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(wait, options.TimeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                var before = matchers.Sequence;
+                var read = await matchers.CatchUpAsync(stoppingToken).ConfigureAwait(false);
+                if (read > 0)
+                {
+                    logger.LogInformation("List changes {From} to {To} applied (those of this node were in memory already)", before + 1, matchers.Sequence);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database away for a moment: the lists stay as they are and the next poll tries again.
+                logger.LogWarning(ex, "Could not read the list change log; retrying");
+            }
+
+            wait = interval * (0.5 + random.NextDouble());
+        }
+    }
+}
