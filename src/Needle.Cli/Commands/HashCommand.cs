@@ -57,6 +57,10 @@ internal static class HashCommand
         {
             Description = "Videos: skip H.264/HEVC deblocking while decoding (faster; hashes move by a few bits).",
         };
+        var videoExact = new Option<bool>("--video-exact")
+        {
+            Description = "Videos: decode every frame and hash RGB frames exactly as Meta's reference does (slower; the default fast path skips B-frames and reads luma directly, within a few bits).",
+        };
         var videoKeyFrames = new Option<bool>("--video-keyframes")
         {
             Description = "Videos: decode key frames only (much faster; each sampled instant gets the latest key frame, so hashes are not the reference's).",
@@ -71,7 +75,7 @@ internal static class HashCommand
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
-            algorithm, dihedral, format, header, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames,
+            algorithm, dihedral, format, header, metadata, secondsPerHash, videoTimeout, vpdqDir, vpdqList, videoFast, videoKeyFrames, videoExact,
         };
         inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
@@ -122,6 +126,7 @@ internal static class HashCommand
                     Timeout = TimeSpan.FromSeconds(parse.GetValue(videoTimeout)),
                     FastDecode = parse.GetValue(videoFast),
                     KeyFramesOnly = parse.GetValue(videoKeyFrames),
+                    DecodePath = parse.GetValue(videoExact) ? VideoDecodePath.Reference : VideoDecodePath.Fast,
                     ComputeDigests = algorithmNames.Any(a => a is "md5" or "sha1" or "sha256") || parse.GetValue(vpdqList) is not null,
                 };
                 _ = new VideoHasher(videoOptions);
