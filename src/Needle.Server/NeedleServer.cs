@@ -167,8 +167,8 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => geo);
         services.AddSingleton(routing);
-        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, new ProcessorOptions { Geo = geo, Routing = routing }));
-        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
+        services.AddSingleton(sp => new ReportProcessor(store, matchers, protector, time, new ProcessorOptions { Geo = geo, Routing = routing, Video = options.Video }));
+        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video));
         if (options.Workers > 0)
         {
             services.AddHostedService<ReportWorkers>();

@@ -175,6 +175,12 @@ internal static class Migrations
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
         CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
         """,
+
+        // Videos: a file's video summary (duration, size, vPDQ hash) and a vPDQ match's shares and time ranges.
+        """
+        ALTER TABLE files ADD COLUMN video jsonb;                -- VideoSummary
+        ALTER TABLE matches ADD COLUMN video jsonb;              -- VideoMatchDetails
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

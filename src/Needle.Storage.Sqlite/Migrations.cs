@@ -165,6 +165,12 @@ internal static class Migrations
         CREATE INDEX reports_by_country ON reports (jurisdiction_country, received_at DESC, id DESC) WHERE jurisdiction_country IS NOT NULL;
         CREATE INDEX files_by_gps_country ON files (gps_country) WHERE gps_country IS NOT NULL;
         """,
+
+        // Videos: a file's video summary (duration, size, vPDQ hash) and a vPDQ match's shares and time ranges, as JSON.
+        """
+        ALTER TABLE files ADD COLUMN video TEXT;                 -- VideoSummary as JSON
+        ALTER TABLE matches ADD COLUMN video TEXT;               -- VideoMatchDetails as JSON
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Triage;
 
@@ -36,6 +37,9 @@ public sealed partial class MatcherHost : IDisposable
 
     // Replaced whole (never mutated) so readers need no lock.
     private volatile State _state;
+
+    // The vPDQ entries of every list, updated entry by entry under _writes; rebuilt on reload.
+    private volatile VideoListIndex _videos;
     private bool _disposed;
 
     private MatcherHost(IListStore store, TimeProvider time, ListMatcherOptions options, State state)
@@ -44,6 +48,7 @@ public sealed partial class MatcherHost : IDisposable
         _time = time;
         _options = options;
         _state = state;
+        _videos = new VideoListIndex(state.Lists);
     }
 
     /// <summary>Loads every list and its entries from the store.</summary>
@@ -83,6 +88,13 @@ public sealed partial class MatcherHost : IDisposable
                 // The matcher was swapped out mid-call: retry on the new one.
             }
         }
+    }
+
+    /// <summary>Matches a video's vPDQ hash (and MD5) against the vPDQ entries of every list; safe during list changes.</summary>
+    public IReadOnlyList<VideoListMatch> MatchVideo(VideoHash video, VpdqMatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        return _videos.Match(video, options);
     }
 
     /// <summary>Creates an empty list ("list.create", audited with <paramref name="actor"/> and <paramref name="remoteAddress"/>).</summary>
@@ -143,6 +155,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
+            _videos.RemoveList(name);
             return true;
         }
         finally
@@ -189,6 +202,7 @@ public sealed partial class MatcherHost : IDisposable
             foreach (var entry in added)
             {
                 list.Add(entry);
+                _videos.Add(list, entry);
             }
 
             return added;
@@ -215,6 +229,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             list.SetEnabled(entryId, enabled);
+            _videos.SetEnabled(listName, entryId, enabled);
             return true;
         }
         finally
@@ -239,6 +254,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             list.Remove(entryId);
+            _videos.Remove(listName, entryId);
             return true;
         }
         finally
@@ -258,6 +274,7 @@ public sealed partial class MatcherHost : IDisposable
             var old = _state;
             _state = State.Create(loaded, _options);
             old.Matcher.Dispose();
+            _videos = new VideoListIndex(_state.Lists);
         }
         finally
         {
