@@ -21,6 +21,8 @@ public sealed class TestVideos : IDisposable
         Clip = Make("clip.mp4", "-ss", "20", "-i", Source, "-t", "10", "-c:v", "libx264", "-preset", "ultrafast");
         Mirrored = Make("mirrored.mp4", "-i", Source, "-vf", "hflip", "-c:v", "libx264", "-preset", "ultrafast");
         Unrelated = Make("unrelated.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+        // 30 fps with B-frames (x264 veryfast: 3 B-frames, pyramid), so 1 s sampling lands on B-frames too.
+        BFrames = Make("bframes.mp4", "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=30", "-t", "20", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p");
         Bars = Make("bars.mkv", "-f", "lavfi", "-i", "smptebars=size=320x240:rate=10", "-f", "lavfi", "-i", "life=size=320x240:rate=10:mold=10", "-filter_complex", "[0][1]blend=all_mode=difference", "-t", "20", "-c:v", "mpeg4");
     }
 
@@ -41,6 +43,11 @@ public sealed class TestVideos : IDisposable
     public string Unrelated { get; }
 
     public string Bars { get; }
+
+    public string BFrames { get; }
+
+    /// <summary>Every test video.</summary>
+    public IReadOnlyList<string> All => [Source, Vp9, Mpeg4, Resized, Clip, Mirrored, Unrelated, Bars, BFrames];
 
     public void Dispose()
     {
