@@ -101,6 +101,16 @@ public sealed class VideoReportTests : IDisposable
         Assert.Equal("match", result["status"]!.GetValue<string>());
         AssertClipMatch(Assert.Single(result["matches"]!.AsArray())!);
 
+        // HMA's routes: the vPDQ signal in the query string, and a video upload (MD5 and vPDQ by bank).
+        var hma = await RunningServer.JsonAsync(await submitter.GetAsync("/m/lookup?signal_type=vpdq&signal=" + Uri.EscapeDataString(vpdq.Replace('\n', ';'))));
+        var hmaMatch = Assert.Single(hma["videos"]!.AsArray())!;
+        Assert.True(hmaMatch["query_match_percent"]!.GetValue<double>() >= 80);
+        Assert.InRange(Assert.Single(hmaMatch["segments"]!.AsArray())!["bank_start"]!.GetValue<double>(), 19, 21);
+        var upload = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(_clip)), "photo", "clip.mp4" } };
+        hma = await RunningServer.JsonAsync(await submitter.PostAsync("/m/lookup", upload));
+        Assert.Empty(hma["md5"]!.AsObject());
+        Assert.Equal(hmaMatch["bank_content_id"]!.GetValue<int>(), Assert.Single(hma["vpdq"]!["videos"]!.AsArray())!["bank_content_id"]!.GetValue<int>());
+
         // An unrelated video's hash finds nothing; a malformed one is a 400.
         var unrelated = new VideoHasher().Hash(_unrelated);
         response = await submitter.PostAsJsonAsync("/api/v1/lookup", new { vpdq = string.Join('\n', unrelated.Frames.Select(VpdqFormat.FormatLine)) });
