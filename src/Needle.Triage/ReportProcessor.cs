@@ -28,7 +28,7 @@ public sealed record ProcessorOptions
 
     /// <summary>
     /// How videos are hashed (vPDQ, with dihedral frame hashes for mirrored copies) and their limits: duration, frames,
-    /// size and a wall-clock time-out that stays under half the lease (the lease is renewed between files). Null turns
+    /// size and a wall-clock time-out (the lease is renewed while a video is hashed). Null turns
     /// video hashing off: videos are then matched by their exact hashes only and marked unreadable.
     /// </summary>
     public VideoHashOptions? Video { get; init; } = new()
@@ -36,7 +36,7 @@ public sealed record ProcessorOptions
         Dihedral = true,
         MaxDuration = TimeSpan.FromHours(2),
         MaxFileSize = 4L << 30,
-        Timeout = TimeSpan.FromSeconds(55),
+        Timeout = TimeSpan.FromMinutes(10),
     };
 
     /// <summary>How video hashes match the vPDQ entries of the lists.</summary>
@@ -201,9 +201,15 @@ public sealed class ReportProcessor
                 leaseStarted = _time.GetUtcNow();
             }
 
-            results.Add(file.HasMedia
-                ? await ProcessMediaAsync(file, hasher, clueReader, ct).ConfigureAwait(false)
-                : ProcessHashesOnly(file));
+            var result = file.HasMedia
+                ? await ProcessMediaAsync(job, file, hasher, clueReader, ct).ConfigureAwait(false)
+                : ProcessHashesOnly(file);
+            if (result is null)
+            {
+                return null;
+            }
+
+            results.Add(result);
         }
 
         var clues = results.ToDictionary(static r => r.FileId, static r => r.Clues);
@@ -211,7 +217,8 @@ public sealed class ReportProcessor
         return (results, JurisdictionRouter.Decide(evidence, _options.Routing));
     }
 
-    private async Task<FileResult> ProcessMediaAsync(StoredFile file, MediaFileHasher hasher, FileClueReader clueReader, CancellationToken ct)
+    /// <summary>One file's results, or null when the lease was lost while a video was hashed.</summary>
+    private async Task<FileResult?> ProcessMediaAsync(LeasedJob job, StoredFile file, MediaFileHasher hasher, FileClueReader clueReader, CancellationToken ct)
     {
         var media = await _store.Reports.GetMediaAsync(file.Id, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The media of file {file.Id} is missing.");
@@ -224,7 +231,7 @@ public sealed class ReportProcessor
             var name = file.OriginalName ?? file.Id.ToString();
             if (VideoFiles.LooksLikeVideo(bytes.AsSpan(0, Math.Min(bytes.Length, 512))))
             {
-                return ProcessVideo(file, bytes, clueReader, name, ct);
+                return await ProcessVideoAsync(job, file, bytes, clueReader, name, ct).ConfigureAwait(false);
             }
 
             var hashed = hasher.HashBytes(bytes, name, ct);
@@ -277,7 +284,7 @@ public sealed class ReportProcessor
     /// and matches its MD5/SHA against the lists and its vPDQ against their video entries. A video ffmpeg cannot read,
     /// or one over a limit, is an unreadable file with the reason; its exact hashes are still matched.
     /// </summary>
-    private FileResult ProcessVideo(StoredFile file, byte[] bytes, FileClueReader clueReader, string name, CancellationToken ct)
+    private async Task<FileResult?> ProcessVideoAsync(LeasedJob job, StoredFile file, byte[] bytes, FileClueReader clueReader, string name, CancellationToken ct)
     {
         VideoHash? video = null;
         string? error = null;
@@ -290,7 +297,11 @@ public sealed class ReportProcessor
             var path = PrivateTempFile.Write(bytes, _options.VideoTempDirectory);
             try
             {
-                video = _videoHasher.Hash(path, ct);
+                video = await HashVideoHoldingLeaseAsync(job, _videoHasher, path, ct).ConfigureAwait(false);
+                if (video is null)
+                {
+                    return null;
+                }
             }
             catch (VideoHashException e)
             {
@@ -349,6 +360,52 @@ public sealed class ReportProcessor
             Clues = clues,
             Video = new VideoSummary(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count, video.DroppedFrames, video.Truncated, vpdq.ToString()),
         };
+    }
+
+    /// <summary>
+    /// Hashes a video on a pool thread and renews the lease every third of it meanwhile, so a video longer to hash than
+    /// the lease keeps its job; null (ffmpeg stopped) when the lease was lost.
+    /// </summary>
+    private async Task<VideoHash?> HashVideoHoldingLeaseAsync(LeasedJob job, VideoHasher hasher, string path, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(() => hasher.Hash(path, stop.Token), CancellationToken.None);
+        try
+        {
+            while (true)
+            {
+                using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var renewDue = Task.Delay(_options.Lease / 3, _time, renewal.Token);
+                if (await Task.WhenAny(hashing, renewDue).ConfigureAwait(false) == hashing)
+                {
+                    await renewal.CancelAsync().ConfigureAwait(false);
+                    return await hashing.ConfigureAwait(false);
+                }
+
+                ct.ThrowIfCancellationRequested();
+                if (!await _store.Jobs.RenewAsync(job, _options.Lease, ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            // Lease lost, cancelled or failed: stop ffmpeg and wait for it before the file is deleted.
+            if (!hashing.IsCompleted)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await hashing.ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The hash is abandoned; what matters is that ffmpeg has exited.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
     }
 
     private FileResult ProcessHashesOnly(StoredFile file)

@@ -32,8 +32,8 @@ public sealed record VideoHashOptions
     public VideoDecodePath DecodePath { get; init; } = VideoDecodePath.Reference;
 
     /// <summary>
-    /// Fast path only, approximate: do not decode B-frames (<c>-skip_frame bidir</c>) when the sampling step is 20 frames
-    /// or more, and take the first decoded frame at or after each sampling instant (a few frames later when the
+    /// Fast path only, approximate: do not decode B-frames (<c>-skip_frame bidir</c>) of H.264 and MPEG-1/2/4 streams
+    /// (not HEVC, whose P-frames are predicted from B-frames) when the sampling step is 20 frames or more, and take the first decoded frame at or after each sampling instant (a few frames later when the
     /// reference's frame is a B-frame). About 1.5-2x faster on H.264 with B-frames, but on fast-moving content a frame
     /// 2-3 frames later is tens of bits away, so it is off by default.
     /// </summary>

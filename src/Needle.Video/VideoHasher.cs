@@ -207,7 +207,10 @@ public sealed class VideoHasher
 
         // Luma straight from the decoder only at native size: a downscale is the reference's area filter over RGB.
         var luma = fast && info.HasLumaPlane && _options.DownsampleSize == 0;
-        var skipBFrames = fast && _options.SkipBFrames && frameStep >= MinStepForSkippingBFrames;
+        // Only codecs whose B-frames no other frame type references: HEVC encoders (x265) predict P-frames from B-frames, so
+        // skipping them there breaks every later frame (measured 80-110 bits off).
+        var skipBFrames = fast && _options.SkipBFrames && frameStep >= MinStepForSkippingBFrames &&
+                          info.Codec is "h264" or "mpeg4" or "mpeg2video" or "mpeg1video";
         plan = new DecodePlan(frameStep, width, height, luma ? PixelLayout.Gray8 : PixelLayout.Rgb24, skipBFrames, luma && !info.FullRange ? BuildLimitedToFullRange() : null);
 
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-noautorotate" };

@@ -73,4 +73,17 @@ public sealed class DecodePathTests(TestVideos videos) : IClassFixture<TestVideo
         var (queryPercent, knownPercent) = VideoIndex.CompareBrute(skipped.Frames, reference.Frames);
         Assert.True(queryPercent >= 90 && knownPercent >= 90, $"{queryPercent}% / {knownPercent}%");
     }
+
+    [Fact]
+    public void B_frames_of_hevc_are_always_decoded()
+    {
+        var hevc = Path.Combine(videos.Folder, "hevc.mp4");
+        TestVideos.Run("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=30", "-t", "6", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", hevc);
+        var skipping = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, SkipBFrames = true, MinQuality = 0, ComputeDigests = false });
+        var info = skipping.Probe(hevc);
+        Assert.Equal("hevc", info.Codec);
+        Assert.DoesNotContain("-skip_frame", skipping.BuildArguments(hevc, info, out _));
+        var reference = Reference.Hash(hevc).Frames;
+        Assert.All(reference.Zip(skipping.Hash(hevc).Frames), p => Assert.InRange(p.First.Hash.HammingDistance(p.Second.Hash), 0, 10));
+    }
 }

@@ -63,8 +63,15 @@ public sealed class TestVideos : IDisposable
     private string Make(string name, params string[] arguments)
     {
         var output = Path.Combine(Folder, name);
+        Run([.. arguments, output]);
+        return output;
+    }
+
+    /// <summary>Runs ffmpeg with <paramref name="arguments"/> (the output path last); throws with its message on failure.</summary>
+    public static void Run(params string[] arguments)
+    {
         var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", .. arguments, output])
+        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", .. arguments])
         {
             info.ArgumentList.Add(argument);
         }
@@ -74,10 +81,8 @@ public sealed class TestVideos : IDisposable
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"ffmpeg could not make {name}: {stderr}");
+            throw new InvalidOperationException($"ffmpeg could not make {arguments[^1]}: {stderr}");
         }
-
-        return output;
     }
 }
 
