@@ -16,23 +16,36 @@ public sealed class VideoProcessingTests : IDisposable
     public async Task A_video_longer_to_hash_than_the_lease_keeps_its_job_and_leaves_no_decrypted_copy()
     {
         var path = Path.Combine(_folder, "long.mp4");
-        RunFfmpeg("-f", "lavfi", "-i", "mandelbrot=size=640x480:rate=30", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path);
+        RunFfmpeg("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path);
+
+        // The real ffmpeg, started 3 s late, so hashing takes long on any machine.
+        var slowFfmpeg = Path.Combine(_folder, "slow-ffmpeg");
+        File.WriteAllText(slowFfmpeg, "#!/bin/sh\nsleep 3\nexec ffmpeg \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(slowFfmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         await using var t = await TestStore.CreateAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submitted = await intake.SubmitAsync(new ReportSubmission(), [new IncomingMedia("v", "long.mp4", "video/mp4", File.ReadAllBytes(path))], Submitter, null, null);
-        var options = new ProcessorOptions { Lease = TimeSpan.FromSeconds(4), VideoTempDirectory = Path.Combine(_folder, "tmp") };
+        var options = new ProcessorOptions
+        {
+            Lease = TimeSpan.FromSeconds(2),
+            VideoTempDirectory = Path.Combine(_folder, "tmp"),
+            Video = new ProcessorOptions().Video! with { FfmpegPath = slowFfmpeg },
+        };
         var processor = new ReportProcessor(t.Store, host, t.Protector, t.Time, options);
         var job = await t.Store.Jobs.TryLeaseAsync("worker-1", options.Lease);
         Assert.NotNull(job);
 
-        // The clock runs 5 fake seconds per real second while ffmpeg works: several leases pass during the hashing,
+        // The clock runs 2 fake seconds per real second while ffmpeg works: several leases pass during the hashing,
         // and a second worker keeps trying to take the job over; the renewals keep it with worker 1.
         var processing = processor.ProcessAsync(job);
         var started = t.Time.GetUtcNow();
         while (!processing.IsCompleted)
         {
-            t.Time.Advance(TimeSpan.FromMilliseconds(250));
+            t.Time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(50);
             Assert.Null(await t.Store.Jobs.TryLeaseAsync("worker-2", options.Lease));
         }
