@@ -223,7 +223,7 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
-        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>()));
+        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video));
 
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -300,7 +300,7 @@ public static class NeedleServer
         services.AddSingleton(_ => parts.Geo);
         services.AddSingleton(parts.Routing);
         var (store, matchers) = (parts.Store, parts.Matchers);
-        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease };
+        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video };
         var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);

@@ -21,6 +21,9 @@ public sealed record NeedleServerOptions
     /// <summary>How long a worker holds a job before another may take it (renewed while processing). Default 2 minutes.</summary>
     public TimeSpan JobLease { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How report files and lookups that are videos are hashed (limits, time-out); null turns video hashing off.</summary>
+    public Needle.Video.VideoHashOptions? Video { get; init; } = new Needle.Triage.ProcessorOptions().Video;
+
     /// <summary>Where Kestrel listens. Port 0 picks a free port (tests read the bound address back).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5080"];
 

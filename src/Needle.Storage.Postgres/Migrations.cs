@@ -271,6 +271,12 @@ internal static class Migrations
             at             bigint  NOT NULL   -- UTC ticks
         );
         """,
+
+        // 4: videos: a file's video summary (duration, size, vPDQ hash) and a vPDQ match's shares and time ranges.
+        """
+        ALTER TABLE files ADD COLUMN video jsonb;                -- VideoSummary
+        ALTER TABLE matches ADD COLUMN video jsonb;              -- VideoMatchDetails
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

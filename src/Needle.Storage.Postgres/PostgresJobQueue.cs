@@ -321,7 +321,7 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             .Command(transaction, """
                 UPDATE files SET state = @state, error = @error, md5 = @md5, sha1 = @sha1, sha256 = @sha256, pdq = @pdq,
                     pdq_quality = @quality, width = @width, height = @height, format = @format,
-                    clues = @clues, gps_country = @gpsCountry,
+                    clues = @clues, gps_country = @gpsCountry, video = @video,
                     media_seq = CASE WHEN @pdq IS NULL THEN NULL ELSE nextval('files_media_seq') END
                 WHERE id = @id AND report_id = @report;
                 """)
@@ -337,6 +337,7 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             .With("@format", NpgsqlDbType.Text, result.Format)
             .WithJson("@clues", DocumentJson.SerializeOrNull(result.Clues))
             .With("@gpsCountry", NpgsqlDbType.Text, result.Clues?.Gps?.Country)
+            .WithJson("@video", DocumentJson.SerializeOrNull(result.Video))
             .With("@id", result.FileId)
             .With("@report", reportId)
             .RunAsync(cancellationToken)
@@ -360,14 +361,16 @@ internal sealed class PostgresJobQueue(PostgresDatabase database) : IJobQueue
             {
                 var match = result.Matches[i];
                 var insert = new NpgsqlBatchCommand("""
-                    INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
+                    INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
                     """);
                 object?[] values = [result.FileId, i, reportId, match.ListName, match.EntryId, match.Label, match.Category, match.SignalType, match.Value, match.Distance, match.Transform, match.AllowList];
                 foreach (var value in values)
                 {
                     insert.Parameters.Add(value is null ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value } : new NpgsqlParameter { Value = value });
                 }
+
+                insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)DocumentJson.SerializeOrNull(match.Video) ?? DBNull.Value });
 
                 batch.BatchCommands.Add(insert);
             }

@@ -12,9 +12,9 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
 
     private const string FileColumns =
         "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes::text, " +
-        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues::text";
+        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues::text, video::text";
 
-    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list";
+    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video::text";
 
     public Task<SubmitResult> SubmitAsync(NewReport report, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
@@ -306,6 +306,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         Height = reader.GetInt32OrNull(16),
         Format = reader.GetStringOrNull(17),
         Clues = DocumentJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
+        Video = DocumentJson.DeserializeOrNull<VideoSummary>(reader.GetStringOrNull(19)),
     };
 
     /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>
@@ -318,5 +319,8 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         reader.GetString(6),
         reader.GetDouble(7),
         reader.GetString(8),
-        reader.GetBoolean(9));
+        reader.GetBoolean(9))
+    {
+        Video = DocumentJson.DeserializeOrNull<VideoMatchDetails>(reader.GetStringOrNull(10)),
+    };
 }

@@ -248,6 +248,12 @@ internal static class Migrations
             at             INTEGER NOT NULL   -- UTC ticks
         );
         """,
+
+        // 5: videos: a file's video summary (duration, size, vPDQ hash) and a vPDQ match's shares and time ranges, as JSON.
+        """
+        ALTER TABLE files ADD COLUMN video TEXT;                 -- VideoSummary as JSON
+        ALTER TABLE matches ADD COLUMN video TEXT;               -- VideoMatchDetails as JSON
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

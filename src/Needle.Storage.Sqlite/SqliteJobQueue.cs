@@ -295,7 +295,7 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             .Command(transaction, """
                 UPDATE files SET state = @state, error = @error, md5 = @md5, sha1 = @sha1, sha256 = @sha256, pdq = @pdq,
                     pdq_quality = @quality, width = @width, height = @height, format = @format,
-                    clues = @clues, gps_country = @gpsCountry,
+                    clues = @clues, gps_country = @gpsCountry, video = @video,
                     media_seq = CASE WHEN @pdq IS NULL THEN NULL ELSE (SELECT COALESCE(MAX(media_seq), 0) + 1 FROM files) END
                 WHERE id = @id AND report_id = @report;
                 """)
@@ -311,6 +311,7 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             .With("@format", result.Format)
             .With("@clues", DocumentJson.SerializeOrNull(result.Clues))
             .With("@gpsCountry", result.Clues?.Gps?.Country)
+            .With("@video", DocumentJson.SerializeOrNull(result.Video))
             .With("@id", result.FileId)
             .With("@report", reportId)
             .RunAsync(cancellationToken)
@@ -327,8 +328,8 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
             var match = result.Matches[i];
             await connection
                 .Command(transaction, """
-                    INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list)
-                    VALUES (@file, @ordinal, @report, @list, @entry, @label, @category, @signal, @value, @distance, @transform, @allow);
+                    INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video)
+                    VALUES (@file, @ordinal, @report, @list, @entry, @label, @category, @signal, @value, @distance, @transform, @allow, @video);
                     """)
                 .With("@file", result.FileId)
                 .With("@ordinal", i)
@@ -342,6 +343,7 @@ internal sealed class SqliteJobQueue(SqliteDatabase database) : IJobQueue
                 .With("@distance", match.Distance)
                 .With("@transform", match.Transform)
                 .With("@allow", match.AllowList)
+                .With("@video", DocumentJson.SerializeOrNull(match.Video))
                 .RunAsync(cancellationToken)
                 .ConfigureAwait(false);
         }

@@ -11,9 +11,9 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
 
     private const string FileColumns =
         "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes, " +
-        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues";
+        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues, video";
 
-    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list";
+    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video";
 
     public Task<SubmitResult> SubmitAsync(NewReport report, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
@@ -298,6 +298,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
         Height = reader.GetInt32OrNull(16),
         Format = reader.GetStringOrNull(17),
         Clues = DocumentJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
+        Video = DocumentJson.DeserializeOrNull<VideoSummary>(reader.GetStringOrNull(19)),
     };
 
     /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>
@@ -310,5 +311,8 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
         reader.GetString(6),
         reader.GetDouble(7),
         reader.GetString(8),
-        reader.GetFlag(9));
+        reader.GetFlag(9))
+    {
+        Video = DocumentJson.DeserializeOrNull<VideoMatchDetails>(reader.GetStringOrNull(10)),
+    };
 }

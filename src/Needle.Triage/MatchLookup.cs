@@ -1,10 +1,14 @@
 using Needle.Hashing;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Triage;
 
 /// <summary>The hashes computed for looked-up media and what they matched.</summary>
 public sealed record MediaLookupResult(MediaHashResult Hashes, MatchResult Match);
+
+/// <summary>A looked-up video: its hash (null when it could not be hashed, with the reason), its exact-hash matches and its vPDQ matches.</summary>
+public sealed record VideoLookupResult(VideoHash? Video, string? Error, FileDigests? Digests, MatchResult Exact, IReadOnlyList<VideoListMatch> VideoMatches);
 
 /// <summary>
 /// Matches media or hashes against the lists without storing anything (<c>POST /api/v1/lookup</c>). Media is hashed
@@ -15,8 +19,14 @@ public sealed class MatchLookup
     private readonly MatcherHost _matchers;
     private readonly ImageDecoder _decoder;
     private readonly MediaHashOptions _hashOptions;
+    private readonly VideoHasher? _videoHasher;
+    private readonly VpdqMatchOptions _videoMatch;
 
-    public MatchLookup(MatcherHost matchers, ImageDecoder decoder)
+    /// <param name="matchers">The lists.</param>
+    /// <param name="decoder">Image decoding and its limits.</param>
+    /// <param name="video">Video hashing and its limits; null: videos are matched by their exact hashes only.</param>
+    /// <param name="videoMatch">How videos match vPDQ entries (default: vPDQ's thresholds).</param>
+    public MatchLookup(MatcherHost matchers, ImageDecoder decoder, VideoHashOptions? video = null, VpdqMatchOptions? videoMatch = null)
     {
         ArgumentNullException.ThrowIfNull(matchers);
         ArgumentNullException.ThrowIfNull(decoder);
@@ -28,6 +38,59 @@ public sealed class MatchLookup
             Dihedral = true,
             Decode = decoder.Options,
         };
+        _videoHasher = video is null ? null : new VideoHasher(video with { ComputeDigests = true });
+        _videoMatch = videoMatch ?? new VpdqMatchOptions();
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> start like a video container (then use <see cref="LookupVideo"/>).</summary>
+    public static bool IsVideo(ReadOnlySpan<byte> bytes) => VideoFiles.LooksLikeVideo(bytes[..Math.Min(bytes.Length, 512)]);
+
+    /// <summary>
+    /// Hashes a video (from a private temporary copy, 0600, deleted before returning) and matches its exact hashes and
+    /// its vPDQ hash; a video that cannot be hashed is still matched by its exact hashes, with the reason.
+    /// </summary>
+    public VideoLookupResult LookupVideo(ReadOnlyMemory<byte> bytes, string? temporaryDirectory = null, CancellationToken ct = default)
+    {
+        VideoHash? video = null;
+        string? error = null;
+        if (_videoHasher is null)
+        {
+            error = "video hashing is turned off on this server";
+        }
+        else
+        {
+            var path = PrivateTempFile.Write(bytes.Span, temporaryDirectory);
+            try
+            {
+                video = _videoHasher.Hash(path, ct);
+            }
+            catch (VideoHashException e)
+            {
+                error = "video: " + e.Message;
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        var digests = video?.Digests ?? FileDigests.Compute(bytes.Span);
+        var exact = _matchers.Match(new FileSignals { Md5 = digests.Md5, Sha1 = digests.Sha1, Sha256 = digests.Sha256 });
+        return new VideoLookupResult(video, error, digests, exact, video is null ? [] : _matchers.MatchVideo(video, _videoMatch));
+    }
+
+    /// <summary>Matches a vPDQ hash computed elsewhere (Meta's text format: <c>frame,quality,hash,timestamp</c> lines, or joined by ';').</summary>
+    /// <exception cref="ReportValidationException">The text is not a valid vPDQ hash.</exception>
+    public IReadOnlyList<VideoListMatch> LookupVpdq(string vpdq)
+    {
+        ArgumentNullException.ThrowIfNull(vpdq);
+        if (!SignalTypes.Vpdq.TryNormalize(vpdq, out var normalized, out var error))
+        {
+            throw new ReportValidationException([$"vpdq: {error}"]);
+        }
+
+        var frames = VideoListIndex.ParseFrames(normalized);
+        return _matchers.MatchVideo(new VideoHash { Frames = frames }, _videoMatch);
     }
 
     /// <summary>Hashes and matches media; an undecodable file is still matched by its exact hashes.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Triage;
 
@@ -49,6 +50,9 @@ public sealed partial class MatcherHost : IDisposable
     // Replaced whole (never mutated) so readers need no lock.
     private volatile State _state;
     private long _sequence;
+
+    // The vPDQ entries of every list, updated entry by entry under _writes; rebuilt on reload.
+    private volatile VideoListIndex _videos;
     private bool _disposed;
 
     private MatcherHost(IListStore store, TimeProvider time, ListMatcherOptions options, State state, long sequence)
@@ -58,6 +62,7 @@ public sealed partial class MatcherHost : IDisposable
         _options = options;
         _state = state;
         _sequence = sequence;
+        _videos = new VideoListIndex(state.Lists);
     }
 
     /// <summary>Loads every list and its entries from the store, with the change-log sequence they are current to.</summary>
@@ -100,6 +105,13 @@ public sealed partial class MatcherHost : IDisposable
                 // The matcher was swapped out mid-call: retry on the new one.
             }
         }
+    }
+
+    /// <summary>Matches a video's vPDQ hash (and MD5) against the vPDQ entries of every list; safe during list changes.</summary>
+    public IReadOnlyList<VideoListMatch> MatchVideo(VideoHash video, VpdqMatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        return _videos.Match(video, options);
     }
 
     /// <summary>Creates an empty list ("list.create", audited with <paramref name="actor"/> and <paramref name="remoteAddress"/>).</summary>
@@ -162,6 +174,7 @@ public sealed partial class MatcherHost : IDisposable
 
             SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
             CollectionsMarshal.GetValueRefOrAddDefault(_ownDeletes, name, out _)++;
+            _videos.RemoveList(name);
             return true;
         }
         finally
@@ -208,6 +221,7 @@ public sealed partial class MatcherHost : IDisposable
             foreach (var entry in added)
             {
                 list.Add(entry);
+                _videos.Add(list, entry);
             }
 
             return added;
@@ -234,6 +248,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             list.SetEnabled(entryId, enabled);
+            _videos.SetEnabled(listName, entryId, enabled);
             return true;
         }
         finally
@@ -258,6 +273,7 @@ public sealed partial class MatcherHost : IDisposable
             }
 
             list.Remove(entryId);
+            _videos.Remove(listName, entryId);
             return true;
         }
         finally
@@ -280,6 +296,7 @@ public sealed partial class MatcherHost : IDisposable
             _ownCreates.Clear();
             _ownDeletes.Clear();
             old.Matcher.Dispose();
+            _videos = new VideoListIndex(_state.Lists);
         }
         finally
         {
@@ -379,6 +396,7 @@ public sealed partial class MatcherHost : IDisposable
                 case ListChangeKind.ListDeleted:
                     if (!TakeOwn(_ownDeletes, change.ListName) && lists.Remove(change.ListName))
                     {
+                        _videos.RemoveList(change.ListName);
                         listsChanged = true;
                     }
 
@@ -401,8 +419,11 @@ public sealed partial class MatcherHost : IDisposable
         }
     }
 
-    /// <summary>Brings entries FirstEntryId..LastEntryId of <paramref name="list"/> to their stored state: present (with its enabled flag) or gone.</summary>
-    private static void ApplyEntries(HashList list, ListChange change)
+    /// <summary>
+    /// Brings entries FirstEntryId..LastEntryId of <paramref name="list"/> to their stored state: present (with its
+    /// enabled flag) or gone, in the lists and in the video index alike.
+    /// </summary>
+    private void ApplyEntries(HashList list, ListChange change)
     {
         var stored = change.Entries;
         var next = 0;
@@ -421,16 +442,18 @@ public sealed partial class MatcherHost : IDisposable
                     if (current.Enabled != entry.Enabled)
                     {
                         list.SetEnabled(id, entry.Enabled);
+                        _videos.SetEnabled(list.Name, id, entry.Enabled);
                     }
                 }
                 else
                 {
                     list.Add(entry);
+                    _videos.Add(list, entry);
                 }
             }
-            else
+            else if (list.Remove(id))
             {
-                list.Remove(id);
+                _videos.Remove(list.Name, id);
             }
         }
     }

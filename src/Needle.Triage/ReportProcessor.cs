@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Needle.Hashing;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Triage;
 
@@ -24,6 +25,25 @@ public sealed record ProcessorOptions
 
     /// <summary>Jurisdiction routing rules; default: everything to "international".</summary>
     public JurisdictionRules Routing { get; init; } = JurisdictionRules.Default;
+
+    /// <summary>
+    /// How videos are hashed (vPDQ, with dihedral frame hashes for mirrored copies) and their limits: duration, frames,
+    /// size and a wall-clock time-out (the lease is renewed while a video is hashed). Null turns
+    /// video hashing off: videos are then matched by their exact hashes only and marked unreadable.
+    /// </summary>
+    public VideoHashOptions? Video { get; init; } = new()
+    {
+        Dihedral = true,
+        MaxDuration = TimeSpan.FromHours(2),
+        MaxFileSize = 4L << 30,
+        Timeout = TimeSpan.FromMinutes(10),
+    };
+
+    /// <summary>How video hashes match the vPDQ entries of the lists.</summary>
+    public VpdqMatchOptions VideoMatch { get; init; } = new();
+
+    /// <summary>Where a video's decrypted bytes are written for ffmpeg (a private 0600 file, deleted at once); default: the system temp folder.</summary>
+    public string? VideoTempDirectory { get; init; }
 }
 
 /// <summary>What became of one leased job.</summary>
@@ -54,6 +74,7 @@ public sealed class ReportProcessor
     private readonly ProcessorOptions _options;
     private readonly ImageDecoder _decoder;
     private readonly MediaHashOptions _hashOptions;
+    private readonly VideoHasher? _videoHasher;
 
     public ReportProcessor(INeedleStore store, MatcherHost matchers, MediaProtector protector, TimeProvider time, ProcessorOptions options)
     {
@@ -76,6 +97,7 @@ public sealed class ReportProcessor
             Dihedral = true,
             Decode = options.Decode,
         };
+        _videoHasher = options.Video is { } video ? new VideoHasher(video with { ComputeDigests = true }) : null;
     }
 
     /// <summary>
@@ -179,9 +201,15 @@ public sealed class ReportProcessor
                 leaseStarted = _time.GetUtcNow();
             }
 
-            results.Add(file.HasMedia
-                ? await ProcessMediaAsync(file, hasher, clueReader, ct).ConfigureAwait(false)
-                : ProcessHashesOnly(file));
+            var result = file.HasMedia
+                ? await ProcessMediaAsync(job, file, hasher, clueReader, ct).ConfigureAwait(false)
+                : ProcessHashesOnly(file);
+            if (result is null)
+            {
+                return null;
+            }
+
+            results.Add(result);
         }
 
         var clues = results.ToDictionary(static r => r.FileId, static r => r.Clues);
@@ -189,7 +217,8 @@ public sealed class ReportProcessor
         return (results, JurisdictionRouter.Decide(evidence, _options.Routing));
     }
 
-    private async Task<FileResult> ProcessMediaAsync(StoredFile file, MediaFileHasher hasher, FileClueReader clueReader, CancellationToken ct)
+    /// <summary>One file's results, or null when the lease was lost while a video was hashed.</summary>
+    private async Task<FileResult?> ProcessMediaAsync(LeasedJob job, StoredFile file, MediaFileHasher hasher, FileClueReader clueReader, CancellationToken ct)
     {
         var media = await _store.Reports.GetMediaAsync(file.Id, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The media of file {file.Id} is missing.");
@@ -200,6 +229,11 @@ public sealed class ReportProcessor
         try
         {
             var name = file.OriginalName ?? file.Id.ToString();
+            if (VideoFiles.LooksLikeVideo(bytes.AsSpan(0, Math.Min(bytes.Length, 512))))
+            {
+                return await ProcessVideoAsync(job, file, bytes, clueReader, name, ct).ConfigureAwait(false);
+            }
+
             var hashed = hasher.HashBytes(bytes, name, ct);
 
             // Metadata is read from the same decrypted bytes, also for files that do not decode (a truncated JPEG
@@ -242,6 +276,135 @@ public sealed class ReportProcessor
         {
             // Do not leave decrypted media lying in memory longer than needed.
             CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Hashes a video with ffmpeg from a private temporary copy of the decrypted bytes (0600, deleted before returning)
+    /// and matches its MD5/SHA against the lists and its vPDQ against their video entries. A video ffmpeg cannot read,
+    /// or one over a limit, is an unreadable file with the reason; its exact hashes are still matched.
+    /// </summary>
+    private async Task<FileResult?> ProcessVideoAsync(LeasedJob job, StoredFile file, byte[] bytes, FileClueReader clueReader, string name, CancellationToken ct)
+    {
+        VideoHash? video = null;
+        string? error = null;
+        if (_videoHasher is null)
+        {
+            error = "video hashing is turned off on this server";
+        }
+        else
+        {
+            var path = PrivateTempFile.Write(bytes, _options.VideoTempDirectory);
+            try
+            {
+                video = await HashVideoHoldingLeaseAsync(job, _videoHasher, path, ct).ConfigureAwait(false);
+                if (video is null)
+                {
+                    return null;
+                }
+            }
+            catch (VideoHashException e)
+            {
+                error = "video: " + e.Message;
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        var digests = video?.Digests ?? FileDigests.Compute(bytes);
+        var exact = new FileSignals
+        {
+            Md5 = digests.Md5,
+            Sha1 = digests.Sha1,
+            Sha256 = digests.Sha256,
+            PhotoDna = Signals.PhotoDnaBytes(file.ReporterHashes?.PhotoDna),
+        };
+        var matches = Signals.ToStoredMatches(_matchers.Match(exact)).ToList();
+        if (video is not null)
+        {
+            matches.AddRange(Signals.ToStoredMatches(_matchers.MatchVideo(video, _options.VideoMatch)));
+        }
+
+        var clues = clueReader.Read(bytes, null, name, ct);
+        if (video is null)
+        {
+            return new FileResult
+            {
+                FileId = file.Id,
+                State = FileState.Unreadable,
+                Error = error,
+                Md5 = digests.Md5,
+                Sha1 = digests.Sha1,
+                Sha256 = digests.Sha256,
+                Format = "video",
+                Matches = matches,
+                Clues = clues,
+            };
+        }
+
+        var vpdq = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        VpdqFormat.Write(vpdq, video.Frames);
+        return new FileResult
+        {
+            FileId = file.Id,
+            State = FileState.Hashed,
+            Md5 = digests.Md5,
+            Sha1 = digests.Sha1,
+            Sha256 = digests.Sha256,
+            Width = video.Width,
+            Height = video.Height,
+            Format = "video",
+            Matches = matches,
+            Clues = clues,
+            Video = new VideoSummary(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count, video.DroppedFrames, video.Truncated, vpdq.ToString()),
+        };
+    }
+
+    /// <summary>
+    /// Hashes a video on a pool thread and renews the lease every third of it meanwhile, so a video longer to hash than
+    /// the lease keeps its job; null (ffmpeg stopped) when the lease was lost.
+    /// </summary>
+    private async Task<VideoHash?> HashVideoHoldingLeaseAsync(LeasedJob job, VideoHasher hasher, string path, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(() => hasher.Hash(path, stop.Token), CancellationToken.None);
+        try
+        {
+            while (true)
+            {
+                using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var renewDue = Task.Delay(_options.Lease / 3, _time, renewal.Token);
+                if (await Task.WhenAny(hashing, renewDue).ConfigureAwait(false) == hashing)
+                {
+                    await renewal.CancelAsync().ConfigureAwait(false);
+                    return await hashing.ConfigureAwait(false);
+                }
+
+                ct.ThrowIfCancellationRequested();
+                if (!await _store.Jobs.RenewAsync(job, _options.Lease, ct).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            // Lease lost, cancelled or failed: stop ffmpeg and wait for it before the file is deleted.
+            if (!hashing.IsCompleted)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await hashing.ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The hash is abandoned; what matters is that ffmpeg has exited.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
         }
     }
 

@@ -186,9 +186,34 @@ public sealed record StoredFile
 
     /// <summary>What the media's metadata tells (GPS, capture time, camera...); null for hashes-only files and before processing.</summary>
     public FileClues? Clues { get; init; }
+
+    /// <summary>For a video: its duration, size and vPDQ hash; null for other files.</summary>
+    public VideoSummary? Video { get; init; }
 }
 
+/// <summary>What Needle computed for a video file.</summary>
+/// <param name="Duration">Seconds, as the container says.</param>
+/// <param name="FrameRate">Frames per second the frame numbers refer to.</param>
+/// <param name="Width">Frame width in pixels.</param>
+/// <param name="Height">Frame height in pixels.</param>
+/// <param name="HashedFrames">Sampled frames kept in the vPDQ hash.</param>
+/// <param name="DroppedFrames">Sampled frames dropped for low quality.</param>
+/// <param name="Truncated">Hashing stopped at the frame limit.</param>
+/// <param name="Vpdq">The vPDQ hash in Meta's text format (one <c>frame,quality,hash,timestamp</c> line per frame).</param>
+public sealed record VideoSummary(double Duration, double FrameRate, int Width, int Height, int HashedFrames, int DroppedFrames, bool Truncated, string Vpdq);
+
+/// <summary>How a video matched a vPDQ list entry.</summary>
+/// <param name="Rule">"known" (enough of the listed video was found), "clip" (enough of the file was found in it), or both, comma-separated; "md5" for a byte-identical file.</param>
+/// <param name="QueryPercent">Share of the file's distinct frames that matched.</param>
+/// <param name="KnownPercent">Share of the listed video's distinct frames that matched.</param>
+/// <param name="Segments">Corresponding time ranges, file to listed video.</param>
+public sealed record VideoMatchDetails(string Rule, double QueryPercent, double KnownPercent, IReadOnlyList<MatchedTimeRange> Segments);
+
+/// <summary>A stretch of the file (seconds) that corresponds to a stretch of the listed video.</summary>
+public sealed record MatchedTimeRange(double QueryStart, double QueryEnd, double KnownStart, double KnownEnd);
+
 /// <summary>A match of a file against a list entry.</summary>
+/// <remarks>For a vPDQ match, <see cref="Value"/> names the listed video (<c>vpdq:N frames</c>, the frames being in the list), <see cref="Distance"/> is the percentage points short of a full match (100 - the larger share), and <see cref="Video"/> holds the shares and time ranges.</remarks>
 public sealed record StoredMatch(
     string ListName,
     int EntryId,
@@ -198,7 +223,11 @@ public sealed record StoredMatch(
     string Value,
     double Distance,
     string Transform,
-    bool AllowList);
+    bool AllowList)
+{
+    /// <summary>For a vPDQ match: the shares of frames and the matched time ranges.</summary>
+    public VideoMatchDetails? Video { get; init; }
+}
 
 /// <summary>One row of a report listing.</summary>
 public sealed record ReportSummary(

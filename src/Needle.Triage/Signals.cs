@@ -1,5 +1,7 @@
 using Needle.Hashing;
+using System.Globalization;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Triage;
 
@@ -65,7 +67,10 @@ internal static class Signals
         return matches;
     }
 
-    private static byte[]? PhotoDnaBytes(string? text)
+    /// <summary>vPDQ matches in stored form, with their shares of frames and time ranges.</summary>
+    public static IEnumerable<StoredMatch> ToStoredMatches(IReadOnlyList<VideoListMatch> matches) => VideoMatches.ToStored(matches);
+
+    internal static byte[]? PhotoDnaBytes(string? text)
     {
         if (text is null || !SignalTypes.PhotoDna.TryNormalize(text, out var normalized, out _))
         {
@@ -73,5 +78,50 @@ internal static class Signals
         }
 
         return Convert.FromBase64String(normalized);
+    }
+}
+
+/// <summary>vPDQ matches in the form reports store and the API returns.</summary>
+public static class VideoMatches
+{
+    /// <summary>Each match as a <see cref="StoredMatch"/> with its <see cref="VideoMatchDetails"/>; times rounded to milliseconds.</summary>
+    public static IEnumerable<StoredMatch> ToStored(IReadOnlyList<VideoListMatch> matches)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        foreach (var (listName, kind, entry, match) in matches)
+        {
+            var rules = new List<string>(3);
+            if ((match.Rule & VideoMatchRule.Known) != 0)
+            {
+                rules.Add("known");
+            }
+
+            if ((match.Rule & VideoMatchRule.Clip) != 0)
+            {
+                rules.Add("clip");
+            }
+
+            if ((match.Rule & VideoMatchRule.Md5) != 0)
+            {
+                rules.Add("md5");
+            }
+
+            var segments = match.Segments
+                .Select(static s => new MatchedTimeRange(Math.Round(s.Query.Start, 3), Math.Round(s.Query.End, 3), Math.Round(s.Known.Start, 3), Math.Round(s.Known.End, 3)))
+                .ToList();
+            yield return new StoredMatch(
+                listName,
+                entry.Id,
+                entry.Label,
+                entry.Category,
+                entry.SignalType.Name,
+                string.Create(CultureInfo.InvariantCulture, $"vpdq:{match.Video.Frames.Count} frames"),
+                Math.Round(100 - Math.Max(match.QueryPercent, match.KnownPercent), 3),
+                match.Transform.ToName(),
+                kind == HashListKind.Allow)
+            {
+                Video = new VideoMatchDetails(string.Join(',', rules), Math.Round(match.QueryPercent, 3), Math.Round(match.KnownPercent, 3), segments),
+            };
+        }
     }
 }

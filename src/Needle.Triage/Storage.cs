@@ -56,6 +56,9 @@ public sealed record FileResult
 
     /// <summary>The metadata clues of the media; null for hashes-only files.</summary>
     public FileClues? Clues { get; init; }
+
+    /// <summary>For a video: duration, size and vPDQ hash; null for other files.</summary>
+    public VideoSummary? Video { get; init; }
 }
 
 /// <summary>Reports, their files and media. Implementations make every acknowledged write durable before returning.</summary>

@@ -11,7 +11,22 @@ namespace Needle.Video;
 /// <param name="Height">Coded height.</param>
 /// <param name="FrameRate">Average frame rate, or the stream's base rate when the average is unknown.</param>
 /// <param name="Duration">Container duration in seconds (0 when unknown).</param>
-public sealed record VideoInfo(int Width, int Height, double FrameRate, double Duration);
+public sealed record VideoInfo(int Width, int Height, double FrameRate, double Duration)
+{
+    /// <summary>The decoder's pixel format (ffprobe's <c>pix_fmt</c>, e.g. <c>yuv420p</c>), or empty when unknown.</summary>
+    public string PixelFormat { get; init; } = "";
+
+    /// <summary>True when the stream says its YUV uses the full 0..255 range (JPEG range) rather than 16..235.</summary>
+    public bool FullRange { get; init; }
+
+    /// <summary>The codec's short name (ffprobe's <c>codec_name</c>), or empty when unknown.</summary>
+    public string Codec { get; init; } = "";
+
+    /// <summary>True when the decoder's first plane is 8-bit-or-deeper luma (a planar or semi-planar YUV format), which the fast path reads directly.</summary>
+    internal bool HasLumaPlane =>
+        PixelFormat.StartsWith("yuv", StringComparison.Ordinal) && !PixelFormat.StartsWith("yuva", StringComparison.Ordinal) && !PixelFormat.Contains("yuyv", StringComparison.Ordinal) ||
+        PixelFormat is "nv12" or "nv21" or "nv16" or "nv24" or "p010le" or "p016le";
+}
 
 /// <summary>
 /// Computes vPDQ hashes as Meta's reference does: decode every frame, take every <c>(int)(secondsPerHash * fps)</c>-th
@@ -87,7 +102,7 @@ public sealed class VideoHasher
         string[] arguments =
         [
             "-v", "error", "-protocol_whitelist", "file", "-select_streams", "v:0",
-            "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate:format=duration",
+            "-show_entries", "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,pix_fmt,color_range:format=duration",
             "-of", "json", "file:" + Path.GetFullPath(path),
         ];
         string json;
@@ -109,6 +124,7 @@ public sealed class VideoHasher
 
         int width = 0, height = 0;
         double fps = 0, duration = 0;
+        string pixelFormat = "", codec = "", range = "";
         try
         {
             using var document = JsonDocument.Parse(json);
@@ -121,6 +137,9 @@ public sealed class VideoHasher
             var stream = streams[0];
             width = stream.TryGetProperty("width", out var w) ? w.GetInt32() : 0;
             height = stream.TryGetProperty("height", out var h) ? h.GetInt32() : 0;
+            pixelFormat = stream.TryGetProperty("pix_fmt", out var p) ? p.GetString() ?? "" : "";
+            codec = stream.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "" : "";
+            range = stream.TryGetProperty("color_range", out var r) ? r.GetString() ?? "" : "";
             fps = ParseRate(stream, "avg_frame_rate");
             if (fps <= 0)
             {
@@ -158,13 +177,42 @@ public sealed class VideoHasher
             throw new VideoHashException($"video is {duration:0.#} s long, over the {_options.MaxDuration.TotalSeconds:0.#}-s limit");
         }
 
-        return new VideoInfo(width, height, fps, duration);
+        return new VideoInfo(width, height, fps, duration)
+        {
+            PixelFormat = pixelFormat,
+            Codec = codec,
+            FullRange = range == "pc" || pixelFormat.StartsWith("yuvj", StringComparison.Ordinal),
+        };
     }
 
+    /// <summary>Shortest sampling step (in frames) at which the fast path skips B-frames: every step then holds a decoded frame.</summary>
+    private const int MinStepForSkippingBFrames = 20;
+
+    /// <summary>What ffmpeg writes to the pipe for one video and how its frames are numbered.</summary>
+    /// <param name="FrameStep">Frames between sampled frames, as the reference computes it.</param>
+    /// <param name="Width">Width of each frame in the pipe.</param>
+    /// <param name="Height">Height of each frame in the pipe.</param>
+    /// <param name="Layout">RGB24, or Gray8 for the fast path's luma plane.</param>
+    /// <param name="SkipBFrames">B-frames are not decoded.</param>
+    /// <param name="LumaRange">Maps the decoder's Y values to full-range luma (null: already full range or RGB).</param>
+    internal sealed record DecodePlan(int FrameStep, int Width, int Height, PixelLayout Layout, bool SkipBFrames, byte[]? LumaRange);
+
     /// <summary>The ffmpeg arguments used for a video (exposed for tests and the benchmark).</summary>
-    internal List<string> BuildArguments(string fullPath, VideoInfo info, out int frameStep)
+    internal List<string> BuildArguments(string fullPath, VideoInfo info, out DecodePlan plan)
     {
-        frameStep = Math.Max(1, (int)(_options.SecondsPerHash * info.FrameRate));
+        var frameStep = Math.Max(1, (int)(_options.SecondsPerHash * info.FrameRate));
+        var fast = _options.DecodePath == VideoDecodePath.Fast && !_options.KeyFramesOnly;
+        var width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width;
+        var height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height;
+
+        // Luma straight from the decoder only at native size: a downscale is the reference's area filter over RGB.
+        var luma = fast && info.HasLumaPlane && _options.DownsampleSize == 0;
+        // Only codecs whose B-frames no other frame type references: HEVC encoders (x265) predict P-frames from B-frames, so
+        // skipping them there breaks every later frame (measured 80-110 bits off).
+        var skipBFrames = fast && _options.SkipBFrames && frameStep >= MinStepForSkippingBFrames &&
+                          info.Codec is "h264" or "mpeg4" or "mpeg2video" or "mpeg1video";
+        plan = new DecodePlan(frameStep, width, height, luma ? PixelLayout.Gray8 : PixelLayout.Rgb24, skipBFrames, luma && !info.FullRange ? BuildLimitedToFullRange() : null);
+
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-noautorotate" };
         if (_options.DecoderThreads > 0)
         {
@@ -180,6 +228,10 @@ public sealed class VideoHasher
         {
             arguments.AddRange(["-skip_frame", "nokey"]);
         }
+        else if (skipBFrames)
+        {
+            arguments.AddRange(["-skip_frame", "bidir"]);
+        }
 
         arguments.AddRange(
         [
@@ -189,33 +241,59 @@ public sealed class VideoHasher
             "-map", "0:v:0", "-an", "-sn", "-dn",
         ]);
 
-        // The reference picks frames by decoded-frame number; with key frames only, the fps filter repeats the last
-        // key frame at each sampling instant instead, so timestamps stay right.
-        var filter = _options.KeyFramesOnly
-            ? $"fps=1/{Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate).ToString("0.######", CultureInfo.InvariantCulture)}"
-            : $"select=not(mod(n\\,{frameStep}))";
-        var size = _options.DownsampleSize > 0 ? $"{_options.DownsampleSize}:{_options.DownsampleSize}" : $"{info.Width}:{info.Height}";
-        // The reference converts (and downsamples) with swscale's SWS_AREA; accurate rounding brings this ffmpeg's
-        // output closest to Meta's sample hashes (most frames bit-exact, the rest within 4 bits).
-        filter += $",scale={size}:flags=area+accurate_rnd,format=rgb24";
+        string filter;
+        if (_options.KeyFramesOnly)
+        {
+            // The reference picks frames by decoded-frame number; with key frames only, the fps filter repeats the
+            // last key frame at each sampling instant instead, so timestamps stay right.
+            filter = $"fps=1/{Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate).ToString("0.######", CultureInfo.InvariantCulture)}";
+        }
+        else if (skipBFrames)
+        {
+            // The first decoded frame whose nominal number (time x rate) reaches the next sampling instant: the
+            // reference's frame when it was decoded, else the next decoded one. Counting selected frames keeps the
+            // numbering right because every step of MinStepForSkippingBFrames frames holds a decoded frame.
+            var rate = info.FrameRate.ToString("0.#########", CultureInfo.InvariantCulture);
+            filter = $"select=gte((t-start_t)*{rate}+0.5\\,selected_n*{frameStep.ToString(CultureInfo.InvariantCulture)})";
+        }
+        else
+        {
+            filter = $"select=not(mod(n\\,{frameStep.ToString(CultureInfo.InvariantCulture)}))";
+        }
+
+        if (!luma)
+        {
+            // The reference converts (and downsamples) with swscale's SWS_AREA; accurate rounding brings this ffmpeg's
+            // output closest to Meta's sample hashes (most frames bit-exact, the rest within 4 bits).
+            filter += $",scale={width}:{height}:flags=area+accurate_rnd,format=rgb24";
+        }
 
         arguments.AddRange(
         [
             "-vf", filter,
             "-fps_mode", _options.KeyFramesOnly ? "cfr" : "passthrough",
             "-frames:v", _options.MaxFrames.ToString(CultureInfo.InvariantCulture),
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            "-f", "rawvideo", "-pix_fmt", luma ? "gray" : "rgb24", "pipe:1",
         ]);
         return arguments;
     }
 
+    /// <summary>Studio-range Y (16..235) to full-range luma, as RGB24 conversion followed by the reference's luma would give.</summary>
+    private static byte[] BuildLimitedToFullRange()
+    {
+        var table = new byte[256];
+        for (var y = 0; y < 256; y++)
+        {
+            table[y] = (byte)Math.Clamp((int)Math.Round((y - 16) * 255.0 / 219.0), 0, 255);
+        }
+
+        return table;
+    }
+
     private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out int dropped, out bool truncated, out List<PdqHash[]>? dihedral)
     {
-        var arguments = BuildArguments(fullPath, info, out var frameStep);
-        var width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width;
-        var height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height;
-        var frameBytes = checked(width * height * 3);
-        var buffer = new byte[frameBytes];
+        var arguments = BuildArguments(fullPath, info, out var plan);
+        var frameBytes = checked(plan.Width * plan.Height * (int)plan.Layout);
         var hasher = new PdqHasher();
         var frames = new List<VpdqFrame>();
         dihedral = _options.Dihedral ? [] : null;
@@ -223,40 +301,69 @@ public sealed class VideoHasher
         var count = 0;
         var fps = (float)info.FrameRate;
         using var ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, arguments, cancellationToken);
-        var output = ffmpeg.Output;
-        while (ReadFrame(output, buffer))
+
+        // Reading runs on its own thread into a few buffers so ffmpeg keeps decoding while a frame is hashed.
+        using var pipe = new FramePipe(ffmpeg.Output, frameBytes, buffers: frameBytes > 32 << 20 ? 2 : 3);
+        var reader = Task.Factory.StartNew(pipe.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
         {
-            var frameNumber = _options.KeyFramesOnly
-                ? (int)Math.Round(count * Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate) * info.FrameRate)
-                : checked(count * frameStep);
-            count++;
-            int quality;
-            PdqHash hash;
-            PdqHash[]? all = null;
-            if (_options.Dihedral)
+            while (pipe.TakeFilled() is { } buffer)
             {
-                var result = hasher.HashDihedral(buffer, width, height, PixelLayout.Rgb24);
-                quality = result.Quality;
-                hash = result.Original;
-                all = result.Hashes.ToArray();
+                try
+                {
+                    var frameNumber = _options.KeyFramesOnly
+                        ? (int)Math.Round(count * Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate) * info.FrameRate)
+                        : checked(count * plan.FrameStep);
+                    count++;
+                    if (plan.LumaRange is { } table)
+                    {
+                        MapInPlace(buffer, table);
+                    }
+
+                    int quality;
+                    PdqHash hash;
+                    PdqHash[]? all = null;
+                    if (_options.Dihedral)
+                    {
+                        var result = hasher.HashDihedral(buffer, plan.Width, plan.Height, plan.Layout);
+                        quality = result.Quality;
+                        hash = result.Original;
+                        all = result.Hashes.ToArray();
+                    }
+                    else
+                    {
+                        var result = hasher.Hash(buffer, plan.Width, plan.Height, plan.Layout);
+                        quality = result.Quality;
+                        hash = result.Hash;
+                    }
+
+                    if (quality < _options.MinQuality)
+                    {
+                        dropped++;
+                        continue;
+                    }
+
+                    // The reference computes the timestamp in float: frame number / frame rate.
+                    var timestamp = (double)((float)frameNumber / fps);
+                    frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));
+                    dihedral?.Add(all!);
+                }
+                finally
+                {
+                    pipe.Return(buffer);
+                }
             }
-            else
+        }
+        finally
+        {
+            // On an exception above, stop ffmpeg so the reader sees the end of the pipe and finishes.
+            if (!reader.IsCompleted)
             {
-                var result = hasher.Hash(buffer, width, height, PixelLayout.Rgb24);
-                quality = result.Quality;
-                hash = result.Hash;
+                pipe.Stop();
+                ffmpeg.Kill();
             }
 
-            if (quality < _options.MinQuality)
-            {
-                dropped++;
-                continue;
-            }
-
-            // The reference computes the timestamp in float: frame number / frame rate.
-            var timestamp = (double)((float)frameNumber / fps);
-            frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));
-            dihedral?.Add(all!);
+            reader.GetAwaiter().GetResult();
         }
 
         var exitCode = ffmpeg.WaitForExit();
@@ -275,22 +382,12 @@ public sealed class VideoHasher
         return frames;
     }
 
-    /// <summary>Fills <paramref name="buffer"/> with one frame; false at the end of the stream (a partial last frame is ignored).</summary>
-    private static bool ReadFrame(Stream stream, byte[] buffer)
+    private static void MapInPlace(byte[] buffer, byte[] table)
     {
-        var filled = 0;
-        while (filled < buffer.Length)
+        for (var i = 0; i < buffer.Length; i++)
         {
-            var read = stream.Read(buffer, filled, buffer.Length - filled);
-            if (read == 0)
-            {
-                return false;
-            }
-
-            filled += read;
+            buffer[i] = table[buffer[i]];
         }
-
-        return true;
     }
 
     private static double ParseRate(JsonElement stream, string name)

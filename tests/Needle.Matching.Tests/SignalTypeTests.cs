@@ -82,7 +82,20 @@ public sealed class SignalTypeTests
     {
         Assert.Same(SignalTypes.Sha1, SignalTypes.Get("SHA-1"));
         Assert.Same(SignalTypes.PhotoDna, SignalTypes.Get("pdna"));
-        Assert.False(SignalTypes.TryGet("vpdq", out _));
+        Assert.Same(SignalTypes.Vpdq, SignalTypes.Get("VPDQ"));
+        Assert.False(SignalTypes.TryGet("tmk", out _));
+    }
+
+    [Fact]
+    public void Vpdq_values_are_frame_lines_normalized_to_semicolons_and_malformed_ones_are_refused()
+    {
+        const string hash = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+        var entry = new HashListEntry(SignalTypes.Vpdq, $"0,100,{hash.ToUpperInvariant()},0.000\n10, 90 ,{hash},1.0\n");
+        Assert.Equal($"0,100,{hash},0.000;10,90,{hash},1.000", entry.Value);
+        Assert.Throws<FormatException>(() => new HashListEntry(SignalTypes.Vpdq, "0,100,abc,0.000"));
+        Assert.Throws<FormatException>(() => new HashListEntry(SignalTypes.Vpdq, $"0,101,{hash},0.000"));
+        Assert.Throws<FormatException>(() => new HashListEntry(SignalTypes.Vpdq, ""));
+        Assert.Throws<FormatException>(() => new HashListEntry(SignalTypes.Vpdq, $"0,100,{new string('0', 64)},0.000"));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class StopNciiFormatTests
     {
         var text = $$"""
             {"signalType":"pdq","hashValue":"{{Pdq1}}","hashStatus":"Active"}
-            {"signalType":"vpdq","hashValue":"{{Pdq2}}"}
+            {"signalType":"tmk","hashValue":"{{Pdq2}}"}
             {"signalType":"pdq","hashValue":"{{Pdq3[..10]}}"}
             {"signalType":"pdq",
             """;

@@ -21,6 +21,8 @@ public sealed class TestVideos : IDisposable
         Clip = Make("clip.mp4", "-ss", "20", "-i", Source, "-t", "10", "-c:v", "libx264", "-preset", "ultrafast");
         Mirrored = Make("mirrored.mp4", "-i", Source, "-vf", "hflip", "-c:v", "libx264", "-preset", "ultrafast");
         Unrelated = Make("unrelated.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+        // 30 fps with B-frames (x264 veryfast: 3 B-frames, pyramid), so 1 s sampling lands on B-frames too.
+        BFrames = Make("bframes.mp4", "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=30", "-t", "20", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p");
         Bars = Make("bars.mkv", "-f", "lavfi", "-i", "smptebars=size=320x240:rate=10", "-f", "lavfi", "-i", "life=size=320x240:rate=10:mold=10", "-filter_complex", "[0][1]blend=all_mode=difference", "-t", "20", "-c:v", "mpeg4");
     }
 
@@ -42,6 +44,11 @@ public sealed class TestVideos : IDisposable
 
     public string Bars { get; }
 
+    public string BFrames { get; }
+
+    /// <summary>Every test video.</summary>
+    public IReadOnlyList<string> All => [Source, Vp9, Mpeg4, Resized, Clip, Mirrored, Unrelated, Bars, BFrames];
+
     public void Dispose()
     {
         try
@@ -56,8 +63,15 @@ public sealed class TestVideos : IDisposable
     private string Make(string name, params string[] arguments)
     {
         var output = Path.Combine(Folder, name);
+        Run([.. arguments, output]);
+        return output;
+    }
+
+    /// <summary>Runs ffmpeg with <paramref name="arguments"/> (the output path last); throws with its message on failure.</summary>
+    public static void Run(params string[] arguments)
+    {
         var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", .. arguments, output])
+        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", .. arguments])
         {
             info.ArgumentList.Add(argument);
         }
@@ -67,10 +81,8 @@ public sealed class TestVideos : IDisposable
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"ffmpeg could not make {name}: {stderr}");
+            throw new InvalidOperationException($"ffmpeg could not make {arguments[^1]}: {stderr}");
         }
-
-        return output;
     }
 }
 

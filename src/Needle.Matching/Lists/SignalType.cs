@@ -71,8 +71,11 @@ public static class SignalTypes
     /// <summary>Microsoft PhotoDNA, 144-byte vector computed elsewhere, Euclidean distance.</summary>
     public static SignalType PhotoDna { get; } = new PhotoDnaSignalType();
 
+    /// <summary>Meta vPDQ: a video's sampled PDQ frames (vPDQ text lines joined by ';'), matched by a video index.</summary>
+    public static SignalType Vpdq { get; } = new VpdqSignalType();
+
     /// <summary>All built-in types.</summary>
-    public static IReadOnlyList<SignalType> All { get; } = [Pdq, Md5, Sha1, Sha256, PhotoDna];
+    public static IReadOnlyList<SignalType> All { get; } = [Pdq, Md5, Sha1, Sha256, PhotoDna, Vpdq];
 
     /// <summary>Finds a type by name, case-insensitively; also accepts common spellings (<c>sha-1</c>, <c>pdna</c>, <c>photo_dna</c>).</summary>
     public static bool TryGet(string? name, [NotNullWhen(true)] out SignalType? signalType)
@@ -84,6 +87,7 @@ public static class SignalTypes
             "sha1" or "sha-1" => Sha1,
             "sha256" or "sha-256" => Sha256,
             "photodna" or "pdna" or "photo_dna" or "photo-dna" => PhotoDna,
+            "vpdq" => Vpdq,
             _ => null,
         };
         return signalType is not null;
@@ -91,5 +95,5 @@ public static class SignalTypes
 
     /// <summary>Finds a type by name; throws when unknown.</summary>
     public static SignalType Get(string name) =>
-        TryGet(name, out var type) ? type : throw new ArgumentException($"Unknown signal type '{name}'. Known: pdq, md5, sha1, sha256, photodna.", nameof(name));
+        TryGet(name, out var type) ? type : throw new ArgumentException($"Unknown signal type '{name}'. Known: pdq, md5, sha1, sha256, photodna, vpdq.", nameof(name));
 }

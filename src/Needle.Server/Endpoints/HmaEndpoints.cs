@@ -22,6 +22,21 @@ internal sealed record HmaMatch(
     [property: JsonPropertyName("bank_content_id")] int BankContentId,
     [property: JsonPropertyName("distance")] string Distance);
 
+/// <summary>A vPDQ match in HMA's shape, with python-threatexchange's two shares and Needle's time ranges.</summary>
+internal sealed record HmaVideoMatch(
+    [property: JsonPropertyName("bank_content_id")] int BankContentId,
+    [property: JsonPropertyName("distance")] string Distance,
+    [property: JsonPropertyName("query_match_percent")] double QueryMatchPercent,
+    [property: JsonPropertyName("compared_match_percent")] double ComparedMatchPercent,
+    [property: JsonPropertyName("segments")] IReadOnlyList<HmaSegment> Segments);
+
+/// <summary>Seconds of the query that correspond to seconds of the bank's video.</summary>
+internal sealed record HmaSegment(
+    [property: JsonPropertyName("query_start")] double QueryStart,
+    [property: JsonPropertyName("query_end")] double QueryEnd,
+    [property: JsonPropertyName("bank_start")] double BankStart,
+    [property: JsonPropertyName("bank_end")] double BankEnd);
+
 internal sealed record HmaAdded(
     [property: JsonPropertyName("id")] int Id,
     [property: JsonPropertyName("signals")] IReadOnlyDictionary<string, string> Signals);
@@ -99,23 +114,47 @@ internal static class HmaEndpoints
         return Results.Ok(Signals(hashed));
     }
 
-    private static IResult LookupSignal(string? signal_type, string? signal, string? banks, string? url, MatcherHost host)
+    private static IResult LookupSignal(string? signal_type, string? signal, string? banks, string? url, MatcherHost host, MatchLookup lookup)
     {
         if (url is not null)
         {
             return NoUrls();
         }
 
+        if (string.Equals(signal_type, "vpdq", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(signal))
+        {
+            try
+            {
+                return Results.Ok(VideoByBank(lookup.LookupVpdq(signal), BankFilter(banks)));
+            }
+            catch (ReportValidationException ex)
+            {
+                return Problems.BadRequest(ex.Message);
+            }
+        }
+
         var parsed = Parse(signal_type, signal);
         return parsed.Problem ?? Results.Ok(ByBank(host.Match(parsed.Signals!), BankFilter(banks)));
     }
 
-    private static async Task<IResult> LookupMediaAsync(HttpContext context, MatcherHost host, ImageDecoder decoder, NeedleServerOptions options, string? banks, CancellationToken cancellationToken)
+    private static async Task<IResult> LookupMediaAsync(HttpContext context, MatcherHost host, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, string? banks, CancellationToken cancellationToken)
     {
         var (file, problem) = await ReadOneFileAsync(context, options, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (MatchLookup.IsVideo(file!.Bytes))
+        {
+            // A video: MD5 as HMA does, plus vPDQ (HMA's video signal) with the matched time ranges.
+            var video = lookup.LookupVideo(file.Bytes, ct: cancellationToken);
+            var videoResponse = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["md5"] = ByBank(video.Exact, BankFilter(banks)),
+                ["vpdq"] = VideoByBank(video.VideoMatches, BankFilter(banks)),
+            };
+            return Results.Ok(videoResponse);
         }
 
         var hashed = Hash(file!, decoder, cancellationToken);
@@ -341,6 +380,24 @@ internal static class HmaEndpoints
             }
 
             list.Add(new HmaMatch(match.Entry.Id, Distance(match)));
+        }
+
+        return byBank;
+    }
+
+    private static Dictionary<string, List<HmaVideoMatch>> VideoByBank(IReadOnlyList<Needle.Video.VideoListMatch> matches, HashSet<string>? banks)
+    {
+        var byBank = new Dictionary<string, List<HmaVideoMatch>>(StringComparer.Ordinal);
+        foreach (var stored in VideoMatches.ToStored([.. matches.Where(m => banks is null || banks.Contains(m.ListName))]))
+        {
+            if (!byBank.TryGetValue(stored.ListName, out var list))
+            {
+                byBank[stored.ListName] = list = [];
+            }
+
+            var video = stored.Video!;
+            list.Add(new HmaVideoMatch(stored.EntryId, stored.Distance.ToString("0.###", CultureInfo.InvariantCulture), video.QueryPercent, video.KnownPercent,
+                [.. video.Segments.Select(static s => new HmaSegment(s.QueryStart, s.QueryEnd, s.KnownStart, s.KnownEnd))]));
         }
 
         return byBank;

@@ -3,10 +3,14 @@ using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
 using Needle.Triage;
+using Needle.Video;
 
 namespace Needle.Server.Endpoints;
 
 internal sealed record LookupHashes(string? Pdq, int? PdqQuality, string? Md5, string? Sha1, string? Sha256);
+
+/// <summary>What was hashed of a looked-up video.</summary>
+internal sealed record LookupVideo(double Duration, double FrameRate, int Width, int Height, int HashedFrames, string Vpdq);
 
 internal sealed record LookupResult(
     string? Name,
@@ -14,7 +18,14 @@ internal sealed record LookupResult(
     LookupHashes? Hashes,
     string? Error,
     IReadOnlyList<MatchResponse> Matches,
-    IReadOnlyList<MatchResponse> AllowedBy);
+    IReadOnlyList<MatchResponse> AllowedBy)
+{
+    /// <summary>For a video: what was hashed (null otherwise).</summary>
+    public LookupVideo? Video { get; init; }
+}
+
+/// <summary>Hashes to look up: those of a report file, plus a vPDQ hash (Meta's text format, lines or ';'-joined).</summary>
+internal sealed record LookupRequest(string? Md5, string? Sha1, string? Sha256, string? Pdq, string? PhotoDna, string? Vpdq);
 
 internal sealed record LookupResponse(IReadOnlyList<LookupResult> Results);
 
@@ -26,9 +37,9 @@ internal static class LookupEndpoints
         api.MapPost("/lookup", LookupAsync)
             .RequireAuthorization(Policies.Submitter)
             .WithTags("Lookup")
-            .Accepts<ReporterHashes>("application/json", "multipart/form-data")
+            .Accepts<LookupRequest>("application/json", "multipart/form-data")
             .Produces<LookupResponse>()
-            .WithSummary("Match media (multipart, one result per file) or hashes (JSON {md5, sha1, sha256, pdq, photoDna}) against the lists; nothing is stored.");
+            .WithSummary("Match media (multipart, one result per file; videos by vPDQ with time ranges) or hashes (JSON {md5, sha1, sha256, pdq, photoDna, vpdq}) against the lists; nothing is stored.");
     }
 
     private static async Task<IResult> LookupAsync(HttpContext context, MatchLookup lookup, NeedleServerOptions options, CancellationToken cancellationToken)
@@ -44,6 +55,12 @@ internal static class LookupEndpoints
             var results = new List<LookupResult>(upload.Files.Count);
             foreach (var file in upload.Files)
             {
+                if (MatchLookup.IsVideo(file.Bytes))
+                {
+                    results.Add(VideoResult(file.FileName ?? file.PartName, lookup.LookupVideo(file.Bytes, ct: cancellationToken)));
+                    continue;
+                }
+
                 var found = lookup.LookupMediaWithHashes(file.Bytes, file.FileName ?? file.PartName, cancellationToken);
                 var h = found.Hashes;
                 results.Add(Result(file.FileName ?? file.PartName, found.Match,
@@ -53,8 +70,40 @@ internal static class LookupEndpoints
             return TypedResults.Ok(new LookupResponse(results));
         }
 
-        var hashes = await JsonBody.ReadAsync<ReporterHashes>(context, options.MaxJsonBytes).ConfigureAwait(false);
-        return TypedResults.Ok(new LookupResponse([Result(null, lookup.LookupHashes(hashes), null, null)]));
+        var request = await JsonBody.ReadAsync<LookupRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
+        var hashes = new ReporterHashes { Md5 = request.Md5, Sha1 = request.Sha1, Sha256 = request.Sha256, Pdq = request.Pdq, PhotoDna = request.PhotoDna };
+        if (request.Vpdq is null)
+        {
+            return TypedResults.Ok(new LookupResponse([Result(null, lookup.LookupHashes(hashes), null, null)]));
+        }
+
+        var videoMatches = lookup.LookupVpdq(request.Vpdq);
+        var exact = hashes is { Md5: null, Sha1: null, Sha256: null, Pdq: null, PhotoDna: null } ? null : lookup.LookupHashes(hashes);
+        return TypedResults.Ok(new LookupResponse([Combine(null, exact, videoMatches, null, null)]));
+    }
+
+    private static LookupResult VideoResult(string name, VideoLookupResult found)
+    {
+        var d = found.Digests;
+        var result = Combine(name, found.Exact, found.VideoMatches, d is null ? null : new LookupHashes(null, null, d.Md5, d.Sha1, d.Sha256), found.Error);
+        if (found.Video is not { } video)
+        {
+            return result;
+        }
+
+        var vpdq = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        VpdqFormat.Write(vpdq, video.Frames);
+        return result with { Video = new LookupVideo(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count, vpdq.ToString()) };
+    }
+
+    /// <summary>Exact-hash matches and vPDQ matches in one result: a known-list video match makes it a match unless an allow list hit too.</summary>
+    private static LookupResult Combine(string? name, MatchResult? exact, IReadOnlyList<VideoListMatch> videoMatches, LookupHashes? hashes, string? error)
+    {
+        var stored = Needle.Triage.VideoMatches.ToStored(videoMatches).Select(MatchResponse.From).ToList();
+        List<MatchResponse> matches = [.. exact?.Matches.Select(From) ?? [], .. stored.Where(m => !m.AllowList)];
+        List<MatchResponse> allowedBy = [.. exact?.AllowedBy.Select(From) ?? [], .. stored.Where(m => m.AllowList)];
+        var status = allowedBy.Count > 0 ? MatchStatus.Allowed : matches.Count > 0 ? MatchStatus.Match : MatchStatus.NoMatch;
+        return new LookupResult(name, status, hashes, error, status == MatchStatus.Allowed ? [] : matches, allowedBy);
     }
 
     private static LookupResult Result(string? name, MatchResult match, LookupHashes? hashes, string? error) =>
@@ -62,5 +111,5 @@ internal static class LookupEndpoints
 
     internal static MatchResponse From(ListMatch m) => new(
         m.ListName, m.Entry.Id, m.Entry.Label, m.Entry.Category, m.SignalType.Name, m.MatchedValue, m.Distance, m.Transform.ToName(),
-        m.ListKind == HashListKind.Allow);
+        m.ListKind == HashListKind.Allow, null);
 }

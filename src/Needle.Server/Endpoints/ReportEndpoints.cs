@@ -9,9 +9,9 @@ namespace Needle.Server.Endpoints;
 
 internal sealed record SubmitResponse(Guid Id, string Status);
 
-internal sealed record MatchResponse(string List, int EntryId, string? Label, string? Category, string SignalType, string Value, double Distance, string Transform, bool AllowList)
+internal sealed record MatchResponse(string List, int EntryId, string? Label, string? Category, string SignalType, string Value, double Distance, string Transform, bool AllowList, VideoMatchDetails? Video)
 {
-    public static MatchResponse From(StoredMatch m) => new(m.ListName, m.EntryId, m.Label, m.Category, m.SignalType, m.Value, m.Distance, m.Transform, m.AllowList);
+    public static MatchResponse From(StoredMatch m) => new(m.ListName, m.EntryId, m.Label, m.Category, m.SignalType, m.Value, m.Distance, m.Transform, m.AllowList, m.Video);
 }
 
 internal sealed record FileHashes(string? Md5, string? Sha1, string? Sha256, string? Pdq, int? PdqQuality);
@@ -32,6 +32,7 @@ internal sealed record FileResponse(
     string? Format,
     IReadOnlyList<MatchResponse> Matches,
     FileClues? Clues,
+    VideoSummary? Video,
     string? Media)
 {
     /// <summary>The file's current decision, once one was made.</summary>
@@ -42,6 +43,7 @@ internal sealed record FileResponse(
         new FileHashes(f.Md5, f.Sha1, f.Sha256, f.Pdq, f.PdqQuality), f.ReporterHashes, f.Width, f.Height, f.Format,
         [.. f.Matches.Select(MatchResponse.From)],
         f.Clues,
+        f.Video,
         f.HasMedia ? $"/api/v1/files/{f.Id}/media" : null);
 }
 

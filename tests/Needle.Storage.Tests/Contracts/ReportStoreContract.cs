@@ -242,6 +242,30 @@ public abstract class ReportStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Completion_stores_a_video_summary_and_the_time_ranges_of_a_vpdq_match()
+    {
+        var report = TestData.Report(Time.GetUtcNow());
+        await SubmitAsync(report);
+        var video = new VideoSummary(10.0, 10, 320, 240, 10, 1, false, "0,100,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,0.000\n");
+        var match = new StoredMatch("videos", 7, "source.mp4", null, "vpdq", "vpdq:60 frames", 0, "original", false)
+        {
+            Video = new VideoMatchDetails("clip", 100, 16.667, [new MatchedTimeRange(0, 10, 20, 30), new MatchedTimeRange(12.5, 14, 40, 41.5)]),
+        };
+        var plain = new StoredMatch("photos", 3, "p", "A1", "md5", new string('1', 32), 0, "original", false);
+        var results = TestData.Results(report, match, plain).Select((r, i) => i == 0 ? r with { Video = video, Format = "video" } : r).ToList();
+        Assert.True(await Store.Jobs.CompleteReportAsync(await LeaseAsync(), results));
+
+        var stored = (await Store.Reports.GetAsync(report.Id))!;
+        Assert.Equal(video, stored.Files[0].Video);
+        Assert.Null(stored.Files[1].Video);
+        Assert.Equal(TestData.Json(match.Video), TestData.Json(stored.Files[0].Matches[0].Video));
+        Assert.Null(stored.Files[0].Matches[1].Video);
+        var file = (await Store.Reports.GetFileAsync(report.Files[0].Id))!;
+        Assert.Equal(video, file.Video);
+        Assert.Equal(TestData.Json(match.Video), TestData.Json(file.Matches[0].Video));
+    }
+
+    [Fact]
     public async Task Completion_without_a_jurisdiction_leaves_it_null()
     {
         var report = TestData.SmallReport(Time.GetUtcNow());
