@@ -9,8 +9,8 @@ public sealed record NearDuplicate(Guid FileId, Guid ReportId, int Distance);
 /// <summary>
 /// The PDQ hashes of every processed file, in memory, to find near-duplicate images across reports (a resized or
 /// recompressed copy). It follows <see cref="ITriageStore.ReadMediaHashesAsync"/>: each search first reads what was
-/// stored since the last one, starting <see cref="ScoringOptions.MediaRereadSequences"/> back so a row committed out of
-/// sequence order is not missed; files already held are skipped. Files below
+/// stored since the last one (starting <see cref="ScoringOptions.MediaRereadSequences"/> back, for a backend that may
+/// commit out of sequence order); files already held are skipped. Files below
 /// <see cref="ScoringOptions.MinimumPdqQuality"/> are not indexed (flat images are near everything). Thread-safe.
 /// </summary>
 public sealed class NearDuplicateMediaIndex : IDisposable

@@ -76,11 +76,11 @@ public sealed record ScoringOptions
     public int MaxCopiesPerDecision { get; init; } = 1000;
 
     /// <summary>
-    /// How many media sequences the near-duplicate index reads again at each catch-up: a backend whose transactions may
-    /// commit out of sequence order can make a lower sequence visible after a higher one (see
-    /// <see cref="ITriageStore.ReadMediaHashesAsync"/>).
+    /// How many media sequences the near-duplicate index reads again at each catch-up, for a backend whose transactions
+    /// may make a lower sequence visible after a higher one (see <see cref="ITriageStore.ReadMediaHashesAsync"/>). Both
+    /// of Needle's need none: SQLite has one writer, and PostgreSQL's read waits for the writers holding a sequence.
     /// </summary>
-    public int MediaRereadSequences { get; init; } = 1000;
+    public int MediaRereadSequences { get; init; }
 
     /// <summary>How long a claim on a report holds unless renewed.</summary>
     public TimeSpan ClaimDuration { get; init; } = TimeSpan.FromMinutes(30);

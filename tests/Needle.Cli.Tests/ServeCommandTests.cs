@@ -16,6 +16,19 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task A_bad_scoring_file_is_an_error_naming_the_file_and_the_problem()
+    {
+        using var folder = new TempFolder();
+        folder.Write("scoring.json", """{ "nearDuplicateDistance": 999 }"""u8.ToArray());
+        var result = await CliRunner.RunAsync(folder.Path, "serve", "--db", "needle.db", "--urls", "http://127.0.0.1:0", "--scoring", "scoring.json", "--ip-db", "missing.mmdb");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("error:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("scoring.json", result.Error, StringComparison.Ordinal);
+        Assert.Contains("nearDuplicateDistance must be 0 to 128", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.File("needle.db")));
+    }
+
+    [Fact]
     public async Task A_missing_routing_file_is_an_error()
     {
         using var folder = new TempFolder();

@@ -17,7 +17,7 @@ public sealed class NearDuplicateMediaIndexTests
     [Fact]
     public async Task FollowsTheStoreIncrementallySkipsFlatImagesAndExcludesTheQueryingReport()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await TriageHarness.CreateAsync(new ScoringOptions { MediaRereadSequences = 1000 });
         var image = TestImages.Generated(120, 640, 480);
         var first = await h.SubmitAndRunAsync(image, Flat());
         Assert.Equal(1, h.Index.Count);

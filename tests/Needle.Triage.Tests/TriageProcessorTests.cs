@@ -167,6 +167,33 @@ public sealed class TriageProcessorTests
     }
 
     [Fact]
+    public async Task OpenReportsAreRescoredWithTheListsAsTheyAreAfterAListChange()
+    {
+        await using var h = await TriageHarness.CreateAsync();
+        var image = TestImages.Generated(45);
+        var report = await h.SubmitAndRunAsync(image);
+        Assert.Contains((await h.ScoreAsync(report.Id)).Reasons, r => r.Code == ReportPrioritizer.UnknownMedia);
+
+        // A provider's list now holds the image: what the list endpoints do after a change.
+        var list = await h.KnownListAsync("late-provider", image);
+        Assert.True(await h.Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
+        await h.RunJobsAsync();
+        var known = await h.ScoreAsync(report.Id);
+        Assert.Contains(known.Reasons, r => r.Code == ReportPrioritizer.KnownMedia);
+        Assert.DoesNotContain(known.Reasons, r => r.Code == ReportPrioritizer.UnknownMedia);
+
+        // Entries disabled again: unknown again.
+        foreach (var entry in list.Entries.ToList())
+        {
+            await h.Matchers.SetEntryEnabledAsync("late-provider", entry.Id, false, "admin");
+        }
+
+        Assert.True(await h.Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
+        await h.RunJobsAsync();
+        Assert.Contains((await h.ScoreAsync(report.Id)).Reasons, r => r.Code == ReportPrioritizer.UnknownMedia);
+    }
+
+    [Fact]
     public async Task ARetriagedReportStoresItsLinksOnce()
     {
         await using var h = await TriageHarness.CreateAsync();
