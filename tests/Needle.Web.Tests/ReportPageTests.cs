@@ -109,6 +109,12 @@ public sealed class ReportPageTests(ReviewSite site)
         await page.GotoAsync($"/reports/{site.FalsePositiveReport}");
         var match = page.Locator("table.matches tbody tr").Filter(new LocatorFilterOptions { HasText = ReviewSite.KnownList });
         Assert.True(await match.CountAsync() >= 1);
+
+        // The other copy of the same picture is a related report, with the reason.
+        var related = page.Locator($".related a[href='/reports/{site.KnownReport}']");
+        Assert.Equal(1, await related.CountAsync());
+        Assert.Contains("image", await page.InnerTextAsync(".related"), StringComparison.OrdinalIgnoreCase);
+        await ReviewSite.ScreenshotAsync(page, "03c-report-matches-and-related");
         await match.First.Locator("button", new LocatorLocatorOptions { HasText = "False positive" }).ClickAsync();
         Assert.Contains("false positive", await page.InnerTextAsync(".notice"), StringComparison.Ordinal);
         await page.Context.CloseAsync();

@@ -65,5 +65,6 @@ public static class Format
     /// <summary>A long hash cut to its first characters (the full value is in the title).</summary>
     public static string Short(string? value) => value is null ? "—" : value.Length <= 20 ? value : value[..16] + "…";
 
-    public static string Id(Guid id) => id.ToString("N")[..8];
+    /// <summary>A short id for people: the last 8 hex digits (the random part of a version 7 id; the first ones are its time).</summary>
+    public static string Id(Guid id) => id.ToString("N")[^8..];
 }

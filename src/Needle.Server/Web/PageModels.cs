@@ -53,7 +53,7 @@ public sealed record ReviewFile(
     bool CanPreview);
 
 /// <summary>A related report and the reasons it is linked.</summary>
-public sealed record RelatedReport(Guid ReportId, IReadOnlyList<ReportLink> Links);
+public sealed record RelatedReport(Guid ReportId, string? ExternalId, IReadOnlyList<ReportLink> Links);
 
 public sealed record MapMarker(double X, double Y, string Label);
 

@@ -1,4 +1,3 @@
-using Needle.Matching.Lists;
 using Needle.Triage;
 
 namespace Needle.Server.Web;

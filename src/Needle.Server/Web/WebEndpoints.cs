@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
@@ -282,13 +281,19 @@ internal static class WebEndpoints
             }
         }
 
-        var related = links.GroupBy(static l => l.OtherReportId).Select(static g => new RelatedReport(g.Key, [.. g])).ToList();
+        var related = new List<RelatedReport>();
+        foreach (var group in links.GroupBy(static l => l.OtherReportId))
+        {
+            // Named by their own id for the first few; past that the short id is enough.
+            var other = related.Count < 20 ? await store.Reports.GetAsync(group.Key, cancellationToken).ConfigureAwait(false) : null;
+            related.Add(new RelatedReport(group.Key, other?.Submission.ExternalId, [.. group]));
+        }
 
         // Opening a report shows its blurred thumbnails: the view is audited with the files shown.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "report.view", $"report/{id:N}",
             JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
-        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? id.ToString("N")[..8]), "queue", settings.Effective.BreakMinutes ?? 0);
+        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0);
         return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor));
     }
 
