@@ -10,9 +10,10 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
 {
     public const int MaxPageSize = 500;
 
-    private const string FileColumns =
-        "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes::text, " +
-        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues::text, video::text";
+    /// <summary>The columns <see cref="ReadFile"/> reads, in its order, from <c>files f</c> (the triage store reads files the same way).</summary>
+    internal const string FileColumns =
+        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes::text, " +
+        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues::text, f.video::text";
 
     private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video::text";
 
@@ -99,7 +100,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 }
 
                 var files = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE report_id = @id ORDER BY ordinal;")
+                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.report_id = @id ORDER BY f.ordinal;")
                     .With("@id", reportId)
                     .ListAsync(ReadFile, ct)
                     .ConfigureAwait(false);
@@ -214,7 +215,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
             async (connection, transaction, ct) =>
             {
                 var file = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE id = @id;")
+                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.id = @id;")
                     .With("@id", fileId)
                     .FirstOrDefaultAsync(ReadFile, ct)
                     .ConfigureAwait(false);

@@ -9,9 +9,10 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
 {
     public const int MaxPageSize = 500;
 
-    private const string FileColumns =
-        "id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes, " +
-        "md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues, video";
+    /// <summary>The columns <see cref="ReadFile"/> reads, in its order, from <c>files f</c> (the triage store reads files the same way).</summary>
+    internal const string FileColumns =
+        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes, " +
+        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues, f.video";
 
     private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video";
 
@@ -80,7 +81,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
                 }
 
                 var files = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE report_id = @id ORDER BY ordinal;")
+                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.report_id = @id ORDER BY f.ordinal;")
                     .With("@id", reportId)
                     .ListAsync(ReadFile, ct)
                     .ConfigureAwait(false);
@@ -194,7 +195,7 @@ internal sealed class SqliteReportStore(SqliteDatabase database) : IReportStore
             async (connection, transaction, ct) =>
             {
                 var file = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files WHERE id = @id;")
+                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.id = @id;")
                     .With("@id", fileId)
                     .FirstOrDefaultAsync(ReadFile, ct)
                     .ConfigureAwait(false);

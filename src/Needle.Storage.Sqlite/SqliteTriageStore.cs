@@ -17,10 +17,6 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     private const string DecisionColumns =
         "d.id, d.file_id, d.report_id, d.category, d.note, d.source, d.actor, d.at, d.revises, d.based_on, d.based_on_file, d.based_on_reason";
 
-    private const string FileColumns =
-        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes, " +
-        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues";
-
     public Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -337,7 +333,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 {
                     var rows = await connection
                         .Command(transaction, $"""
-                            SELECT {FileColumns} FROM files f
+                            SELECT {SqliteReportStore.FileColumns} FROM files f
                             WHERE f.{column} = @value AND f.id <> @excluding AND f.current_decision_id IS NULL
                             ORDER BY f.report_id, f.ordinal
                             LIMIT @limit;
