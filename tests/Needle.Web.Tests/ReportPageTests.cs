@@ -138,6 +138,11 @@ public sealed class ReportPageTests(ReviewSite site)
         using var frame = SKBitmap.Decode(await response.BodyAsync());
         Assert.Equal(96, Math.Max(frame.Width, frame.Height));
         Assert.True(IsGrey(frame), "the poster frame has colour");
+
+        // The video is on the known list: the page says which stretch of it matched which stretch of the listed one.
+        var ranges = page.Locator(".video-ranges .time-range");
+        Assert.True(await ranges.CountAsync() >= 1, "no matched time range is shown for the listed video");
+        Assert.Matches(@"^0:0\d–0:0\d here ↔ 0:0\d–0:0\d listed$", (await ranges.First.InnerTextAsync()).Trim());
         await ReviewSite.ScreenshotAsync(page, "03b-report-video");
         await page.Context.CloseAsync();
     }

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Needle.Server.Tests;
 using Needle.Tests;
 using Needle.Triage;
+using Needle.Video;
 
 namespace Needle.Web.Tests;
 
@@ -81,6 +83,14 @@ public sealed class ReviewSite : IAsyncLifetime
         var added = await admin.PostAsync($"/api/v1/lists/{KnownList}/entries", entry);
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
 
+        // The test video is listed too (by its vPDQ hash), so its report shows which time ranges matched.
+        var video = await TestVideoAsync();
+        var listedVideo = await admin.PostAsJsonAsync($"/api/v1/lists/{KnownList}/entries", new
+        {
+            entries = new[] { new { signalType = "vpdq", value = VideoListIndex.FormatValue(HashVideo(video).Frames), label = "test pattern (test)" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, listedVideo.StatusCode);
+
         var submitter = Server.Client(SubmitterKey);
         KnownReport = await SubmitAsync(submitter, new
         {
@@ -129,7 +139,7 @@ public sealed class ReviewSite : IAsyncLifetime
             incidentType = "child-pornography",
             reporter = new { organisation = "Example Platform" },
             files = new object[] { new { part = "f1", originalName = "clip.mp4" } },
-        }, ("f1", "clip.mp4", await TestVideoAsync()));
+        }, ("f1", "clip.mp4", video));
 
         FalsePositiveReport = await SubmitAsync(submitter, new
         {
@@ -176,8 +186,9 @@ public sealed class ReviewSite : IAsyncLifetime
         var page = await NewPageAsync();
         await page.GotoAsync("/signin");
         await page.FillAsync("#key", key);
+        // Wait for the page the sign-in leads to (not for a load state, which may belong to the page being left).
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.WaitForURLAsync(static url => !url.Contains("/signin", StringComparison.Ordinal));
         Assert.DoesNotContain("/signin", page.Url, StringComparison.Ordinal);
         return page;
     }
@@ -219,12 +230,27 @@ public sealed class ReviewSite : IAsyncLifetime
             Gps = gps,
         }));
 
-    /// <summary>Two seconds of ffmpeg's colour test pattern with a tone, as MP4 (real ffmpeg, as the server uses).</summary>
+    /// <summary>The vPDQ hash of a video, through a temporary file as the server makes it.</summary>
+    private static VideoHash HashVideo(byte[] video)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "needle-web-test-" + Guid.NewGuid().ToString("N") + ".mp4");
+        File.WriteAllBytes(path, video);
+        try
+        {
+            return new VideoHasher().Hash(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Six seconds of ffmpeg's colour test pattern with a tone, as MP4 (real ffmpeg, as the server uses).</summary>
     private static async Task<byte[]> TestVideoAsync()
     {
         var path = Path.Combine(Path.GetTempPath(), "needle-web-test-" + Guid.NewGuid().ToString("N") + ".mp4");
         var info = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-pix_fmt", "yuv420p", "-shortest", path })
+        foreach (var argument in new[] { "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6", "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-pix_fmt", "yuv420p", "-shortest", path })
         {
             info.ArgumentList.Add(argument);
         }

@@ -16,6 +16,15 @@ public static class Format
         _ => (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB",
     };
 
+    /// <summary>Seconds as m:ss (or h:mm:ss), as video players show time.</summary>
+    public static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Max(0, Math.Round(seconds)));
+        return t.TotalHours >= 1
+            ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+            : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+    }
+
     public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     public static string Signed(double value) => (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("0.##", CultureInfo.InvariantCulture);
