@@ -141,23 +141,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                     command.With("@escalate", escalate);
                 }
 
-                if (query.ListName is { } listName)
-                {
-                    sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
-                    command.With("@list", listName);
-                }
-
-                if (query.JurisdictionQueue is { } queue)
-                {
-                    sql.Append(" AND jurisdiction_queue = @queue");
-                    command.With("@queue", queue);
-                }
-
-                if (query.Country is { } country)
-                {
-                    sql.Append(" AND jurisdiction_country = @country");
-                    command.With("@country", country.ToUpperInvariant());
-                }
+                AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
 
                 if (query.ReceivedFrom is { } from)
                 {
@@ -283,6 +267,31 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The filters the report listing and the review queue share, on <c>reports r</c>: routed to a jurisdiction queue,
+    /// placed in a country (upper-cased, as stored), with a file matching a list. Only fixed fragments are appended.
+    /// </summary>
+    internal static void AppendPlaceAndListFilters(StringBuilder sql, NpgsqlCommand command, string? queue, string? country, string? listName)
+    {
+        if (queue is not null)
+        {
+            sql.Append(" AND r.jurisdiction_queue = @queue");
+            command.With("@queue", queue);
+        }
+
+        if (country is not null)
+        {
+            sql.Append(" AND r.jurisdiction_country = @country");
+            command.With("@country", country.ToUpperInvariant());
+        }
+
+        if (listName is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
+            command.With("@list", listName);
         }
     }
 

@@ -459,23 +459,7 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
                     """);
                 var command = connection.Command(transaction, string.Empty);
                 command.With("@state", (int)query.State);
-                if (query.JurisdictionQueue is { } queue)
-                {
-                    sql.Append(" AND r.jurisdiction_queue = @queue");
-                    command.With("@queue", queue);
-                }
-
-                if (query.Country is { } country)
-                {
-                    sql.Append(" AND r.jurisdiction_country = @country");
-                    command.With("@country", country.ToUpperInvariant());
-                }
-
-                if (query.ListName is { } listName)
-                {
-                    sql.Append(" AND EXISTS (SELECT 1 FROM matches m WHERE m.report_id = r.id AND m.list_name = @list)");
-                    command.With("@list", listName);
-                }
+                PostgresReportStore.AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
 
                 if (query.Reporter is { } reporter)
                 {
