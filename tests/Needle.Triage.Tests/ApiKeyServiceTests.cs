@@ -1,11 +1,13 @@
+using Needle.Storage.Tests.Postgres;
+
 namespace Needle.Triage.Tests;
 
-public sealed class ApiKeyServiceTests
+public abstract class ApiKeyServiceTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     [Fact]
     public async Task CreatedKeyAuthenticates()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var service = new ApiKeyService(t.Store.Keys, t.Time);
 
         var created = await service.CreateAsync("intake bot", ApiRole.Submitter, null, "cli");
@@ -23,7 +25,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task WrongSecretOrMalformedKeysAreRefused()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Admin, null, "cli");
         var key = created.Key;
@@ -51,7 +53,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task RevokedKeysAreRefused()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Reviewer, null, "admin-key");
 
@@ -68,7 +70,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task ExpiredKeysAreRefused()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Submitter, t.Time.GetUtcNow().AddHours(1), "cli");
 
@@ -83,7 +85,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task NothingStoredOrAuditedHoldsTheSecret()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var service = new ApiKeyService(t.Store.Keys, t.Time);
         var created = await service.CreateAsync("k", ApiRole.Auditor, null, "cli");
         var secretText = created.Key[37..];
@@ -104,3 +106,8 @@ public sealed class ApiKeyServiceTests
         Assert.DoesNotContain(created.Key, create.Target, StringComparison.Ordinal);
     }
 }
+
+public sealed class ApiKeyServiceTests_on_Sqlite() : ApiKeyServiceTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ApiKeyServiceTests_on_Postgres(PostgresServer server) : ApiKeyServiceTests(StoreBackend.Postgres(server));

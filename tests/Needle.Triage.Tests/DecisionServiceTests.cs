@@ -1,15 +1,16 @@
 using System.Text.Json;
 using Needle.Matching.Lists;
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class DecisionServiceTests
+public abstract class DecisionServiceTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     [Fact]
     public async Task ConfirmingAnUnknownFileMakesTheNextReportWithAResizedCopyMatchTheOrganisationsList()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(50, 640, 480);
         var first = await h.SubmitAndRunAsync(image);
         var file = first.Files[0];
@@ -45,7 +46,7 @@ public sealed class DecisionServiceTests
     [Fact]
     public async Task ARevisionKeepsTheHistoryIsAuditedAndDisablesTheOrganisationsEntries()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(60);
         var report = await h.SubmitAndRunAsync(image);
         var fileId = report.Files[0].Id;
@@ -81,7 +82,7 @@ public sealed class DecisionServiceTests
     [Fact]
     public async Task CopiesThatTookADecisionAutomaticallyFollowItsRevision()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(65);
         var original = await h.SubmitAndRunAsync(image);
         var fileId = original.Files[0].Id;
@@ -102,7 +103,7 @@ public sealed class DecisionServiceTests
     [Fact]
     public async Task TheScoreIsRecomputedAfterADecision()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var report = await h.SubmitAndRunAsync(TestImages.Generated(70), TestImages.Generated(71));
         Assert.Equal(ReviewState.AwaitingReview, (await h.ScoreAsync(report.Id)).State);
 
@@ -123,7 +124,7 @@ public sealed class DecisionServiceTests
     [Fact]
     public async Task ADecisionGoesToUndecidedCopiesAndOnRequestToNearCopiesInTheBundle()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(80, 640, 480);
         var original = await h.SubmitAndRunAsync(image);
         var exactCopy = await h.SubmitAndRunAsync(TestImages.Generated(81), image);
@@ -150,7 +151,7 @@ public sealed class DecisionServiceTests
     [Fact]
     public async Task AnUnknownFileOrCategoryIsRefused()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         await Assert.ThrowsAsync<FileNotFoundInStoreException>(() => h.Decisions.DecideAsync(Guid.NewGuid(), DecisionCategory.NonPertinent, null, false, TriageHarness.Analyst, null));
         var report = await h.SubmitAndRunAsync(TestImages.Generated(90));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => h.Decisions.DecideAsync(report.Files[0].Id, (DecisionCategory)7, null, false, TriageHarness.Analyst, null));
@@ -163,3 +164,8 @@ public sealed class DecisionServiceTests
         Assert.False(DecisionService.TryParseCategory("bad", out _));
     }
 }
+
+public sealed class DecisionServiceTests_on_Sqlite() : DecisionServiceTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class DecisionServiceTests_on_Postgres(PostgresServer server) : DecisionServiceTests(StoreBackend.Postgres(server));

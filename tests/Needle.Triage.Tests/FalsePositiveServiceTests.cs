@@ -1,15 +1,16 @@
 using System.Text.Json;
 using Needle.Matching.Lists;
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class FalsePositiveServiceTests
+public abstract class FalsePositiveServiceTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     [Fact]
     public async Task MarkingAFalsePositiveStopsTheMatchAndIsExportedForTheProvider()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(100);
         await h.KnownListAsync("provider", image);
         var first = await h.SubmitAndRunAsync(image);
@@ -59,7 +60,7 @@ public sealed class FalsePositiveServiceTests
     [Fact]
     public async Task UnknownListsEntriesAndMatchesAreRefused()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(110);
         var list = await h.KnownListAsync("provider", image);
         var report = await h.SubmitAndRunAsync(TestImages.Generated(111));
@@ -73,3 +74,8 @@ public sealed class FalsePositiveServiceTests
         Assert.Null(h.Matchers.FindList("needle-false-positives"));
     }
 }
+
+public sealed class FalsePositiveServiceTests_on_Sqlite() : FalsePositiveServiceTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class FalsePositiveServiceTests_on_Postgres(PostgresServer server) : FalsePositiveServiceTests(StoreBackend.Postgres(server));

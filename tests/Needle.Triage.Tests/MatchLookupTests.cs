@@ -1,15 +1,16 @@
 using Needle.Hashing;
 using Needle.Matching.Lists;
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class MatchLookupTests
+public abstract class MatchLookupTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     [Fact]
     public async Task LooksUpMediaAndHashesWithoutStoringAnything()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("known", HashListKind.Known, null, "admin");
         var entries = TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png"));
@@ -33,3 +34,8 @@ public sealed class MatchLookupTests
         Assert.Equal(auditBefore, (await t.AuditEntriesAsync()).Count);
     }
 }
+
+public sealed class MatchLookupTests_on_Sqlite() : MatchLookupTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class MatchLookupTests_on_Postgres(PostgresServer server) : MatchLookupTests(StoreBackend.Postgres(server));

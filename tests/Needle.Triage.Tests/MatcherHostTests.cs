@@ -1,15 +1,16 @@
 using Needle.Matching.Lists;
+using Needle.Storage.Tests.Postgres;
 
 namespace Needle.Triage.Tests;
 
-public sealed class MatcherHostTests
+public abstract class MatcherHostTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     private const string Variant = "variants/p08__jpeg_q50.jpg";
 
     [Fact]
     public async Task EntriesMatchAtOnceAndStopMatchingWhenDisabledOrRemoved()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var signals = TestLists.SignalsOf(Variant);
         Assert.Equal(MatchStatus.NoMatch, host.Match(signals).Status);
@@ -50,7 +51,7 @@ public sealed class MatcherHostTests
     [Fact]
     public async Task AllowListsAndDeletedListsAreApplied()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var signals = TestLists.SignalsOf(Variant);
         var entries = TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png"));
@@ -76,7 +77,7 @@ public sealed class MatcherHostTests
     [Fact]
     public async Task RefusesDuplicateNamesBadNamesAndUnknownLists()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("a", HashListKind.Known, null, "admin");
 
@@ -91,7 +92,7 @@ public sealed class MatcherHostTests
     [Fact]
     public async Task ReloadingFromTheStoreGivesTheSameLists()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("photos", HashListKind.Known, 25, "admin");
         await host.CreateListAsync("allowed", HashListKind.Allow, null, "admin");
@@ -120,7 +121,7 @@ public sealed class MatcherHostTests
     [Fact]
     public async Task MatchesKeepWorkingWhileListsAreCreatedAndDeleted()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         await host.CreateListAsync("known", HashListKind.Known, null, "admin");
         await host.AddEntriesAsync("known", TestLists.Import(TestLists.PhotoCsv("p08_video_frame.png")), "admin");
@@ -159,3 +160,8 @@ public sealed class MatcherHostTests
             .Concat(l.Entries.Select(e => $"  {e.Id} {e.SignalType.Name} {e.Value} {e.Label} {e.Category} {e.Source} {e.Enabled} {string.Join(",", e.Metadata.OrderBy(static m => m.Key))}"))),
     ];
 }
+
+public sealed class MatcherHostTests_on_Sqlite() : MatcherHostTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class MatcherHostTests_on_Postgres(PostgresServer server) : MatcherHostTests(StoreBackend.Postgres(server));

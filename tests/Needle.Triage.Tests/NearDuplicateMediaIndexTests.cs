@@ -1,10 +1,11 @@
 using Needle.Hashing;
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 using SkiaSharp;
 
 namespace Needle.Triage.Tests;
 
-public sealed class NearDuplicateMediaIndexTests
+public abstract class NearDuplicateMediaIndexTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     private static byte[] Flat()
     {
@@ -17,7 +18,7 @@ public sealed class NearDuplicateMediaIndexTests
     [Fact]
     public async Task FollowsTheStoreIncrementallySkipsFlatImagesAndExcludesTheQueryingReport()
     {
-        await using var h = await TriageHarness.CreateAsync(new ScoringOptions { MediaRereadSequences = 1000 });
+        await using var h = await CreateHarnessAsync(new ScoringOptions { MediaRereadSequences = 1000 });
         var image = TestImages.Generated(120, 640, 480);
         var first = await h.SubmitAndRunAsync(image, Flat());
         Assert.Equal(1, h.Index.Count);
@@ -36,3 +37,8 @@ public sealed class NearDuplicateMediaIndexTests
         Assert.Empty(await h.Index.FindAsync(pdq, second.Id, maxDistance: 0));
     }
 }
+
+public sealed class NearDuplicateMediaIndexTests_on_Sqlite() : NearDuplicateMediaIndexTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class NearDuplicateMediaIndexTests_on_Postgres(PostgresServer server) : NearDuplicateMediaIndexTests(StoreBackend.Postgres(server));

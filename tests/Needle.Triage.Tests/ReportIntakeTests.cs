@@ -1,8 +1,9 @@
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class ReportIntakeTests
+public abstract class ReportIntakeTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     private static readonly Guid Submitter = Guid.Parse("0195a000-0000-7000-8000-000000000001");
 
@@ -12,7 +13,7 @@ public sealed class ReportIntakeTests
     [Fact]
     public async Task StoresTheReportWithEncryptedMediaAndAudits()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var photo = Photo("f1");
         var submission = new ReportSubmission
@@ -63,7 +64,7 @@ public sealed class ReportIntakeTests
     [Fact]
     public async Task ReportsEveryProblemAtOnceAndStoresNothing()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions { MaxEscalationReasonLength = 10 });
         var submission = new ReportSubmission
         {
@@ -101,7 +102,7 @@ public sealed class ReportIntakeTests
     [Fact]
     public async Task RefusesAReportWithoutFilesOrOverTheLimits()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions { MaxFiles = 1, MaxFileBytes = 100 });
 
         var none = await Assert.ThrowsAsync<ReportValidationException>(() => intake.SubmitAsync(new ReportSubmission(), [], Submitter, null, null));
@@ -119,7 +120,7 @@ public sealed class ReportIntakeTests
     [Fact]
     public async Task ARepeatedIdempotencyKeyReturnsTheFirstReport()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submission = new ReportSubmission { ExternalId = "once" };
 
@@ -137,3 +138,8 @@ public sealed class ReportIntakeTests
         Assert.Equal(2, (await t.AuditEntriesAsync()).Count(static e => e.Action == "report.submit"));
     }
 }
+
+public sealed class ReportIntakeTests_on_Sqlite() : ReportIntakeTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ReportIntakeTests_on_Postgres(PostgresServer server) : ReportIntakeTests(StoreBackend.Postgres(server));

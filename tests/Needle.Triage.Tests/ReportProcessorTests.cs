@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using Needle.Matching.Lists;
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class ReportProcessorTests
+public abstract class ReportProcessorTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     private static readonly Guid Submitter = Guid.Parse("0195a000-0000-7000-8000-000000000002");
 
@@ -31,7 +32,7 @@ public sealed class ReportProcessorTests
     [Fact]
     public async Task HashesAndMatchesEveryFile()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await KnownPhotosAsync(t);
         var noise = Noise();
         await host.CreateListAsync("known-digests", HashListKind.Known, null, "admin");
@@ -93,7 +94,7 @@ public sealed class ReportProcessorTests
     [Fact]
     public async Task MatchesRotatedAndFlippedCopiesThroughTheDihedralHashes()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await KnownPhotosAsync(t);
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submitted = await intake.SubmitAsync(new ReportSubmission(), [Media("flipped", "variants/p08__flip_h.png")], Submitter, null, null);
@@ -109,7 +110,7 @@ public sealed class ReportProcessorTests
     [Fact]
     public async Task AJobRunTwiceStoresItsResultsOnce()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await KnownPhotosAsync(t);
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submitted = await intake.SubmitAsync(new ReportSubmission(), [Media("copy", "variants/p08__jpeg_q50.jpg")], Submitter, null, null);
@@ -140,7 +141,7 @@ public sealed class ReportProcessorTests
     [Fact]
     public async Task AHashesOnlyReportMatchesByMd5()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         const string Md5 = "0123456789abcdef0123456789abcdef";
         await host.CreateListAsync("digests", HashListKind.Known, null, "admin");
@@ -171,7 +172,7 @@ public sealed class ReportProcessorTests
     [Fact]
     public async Task AFailedJobIsReleasedAndRetried()
     {
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await KnownPhotosAsync(t);
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submitted = await intake.SubmitAsync(new ReportSubmission(), [Media("copy", "variants/p08__jpeg_q50.jpg")], Submitter, null, null);
@@ -191,3 +192,8 @@ public sealed class ReportProcessorTests
         Assert.Equal(ReportStatus.Processed, (await t.Store.Reports.GetAsync(submitted.ReportId))!.Status);
     }
 }
+
+public sealed class ReportProcessorTests_on_Sqlite() : ReportProcessorTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ReportProcessorTests_on_Postgres(PostgresServer server) : ReportProcessorTests(StoreBackend.Postgres(server));

@@ -1,16 +1,15 @@
 using Microsoft.Extensions.Time.Testing;
-using Needle.Storage.Sqlite;
 
 namespace Needle.Triage.Tests;
 
-/// <summary>A real SQLite store in a temporary folder, on a fake clock; deleted on dispose.</summary>
+/// <summary>A real, migrated store of a <see cref="StoreBackend"/> (SQLite or PostgreSQL), on a fake clock; deleted on dispose.</summary>
 internal sealed class TestStore : IAsyncDisposable
 {
-    private readonly string _folder;
+    private readonly Func<Task> _delete;
 
-    private TestStore(string folder, FakeTimeProvider time, INeedleStore store)
+    private TestStore(Func<Task> delete, FakeTimeProvider time, INeedleStore store)
     {
-        _folder = folder;
+        _delete = delete;
         Time = time;
         Store = store;
     }
@@ -23,20 +22,27 @@ internal sealed class TestStore : IAsyncDisposable
 
     public MediaProtector Protector { get; } = MediaProtector.FromKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    public static async Task<TestStore> CreateAsync()
+    public static async Task<TestStore> CreateAsync(StoreBackend backend)
     {
-        var folder = Directory.CreateTempSubdirectory("needle-triage-").FullName;
         var time = new FakeTimeProvider(Start);
-        var store = new SqliteNeedleStore(Path.Combine(folder, "needle.db"), new SqliteStoreOptions { TimeProvider = time });
-        await store.MigrateAsync();
-        return new TestStore(folder, time, store);
+        var (store, delete) = backend.Open(time);
+        var test = new TestStore(delete, time, store);
+        try
+        {
+            await store.MigrateAsync();
+            return test;
+        }
+        catch
+        {
+            await test.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        await _delete();
     }
 
     public async Task<List<AuditEntry>> AuditEntriesAsync() => [.. await Store.Audit.ReadAsync(0, 10_000)];

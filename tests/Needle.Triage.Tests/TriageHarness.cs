@@ -4,7 +4,7 @@ using Needle.Tests;
 namespace Needle.Triage.Tests;
 
 /// <summary>
-/// The whole triage pipeline on a real SQLite store: intake, report processing, triage jobs, decisions and false
+/// The whole triage pipeline on a real store (SQLite or PostgreSQL): intake, report processing, triage jobs, decisions and false
 /// positives, run job by job on a fake clock (no background workers), so a test says exactly when jobs run.
 /// </summary>
 internal sealed class TriageHarness : IAsyncDisposable
@@ -46,9 +46,9 @@ internal sealed class TriageHarness : IAsyncDisposable
 
     public FalsePositiveService FalsePositives { get; }
 
-    public static async Task<TriageHarness> CreateAsync(ScoringOptions? options = null)
+    public static async Task<TriageHarness> CreateAsync(StoreBackend backend, ScoringOptions? options = null)
     {
-        var test = await TestStore.CreateAsync();
+        var test = await TestStore.CreateAsync(backend);
         var matchers = await MatcherHost.LoadAsync(test.Store.Lists, test.Time);
         return new TriageHarness(test, matchers, options ?? ScoringOptions.Default);
     }

@@ -1,13 +1,14 @@
+using Needle.Storage.Tests.Postgres;
 using Needle.Tests;
 
 namespace Needle.Triage.Tests;
 
-public sealed class TriageProcessorTests
+public abstract class TriageProcessorTests(StoreBackend backend) : StoreBackedTests(backend)
 {
     [Fact]
     public async Task UnknownMediaOutranksKnownMediaAndAnEscalatedReportOutranksBoth()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var knownImage = TestImages.Generated(1);
         await h.KnownListAsync("provider", knownImage);
 
@@ -29,7 +30,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task TwoReportsSharingAnEmailAreLinkedWithTheReasonAndTheEarlierOneIsRescored()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var first = await h.SubmitAndRunAsync(
             new ReportSubmission { ReportedPerson = new ReportedPerson { Emails = ["Reported.Person@Example.org"] } }, TestImages.Generated(10));
         Assert.DoesNotContain((await h.ScoreAsync(first.Id)).Reasons, r => r.Code == ReportPrioritizer.LinkedReports);
@@ -54,7 +55,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task TwoReportsSharingANearDuplicateImageAreLinkedAndBundled()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(20, 640, 480);
         var first = await h.SubmitAndRunAsync(image);
         var second = await h.SubmitAndRunAsync(TestImages.Generated(21), TestImages.Resized(image, 300, 225, quality: 60));
@@ -77,7 +78,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task ASecondCopyOfADecidedFileIsResolvedAutomaticallyAndCounted()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(30);
         var first = await h.SubmitAndRunAsync(image);
         var decided = await h.Decisions.DecideAsync(first.Files[0].Id, DecisionCategory.ExploitativeOrAgeDifficult, "age difficult", false, TriageHarness.Analyst, "192.0.2.7");
@@ -107,7 +108,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task TwoReportsSharingAKeyTriagedAtTheSameTimeAreStillLinked()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var person = new ReportSubmission { ReportedPerson = new ReportedPerson { EspUserIds = ["user-77"] } };
         var submitted = new List<Guid>();
         foreach (var seed in new[] { 42, 43 })
@@ -143,7 +144,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task AScoreJobBeforeTriageLeavesTheReportOutOfTheQueueUntilItsTriage()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var submitted = await h.Intake.SubmitAsync(new ReportSubmission(), [new IncomingMedia("f0", "a.png", null, TestImages.Generated(44))], TriageHarness.Submitter, null, null);
         var process = await h.Store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(2));
         Assert.Equal(ProcessOutcome.Completed, await h.Dispatcher.ProcessAsync(process!));
@@ -169,7 +170,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task OpenReportsAreRescoredWithTheListsAsTheyAreAfterAListChange()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var image = TestImages.Generated(45);
         var report = await h.SubmitAndRunAsync(image);
         Assert.Contains((await h.ScoreAsync(report.Id)).Reasons, r => r.Code == ReportPrioritizer.UnknownMedia);
@@ -196,7 +197,7 @@ public sealed class TriageProcessorTests
     [Fact]
     public async Task ARetriagedReportStoresItsLinksOnce()
     {
-        await using var h = await TriageHarness.CreateAsync();
+        await using var h = await CreateHarnessAsync();
         var person = new ReportSubmission { ReportedPerson = new ReportedPerson { ScreenNames = ["night_owl"] } };
         await h.SubmitAndRunAsync(person, TestImages.Generated(40));
         var second = await h.SubmitAndRunAsync(person, TestImages.Generated(41));
@@ -208,3 +209,8 @@ public sealed class TriageProcessorTests
         Assert.Equal((LinkKind.ScreenName, "night_owl"), (link.Kind, link.Value));
     }
 }
+
+public sealed class TriageProcessorTests_on_Sqlite() : TriageProcessorTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class TriageProcessorTests_on_Postgres(PostgresServer server) : TriageProcessorTests(StoreBackend.Postgres(server));

@@ -1,16 +1,25 @@
 using System.Diagnostics;
+using Needle.Storage.Tests.Postgres;
 
 namespace Needle.Triage.Tests;
 
 /// <summary>Report processing of a real video (made by ffmpeg) while the fake clock runs past its lease many times.</summary>
-public sealed class VideoProcessingTests : IDisposable
+public abstract class VideoProcessingTests(StoreBackend backend) : StoreBackedTests(backend), IAsyncLifetime
 {
     private static readonly Guid Submitter = Guid.Parse("0195a000-0000-7000-8000-000000000002");
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "needle-triage-video-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public VideoProcessingTests() => Directory.CreateDirectory(Path.Combine(_folder, "tmp"));
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "tmp"));
+        return Task.CompletedTask;
+    }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
 
     [Fact]
     public async Task A_video_longer_to_hash_than_the_lease_keeps_its_job_and_leaves_no_decrypted_copy()
@@ -25,7 +34,7 @@ public sealed class VideoProcessingTests : IDisposable
         {
             File.SetUnixFileMode(slowFfmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        await using var t = await TestStore.CreateAsync();
+        await using var t = await CreateStoreAsync();
         using var host = await MatcherHost.LoadAsync(t.Store.Lists, t.Time);
         var intake = new ReportIntake(t.Store, t.Protector, t.Time, new IntakeOptions());
         var submitted = await intake.SubmitAsync(new ReportSubmission(), [new IncomingMedia("v", "long.mp4", "video/mp4", File.ReadAllBytes(path))], Submitter, null, null);
@@ -74,3 +83,8 @@ public sealed class VideoProcessingTests : IDisposable
         Assert.True(process.ExitCode == 0, stderr);
     }
 }
+
+public sealed class VideoProcessingTests_on_Sqlite() : VideoProcessingTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class VideoProcessingTests_on_Postgres(PostgresServer server) : VideoProcessingTests(StoreBackend.Postgres(server));
