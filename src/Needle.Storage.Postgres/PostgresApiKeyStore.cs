@@ -41,14 +41,14 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
             (connection, transaction, ct) => connection
                 .Command(transaction, $"SELECT {Columns} FROM api_keys WHERE id = @id;")
                 .With("@id", id)
-                .FirstOrDefaultAsync(ReadKey, ct),
+                .FirstOrDefaultAsync(StoredRows.ReadKey, ct),
             cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(
             async (connection, transaction, ct) => await connection
                 .Command(transaction, $"SELECT {Columns} FROM api_keys ORDER BY created_at, id;")
-                .ListAsync(ReadKey, ct)
+                .ListAsync(StoredRows.ReadKey, ct)
                 .ConfigureAwait(false),
             cancellationToken);
 
@@ -81,13 +81,4 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
                 CultureInfo.InvariantCulture),
             cancellationToken);
 
-    private static ApiKeyRecord ReadKey(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0),
-        reader.GetString(1),
-        Enum.Parse<ApiRole>(reader.GetString(2)),
-        reader.GetFieldValue<byte[]>(3),
-        reader.GetFieldValue<byte[]>(4),
-        reader.GetInstant(5),
-        reader.GetInstantOrNull(6),
-        reader.GetInstantOrNull(7));
 }

@@ -26,7 +26,7 @@ internal sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
                 .Command(transaction, $"SELECT {Columns} FROM audit WHERE sequence > @after ORDER BY sequence LIMIT @limit;")
                 .With("@after", afterSequence)
                 .With("@limit", limit)
-                .ListAsync(ReadEntry, ct)
+                .ListAsync(StoredRows.ReadAuditEntry, ct)
                 .ConfigureAwait(false),
             cancellationToken);
     }
@@ -39,7 +39,7 @@ internal sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
         await connection.Command(transaction, "SELECT pg_advisory_xact_lock(@key);").With("@key", Migrations.AuditLockKey).RunAsync(cancellationToken).ConfigureAwait(false);
         var last = await connection
             .Command(transaction, $"SELECT {Columns} FROM audit ORDER BY sequence DESC LIMIT 1;")
-            .FirstOrDefaultAsync(ReadEntry, cancellationToken)
+            .FirstOrDefaultAsync(StoredRows.ReadAuditEntry, cancellationToken)
             .ConfigureAwait(false);
 
         // The time is read under the lock, so entries are in time order too.
@@ -60,14 +60,4 @@ internal sealed class PostgresAuditLog(PostgresDatabase database) : IAuditLog
         return entry;
     }
 
-    private static AuditEntry ReadEntry(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0),
-        reader.GetInstant(1),
-        reader.GetString(2),
-        reader.GetString(3),
-        reader.GetString(4),
-        reader.GetStringOrNull(5),
-        reader.GetStringOrNull(6),
-        reader.GetString(7),
-        reader.GetString(8));
 }

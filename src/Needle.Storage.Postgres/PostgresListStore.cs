@@ -63,7 +63,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                 return await connection
                     .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata::text FROM list_entries WHERE list_id = @list ORDER BY id;")
                     .With("@list", listId)
-                    .ListAsync(ReadEntry, ct)
+                    .ListAsync(StoredRows.ReadListEntry, ct)
                     .ConfigureAwait(false);
             },
             cancellationToken);
@@ -163,7 +163,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                     CultureInfo.InvariantCulture);
                 var lists = await connection
                     .Command(transaction, "SELECT id, name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY name COLLATE \"C\";")
-                    .ListAsync(reader => (Id: reader.GetInt64(0), List: ReadList(reader, 1)), ct)
+                    .ListAsync(reader => (Id: reader.GetInt64(0), List: StoredRows.ReadList(reader, 1)), ct)
                     .ConfigureAwait(false);
                 var result = new List<(StoredList, IReadOnlyList<HashListEntry>)>(lists.Count);
                 foreach (var (id, list) in lists)
@@ -171,7 +171,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                     result.Add((list, await connection
                         .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata::text FROM list_entries WHERE list_id = @list ORDER BY id;")
                         .With("@list", id)
-                        .ListAsync(ReadEntry, ct)
+                        .ListAsync(StoredRows.ReadListEntry, ct)
                         .ConfigureAwait(false)));
                 }
 
@@ -202,7 +202,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                             List = await connection
                                 .Command(transaction, "SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists WHERE name = @name;")
                                 .With("@name", change.ListName)
-                                .FirstOrDefaultAsync(reader => ReadList(reader, 0), ct)
+                                .FirstOrDefaultAsync(reader => StoredRows.ReadList(reader, 0), ct)
                                 .ConfigureAwait(false),
                         };
                     }
@@ -218,7 +218,7 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
                                 .With("@name", change.ListName)
                                 .With("@first", change.FirstEntryId)
                                 .With("@last", change.LastEntryId)
-                                .ListAsync(ReadEntry, ct)
+                                .ListAsync(StoredRows.ReadListEntry, ct)
                                 .ConfigureAwait(false),
                         };
                     }
@@ -266,14 +266,6 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
             .ConfigureAwait(false);
     }
 
-    private static StoredList ReadList(NpgsqlDataReader reader, int first) =>
-        new(
-            reader.GetString(first),
-            Enum.Parse<HashListKind>(reader.GetString(first + 1)),
-            reader.GetDoubleOrNull(first + 2),
-            reader.GetDoubleOrNull(first + 3),
-            reader.GetInstant(first + 4));
-
     private static async Task WriteTextOrNullAsync(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type, CancellationToken cancellationToken)
     {
         if (value is null)
@@ -293,22 +285,4 @@ internal sealed class PostgresListStore(PostgresDatabase database) : IListStore
         return id is null ? null : Convert.ToInt64(id, CultureInfo.InvariantCulture);
     }
 
-    private static HashListEntry ReadEntry(NpgsqlDataReader reader)
-    {
-        var signalName = reader.GetString(1);
-        if (!SignalTypes.TryGet(signalName, out var signalType))
-        {
-            throw new InvalidDataException($"A list entry has the unknown signal type '{signalName}'.");
-        }
-
-        return new HashListEntry(signalType, reader.GetString(2))
-        {
-            Id = reader.GetInt32(0),
-            Label = reader.GetStringOrNull(3),
-            Category = reader.GetStringOrNull(4),
-            Source = reader.GetStringOrNull(5),
-            Enabled = reader.GetBoolean(6),
-            Metadata = DocumentJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
-        };
-    }
 }

@@ -10,7 +10,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
 {
     public const int MaxPageSize = 500;
 
-    /// <summary>The columns <see cref="ReadFile"/> reads, in its order, from <c>files f</c> (the triage store reads files the same way).</summary>
+    /// <summary>The columns <see cref="StoredRows.ReadFile"/> reads, in its order, from <c>files f</c> (the triage store reads files the same way).</summary>
     internal const string FileColumns =
         "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes::text, " +
         "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues::text, f.video::text";
@@ -102,12 +102,12 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 var files = await connection
                     .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.report_id = @id ORDER BY f.ordinal;")
                     .With("@id", reportId)
-                    .ListAsync(ReadFile, ct)
+                    .ListAsync(StoredRows.ReadFile, ct)
                     .ConfigureAwait(false);
                 var matches = await connection
                     .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE report_id = @id ORDER BY file_id, ordinal;")
                     .With("@id", reportId)
-                    .ListAsync(reader => (FileId: reader.GetGuid(0), Match: ReadMatch(reader)), ct)
+                    .ListAsync(reader => (FileId: reader.GetGuid(0), Match: StoredRows.ReadMatch(reader)), ct)
                     .ConfigureAwait(false);
                 var matchesByFile = matches.GroupBy(m => m.FileId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredMatch>)[.. g.Select(m => m.Match)]);
                 return report with
@@ -201,7 +201,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 var file = await connection
                     .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.id = @id;")
                     .With("@id", fileId)
-                    .FirstOrDefaultAsync(ReadFile, ct)
+                    .FirstOrDefaultAsync(StoredRows.ReadFile, ct)
                     .ConfigureAwait(false);
                 if (file is null)
                 {
@@ -211,7 +211,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                 var matches = await connection
                     .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE file_id = @id ORDER BY ordinal;")
                     .With("@id", fileId)
-                    .ListAsync(ReadMatch, ct)
+                    .ListAsync(StoredRows.ReadMatch, ct)
                     .ConfigureAwait(false);
                 return file with { Matches = matches };
             },
@@ -295,42 +295,4 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         }
     }
 
-    internal static StoredFile ReadFile(NpgsqlDataReader reader) => new()
-    {
-        Id = reader.GetGuid(0),
-        ReportId = reader.GetGuid(1),
-        Ordinal = reader.GetInt32(2),
-        OriginalName = reader.GetStringOrNull(3),
-        ContentType = reader.GetStringOrNull(4),
-        Size = reader.GetInt64(5),
-        HasMedia = reader.GetBoolean(6),
-        State = (FileState)reader.GetInt32(7),
-        Error = reader.GetStringOrNull(8),
-        ReporterHashes = DocumentJson.DeserializeOrNull<ReporterHashes>(reader.GetStringOrNull(9)),
-        Md5 = reader.GetStringOrNull(10),
-        Sha1 = reader.GetStringOrNull(11),
-        Sha256 = reader.GetStringOrNull(12),
-        Pdq = reader.GetStringOrNull(13),
-        PdqQuality = reader.GetInt32OrNull(14),
-        Width = reader.GetInt32OrNull(15),
-        Height = reader.GetInt32OrNull(16),
-        Format = reader.GetStringOrNull(17),
-        Clues = DocumentJson.DeserializeOrNull<FileClues>(reader.GetStringOrNull(18)),
-        Video = DocumentJson.DeserializeOrNull<VideoSummary>(reader.GetStringOrNull(19)),
-    };
-
-    /// <summary>Reads a match from columns 1.. of <see cref="MatchColumns"/> (column 0 is the file id).</summary>
-    private static StoredMatch ReadMatch(NpgsqlDataReader reader) => new(
-        reader.GetString(1),
-        reader.GetInt32(2),
-        reader.GetStringOrNull(3),
-        reader.GetStringOrNull(4),
-        reader.GetString(5),
-        reader.GetString(6),
-        reader.GetDouble(7),
-        reader.GetString(8),
-        reader.GetBoolean(9))
-    {
-        Video = DocumentJson.DeserializeOrNull<VideoMatchDetails>(reader.GetStringOrNull(10)),
-    };
 }

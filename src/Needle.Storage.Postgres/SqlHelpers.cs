@@ -35,22 +35,6 @@ internal static class SqlHelpers
         _ => value,
     };
 
-    public static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
-
-    public static string? GetStringOrNull(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static DateTimeOffset GetInstant(this NpgsqlDataReader reader, int ordinal) => FromTicks(reader.GetInt64(ordinal));
-
-    public static DateTimeOffset? GetInstantOrNull(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : FromTicks(reader.GetInt64(ordinal));
-
-    public static int? GetInt32OrNull(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    public static double? GetDoubleOrNull(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
-
     public static async Task<int> RunAsync(this NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using (command.ConfigureAwait(false))

@@ -34,24 +34,8 @@ internal static class SqlHelpers
 
     public static string GuidText(Guid guid) => guid.ToString("D", CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
-
     public static Guid GetGuidText(this SqliteDataReader reader, int ordinal) =>
         Guid.ParseExact(reader.GetString(ordinal), "D");
-
-    public static string? GetStringOrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static DateTimeOffset GetInstant(this SqliteDataReader reader, int ordinal) => FromTicks(reader.GetInt64(ordinal));
-
-    public static DateTimeOffset? GetInstantOrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : FromTicks(reader.GetInt64(ordinal));
-
-    public static int? GetInt32OrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    public static double? GetDoubleOrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
     public static bool GetFlag(this SqliteDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
 

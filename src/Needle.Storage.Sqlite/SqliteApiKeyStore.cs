@@ -38,14 +38,14 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
             (connection, transaction, ct) => connection
                 .Command(transaction, $"SELECT {Columns} FROM api_keys WHERE id = @id;")
                 .With("@id", id)
-                .FirstOrDefaultAsync(ReadKey, ct),
+                .FirstOrDefaultAsync(StoredRows.ReadKey, ct),
             cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(
             async (connection, transaction, ct) => await connection
                 .Command(transaction, $"SELECT {Columns} FROM api_keys ORDER BY created_at, id;")
-                .ListAsync(ReadKey, ct)
+                .ListAsync(StoredRows.ReadKey, ct)
                 .ConfigureAwait(false),
             cancellationToken);
 
@@ -78,13 +78,4 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
                 CultureInfo.InvariantCulture),
             cancellationToken);
 
-    private static ApiKeyRecord ReadKey(SqliteDataReader reader) => new(
-        reader.GetGuidText(0),
-        reader.GetString(1),
-        Enum.Parse<ApiRole>(reader.GetString(2)),
-        (byte[])reader.GetValue(3),
-        (byte[])reader.GetValue(4),
-        reader.GetInstant(5),
-        reader.GetInstantOrNull(6),
-        reader.GetInstantOrNull(7));
 }

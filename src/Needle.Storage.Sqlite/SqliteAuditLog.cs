@@ -22,7 +22,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 .Command(transaction, $"SELECT {Columns} FROM audit WHERE sequence > @after ORDER BY sequence LIMIT @limit;")
                 .With("@after", afterSequence)
                 .With("@limit", limit)
-                .ListAsync(ReadEntry, ct)
+                .ListAsync(StoredRows.ReadAuditEntry, ct)
                 .ConfigureAwait(false),
             cancellationToken);
     }
@@ -32,7 +32,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
     {
         var last = await connection
             .Command(transaction, $"SELECT {Columns} FROM audit ORDER BY sequence DESC LIMIT 1;")
-            .FirstOrDefaultAsync(ReadEntry, cancellationToken)
+            .FirstOrDefaultAsync(StoredRows.ReadAuditEntry, cancellationToken)
             .ConfigureAwait(false);
         var entry = AuditChain.Chain(last, draft, at);
         await connection
@@ -51,14 +51,4 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         return entry;
     }
 
-    private static AuditEntry ReadEntry(SqliteDataReader reader) => new(
-        reader.GetInt64(0),
-        reader.GetInstant(1),
-        reader.GetString(2),
-        reader.GetString(3),
-        reader.GetString(4),
-        reader.GetStringOrNull(5),
-        reader.GetStringOrNull(6),
-        reader.GetString(7),
-        reader.GetString(8));
 }

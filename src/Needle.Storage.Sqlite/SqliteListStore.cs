@@ -82,7 +82,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                 return await connection
                     .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata FROM list_entries WHERE list_id = @list ORDER BY id;")
                     .With("@list", listId)
-                    .ListAsync(ReadEntry, ct)
+                    .ListAsync(StoredRows.ReadListEntry, ct)
                     .ConfigureAwait(false);
             },
             cancellationToken);
@@ -209,7 +209,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                     CultureInfo.InvariantCulture);
                 var lists = await connection
                     .Command(transaction, "SELECT id, name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY name;")
-                    .ListAsync(reader => (Id: reader.GetInt64(0), List: ReadList(reader, 1)), ct)
+                    .ListAsync(reader => (Id: reader.GetInt64(0), List: StoredRows.ReadList(reader, 1)), ct)
                     .ConfigureAwait(false);
                 var result = new List<(StoredList, IReadOnlyList<HashListEntry>)>(lists.Count);
                 foreach (var (id, list) in lists)
@@ -217,7 +217,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                     result.Add((list, await connection
                         .Command(transaction, "SELECT id, signal, value, label, category, source, enabled, metadata FROM list_entries WHERE list_id = @list ORDER BY id;")
                         .With("@list", id)
-                        .ListAsync(ReadEntry, ct)
+                        .ListAsync(StoredRows.ReadListEntry, ct)
                         .ConfigureAwait(false)));
                 }
 
@@ -248,7 +248,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                             List = await connection
                                 .Command(transaction, "SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists WHERE name = @name;")
                                 .With("@name", change.ListName)
-                                .FirstOrDefaultAsync(reader => ReadList(reader, 0), ct)
+                                .FirstOrDefaultAsync(reader => StoredRows.ReadList(reader, 0), ct)
                                 .ConfigureAwait(false),
                         };
                     }
@@ -264,7 +264,7 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
                                 .With("@name", change.ListName)
                                 .With("@first", change.FirstEntryId)
                                 .With("@last", change.LastEntryId)
-                                .ListAsync(ReadEntry, ct)
+                                .ListAsync(StoredRows.ReadListEntry, ct)
                                 .ConfigureAwait(false),
                         };
                     }
@@ -287,14 +287,6 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
             .RunAsync(cancellationToken)
             .ConfigureAwait(false);
 
-    private static StoredList ReadList(SqliteDataReader reader, int first) =>
-        new(
-            reader.GetString(first),
-            Enum.Parse<HashListKind>(reader.GetString(first + 1)),
-            reader.GetDoubleOrNull(first + 2),
-            reader.GetDoubleOrNull(first + 3),
-            reader.GetInstant(first + 4));
-
     /// <summary>Appends <paramref name="audit"/> in the write's transaction when <paramref name="changed"/>; returns <paramref name="changed"/>.</summary>
     private async Task<bool> AuditIfAsync(bool changed, SqliteConnection connection, SqliteTransaction transaction, AuditEntryDraft audit, CancellationToken cancellationToken)
     {
@@ -312,22 +304,4 @@ internal sealed class SqliteListStore(SqliteDatabase database) : IListStore
         return id is null ? null : Convert.ToInt64(id, CultureInfo.InvariantCulture);
     }
 
-    private static HashListEntry ReadEntry(SqliteDataReader reader)
-    {
-        var signalName = reader.GetString(1);
-        if (!SignalTypes.TryGet(signalName, out var signalType))
-        {
-            throw new InvalidDataException($"A list entry has the unknown signal type '{signalName}'.");
-        }
-
-        return new HashListEntry(signalType, reader.GetString(2))
-        {
-            Id = reader.GetInt32(0),
-            Label = reader.GetStringOrNull(3),
-            Category = reader.GetStringOrNull(4),
-            Source = reader.GetStringOrNull(5),
-            Enabled = reader.GetFlag(6),
-            Metadata = DocumentJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetStringOrNull(7)) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(),
-        };
-    }
 }

@@ -158,8 +158,8 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         reader.GetGuidText(0),
                         (LinkKind)reader.GetInt32(1),
                         reader.GetString(2),
-                        GetGuidOrNull(reader, 3),
-                        GetGuidOrNull(reader, 4),
+                        reader.GetGuidOrNull(3),
+                        reader.GetGuidOrNull(4),
                         reader.GetInt32OrNull(5),
                         reader.GetInstant(6)),
                     ct)
@@ -217,7 +217,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             (connection, transaction, ct) => connection
                 .Command(transaction, "SELECT score, score_reasons, review_state, scored_at FROM reports WHERE id = @id AND scored_at IS NOT NULL;")
                 .With("@id", reportId)
-                .FirstOrDefaultAsync(reader => ReadScore(reader, 0), ct),
+                .FirstOrDefaultAsync(reader => StoredRows.ReadScore(reader, 0), ct),
             cancellationToken);
 
     public Task<IReadOnlyList<FileDecision>> DecideAsync(IReadOnlyList<NewDecision> decisions, AuditEntryDraft audit, CancellationToken cancellationToken = default)
@@ -268,7 +268,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 var rows = await connection
                     .Command(transaction, $"SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id WHERE f.report_id = @report;")
                     .With("@report", reportId)
-                    .ListAsync(ReadDecision, ct)
+                    .ListAsync(StoredRows.ReadDecision, ct)
                     .ConfigureAwait(false);
                 var byFile = new Dictionary<Guid, FileDecision>(rows.Count);
                 foreach (var row in rows)
@@ -285,7 +285,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             async (connection, transaction, ct) => await connection
                 .Command(transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.file_id = @file ORDER BY d.id;")
                 .With("@file", fileId)
-                .ListAsync(ReadDecision, ct)
+                .ListAsync(StoredRows.ReadDecision, ct)
                 .ConfigureAwait(false),
             cancellationToken);
 
@@ -305,7 +305,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                             """)
                         .With("@value", value)
                         .With("@excluding", excludingFileId)
-                        .FirstOrDefaultAsync(ReadDecision, ct)
+                        .FirstOrDefaultAsync(StoredRows.ReadDecision, ct)
                         .ConfigureAwait(false);
                     if (found is not null)
                     {
@@ -341,7 +341,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         .With("@value", value)
                         .With("@excluding", excludingFileId)
                         .With("@limit", limit)
-                        .ListAsync(SqliteReportStore.ReadFile, ct)
+                        .ListAsync(StoredRows.ReadFile, ct)
                         .ConfigureAwait(false);
                     foreach (var row in rows)
                     {
@@ -367,7 +367,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 var row = await connection
                     .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id;")
                     .With("@id", reportId)
-                    .FirstOrDefaultAsync(reader => (Found: true, Claim: ReadClaim(reader, reportId, 0)), ct)
+                    .FirstOrDefaultAsync(reader => (Found: true, Claim: StoredRows.ReadClaim(reader, reportId, 0)), ct)
                     .ConfigureAwait(false);
                 if (!row.Found)
                 {
@@ -433,7 +433,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @at;")
                 .With("@id", reportId)
                 .With("@at", at)
-                .FirstOrDefaultAsync(reader => ReadClaim(reader, reportId, 0), ct),
+                .FirstOrDefaultAsync(reader => StoredRows.ReadClaim(reader, reportId, 0), ct),
             cancellationToken);
 
     public Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default)
@@ -487,7 +487,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         reader =>
                         {
                             var id = reader.GetGuidText(0);
-                            var claim = ReadClaim(reader, id, 16);
+                            var claim = StoredRows.ReadClaim(reader, id, 16);
                             return new QueueItem
                             {
                                 Report = new ReportSummary(
@@ -503,7 +503,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                                     JurisdictionQueue = reader.GetStringOrNull(8),
                                     JurisdictionCountry = reader.GetStringOrNull(9),
                                 },
-                                Score = ReadScore(reader, 10, fallbackAt: reader.GetInstant(3)),
+                                Score = StoredRows.ReadScore(reader, 10, fallbackAt: reader.GetInstant(3)),
                                 ReporterOrganisation = reader.GetStringOrNull(14),
                                 UndecidedFileCount = reader.GetInt32(15),
                                 Claim = claim is not null && claim.ExpiresAt > at ? claim : null,
@@ -718,7 +718,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                     Source: reader.IsDBNull(2) ? (DecisionSource?)null : (DecisionSource)reader.GetInt32(2),
                     Category: reader.IsDBNull(3) ? (DecisionCategory?)null : (DecisionCategory)reader.GetInt32(3),
                     BasedOn: reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4),
-                    BasedOnFile: GetGuidOrNull(reader, 5)),
+                    BasedOnFile: reader.GetGuidOrNull(5)),
                 cancellationToken)
             .ConfigureAwait(false);
         if (!file.Found)
@@ -789,32 +789,4 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             .With("@id", reportId)
             .RunAsync(cancellationToken);
 
-    /// <summary>Reads score, score_reasons, review_state, scored_at from <paramref name="first"/> on.</summary>
-    private static PriorityScore ReadScore(SqliteDataReader reader, int first, DateTimeOffset? fallbackAt = null) => new(
-        reader.GetDouble(first),
-        DocumentJson.DeserializeOrNull<List<ScoreReason>>(reader.GetStringOrNull(first + 1)) ?? [],
-        (ReviewState)reader.GetInt32(first + 2),
-        reader.GetInstantOrNull(first + 3) ?? fallbackAt ?? default);
-
-    /// <summary>Reads claimed_by, claimed_at, claim_expires from <paramref name="first"/> on; null when unclaimed (expiry not checked).</summary>
-    private static ReportClaim? ReadClaim(SqliteDataReader reader, Guid reportId, int first) =>
-        reader.IsDBNull(first) ? null : new ReportClaim(reportId, reader.GetString(first), reader.GetInstant(first + 1), reader.GetInstant(first + 2));
-
-    private static FileDecision ReadDecision(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetInt64(0),
-        FileId = reader.GetGuidText(1),
-        ReportId = reader.GetGuidText(2),
-        Category = (DecisionCategory)reader.GetInt32(3),
-        Note = reader.GetStringOrNull(4),
-        Source = (DecisionSource)reader.GetInt32(5),
-        Actor = reader.GetString(6),
-        At = reader.GetInstant(7),
-        Revises = reader.IsDBNull(8) ? null : reader.GetInt64(8),
-        BasedOn = reader.IsDBNull(9) ? null : reader.GetInt64(9),
-        BasedOnFileId = GetGuidOrNull(reader, 10),
-        BasedOnReason = reader.GetStringOrNull(11),
-    };
-
-    private static Guid? GetGuidOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetGuidText(ordinal);
 }
