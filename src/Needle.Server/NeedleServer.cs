@@ -1,4 +1,3 @@
-using Needle.Matching.Lists;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
@@ -6,7 +5,19 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Needle.Application.Access;
+using Needle.Application.Clues;
+using Needle.Application.Intake;
+using Needle.Application.Lists;
+using Needle.Application.Media;
+using Needle.Application.Processing;
+using Needle.Application.Review;
+using Needle.Application.Triage;
+using Needle.Core.Access;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Storage;
 using Needle.Hashing;
+using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Endpoints;
 using Needle.Server.Http;
@@ -14,7 +25,6 @@ using Needle.Server.Processing;
 using Needle.Server.Web;
 using Needle.Storage.Postgres;
 using Needle.Storage.Sqlite;
-using Needle.Triage;
 
 namespace Needle.Server;
 
@@ -104,13 +114,13 @@ public static class NeedleServer
         var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
         var protector = LoadMediaKey(options, warnings);
         var store = OpenStore(options);
-        MatcherHost? matchers = null;
+        HashListService? matchers = null;
         GeoLocator? geo = null;
         try
         {
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            matchers = await MatcherHost.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
+            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -316,7 +326,7 @@ public static class NeedleServer
 
     /// <summary>What a node opened at start; disposed together when the start fails.</summary>
     private sealed record NodeParts(
-        INeedleStore Store, MatcherHost Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
+        INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
         : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()

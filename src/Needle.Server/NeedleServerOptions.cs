@@ -22,7 +22,7 @@ public sealed record NeedleServerOptions
     public TimeSpan JobLease { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How report files and lookups that are videos are hashed (limits, time-out); null turns video hashing off.</summary>
-    public Needle.Video.VideoHashOptions? Video { get; init; } = new Needle.Triage.ProcessorOptions().Video;
+    public Needle.Video.VideoHashOptions? Video { get; init; } = new Needle.Application.Processing.ProcessorOptions().Video;
 
     /// <summary>Where Kestrel listens. Port 0 picks a free port (tests read the bound address back).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5080"];
@@ -74,7 +74,7 @@ public sealed record NeedleServerOptions
     public string? IpDatabasePath { get; init; }
 
     /// <summary>
-    /// The jurisdiction routing rules file (JSON, see <see cref="Needle.Triage.JurisdictionRules"/>); null routes every
+    /// The jurisdiction routing rules file (JSON, see <see cref="Needle.Core.Jurisdiction.JurisdictionRules"/>); null routes every
     /// report to the "international" queue. A file that cannot be read stops the start with its reason.
     /// </summary>
     public string? RoutingPath { get; init; }
@@ -86,13 +86,13 @@ public sealed record NeedleServerOptions
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(8);
 
     /// <summary>
-    /// The triage scoring options file (JSON, see <see cref="Needle.Triage.ScoringOptions"/>); null uses the defaults.
+    /// The triage scoring options file (JSON, see <see cref="Needle.Application.Triage.ScoringOptions"/>); null uses the defaults.
     /// A file that cannot be read or holds a bad value stops the start with its reason.
     /// </summary>
     public string? ScoringPath { get; init; }
 
     /// <summary>The scoring options when no file is given (tests); <see cref="ScoringPath"/> wins when set.</summary>
-    public Needle.Triage.ScoringOptions? Scoring { get; init; }
+    public Needle.Application.Triage.ScoringOptions? Scoring { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

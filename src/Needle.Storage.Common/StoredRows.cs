@@ -1,6 +1,12 @@
 using System.Data.Common;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Clues;
+using Needle.Core.Lists;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Triage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 namespace Needle.Storage.Common;
 

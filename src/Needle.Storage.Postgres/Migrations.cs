@@ -1,6 +1,6 @@
 using System.Globalization;
+using Needle.Core.Storage;
 using Npgsql;
-using Needle.Triage;
 
 namespace Needle.Storage.Postgres;
 

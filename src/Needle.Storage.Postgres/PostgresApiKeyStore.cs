@@ -1,6 +1,7 @@
 using System.Globalization;
-using Needle.Triage;
-using Npgsql;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 using NpgsqlTypes;
 
 namespace Needle.Storage.Postgres;

@@ -1,4 +1,5 @@
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 using Npgsql;
 
 namespace Needle.Storage.Postgres;

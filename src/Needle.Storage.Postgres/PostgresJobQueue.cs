@@ -1,5 +1,9 @@
 using System.Globalization;
-using Needle.Triage;
+using Needle.Core.Jobs;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

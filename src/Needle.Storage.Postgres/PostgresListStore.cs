@@ -1,6 +1,9 @@
 using System.Globalization;
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Needle.Triage;
+using Needle.Core.Storage;
 using Npgsql;
 
 namespace Needle.Storage.Postgres;

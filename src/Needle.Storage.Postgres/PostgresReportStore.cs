@@ -1,6 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,8 +1,14 @@
 using System.Globalization;
 using System.Text;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Npgsql;
 using NpgsqlTypes;
-using Needle.Triage;
 
 namespace Needle.Storage.Postgres;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 

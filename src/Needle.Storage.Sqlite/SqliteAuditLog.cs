@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 

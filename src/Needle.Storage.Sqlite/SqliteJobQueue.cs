@@ -1,6 +1,10 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Jobs;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 

@@ -1,7 +1,10 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 namespace Needle.Storage.Sqlite;
 

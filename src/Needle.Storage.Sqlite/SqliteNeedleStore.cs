@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 

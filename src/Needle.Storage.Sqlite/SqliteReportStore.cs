@@ -1,7 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 

@@ -1,7 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 
 namespace Needle.Storage.Sqlite;
 

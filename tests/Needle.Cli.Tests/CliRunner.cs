@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Needle.Cli;
 
 namespace Needle.Cli.Tests;
 

@@ -1,5 +1,3 @@
-using Needle.Hashing;
-
 namespace Needle.Hashing.Tests;
 
 public sealed class PdqHashTests

@@ -1,4 +1,3 @@
-using Needle.Hashing;
 using Needle.Hashing.Pdq;
 using Needle.Tests;
 

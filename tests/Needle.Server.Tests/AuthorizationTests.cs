@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing.Patterns;
-using Needle.Triage;
+using Needle.Core.Access;
 
 namespace Needle.Server.Tests;
 

@@ -3,12 +3,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Needle.Core.Access;
 using Needle.Geo;
 using Needle.Storage.Sqlite;
 using Needle.Tests;
-using Needle.Triage;
 
 namespace Needle.Server.Tests;
 

@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Needle.Core.Access;
 using Needle.Tests;
-using Needle.Triage;
 using SkiaSharp;
 
 namespace Needle.Server.Tests;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Needle.Triage;
+using Needle.Core.Access;
 
 namespace Needle.Server.Tests;
 

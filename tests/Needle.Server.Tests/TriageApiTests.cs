@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Needle.Core.Access;
 using Needle.Tests;
-using Needle.Triage;
 
 namespace Needle.Server.Tests;
 

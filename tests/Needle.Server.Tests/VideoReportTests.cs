@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Needle.Triage;
+using Needle.Core.Access;
 using Needle.Video;
 
 namespace Needle.Server.Tests;

@@ -4,9 +4,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Needle.Core.Access;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Server.Tests;
 using Needle.Tests;
-using Needle.Triage;
 using Needle.Video;
 
 namespace Needle.Web.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
-using Needle.Triage;
+using Needle.Core.Access;
 
 namespace Needle.Web.Tests;
 

@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Needle.Core.Audit;
+using Needle.Core.Reports;
 using Needle.Storage.Sqlite;
-using Needle.Triage;
 
 namespace Needle.Benchmarks.Storage;
 

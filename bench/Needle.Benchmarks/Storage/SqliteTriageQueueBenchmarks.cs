@@ -1,7 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Triage;
 using Needle.Storage.Sqlite;
-using Needle.Triage;
 
 namespace Needle.Benchmarks.Storage;
 

@@ -1,5 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using Needle.Triage;
+using Needle.Application.Triage;
+using Needle.Core.Clues;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Reports;
+using Needle.Core.Triage;
 
 namespace Needle.Benchmarks.Triage;
 

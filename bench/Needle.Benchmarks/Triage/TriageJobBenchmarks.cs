@@ -1,8 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Needle.Matching.Lists;
+using Needle.Application.Lists;
+using Needle.Application.Processing;
+using Needle.Application.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Reports;
 using Needle.Storage.Sqlite;
-using Needle.Triage;
 
 namespace Needle.Benchmarks.Triage;
 
@@ -21,7 +25,7 @@ public class TriageJobBenchmarks
 
     private string _folder = null!;
     private SqliteNeedleStore _store = null!;
-    private MatcherHost _matchers = null!;
+    private HashListService _matchers = null!;
     private NearDuplicateMediaIndex _index = null!;
     private TriageProcessor _triage = null!;
 
@@ -55,7 +59,7 @@ public class TriageJobBenchmarks
         Directory.CreateDirectory(_folder);
         _store = new SqliteNeedleStore(Path.Combine(_folder, "needle.db"));
         await _store.MigrateAsync();
-        _matchers = await MatcherHost.LoadAsync(_store.Lists, TimeProvider.System);
+        _matchers = await HashListService.LoadAsync(_store.Lists, TimeProvider.System);
         _index = new NearDuplicateMediaIndex(_store.Triage, ScoringOptions.Default);
         _triage = new TriageProcessor(_store, _matchers, _index, ScoringOptions.Default, TimeProvider.System);
         var random = new Random(42);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Needle.Triage;
+using Needle.Core.Audit;
 
 namespace Needle.Cli.Commands;
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Needle.Application.Access;
 using Needle.Cli.Infrastructure;
+using Needle.Core.Access;
 using Needle.Storage.Sqlite;
-using Needle.Triage;
 
 namespace Needle.Cli.Commands;
 

@@ -5,8 +5,6 @@ using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
 using Needle.Matching.Clustering;
-using Needle.Matching.Formats;
-using Needle.Matching.Index;
 using Needle.Matching.Lists;
 using Needle.Video;
 

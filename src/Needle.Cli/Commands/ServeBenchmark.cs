@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -10,8 +9,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
 using Needle.Server;
-using Needle.Triage;
 using SkiaSharp;
 
 namespace Needle.Cli.Commands;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Needle.Triage;
+using Needle.Application.Access;
 
 namespace Needle.Server.Auth;
 

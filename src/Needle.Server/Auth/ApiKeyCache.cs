@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Needle.Triage;
+using Needle.Core.Access;
 
 namespace Needle.Server.Auth;
 

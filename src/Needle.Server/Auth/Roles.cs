@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
-using Needle.Triage;
+using Needle.Core.Access;
 
 namespace Needle.Server.Auth;
 

@@ -1,7 +1,11 @@
 using System.Globalization;
+using Needle.Application.Access;
+using Needle.Application.Lists;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 
 namespace Needle.Server.Endpoints;
 
@@ -46,7 +50,7 @@ internal static class AdminEndpoints
         // The only anonymous routes: a load balancer or orchestrator probes them without a key. They reveal nothing.
         app.MapGet("/livez", () => TypedResults.Ok(new { status = "alive" })).AllowAnonymous().WithTags("Health")
             .WithSummary("The process is up.");
-        app.MapGet("/readyz", async (INeedleStore store, MatcherHost host, CancellationToken ct) =>
+        app.MapGet("/readyz", async (INeedleStore store, HashListService host, CancellationToken ct) =>
                 await store.IsHealthyAsync(ct).ConfigureAwait(false) && host.Matcher is not null
                     ? Results.Ok(new { status = "ready", lists = host.Lists.Count, listSequence = host.Sequence })
                     : Results.Json(new { status = "unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable))

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Needle.Application.Intake;
+using Needle.Application.Lists;
 using Needle.Hashing;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 
 namespace Needle.Server.Endpoints;
 
@@ -68,16 +69,16 @@ internal static class HmaEndpoints
         matching.MapGet("/raw_lookup", RawLookup).WithSummary("Raw lookup ?signal_type=&signal= (&banks=, &include_distance=true): {matches: [...]}.");
 
         var curation = app.MapGroup("/c").RequireAuthorization(Policies.Admin).WithTags("HMA curation");
-        curation.MapGet("/banks", (MatcherHost host) => TypedResults.Ok(host.Lists.Select(Bank).ToList())).WithSummary("The banks (lists).");
+        curation.MapGet("/banks", (HashListService host) => TypedResults.Ok(host.Lists.Select(Bank).ToList())).WithSummary("The banks (lists).");
         curation.MapPost("/banks", CreateBankAsync).WithSummary("Create a bank: {name}.");
-        curation.MapGet("/bank/{name}", (string name, MatcherHost host) => host.FindList(name) is { } list ? Results.Ok(Bank(list)) : NoBank(name))
+        curation.MapGet("/bank/{name}", (string name, HashListService host) => host.FindList(name) is { } list ? Results.Ok(Bank(list)) : NoBank(name))
             .WithSummary("One bank.");
-        curation.MapDelete("/bank/{name}", async (string name, HttpContext context, MatcherHost host, CancellationToken ct) =>
+        curation.MapDelete("/bank/{name}", async (string name, HttpContext context, HashListService host, CancellationToken ct) =>
                 await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false) ? Results.Ok(new { message = "Done" }) : NoBank(name))
             .WithSummary("Delete a bank.");
         curation.MapPost("/bank/{name}/content", AddContentAsync).WithSummary("Add uploaded media (multipart) to a bank: {id, signals}.");
         curation.MapGet("/bank/{name}/content/{id:int}", GetContent).WithSummary("One bank content item.");
-        curation.MapDelete("/bank/{name}/content/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, CancellationToken ct) =>
+        curation.MapDelete("/bank/{name}/content/{id:int}", async (string name, int id, HttpContext context, HashListService host, CancellationToken ct) =>
             {
                 if (host.FindList(name) is null)
                 {
@@ -114,7 +115,7 @@ internal static class HmaEndpoints
         return Results.Ok(Signals(hashed));
     }
 
-    private static IResult LookupSignal(string? signal_type, string? signal, string? banks, string? url, MatcherHost host, MatchLookup lookup)
+    private static IResult LookupSignal(string? signal_type, string? signal, string? banks, string? url, HashListService host, MatchLookup lookup)
     {
         if (url is not null)
         {
@@ -137,7 +138,7 @@ internal static class HmaEndpoints
         return parsed.Problem ?? Results.Ok(ByBank(host.Match(parsed.Signals!), BankFilter(banks)));
     }
 
-    private static async Task<IResult> LookupMediaAsync(HttpContext context, MatcherHost host, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, string? banks, CancellationToken cancellationToken)
+    private static async Task<IResult> LookupMediaAsync(HttpContext context, HashListService host, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, string? banks, CancellationToken cancellationToken)
     {
         var (file, problem) = await ReadOneFileAsync(context, options, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -169,7 +170,7 @@ internal static class HmaEndpoints
         return Results.Ok(response);
     }
 
-    private static IResult RawLookup(string? signal_type, string? signal, string? banks, bool? include_distance, MatcherHost host)
+    private static IResult RawLookup(string? signal_type, string? signal, string? banks, bool? include_distance, HashListService host)
     {
         var parsed = Parse(signal_type, signal);
         if (parsed.Problem is not null)
@@ -183,7 +184,7 @@ internal static class HmaEndpoints
             : Results.Ok(new { matches = matches.Select(m => m.Entry.Id).ToList() });
     }
 
-    private static async Task<IResult> CreateBankAsync(HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateBankAsync(HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<HmaBankCreate>(context, options.MaxJsonBytes).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -206,7 +207,7 @@ internal static class HmaEndpoints
         }
     }
 
-    private static async Task<IResult> AddContentAsync(string name, HttpContext context, MatcherHost host, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> AddContentAsync(string name, HttpContext context, HashListService host, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is null)
         {
@@ -228,7 +229,7 @@ internal static class HmaEndpoints
         return await AddAsync(name, Signals(hashed), file!.FileName, context, host, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AddSignalsAsync(string name, HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> AddSignalsAsync(string name, HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is null)
         {
@@ -251,7 +252,7 @@ internal static class HmaEndpoints
         return await AddAsync(name, signals, note, context, host, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AddAsync(string name, IReadOnlyDictionary<string, string> signals, string? label, HttpContext context, MatcherHost host, CancellationToken cancellationToken)
+    private static async Task<IResult> AddAsync(string name, IReadOnlyDictionary<string, string> signals, string? label, HttpContext context, HashListService host, CancellationToken cancellationToken)
     {
         if (signals.Count == 0)
         {
@@ -280,7 +281,7 @@ internal static class HmaEndpoints
         return Results.Ok(new HmaAdded(added[0].Id, normalized));
     }
 
-    private static IResult GetContent(string name, int id, MatcherHost host)
+    private static IResult GetContent(string name, int id, HashListService host)
     {
         if (host.FindList(name) is not { } list)
         {

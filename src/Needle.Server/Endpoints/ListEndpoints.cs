@@ -1,11 +1,13 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
+using Needle.Application.Lists;
+using Needle.Core.Jobs;
+using Needle.Core.Storage;
 using Needle.Hashing;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 
 namespace Needle.Server.Endpoints;
 
@@ -35,7 +37,7 @@ internal sealed record PatchEntryRequest(bool? Enabled);
 
 internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors);
 
-/// <summary>Hash lists (admin). Every change goes through <see cref="MatcherHost"/>, so it is stored, live in the matcher and audited at once.</summary>
+/// <summary>Hash lists (admin). Every change goes through <see cref="HashListService"/>, so it is stored, live in the matcher and audited at once.</summary>
 internal static class ListEndpoints
 {
     private const int MaxEntriesPerRequest = 100_000;
@@ -43,15 +45,15 @@ internal static class ListEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var lists = api.MapGroup("/lists").RequireAuthorization(Policies.Admin).WithTags("Lists");
-        lists.MapGet("", (MatcherHost host) => TypedResults.Ok(host.Lists.Select(ListResponse.From).ToList()))
+        lists.MapGet("", (HashListService host) => TypedResults.Ok(host.Lists.Select(ListResponse.From).ToList()))
             .WithSummary("The hash lists.");
         lists.MapPost("", CreateAsync).Accepts<CreateListRequest>("application/json").Produces<ListResponse>(StatusCodes.Status201Created)
             .WithSummary("Create an empty list: name, kind (known or allow), pdqThreshold.");
-        lists.MapGet("/{name}", (string name, MatcherHost host) =>
+        lists.MapGet("/{name}", (string name, HashListService host) =>
                 host.FindList(name) is { } list ? Results.Ok(ListResponse.From(list)) : NoList(name))
             .WithSummary("One list.");
         lists.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a list and its entries.");
-        lists.MapGet("/{name}/entries", (string name, MatcherHost host) =>
+        lists.MapGet("/{name}/entries", (string name, HashListService host) =>
                 host.FindList(name) is { } list ? Results.Ok(list.Entries.Select(EntryResponse.From).ToList()) : NoList(name))
             .WithSummary("A list's entries.");
         lists.MapPost("/{name}/entries", AddEntriesAsync).Accepts<AddEntriesRequest>("application/json", "multipart/form-data")
@@ -59,7 +61,7 @@ internal static class ListEndpoints
             .WithSummary("Add entries: JSON {entries:[{signalType, value, label, category}]}, or multipart media (hashed: PDQ and MD5; optional 'label' and 'category' fields).");
         lists.MapPatch("/{name}/entries/{id:int}", PatchEntryAsync).Accepts<PatchEntryRequest>("application/json")
             .WithSummary("Enable or disable an entry: {enabled: bool}.");
-        lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, MatcherHost host, INeedleStore store, CancellationToken ct) =>
+        lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, HashListService host, INeedleStore store, CancellationToken ct) =>
                 await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false)
                     ? await ListChangedAsync(store, Results.NoContent(), ct).ConfigureAwait(false)
                     : Problems.NotFound($"No entry {id} in list '{name}'."))
@@ -72,7 +74,7 @@ internal static class ListEndpoints
 
     private static IResult NoList(string name) => Problems.NotFound($"There is no list named '{name}'.");
 
-    private static async Task<IResult> CreateAsync(HttpContext context, MatcherHost host, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<CreateListRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -96,7 +98,7 @@ internal static class ListEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string name, HttpContext context, MatcherHost host, INeedleStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> DeleteAsync(string name, HttpContext context, HashListService host, INeedleStore store, CancellationToken cancellationToken) =>
         await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false)
             ? await ListChangedAsync(store, Results.NoContent(), cancellationToken).ConfigureAwait(false)
             : NoList(name);
@@ -108,7 +110,7 @@ internal static class ListEndpoints
         return result;
     }
 
-    private static async Task<IResult> AddEntriesAsync(string name, HttpContext context, MatcherHost host, ImageDecoder decoder,
+    private static async Task<IResult> AddEntriesAsync(string name, HttpContext context, HashListService host, ImageDecoder decoder,
         NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is null)
@@ -201,7 +203,7 @@ internal static class ListEndpoints
         }
     }
 
-    private static async Task<IResult> PatchEntryAsync(string name, int id, HttpContext context, MatcherHost host, NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> PatchEntryAsync(string name, int id, HttpContext context, HashListService host, NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<PatchEntryRequest>(context, options.MaxJsonBytes).ConfigureAwait(false);
         if (request.Enabled is not { } enabled)
@@ -218,7 +220,7 @@ internal static class ListEndpoints
         return host.FindList(name) is { } list && list.TryGet(id, out var entry) ? Results.Ok(EntryResponse.From(entry)) : Results.NoContent();
     }
 
-    private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, HttpContext context, MatcherHost host,
+    private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, HttpContext context, HashListService host,
         NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
     {
         if (format is not null && !HashListFormats.Default.TryGet(format, out _))
@@ -284,7 +286,7 @@ internal static class ListEndpoints
             [.. imported.Errors.Select(e => e.ToString())]));
     }
 
-    private static IResult Export(string name, string? format, MatcherHost host)
+    private static IResult Export(string name, string? format, HashListService host)
     {
         var formatName = format ?? "needle";
         if (!HashListFormats.Default.TryGet(formatName, out var writer))

@@ -1,8 +1,9 @@
+using Needle.Application.Lists;
+using Needle.Core.Reports;
 using Needle.Hashing;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 using Needle.Video;
 
 namespace Needle.Server.Endpoints;
@@ -99,7 +100,7 @@ internal static class LookupEndpoints
     /// <summary>Exact-hash matches and vPDQ matches in one result: a known-list video match makes it a match unless an allow list hit too.</summary>
     private static LookupResult Combine(string? name, MatchResult? exact, IReadOnlyList<VideoListMatch> videoMatches, LookupHashes? hashes, string? error)
     {
-        var stored = Needle.Triage.VideoMatches.ToStored(videoMatches).Select(MatchResponse.From).ToList();
+        var stored = Needle.Application.Lists.VideoMatches.ToStored(videoMatches).Select(MatchResponse.From).ToList();
         List<MatchResponse> matches = [.. exact?.Matches.Select(From) ?? [], .. stored.Where(m => !m.AllowList)];
         List<MatchResponse> allowedBy = [.. exact?.AllowedBy.Select(From) ?? [], .. stored.Where(m => m.AllowList)];
         var status = allowedBy.Count > 0 ? MatchStatus.Allowed : matches.Count > 0 ? MatchStatus.Match : MatchStatus.NoMatch;

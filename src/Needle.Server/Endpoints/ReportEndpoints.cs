@@ -1,9 +1,16 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Needle.Application.Intake;
+using Needle.Application.Media;
+using Needle.Core.Audit;
+using Needle.Core.Clues;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 
 namespace Needle.Server.Endpoints;
 

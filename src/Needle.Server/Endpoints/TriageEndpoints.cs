@@ -2,10 +2,15 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
-using Needle.Matching.Lists;
+using Needle.Application.Lists;
+using Needle.Application.Review;
+using Needle.Application.Triage;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Server.Auth;
 using Needle.Server.Http;
-using Needle.Triage;
 
 namespace Needle.Server.Endpoints;
 
@@ -366,7 +371,7 @@ internal static class TriageEndpoints
         }
     }
 
-    private static async Task<IResult> FeedbackAsync(string name, string? format, HttpContext context, FalsePositiveService falsePositives, MatcherHost matchers, INeedleStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> FeedbackAsync(string name, string? format, HttpContext context, FalsePositiveService falsePositives, HashListService matchers, INeedleStore store, CancellationToken cancellationToken)
     {
         var kind = (format ?? "csv").ToLowerInvariant();
         if (kind is not ("csv" or "jsonl"))

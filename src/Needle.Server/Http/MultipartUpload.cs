@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
-using Needle.Triage;
+using Needle.Application.Intake;
 
 namespace Needle.Server.Http;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
-using Needle.Triage;
+using Needle.Application.Intake;
 
 namespace Needle.Server.Http;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Needle.Triage;
+using Needle.Application.Lists;
 
 namespace Needle.Server.Processing;
 
@@ -9,7 +9,7 @@ namespace Needle.Server.Processing;
 /// <see cref="NeedleServerOptions.ListPollInterval"/> (randomly 50-150 % of it, and a random first wait, so nodes
 /// started together never poll or rebuild in lockstep) it applies the changes made by other nodes.
 /// </summary>
-internal sealed class ListFollower(MatcherHost matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
+internal sealed class ListFollower(HashListService matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

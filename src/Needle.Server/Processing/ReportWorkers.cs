@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Needle.Triage;
+using Needle.Application.Processing;
+using Needle.Core.Storage;
 
 namespace Needle.Server.Processing;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Needle.Triage;
+using Needle.Application.Clues;
+using Needle.Core.Triage;
 
 namespace Needle.Server.Web;
 

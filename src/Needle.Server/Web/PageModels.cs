@@ -1,5 +1,7 @@
+using Needle.Core.Audit;
+using Needle.Core.Reports;
+using Needle.Core.Triage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 // The page models are public only because the Razor components that render them must be public.
 namespace Needle.Server.Web;

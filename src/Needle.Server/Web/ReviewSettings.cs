@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Needle.Triage;
+using Needle.Core.Storage;
 
 namespace Needle.Server.Web;
 

@@ -1,4 +1,5 @@
-using Needle.Triage;
+using Needle.Application.Review;
+using Needle.Core.Triage;
 
 namespace Needle.Server.Web;
 

@@ -5,10 +5,18 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Needle.Application.Access;
+using Needle.Application.Lists;
+using Needle.Application.Media;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 using Needle.Server.Web.Pages;
-using Needle.Triage;
 using Needle.Video;
 
 namespace Needle.Server.Web;
@@ -186,7 +194,7 @@ internal static class WebEndpoints
     // ---------------------------------------------------------------- queue
 
     private static async Task<IResult> QueueAsync(
-        HttpContext context, INeedleStore store, MatcherHost host, TimeProvider time,
+        HttpContext context, INeedleStore store, HashListService host, TimeProvider time,
         string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
@@ -466,7 +474,7 @@ internal static class WebEndpoints
         return new ListRow(list.Name, list.Kind, list.PdqThreshold, list.PhotoDnaThreshold, list.Entries.Count, enabled);
     }
 
-    private static IResult ListsPage(HttpContext context, MatcherHost host) => Page<ListsPage>(new ListsModel(
+    private static IResult ListsPage(HttpContext context, HashListService host) => Page<ListsPage>(new ListsModel(
         Frame(context, "Lists", "lists"),
         [.. host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal)],
         [.. HashListFormats.Default.Formats.Select(static f => f.Name)],
@@ -474,7 +482,7 @@ internal static class WebEndpoints
 
     private static List<string> ExportFormats() => [.. HashListFormats.Default.Formats.Select(static f => f.Name), "vics-1.3"];
 
-    private static async Task<IResult> CreateListAsync(HttpContext context, MatcherHost host,
+    private static async Task<IResult> CreateListAsync(HttpContext context, HashListService host,
         [FromForm(Name = "name")] string? listName, [FromForm(Name = "kind")] string? listKind, [FromForm(Name = "pdqThreshold")] string? pdqThreshold,
         CancellationToken cancellationToken)
     {
@@ -501,7 +509,7 @@ internal static class WebEndpoints
         }
     }
 
-    private static IResult ListEntriesPage(string name, int? page, HttpContext context, MatcherHost host)
+    private static IResult ListEntriesPage(string name, int? page, HttpContext context, HashListService host)
     {
         if (host.FindList(name) is not { } list)
         {
@@ -520,7 +528,7 @@ internal static class WebEndpoints
         return Page<ListEntriesPage>(new ListEntriesModel(Frame(context, "List " + name, "lists"), Row(list), shown, current, pageCount, EntriesPageSize, ExportFormats()));
     }
 
-    private static async Task<IResult> ImportListAsync(string name, HttpContext context, MatcherHost host, NeedleServerOptions options,
+    private static async Task<IResult> ImportListAsync(string name, HttpContext context, HashListService host, NeedleServerOptions options,
         IFormFile? file, [FromForm(Name = "format")] string? format, [FromForm(Name = "skipInvalid")] string? skipInvalid, CancellationToken cancellationToken)
     {
         var back = "/lists/" + Uri.EscapeDataString(name);
@@ -555,7 +563,7 @@ internal static class WebEndpoints
         return Results.Redirect(WithNotice(back, $"Imported {added.Count} entries ({imported.FormatName}; {imported.RecordsRead} records read, {imported.ErrorCount} skipped)."));
     }
 
-    private static IResult ExportList(string name, string? format, MatcherHost host)
+    private static IResult ExportList(string name, string? format, HashListService host)
     {
         var formatName = Blank(format) ?? "needle";
         if (host.FindList(name) is not { } list || !HashListFormats.Default.TryGet(formatName, out var writer))
@@ -577,7 +585,7 @@ internal static class WebEndpoints
         return TypedResults.File(stream.ToArray(), writer.Name == "csv" ? "text/csv" : "application/octet-stream", $"{name}.{extension}");
     }
 
-    private static async Task<IResult> SetEntryEnabledAsync(string name, int id, HttpContext context, MatcherHost host,
+    private static async Task<IResult> SetEntryEnabledAsync(string name, int id, HttpContext context, HashListService host,
         [FromForm(Name = "enabled")] string? enabled, [FromForm(Name = "page")] int? page, CancellationToken cancellationToken)
     {
         var on = enabled == "true";

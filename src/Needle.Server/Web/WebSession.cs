@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Needle.Core.Access;
+using Needle.Core.Storage;
 using Needle.Server.Auth;
-using Needle.Triage;
 
 namespace Needle.Server.Web;
 

@@ -1,4 +1,6 @@
-using Needle.Triage;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Tests.Contracts;
 

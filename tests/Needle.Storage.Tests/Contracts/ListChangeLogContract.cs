@@ -1,10 +1,12 @@
+using Needle.Application.Lists;
+using Needle.Core.Lists;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Contracts;
 
 /// <summary>
-/// The list change log of <see cref="IListStore"/> and the <see cref="MatcherHost"/>s that follow it: hosts on separate
+/// The list change log of <see cref="IListStore"/> and the <see cref="HashListService"/>s that follow it: hosts on separate
 /// store instances (as separate processes would be) converge after changes on either, a late starter loads a snapshot
 /// and follows, and concurrent writers never make a follower skip a change.
 /// </summary>
@@ -60,8 +62,8 @@ public abstract class ListChangeLogContract : StoreContract
     public async Task Two_hosts_on_two_store_instances_converge_after_changes_on_either()
     {
         await using var other = OpenStore(new StoreTestOptions(Time, MaxJobAttempts));
-        using var first = await MatcherHost.LoadAsync(Store.Lists, Time);
-        using var second = await MatcherHost.LoadAsync(other.Lists, Time);
+        using var first = await HashListService.LoadAsync(Store.Lists, Time);
+        using var second = await HashListService.LoadAsync(other.Lists, Time);
 
         await first.CreateListAsync("known", HashListKind.Known, null, "admin");
         var added = await first.AddEntriesAsync("known", [Md5(1), Md5(2), Md5(3)], "admin");
@@ -100,13 +102,13 @@ public abstract class ListChangeLogContract : StoreContract
     [Fact]
     public async Task A_host_started_late_loads_a_snapshot_and_then_follows()
     {
-        using var first = await MatcherHost.LoadAsync(Store.Lists, Time);
+        using var first = await HashListService.LoadAsync(Store.Lists, Time);
         await first.CreateListAsync("known", HashListKind.Known, null, "admin");
         var added = await first.AddEntriesAsync("known", [.. Enumerable.Range(1, 50).Select(Md5)], "admin");
         await first.SetEntryEnabledAsync("known", added[10].Id, false, "admin");
 
         await using var other = OpenStore(new StoreTestOptions(Time, MaxJobAttempts));
-        using var late = await MatcherHost.LoadAsync(other.Lists, Time);
+        using var late = await HashListService.LoadAsync(other.Lists, Time);
 
         // The first host's own changes are in its memory already: reading them back only moves its sequence.
         var before = Describe(first);
@@ -127,9 +129,9 @@ public abstract class ListChangeLogContract : StoreContract
         const int Writers = 6;
         const int ChangesPerWriter = 12;
         await using var other = OpenStore(new StoreTestOptions(Time, MaxJobAttempts));
-        using var writerHost = await MatcherHost.LoadAsync(Store.Lists, Time);
+        using var writerHost = await HashListService.LoadAsync(Store.Lists, Time);
         await writerHost.CreateListAsync("known", HashListKind.Known, null, "admin");
-        using var follower = await MatcherHost.LoadAsync(other.Lists, Time);
+        using var follower = await HashListService.LoadAsync(other.Lists, Time);
 
         // Writers on two store instances (two connection pools) commit concurrently while the follower polls.
         await using var third = OpenStore(new StoreTestOptions(Time, MaxJobAttempts));
@@ -183,7 +185,7 @@ public abstract class ListChangeLogContract : StoreContract
         var written = all.Where(c => c.Kind == ListChangeKind.EntriesChanged).Select(c => c.Sequence).ToList();
         Assert.Equal(Writers * (ChangesPerWriter + ((ChangesPerWriter + 2) / 3)), written.Count);
         Assert.Equal(written, seen);
-        using var fresh = await MatcherHost.LoadAsync(other.Lists, Time);
+        using var fresh = await HashListService.LoadAsync(other.Lists, Time);
         Assert.Equal(Describe(fresh), Describe(follower));
         Assert.Equal(Writers * ChangesPerWriter, follower.FindList("known")!.Count);
     }
@@ -191,7 +193,7 @@ public abstract class ListChangeLogContract : StoreContract
     private static FileSignals Signals(HashListEntry entry) => new() { Md5 = entry.Value };
 
     /// <summary>Everything a host's lists hold, as comparable text.</summary>
-    private static string Describe(MatcherHost host) =>
+    private static string Describe(HashListService host) =>
         string.Join(
             '\n',
             host.Lists.Select(l => $"{l.Name} {l.Kind} pdq={l.PdqThreshold}: " + string.Join(' ', l.Entries.Select(e => $"{e.Id}{(e.Enabled ? "" : "-")}:{e.Value}:{e.Label}"))));

@@ -1,5 +1,7 @@
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Contracts;
 

@@ -1,4 +1,8 @@
-using Needle.Triage;
+using Needle.Core.Access;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Tests.Contracts;
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Needle.Triage;
+using Needle.Core.Jobs;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Tests.Contracts;
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Needle.Core.Audit;
+using Needle.Core.Clues;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Reports;
 using Needle.Matching.Lists;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Contracts;
 

@@ -1,4 +1,10 @@
-using Needle.Triage;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Jurisdiction;
+using Needle.Core.Paging;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 
 namespace Needle.Storage.Tests.Contracts;
 

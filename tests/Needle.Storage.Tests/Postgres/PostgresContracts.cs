@@ -1,5 +1,6 @@
+using Needle.Core.Audit;
+using Needle.Core.Storage;
 using Needle.Storage.Tests.Contracts;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Postgres;
 

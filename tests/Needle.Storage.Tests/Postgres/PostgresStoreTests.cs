@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
-using Needle.Triage;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;

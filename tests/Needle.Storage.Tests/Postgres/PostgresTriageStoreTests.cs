@@ -1,6 +1,9 @@
+using Needle.Core.Audit;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
-using Needle.Triage;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;

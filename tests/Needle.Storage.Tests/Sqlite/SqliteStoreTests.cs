@@ -1,8 +1,12 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
+using Needle.Core.Audit;
+using Needle.Core.Jobs;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Core.Triage;
 using Needle.Storage.Sqlite;
 using Needle.Storage.Tests.Contracts;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Sqlite;
 

@@ -1,5 +1,5 @@
+using Needle.Core.Storage;
 using Needle.Storage.Tests.Contracts;
-using Needle.Triage;
 
 namespace Needle.Storage.Tests.Sqlite;
 

@@ -1,0 +1,542 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Core.Serialization;
+using Needle.Core.Storage;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+using Needle.Video;
+
+namespace Needle.Application.Lists;
+
+/// <summary>
+/// The hash lists in memory, kept in step with <see cref="IListStore"/>. Every change is written to the store together
+/// with its audit entry (one transaction: no change without its entry), then applied in memory (seen by the next
+/// <see cref="Match"/>). Changes are serialised so memory applies them in the store's order. Entry changes reach the
+/// live matcher without a rebuild; creating or deleting a list builds a new <see cref="ListMatcher"/> and swaps it in.
+/// Changes made by other processes on the same database arrive through the store's list change log:
+/// <see cref="CatchUpAsync"/> applies those after <see cref="Sequence"/> the same way (entries in place, a rebuild only
+/// for a list created or deleted), skipping what this host did itself.
+/// </summary>
+public sealed partial class HashListService : IDisposable
+{
+    private const int MaxListNameLength = 100;
+
+    /// <summary>Changes read from the log per round trip.</summary>
+    private const int ChangeBatch = 256;
+
+    private readonly IListStore _store;
+    private readonly TimeProvider _time;
+    private readonly ListMatcherOptions _options;
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    // List creations and deletions this host made and applied, not yet seen again in the change log (guarded by _writes).
+    private readonly Dictionary<string, int> _ownCreates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ownDeletes = new(StringComparer.Ordinal);
+
+    // Replaced whole (never mutated) so readers need no lock.
+    private volatile State _state;
+    private long _sequence;
+
+    // The vPDQ entries of every list, updated entry by entry under _writes; rebuilt on reload.
+    private volatile VideoListIndex _videos;
+    private bool _disposed;
+
+    private HashListService(IListStore store, TimeProvider time, ListMatcherOptions options, State state, long sequence)
+    {
+        _store = store;
+        _time = time;
+        _options = options;
+        _state = state;
+        _sequence = sequence;
+        _videos = new VideoListIndex(state.Lists);
+    }
+
+    /// <summary>Loads every list and its entries from the store, with the change-log sequence they are current to.</summary>
+    public static async Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(lists);
+        ArgumentNullException.ThrowIfNull(time);
+        options ??= new ListMatcherOptions();
+        var (loaded, sequence) = await LoadListsAsync(lists, ct).ConfigureAwait(false);
+        return new HashListService(lists, time, options, State.Create(loaded, options), sequence);
+    }
+
+    /// <summary>The last change-log sequence applied: every change up to it is in memory.</summary>
+    public long Sequence => Interlocked.Read(ref _sequence);
+
+    /// <summary>
+    /// The current matcher. It is replaced (and the old one disposed) when a list is created or deleted, so hold it
+    /// only for one call; <see cref="Match"/> handles the swap for you.
+    /// </summary>
+    public ListMatcher Matcher => _state.Matcher;
+
+    /// <summary>The lists, ordered by name.</summary>
+    public IReadOnlyList<HashList> Lists => _state.Lists;
+
+    /// <summary>The list named <paramref name="name"/>, if any.</summary>
+    public HashList? FindList(string name) => _state.ByName.GetValueOrDefault(name);
+
+    /// <summary>Matches against the current lists; safe while lists are created or deleted concurrently.</summary>
+    public MatchResult Match(FileSignals signals)
+    {
+        while (true)
+        {
+            var state = _state;
+            try
+            {
+                return state.Matcher.Match(signals);
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(state, _state))
+            {
+                // The matcher was swapped out mid-call: retry on the new one.
+            }
+        }
+    }
+
+    /// <summary>Matches a video's vPDQ hash (and MD5) against the vPDQ entries of every list; safe during list changes.</summary>
+    public IReadOnlyList<VideoListMatch> MatchVideo(VideoHash video, VpdqMatchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        return _videos.Match(video, options);
+    }
+
+    /// <summary>Creates an empty list ("list.create", audited with <paramref name="actor"/> and <paramref name="remoteAddress"/>).</summary>
+    /// <exception cref="ArgumentException">The name is not 1-100 of letters, digits, '.', '_' or '-' (starting with a letter or digit), or the threshold is out of range.</exception>
+    /// <exception cref="ListAlreadyExistsException">The name is taken.</exception>
+    public async Task<HashList> CreateListAsync(string name, HashListKind kind, double? pdqThreshold, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ValidateListName(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown list kind.");
+        }
+
+        if (pdqThreshold is { } threshold)
+        {
+            if (threshold != Math.Floor(threshold) || threshold > 256)
+            {
+                throw new ArgumentOutOfRangeException(nameof(pdqThreshold), threshold, "A PDQ threshold is a whole number of bits from 0 to 256.");
+            }
+
+            SignalTypes.Pdq.ValidateThreshold(threshold);
+        }
+
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var stored = new StoredList(name, kind, pdqThreshold, null, _time.GetUtcNow());
+            var details = JsonSerializer.Serialize(new ListAuditDetails(kind.ToString(), pdqThreshold, null), DocumentJson.Options);
+            if (!await _store.CreateListAsync(stored, Draft(actor, remoteAddress, "list.create", name, details), ct).ConfigureAwait(false))
+            {
+                throw new ListAlreadyExistsException(name);
+            }
+
+            var list = ToHashList(stored);
+            SwapState([.. _state.Lists, list]);
+            CollectionsMarshal.GetValueRefOrAddDefault(_ownCreates, name, out _)++;
+            return list;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Deletes a list and its entries ("list.delete"); false when there is none.</summary>
+    public async Task<bool> DeleteListAsync(string name, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!await _store.DeleteListAsync(name, Draft(actor, remoteAddress, "list.delete", name, null), ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
+            CollectionsMarshal.GetValueRefOrAddDefault(_ownDeletes, name, out _)++;
+            _videos.RemoveList(name);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Adds entries (their ids are ignored; the store assigns them) and returns them with their ids ("list.entries.add").</summary>
+    /// <exception cref="ListNotFoundException">No list has this name.</exception>
+    public async Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(string listName, IReadOnlyList<HashListEntry> entries, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (entries.Any(static e => e is null))
+        {
+            throw new ArgumentException("An entry is null.", nameof(entries));
+        }
+
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var list = FindList(listName) ?? throw new ListNotFoundException(listName);
+            if (entries.Count == 0)
+            {
+                return [];
+            }
+
+            var added = await _store.AddEntriesAsync(
+                    listName,
+                    [.. entries.Select(static e => e with { Id = 0 })],
+                    stored => Draft(
+                        actor,
+                        remoteAddress,
+                        "list.entries.add",
+                        listName,
+                        JsonSerializer.Serialize(
+                            new EntriesAuditDetails(stored.Count, stored.Count > 0 ? stored[0].Id : null, stored.Count > 0 ? stored[^1].Id : null),
+                            DocumentJson.Options)),
+                    ct)
+                .ConfigureAwait(false);
+            foreach (var entry in added)
+            {
+                list.Add(entry);
+                _videos.Add(list, entry);
+            }
+
+            return added;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Enables or disables an entry ("list.entry.enable" / "list.entry.disable"); false when the list or entry does not exist.</summary>
+    public async Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var audit = Draft(actor, remoteAddress, enabled ? "list.entry.enable" : "list.entry.disable", $"{listName}/{entryId}", null);
+            if (FindList(listName) is not { } list || !await _store.SetEntryEnabledAsync(listName, entryId, enabled, audit, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            list.SetEnabled(entryId, enabled);
+            _videos.SetEnabled(listName, entryId, enabled);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Removes an entry ("list.entry.remove"); false when the list or entry does not exist.</summary>
+    public async Task<bool> RemoveEntryAsync(string listName, int entryId, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var audit = Draft(actor, remoteAddress, "list.entry.remove", $"{listName}/{entryId}", null);
+            if (FindList(listName) is not { } list || !await _store.RemoveEntryAsync(listName, entryId, audit, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            list.Remove(entryId);
+            _videos.Remove(listName, entryId);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Reads every list again from the store and swaps them in (after a change made outside this process).</summary>
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var (loaded, sequence) = await LoadListsAsync(_store, ct).ConfigureAwait(false);
+            var old = _state;
+            _state = State.Create(loaded, _options);
+            Interlocked.Exchange(ref _sequence, sequence);
+            _ownCreates.Clear();
+            _ownDeletes.Clear();
+            old.Matcher.Dispose();
+            _videos = new VideoListIndex(_state.Lists);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies the store's list changes after <see cref="Sequence"/>: entries are added, enabled, disabled and removed
+    /// in the live lists (no rebuild); a list created or deleted rebuilds the matcher once per batch. Changes this host
+    /// made itself are already in memory and change nothing. Returns how many changes were read.
+    /// </summary>
+    public async Task<int> CatchUpAsync(CancellationToken ct = default)
+    {
+        var total = 0;
+        while (true)
+        {
+            await _writes.WaitAsync(ct).ConfigureAwait(false);
+            int read;
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var changes = await _store.ReadChangesAsync(Sequence, ChangeBatch, ct).ConfigureAwait(false);
+                read = changes.Count;
+                if (read > 0)
+                {
+                    Apply(changes);
+                    Interlocked.Exchange(ref _sequence, changes[^1].Sequence);
+                }
+            }
+            finally
+            {
+                _writes.Release();
+            }
+
+            total += read;
+            if (read < ChangeBatch)
+            {
+                return total;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _writes.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _state.Matcher.Dispose();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    internal static void ValidateListName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > MaxListNameLength || !ListName().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"A list name is 1 to {MaxListNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit; got '{name}'.", nameof(name));
+        }
+    }
+
+    /// <summary>Applies one batch of the change log in order (under <see cref="_writes"/>).</summary>
+    private void Apply(IReadOnlyList<ListChange> changes)
+    {
+        // The lists as they become; the matcher is rebuilt at the end only if a list came or went.
+        var lists = new Dictionary<string, HashList>(_state.ByName, StringComparer.Ordinal);
+        var listsChanged = false;
+        foreach (var change in changes)
+        {
+            switch (change.Kind)
+            {
+                case ListChangeKind.ListCreated:
+                    if (TakeOwn(_ownCreates, change.ListName))
+                    {
+                        break;
+                    }
+
+                    // Null: deleted again since; its deletion follows in the log.
+                    if (change.List is { } stored)
+                    {
+                        lists[change.ListName] = ToHashList(stored);
+                        listsChanged = true;
+                    }
+
+                    break;
+                case ListChangeKind.ListDeleted:
+                    if (!TakeOwn(_ownDeletes, change.ListName) && lists.Remove(change.ListName))
+                    {
+                        _videos.RemoveList(change.ListName);
+                        listsChanged = true;
+                    }
+
+                    break;
+                case ListChangeKind.EntriesChanged:
+                    if (lists.TryGetValue(change.ListName, out var list))
+                    {
+                        ApplyEntries(list, change);
+                    }
+
+                    break;
+                default:
+                    throw new InvalidDataException($"Unknown list change kind {change.Kind}.");
+            }
+        }
+
+        if (listsChanged)
+        {
+            SwapState([.. lists.Values]);
+        }
+    }
+
+    /// <summary>
+    /// Brings entries FirstEntryId..LastEntryId of <paramref name="list"/> to their stored state: present (with its
+    /// enabled flag) or gone, in the lists and in the video index alike.
+    /// </summary>
+    private void ApplyEntries(HashList list, ListChange change)
+    {
+        var stored = change.Entries;
+        var next = 0;
+        for (var id = change.FirstEntryId; id <= change.LastEntryId && id > 0; id++)
+        {
+            while (next < stored.Count && stored[next].Id < id)
+            {
+                next++;
+            }
+
+            if (next < stored.Count && stored[next].Id == id)
+            {
+                var entry = stored[next];
+                if (list.TryGet(id, out var current))
+                {
+                    if (current.Enabled != entry.Enabled)
+                    {
+                        list.SetEnabled(id, entry.Enabled);
+                        _videos.SetEnabled(list.Name, id, entry.Enabled);
+                    }
+                }
+                else
+                {
+                    list.Add(entry);
+                    _videos.Add(list, entry);
+                }
+            }
+            else if (list.Remove(id))
+            {
+                _videos.Remove(list.Name, id);
+            }
+        }
+    }
+
+    private static bool TakeOwn(Dictionary<string, int> own, string name)
+    {
+        ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(own, name);
+        if (Unsafe.IsNullRef(ref count))
+        {
+            return false;
+        }
+
+        if (--count == 0)
+        {
+            own.Remove(name);
+        }
+
+        return true;
+    }
+
+    private void SwapState(IReadOnlyList<HashList> lists)
+    {
+        // The lists keep their entries; only the matcher (which holds a fixed set of lists) is rebuilt.
+        var old = _state;
+        _state = State.Create(lists, _options);
+        old.Matcher.Dispose();
+    }
+
+    // The store appends it in the change's own transaction, so there is no change without its audit entry.
+    private static AuditEntryDraft Draft(string actor, string? remoteAddress, string action, string target, string? details) =>
+        new(actor, action, $"list/{target}", details, remoteAddress);
+
+    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(IListStore store, CancellationToken ct)
+    {
+        var snapshot = await store.ReadSnapshotAsync(ct).ConfigureAwait(false);
+        var result = new List<HashList>(snapshot.Lists.Count);
+        foreach (var (stored, entries) in snapshot.Lists)
+        {
+            var list = ToHashList(stored);
+            foreach (var entry in entries)
+            {
+                list.Add(entry);
+            }
+
+            result.Add(list);
+        }
+
+        return (result, snapshot.Sequence);
+    }
+
+    private static HashList ToHashList(StoredList stored)
+    {
+        var list = new HashList(stored.Name, stored.Kind);
+        if (stored.PdqThreshold is { } pdq)
+        {
+            list.SetThreshold(SignalTypes.Pdq, pdq);
+        }
+
+        if (stored.PhotoDnaThreshold is { } photoDna)
+        {
+            list.SetThreshold(SignalTypes.PhotoDna, photoDna);
+        }
+
+        return list;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ListName();
+
+    private sealed record ListAuditDetails(string Kind, double? PdqThreshold, double? PhotoDnaThreshold);
+
+    private sealed record EntriesAuditDetails(int Count, int? FirstId, int? LastId);
+
+    /// <summary>The lists and the matcher built on them, swapped as one.</summary>
+    private sealed class State
+    {
+        private State(HashList[] lists, ListMatcher matcher)
+        {
+            Lists = lists;
+            Matcher = matcher;
+            ByName = lists.ToDictionary(static l => l.Name, StringComparer.Ordinal);
+        }
+
+        public HashList[] Lists { get; }
+
+        public ListMatcher Matcher { get; }
+
+        public Dictionary<string, HashList> ByName { get; }
+
+        public static State Create(IEnumerable<HashList> lists, ListMatcherOptions options)
+        {
+            HashList[] sorted = [.. lists.OrderBy(static l => l.Name, StringComparer.Ordinal)];
+            return new State(sorted, new ListMatcher(sorted, static () => new MultiIndexHammingIndex(), options));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Needle.Application.Triage;
+using Needle.Core.Jobs;
+using Needle.Core.Storage;
+
+namespace Needle.Application.Processing;
+
+/// <summary>
+/// Leases the next job of any kind and hands it to the processor for that kind: report processing to
+/// <see cref="ReportProcessor"/>, triage jobs to <see cref="TriageProcessor"/>. A job of a kind nobody runs is given
+/// back with an error (and parked after the allowed attempts), never completed. Thread-safe.
+/// </summary>
+public sealed class JobDispatcher
+{
+    private readonly IJobQueue _jobs;
+    private readonly ReportProcessor _reports;
+    private readonly TriageProcessor _triage;
+    private readonly ProcessorOptions _options;
+
+    public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(triage);
+        ArgumentNullException.ThrowIfNull(options);
+        _jobs = jobs;
+        _reports = reports;
+        _triage = triage;
+        _options = options;
+    }
+
+    /// <summary>Leases one job and runs it. True when a job was leased (whatever its outcome), false when the queue had none.</summary>
+    public async Task<bool> ProcessNextAsync(string workerId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        var job = await _jobs.TryLeaseAsync(workerId, _options.Lease, ct).ConfigureAwait(false);
+        if (job is null)
+        {
+            return false;
+        }
+
+        await ProcessAsync(job, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Runs a leased job with the processor for its kind.</summary>
+    public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
+        {
+            return await _reports.ProcessAsync(job, ct).ConfigureAwait(false);
+        }
+
+        if (TriageProcessor.Runs(job.Kind))
+        {
+            return await _triage.ProcessAsync(job, ct).ConfigureAwait(false);
+        }
+
+        await _jobs.ReleaseAsync(job, $"no processor runs jobs of kind '{job.Kind}'", _options.RetryAfter, ct).ConfigureAwait(false);
+        return ProcessOutcome.Failed;
+    }
+
+    /// <summary>Runs every job until the queue is empty (tests, the CLI's one-shot processing). Returns how many ran.</summary>
+    public async Task<int> DrainAsync(string workerId, CancellationToken ct = default)
+    {
+        var count = 0;
+        while (await ProcessNextAsync(workerId, ct).ConfigureAwait(false))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,47 @@
+using Needle.Application.Clues;
+using Needle.Core.Jurisdiction;
+using Needle.Hashing;
+using Needle.Video;
+
+namespace Needle.Application.Processing;
+
+/// <summary>How report processing runs.</summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>How long a job is held; it is renewed while a long report is processed.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a failed job waits before it runs again.</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Limits for decoding media (hostile input).</summary>
+    public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
+
+    /// <summary>
+    /// The shared geodata (reverse geocoder, IP database) placing GPS fixes and IP events in countries; null places
+    /// nothing (metadata clues are still read, and every report goes to the default queue).
+    /// </summary>
+    public GeoLocator? Geo { get; init; }
+
+    /// <summary>Jurisdiction routing rules; default: everything to "international".</summary>
+    public JurisdictionRules Routing { get; init; } = JurisdictionRules.Default;
+
+    /// <summary>
+    /// How videos are hashed (vPDQ, with dihedral frame hashes for mirrored copies) and their limits: duration, frames,
+    /// size and a wall-clock time-out (the lease is renewed while a video is hashed). Null turns
+    /// video hashing off: videos are then matched by their exact hashes only and marked unreadable.
+    /// </summary>
+    public VideoHashOptions? Video { get; init; } = new()
+    {
+        Dihedral = true,
+        MaxDuration = TimeSpan.FromHours(2),
+        MaxFileSize = 4L << 30,
+        Timeout = TimeSpan.FromMinutes(10),
+    };
+
+    /// <summary>How video hashes match the vPDQ entries of the lists.</summary>
+    public VpdqMatchOptions VideoMatch { get; init; } = new();
+
+    /// <summary>Where a video's decrypted bytes are written for ffmpeg (a private 0600 file, deleted at once); default: the system temp folder.</summary>
+    public string? VideoTempDirectory { get; init; }
+}

@@ -1,0 +1,107 @@
+using Needle.Core.Storage;
+using Needle.Hashing;
+using Needle.Matching.Index;
+
+namespace Needle.Application.Triage;
+
+/// <summary>
+/// The PDQ hashes of every processed file, in memory, to find near-duplicate images across reports (a resized or
+/// recompressed copy). It follows <see cref="ITriageStore.ReadMediaHashesAsync"/>: each search first reads what was
+/// stored since the last one (starting <see cref="ScoringOptions.MediaRereadSequences"/> back, for a backend that may
+/// commit out of sequence order); files already held are skipped. Files below
+/// <see cref="ScoringOptions.MinimumPdqQuality"/> are not indexed (flat images are near everything). Thread-safe.
+/// </summary>
+public sealed class NearDuplicateMediaIndex : IDisposable
+{
+    private const int ReadBatch = 5000;
+
+    private readonly ITriageStore _store;
+    private readonly ScoringOptions _options;
+    private readonly SemaphoreSlim _catchUp = new(1, 1);
+    private readonly IPdqIndex _index = new MultiIndexHammingIndex();
+
+    // Entry id in the index = position in this list; only appended, under _catchUp.
+    private readonly List<(Guid FileId, Guid ReportId)> _files = [];
+    private readonly HashSet<Guid> _indexed = [];
+    private long _highestSequence;
+
+    public NearDuplicateMediaIndex(ITriageStore store, ScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options.Validated();
+    }
+
+    /// <summary>How many files are indexed.</summary>
+    public int Count => _index.Count;
+
+    /// <summary>Reads the hashes stored since the last catch-up into the index.</summary>
+    public async Task CatchUpAsync(CancellationToken cancellationToken = default)
+    {
+        await _catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var after = Math.Max(0, _highestSequence - _options.MediaRereadSequences);
+            while (true)
+            {
+                var rows = await _store.ReadMediaHashesAsync(after, ReadBatch, cancellationToken).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    after = Math.Max(after, row.Sequence);
+                    _highestSequence = Math.Max(_highestSequence, row.Sequence);
+                    if (row.Quality < _options.MinimumPdqQuality || _indexed.Contains(row.FileId) || !PdqHash.TryParse(row.Pdq, out var hash))
+                    {
+                        continue;
+                    }
+
+                    _index.Add(_files.Count, hash);
+                    _files.Add((row.FileId, row.ReportId));
+                    _indexed.Add(row.FileId);
+                }
+
+                if (rows.Count < ReadBatch)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _catchUp.Release();
+        }
+    }
+
+    /// <summary>
+    /// Files of other reports within <paramref name="maxDistance"/> (default <see cref="ScoringOptions.NearDuplicateDistance"/>)
+    /// of <paramref name="pdq"/>, nearest first (ties by file id), after catching up with the store.
+    /// </summary>
+    public async Task<IReadOnlyList<NearDuplicate>> FindAsync(PdqHash pdq, Guid excludingReportId, int? maxDistance = null, CancellationToken cancellationToken = default)
+    {
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        var hits = new List<HammingHit>();
+        _index.RangeSearch(pdq, maxDistance ?? _options.NearDuplicateDistance, hits);
+        var result = new List<NearDuplicate>(hits.Count);
+        await _catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var hit in hits)
+            {
+                var (fileId, reportId) = _files[hit.EntryId];
+                if (reportId != excludingReportId)
+                {
+                    result.Add(new NearDuplicate(fileId, reportId, hit.Distance));
+                }
+            }
+        }
+        finally
+        {
+            _catchUp.Release();
+        }
+
+        result.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.FileId.CompareTo(b.FileId));
+        return result;
+    }
+
+    public void Dispose() => _catchUp.Dispose();
+}

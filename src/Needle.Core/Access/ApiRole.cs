@@ -1,0 +1,17 @@
+namespace Needle.Core.Access;
+
+/// <summary>What a caller is allowed to do.</summary>
+public enum ApiRole
+{
+    /// <summary>Submit reports, look up hashes.</summary>
+    Submitter = 0,
+
+    /// <summary>Read reports, files and media; record decisions.</summary>
+    Reviewer = 1,
+
+    /// <summary>Lists, keys, settings.</summary>
+    Admin = 2,
+
+    /// <summary>Read and verify the audit log.</summary>
+    Auditor = 3,
+}

@@ -1,0 +1,13 @@
+namespace Needle.Core.Reports;
+
+/// <summary>One file of a submission.</summary>
+public sealed record SubmittedFile
+{
+    /// <summary>Name of the multipart part carrying the media; null when only hashes are reported.</summary>
+    public string? Part { get; init; }
+
+    public string? OriginalName { get; init; }
+
+    /// <summary>Hashes the reporter computed (hex; PDQ as 64 hex digits), checked against Needle's own when media is sent.</summary>
+    public ReporterHashes? Hashes { get; init; }
+}

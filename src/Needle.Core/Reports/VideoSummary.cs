@@ -1,0 +1,12 @@
+namespace Needle.Core.Reports;
+
+/// <summary>What Needle computed for a video file.</summary>
+/// <param name="Duration">Seconds, as the container says.</param>
+/// <param name="FrameRate">Frames per second the frame numbers refer to.</param>
+/// <param name="Width">Frame width in pixels.</param>
+/// <param name="Height">Frame height in pixels.</param>
+/// <param name="HashedFrames">Sampled frames kept in the vPDQ hash.</param>
+/// <param name="DroppedFrames">Sampled frames dropped for low quality.</param>
+/// <param name="Truncated">Hashing stopped at the frame limit.</param>
+/// <param name="Vpdq">The vPDQ hash in Meta's text format (one <c>frame,quality,hash,timestamp</c> line per frame).</param>
+public sealed record VideoSummary(double Duration, double FrameRate, int Width, int Height, int HashedFrames, int DroppedFrames, bool Truncated, string Vpdq);

@@ -1,0 +1,67 @@
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Matching.Lists;
+
+namespace Needle.Core.Storage;
+
+/// <summary>
+/// Hash lists ("banks") and their entries. Every change also appends its audit entry (chained as by
+/// <see cref="IAuditLog.AppendAsync"/>) in the same transaction, and only when something changed: a change is never
+/// stored without its audit entry, nor an audit entry without its change.
+/// </summary>
+public interface IListStore
+{
+    Task<IReadOnlyList<StoredList>> GetListsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a list and appends <paramref name="audit"/>; false (and no audit entry) if the name is taken.</summary>
+    Task<bool> CreateListAsync(StoredList list, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a list and its entries and appends <paramref name="audit"/>; false (and no audit entry) if there is none.</summary>
+    Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds entries (their Id is ignored) and returns them with the ids the store assigned, in order. The audit entry
+    /// is <paramref name="audit"/> applied to those stored entries (so it can name the assigned ids); none is written
+    /// when <paramref name="entries"/> is empty.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No list has this name (nothing is written).</exception>
+    Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(
+        string listName,
+        IReadOnlyList<HashListEntry> entries,
+        Func<IReadOnlyList<HashListEntry>, AuditEntryDraft> audit,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Enables or disables an entry and appends <paramref name="audit"/>; false (and no audit entry) when the list or entry does not exist.</summary>
+    Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an entry and appends <paramref name="audit"/>; false (and no audit entry) when the list or entry does not exist.</summary>
+    Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every list with its entries and the change log's sequence, read in one snapshot: the changes after
+    /// <see cref="ListSnapshot.Sequence"/> are exactly those the snapshot does not show. The default (for stores without
+    /// a change log) reads the lists one by one with sequence 0.
+    /// </summary>
+    async Task<ListSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        var lists = new List<(StoredList, IReadOnlyList<HashListEntry>)>();
+        foreach (var list in await GetListsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lists.Add((list, await GetEntriesAsync(list.Name, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return new ListSnapshot(0, lists);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> changes of the change log after <paramref name="afterSequence"/>, in sequence
+    /// order. Every change of a list or its entries appends one row in its own transaction, and sequences become
+    /// visible in order (a reader never sees a sequence while a lower one can still commit), so a reader that keeps
+    /// the last sequence it read misses nothing. Each change carries the current state of what it names (read in the
+    /// same snapshot), so applying it again, or after a later change, is harmless. The default (no change log) is empty.
+    /// </summary>
+    Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ListChange>>([]);
+}

@@ -1,0 +1,13 @@
+namespace Needle.Core.Triage;
+
+/// <summary>
+/// How many files are decided, and how many of them automatically, counting each file's current decision:
+/// <see cref="DecidedAutomatically"/> is <see cref="DecisionSource.SameHash"/>, <see cref="DecidedByAnalyst"/> is
+/// <see cref="DecisionSource.Analyst"/> and <see cref="DecisionSource.Bundle"/> (an analyst's decision carried to copies).
+/// Processed files are those hashed, unreadable or hashes-only.
+/// </summary>
+public sealed record DecisionStatistics(long ProcessedFiles, long DecidedFiles, long DecidedByAnalyst, long DecidedAutomatically)
+{
+    /// <summary>Share of processed files resolved without an analyst looking (0 when none processed).</summary>
+    public double AutoResolvedShare => ProcessedFiles == 0 ? 0 : (double)DecidedAutomatically / ProcessedFiles;
+}

@@ -1,0 +1,7 @@
+namespace Needle.Core.Triage;
+
+/// <summary>One reason a report got its priority, and what it added (negative lowers the priority).</summary>
+/// <param name="Code">Stable machine name, e.g. "escalated", "unknown-media", "gps-location".</param>
+/// <param name="Text">What a person reads, e.g. "2 files match nothing known (possibly new material)".</param>
+/// <param name="Weight">Points added to the score.</param>
+public sealed record ScoreReason(string Code, string Text, double Weight);
