@@ -2,25 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Needle.Application.Access;
-using Needle.Application.Clues;
-using Needle.Application.Intake;
-using Needle.Application.Lists;
-using Needle.Application.Media;
-using Needle.Application.Processing;
-using Needle.Application.Review;
-using Needle.Application.Triage;
 using Needle.Core.Access;
-using Needle.Core.Audit;
-using Needle.Core.Clues;
-using Needle.Core.Jobs;
-using Needle.Core.Jurisdiction;
-using Needle.Core.Lists;
-using Needle.Core.Paging;
-using Needle.Core.Reports;
-using Needle.Core.Serialization;
-using Needle.Core.Storage;
-using Needle.Core.Triage;
 
 namespace Needle.Server.Tests;
 
