@@ -1,77 +1,15 @@
 using System.Diagnostics;
 using Needle.Hashing;
+using Needle.Matching.Index;
 
-namespace Needle.Matching.Index;
-
-/// <summary>Settings for <see cref="MatchBenchmark"/>.</summary>
-public sealed record MatchBenchmarkOptions
-{
-    /// <summary>Entries in the synthetic index.</summary>
-    public int EntryCount { get; init; } = 1_000_000;
-
-    /// <summary>Queries timed on the multi-index; half near an entry, half random.</summary>
-    public int QueryCount { get; init; } = 2_000;
-
-    /// <summary>How many of those queries brute force also runs (it is slow at scale); all of them are cross-checked.</summary>
-    public int BruteForceQueryCount { get; init; } = 200;
-
-    /// <summary>Range-search radius.</summary>
-    public int Radius { get; init; } = 31;
-
-    /// <summary>Share of entries that belong to near-duplicate clusters.</summary>
-    public double ClusteredFraction { get; init; } = 0.3;
-
-    /// <summary>Entries per cluster.</summary>
-    public int ClusterSize { get; init; } = 20;
-
-    /// <summary>Most bits flipped from a cluster centre to make a member.</summary>
-    public int ClusterMaxFlips { get; init; } = 12;
-
-    /// <summary>Random seed; the same seed gives the same data and queries.</summary>
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Index options for the multi-index (e.g. a fixed substring count).</summary>
-    public PdqIndexOptions IndexOptions { get; init; } = PdqIndexOptions.Default;
-
-    /// <summary>
-    /// When set, the multi-index is also saved to this file with <see cref="PdqIndexFile"/>, read back and rebuilt, and
-    /// the rebuilt index is checked against the original on every query; the timings land in
-    /// <see cref="MatchBenchmarkResult.Persistence"/>.
-    /// </summary>
-    public string? SavePath { get; init; }
-}
-
-/// <summary>Timings of saving and loading the benchmark index (the read follows the write, so the file is likely cached).</summary>
-public sealed record PersistenceResult(long FileBytes, TimeSpan Write, TimeSpan Read, TimeSpan Build)
-{
-    /// <summary>Read plus table build: the time from file to a searchable index.</summary>
-    public TimeSpan Load => Read + Build;
-}
-
-/// <summary>Figures for one search method.</summary>
-public sealed record MatchMethodResult(
-    string Method, TimeSpan BuildTime, double BytesPerEntry, int Queries, double QueriesPerSecond, TimeSpan P50, TimeSpan P99, long Hits);
-
-/// <summary>Outcome of <see cref="MatchBenchmark.Run"/>.</summary>
-public sealed record MatchBenchmarkResult(
-    MatchBenchmarkOptions Options, int SubstringCount, MatchMethodResult BruteForce, MatchMethodResult MultiIndex)
-{
-    /// <summary>Save/load timings when <see cref="MatchBenchmarkOptions.SavePath"/> was set.</summary>
-    public PersistenceResult? Persistence { get; init; }
-
-    /// <summary>Brute-force p50 latency over multi-index p50 latency.</summary>
-    public double SpeedUp => BruteForce.P50.TotalMilliseconds / Math.Max(MultiIndex.P50.TotalMilliseconds, 1e-9);
-
-    /// <summary>Brute-force throughput ratio: multi-index queries/s over brute-force queries/s.</summary>
-    public double ThroughputRatio => MultiIndex.QueriesPerSecond / BruteForce.QueriesPerSecond;
-}
+namespace Needle.LoadTest.Match;
 
 /// <summary>
 /// Builds a synthetic index (random entries plus near-duplicate clusters), runs the same queries through the SIMD brute
 /// force and the multi-index in this process, single-threaded, checks that both return the same hits and reports
-/// build time, memory, throughput and latency. Used by <c>needle bench match</c>.
+/// build time, memory, throughput and latency. The <c>match</c> harness.
 /// </summary>
-public static class MatchBenchmark
+internal static class MatchBenchmark
 {
     /// <summary>Runs the benchmark; throws <see cref="InvalidOperationException"/> if the two methods disagree.</summary>
     public static MatchBenchmarkResult Run(MatchBenchmarkOptions options, Action<string>? progress = null)
@@ -80,8 +18,8 @@ public static class MatchBenchmark
         progress ??= static _ => { };
         var random = new Random(options.Seed);
         progress($"Generating {options.EntryCount:N0} entries...");
-        var words = GenerateEntries(random, options);
-        var queries = GenerateQueries(random, words, options);
+        var words = SyntheticPdqData.GenerateEntries(random, options.EntryCount, options.ClusteredFraction, options.ClusterSize, options.ClusterMaxFlips);
+        var queries = SyntheticPdqData.GenerateQueries(random, words, options.QueryCount, options.Radius);
         int n = options.EntryCount;
         var ids = new int[n];
         for (int i = 0; i < n; i++)
@@ -220,77 +158,6 @@ public static class MatchBenchmark
         expected.Sort(ById);
         actual.Sort(ById);
         return expected.SequenceEqual(actual);
-    }
-
-    /// <summary>Random hashes, with a share replaced by clusters: a random centre and members a few bits from it.</summary>
-    internal static ulong[] GenerateEntries(Random random, MatchBenchmarkOptions options)
-    {
-        int n = options.EntryCount;
-        var words = LargeArrays.AllocateUninitialized<ulong>(n * PdqHash.WordCount);
-        for (int start = 0; start < words.Length; start += 1 << 24)
-        {
-            random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan(start, Math.Min(1 << 24, words.Length - start))));
-        }
-        int clustered = (int)(n * options.ClusteredFraction);
-        int clusterSize = Math.Max(1, options.ClusterSize);
-        for (int first = 0; first + clusterSize <= clustered; first += clusterSize)
-        {
-            // The first member (random) is the centre.
-            var centre = words.AsSpan(first * PdqHash.WordCount, PdqHash.WordCount);
-            for (int member = first + 1; member < first + clusterSize; member++)
-            {
-                var target = words.AsSpan(member * PdqHash.WordCount, PdqHash.WordCount);
-                centre.CopyTo(target);
-                FlipRandomBits(random, target, random.Next(1, options.ClusterMaxFlips + 1));
-            }
-        }
-
-        return words;
-    }
-
-    /// <summary>Half the queries are an entry with up to radius bits flipped, half are random.</summary>
-    internal static PdqHash[] GenerateQueries(Random random, ulong[] entryWords, MatchBenchmarkOptions options)
-    {
-        var queries = new PdqHash[options.QueryCount];
-        Span<ulong> words = stackalloc ulong[PdqHash.WordCount];
-        int entries = entryWords.Length / PdqHash.WordCount;
-        for (int q = 0; q < queries.Length; q++)
-        {
-            if (q % 2 == 0 && entries > 0)
-            {
-                entryWords.AsSpan(random.Next(entries) * PdqHash.WordCount, PdqHash.WordCount).CopyTo(words);
-                FlipRandomBits(random, words, random.Next(0, Math.Min(options.Radius, PdqHash.Bits) + 1));
-            }
-            else
-            {
-                for (int w = 0; w < words.Length; w++)
-                {
-                    words[w] = (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63);
-                }
-            }
-
-            queries[q] = PdqHash.FromWords(words);
-        }
-
-        return queries;
-    }
-
-    /// <summary>Flips exactly <paramref name="flips"/> distinct bits.</summary>
-    internal static void FlipRandomBits(Random random, Span<ulong> words, int flips)
-    {
-        Span<ulong> flipped = stackalloc ulong[PdqHash.WordCount];
-        flipped.Clear();
-        for (int done = 0; done < flips;)
-        {
-            int bit = random.Next(PdqHash.Bits);
-            ulong mask = 1UL << bit;
-            if ((flipped[bit >> 6] & mask) == 0)
-            {
-                flipped[bit >> 6] |= mask;
-                words[bit >> 6] ^= mask;
-                done++;
-            }
-        }
     }
 
     private static ulong[] AllEnabled(int n)

@@ -2,34 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Needle.Video;
 
-namespace Needle.Cli.Commands;
-
-/// <summary>What <c>needle bench video</c> runs.</summary>
-internal sealed record VideoBenchmarkOptions
-{
-    public required string WorkDirectory { get; init; }
-
-    public required IReadOnlyList<string> Codecs { get; init; }
-
-    public required IReadOnlyList<int> Heights { get; init; }
-
-    public int DurationSeconds { get; init; } = 60;
-
-    public int Runs { get; init; } = 2;
-}
-
-/// <summary>One clip measured with both decode paths.</summary>
-internal sealed record VideoBenchmarkRow(
-    string Codec,
-    int Height,
-    double Duration,
-    int Frames,
-    double ReferenceSpeed,
-    VideoPathResult Fast,
-    VideoPathResult SkipB);
-
-/// <summary>One decode path on one clip, against the reference path.</summary>
-internal sealed record VideoPathResult(double Speed, int MaxDistance, double MeanDistance, double ShareWithin8, double QueryPercent, double KnownPercent);
+namespace Needle.LoadTest.Video;
 
 /// <summary>
 /// Generates benign clips with ffmpeg (a test pattern blended with a Mandelbrot zoom, so every frame moves), hashes

@@ -6,45 +6,14 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Needle.LoadTest.Common;
 using Needle.Server;
 using Npgsql;
 
-namespace Needle.Cli.Commands;
-
-/// <summary>What <c>needle bench workers</c> runs.</summary>
-internal sealed record WorkersBenchmarkOptions
-{
-    /// <summary>A PostgreSQL role that may create databases: each run gets a fresh database, dropped afterwards.</summary>
-    public required string AdminConnectionString { get; init; }
-
-    public IReadOnlyList<int> Processes { get; init; } = [1, 2, 4];
-
-    public int ConcurrencyPerProcess { get; init; } = 1;
-
-    public int Reports { get; init; } = 200;
-
-    public int FilesPerReport { get; init; } = 2;
-
-    public int ListEntries { get; init; } = 10_000;
-
-    /// <summary>List entries added one by one, each timed until every worker applied it.</summary>
-    public int Changes { get; init; } = 20;
-
-    public TimeSpan ListPoll { get; init; } = TimeSpan.FromSeconds(2);
-
-    public int Seed { get; init; } = 1;
-
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(20);
-}
-
-/// <summary>One run's figures.</summary>
-internal sealed record WorkersRunResult(int Processes, int Files, TimeSpan Processing, IReadOnlyList<double> VisibleMs)
-{
-    public double FilesPerSecond => Files / Processing.TotalSeconds;
-}
+namespace Needle.LoadTest.Workers;
 
 /// <summary>
-/// <c>needle bench workers</c>: an API node in this process and P <c>needle worker</c> child processes on one fresh
+/// The <c>workers</c> harness: an API node in this process and P <c>needle worker</c> child processes on one fresh
 /// PostgreSQL database. The reports are posted first, with their jobs held back; once every worker is up they are
 /// released at once, so the time to the last processed report is P workers' throughput (not start-up, nor the
 /// client's upload). Then list entries are added through the API one at a time and each is timed until every worker
@@ -89,10 +58,10 @@ internal static class WorkersBenchmark
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 using var http = new HttpClient { BaseAddress = new Uri(NeedleServer.Addresses(app).Single()), Timeout = TimeSpan.FromMinutes(5) };
                 var adminKey = notices.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
-                var submitterKey = await ServeBenchmark.CreateKeyAsync(http, adminKey, "submitter", cancellationToken).ConfigureAwait(false);
+                var submitterKey = await NeedleApi.CreateKeyAsync(http, adminKey, "submitter", cancellationToken).ConfigureAwait(false);
                 if (options.ListEntries > 0)
                 {
-                    await ServeBenchmark.ImportListAsync(http, adminKey, options.ListEntries, options.Seed, cancellationToken).ConfigureAwait(false);
+                    await NeedleApi.ImportListAsync(http, adminKey, options.ListEntries, options.Seed, cancellationToken).ConfigureAwait(false);
                 }
 
                 // The measured reports and a few to warm each worker up (JIT, first-use costs), all held back (due in
@@ -214,7 +183,7 @@ internal static class WorkersBenchmark
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < reports)
                 {
-                    using var request = ServeBenchmark.BuildReport(i, run, images, filesPerReport, submitterKey);
+                    using var request = NeedleApi.BuildReport(i, run, images, filesPerReport, submitterKey);
                     using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                     if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
                     {
@@ -227,19 +196,11 @@ internal static class WorkersBenchmark
 
     private static Process StartWorker(string connectionString, string keyPath, Uri health, WorkersBenchmarkOptions options, string folder)
     {
-        // This very CLI: the apphost, or dotnet with needle.dll.
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
-        var start = new ProcessStartInfo(self)
-        {
-            WorkingDirectory = folder,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.Add(typeof(WorkersBenchmark).Assembly.Location);
-        }
+        var start = NeedleExecutable.StartInfo();
+        start.WorkingDirectory = folder;
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         foreach (var argument in new[]
         {
