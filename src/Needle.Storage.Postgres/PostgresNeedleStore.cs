@@ -23,6 +23,7 @@ public sealed class PostgresNeedleStore : INeedleStore
         Keys = new PostgresApiKeyStore(database);
         Audit = new PostgresAuditLog(database);
         Triage = new PostgresTriageStore(database);
+        Settings = new PostgresSettingsStore(database);
     }
 
     /// <summary>The schema version this build creates and reads.</summary>
@@ -39,6 +40,8 @@ public sealed class PostgresNeedleStore : INeedleStore
     public IAuditLog Audit { get; }
 
     public ITriageStore Triage { get; }
+
+    public ISettingsStore Settings { get; }
 
     /// <inheritdoc/>
     /// <exception cref="NewerSchemaException">The database was migrated by a newer Needle.</exception>

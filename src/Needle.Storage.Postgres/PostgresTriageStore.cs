@@ -14,7 +14,7 @@ namespace Needle.Storage.Postgres;
 
 /// <summary>
 /// Triage in PostgreSQL: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
-/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>, settings documents. A decision,
+/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>. A decision,
 /// its audit entry and its score jobs commit in one transaction; rows changed from their current value (a file's
 /// current decision, a report's claim) are locked first, so concurrent writers take turns on them.
 /// </summary>
@@ -582,40 +582,6 @@ internal sealed class PostgresTriageStore(PostgresDatabase database) : ITriageSt
                 .With("@limit", limit)
                 .ListAsync(reader => reader.GetGuid(0), ct)
                 .ConfigureAwait(false),
-            cancellationToken);
-    }
-
-    public Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        return database.ReadAsync(
-            async (connection, transaction, ct) =>
-                (string?)await connection.Command(transaction, "SELECT json FROM settings WHERE scope = @scope;").With("@scope", scope).ScalarAsync(ct).ConfigureAwait(false),
-            cancellationToken);
-    }
-
-    public Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync(
-            async (connection, transaction, ct) =>
-            {
-                var now = database.Time.GetUtcNow();
-                await connection
-                    .Command(transaction, """
-                        INSERT INTO settings (scope, json, updated_at) VALUES (@scope, @json, @now)
-                        ON CONFLICT (scope) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at;
-                        """)
-                    .With("@scope", scope)
-                    .With("@json", json)
-                    .With("@now", now)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
-                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
-                return true;
-            },
             cancellationToken);
     }
 

@@ -23,6 +23,7 @@ public sealed class SqliteNeedleStore : INeedleStore
         Keys = new SqliteApiKeyStore(database);
         Audit = new SqliteAuditLog(database);
         Triage = new SqliteTriageStore(database);
+        Settings = new SqliteSettingsStore(database);
     }
 
     /// <summary>The database file.</summary>
@@ -42,6 +43,8 @@ public sealed class SqliteNeedleStore : INeedleStore
     public IAuditLog Audit { get; }
 
     public ITriageStore Triage { get; }
+
+    public ISettingsStore Settings { get; }
 
     /// <inheritdoc/>
     /// <exception cref="NewerSchemaException">The file was written by a newer Needle.</exception>

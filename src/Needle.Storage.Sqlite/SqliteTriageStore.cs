@@ -13,7 +13,7 @@ namespace Needle.Storage.Sqlite;
 
 /// <summary>
 /// Triage in the same file: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
-/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>, settings documents. Every
+/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>. Every
 /// write goes through the single writer, so a decision, its audit entry and its score jobs commit together.
 /// </summary>
 internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
@@ -564,40 +564,6 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 .With("@limit", limit)
                 .ListAsync(reader => reader.GetGuidText(0), ct)
                 .ConfigureAwait(false),
-            cancellationToken);
-    }
-
-    public Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        return database.ReadAsync(
-            async (connection, transaction, ct) =>
-                (string?)await connection.Command(transaction, "SELECT json FROM settings WHERE scope = @scope;").With("@scope", scope).ScalarAsync(ct).ConfigureAwait(false),
-            cancellationToken);
-    }
-
-    public Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync(
-            async (connection, transaction, ct) =>
-            {
-                var now = database.Time.GetUtcNow();
-                await connection
-                    .Command(transaction, """
-                        INSERT INTO settings (scope, json, updated_at) VALUES (@scope, @json, @now)
-                        ON CONFLICT (scope) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at;
-                        """)
-                    .With("@scope", scope)
-                    .With("@json", json)
-                    .With("@now", now)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
-                await SqliteAuditLog.AppendAsync(connection, transaction, audit, now, ct).ConfigureAwait(false);
-                return true;
-            },
             cancellationToken);
     }
 
