@@ -12,6 +12,7 @@ internal readonly struct RelationalCommand
     private readonly DbCommand _command;
     private readonly SqlDialect _dialect;
 
+    /// <summary>Wraps <paramref name="command"/>, whose parameters <paramref name="dialect"/> binds.</summary>
     public RelationalCommand(DbCommand command, SqlDialect dialect)
     {
         _command = command;

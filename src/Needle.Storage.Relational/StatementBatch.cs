@@ -13,6 +13,7 @@ internal sealed class StatementBatch : IAsyncDisposable
 {
     private readonly List<BatchStatement> _statements = [];
 
+    /// <summary>A batch of statements in <paramref name="transaction"/>, bound by <paramref name="dialect"/>.</summary>
     public StatementBatch(SqlDialect dialect, DbConnection connection, DbTransaction transaction)
     {
         Dialect = dialect;
@@ -26,10 +27,13 @@ internal sealed class StatementBatch : IAsyncDisposable
         }
     }
 
+    /// <summary>Binds the rows' values.</summary>
     public SqlDialect Dialect { get; }
 
+    /// <summary>The connection the statements run on.</summary>
     public DbConnection Connection { get; }
 
+    /// <summary>The write transaction the statements run in.</summary>
     public DbTransaction Transaction { get; }
 
     /// <summary>The batch the rows go into; null when each row runs at once.</summary>
