@@ -15,6 +15,7 @@ namespace Needle.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresDialect : SqlDialect
 {
+    /// <summary>The dialect (it holds no state).</summary>
     public static PostgresDialect Instance { get; } = new();
 
     /// <summary>A server a round trip away: many rows, one round trip.</summary>

@@ -67,6 +67,7 @@ internal sealed class BatchStatement : IAsyncDisposable
         _row = null;
     }
 
+    /// <summary>Disposes the prepared command, if any (a batch's rows belong to the batch).</summary>
     public ValueTask DisposeAsync() => _command?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private void AddParameters(DbParameterCollection parameters)

@@ -28,5 +28,6 @@ internal abstract class RelationalDatabase(SqlDialect dialect) : IAsyncDisposabl
     /// </summary>
     public abstract Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken);
 
+    /// <summary>Finishes what is in flight where the backend queues work, then closes its connections.</summary>
     public abstract ValueTask DisposeAsync();
 }

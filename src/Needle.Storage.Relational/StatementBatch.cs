@@ -57,6 +57,7 @@ internal sealed class StatementBatch : IAsyncDisposable
         }
     }
 
+    /// <summary>Disposes the statements' commands and the batch.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var statement in _statements)

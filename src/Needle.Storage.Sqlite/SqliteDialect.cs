@@ -12,6 +12,7 @@ namespace Needle.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteDialect : SqlDialect
 {
+    /// <summary>The dialect (it holds no state).</summary>
     public static SqliteDialect Instance { get; } = new();
 
     /// <summary>In process: one prepared command run again is as fast as it gets.</summary>
