@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Needle.Core.Storage;
 using Npgsql;
@@ -282,7 +283,7 @@ internal static class Migrations
     public static int LatestVersion => Steps.Count;
 
     /// <summary>The version of the schema, 0 when there is none yet.</summary>
-    public static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    public static async Task<int> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         var exists = await connection.Command(transaction, "SELECT to_regclass('schema_version') IS NOT NULL;").ScalarAsync(cancellationToken).ConfigureAwait(false);
         if (exists is not true)
@@ -307,7 +308,7 @@ internal static class Migrations
                 await using (transaction.ConfigureAwait(false))
                 {
                     // Taken before anything is read: a process that waited here sees the version the other one committed.
-                    await connection.Command(transaction, "SELECT pg_advisory_xact_lock(@key);").With("@key", MigrationLockKey).RunAsync(cancellationToken).ConfigureAwait(false);
+                    await PostgresDialect.Instance.LockAsync(connection, transaction, MigrationLockKey, cancellationToken).ConfigureAwait(false);
                     await connection
                         .Command(transaction, """
                             CREATE TABLE IF NOT EXISTS schema_version (
@@ -331,8 +332,8 @@ internal static class Migrations
 
                     var next = version + 1;
                     await connection.Command(transaction, Steps[next - 1]).RunAsync(cancellationToken).ConfigureAwait(false);
-                    await connection
-                        .Command(transaction, "INSERT INTO schema_version (version) VALUES (@version) ON CONFLICT (one) DO UPDATE SET version = excluded.version;")
+                    await PostgresDialect.Instance
+                        .Command(connection, transaction, "INSERT INTO schema_version (version) VALUES (@version) ON CONFLICT (one) DO UPDATE SET version = excluded.version;")
                         .With("@version", next)
                         .RunAsync(cancellationToken)
                         .ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using Npgsql;
 
 namespace Needle.Storage.Postgres;
@@ -9,11 +10,12 @@ namespace Needle.Storage.Postgres;
 /// WAL was flushed. Reads run in REPEATABLE READ, READ ONLY transactions, so their several queries see one snapshot.
 /// Concurrency between writers is PostgreSQL's: row locks, SKIP LOCKED for jobs, an advisory lock for the audit chain.
 /// </summary>
-internal sealed class PostgresDatabase : IAsyncDisposable
+internal sealed class PostgresDatabase : RelationalDatabase
 {
-    private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource _dataSource;
 
     public PostgresDatabase(string connectionString, PostgresStoreOptions options)
+        : base(PostgresDialect.Instance)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(options);
@@ -27,23 +29,25 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         DatabaseName = builder.ConnectionStringBuilder.Database ?? builder.ConnectionStringBuilder.Username ?? "(default)";
         Host = builder.ConnectionStringBuilder.Host ?? "(default)";
-        dataSource = builder.Build();
+        _dataSource = builder.Build();
     }
 
     public PostgresStoreOptions Options { get; }
 
-    public TimeProvider Time => Options.TimeProvider;
+    public override TimeProvider Time => Options.TimeProvider;
+
+    public override int MaxJobAttempts => Options.MaxJobAttempts;
 
     public string DatabaseName { get; }
 
     public string Host { get; }
 
-    public NpgsqlDataSource DataSource => dataSource;
+    public NpgsqlDataSource DataSource => _dataSource;
 
-    /// <summary>Runs <paramref name="read"/> in a read-only snapshot transaction.</summary>
-    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="read"/> in a REPEATABLE READ, READ ONLY transaction: one snapshot.</summary>
+    public override async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -58,13 +62,13 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/> in a transaction and commits it; a write that throws is rolled back (nothing of it
-    /// is kept) and its exception rethrown.
+    /// Runs <paramref name="write"/> in a READ COMMITTED transaction of its own and commits it; a write that throws is
+    /// rolled back (nothing of it is kept) and its exception rethrown.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    public override async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
@@ -77,5 +81,5 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

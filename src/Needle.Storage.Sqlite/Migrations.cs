@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Needle.Core.Storage;
@@ -258,7 +259,7 @@ internal static class Migrations
 
     public static int LatestVersion => Steps.Count;
 
-    public static async Task<int> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
+    public static async Task<int> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
         Convert.ToInt32(await connection.Command(transaction, "PRAGMA user_version;").ScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
 
     /// <summary>Brings the schema to <see cref="LatestVersion"/>, one transaction per step; refuses a newer file.</summary>

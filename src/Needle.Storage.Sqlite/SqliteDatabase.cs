@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -14,16 +15,17 @@ namespace Needle.Storage.Sqlite;
 /// </para>
 /// <para>Reads run concurrently on their own pooled connections; WAL gives each a consistent snapshot.</para>
 /// </summary>
-internal sealed class SqliteDatabase : IAsyncDisposable
+internal sealed class SqliteDatabase : RelationalDatabase
 {
-    private readonly Channel<WriteRequest> writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
 
     // Held by the writer loop for a group, and by exclusive work (migrations, checkpoints) that must not interleave with it.
-    private readonly SemaphoreSlim writeLock = new(1, 1);
-    private readonly string perConnectionPragmas;
-    private readonly Task writerLoop;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly string _perConnectionPragmas;
+    private readonly Task _writerLoop;
 
     public SqliteDatabase(string path, SqliteStoreOptions options)
+        : base(SqliteDialect.Instance)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(options);
@@ -39,10 +41,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
 
         Options = options;
+        FilePath = Path.GetFullPath(path);
         var busyTimeout = (long)Math.Max(0, options.BusyTimeout.TotalMilliseconds);
         ConnectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = Path.GetFullPath(path),
+            DataSource = FilePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
@@ -52,15 +55,20 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
         // Per-connection settings (journal_mode=WAL is stored in the file and set by the migrator). FULL: a commit
         // returns only once its WAL frames are fsynced, so an acknowledged report survives a power cut.
-        perConnectionPragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA synchronous = FULL;");
-        writerLoop = Task.Run(RunWriterLoopAsync);
+        _perConnectionPragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA synchronous = FULL;");
+        _writerLoop = Task.Run(RunWriterLoopAsync);
     }
+
+    /// <summary>The database file (full path).</summary>
+    public string FilePath { get; }
 
     public string ConnectionString { get; }
 
     public SqliteStoreOptions Options { get; }
 
-    public TimeProvider Time => Options.TimeProvider;
+    public override TimeProvider Time => Options.TimeProvider;
+
+    public override int MaxJobAttempts => Options.MaxJobAttempts;
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -68,7 +76,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.Command(null, perConnectionPragmas).RunAsync(cancellationToken).ConfigureAwait(false);
+            await connection.Command(null, _perConnectionPragmas).RunAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -78,8 +86,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="read"/> in a read transaction, so its several queries see one snapshot.</summary>
-    public async Task<T> ReadAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="read"/> in a deferred transaction on a pooled connection of its own: WAL gives it one snapshot.</summary>
+    public override async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -93,15 +101,16 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/> in the write transaction and returns once it is committed. A write that decides to
-    /// change nothing simply returns before writing; one that throws is rolled back and its exception returned.
+    /// Queues <paramref name="write"/> to the writer loop, which runs it in a savepoint of the group's transaction, and
+    /// returns once that transaction is committed. A write that decides to change nothing simply returns before
+    /// writing; one that throws is rolled back to its savepoint alone and its exception returned.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    public override async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var request = new WriteRequest<T>(write, cancellationToken);
-        if (!writes.Writer.TryWrite(request))
+        if (!_writes.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(SqliteNeedleStore));
         }
@@ -112,7 +121,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>Runs <paramref name="action"/> alone (no write runs meanwhile) on a connection without a transaction: migrations, checkpoints.</summary>
     public async Task<T> ExclusiveAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +132,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
@@ -131,11 +140,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     /// Stops taking writes, finishes those queued, folds the WAL back into the main file (so a copy of the .db alone is
     /// complete after a clean shutdown) and closes the pooled connections of this file.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        writes.Writer.TryComplete();
-        await writerLoop.ConfigureAwait(false);
-        if (File.Exists(new SqliteConnectionStringBuilder(ConnectionString).DataSource))
+        _writes.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        if (File.Exists(FilePath))
         {
             try
             {
@@ -154,7 +163,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             SqliteConnection.ClearPool(connection);
         }
 
-        writeLock.Dispose();
+        _writeLock.Dispose();
     }
 
     private async Task RunWriterLoopAsync()
@@ -162,10 +171,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         // The group is bounded so a burst does not make one huge transaction (and WAL growth) that every caller waits on.
         var maxGroupSize = Options.MaxWriteGroupSize;
         var group = new List<WriteRequest>(maxGroupSize);
-        while (await writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
-            while (group.Count < maxGroupSize && writes.Reader.TryRead(out var request))
+            while (group.Count < maxGroupSize && _writes.Reader.TryRead(out var request))
             {
                 if (request.CancellationToken.IsCancellationRequested)
                 {
@@ -188,7 +197,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     private async Task RunGroupAsync(List<WriteRequest> group)
     {
         var done = new List<WriteRequest>(group.Count);
-        await writeLock.WaitAsync().ConfigureAwait(false);
+        await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
             var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
@@ -240,7 +249,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
@@ -257,18 +266,18 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         public abstract void Cancel();
     }
 
-    private sealed class WriteRequest<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    private sealed class WriteRequest<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
         : WriteRequest(cancellationToken)
     {
-        private T result = default!;
+        private T _result = default!;
 
         // Asynchronous continuations: callers must never run on (and stall) the writer loop.
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) =>
-            result = await write(connection, transaction, CancellationToken).ConfigureAwait(false);
+            _result = await write(connection, transaction, CancellationToken).ConfigureAwait(false);
 
-        public override void Succeed() => Completion.TrySetResult(result);
+        public override void Succeed() => Completion.TrySetResult(_result);
 
         public override void Fail(Exception error)
         {

@@ -15,6 +15,8 @@ public interface INeedleStore : IAsyncDisposable
 
     ITriageStore Triage { get; }
 
+    ISettingsStore Settings { get; }
+
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 

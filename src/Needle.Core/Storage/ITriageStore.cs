@@ -106,12 +106,6 @@ public interface ITriageStore
     /// <summary>Open reports (awaiting review or untriaged but processed) after <paramref name="afterId"/> in id order, at most <paramref name="limit"/>: for rescoring after a list change.</summary>
     Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>A settings document (JSON) for a scope: "org" for the organisation's defaults, "user:{key id}" for one person's preferences; null when never set.</summary>
-    Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default);
-
-    /// <summary>Replaces a scope's settings document and appends <paramref name="audit"/>, in one transaction.</summary>
-    Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default);
-
     /// <summary>Share of files decided automatically (same hash) over all decided files, and the counts, for the dashboard and the benchmark.</summary>
     Task<DecisionStatistics> GetDecisionStatisticsAsync(CancellationToken cancellationToken = default);
 }

@@ -5,7 +5,7 @@ using Needle.Core.Storage;
 namespace Needle.Server.Web;
 
 /// <summary>
-/// How media is shown, as stored in a settings document (<see cref="ITriageStore.GetSettingsAsync"/>): the organisation's
+/// How media is shown, as stored in a settings document (<see cref="ISettingsStore.GetSettingsAsync"/>): the organisation's
 /// defaults in scope "org", one person's choices in "user:{key id}". A field left null falls back to the organisation's,
 /// then to <see cref="Defaults"/>.
 /// </summary>
@@ -81,10 +81,10 @@ public sealed record ReviewSettings
     }
 
     /// <summary>The settings in force for a person: theirs over the organisation's over the defaults.</summary>
-    public static async Task<(ReviewSettings Effective, ReviewSettings Org, ReviewSettings? User)> LoadAsync(ITriageStore triage, Guid keyId, CancellationToken cancellationToken)
+    public static async Task<(ReviewSettings Effective, ReviewSettings Org, ReviewSettings? User)> LoadAsync(ISettingsStore settings, Guid keyId, CancellationToken cancellationToken)
     {
-        var org = (Parse(await triage.GetSettingsAsync(OrgScope, cancellationToken).ConfigureAwait(false)) ?? new ReviewSettings()).Over(Defaults);
-        var user = Parse(await triage.GetSettingsAsync(UserScope(keyId), cancellationToken).ConfigureAwait(false));
+        var org = (Parse(await settings.GetSettingsAsync(OrgScope, cancellationToken).ConfigureAwait(false)) ?? new ReviewSettings()).Over(Defaults);
+        var user = Parse(await settings.GetSettingsAsync(UserScope(keyId), cancellationToken).ConfigureAwait(false));
 
         // The break reminder is the organisation's to set.
         var effective = (user ?? new ReviewSettings()).Over(org) with { BreakMinutes = org.BreakMinutes };

@@ -198,7 +198,7 @@ internal static class WebEndpoints
         string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
-        var settings = await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var reviewState = state is not null && Enum.TryParse<ReviewState>(state, true, out var parsed) && Enum.IsDefined(parsed) ? parsed : ReviewState.AwaitingReview;
         var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter));
         var now = time.GetUtcNow();
@@ -268,7 +268,7 @@ internal static class WebEndpoints
         }
 
         var triage = store.Triage;
-        var settings = await ReviewSettings.LoadAsync(triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var score = await triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
         var claim = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         var decisions = await triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
@@ -383,7 +383,7 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
-        var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
         var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
         var thumbnail = bytes is null ? null : ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
         if (thumbnail is null)
@@ -406,7 +406,7 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
-        var settings = (await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
         var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
         var revealed = bytes is null ? null : ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
         if (revealed is null)
@@ -640,7 +640,7 @@ internal static class WebEndpoints
     private static async Task<IResult> PreferencesAsync(HttpContext context, INeedleStore store, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
-        var (effective, org, mine) = await ReviewSettings.LoadAsync(store.Triage, user.KeyId, cancellationToken).ConfigureAwait(false);
+        var (effective, org, mine) = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         return Page<PreferencesPage>(new PreferencesModel(Frame(context, "Preferences", "preferences"), effective, org, mine, user.IsAdmin));
     }
 
@@ -655,7 +655,7 @@ internal static class WebEndpoints
             Greyscale = greyscale == "on",
             ThumbnailSize = size,
         };
-        await store.Triage.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
+        await store.Settings.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
             new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
         return Results.Redirect(WithNotice("/preferences", reset == "1" ? "Your preferences now follow the organisation's defaults." : "Your preferences are saved."));
     }
@@ -672,7 +672,7 @@ internal static class WebEndpoints
             ThumbnailSize = size,
             BreakMinutes = breakMinutes,
         }.Over(ReviewSettings.Defaults);
-        await store.Triage.SetSettingsAsync(ReviewSettings.OrgScope, settings.ToJson(),
+        await store.Settings.SetSettingsAsync(ReviewSettings.OrgScope, settings.ToJson(),
             new AuditEntryDraft(user.Actor, "settings.org", ReviewSettings.OrgScope, settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
         return Results.Redirect(WithNotice("/preferences", "The organisation's defaults are saved."));
     }

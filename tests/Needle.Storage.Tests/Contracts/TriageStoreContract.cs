@@ -582,21 +582,6 @@ public abstract class TriageStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task Settings_are_replaced_whole_and_audited()
-    {
-        Assert.Null(await Store.Triage.GetSettingsAsync("org"));
-        await Store.Triage.SetSettingsAsync("org", """{"weights":{"escalated":100}}""", TestData.AdminAudit("settings.set", "settings/org"));
-        await Store.Triage.SetSettingsAsync("user:alice", """{"pageSize":20}""", TestData.AdminAudit("settings.set", "settings/user:alice"));
-        await Store.Triage.SetSettingsAsync("org", """{"weights":{"escalated":50}}""", TestData.AdminAudit("settings.set", "settings/org"));
-
-        Assert.Equal("""{"weights":{"escalated":50}}""", await Store.Triage.GetSettingsAsync("org"));
-        Assert.Equal("""{"pageSize":20}""", await Store.Triage.GetSettingsAsync("user:alice"));
-        Assert.Null(await Store.Triage.GetSettingsAsync("user:bob"));
-        Assert.Equal(3, (await Store.Audit.ReadAsync(0, 100)).Count(e => e.Action == "settings.set"));
-        Assert.True((await AuditChain.VerifyAsync(Store.Audit)).IsIntact);
-    }
-
-    [Fact]
     public async Task Decision_statistics_count_processed_files_and_their_current_decisions()
     {
         Assert.Equal(new DecisionStatistics(0, 0, 0, 0), await Store.Triage.GetDecisionStatisticsAsync());
@@ -620,7 +605,7 @@ public abstract class TriageStoreContract : StoreContract
         await Store.Triage.DecideAsync([Analyst(report.Files[0].Id, DecisionCategory.NonPertinent)], ReviewAudit(report.Id));
         await Store.Triage.TryClaimAsync(report.Id, "alice", Time.GetUtcNow(), Time.GetUtcNow().AddMinutes(5), ClaimAudit("alice"));
         await ReopenAsync();
-        await Store.Triage.SetSettingsAsync("org", "{}", TestData.AdminAudit("settings.set", "settings/org"));
+        await Store.Settings.SetSettingsAsync("org", "{}", TestData.AdminAudit("settings.set", "settings/org"));
         await Store.Triage.ReleaseClaimAsync(report.Id, "alice", force: false, ClaimAudit("alice", "claim.release"));
 
         var verification = await AuditChain.VerifyAsync(Store.Audit);

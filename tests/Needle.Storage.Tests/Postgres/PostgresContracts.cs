@@ -102,3 +102,13 @@ public sealed class PostgresListChangeLogTests(PostgresServer server) : ListChan
 
     protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSettingsStoreTests(PostgresServer server) : SettingsStoreContract
+{
+    private readonly PostgresTestDatabase database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}

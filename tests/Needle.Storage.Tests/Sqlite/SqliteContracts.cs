@@ -96,3 +96,12 @@ public sealed class SqliteListChangeLogTests : ListChangeLogContract
 
     protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
 }
+
+public sealed class SqliteSettingsStoreTests : SettingsStoreContract
+{
+    private readonly SqliteTestDatabase database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+}

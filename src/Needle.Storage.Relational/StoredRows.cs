@@ -8,15 +8,36 @@ using Needle.Core.Serialization;
 using Needle.Core.Triage;
 using Needle.Matching.Lists;
 
-namespace Needle.Storage.Common;
+namespace Needle.Storage.Relational;
 
 /// <summary>
-/// The rows every backend reads into the same records, written once: each backend selects the columns in the order
-/// given here (its own SQL, casts and column lists) and maps them with these. Providers differ only in how they store a
-/// GUID (uuid or text) and a flag (boolean or 0/1), which their own <c>GetGuid</c> and <c>GetBoolean</c> already read.
+/// The rows the stores read into records, and the column lists they select them with, in the order the readers read
+/// them. Providers differ only in how they store a GUID (uuid or text) and a flag (boolean or 0/1), which their own
+/// <c>GetGuid</c> and <c>GetBoolean</c> already read, and in JSON columns, read back as text through the dialect.
 /// </summary>
 internal static class StoredRows
 {
+    /// <summary>The columns <see cref="ReadFile"/> reads, from <c>files f</c>.</summary>
+    public static string FileColumns(SqlDialect dialect) =>
+        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, " + dialect.JsonText("f.reporter_hashes") + ", " +
+        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, " + dialect.JsonText("f.clues") + ", " + dialect.JsonText("f.video");
+
+    /// <summary>The columns <see cref="ReadMatch"/> reads, from <c>matches</c>.</summary>
+    public static string MatchColumns(SqlDialect dialect) =>
+        "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, " + dialect.JsonText("video");
+
+    /// <summary>The columns <see cref="ReadListEntry"/> reads, from <c>list_entries</c>.</summary>
+    public static string ListEntryColumns(SqlDialect dialect) =>
+        "id, signal, value, label, category, source, enabled, " + dialect.JsonText("metadata");
+
+    /// <summary>The columns <see cref="ReadScore"/> reads, from <c>reports</c> (<paramref name="alias"/> being "" or "r.").</summary>
+    public static string ScoreColumns(SqlDialect dialect, string alias) =>
+        alias + "score, " + dialect.JsonText(alias + "score_reasons") + ", " + alias + "review_state, " + alias + "scored_at";
+
+    /// <summary>A list entry's metadata as stored: a JSON object of strings, null when empty.</summary>
+    public static string? MetadataJson(HashListEntry entry) =>
+        entry.Metadata.Count == 0 ? null : DocumentJson.SerializeOrNull(entry.Metadata);
+
     /// <summary>id, report_id, ordinal, original_name, content_type, size, has_media, state, error, reporter_hashes, md5, sha1, sha256, pdq, pdq_quality, width, height, format, clues, video.</summary>
     public static StoredFile ReadFile(DbDataReader reader) => new()
     {

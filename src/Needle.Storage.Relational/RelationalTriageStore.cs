@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Needle.Core.Audit;
 using Needle.Core.Jobs;
 using Needle.Core.Paging;
@@ -9,19 +9,59 @@ using Needle.Core.Serialization;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
 
-namespace Needle.Storage.Sqlite;
+namespace Needle.Storage.Relational;
 
 /// <summary>
-/// Triage in the same file: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
-/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>, settings documents. Every
-/// write goes through the single writer, so a decision, its audit entry and its score jobs commit together.
+/// Triage: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
+/// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>. A decision, its audit entry and
+/// its score jobs commit in one transaction. Where writers are concurrent, rows changed from their current value (a
+/// file's current decision, a report's claim) are locked first, so concurrent writers take turns on them.
 /// </summary>
-internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
+internal sealed class RelationalTriageStore : ITriageStore
 {
     public const int MaxPageSize = 500;
 
     private const string DecisionColumns =
         "d.id, d.file_id, d.report_id, d.category, d.note, d.source, d.actor, d.at, d.revises, d.based_on, d.based_on_file, d.based_on_reason";
+
+    private readonly RelationalDatabase _database;
+    private readonly SqlDialect _dialect;
+    private readonly string _fileColumns;
+    private readonly string _selectScore;
+    private readonly string _selectClaimForUpdate;
+    private readonly string _selectQueue;
+    private readonly string _reporterFilter;
+    private readonly string _claimsOfOthersFilter;
+    private readonly string _selectStatistics;
+
+    public RelationalTriageStore(RelationalDatabase database)
+    {
+        _database = database;
+        _dialect = database.Dialect;
+        _fileColumns = StoredRows.FileColumns(_dialect);
+        _selectScore = $"SELECT {StoredRows.ScoreColumns(_dialect, string.Empty)} FROM reports WHERE id = @id AND scored_at IS NOT NULL;";
+        _selectClaimForUpdate = $"SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id{_dialect.ForUpdate};";
+        _selectQueue = $"""
+            SELECT r.id, r.external_id, r.status, r.received_at, r.processed_at, r.escalate, r.file_count, r.matched_file_count,
+                r.jurisdiction_queue, r.jurisdiction_country,
+                {StoredRows.ScoreColumns(_dialect, "r.")},
+                r.reporter_org,
+                (SELECT COUNT(*) FROM files f WHERE f.report_id = r.id AND f.current_decision_id IS NULL),
+                r.claimed_by, r.claimed_at, r.claim_expires
+            FROM reports r
+            WHERE r.review_state = @state
+            """;
+        _reporterFilter = " AND " + _dialect.EqualsIgnoringCase("r.reporter_org", "@reporter");
+        _claimsOfOthersFilter = $" AND (r.claimed_by IS NULL OR r.claim_expires <= @at OR {_dialect.IsNotDistinctFrom("r.claimed_by", "@viewer")})";
+        _selectStatistics = $"""
+            SELECT
+                (SELECT COUNT(*) FROM files WHERE state IN ({(int)FileState.Hashed}, {(int)FileState.Unreadable}, {(int)FileState.HashesOnly})),
+                COUNT(d.id),
+                {_dialect.CountWhere($"d.source <> {(int)DecisionSource.SameHash}")},
+                {_dialect.CountWhere($"d.source = {(int)DecisionSource.SameHash}")}
+            FROM files f JOIN decisions d ON d.id = f.current_decision_id;
+            """;
+    }
 
     public Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default)
     {
@@ -31,16 +71,16 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             return Task.FromResult<IReadOnlyList<ReportLink>>([]);
         }
 
-        return database.ReadAsync<IReadOnlyList<ReportLink>>(
+        return _database.ReadAsync<IReadOnlyList<ReportLink>>(
             async (connection, transaction, ct) =>
             {
-                var now = database.Time.GetUtcNow();
+                var now = _database.Time.GetUtcNow();
                 var found = new List<(long ReceivedTicks, ReportLink Link)>();
                 var seen = new HashSet<(Guid, LinkKind, string, Guid?, Guid?)>();
                 foreach (var key in keys)
                 {
-                    var rows = await connection
-                        .Command(transaction, """
+                    var rows = await _dialect
+                        .Command(connection, transaction, """
                             SELECT k.report_id, k.file_id, r.received_at
                             FROM report_keys k JOIN reports r ON r.id = k.report_id
                             WHERE k.kind = @kind AND k.value = @value AND k.report_id <> @self
@@ -51,7 +91,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         .With("@value", key.Value)
                         .With("@self", reportId)
                         .With("@limit", limit)
-                        .ListAsync(reader => (Other: reader.GetGuidText(0), OtherFile: reader.IsDBNull(1) ? (Guid?)null : reader.GetGuidText(1), Received: reader.GetInt64(2)), ct)
+                        .ListAsync(reader => (Other: reader.GetGuid(0), OtherFile: reader.GetGuidOrNull(1), Received: reader.GetInt64(2)), ct)
                         .ConfigureAwait(false);
                     foreach (var row in rows)
                     {
@@ -71,7 +111,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         return byTime;
                     }
 
-                    var byReport = string.CompareOrdinal(SqlHelpers.GuidText(x.Link.OtherReportId), SqlHelpers.GuidText(y.Link.OtherReportId));
+                    var byReport = string.CompareOrdinal(OrderKey(x.Link.OtherReportId), OrderKey(y.Link.OtherReportId));
                     return byReport != 0 ? byReport : x.Link.Kind != y.Link.Kind ? x.Link.Kind.CompareTo(y.Link.Kind) : string.CompareOrdinal(x.Link.Value, y.Link.Value);
                 });
                 var result = new List<ReportLink>(Math.Min(limit, found.Count));
@@ -95,11 +135,11 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             throw new ArgumentException($"The outcome is for report {outcome.ReportId}, the job for report {job.SubjectId}.", nameof(outcome));
         }
 
-        return database.WriteAsync(
+        return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                var now = database.Time.GetUtcNow();
-                if (!await SqliteJobQueue.HoldsLiveLeaseAsync(connection, transaction, job, now, ct).ConfigureAwait(false))
+                var now = _database.Time.GetUtcNow();
+                if (!await RelationalJobQueue.CloseLiveLeaseAsync(_database, connection, transaction, job, now, ct).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -110,18 +150,18 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                     await InsertLinkAsync(connection, transaction, link, ct).ConfigureAwait(false);
                 }
 
+                await LockFilesAsync(connection, transaction, outcome.AutomaticDecisions, ct).ConfigureAwait(false);
                 foreach (var decision in outcome.AutomaticDecisions)
                 {
                     await InsertDecisionAsync(connection, transaction, decision, ct).ConfigureAwait(false);
                 }
 
                 await StoreScoreAsync(connection, transaction, outcome.ReportId, outcome.Score, ct).ConfigureAwait(false);
-                foreach (var other in outcome.RescoreReports)
+                foreach (var other in _dialect.InLockOrder(outcome.RescoreReports))
                 {
-                    await SqliteJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, other, now, ct).ConfigureAwait(false);
+                    await RelationalJobQueue.EnqueueAsync(_database, connection, transaction, JobKinds.ScoreReport, other, now, ct).ConfigureAwait(false);
                 }
 
-                await SqliteJobQueue.MarkDoneAsync(connection, transaction, job, now, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -132,26 +172,24 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(score);
         RequireKind(job, JobKinds.ScoreReport);
-        return database.WriteAsync(
+        return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                var now = database.Time.GetUtcNow();
-                if (!await SqliteJobQueue.HoldsLiveLeaseAsync(connection, transaction, job, now, ct).ConfigureAwait(false))
+                if (!await RelationalJobQueue.CloseLiveLeaseAsync(_database, connection, transaction, job, _database.Time.GetUtcNow(), ct).ConfigureAwait(false))
                 {
                     return false;
                 }
 
                 await StoreScoreAsync(connection, transaction, reportId, score, ct).ConfigureAwait(false);
-                await SqliteJobQueue.MarkDoneAsync(connection, transaction, job, now, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
     }
 
     public Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync<IReadOnlyList<ReportLink>>(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, """
+        _database.ReadAsync<IReadOnlyList<ReportLink>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, """
                     SELECT report_b, kind, value, file_a, file_b, distance, created_at FROM report_links WHERE report_a = @id
                     UNION ALL
                     SELECT report_a, kind, value, file_b, file_a, distance, created_at FROM report_links WHERE report_b = @id
@@ -161,7 +199,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 .ListAsync(
                     reader => new ReportLink(
                         reportId,
-                        reader.GetGuidText(0),
+                        reader.GetGuid(0),
                         (LinkKind)reader.GetInt32(1),
                         reader.GetString(2),
                         reader.GetGuidOrNull(3),
@@ -179,7 +217,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             return Task.FromResult<IReadOnlyList<Guid>>([]);
         }
 
-        return database.ReadAsync<IReadOnlyList<Guid>>(
+        return _database.ReadAsync<IReadOnlyList<Guid>>(
             async (connection, transaction, ct) =>
             {
                 // Breadth first from the report; each report's neighbours in id order, so the order is stable.
@@ -187,8 +225,8 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 var seen = new HashSet<Guid> { reportId };
                 for (var next = 0; next < bundle.Count && bundle.Count < maxReports; next++)
                 {
-                    var neighbours = await connection
-                        .Command(transaction, """
+                    var neighbours = await _dialect
+                        .Command(connection, transaction, """
                             SELECT report_b FROM report_links WHERE report_a = @id AND kind IN (@same, @similar)
                             UNION
                             SELECT report_a FROM report_links WHERE report_b = @id AND kind IN (@same, @similar)
@@ -197,7 +235,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                         .With("@id", bundle[next])
                         .With("@same", (int)LinkKind.SameMedia)
                         .With("@similar", (int)LinkKind.SimilarMedia)
-                        .ListAsync(reader => reader.GetGuidText(0), ct)
+                        .ListAsync(reader => reader.GetGuid(0), ct)
                         .ConfigureAwait(false);
                     foreach (var neighbour in neighbours)
                     {
@@ -219,9 +257,9 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     }
 
     public Task<PriorityScore?> GetScoreAsync(Guid reportId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, "SELECT score, score_reasons, review_state, scored_at FROM reports WHERE id = @id AND scored_at IS NOT NULL;")
+        _database.ReadAsync(
+            (connection, transaction, ct) => _dialect
+                .Command(connection, transaction, _selectScore)
                 .With("@id", reportId)
                 .FirstOrDefaultAsync(reader => StoredRows.ReadScore(reader, 0), ct),
             cancellationToken);
@@ -235,12 +273,13 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             return Task.FromResult<IReadOnlyList<FileDecision>>([]);
         }
 
-        return database.WriteAsync<IReadOnlyList<FileDecision>>(
+        return _database.WriteAsync<IReadOnlyList<FileDecision>>(
             async (connection, transaction, ct) =>
             {
-                var now = database.Time.GetUtcNow();
+                var now = _database.Time.GetUtcNow();
                 var stored = new List<FileDecision>(decisions.Count);
                 var touched = new List<Guid>();
+                await LockFilesAsync(connection, transaction, decisions, ct).ConfigureAwait(false);
                 foreach (var decision in decisions)
                 {
                     // Throws KeyNotFoundException for an unknown file: the whole write is rolled back.
@@ -256,10 +295,10 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                     }
                 }
 
-                await SqliteAuditLog.AppendAsync(connection, transaction, audit, now, ct).ConfigureAwait(false);
-                foreach (var report in touched)
+                await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, ct).ConfigureAwait(false);
+                foreach (var report in _dialect.InLockOrder(touched))
                 {
-                    await SqliteJobQueue.EnqueueAsync(connection, transaction, JobKinds.ScoreReport, report, now, ct).ConfigureAwait(false);
+                    await RelationalJobQueue.EnqueueAsync(_database, connection, transaction, JobKinds.ScoreReport, report, now, ct).ConfigureAwait(false);
                 }
 
                 return stored;
@@ -268,11 +307,11 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     }
 
     public Task<IReadOnlyDictionary<Guid, FileDecision>> GetCurrentDecisionsAsync(Guid reportId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync<IReadOnlyDictionary<Guid, FileDecision>>(
+        _database.ReadAsync<IReadOnlyDictionary<Guid, FileDecision>>(
             async (connection, transaction, ct) =>
             {
-                var rows = await connection
-                    .Command(transaction, $"SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id WHERE f.report_id = @report;")
+                var rows = await _dialect
+                    .Command(connection, transaction, $"SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id WHERE f.report_id = @report;")
                     .With("@report", reportId)
                     .ListAsync(StoredRows.ReadDecision, ct)
                     .ConfigureAwait(false);
@@ -287,23 +326,23 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             cancellationToken);
 
     public Task<IReadOnlyList<FileDecision>> GetDecisionHistoryAsync(Guid fileId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync<IReadOnlyList<FileDecision>>(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.file_id = @file ORDER BY d.id;")
+        _database.ReadAsync<IReadOnlyList<FileDecision>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.file_id = @file ORDER BY d.id;")
                 .With("@file", fileId)
                 .ListAsync(StoredRows.ReadDecision, ct)
                 .ConfigureAwait(false),
             cancellationToken);
 
     public Task<FileDecision?> FindDecisionForMediaAsync(string? sha256, string? md5, string? pdq, Guid excludingFileId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
+        _database.ReadAsync(
             async (connection, transaction, ct) =>
             {
                 // Strongest evidence first: the first hash that finds a decided copy answers.
                 foreach (var (column, value) in MediaHashes(sha256, md5, pdq))
                 {
-                    var found = await connection
-                        .Command(transaction, $"""
+                    var found = await _dialect
+                        .Command(connection, transaction, $"""
                             SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id
                             WHERE f.{column} = @value AND f.id <> @excluding
                             ORDER BY d.source = {(int)DecisionSource.Analyst} DESC, d.at DESC, d.id DESC
@@ -330,16 +369,16 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             return Task.FromResult<IReadOnlyList<StoredFile>>([]);
         }
 
-        return database.ReadAsync<IReadOnlyList<StoredFile>>(
+        return _database.ReadAsync<IReadOnlyList<StoredFile>>(
             async (connection, transaction, ct) =>
             {
                 var copies = new List<StoredFile>();
                 var seen = new HashSet<Guid>();
                 foreach (var (column, value) in MediaHashes(sha256, md5, pdq))
                 {
-                    var rows = await connection
-                        .Command(transaction, $"""
-                            SELECT {SqliteReportStore.FileColumns} FROM files f
+                    var rows = await _dialect
+                        .Command(connection, transaction, $"""
+                            SELECT {_fileColumns} FROM files f
                             WHERE f.{column} = @value AND f.id <> @excluding AND f.current_decision_id IS NULL
                             ORDER BY f.report_id, f.ordinal
                             LIMIT @limit;
@@ -367,11 +406,12 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(claimant);
         ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync<(ReportClaim Claim, bool Granted)?>(
+        return _database.WriteAsync<(ReportClaim Claim, bool Granted)?>(
             async (connection, transaction, ct) =>
             {
-                var row = await connection
-                    .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id;")
+                // The report's row is locked (where writers are concurrent), so the claim read is the one this write replaces.
+                var row = await _dialect
+                    .Command(connection, transaction, _selectClaimForUpdate)
                     .With("@id", reportId)
                     .FirstOrDefaultAsync(reader => (Found: true, Claim: StoredRows.ReadClaim(reader, reportId, 0)), ct)
                     .ConfigureAwait(false);
@@ -388,15 +428,15 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
 
                 // A renewal keeps when the claim began.
                 var granted = new ReportClaim(reportId, claimant, current?.ClaimedAt ?? at, until);
-                await connection
-                    .Command(transaction, "UPDATE reports SET claimed_by = @by, claimed_at = @at, claim_expires = @until WHERE id = @id;")
+                await _dialect
+                    .Command(connection, transaction, "UPDATE reports SET claimed_by = @by, claimed_at = @at, claim_expires = @until WHERE id = @id;")
                     .With("@by", granted.ClaimedBy)
                     .With("@at", granted.ClaimedAt)
                     .With("@until", granted.ExpiresAt)
                     .With("@id", reportId)
                     .RunAsync(ct)
                     .ConfigureAwait(false);
-                await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, ct).ConfigureAwait(false);
                 return (granted, true);
             },
             cancellationToken);
@@ -406,26 +446,24 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     {
         ArgumentNullException.ThrowIfNull(claimant);
         ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync(
+        return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                var now = database.Time.GetUtcNow();
-
                 // Only a claim still in force can be ended; an expired one is already over.
-                var released = await connection
-                    .Command(transaction, """
+                var released = await _dialect
+                    .Command(connection, transaction, """
                         UPDATE reports SET claimed_by = NULL, claimed_at = NULL, claim_expires = NULL
-                        WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @now AND (@force = 1 OR claimed_by = @claimant);
+                        WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @now AND (@force OR claimed_by = @claimant);
                         """)
                     .With("@id", reportId)
-                    .With("@now", now)
+                    .With("@now", _database.Time.GetUtcNow())
                     .With("@force", force)
                     .With("@claimant", claimant)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
                 if (released)
                 {
-                    await SqliteAuditLog.AppendAsync(connection, transaction, audit, now, ct).ConfigureAwait(false);
+                    await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, ct).ConfigureAwait(false);
                 }
 
                 return released;
@@ -434,9 +472,9 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     }
 
     public Task<ReportClaim?> GetClaimAsync(Guid reportId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @at;")
+        _database.ReadAsync(
+            (connection, transaction, ct) => _dialect
+                .Command(connection, transaction, "SELECT claimed_by, claimed_at, claim_expires FROM reports WHERE id = @id AND claimed_by IS NOT NULL AND claim_expires > @at;")
                 .With("@id", reportId)
                 .With("@at", at)
                 .FirstOrDefaultAsync(reader => StoredRows.ReadClaim(reader, reportId, 0), ct),
@@ -447,33 +485,24 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
         QueueCursor? after = query.After is null ? null : QueueCursor.Decode(query.After);
-        return database.ReadAsync(
+        return _database.ReadAsync(
             async (connection, transaction, ct) =>
             {
                 // Only fixed fragments are appended; every value is a parameter.
-                var sql = new StringBuilder("""
-                    SELECT r.id, r.external_id, r.status, r.received_at, r.processed_at, r.escalate, r.file_count, r.matched_file_count,
-                        r.jurisdiction_queue, r.jurisdiction_country,
-                        r.score, r.score_reasons, r.review_state, r.scored_at,
-                        r.reporter_org,
-                        (SELECT COUNT(*) FROM files f WHERE f.report_id = r.id AND f.current_decision_id IS NULL),
-                        r.claimed_by, r.claimed_at, r.claim_expires
-                    FROM reports r
-                    WHERE r.review_state = @state
-                    """);
-                var command = connection.Command(transaction, string.Empty);
+                var sql = new StringBuilder(_selectQueue);
+                var command = _dialect.Command(connection, transaction, string.Empty);
                 command.With("@state", (int)query.State);
-                SqliteReportStore.AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
+                RelationalReportStore.AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
 
                 if (query.Reporter is { } reporter)
                 {
-                    sql.Append(" AND r.reporter_org = @reporter COLLATE NOCASE");
+                    sql.Append(_reporterFilter);
                     command.With("@reporter", reporter);
                 }
 
                 if (query.ExcludeClaimedByOthers)
                 {
-                    sql.Append(" AND (r.claimed_by IS NULL OR r.claim_expires <= @at OR r.claimed_by IS @viewer)");
+                    sql.Append(_claimsOfOthersFilter);
                     command.With("@viewer", query.Viewer);
                 }
 
@@ -492,7 +521,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                     .ListAsync(
                         reader =>
                         {
-                            var id = reader.GetGuidText(0);
+                            var id = reader.GetGuid(0);
                             var claim = StoredRows.ReadClaim(reader, id, 16);
                             return new QueueItem
                             {
@@ -502,7 +531,7 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                                     (ReportStatus)reader.GetInt32(2),
                                     reader.GetInstant(3),
                                     reader.GetInstantOrNull(4),
-                                    reader.GetFlag(5),
+                                    reader.GetBoolean(5),
                                     reader.GetInt32(6),
                                     reader.GetInt32(7))
                                 {
@@ -511,7 +540,9 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                                 },
                                 Score = StoredRows.ReadScore(reader, 10, fallbackAt: reader.GetInstant(3)),
                                 ReporterOrganisation = reader.GetStringOrNull(14),
-                                UndecidedFileCount = reader.GetInt32(15),
+
+                                // COUNT(*) is a 64-bit integer in every database.
+                                UndecidedFileCount = checked((int)reader.GetInt64(15)),
                                 Claim = claim is not null && claim.ExpiresAt > at ? claim : null,
                             };
                         },
@@ -530,29 +561,41 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>SQLite has one writer, so sequences are assigned in commit order: a follower never needs to look back.</remarks>
+    /// <remarks>
+    /// With one writer, sequences are assigned in commit order and a plain read is enough. Where transactions may
+    /// commit out of sequence order, a follower reading while sequence 7 is still uncommitted could see 8, move its
+    /// cursor past 7 and never see it. So that no follower ever needs to look back, this then returns only rows below
+    /// a safe horizon: every transaction that takes a sequence holds the media sequence lock shared until it ends; this
+    /// takes it exclusively (waiting for those writers to commit or roll back, and briefly holding new ones back), then
+    /// reads. At that moment no sequence is held by an open transaction: every one taken so far is committed (or was
+    /// rolled back and never appears), and every writer after this read gets a higher one. The cost: a follower waits
+    /// for the writers in flight (a report completion is one short transaction).
+    /// </remarks>
     public Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        return database.ReadAsync<IReadOnlyList<MediaHashRow>>(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, """
-                    SELECT media_seq, id, report_id, pdq, COALESCE(pdq_quality, 0) FROM files
-                    WHERE media_seq > @after ORDER BY media_seq LIMIT @limit;
-                    """)
-                .With("@after", afterSequence)
-                .With("@limit", limit)
-                .ListAsync(reader => new MediaHashRow(reader.GetInt64(0), reader.GetGuidText(1), reader.GetGuidText(2), reader.GetString(3), reader.GetInt32(4)), ct)
-                .ConfigureAwait(false),
+        if (_dialect.MediaSequencesCommitInOrder)
+        {
+            return _database.ReadAsync((connection, transaction, ct) => ReadMediaHashesAsync(connection, transaction, afterSequence, limit, ct), cancellationToken);
+        }
+
+        // A write transaction (READ COMMITTED): each statement takes a fresh snapshot, so the read after the lock sees
+        // what the writers committed.
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                await _dialect.LockMediaSequenceAsync(connection, transaction, exclusive: true, ct).ConfigureAwait(false);
+                return await ReadMediaHashesAsync(connection, transaction, afterSequence, limit, ct).ConfigureAwait(false);
+            },
             cancellationToken);
     }
 
     public Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        return database.ReadAsync<IReadOnlyList<Guid>>(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, """
+        return _database.ReadAsync<IReadOnlyList<Guid>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, """
                     SELECT id FROM reports
                     WHERE status = @processed AND review_state IN (@untriaged, @awaiting) AND (@after IS NULL OR id > @after)
                     ORDER BY id LIMIT @limit;
@@ -562,56 +605,15 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 .With("@awaiting", (int)ReviewState.AwaitingReview)
                 .With("@after", afterId)
                 .With("@limit", limit)
-                .ListAsync(reader => reader.GetGuidText(0), ct)
+                .ListAsync(reader => reader.GetGuid(0), ct)
                 .ConfigureAwait(false),
             cancellationToken);
     }
 
-    public Task<string?> GetSettingsAsync(string scope, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        return database.ReadAsync(
-            async (connection, transaction, ct) =>
-                (string?)await connection.Command(transaction, "SELECT json FROM settings WHERE scope = @scope;").With("@scope", scope).ScalarAsync(ct).ConfigureAwait(false),
-            cancellationToken);
-    }
-
-    public Task SetSettingsAsync(string scope, string json, AuditEntryDraft audit, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(scope);
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync(
-            async (connection, transaction, ct) =>
-            {
-                var now = database.Time.GetUtcNow();
-                await connection
-                    .Command(transaction, """
-                        INSERT INTO settings (scope, json, updated_at) VALUES (@scope, @json, @now)
-                        ON CONFLICT (scope) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at;
-                        """)
-                    .With("@scope", scope)
-                    .With("@json", json)
-                    .With("@now", now)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
-                await SqliteAuditLog.AppendAsync(connection, transaction, audit, now, ct).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken);
-    }
-
     public Task<DecisionStatistics> GetDecisionStatisticsAsync(CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
+        _database.ReadAsync(
             async (connection, transaction, ct) => (await connection
-                .Command(transaction, $"""
-                    SELECT
-                        (SELECT COUNT(*) FROM files WHERE state IN ({(int)FileState.Hashed}, {(int)FileState.Unreadable}, {(int)FileState.HashesOnly})),
-                        COUNT(d.id),
-                        COALESCE(SUM(d.source <> {(int)DecisionSource.SameHash}), 0),
-                        COALESCE(SUM(d.source = {(int)DecisionSource.SameHash}), 0)
-                    FROM files f JOIN decisions d ON d.id = f.current_decision_id;
-                    """)
+                .Command(transaction, _selectStatistics)
                 .FirstOrDefaultAsync(reader => new DecisionStatistics(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)), ct)
                 .ConfigureAwait(false))!,
             cancellationToken);
@@ -646,45 +648,81 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
         return hashes;
     }
 
-    private static async Task ReplaceKeysAsync(SqliteConnection connection, SqliteTransaction transaction, Guid reportId, IReadOnlyList<LinkKey> keys, CancellationToken cancellationToken)
+    /// <summary>The id in the order both databases sort ids: PostgreSQL's uuid byte by byte, SQLite's lowercase text.</summary>
+    private static string OrderKey(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
+
+    private async Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(DbConnection connection, DbTransaction transaction, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        await _dialect
+            .Command(connection, transaction, """
+                SELECT media_seq, id, report_id, pdq, COALESCE(pdq_quality, 0) FROM files
+                WHERE media_seq > @after ORDER BY media_seq LIMIT @limit;
+                """)
+            .With("@after", afterSequence)
+            .With("@limit", limit)
+            .ListAsync(reader => new MediaHashRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)), cancellationToken)
+            .ConfigureAwait(false);
+
+    /// <summary>Locks the rows of the files about to be decided (see <see cref="SqlDialect.LockFilesAsync"/>).</summary>
+    private Task LockFilesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewDecision> decisions, CancellationToken cancellationToken)
     {
-        await connection.Command(transaction, "DELETE FROM report_keys WHERE report_id = @report;").With("@report", reportId).RunAsync(cancellationToken).ConfigureAwait(false);
+        if (decisions.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ids = new Guid[decisions.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = decisions[i].FileId;
+        }
+
+        return _dialect.LockFilesAsync(connection, transaction, ids, cancellationToken);
+    }
+
+    private async Task ReplaceKeysAsync(DbConnection connection, DbTransaction transaction, Guid reportId, IReadOnlyList<LinkKey> keys, CancellationToken cancellationToken)
+    {
+        await _dialect.Command(connection, transaction, "DELETE FROM report_keys WHERE report_id = @report;").With("@report", reportId).RunAsync(cancellationToken).ConfigureAwait(false);
         if (keys.Count == 0)
         {
             return;
         }
 
-        var insert = connection.Command(transaction, "INSERT INTO report_keys (report_id, kind, value, file_id) VALUES (@report, @kind, @value, @file);");
-        await using (insert.ConfigureAwait(false))
+        var batch = new StatementBatch(_dialect, connection, transaction);
+        await using (batch.ConfigureAwait(false))
         {
-            var report = insert.Parameters.AddWithValue("@report", SqlHelpers.GuidText(reportId));
-            var kind = insert.Parameters.Add(new SqliteParameter { ParameterName = "@kind" });
-            var value = insert.Parameters.Add(new SqliteParameter { ParameterName = "@value" });
-            var file = insert.Parameters.Add(new SqliteParameter { ParameterName = "@file" });
+            var insert = batch.Statement(
+                "INSERT INTO report_keys (report_id, kind, value, file_id) VALUES (@report, @kind, @value, @file);",
+                ("@report", SqlType.Uuid),
+                ("@kind", SqlType.Integer),
+                ("@value", SqlType.Text),
+                ("@file", SqlType.Uuid));
             foreach (var key in keys)
             {
-                kind.Value = (int)key.Kind;
-                value.Value = key.Value;
-                file.Value = SqlHelpers.ToDatabase(key.FileId);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                insert.Set(0, reportId);
+                insert.Set(1, (int)key.Kind);
+                insert.Set(2, key.Value);
+                insert.Set(3, key.FileId);
+                await insert.AddRowAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            await batch.RunAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Stores a link once per unordered pair: the side with the smaller id is report_a (file ids follow their report).</summary>
-    private static async Task InsertLinkAsync(SqliteConnection connection, SqliteTransaction transaction, ReportLink link, CancellationToken cancellationToken)
+    private async Task InsertLinkAsync(DbConnection connection, DbTransaction transaction, ReportLink link, CancellationToken cancellationToken)
     {
-        var self = SqlHelpers.GuidText(link.ReportId);
-        var other = SqlHelpers.GuidText(link.OtherReportId);
-        var order = string.CompareOrdinal(self, other);
+        var order = string.CompareOrdinal(OrderKey(link.ReportId), OrderKey(link.OtherReportId));
         if (order == 0)
         {
             return;
         }
 
-        var (a, b, fileA, fileB) = order < 0 ? (self, other, link.FileId, link.OtherFileId) : (other, self, link.OtherFileId, link.FileId);
-        await connection
-            .Command(transaction, """
+        var (a, b, fileA, fileB) = order < 0
+            ? (link.ReportId, link.OtherReportId, link.FileId, link.OtherFileId)
+            : (link.OtherReportId, link.ReportId, link.OtherFileId, link.FileId);
+        await _dialect
+            .Command(connection, transaction, """
                 INSERT INTO report_links (report_a, report_b, kind, value, file_a, file_b, distance, created_at)
                 VALUES (@a, @b, @kind, @value, @fileA, @fileB, @distance, @created)
                 ON CONFLICT DO NOTHING;
@@ -707,10 +745,13 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
     /// is the same automatic decision already (so a re-run stores it once).
     /// </summary>
     /// <exception cref="KeyNotFoundException">The file does not exist.</exception>
-    private static async Task<(Guid ReportId, FileDecision? Stored)> InsertDecisionAsync(SqliteConnection connection, SqliteTransaction transaction, NewDecision decision, CancellationToken cancellationToken)
+    private async Task<(Guid ReportId, FileDecision? Stored)> InsertDecisionAsync(DbConnection connection, DbTransaction transaction, NewDecision decision, CancellationToken cancellationToken)
     {
-        var file = await connection
-            .Command(transaction, """
+        // Locks the file row first (where writers are concurrent), in a statement of its own: the next statement then
+        // reads the current decision a concurrent decider committed while this one waited.
+        await _dialect.LockFileAsync(connection, transaction, decision.FileId, cancellationToken).ConfigureAwait(false);
+        var file = await _dialect
+            .Command(connection, transaction, """
                 SELECT f.report_id, d.id, d.source, d.category, d.based_on, d.based_on_file
                 FROM files f LEFT JOIN decisions d ON d.id = f.current_decision_id
                 WHERE f.id = @file;
@@ -719,11 +760,11 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
             .FirstOrDefaultAsync(
                 reader => (
                     Found: true,
-                    ReportId: reader.GetGuidText(0),
-                    Current: reader.IsDBNull(1) ? (long?)null : reader.GetInt64(1),
+                    ReportId: reader.GetGuid(0),
+                    Current: reader.GetInt64OrNull(1),
                     Source: reader.IsDBNull(2) ? (DecisionSource?)null : (DecisionSource)reader.GetInt32(2),
                     Category: reader.IsDBNull(3) ? (DecisionCategory?)null : (DecisionCategory)reader.GetInt32(3),
-                    BasedOn: reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4),
+                    BasedOn: reader.GetInt64OrNull(4),
                     BasedOnFile: reader.GetGuidOrNull(5)),
                 cancellationToken)
             .ConfigureAwait(false);
@@ -742,8 +783,8 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
         }
 
         var id = Convert.ToInt64(
-            await connection
-                .Command(transaction, """
+            await _dialect
+                .Command(connection, transaction, """
                     INSERT INTO decisions (file_id, report_id, category, note, source, actor, at, revises, based_on, based_on_file, based_on_reason)
                     VALUES (@file, @report, @category, @note, @source, @actor, @at, @revises, @basedOn, @basedOnFile, @reason)
                     RETURNING id;
@@ -762,8 +803,8 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
                 .ScalarAsync(cancellationToken)
                 .ConfigureAwait(false),
             CultureInfo.InvariantCulture);
-        await connection
-            .Command(transaction, "UPDATE files SET current_decision_id = @decision WHERE id = @file;")
+        await _dialect
+            .Command(connection, transaction, "UPDATE files SET current_decision_id = @decision WHERE id = @file;")
             .With("@decision", id)
             .With("@file", decision.FileId)
             .RunAsync(cancellationToken)
@@ -785,14 +826,13 @@ internal sealed class SqliteTriageStore(SqliteDatabase database) : ITriageStore
         });
     }
 
-    private static Task<int> StoreScoreAsync(SqliteConnection connection, SqliteTransaction transaction, Guid reportId, PriorityScore score, CancellationToken cancellationToken) =>
-        connection
-            .Command(transaction, "UPDATE reports SET score = @score, score_reasons = @reasons, review_state = @state, scored_at = @at WHERE id = @id;")
+    private Task<int> StoreScoreAsync(DbConnection connection, DbTransaction transaction, Guid reportId, PriorityScore score, CancellationToken cancellationToken) =>
+        _dialect
+            .Command(connection, transaction, "UPDATE reports SET score = @score, score_reasons = @reasons, review_state = @state, scored_at = @at WHERE id = @id;")
             .With("@score", score.Value)
-            .With("@reasons", DocumentJson.SerializeOrNull(score.Reasons))
+            .WithJson("@reasons", DocumentJson.SerializeOrNull(score.Reasons))
             .With("@state", (int)score.State)
             .With("@at", score.ComputedAt)
             .With("@id", reportId)
             .RunAsync(cancellationToken);
-
 }

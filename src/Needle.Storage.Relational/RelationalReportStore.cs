@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Needle.Core.Audit;
@@ -7,83 +8,98 @@ using Needle.Core.Paging;
 using Needle.Core.Reports;
 using Needle.Core.Serialization;
 using Needle.Core.Storage;
-using Npgsql;
-using NpgsqlTypes;
 
-namespace Needle.Storage.Postgres;
+namespace Needle.Storage.Relational;
 
-internal sealed class PostgresReportStore(PostgresDatabase database) : IReportStore
+/// <summary>Reports, their files, encrypted media and matches.</summary>
+internal sealed class RelationalReportStore : IReportStore
 {
     public const int MaxPageSize = 500;
 
-    /// <summary>The columns <see cref="StoredRows.ReadFile"/> reads, in its order, from <c>files f</c> (the triage store reads files the same way).</summary>
-    internal const string FileColumns =
-        "f.id, f.report_id, f.ordinal, f.original_name, f.content_type, f.size, f.has_media, f.state, f.error, f.reporter_hashes::text, " +
-        "f.md5, f.sha1, f.sha256, f.pdq, f.pdq_quality, f.width, f.height, f.format, f.clues::text, f.video::text";
+    private readonly RelationalDatabase _database;
+    private readonly SqlDialect _dialect;
+    private readonly string _selectReport;
+    private readonly string _selectFiles;
+    private readonly string _selectFile;
+    private readonly string _selectReportMatches;
+    private readonly string _selectFileMatches;
+    private readonly string _afterCursor;
 
-    private const string MatchColumns = "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video::text";
+    public RelationalReportStore(RelationalDatabase database)
+    {
+        _database = database;
+        _dialect = database.Dialect;
+        var fileColumns = StoredRows.FileColumns(_dialect);
+        var matchColumns = StoredRows.MatchColumns(_dialect);
+        _selectReport = $"SELECT id, {_dialect.JsonText("submission")}, status, received_at, processed_at, submitted_by, {_dialect.JsonText("jurisdiction")} FROM reports WHERE id = @id;";
+        _selectFiles = $"SELECT {fileColumns} FROM files f WHERE f.report_id = @id ORDER BY f.ordinal;";
+        _selectFile = $"SELECT {fileColumns} FROM files f WHERE f.id = @id;";
+        _selectReportMatches = $"SELECT {matchColumns} FROM matches WHERE report_id = @id ORDER BY file_id, ordinal;";
+        _selectFileMatches = $"SELECT {matchColumns} FROM matches WHERE file_id = @id ORDER BY ordinal;";
+        _afterCursor = " AND " + _dialect.RowLessThan("received_at", "id", "@afterTicks", "@afterId");
+    }
 
     public Task<SubmitResult> SubmitAsync(NewReport report, AuditEntryDraft audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(report.Submission);
         ArgumentNullException.ThrowIfNull(audit);
-        return database.WriteAsync(
+        return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                // ON CONFLICT DO NOTHING waits for a concurrent submission of the same key to commit, then inserts
-                // nothing; the earlier report is then visible to the next statement (READ COMMITTED).
-                var inserted = await connection
-                    .Command(transaction, """
+                // A repeated idempotency key inserts nothing (where writers are concurrent, after waiting for the
+                // submission that holds it to commit); the earlier report is then visible to the next statement.
+                var inserted = await _dialect
+                    .Command(connection, transaction, """
                         INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count, reporter_org)
                         VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files, @org)
-                        ON CONFLICT ON CONSTRAINT reports_idempotency DO NOTHING;
+                        ON CONFLICT (submitted_by, idempotency_key) DO NOTHING;
                         """)
-                    .With("@org", NpgsqlDbType.Text, report.Submission.Reporter?.Organisation)
+                    .With("@org", report.Submission.Reporter?.Organisation)
                     .With("@id", report.Id)
-                    .With("@external", NpgsqlDbType.Text, report.Submission.ExternalId)
+                    .With("@external", report.Submission.ExternalId)
                     .WithJson("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))
                     .With("@status", (int)ReportStatus.Received)
                     .With("@escalate", report.Submission.Escalate)
                     .With("@received", report.ReceivedAt)
                     .With("@by", report.SubmittedBy)
-                    .With("@key", NpgsqlDbType.Text, report.IdempotencyKey)
+                    .With("@key", report.IdempotencyKey)
                     .With("@files", report.Files.Count)
                     .RunAsync(ct)
                     .ConfigureAwait(false);
                 if (inserted == 0)
                 {
-                    var earlier = await connection
-                        .Command(transaction, "SELECT id FROM reports WHERE submitted_by = @by AND idempotency_key = @key;")
+                    var earlier = await _dialect
+                        .Command(connection, transaction, "SELECT id FROM reports WHERE submitted_by = @by AND idempotency_key = @key;")
                         .With("@by", report.SubmittedBy)
-                        .With("@key", NpgsqlDbType.Text, report.IdempotencyKey)
-                        .ScalarAsync(ct)
+                        .With("@key", report.IdempotencyKey)
+                        .FirstOrDefaultAsync(reader => (Guid?)reader.GetGuid(0), ct)
                         .ConfigureAwait(false);
-                    return new SubmitResult(earlier as Guid? ?? throw new InvalidOperationException($"Report {report.Id} was not stored and no earlier report has its idempotency key."), Created: false);
+                    return new SubmitResult(earlier ?? throw new InvalidOperationException($"Report {report.Id} was not stored and no earlier report has its idempotency key."), Created: false);
                 }
 
                 await InsertFilesAsync(connection, transaction, report, ct).ConfigureAwait(false);
-                await connection
-                    .Command(transaction, "INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at) VALUES (@kind, @subject, 'pending', 0, @now, @now);")
+                await _dialect
+                    .Command(connection, transaction, "INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at) VALUES (@kind, @subject, 'pending', 0, @now, @now);")
                     .With("@kind", JobKinds.ProcessReport)
                     .With("@subject", report.Id)
-                    .With("@now", database.Time.GetUtcNow())
+                    .With("@now", _database.Time.GetUtcNow())
                     .RunAsync(ct)
                     .ConfigureAwait(false);
 
-                // Last: the audit lock is held from here to the commit only.
-                await PostgresAuditLog.AppendAsync(connection, transaction, audit, database.Time, ct).ConfigureAwait(false);
+                // Last: the audit chain lock, where there is one, is held from here to the commit only.
+                await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, ct).ConfigureAwait(false);
                 return new SubmitResult(report.Id, Created: true);
             },
             cancellationToken);
     }
 
     public Task<StoredReport?> GetAsync(Guid reportId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
+        _database.ReadAsync(
             async (connection, transaction, ct) =>
             {
-                var report = await connection
-                    .Command(transaction, "SELECT id, submission::text, status, received_at, processed_at, submitted_by, jurisdiction::text FROM reports WHERE id = @id;")
+                var report = await _dialect
+                    .Command(connection, transaction, _selectReport)
                     .With("@id", reportId)
                     .FirstOrDefaultAsync(
                         reader => new StoredReport
@@ -105,21 +121,38 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                     return null;
                 }
 
-                var files = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.report_id = @id ORDER BY f.ordinal;")
+                var files = await _dialect
+                    .Command(connection, transaction, _selectFiles)
                     .With("@id", reportId)
                     .ListAsync(StoredRows.ReadFile, ct)
                     .ConfigureAwait(false);
-                var matches = await connection
-                    .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE report_id = @id ORDER BY file_id, ordinal;")
+                var matches = await _dialect
+                    .Command(connection, transaction, _selectReportMatches)
                     .With("@id", reportId)
                     .ListAsync(reader => (FileId: reader.GetGuid(0), Match: StoredRows.ReadMatch(reader)), ct)
                     .ConfigureAwait(false);
-                var matchesByFile = matches.GroupBy(m => m.FileId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredMatch>)[.. g.Select(m => m.Match)]);
-                return report with
+
+                var byFile = new Dictionary<Guid, List<StoredMatch>>();
+                foreach (var (fileId, match) in matches)
                 {
-                    Files = [.. files.Select(f => matchesByFile.TryGetValue(f.Id, out var fileMatches) ? f with { Matches = fileMatches } : f)],
-                };
+                    if (!byFile.TryGetValue(fileId, out var fileMatches))
+                    {
+                        fileMatches = [];
+                        byFile.Add(fileId, fileMatches);
+                    }
+
+                    fileMatches.Add(match);
+                }
+
+                for (var i = 0; i < files.Count; i++)
+                {
+                    if (byFile.TryGetValue(files[i].Id, out var fileMatches))
+                    {
+                        files[i] = files[i] with { Matches = fileMatches };
+                    }
+                }
+
+                return report with { Files = files };
             },
             cancellationToken);
 
@@ -128,13 +161,13 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
         ReportCursor? after = query.After is null ? null : ReportCursor.Decode(query.After);
-        return database.ReadAsync(
+        return _database.ReadAsync(
             async (connection, transaction, ct) =>
             {
                 // Only fixed fragments are appended; every value is a parameter.
                 var sql = new StringBuilder(
-                    "SELECT id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count, jurisdiction_queue, jurisdiction_country FROM reports r WHERE true");
-                var command = connection.Command(transaction, string.Empty);
+                    "SELECT id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count, jurisdiction_queue, jurisdiction_country FROM reports r WHERE 1 = 1");
+                var command = _dialect.Command(connection, transaction, string.Empty);
                 if (query.Status is { } status)
                 {
                     sql.Append(" AND status = @status");
@@ -163,8 +196,7 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
 
                 if (after is { } cursor)
                 {
-                    // A row comparison: the (received_at DESC, id DESC) index serves it directly.
-                    sql.Append(" AND (received_at, id) < (@afterTicks, @afterId)");
+                    sql.Append(_afterCursor);
                     command.With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
                 }
 
@@ -201,11 +233,11 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
     }
 
     public Task<StoredFile?> GetFileAsync(Guid fileId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
+        _database.ReadAsync(
             async (connection, transaction, ct) =>
             {
-                var file = await connection
-                    .Command(transaction, $"SELECT {FileColumns} FROM files f WHERE f.id = @id;")
+                var file = await _dialect
+                    .Command(connection, transaction, _selectFile)
                     .With("@id", fileId)
                     .FirstOrDefaultAsync(StoredRows.ReadFile, ct)
                     .ConfigureAwait(false);
@@ -214,8 +246,8 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                     return null;
                 }
 
-                var matches = await connection
-                    .Command(transaction, $"SELECT {MatchColumns} FROM matches WHERE file_id = @id ORDER BY ordinal;")
+                var matches = await _dialect
+                    .Command(connection, transaction, _selectFileMatches)
                     .With("@id", fileId)
                     .ListAsync(StoredRows.ReadMatch, ct)
                     .ConfigureAwait(false);
@@ -224,9 +256,9 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
             cancellationToken);
 
     public Task<StoredMedia?> GetMediaAsync(Guid fileId, CancellationToken cancellationToken = default) =>
-        database.ReadAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, """
+        _database.ReadAsync(
+            (connection, transaction, ct) => _dialect
+                .Command(connection, transaction, """
                     SELECT f.id, f.report_id, f.content_type, f.original_name, m.bytes
                     FROM media m JOIN files f ON f.id = m.file_id
                     WHERE m.file_id = @id;
@@ -237,50 +269,11 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
                     ct),
             cancellationToken);
 
-    private static async Task InsertFilesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewReport report, CancellationToken cancellationToken)
-    {
-        // One round trip for all the rows of the report.
-        var batch = new NpgsqlBatch(connection, transaction);
-        await using (batch.ConfigureAwait(false))
-        {
-            foreach (var file in report.Files)
-            {
-                var hasMedia = file.EncryptedMedia is not null;
-                var insertFile = new NpgsqlBatchCommand("""
-                    INSERT INTO files (id, report_id, ordinal, original_name, content_type, size, has_media, state, reporter_hashes)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
-                    """);
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Id });
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = report.Id });
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Ordinal });
-                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)file.OriginalName ?? DBNull.Value });
-                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)file.ContentType ?? DBNull.Value });
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = file.Size });
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = hasMedia });
-                insertFile.Parameters.Add(new NpgsqlParameter { Value = (int)(hasMedia ? FileState.Pending : FileState.HashesOnly) });
-                insertFile.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)DocumentJson.SerializeOrNull(file.ReporterHashes) ?? DBNull.Value });
-                batch.BatchCommands.Add(insertFile);
-                if (hasMedia)
-                {
-                    var insertMedia = new NpgsqlBatchCommand("INSERT INTO media (file_id, bytes) VALUES ($1, $2);");
-                    insertMedia.Parameters.Add(new NpgsqlParameter { Value = file.Id });
-                    insertMedia.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = file.EncryptedMedia! });
-                    batch.BatchCommands.Add(insertMedia);
-                }
-            }
-
-            if (batch.BatchCommands.Count > 0)
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     /// <summary>
     /// The filters the report listing and the review queue share, on <c>reports r</c>: routed to a jurisdiction queue,
     /// placed in a country (upper-cased, as stored), with a file matching a list. Only fixed fragments are appended.
     /// </summary>
-    internal static void AppendPlaceAndListFilters(StringBuilder sql, NpgsqlCommand command, string? queue, string? country, string? listName)
+    internal static void AppendPlaceAndListFilters(StringBuilder sql, RelationalCommand command, string? queue, string? country, string? listName)
     {
         if (queue is not null)
         {
@@ -301,4 +294,49 @@ internal sealed class PostgresReportStore(PostgresDatabase database) : IReportSt
         }
     }
 
+    /// <summary>The report's files and their encrypted media, in file order (each file before its media).</summary>
+    private async Task InsertFilesAsync(DbConnection connection, DbTransaction transaction, NewReport report, CancellationToken cancellationToken)
+    {
+        var batch = new StatementBatch(_dialect, connection, transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            var insertFile = batch.Statement(
+                """
+                INSERT INTO files (id, report_id, ordinal, original_name, content_type, size, has_media, state, reporter_hashes)
+                VALUES (@id, @report, @ordinal, @name, @type, @size, @media, @state, @hashes);
+                """,
+                ("@id", SqlType.Uuid),
+                ("@report", SqlType.Uuid),
+                ("@ordinal", SqlType.Integer),
+                ("@name", SqlType.Text),
+                ("@type", SqlType.Text),
+                ("@size", SqlType.BigInt),
+                ("@media", SqlType.Flag),
+                ("@state", SqlType.Integer),
+                ("@hashes", SqlType.Json));
+            var insertMedia = batch.Statement("INSERT INTO media (file_id, bytes) VALUES (@id, @bytes);", ("@id", SqlType.Uuid), ("@bytes", SqlType.Bytes));
+            foreach (var file in report.Files)
+            {
+                var hasMedia = file.EncryptedMedia is not null;
+                insertFile.Set(0, file.Id);
+                insertFile.Set(1, report.Id);
+                insertFile.Set(2, file.Ordinal);
+                insertFile.Set(3, file.OriginalName);
+                insertFile.Set(4, file.ContentType);
+                insertFile.Set(5, file.Size);
+                insertFile.Set(6, hasMedia);
+                insertFile.Set(7, (int)(hasMedia ? FileState.Pending : FileState.HashesOnly));
+                insertFile.Set(8, DocumentJson.SerializeOrNull(file.ReporterHashes));
+                await insertFile.AddRowAsync(cancellationToken).ConfigureAwait(false);
+                if (hasMedia)
+                {
+                    insertMedia.Set(0, file.Id);
+                    insertMedia.Set(1, file.EncryptedMedia);
+                    await insertMedia.AddRowAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await batch.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -1,6 +1,6 @@
 using System.Data.Common;
 
-namespace Needle.Storage.Common;
+namespace Needle.Storage.Relational;
 
 /// <summary>
 /// Reading values every backend stores the same way: instants as UTC ticks (exact to the tick, which the audit hash and

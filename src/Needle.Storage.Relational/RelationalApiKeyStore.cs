@@ -3,9 +3,10 @@ using Needle.Core.Access;
 using Needle.Core.Audit;
 using Needle.Core.Storage;
 
-namespace Needle.Storage.Sqlite;
+namespace Needle.Storage.Relational;
 
-internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
+/// <summary>API keys (the salted hash of each secret, never the key), each change audited in its own transaction.</summary>
+internal sealed class RelationalApiKeyStore(RelationalDatabase database) : IApiKeyStore
 {
     private const string Columns = "id, name, role, salt, secret_hash, created_at, expires_at, revoked_at";
 
@@ -16,8 +17,8 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
         return database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                await connection
-                    .Command(transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
+                await database.Dialect
+                    .Command(connection, transaction, $"INSERT INTO api_keys ({Columns}) VALUES (@id, @name, @role, @salt, @hash, @created, @expires, @revoked);")
                     .With("@id", key.Id)
                     .With("@name", key.Name)
                     .With("@role", key.Role.ToString())
@@ -28,7 +29,9 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
                     .With("@revoked", key.RevokedAt)
                     .RunAsync(ct)
                     .ConfigureAwait(false);
-                await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+
+                // The audit entry commits with the key, or neither does.
+                await RelationalAuditLog.AppendAsync(database, connection, transaction, audit, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -36,16 +39,16 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 
     public Task<ApiKeyRecord?> FindAsync(Guid id, CancellationToken cancellationToken = default) =>
         database.ReadAsync(
-            (connection, transaction, ct) => connection
-                .Command(transaction, $"SELECT {Columns} FROM api_keys WHERE id = @id;")
+            (connection, transaction, ct) => database.Dialect
+                .Command(connection, transaction, $"SELECT {Columns} FROM api_keys WHERE id = @id;")
                 .With("@id", id)
                 .FirstOrDefaultAsync(StoredRows.ReadKey, ct),
             cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<ApiKeyRecord>>(
-            async (connection, transaction, ct) => await connection
-                .Command(transaction, $"SELECT {Columns} FROM api_keys ORDER BY created_at, id;")
+            async (connection, transaction, ct) => await database.Dialect
+                .Command(connection, transaction, $"SELECT {Columns} FROM api_keys ORDER BY created_at, id;")
                 .ListAsync(StoredRows.ReadKey, ct)
                 .ConfigureAwait(false),
             cancellationToken);
@@ -56,15 +59,15 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
         return database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                var revoked = await connection
-                    .Command(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
+                var revoked = await database.Dialect
+                    .Command(connection, transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL;")
                     .With("@id", id)
                     .With("@at", at)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
                 if (revoked)
                 {
-                    await SqliteAuditLog.AppendAsync(connection, transaction, audit, database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                    await RelationalAuditLog.AppendAsync(database, connection, transaction, audit, ct).ConfigureAwait(false);
                 }
 
                 return revoked;
@@ -78,5 +81,4 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
                 await connection.Command(transaction, "SELECT COUNT(*) FROM api_keys;").ScalarAsync(ct).ConfigureAwait(false),
                 CultureInfo.InvariantCulture),
             cancellationToken);
-
 }

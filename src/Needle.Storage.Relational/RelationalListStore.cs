@@ -1,0 +1,292 @@
+using System.Data.Common;
+using System.Globalization;
+using Needle.Core.Audit;
+using Needle.Core.Lists;
+using Needle.Core.Storage;
+using Needle.Matching.Lists;
+
+namespace Needle.Storage.Relational;
+
+/// <summary>
+/// Hash lists and their entries. Every change appends its audit entry and its row of the list change log in its own
+/// transaction. The change log's sequence is taken under the audit chain lock (where writers are concurrent: held until
+/// the transaction ends), so sequences commit in the order they are taken and a follower reading "after N" never skips
+/// a change that commits later with a lower number.
+/// </summary>
+internal sealed class RelationalListStore : IListStore
+{
+    private readonly RelationalDatabase _database;
+    private readonly SqlDialect _dialect;
+    private readonly string _selectLists;
+    private readonly string _selectListsWithIds;
+    private readonly string _selectEntries;
+    private readonly string _selectEntryRange;
+    private readonly string _insertChange;
+
+    public RelationalListStore(RelationalDatabase database)
+    {
+        _database = database;
+        _dialect = database.Dialect;
+        var entryColumns = StoredRows.ListEntryColumns(_dialect);
+        var byName = _dialect.OrderByBytes("name");
+        _selectLists = $"SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY {byName};";
+        _selectListsWithIds = $"SELECT id, name, kind, pdq_threshold, photodna_threshold, created_at FROM lists ORDER BY {byName};";
+        _selectEntries = $"SELECT {entryColumns} FROM list_entries WHERE list_id = @list ORDER BY id;";
+        _selectEntryRange = $"""
+            SELECT {entryColumns} FROM list_entries
+            WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id BETWEEN @first AND @last ORDER BY id;
+            """;
+        _insertChange = $"""
+            INSERT INTO list_changes (seq, list_name, change, first_entry_id, last_entry_id, at)
+            VALUES ({_dialect.NextListChangeSequence}, @name, @change, @first, @last, @at);
+            """;
+    }
+
+    public Task<IReadOnlyList<StoredList>> GetListsAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<StoredList>>(
+            async (connection, transaction, ct) => await connection
+                .Command(transaction, _selectLists)
+                .ListAsync(reader => StoredRows.ReadList(reader, 0), ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<bool> CreateListAsync(StoredList list, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentException.ThrowIfNullOrWhiteSpace(list.Name);
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var created = await _dialect
+                    .Command(connection, transaction, """
+                        INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
+                        VALUES (@name, @kind, @pdq, @photodna, @created)
+                        ON CONFLICT (name) DO NOTHING;
+                        """)
+                    .With("@name", list.Name)
+                    .With("@kind", list.Kind.ToString())
+                    .With("@pdq", list.PdqThreshold)
+                    .With("@photodna", list.PhotoDnaThreshold)
+                    .With("@created", list.CreatedAt)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(connection, transaction, created, audit, ListChanges.Created, list.Name, 0, 0, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                // Its entries go with it (ON DELETE CASCADE).
+                var deleted = await _dialect
+                    .Command(connection, transaction, "DELETE FROM lists WHERE name = @name;")
+                    .With("@name", name)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(connection, transaction, deleted, audit, ListChanges.Deleted, name, 0, 0, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<HashListEntry>>(
+            async (connection, transaction, ct) =>
+            {
+                var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                return await _dialect
+                    .Command(connection, transaction, _selectEntries)
+                    .With("@list", listId)
+                    .ListAsync(StoredRows.ReadListEntry, ct)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<HashListEntry>> AddEntriesAsync(
+        string listName,
+        IReadOnlyList<HashListEntry> entries,
+        Func<IReadOnlyList<HashListEntry>, AuditEntryDraft> audit,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync<IReadOnlyList<HashListEntry>>(
+            async (connection, transaction, ct) =>
+            {
+                var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                if (entries.Count == 0)
+                {
+                    return [];
+                }
+
+                // The row lock of this UPDATE makes concurrent imports into one list take turns for their id ranges.
+                var firstId = Convert.ToInt32(
+                    await _dialect
+                        .Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list RETURNING next_entry_id - @count;")
+                        .With("@count", entries.Count)
+                        .With("@list", listId)
+                        .ScalarAsync(ct)
+                        .ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                var stored = new List<HashListEntry>(entries.Count);
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    stored.Add(entries[i] with { Id = firstId + i });
+                }
+
+                await _dialect.InsertListEntriesAsync(connection, transaction, listId, stored, ct).ConfigureAwait(false);
+
+                // The entry's details carry the ids assigned above, so it is built here, inside the transaction.
+                var draft = audit(stored) ?? throw new InvalidOperationException("The audit callback returned no entry.");
+                await AuditIfAsync(connection, transaction, true, draft, ListChanges.Entries, listName, stored[0].Id, stored[^1].Id, ct).ConfigureAwait(false);
+                return stored;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> SetEntryEnabledAsync(string listName, int entryId, bool enabled, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var changed = await _dialect
+                    .Command(connection, transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@enabled", enabled)
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(connection, transaction, changed, audit, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> RemoveEntryAsync(string listName, int entryId, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var removed = await _dialect
+                    .Command(connection, transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                return await AuditIfAsync(connection, transaction, removed, audit, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<ListSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // One read snapshot: the sequence and the lists agree. A change not yet committed has a higher sequence
+                // (sequences are taken under the audit chain lock, held to commit), so the reader gets it afterwards.
+                var sequence = Convert.ToInt64(
+                    await connection.Command(transaction, "SELECT COALESCE(MAX(seq), 0) FROM list_changes;").ScalarAsync(ct).ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                var lists = await connection
+                    .Command(transaction, _selectListsWithIds)
+                    .ListAsync(reader => (Id: reader.GetInt64(0), List: StoredRows.ReadList(reader, 1)), ct)
+                    .ConfigureAwait(false);
+                var result = new List<(StoredList, IReadOnlyList<HashListEntry>)>(lists.Count);
+                foreach (var (id, list) in lists)
+                {
+                    result.Add((list, await _dialect
+                        .Command(connection, transaction, _selectEntries)
+                        .With("@list", id)
+                        .ListAsync(StoredRows.ReadListEntry, ct)
+                        .ConfigureAwait(false)));
+                }
+
+                return new ListSnapshot(sequence, result);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _database.ReadAsync<IReadOnlyList<ListChange>>(
+            async (connection, transaction, ct) =>
+            {
+                var rows = await _dialect
+                    .Command(connection, transaction, "SELECT seq, change, list_name, first_entry_id, last_entry_id FROM list_changes WHERE seq > @after ORDER BY seq LIMIT @limit;")
+                    .With("@after", afterSequence)
+                    .With("@limit", limit)
+                    .ListAsync(reader => new ListChange(reader.GetInt64(0), ListChanges.Parse(reader.GetString(1)), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4)), ct)
+                    .ConfigureAwait(false);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    // The current state of what the change names, from the same snapshot.
+                    var change = rows[i];
+                    if (change.Kind == ListChangeKind.ListCreated)
+                    {
+                        rows[i] = change with
+                        {
+                            List = await _dialect
+                                .Command(connection, transaction, "SELECT name, kind, pdq_threshold, photodna_threshold, created_at FROM lists WHERE name = @name;")
+                                .With("@name", change.ListName)
+                                .FirstOrDefaultAsync(reader => StoredRows.ReadList(reader, 0), ct)
+                                .ConfigureAwait(false),
+                        };
+                    }
+                    else if (change.Kind == ListChangeKind.EntriesChanged)
+                    {
+                        rows[i] = change with
+                        {
+                            Entries = await _dialect
+                                .Command(connection, transaction, _selectEntryRange)
+                                .With("@name", change.ListName)
+                                .With("@first", change.FirstEntryId)
+                                .With("@last", change.LastEntryId)
+                                .ListAsync(StoredRows.ReadListEntry, ct)
+                                .ConfigureAwait(false),
+                        };
+                    }
+                }
+
+                return rows;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>When the change happened, appends its audit entry and its change-log row in its transaction; returns whether it did.</summary>
+    private async Task<bool> AuditIfAsync(
+        DbConnection connection, DbTransaction transaction, bool changed, AuditEntryDraft audit, string change, string listName, int firstEntryId, int lastEntryId, CancellationToken cancellationToken)
+    {
+        if (!changed)
+        {
+            return false;
+        }
+
+        await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, cancellationToken).ConfigureAwait(false);
+
+        // Already held for the audit entry where the database locks; taking it again in the same transaction is a no-op.
+        await _dialect.LockAuditChainAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await _dialect
+            .Command(connection, transaction, _insertChange)
+            .With("@name", listName)
+            .With("@change", change)
+            .With("@first", firstEntryId)
+            .With("@last", lastEntryId)
+            .With("@at", _database.Time.GetUtcNow())
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<long?> FindListIdAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)
+    {
+        var id = await _dialect.Command(connection, transaction, "SELECT id FROM lists WHERE name = @name;").With("@name", name).ScalarAsync(cancellationToken).ConfigureAwait(false);
+        return id is null ? null : Convert.ToInt64(id, CultureInfo.InvariantCulture);
+    }
+}

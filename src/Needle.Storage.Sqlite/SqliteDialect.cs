@@ -1,0 +1,81 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Needle.Storage.Sqlite;
+
+/// <summary>
+/// SQLite's side of the relational stores. Values: GUIDs as lowercase "D" text (readable with the sqlite3 shell, and
+/// ordered as PostgreSQL orders uuids), flags as 0/1, JSON as text; parameters are bound by value (SQLite types values,
+/// not columns). Concurrency: all writes go through one writer (<see cref="SqliteDatabase"/>), one transaction at a
+/// time, so there is nothing to lock and sequences are assigned in commit order.
+/// </summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    /// <summary>The dialect (it holds no state).</summary>
+    public static SqliteDialect Instance { get; } = new();
+
+    /// <summary>In process: one prepared command run again is as fast as it gets.</summary>
+    public override bool BatchesStatements => false;
+
+    /// <summary>One writer: <c>MAX(media_seq) + 1</c> is taken in commit order.</summary>
+    public override bool MediaSequencesCommitInOrder => true;
+
+    public override string ForUpdate => string.Empty;
+
+    public override string ForUpdateSkipLocked => string.Empty;
+
+    /// <summary>The oldest due job of each state, each from its own partial index (jobs_pending, jobs_leased), then the older of the two.</summary>
+    public override string DueJobQuery => """
+        SELECT id, attempts FROM (
+            SELECT id, attempts FROM (SELECT id, attempts FROM jobs WHERE state = 'pending' AND available_at <= @now ORDER BY id LIMIT 1)
+            UNION ALL
+            SELECT id, attempts FROM (SELECT id, attempts FROM jobs WHERE state = 'leased' AND leased_until < @now ORDER BY id LIMIT 1))
+        ORDER BY id LIMIT 1;
+        """;
+
+    public override string NextMediaSequence => "(SELECT COALESCE(MAX(media_seq), 0) + 1 FROM files)";
+
+    /// <summary>NULL: <c>seq</c> is an INTEGER PRIMARY KEY AUTOINCREMENT (never reused; one writer, so commit order).</summary>
+    public override string NextListChangeSequence => "NULL";
+
+    public override string JsonText(string column) => column;
+
+    /// <summary>BINARY, SQLite's default collation, is byte order.</summary>
+    public override string OrderByBytes(string column) => column;
+
+    /// <summary>NOCASE, as the reporter index is built (ASCII letters only, as SQLite folds them).</summary>
+    public override string EqualsIgnoringCase(string column, string value) => $"{column} = {value} COLLATE NOCASE";
+
+    public override string IsNotDistinctFrom(string left, string right) => $"{left} IS {right}";
+
+    public override string CountWhere(string condition) => $"COALESCE(SUM({condition}), 0)";
+
+    /// <summary>Spelt out: the planner serves it from the (first DESC, second DESC) index as a range on the first column.</summary>
+    public override string RowLessThan(string first, string second, string firstValue, string secondValue) =>
+        $"({first} < {firstValue} OR ({first} = {firstValue} AND {second} < {secondValue}))";
+
+    public override DbParameter CreateParameter(string name, SqlType type) => new SqliteParameter { ParameterName = name };
+
+    public override object ToDatabase(SqlType type, object? value) => value switch
+    {
+        null => DBNull.Value,
+        Guid guid => guid.ToString("D", CultureInfo.InvariantCulture),
+        bool flag => flag ? 1L : 0L,
+        _ => value,
+    };
+
+    // One writer, one transaction at a time: nothing to lock, and the callers' order is kept.
+
+    public override Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockMediaSequenceAsync(DbConnection connection, DbTransaction transaction, bool exclusive, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockJobSubjectAsync(DbConnection connection, DbTransaction transaction, string kind, Guid subjectId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockFilesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Guid> fileIds, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockFileAsync(DbConnection connection, DbTransaction transaction, Guid fileId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override IReadOnlyList<Guid> InLockOrder(IReadOnlyList<Guid> reportIds) => reportIds;
+}
