@@ -4,7 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Server;
 using SkiaSharp;
 
 namespace Needle.Server.Tests;

@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Server;
 
 namespace Needle.Server.Tests;
 

@@ -7,8 +7,9 @@ using Microsoft.Playwright;
 using Needle.Core.Access;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
-using Needle.Server.Tests;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Metadata;
+using Needle.Testing.Server;
 using Needle.Video;
 
 namespace Needle.Web.Tests;
@@ -292,10 +293,4 @@ public sealed class ReviewSite : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return Guid.Parse((await RunningServer.JsonAsync(response))["id"]!.GetValue<string>());
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ReviewSiteCollection : ICollectionFixture<ReviewSite>
-{
-    public const string Name = "review site";
 }

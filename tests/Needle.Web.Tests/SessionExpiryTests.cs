@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
-using Needle.Server.Tests;
+using Needle.Testing.Server;
 
 namespace Needle.Web.Tests;
 

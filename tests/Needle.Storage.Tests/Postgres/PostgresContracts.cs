@@ -1,6 +1,7 @@
 using Needle.Core.Audit;
 using Needle.Core.Storage;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 
 namespace Needle.Storage.Tests.Postgres;
 

@@ -4,6 +4,7 @@ using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;

@@ -1,15 +1,15 @@
-namespace Needle.Tests;
+namespace Needle.Testing;
 
 /// <summary>
 /// Finds the shared PDQ test vectors (<c>../shared/testdata/pdq</c> beside the repository) from the test binary's
 /// folder. Fails loudly when they are missing: a test that cannot find its data must not pass.
 /// </summary>
-internal static class TestPaths
+public static class TestPaths
 {
-    private static readonly Lazy<string> PdqRoot = new(FindPdqRoot);
+    private static readonly Lazy<string> _pdqRoot = new(FindPdqRoot);
 
     /// <summary>The folder holding <c>photos/</c>, <c>variants/</c> and <c>bridge/</c> with their expected.csv files.</summary>
-    public static string Pdq => PdqRoot.Value;
+    public static string Pdq => _pdqRoot.Value;
 
     /// <summary>A file under the PDQ test vectors, e.g. <c>Pdq("photos/p01_keong_macan.png")</c>.</summary>
     public static string PdqFile(string relative) => Path.Combine(Pdq, relative);
