@@ -13,7 +13,6 @@ internal static class NeedleApp
         root.Subcommands.Add(HashCommand.Create(context));
         root.Subcommands.Add(ScanCommand.Create(context));
         root.Subcommands.Add(ListCommand.Create(context));
-        root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(WorkerCommand.Create(context));
         root.Subcommands.Add(KeysCommand.Create(context));

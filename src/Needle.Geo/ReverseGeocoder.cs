@@ -8,17 +8,6 @@ using NetTopologySuite.IO.Converters;
 
 namespace Needle.Geo;
 
-/// <summary>A first-level (or finer) administrative area: ISO 3166-2 code (when the data has one) and English name.</summary>
-public sealed record AdminArea(string? Code, string Name);
-
-/// <summary>Where a position is.</summary>
-/// <param name="CountryCode">ISO 3166-1 alpha-2 of the country or territory (PR for Puerto Rico, HK for Hong Kong).</param>
-/// <param name="CountryName">Its English name.</param>
-/// <param name="SovereignCode">The sovereign state's code when it differs (US for PR), else null.</param>
-/// <param name="Region">The first-level subdivision (FR-ARA for Lyon, CA-ON for Ottawa), when the data covers the point.</param>
-/// <param name="Subdivision">The finer unit the data holds when the region is a group of them (FR-69, Rhône, for Lyon).</param>
-public sealed record PlaceResult(string CountryCode, string CountryName, string? SovereignCode, AdminArea? Region, AdminArea? Subdivision);
-
 /// <summary>
 /// Offline reverse geocoding: position to country (country-coder's borders, which carry the ISO 3166-1 semantics) and
 /// first-level region (Natural Earth admin-1, simplified, which also decides land from sea: country-coder's borders
@@ -132,12 +121,16 @@ public sealed class ReverseGeocoder
         return new PlaceResult(country.Code, country.Name, country.Sovereign, region, subdivision);
     }
 
+    // The resolver is named so that hosts which turn reflection-based JSON off by default can still load the data.
+    private static readonly JsonSerializerOptions GeoJsonOptions = new()
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        Converters = { new GeoJsonConverterFactory() },
+    };
+
     private static FeatureCollection ReadFeatures(Stream geoJson)
     {
-        // The resolver is named so that hosts which turn reflection-based JSON off by default can still load the data.
-        var options = new JsonSerializerOptions { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
-        options.Converters.Add(new GeoJsonConverterFactory());
-        return JsonSerializer.Deserialize<FeatureCollection>(geoJson, options)
+        return JsonSerializer.Deserialize<FeatureCollection>(geoJson, GeoJsonOptions)
             ?? throw new InvalidDataException("the boundary file holds no GeoJSON feature collection");
     }
 

@@ -2,32 +2,6 @@ using System.Buffers;
 
 namespace Needle.Hashing;
 
-/// <summary>How the samples of a <see cref="DecodedImage"/> are laid out.</summary>
-public enum PixelLayout
-{
-    /// <summary>One byte per pixel: grey level. Used when every pixel of the image has R = G = B.</summary>
-    Gray8 = 1,
-
-    /// <summary>Three bytes per pixel: R, G, B (alpha dropped, never premultiplied).</summary>
-    Rgb24 = 3,
-}
-
-/// <summary>The container format a file was recognised as.</summary>
-public enum ImageFormat
-{
-    Unknown = 0,
-    Jpeg,
-    Png,
-    Gif,
-    Bmp,
-    Webp,
-    Ico,
-    Wbmp,
-    Heif,
-    Avif,
-    Dng,
-}
-
 /// <summary>
 /// Decoded 8-bit pixels ready for hashing, row-major and tightly packed (stride = Width * bytes per pixel).
 /// The buffer is rented from a pool: dispose the image when done.

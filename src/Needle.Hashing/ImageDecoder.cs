@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
+using Needle.Hashing.Decoding;
 using SkiaSharp;
 
 namespace Needle.Hashing;

@@ -3,63 +3,6 @@ using Needle.Hashing.Pdq;
 
 namespace Needle.Hashing;
 
-/// <summary>Which hashes <see cref="MediaFileHasher"/> computes.</summary>
-[Flags]
-public enum HashAlgorithms
-{
-    None = 0,
-    Pdq = 1,
-    Md5 = 2,
-    Sha1 = 4,
-    Sha256 = 8,
-}
-
-/// <summary>What to compute for each file and how to decode it.</summary>
-public sealed record MediaHashOptions
-{
-    public HashAlgorithms Algorithms { get; init; } = HashAlgorithms.Pdq;
-
-    /// <summary>Compute all eight dihedral PDQ hashes (from one DCT) instead of only the original.</summary>
-    public bool Dihedral { get; init; }
-
-    public DecodeOptions Decode { get; init; } = DecodeOptions.Default;
-}
-
-/// <summary>The hashes of one file, or why it could not be hashed.</summary>
-public sealed class MediaHashResult
-{
-    /// <summary>The path as the caller gave it.</summary>
-    public required string Path { get; init; }
-
-    /// <summary>PDQ of the image as stored (when requested and decodable).</summary>
-    public PdqResult? Pdq { get; init; }
-
-    /// <summary>The eight dihedral hashes (when requested).</summary>
-    public PdqDihedralResult? Dihedral { get; init; }
-
-    public string? Md5 { get; init; }
-
-    public string? Sha1 { get; init; }
-
-    public string? Sha256 { get; init; }
-
-    public long FileBytes { get; init; }
-
-    public int Width { get; init; }
-
-    public int Height { get; init; }
-
-    public ImageFormat Format { get; init; }
-
-    /// <summary>Why the file could not be hashed; null on success.</summary>
-    public string? Error { get; init; }
-
-    /// <summary>The decode failure kind, when the image part failed.</summary>
-    public DecodeFailure? Failure { get; init; }
-
-    public bool Succeeded => Error is null;
-}
-
 /// <summary>
 /// Reads a file once and computes the requested cryptographic hashes of its bytes and the PDQ hash of its image.
 /// One instance per thread: it owns a <see cref="PdqHasher"/> with reusable buffers.

@@ -47,35 +47,3 @@ public sealed record PhotoMetadata
         || LensModel is not null || LensSerialNumber is not null || Software is not null || ImageUniqueId is not null
         || Names.Count > 0 || Thumbnail is not null;
 }
-
-/// <summary>A GPS position in signed decimal degrees (south and west negative), WGS 84.</summary>
-/// <param name="Latitude">-90 to 90.</param>
-/// <param name="Longitude">-180 to 180.</param>
-/// <param name="AltitudeMetres">Above sea level (negative below), when recorded.</param>
-/// <param name="TimestampUtc">The GPS fix's own UTC time (GPSDateStamp + GPSTimeStamp), when recorded.</param>
-public sealed record GpsFix(double Latitude, double Longitude, double? AltitudeMetres, DateTime? TimestampUtc);
-
-/// <summary>A capture time as the camera wrote it: local clock time, plus its UTC offset when the file records one.</summary>
-public sealed record CaptureTime(DateTime Local, TimeSpan? Offset)
-{
-    /// <summary>ISO 8601: <c>2024-05-01T14:03:22+02:00</c>, or without the offset when none was recorded.</summary>
-    public override string ToString() => Offset is { } offset
-        ? new DateTimeOffset(Local, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)
-        : Local.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-}
-
-/// <summary>A person's name found in the metadata.</summary>
-/// <param name="Source">Which field: <c>exif:artist</c>, <c>exif:owner</c>, <c>exif:copyright</c>, <c>xmp:creator</c>, <c>iptc:by-line</c>, <c>iptc:copyright</c>.</param>
-/// <param name="Name">The text as stored (trimmed).</param>
-public sealed record MetadataName(string Source, string Name);
-
-/// <summary>
-/// The EXIF thumbnail's bytes (a JPEG, copied out of the file). Editors often update the main image and forget the
-/// thumbnail, so a thumbnail that shows a different picture is a clue to the original: hash both and compare.
-/// </summary>
-public sealed class EmbeddedThumbnail(byte[] jpeg)
-{
-    public ReadOnlyMemory<byte> Jpeg { get; } = jpeg;
-
-    public int Length => Jpeg.Length;
-}

@@ -2,13 +2,6 @@ using Needle.Matching.Lists;
 
 namespace Needle.Video;
 
-/// <summary>A vPDQ entry of a hash list that matched a video.</summary>
-/// <param name="ListName">The list holding the entry.</param>
-/// <param name="ListKind">Known or allow list.</param>
-/// <param name="Entry">The entry as it was when added.</param>
-/// <param name="Match">Shares of frames, rule, transform and corresponding time ranges.</param>
-public sealed record VideoListMatch(string ListName, HashListKind ListKind, HashListEntry Entry, VideoMatch Match);
-
 /// <summary>
 /// The vPDQ entries (<see cref="SignalTypes.Vpdq"/>) of hash lists in one <see cref="VideoIndex"/>, kept up to date
 /// entry by entry: adding indexes the entry's frames, disabling hides it, removing hides it for good (its frames stay

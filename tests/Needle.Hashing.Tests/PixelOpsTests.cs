@@ -1,3 +1,5 @@
+using Needle.Hashing.Decoding;
+
 namespace Needle.Hashing.Tests;
 
 /// <summary>The vectorised pixel loops agree with the obvious scalar definitions at every length, in place or not.</summary>

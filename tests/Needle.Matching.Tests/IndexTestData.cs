@@ -10,11 +10,25 @@ internal static class IndexTestData
         new((ulong)random.NextInt64() ^ ((ulong)random.Next() << 63), (ulong)random.NextInt64() ^ ((ulong)random.Next() << 62),
             (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63), (ulong)random.NextInt64() ^ ((ulong)random.Next() << 61));
 
+    /// <summary>Flips exactly <paramref name="flips"/> distinct bits of <paramref name="hash"/>.</summary>
     public static PdqHash FlipBits(Random random, PdqHash hash, int flips)
     {
         Span<ulong> words = stackalloc ulong[PdqHash.WordCount];
         hash.CopyTo(words);
-        MatchBenchmark.FlipRandomBits(random, words, flips);
+        Span<ulong> flipped = stackalloc ulong[PdqHash.WordCount];
+        flipped.Clear();
+        for (int done = 0; done < flips;)
+        {
+            int bit = random.Next(PdqHash.Bits);
+            ulong mask = 1UL << bit;
+            if ((flipped[bit >> 6] & mask) == 0)
+            {
+                flipped[bit >> 6] |= mask;
+                words[bit >> 6] ^= mask;
+                done++;
+            }
+        }
+
         return PdqHash.FromWords(words);
     }
 

@@ -6,10 +6,10 @@ namespace Needle.Testing;
 /// </summary>
 public static class TestPaths
 {
-    private static readonly Lazy<string> _pdqRoot = new(FindPdqRoot);
+    private static readonly Lazy<string> PdqRoot = new(FindPdqRoot);
 
     /// <summary>The folder holding <c>photos/</c>, <c>variants/</c> and <c>bridge/</c> with their expected.csv files.</summary>
-    public static string Pdq => _pdqRoot.Value;
+    public static string Pdq => PdqRoot.Value;
 
     /// <summary>A file under the PDQ test vectors, e.g. <c>Pdq("photos/p01_keong_macan.png")</c>.</summary>
     public static string PdqFile(string relative) => Path.Combine(Pdq, relative);

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Needle.Hashing;
+using Needle.LoadTest.Match;
 using Needle.Matching.Index;
 
 namespace Needle.Benchmarks.Matching;
@@ -20,10 +21,10 @@ public class RangeSearchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var options = new MatchBenchmarkOptions { EntryCount = Entries, QueryCount = 1024 };
-        var random = new Random(options.Seed);
-        var words = MatchBenchmark.GenerateEntries(random, options);
-        _queries = MatchBenchmark.GenerateQueries(random, words, options);
+        // The data of the match load harness with its defaults (seed 1, 30 % in clusters of 20 up to 12 bits apart).
+        var random = new Random(1);
+        var words = SyntheticPdqData.GenerateEntries(random, Entries, clusteredFraction: 0.3, clusterSize: 20, clusterMaxFlips: 12);
+        _queries = SyntheticPdqData.GenerateQueries(random, words, 1024, radius: 31);
         var ids = Enumerable.Range(0, Entries).ToArray();
         var bits = new ulong[(Entries + 63) / 64];
         bits.AsSpan().Fill(ulong.MaxValue);

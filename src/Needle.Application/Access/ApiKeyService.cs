@@ -89,7 +89,11 @@ public sealed class ApiKeyService
 
         // Re-parse: a stackalloc'd span cannot live across the await above.
         Span<byte> again = stackalloc byte[SecretBytes];
-        TryParse(presentedKey, out _, again);
+        if (!TryParse(presentedKey, out _, again))
+        {
+            return null;
+        }
+
         Span<byte> computed = stackalloc byte[32];
         HMACSHA256.HashData(record.Salt, again, computed);
         var secretMatches = CryptographicOperations.FixedTimeEquals(computed, record.SecretHash);

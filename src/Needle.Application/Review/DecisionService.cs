@@ -19,7 +19,7 @@ namespace Needle.Application.Review;
 /// abuse material that matched no known list goes at once to the organisation's own list (so its next copy matches
 /// anywhere), and a revision away from that category disables those entries. Every step is audited.
 /// </summary>
-public sealed class DecisionService
+public sealed class DecisionService : IDisposable
 {
     private readonly INeedleStore _store;
     private readonly HashListService _matchers;
@@ -328,4 +328,7 @@ public sealed class DecisionService
         int Category, string CategoryName, string Source, long? Revises, Guid Report, bool ApplyToBundle, int OrganisationListAdded, int OrganisationListDisabled);
 
     private sealed record CarryAuditDetails(int Category, string CategoryName, long BasedOn, int Copies, int Bundle);
+
+    /// <summary>Releases the lock that serialises this service's list writes.</summary>
+    public void Dispose() => _organisationList.Dispose();
 }

@@ -17,7 +17,7 @@ namespace Needle.Application.Review;
 /// no longer matches (the matcher lets an allow-list hit override a known-list hit). The feedback on one provider's list
 /// is exported from that allow list. Every step is audited.
 /// </summary>
-public sealed class FalsePositiveService
+public sealed class FalsePositiveService : IDisposable
 {
     private readonly INeedleStore _store;
     private readonly HashListService _matchers;
@@ -191,4 +191,7 @@ public sealed class FalsePositiveService
     }
 
     private sealed record MarkAuditDetails(string List, int EntryId, string SignalType, string Value, int AllowEntryId, bool Added, string? Note);
+
+    /// <summary>Releases the lock that serialises this service's list writes.</summary>
+    public void Dispose() => _writes.Dispose();
 }

@@ -18,7 +18,7 @@ public sealed class NearDuplicateMediaIndex : IDisposable
     private readonly ITriageStore _store;
     private readonly ScoringOptions _options;
     private readonly SemaphoreSlim _catchUp = new(1, 1);
-    private readonly IPdqIndex _index = new MultiIndexHammingIndex();
+    private readonly MultiIndexHammingIndex _index = new MultiIndexHammingIndex();
 
     // Entry id in the index = position in this list; only appended, under _catchUp.
     private readonly List<(Guid FileId, Guid ReportId)> _files = [];

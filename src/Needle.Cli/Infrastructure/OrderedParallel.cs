@@ -11,6 +11,7 @@ internal static class OrderedParallel
     /// <param name="createWorker">Makes one worker's state (e.g. a hasher with its own buffers) for each thread.</param>
     /// <param name="work">Computes one result; exceptions should be turned into result values by the caller.</param>
     /// <param name="consume">Receives every result in input order, on one thread at a time.</param>
+    /// <param name="cancellationToken">Cancels the run (it then throws <see cref="OperationCanceledException"/>).</param>
     public static void Run<TIn, TState, TOut>(
         IReadOnlyList<TIn> items,
         int threads,

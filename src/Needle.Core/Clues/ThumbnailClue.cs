@@ -6,7 +6,7 @@ namespace Needle.Core.Clues;
 /// <param name="PdqQuality">Its PDQ quality.</param>
 /// <param name="Distance">Hamming distance to the main image's PDQ, when both exist.</param>
 /// <param name="Differs">
-/// Distance over <see cref="FileClueReader.ThumbnailDiffersAbove"/> with both qualities at least 50: the thumbnail
+/// Distance over 31 (PDQ's usual match threshold) with both qualities at least 50: the thumbnail
 /// shows another picture (often the original before an edit). Null when it cannot be judged.
 /// </param>
 /// <param name="Error">Why the thumbnail could not be hashed.</param>

@@ -1,4 +1,4 @@
-namespace Needle.Hashing;
+namespace Needle.Hashing.Decoding;
 
 /// <summary>Why a decode was stopped before it finished.</summary>
 internal enum DecodeStop

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Needle.Hashing;
+namespace Needle.Hashing.Decoding;
 
 /// <summary>
 /// A read-only Skia stream over either bytes in memory or a seekable .NET stream, that stops supplying data once its
@@ -44,10 +44,10 @@ internal sealed unsafe class GuardedSkiaStream : SKAbstractManagedStream
     {
         var count = ReadAt(_position, buffer, (long)size);
         _position += count;
-        return (IntPtr)count;
+        return checked((IntPtr)count);
     }
 
-    protected override IntPtr OnPeek(IntPtr buffer, IntPtr size) => (IntPtr)ReadAt(_position, buffer, (long)size);
+    protected override IntPtr OnPeek(IntPtr buffer, IntPtr size) => checked((IntPtr)ReadAt(_position, buffer, (long)size));
 
     protected override bool OnIsAtEnd() => _position >= _length || _guard.Stop != DecodeStop.None;
 
@@ -61,9 +61,9 @@ internal sealed unsafe class GuardedSkiaStream : SKAbstractManagedStream
         return true;
     }
 
-    protected override IntPtr OnGetPosition() => (IntPtr)_position;
+    protected override IntPtr OnGetPosition() => checked((IntPtr)_position);
 
-    protected override IntPtr OnGetLength() => (IntPtr)_length;
+    protected override IntPtr OnGetLength() => checked((IntPtr)_length);
 
     protected override bool OnSeek(IntPtr position)
     {

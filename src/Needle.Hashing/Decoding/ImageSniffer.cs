@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Needle.Hashing;
+namespace Needle.Hashing.Decoding;
 
 /// <summary>What the first bytes of a file say about it, before any decoder sees it.</summary>
 /// <param name="Format">The format, when recognised.</param>

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Needle.Hashing;
+namespace Needle.Hashing.Decoding;
 
 /// <summary>Span loops over 8-bit RGBA pixels: grey test and conversion to RGB or grey, vectorised where it pays.</summary>
 internal static class PixelOps

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Needle.Hashing;
+namespace Needle.Hashing.Decoding;
 
 /// <summary>
 /// Where each output pixel comes from in the stored image, combining the EXIF orientation (when applied) and the

@@ -19,16 +19,6 @@ using Needle.Matching.Lists;
 
 namespace Needle.Matching.Formats;
 
-/// <summary>Which VICS data model to write.</summary>
-public enum VicsVersion
-{
-    /// <summary>OData 1.3: one field per hash (MD5, SHA1, PhotoDNA).</summary>
-    V1_3,
-
-    /// <summary>OData 2.0: a Hashes array.</summary>
-    V2_0,
-}
-
 /// <summary>Project VIC VICS JSON (reads 1.3 and 2.0; writes <see cref="WriteVersion"/>).</summary>
 public sealed class VicsHashListFormat(VicsVersion writeVersion = VicsVersion.V2_0) : IHashListFormat
 {

@@ -2,11 +2,6 @@ using Needle.Hashing;
 
 namespace Needle.Matching.Index;
 
-/// <summary>One index entry within the searched distance of a query.</summary>
-/// <param name="EntryId">The id the entry was added with.</param>
-/// <param name="Distance">Hamming distance between the query and the entry's hash (0..256).</param>
-public readonly record struct HammingHit(int EntryId, int Distance);
-
 /// <summary>
 /// An in-memory index of PDQ hashes searchable by Hamming distance. Entries are identified by an int id chosen by the
 /// caller. Adding, disabling or removing an entry is visible to the next query; queries may run concurrently with each

@@ -23,8 +23,8 @@ internal static partial class LargeArrays
     private const long MinimumBytes = 8 << 20;
 
     /// <summary>Off where not Linux, or when the environment sets <c>NEEDLE_HUGE_PAGES=0</c> (for comparisons).</summary>
-    private static bool s_unavailable =
-        !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("NEEDLE_HUGE_PAGES") == "0";
+    private static readonly bool Unavailable =
+        !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("NEEDLE_HUGE_PAGES") == "0" || !MadviseLinks();
 
     /// <summary>An uninitialized array, advised for huge pages before any element is written.</summary>
     public static T[] AllocateUninitialized<T>(int length)
@@ -49,7 +49,7 @@ internal static partial class LargeArrays
         where T : unmanaged
     {
         long bytes = array.LongLength * sizeof(T);
-        if (s_unavailable || bytes < MinimumBytes)
+        if (Unavailable || bytes < MinimumBytes)
         {
             return;
         }
@@ -64,13 +64,21 @@ internal static partial class LargeArrays
             return;
         }
 
+        // Advice only: a refusal (EINVAL where transparent huge pages are off) changes nothing, so it is not checked.
+        _ = Madvise(first, end - first, MadviseHugePage);
+    }
+
+    /// <summary>Whether libc's madvise can be called at all, found out once (an empty range advises nothing).</summary>
+    private static bool MadviseLinks()
+    {
         try
         {
-            _ = Madvise(first, end - first, MadviseHugePage);
+            _ = Madvise(0, 0, MadviseHugePage);
+            return true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            s_unavailable = true;
+            return false;
         }
     }
 

@@ -141,7 +141,7 @@ internal sealed class SubstringLayout
         return total;
     }
 
-    /// <summary>Substring <paramref name="index"/> of the hash whose first word is <paramref name="words"/>[0].</summary>
+    /// <summary>The <paramref name="width"/> bits at bit <paramref name="offset"/> of the hash whose first word is <paramref name="words"/>[0].</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static uint Extract(ref ulong words, int offset, int width)
     {

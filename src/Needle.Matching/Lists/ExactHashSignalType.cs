@@ -19,18 +19,18 @@ internal abstract class ExactHashSignalType<TKey> : SignalType
     /// <summary>The query's value of this type, if any.</summary>
     public abstract string? GetQueryValue(FileSignals signals);
 
-    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem)
     {
         text = text.Trim();
         if (text.Length != HexLength || !HexKeys.IsHex(text) || !TryParseKey(text, out _))
         {
             normalized = null;
-            error = $"{Name.ToUpperInvariant()} is {HexLength} hex digits; got {PdqSignalType.Describe(text)}";
+            problem = $"{Name.ToUpperInvariant()} is {HexLength} hex digits; got {PdqSignalType.Describe(text)}";
             return false;
         }
 
         normalized = text.ToString().ToLowerInvariant();
-        error = null;
+        problem = null;
         return true;
     }
 

@@ -1,9 +1,4 @@
-using Needle.Matching.Formats;
-
 namespace Needle.Matching.Lists;
-
-/// <summary>Entries sharing one signal type and value.</summary>
-public sealed record DuplicateGroup(SignalType SignalType, string Value, IReadOnlyList<int> EntryIds);
 
 /// <summary>Counts for <c>needle list stats</c>.</summary>
 public sealed class HashListStats
@@ -94,30 +89,5 @@ public sealed class HashListStats
         }
 
         return groups;
-    }
-}
-
-/// <summary>What <see cref="HashListVerifier.Verify"/> found.</summary>
-public sealed record VerifyReport(
-    string FormatName,
-    int RecordsRead,
-    int EntriesRead,
-    int ErrorCount,
-    IReadOnlyList<ImportError> Errors,
-    IReadOnlyList<DuplicateGroup> Duplicates)
-{
-    /// <summary>No invalid records and no duplicates.</summary>
-    public bool IsClean => ErrorCount == 0 && Duplicates.Count == 0;
-}
-
-/// <summary>For <c>needle list verify</c>: re-parses a list file and reports invalid records and duplicate values.</summary>
-public static class HashListVerifier
-{
-    public static VerifyReport Verify(Stream stream, ImportOptions? options = null, string? formatName = null, HashListFormats? formats = null)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var result = (formats ?? HashListFormats.Default).Read(stream, (options ?? new ImportOptions()) with { SkipInvalid = true }, formatName);
-        var entries = result.List.Entries;
-        return new VerifyReport(result.FormatName, result.RecordsRead, entries.Count, result.ErrorCount, result.Errors, HashListStats.FindDuplicates(entries));
     }
 }

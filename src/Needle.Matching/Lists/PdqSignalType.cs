@@ -19,24 +19,24 @@ internal sealed class PdqSignalType : SignalType
 
     public override double DefaultThreshold => DefaultPdqThreshold;
 
-    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem)
     {
         text = text.Trim();
         normalized = null;
         if (text.Length != PdqHash.HexLength || !HexKeys.IsHex(text) || !PdqHash.TryParse(text, out var hash))
         {
-            error = $"a PDQ hash is {PdqHash.HexLength} hex digits; got {Describe(text)}";
+            problem = $"a PDQ hash is {PdqHash.HexLength} hex digits; got {Describe(text)}";
             return false;
         }
 
         if (hash == PdqHash.Zero)
         {
-            error = "the all-zero PDQ hash marks an image too small to hash and would match unrelated images";
+            problem = "the all-zero PDQ hash marks an image too small to hash and would match unrelated images";
             return false;
         }
 
         normalized = hash.ToString();
-        error = null;
+        problem = null;
         return true;
     }
 

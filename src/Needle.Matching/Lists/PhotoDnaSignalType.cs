@@ -28,10 +28,10 @@ internal sealed class PhotoDnaSignalType : SignalType
 
     public override double DefaultThreshold => DefaultPhotoDnaThreshold;
 
-    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem)
     {
         Span<byte> bytes = stackalloc byte[VectorLength];
-        if (!TryParseVector(text, bytes, out error))
+        if (!TryParseVector(text, bytes, out problem))
         {
             normalized = null;
             return false;
@@ -42,13 +42,13 @@ internal sealed class PhotoDnaSignalType : SignalType
     }
 
     /// <summary>Parses any accepted text form into exactly 144 bytes.</summary>
-    public static bool TryParseVector(ReadOnlySpan<char> text, Span<byte> destination, [NotNullWhen(false)] out string? error)
+    public static bool TryParseVector(ReadOnlySpan<char> text, Span<byte> destination, [NotNullWhen(false)] out string? problem)
     {
         text = text.Trim();
-        error = null;
+        problem = null;
         if (text.IsEmpty)
         {
-            error = "a PhotoDNA vector is empty";
+            problem = "a PhotoDNA vector is empty";
             return false;
         }
 
@@ -60,7 +60,7 @@ internal sealed class PhotoDnaSignalType : SignalType
                 var part = text[range].Trim();
                 if (count == VectorLength || !byte.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var b))
                 {
-                    error = count == VectorLength
+                    problem = count == VectorLength
                         ? $"a PhotoDNA vector has {VectorLength} comma-separated bytes; got more"
                         : $"PhotoDNA byte {count + 1} '{part.ToString()}' is not a number from 0 to 255";
                     return false;
@@ -71,7 +71,7 @@ internal sealed class PhotoDnaSignalType : SignalType
 
             if (count != VectorLength)
             {
-                error = $"a PhotoDNA vector has {VectorLength} comma-separated bytes; got {count}";
+                problem = $"a PhotoDNA vector has {VectorLength} comma-separated bytes; got {count}";
                 return false;
             }
 
@@ -81,14 +81,14 @@ internal sealed class PhotoDnaSignalType : SignalType
         if (text.Length == VectorLength * 2 && HexKeys.IsHex(text))
         {
             return Convert.FromHexString(text, destination, out _, out var written) == System.Buffers.OperationStatus.Done && written == VectorLength
-                || Fail(out error, "PhotoDNA hex did not decode");
+                || Fail(out problem, "PhotoDNA hex did not decode");
         }
 
         // Base64 of 144 bytes is 192 characters; allow line breaks some exporters insert.
         Span<byte> decoded = stackalloc byte[(text.Length * 3 / 4) + 3];
         if (!Convert.TryFromBase64Chars(text, decoded, out var length) || length != VectorLength)
         {
-            error = $"a PhotoDNA vector is {VectorLength} bytes as base64, {VectorLength * 2} hex digits or {VectorLength} comma-separated bytes; got {PdqSignalType.Describe(text)}";
+            problem = $"a PhotoDNA vector is {VectorLength} bytes as base64, {VectorLength * 2} hex digits or {VectorLength} comma-separated bytes; got {PdqSignalType.Describe(text)}";
             return false;
         }
 
@@ -107,9 +107,9 @@ internal sealed class PhotoDnaSignalType : SignalType
 
     internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PhotoDnaSignalMatcher();
 
-    private static bool Fail(out string error, string message)
+    private static bool Fail(out string problem, string message)
     {
-        error = message;
+        problem = message;
         return false;
     }
 }
@@ -206,9 +206,9 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
             Array.Resize(ref _enabled, _enabled.Length * 2);
         }
 
-        if (!PhotoDnaSignalType.TryParseVector(entry.Value, _vectors.AsSpan(_count * Length, Length), out var error))
+        if (!PhotoDnaSignalType.TryParseVector(entry.Value, _vectors.AsSpan(_count * Length, Length), out var problem))
         {
-            throw new ArgumentException(error, nameof(entry));
+            throw new ArgumentException(problem, nameof(entry));
         }
 
         _slots[_count] = slot;

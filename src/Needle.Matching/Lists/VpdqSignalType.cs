@@ -22,7 +22,7 @@ internal sealed class VpdqSignalType : SignalType
 
     public override double DefaultThreshold => PdqSignalType.DefaultPdqThreshold;
 
-    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem)
     {
         normalized = null;
         var builder = new StringBuilder(text.Length);
@@ -38,13 +38,13 @@ internal sealed class VpdqSignalType : SignalType
 
             if (!TryParseFrame(line, out var frame, out var quality, out var hash, out var timestamp, out var reason))
             {
-                error = $"vPDQ frame {frames + 1}: {reason}";
+                problem = $"vPDQ frame {frames + 1}: {reason}";
                 return false;
             }
 
             if (++frames > MaxFrames)
             {
-                error = $"a vPDQ value holds at most {MaxFrames} frames";
+                problem = $"a vPDQ value holds at most {MaxFrames} frames";
                 return false;
             }
 
@@ -59,17 +59,17 @@ internal sealed class VpdqSignalType : SignalType
 
         if (usable == 0)
         {
-            error = "a vPDQ value needs at least one frame line 'frame,quality,pdq_hex,timestamp' with a non-zero hash";
+            problem = "a vPDQ value needs at least one frame line 'frame,quality,pdq_hex,timestamp' with a non-zero hash";
             return false;
         }
 
         normalized = builder.ToString();
-        error = null;
+        problem = null;
         return true;
     }
 
     /// <summary>Parses one <c>frame,quality,pdq_hex,timestamp</c> line.</summary>
-    public static bool TryParseFrame(ReadOnlySpan<char> line, out int frame, out int quality, out PdqHash hash, out double timestamp, [NotNullWhen(false)] out string? error)
+    public static bool TryParseFrame(ReadOnlySpan<char> line, out int frame, out int quality, out PdqHash hash, out double timestamp, [NotNullWhen(false)] out string? problem)
     {
         frame = quality = 0;
         hash = default;
@@ -77,36 +77,36 @@ internal sealed class VpdqSignalType : SignalType
         Span<Range> parts = stackalloc Range[5];
         if (line.Split(parts, ',') != 4)
         {
-            error = "expected 4 comma-separated fields (frame,quality,hash,timestamp)";
+            problem = "expected 4 comma-separated fields (frame,quality,hash,timestamp)";
             return false;
         }
 
         if (!int.TryParse(line[parts[0]].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out frame) || frame < 0)
         {
-            error = "frame number is not a whole number >= 0";
+            problem = "frame number is not a whole number >= 0";
             return false;
         }
 
         if (!int.TryParse(line[parts[1]].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out quality) || quality is < 0 or > 100)
         {
-            error = "quality is not a whole number 0..100";
+            problem = "quality is not a whole number 0..100";
             return false;
         }
 
         var hex = line[parts[2]].Trim();
         if (hex.Length != PdqHash.HexLength || !HexKeys.IsHex(hex) || !PdqHash.TryParse(hex, out hash))
         {
-            error = $"hash is not {PdqHash.HexLength} hex digits";
+            problem = $"hash is not {PdqHash.HexLength} hex digits";
             return false;
         }
 
         if (!double.TryParse(line[parts[3]].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out timestamp) || !double.IsFinite(timestamp) || timestamp < 0)
         {
-            error = "timestamp is not a number of seconds >= 0";
+            problem = "timestamp is not a number of seconds >= 0";
             return false;
         }
 
-        error = null;
+        problem = null;
         return true;
     }
 

@@ -9,7 +9,7 @@ using Needle.Application.Access;
 namespace Needle.Server.Auth;
 
 /// <summary>Authenticates <c>Authorization: Bearer KEY</c> with <see cref="ApiKeyService"/>.</summary>
-internal sealed class ApiKeyAuthenticationHandler(
+internal sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
@@ -43,7 +43,7 @@ internal sealed class ApiKeyAuthenticationHandler(
                 // The key id of a well-formed key is logged (never the secret), to trace misuse of revoked keys.
                 if (ApiKeyService.TryGetKeyId(presented, out var id))
                 {
-                    Logger.LogInformation("Refused API key {KeyId}: unknown, wrong secret, revoked or expired", id);
+                    LogRefused(Logger, id);
                 }
 
                 return AuthenticateResult.Fail("Invalid, revoked or expired API key.");
@@ -70,6 +70,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused API key {KeyId}: unknown, wrong secret, revoked or expired")]
+    private static partial void LogRefused(ILogger logger, Guid keyId);
 }
 
 /// <summary>Reads the caller's key from the authenticated principal.</summary>

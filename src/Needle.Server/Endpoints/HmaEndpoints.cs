@@ -252,7 +252,7 @@ internal static class HmaEndpoints
         return await AddAsync(name, signals, note, context, host, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AddAsync(string name, IReadOnlyDictionary<string, string> signals, string? label, HttpContext context, HashListService host, CancellationToken cancellationToken)
+    private static async Task<IResult> AddAsync(string name, Dictionary<string, string> signals, string? label, HttpContext context, HashListService host, CancellationToken cancellationToken)
     {
         if (signals.Count == 0)
         {

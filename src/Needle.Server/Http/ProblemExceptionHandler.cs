@@ -10,7 +10,7 @@ namespace Needle.Server.Http;
 /// Turns exceptions into problem details without internals: known request errors keep their message, anything else is
 /// a bare 500 (the exception goes to the log, never to the client).
 /// </summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -25,7 +25,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         };
         if (status == 500)
         {
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
 
         if (httpContext.Response.HasStarted)
@@ -48,4 +48,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     private static string Safe(BadHttpRequestException exception) => exception.StatusCode == 413
         ? "The request body is larger than this server accepts."
         : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, PathString path);
 }

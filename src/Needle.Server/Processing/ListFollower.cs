@@ -9,7 +9,7 @@ namespace Needle.Server.Processing;
 /// <see cref="NeedleServerOptions.ListPollInterval"/> (randomly 50-150 % of it, and a random first wait, so nodes
 /// started together never poll or rebuild in lockstep) it applies the changes made by other nodes.
 /// </summary>
-internal sealed class ListFollower(HashListService matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
+internal sealed partial class ListFollower(HashListService matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,7 +37,7 @@ internal sealed class ListFollower(HashListService matchers, NeedleServerOptions
                 var read = await matchers.CatchUpAsync(stoppingToken).ConfigureAwait(false);
                 if (read > 0)
                 {
-                    logger.LogInformation("List changes {From} to {To} applied (those of this node were in memory already)", before + 1, matchers.Sequence);
+                    LogChangesApplied(logger, before + 1, matchers.Sequence);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -51,10 +51,16 @@ internal sealed class ListFollower(HashListService matchers, NeedleServerOptions
             catch (Exception ex)
             {
                 // The database away for a moment: the lists stay as they are and the next poll tries again.
-                logger.LogWarning(ex, "Could not read the list change log; retrying");
+                LogReadFailed(logger, ex);
             }
 
             wait = interval * (0.5 + random.NextDouble());
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "List changes {From} to {To} applied (those of this node were in memory already)")]
+    private static partial void LogChangesApplied(ILogger logger, long from, long to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the list change log; retrying")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
 }

@@ -12,7 +12,7 @@ namespace Needle.Server.Processing;
 /// At start, jobs still leased by dead workers of this host (the server was killed mid-job) are given back at once
 /// rather than after their lease runs out.
 /// </summary>
-internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
+internal sealed partial class ReportWorkers(JobDispatcher processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,7 +28,7 @@ internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store,
                 stoppingToken).ConfigureAwait(false);
             if (released > 0)
             {
-                logger.LogWarning("Gave back {Count} job(s) leased by workers of a process that ended (a crash or kill)", released);
+                LogGaveBackJobs(logger, released);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -38,7 +38,7 @@ internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store,
         catch (Exception ex)
         {
             // Not fatal: those jobs are leased again when their leases run out.
-            logger.LogError(ex, "Could not give back the jobs of dead workers; they run again when their leases expire");
+            LogGiveBackFailed(logger, ex);
         }
 
         await Task.WhenAll(Enumerable.Range(1, options.Workers).Select(n => RunAsync(WorkerIdentity.Create(host, self, n), stoppingToken))).ConfigureAwait(false);
@@ -63,7 +63,7 @@ internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store,
             {
                 // A failing job is released by the processor; this guards the loop against the rest (the database
                 // being away for a moment), so one error never stops processing for good.
-                logger.LogError(ex, "Worker {Worker} failed; retrying after a pause", workerId);
+                LogWorkerFailed(logger, ex, workerId);
                 worked = false;
             }
 
@@ -80,4 +80,13 @@ internal sealed class ReportWorkers(JobDispatcher processor, INeedleStore store,
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave back {Count} job(s) leased by workers of a process that ended (a crash or kill)")]
+    private static partial void LogGaveBackJobs(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not give back the jobs of dead workers; they run again when their leases expire")]
+    private static partial void LogGiveBackFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Worker} failed; retrying after a pause")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception, string worker);
 }

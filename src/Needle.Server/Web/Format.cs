@@ -28,7 +28,7 @@ public static class Format
 
     public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
-    public static string Signed(double value) => (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("0.##", CultureInfo.InvariantCulture);
+    public static string WithSign(double value) => (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("0.##", CultureInfo.InvariantCulture);
 
     public static string Category(DecisionCategory category) => WebEndpoints.CategoryText(category);
 
@@ -51,7 +51,7 @@ public static class Format
 
     public static string Link(ReportLink link) => link.Kind switch
     {
-        LinkKind.SameMedia => "Same file (" + Short(link.Value) + ")",
+        LinkKind.SameMedia => "Same file (" + Abbreviated(link.Value) + ")",
         LinkKind.SimilarMedia => "Near-duplicate image" + (link.Distance is { } d ? $" (PDQ distance {d})" : ""),
         LinkKind.ScreenName => "Same screen name: " + link.Value,
         LinkKind.Email => "Same email: " + link.Value,
@@ -73,7 +73,7 @@ public static class Format
     };
 
     /// <summary>A long hash cut to its first characters (the full value is in the title).</summary>
-    public static string Short(string? value) => value is null ? "—" : value.Length <= 20 ? value : value[..16] + "…";
+    public static string Abbreviated(string? value) => value is null ? "—" : value.Length <= 20 ? value : value[..16] + "…";
 
     /// <summary>A short id for people: the last 8 hex digits (the random part of a version 7 id; the first ones are its time).</summary>
     public static string Id(Guid id) => id.ToString("N")[^8..];

@@ -102,7 +102,7 @@ internal static class WebEndpoints
         return await next(context).ConfigureAwait(false);
     }
 
-    private static IResult Asset(string name, string contentType)
+    private static FileContentHttpResult Asset(string name, string contentType)
     {
         using var stream = typeof(WebEndpoints).Assembly.GetManifestResourceStream("Needle.Server.Web.Assets." + name)
             ?? throw new InvalidOperationException($"The asset {name} is not embedded.");
@@ -123,7 +123,7 @@ internal static class WebEndpoints
         };
     }
 
-    private static RazorComponentResult Page<TComponent>(object model, int status = StatusCodes.Status200OK)
+    private static RazorComponentResult<TComponent> Page<TComponent>(object model, int status = StatusCodes.Status200OK)
         where TComponent : Microsoft.AspNetCore.Components.IComponent =>
         new RazorComponentResult<TComponent>(new Dictionary<string, object?> { ["Model"] = model }) { StatusCode = status };
 
@@ -134,7 +134,7 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- sign-in, sign-out
 
-    private static IResult SignInPage(HttpContext context, string? returnUrl, string? signedOut) =>
+    private static RazorComponentResult<SignInPage> SignInPage(HttpContext context, string? returnUrl, string? signedOut) =>
         Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), null, signedOut == "1"));
 
     private static async Task<IResult> SignInAsync(
@@ -474,7 +474,7 @@ internal static class WebEndpoints
         return new ListRow(list.Name, list.Kind, list.PdqThreshold, list.PhotoDnaThreshold, list.Entries.Count, enabled);
     }
 
-    private static IResult ListsPage(HttpContext context, HashListService host) => Page<ListsPage>(new ListsModel(
+    private static RazorComponentResult<ListsPage> ListsPage(HttpContext context, HashListService host) => Page<ListsPage>(new ListsModel(
         Frame(context, "Lists", "lists"),
         [.. host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal)],
         [.. HashListFormats.Default.Formats.Select(static f => f.Name)],

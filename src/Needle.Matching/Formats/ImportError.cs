@@ -1,0 +1,10 @@
+namespace Needle.Matching.Formats;
+
+/// <summary>One invalid record.</summary>
+/// <param name="Record">1-based line number (line formats) or record number (JSON array elements, XML items).</param>
+/// <param name="Field">The field at fault, if one.</param>
+/// <param name="Reason">What is wrong.</param>
+public sealed record ImportError(int Record, string? Field, string Reason)
+{
+    public override string ToString() => Field is null ? $"record {Record}: {Reason}" : $"record {Record}, field {Field}: {Reason}";
+}

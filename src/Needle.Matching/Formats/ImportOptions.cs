@@ -1,0 +1,40 @@
+using Needle.Matching.Lists;
+
+namespace Needle.Matching.Formats;
+
+/// <summary>How to import.</summary>
+public sealed record ImportOptions
+{
+    /// <summary>Import the valid records and return the invalid ones in <see cref="ImportResult.Errors"/>, instead of importing nothing.</summary>
+    public bool SkipInvalid { get; init; }
+
+    /// <summary>Name for the list; default: the name in the file (native format) or the file name without extension.</summary>
+    public string? ListName { get; init; }
+
+    /// <summary>Kind of the list (the native format's header wins when this is null).</summary>
+    public HashListKind? Kind { get; init; }
+
+    /// <summary>File name, used in error messages, as default list name and as entry Source.</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>
+    /// For the <c>text</c> format: the signal type of every line. Without it a line is PDQ (a 64-hex line could also be
+    /// SHA-256, so it must be forced).
+    /// </summary>
+    public SignalType? SignalType { get; init; }
+
+    /// <summary>How many errors the exception message lists.</summary>
+    public int MaxErrorsInMessage { get; init; } = 10;
+
+    /// <summary>Longest accepted line in characters; longer lines are invalid records.</summary>
+    public int MaxLineLength { get; init; } = 1 << 20;
+
+    /// <summary>Largest single JSON record or XML document part in bytes before the file is rejected.</summary>
+    public int MaxRecordBytes { get; init; } = 16 << 20;
+
+    /// <summary>Deepest JSON nesting accepted.</summary>
+    public int MaxJsonDepth { get; init; } = 32;
+
+    /// <summary>Stop collecting errors after this many (the import still fails or skips them all).</summary>
+    public int MaxErrorsKept { get; init; } = 10_000;
+}

@@ -1,0 +1,13 @@
+using Needle.Core.Reports;
+using Needle.Core.Triage;
+
+// The page models are public only because the Razor components that render them must be public.
+namespace Needle.Server.Web;
+
+/// <summary>One file of a report as the report page shows it.</summary>
+public sealed record ReviewFile(
+    StoredFile File,
+    FileDecision? Current,
+    IReadOnlyList<FileDecision> History,
+    bool IsVideo,
+    bool CanPreview);

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Needle.LoadTest.Common;
+
+/// <summary>The calls of Needle's HTTP API that the <c>serve</c> and <c>workers</c> harnesses make.</summary>
+internal static class NeedleApi
+{
+    /// <summary>
+    /// Report <paramref name="index"/>: external id <c>bench-INDEX</c> (the workers harness selects its warm-up reports
+    /// by that number) and the <paramref name="filesPerReport"/> images from <c>index * filesPerReport</c> on.
+    /// </summary>
+    public static HttpRequestMessage BuildReport(int index, int run, byte[][] images, int filesPerReport, string submitterKey)
+    {
+        var files = Enumerable.Range(0, filesPerReport).Select(f => new { part = $"f{f}", originalName = $"bench-{index}-{f}.jpg" }).ToArray();
+        var json = JsonSerializer.Serialize(new { externalId = $"bench-{index}", description = "Needle.LoadTest (generated benign images)", files });
+        var form = new MultipartFormDataContent { { new StringContent(json, Encoding.UTF8, "application/json"), "report" } };
+        for (var f = 0; f < filesPerReport; f++)
+        {
+            var part = new ByteArrayContent(images[(index * filesPerReport) + f]);
+            part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(part, $"f{f}", $"bench-{index}-{f}.jpg");
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/reports") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", submitterKey);
+        request.Headers.Add("Idempotency-Key", string.Create(CultureInfo.InvariantCulture, $"bench-{run}-{index}"));
+        return request;
+    }
+
+    /// <summary>Creates an API key of <paramref name="role"/> with the admin key; returns the new key.</summary>
+    public static async Task<string> CreateKeyAsync(HttpClient http, string adminKey, string role, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/keys") { Content = JsonContent.Create(new { name = "bench-" + role, role }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"creating a {role} key got {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!["key"]!.GetValue<string>();
+    }
+
+    /// <summary>A list of random PDQ hashes (the generated images match none of them: the lookup cost is what counts).</summary>
+    public static async Task ImportListAsync(HttpClient http, string adminKey, int entries, int seed, CancellationToken cancellationToken)
+    {
+        var rng = new Random(seed);
+        var csv = new StringBuilder(entries * 80);
+        var hash = new byte[32];
+        for (var i = 0; i < entries; i++)
+        {
+            rng.NextBytes(hash);
+            csv.Append(Convert.ToHexStringLower(hash)).Append(CultureInfo.InvariantCulture, $",100,bench/entry-{i}\n");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=csv")
+        {
+            Content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        }
+    }
+}
