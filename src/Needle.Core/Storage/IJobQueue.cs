@@ -9,6 +9,7 @@ namespace Needle.Core.Storage;
 /// Completion is conditional on still holding the lease and writes the job's results in the same transaction, so a
 /// job that runs twice has the effect of one.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a queue: jobs wait in it in order and are leased from it.")]
 public interface IJobQueue
 {
     /// <summary>Leases the oldest job that is pending or whose lease expired; null when there is none.</summary>

@@ -104,7 +104,7 @@ internal static class ServeBenchmark
                 {
                     using var request = NeedleApi.BuildReport(i, workers, images, k, submitterKey);
                     var started = Stopwatch.GetTimestamp();
-                    sentAt[i] = DateTimeOffset.UtcNow;
+                    sentAt[i] = TimeProvider.System.GetUtcNow();
                     using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                     if (response.StatusCode != HttpStatusCode.Accepted)
                     {

@@ -70,7 +70,7 @@ internal static class WorkersBenchmark
                 await PostReportsAsync(http, submitterKey, options.Reports + warmup, options.FilesPerReport, processes, images, cancellationToken).ConfigureAwait(false);
                 await using var db = new NpgsqlConnection(connectionString);
                 await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-                var heldBack = DateTimeOffset.UtcNow.AddYears(1).UtcTicks;
+                var heldBack = TimeProvider.System.GetUtcNow().AddYears(1).UtcTicks;
                 await ExecuteAsync(db, $"UPDATE jobs SET available_at = {heldBack} WHERE state = 'pending';", cancellationToken).ConfigureAwait(false);
 
                 var healths = new List<Uri>();
