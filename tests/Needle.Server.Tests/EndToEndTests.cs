@@ -208,7 +208,7 @@ public sealed class EndToEndTests
 
     internal static async Task<JsonNode> PollProcessedAsync(HttpClient reviewer, Guid id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(60);
         while (true)
         {
             var response = await reviewer.GetAsync($"/api/v1/reports/{id}");
@@ -219,7 +219,7 @@ public sealed class EndToEndTests
                 return body;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "the report was not processed within 60 s: " + body.ToJsonString());
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the report was not processed within 60 s: " + body.ToJsonString());
             await Task.Delay(100);
         }
     }

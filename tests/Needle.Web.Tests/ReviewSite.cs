@@ -213,10 +213,10 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>Waits until the report is processed and triaged (it has a score).</summary>
     public async Task WaitTriagedAsync(Guid id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(90);
         while (await Store.Triage.GetScoreAsync(id) is not { State: not ReviewState.Untriaged })
         {
-            Assert.True(DateTime.UtcNow < deadline, $"report {id} was not triaged within 90 s");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"report {id} was not triaged within 90 s");
             await Task.Delay(100);
         }
     }
