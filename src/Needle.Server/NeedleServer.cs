@@ -23,8 +23,6 @@ using Needle.Server.Endpoints;
 using Needle.Server.Http;
 using Needle.Server.Processing;
 using Needle.Server.Web;
-using Needle.Storage.Postgres;
-using Needle.Storage.Sqlite;
 
 namespace Needle.Server;
 
@@ -96,11 +94,17 @@ public static class NeedleServer
         }
     }
 
-    /// <summary>The store the options name: PostgreSQL when a connection string is given, else the SQLite file.</summary>
-    internal static INeedleStore OpenStore(NeedleServerOptions options) =>
-        options.PostgresConnectionString is { } connectionString
-            ? new PostgresNeedleStore(connectionString, new PostgresStoreOptions { TimeProvider = options.TimeProvider })
-            : new SqliteNeedleStore(options.DatabasePath, new SqliteStoreOptions { TimeProvider = options.TimeProvider });
+    /// <summary>
+    /// The store the host registered (<see cref="NeedleServerOptions.Store"/>), in a container of its own that owns it:
+    /// the node's parts are opened before the web host exists, and disposing the container disposes the store.
+    /// </summary>
+    private static ServiceProvider OpenStore(NeedleServerOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(options.TimeProvider);
+        options.Store(services);
+        return services.BuildServiceProvider();
+    }
 
     /// <summary>Opens and migrates the store, loads the media key and the lists; on failure nothing stays open.</summary>
     private static async Task<NodeParts> OpenAsync(NeedleServerOptions options, bool createFirstAdmin, CancellationToken cancellationToken)
@@ -112,8 +116,22 @@ public static class NeedleServer
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
         var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
-        var protector = LoadMediaKey(options, warnings);
-        var store = OpenStore(options);
+        var storeServices = OpenStore(options);
+        var description = storeServices.GetService<StoreDescription>()
+            ?? throw new InvalidOperationException("The registered store has no StoreDescription: register it with AddSqliteStore or AddPostgresStore.");
+        MediaProtector protector;
+        INeedleStore store;
+        try
+        {
+            protector = LoadMediaKey(options, description, warnings);
+            store = storeServices.GetService<INeedleStore>() ?? throw new InvalidOperationException("No INeedleStore was registered.");
+        }
+        catch
+        {
+            await storeServices.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         HashListService? matchers = null;
         GeoLocator? geo = null;
         try
@@ -128,19 +146,19 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(store, matchers, protector, keys, geo, routing, scoring);
+            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring);
         }
         catch
         {
             geo?.Dispose();
             matchers?.Dispose();
-            await store.DisposeAsync().ConfigureAwait(false);
+            await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>The media key from the environment variable, else the key file beside the database (created 0600 on first use).</summary>
-    private static MediaProtector LoadMediaKey(NeedleServerOptions options, TextWriter warnings)
+    private static MediaProtector LoadMediaKey(NeedleServerOptions options, StoreDescription store, TextWriter warnings)
     {
         if (options.MediaKeyEnvironmentVariable is { } variable && MediaProtector.FromEnvironment(variable) is { } fromEnvironment)
         {
@@ -149,14 +167,14 @@ public static class NeedleServer
 
         // Every node of a PostgreSQL deployment encrypts and decrypts the same media: a key made up per node would
         // leave the others unable to read it, so there is no default file.
-        var path = Path.GetFullPath(options.ResolvedMediaKeyPath ?? throw new InvalidOperationException(
-            "With PostgreSQL every node (API and worker) needs the same media key: set NEEDLE_MEDIA_KEY (base64, 32 bytes) or pass --media-key FILE."));
+        var path = Path.GetFullPath(options.ResolvedMediaKeyPath(store) ?? throw new InvalidOperationException(
+            $"Every node (API and worker) on {store.Name} needs the same media key: set NEEDLE_MEDIA_KEY (base64, 32 bytes) or pass --media-key FILE."));
         var protector = MediaProtector.LoadOrCreate(path, out var created);
         if (created)
         {
             warnings.WriteLine($"warning: created a new media encryption key at {path} (mode 0600).");
             warnings.WriteLine("warning: stored media cannot be read without it: back it up apart from the database, or set NEEDLE_MEDIA_KEY.");
-            if (options.UsesPostgres)
+            if (store.SharedByNodes)
             {
                 warnings.WriteLine("warning: every other node on this database must use this same key (copy the file, or set NEEDLE_MEDIA_KEY to its base64 on all of them).");
             }
@@ -302,8 +320,11 @@ public static class NeedleServer
         services.AddSingleton(options);
         services.AddSingleton(time);
 
-        // Factory registrations: the container owns and disposes them when the application is disposed.
-        services.AddSingleton<INeedleStore>(_ => parts.Store);
+        // Factory registrations: the container owns and disposes them when the application is disposed (the store's
+        // own container disposes the store).
+        services.AddSingleton(_ => parts.StoreServices);
+        services.AddSingleton(parts.Store);
+        services.AddSingleton(parts.StoreDescription);
         services.AddSingleton(_ => parts.Matchers);
         services.AddSingleton(parts.Protector);
         services.AddSingleton(new ImageDecoder(DecodeOptions.Default, time));
@@ -326,6 +347,8 @@ public static class NeedleServer
 
     /// <summary>What a node opened at start; disposed together when the start fails.</summary>
     private sealed record NodeParts(
+        ServiceProvider StoreServices,
+        StoreDescription StoreDescription,
         INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
         : IAsyncDisposable
     {
@@ -333,7 +356,7 @@ public static class NeedleServer
         {
             Geo.Dispose();
             Matchers.Dispose();
-            await Store.DisposeAsync().ConfigureAwait(false);
+            await StoreServices.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,19 +1,18 @@
 using Microsoft.Extensions.Logging;
+using Needle.Core.Storage;
 
 namespace Needle.Server;
 
 /// <summary>How to run a Needle server. Every path is used as given (the CLI resolves relative ones first).</summary>
 public sealed record NeedleServerOptions
 {
-    /// <summary>The SQLite database file; created and migrated at start. Ignored when <see cref="PostgresConnectionString"/> is set.</summary>
-    public string DatabasePath { get; init; } = "needle.db";
-
     /// <summary>
-    /// The PostgreSQL database (an Npgsql connection string) shared by every API node and worker; null uses the SQLite
-    /// file <see cref="DatabasePath"/>. With PostgreSQL the media key must come from <see cref="MediaKeyEnvironmentVariable"/>
-    /// or <see cref="MediaKeyPath"/>, and be the same on every node.
+    /// Registers the store (the host picks it: <c>services.AddSqliteStore(path)</c> or
+    /// <c>services.AddPostgresStore(connectionString)</c>): an <see cref="INeedleStore"/> and its
+    /// <see cref="StoreDescription"/>. The server references no backend. A store shared by many nodes needs the media key
+    /// from <see cref="MediaKeyEnvironmentVariable"/> or <see cref="MediaKeyPath"/>, the same on every node.
     /// </summary>
-    public string? PostgresConnectionString { get; init; }
+    public required Action<IServiceCollection> Store { get; init; }
 
     /// <summary>How often the list change log is polled (each poll waits this ±50 %, so nodes drift apart). Default 2 s.</summary>
     public TimeSpan ListPollInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -105,39 +104,12 @@ public sealed record NeedleServerOptions
     /// <summary>Lowest level logged to the console; tests raise it to keep their output readable.</summary>
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
-    internal bool UsesPostgres => PostgresConnectionString is not null;
-
-    /// <summary>The key file, or null when there is none to use (PostgreSQL without <see cref="MediaKeyPath"/>).</summary>
-    internal string? ResolvedMediaKeyPath => MediaKeyPath ?? (UsesPostgres ? null : DatabasePath + ".key");
-
-    /// <summary>Where the data is, for logs (never the connection string: it may hold a password).</summary>
-    public string DescribeDatabase() =>
-        PostgresConnectionString is { } connection ? DescribePostgres(connection) : "SQLite " + DatabasePath;
-
-    private static string DescribePostgres(string connectionString)
-    {
-        try
-        {
-            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-            return $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
-        }
-        catch (ArgumentException)
-        {
-            return "PostgreSQL";
-        }
-    }
+    /// <summary>The key file, or null when there is none to use (a shared store without <see cref="MediaKeyPath"/>).</summary>
+    internal string? ResolvedMediaKeyPath(StoreDescription store) => MediaKeyPath ?? store.DefaultMediaKeyPath;
 
     internal void Validate()
     {
-        if (PostgresConnectionString is null)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(DatabasePath);
-        }
-        else
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(PostgresConnectionString);
-        }
-
+        ArgumentNullException.ThrowIfNull(Store);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ListPollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(JobLease, TimeSpan.Zero);
         if (Urls.Count == 0)

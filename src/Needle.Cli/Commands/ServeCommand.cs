@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Needle.Cli.Infrastructure;
+using Needle.Core.Storage;
 using Needle.Server;
 
 namespace Needle.Cli.Commands;
@@ -81,7 +83,7 @@ internal static class ServeCommand
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var address in NeedleServer.Addresses(app))
                 {
-                    context.Error.WriteLine($"needle: listening on {address} (database {options.DescribeDatabase()}, {NodeOptionSet.Describe(workerCount, "worker")}); review pages at {address.TrimEnd('/')}/");
+                    context.Error.WriteLine($"needle: listening on {address} (database {app.Services.GetRequiredService<StoreDescription>().Name}, {NodeOptionSet.Describe(workerCount, "worker")}); review pages at {address.TrimEnd('/')}/");
                 }
 
                 // Returns on Ctrl+C (the CLI's token) or SIGTERM/SIGINT (the host's console lifetime), having stopped

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Needle.Cli.Infrastructure;
+using Needle.Core.Storage;
 using Needle.Server;
 
 namespace Needle.Cli.Commands;
@@ -55,7 +57,7 @@ internal static class WorkerCommand
                 using var host = await NeedleServer.BuildWorkerAsync(options, healthUrls, cancellationToken).ConfigureAwait(false);
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
                 context.Error.WriteLine(
-                    $"needle worker: {NodeOptionSet.Describe(workers, "worker")} on {options.DescribeDatabase()} as {Environment.MachineName}/{Environment.ProcessId}/1..{workers}" +
+                    $"needle worker: {NodeOptionSet.Describe(workers, "worker")} on {host.Services.GetRequiredService<StoreDescription>().Name} as {Environment.MachineName}/{Environment.ProcessId}/1..{workers}" +
                     (healthUrls is null ? "" : $", health on {healthUrls[0]}"));
 
                 // Returns on Ctrl+C (the CLI's token) or SIGTERM/SIGINT (the host's console lifetime), once every worker

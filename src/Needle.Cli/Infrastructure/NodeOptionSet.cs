@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Needle.Server;
+using Needle.Storage.Postgres;
+using Needle.Storage.Sqlite;
 
 namespace Needle.Cli.Infrastructure;
 
@@ -113,8 +116,7 @@ internal sealed class NodeOptionSet
 
         return new NeedleServerOptions
         {
-            DatabasePath = InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory),
-            PostgresConnectionString = connection,
+            Store = StoreFor(connection, InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory)),
             MediaKeyPath = parse.GetValue(MediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
             IpDatabasePath = parse.GetValue(IpDatabase) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
             RoutingPath = parse.GetValue(Routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
@@ -126,6 +128,12 @@ internal sealed class NodeOptionSet
             Warnings = context.Error,
         };
     }
+
+    /// <summary>The store this node runs on: PostgreSQL when a connection string is given, else the SQLite file.</summary>
+    public static Action<IServiceCollection> StoreFor(string? postgresConnection, string sqlitePath) =>
+        postgresConnection is { } connection
+            ? services => services.AddPostgresStore(connection)
+            : services => services.AddSqliteStore(sqlitePath);
 
     public static string Describe(int count, string what) => string.Create(CultureInfo.InvariantCulture, $"{count} {what}{(count == 1 ? "" : "s")}");
 }

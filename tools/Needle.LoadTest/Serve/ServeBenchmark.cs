@@ -9,6 +9,7 @@ using Needle.Core.Reports;
 using Needle.Core.Storage;
 using Needle.LoadTest.Common;
 using Needle.Server;
+using Needle.Storage.Sqlite;
 
 namespace Needle.LoadTest.Serve;
 
@@ -32,7 +33,7 @@ internal static class ServeBenchmark
             var notices = new StringWriter(CultureInfo.InvariantCulture);
             var serverOptions = new NeedleServerOptions
             {
-                DatabasePath = Path.Combine(folder, "needle.db"),
+                Store = services => services.AddSqliteStore(Path.Combine(folder, "needle.db")),
                 Urls = ["http://127.0.0.1:0"],
                 MediaKeyEnvironmentVariable = null,
                 Notices = notices,

@@ -5,9 +5,11 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Needle.LoadTest.Common;
 using Needle.Server;
+using Needle.Storage.Postgres;
 using Npgsql;
 
 namespace Needle.LoadTest.Workers;
@@ -42,7 +44,7 @@ internal static class WorkersBenchmark
             var app = await NeedleServer.BuildAsync(
                 new NeedleServerOptions
                 {
-                    PostgresConnectionString = connectionString,
+                    Store = services => services.AddPostgresStore(connectionString),
                     Urls = ["http://127.0.0.1:0"],
                     MediaKeyEnvironmentVariable = null,
                     MediaKeyPath = keyPath,
