@@ -1,6 +1,6 @@
 using Needle.Application.Access;
 using Needle.Core.Access;
-using Needle.Storage.Tests.Postgres;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

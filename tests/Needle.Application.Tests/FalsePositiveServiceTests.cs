@@ -4,8 +4,8 @@ using Needle.Application.Review;
 using Needle.Application.Triage;
 using Needle.Core.Reports;
 using Needle.Matching.Lists;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

@@ -1,6 +1,6 @@
 using Needle.Application.Lists;
 using Needle.Matching.Lists;
-using Needle.Storage.Tests.Postgres;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

@@ -1,6 +1,7 @@
 using Needle.Application.Clues;
 using Needle.Core.Jurisdiction;
 using Needle.Core.Reports;
+using Needle.Testing;
 
 namespace Needle.Application.Tests;
 
@@ -93,7 +94,7 @@ public sealed class JurisdictionTests
     [Fact]
     public void The_example_rules_file_in_docs_loads()
     {
-        var rules = JurisdictionRules.Load(Path.Combine(Needle.Tests.TestPaths.RepositoryRoot, "docs", "routing.example.json"));
+        var rules = JurisdictionRules.Load(Path.Combine(TestPaths.RepositoryRoot, "docs", "routing.example.json"));
         Assert.Equal("CA: OPP", rules.Route("CA", "CA-ON").Target.Queue);
         Assert.Equal("CA: RCMP", rules.Route("CA", "CA-QC").Target.Queue);
         Assert.Equal("FR: OFMIN", rules.Route("FR", "FR-ARA").Target.Queue);

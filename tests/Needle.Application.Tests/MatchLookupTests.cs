@@ -3,8 +3,8 @@ using Needle.Application.Lists;
 using Needle.Core.Reports;
 using Needle.Hashing;
 using Needle.Matching.Lists;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

@@ -1,7 +1,7 @@
 using Needle.Application.Triage;
 using Needle.Hashing;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Postgres;
 using SkiaSharp;
 
 namespace Needle.Application.Tests;

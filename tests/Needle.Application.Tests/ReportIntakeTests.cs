@@ -1,7 +1,7 @@
 using Needle.Application.Intake;
 using Needle.Core.Reports;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

@@ -3,6 +3,7 @@ using Needle.Core.Clues;
 using Needle.Core.Jurisdiction;
 using Needle.Core.Reports;
 using Needle.Core.Triage;
+using Needle.Testing;
 
 namespace Needle.Application.Tests;
 
@@ -169,7 +170,7 @@ public sealed class ReportPrioritizerTests
     [Fact]
     public void TheExampleOptionsFileHoldsTheDefaults()
     {
-        var example = ScoringOptions.Load(Path.Combine(Needle.Tests.TestPaths.RepositoryRoot, "docs", "scoring.example.json"));
+        var example = ScoringOptions.Load(Path.Combine(TestPaths.RepositoryRoot, "docs", "scoring.example.json"));
         Assert.Equal(ScoringOptions.Default, example);
     }
 

@@ -6,8 +6,8 @@ using Needle.Application.Processing;
 using Needle.Core.Jobs;
 using Needle.Core.Reports;
 using Needle.Matching.Lists;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

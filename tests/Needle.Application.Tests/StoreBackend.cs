@@ -2,7 +2,7 @@ using Needle.Application.Triage;
 using Needle.Core.Storage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Sqlite;
-using Needle.Storage.Tests.Postgres;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

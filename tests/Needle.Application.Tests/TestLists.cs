@@ -2,7 +2,7 @@ using System.Text;
 using Needle.Hashing;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
-using Needle.Tests;
+using Needle.Testing;
 
 namespace Needle.Application.Tests;
 

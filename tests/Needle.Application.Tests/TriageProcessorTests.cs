@@ -4,8 +4,8 @@ using Needle.Application.Triage;
 using Needle.Core.Jobs;
 using Needle.Core.Reports;
 using Needle.Core.Triage;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

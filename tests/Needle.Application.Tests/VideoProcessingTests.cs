@@ -4,7 +4,7 @@ using Needle.Application.Lists;
 using Needle.Application.Processing;
 using Needle.Core.Jobs;
 using Needle.Core.Reports;
-using Needle.Storage.Tests.Postgres;
+using Needle.Testing.Postgres;
 
 namespace Needle.Application.Tests;
 

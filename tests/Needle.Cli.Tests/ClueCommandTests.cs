@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Metadata;
 
 namespace Needle.Cli.Tests;
 

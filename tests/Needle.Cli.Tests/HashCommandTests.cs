@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using Needle.Tests;
+using Needle.Testing;
 
 namespace Needle.Cli.Tests;
 

@@ -1,4 +1,4 @@
-using Needle.Tests;
+using Needle.Testing;
 
 namespace Needle.Cli.Tests;
 

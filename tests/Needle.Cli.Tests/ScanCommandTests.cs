@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Needle.Tests;
+using Needle.Testing;
 
 namespace Needle.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using Needle.Hashing.Pdq;
-using Needle.Tests;
+using Needle.Testing;
 
 namespace Needle.Hashing.Tests;
 

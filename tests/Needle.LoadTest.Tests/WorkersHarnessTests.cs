@@ -1,4 +1,4 @@
-using Needle.Storage.Tests.Postgres;
+using Needle.Testing.Postgres;
 using Npgsql;
 using static Needle.LoadTest.Tests.LoadTestRunner;
 

@@ -62,9 +62,9 @@ public class ConcurrencyTests
         var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
         {
             var readerRandom = new Random(100 + r);
-            var deadline = DateTime.UtcNow.AddSeconds(2);
+            var deadline = TimeProvider.System.GetUtcNow().AddSeconds(2);
             int queries = 0;
-            while (DateTime.UtcNow < deadline)
+            while (TimeProvider.System.GetUtcNow() < deadline)
             {
                 var query = IndexTestData.FlipBits(readerRandom, stable[readerRandom.Next(stable.Length)], readerRandom.Next(0, 16));
                 var hits = IndexTestData.Search(index, query, 31);

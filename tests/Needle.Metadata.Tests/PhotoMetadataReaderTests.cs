@@ -1,4 +1,5 @@
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Metadata;
 
 namespace Needle.Metadata.Tests;
 

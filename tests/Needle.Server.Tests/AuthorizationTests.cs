@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Needle.Core.Access;
+using Needle.Testing.Server;
 
 namespace Needle.Server.Tests;
 

@@ -7,7 +7,9 @@ using Microsoft.Data.Sqlite;
 using Needle.Core.Access;
 using Needle.Geo;
 using Needle.Storage.Sqlite;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Metadata;
+using Needle.Testing.Server;
 
 namespace Needle.Server.Tests;
 

@@ -4,7 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Server;
 using SkiaSharp;
 
 namespace Needle.Server.Tests;
@@ -207,7 +208,7 @@ public sealed class EndToEndTests
 
     internal static async Task<JsonNode> PollProcessedAsync(HttpClient reviewer, Guid id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(60);
         while (true)
         {
             var response = await reviewer.GetAsync($"/api/v1/reports/{id}");
@@ -218,7 +219,7 @@ public sealed class EndToEndTests
                 return body;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "the report was not processed within 60 s: " + body.ToJsonString());
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the report was not processed within 60 s: " + body.ToJsonString());
             await Task.Delay(100);
         }
     }

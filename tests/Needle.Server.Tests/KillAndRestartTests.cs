@@ -10,7 +10,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Needle.Server.Tests.Faults;
 using Needle.Storage.Sqlite;
-using Needle.Tests;
+using Needle.Testing;
 using Xunit.Abstractions;
 
 namespace Needle.Server.Tests;

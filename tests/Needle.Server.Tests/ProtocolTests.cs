@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
+using Needle.Testing.Server;
 
 namespace Needle.Server.Tests;
 

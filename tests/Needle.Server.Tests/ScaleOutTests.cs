@@ -7,8 +7,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Needle.Server.Tests.Faults;
-using Needle.Storage.Tests.Postgres;
-using Needle.Tests;
+using Needle.Testing;
+using Needle.Testing.Postgres;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Server;
 
 namespace Needle.Server.Tests;
 
@@ -30,7 +31,7 @@ public sealed class TriageApiTests
     /// <summary>Polls the report until it is triaged and <paramref name="done"/> holds.</summary>
     private static async Task<JsonNode> PollAsync(HttpClient reviewer, Guid id, Func<JsonNode, bool>? done = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(60);
         while (true)
         {
             var response = await reviewer.GetAsync($"/api/v1/reports/{id}");
@@ -41,7 +42,7 @@ public sealed class TriageApiTests
                 return body;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "the report was not triaged as expected within 60 s: " + body.ToJsonString());
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the report was not triaged as expected within 60 s: " + body.ToJsonString());
             await Task.Delay(100);
         }
     }
@@ -127,11 +128,11 @@ public sealed class TriageApiTests
         // Related reports: the shared email, and the same known image in the escalated report.
         // Triaged at the same time by two workers, the two reports may link a moment later (the second look of triage).
         JsonNode related;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
         do
         {
             related = await RunningServer.JsonAsync(await reviewer.GetAsync($"/api/v1/reports/{knownReport}/related"));
-            Assert.True(DateTime.UtcNow < deadline, "no sha256 link: " + related.ToJsonString());
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "no sha256 link: " + related.ToJsonString());
             await Task.Delay(50);
         }
         while (!related["links"]!.AsArray().Any(l => l!["value"]!.GetValue<string>().StartsWith("sha256:", StringComparison.Ordinal)));

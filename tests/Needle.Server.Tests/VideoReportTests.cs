@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Needle.Core.Access;
+using Needle.Testing.Server;
 using Needle.Video;
 
 namespace Needle.Server.Tests;

@@ -44,10 +44,10 @@ public sealed class QueueTests(ReviewSite site)
         await page.Locator($"li[data-report='{site.KnownReport}'] form[action$='/claim'] button").ClickAsync();
         Assert.EndsWith($"/reports/{site.KnownReport}", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
         Assert.Contains("You hold this report", await page.InnerTextAsync(".claim-bar"), StringComparison.Ordinal);
-        Assert.NotNull(await site.Store.Triage.GetClaimAsync(site.KnownReport, DateTimeOffset.UtcNow));
+        Assert.NotNull(await site.Store.Triage.GetClaimAsync(site.KnownReport, TimeProvider.System.GetUtcNow()));
 
         await page.ClickAsync(".claim-bar form[action$='/release'] button");
-        Assert.Null(await site.Store.Triage.GetClaimAsync(site.KnownReport, DateTimeOffset.UtcNow));
+        Assert.Null(await site.Store.Triage.GetClaimAsync(site.KnownReport, TimeProvider.System.GetUtcNow()));
         await page.Context.CloseAsync();
     }
 }

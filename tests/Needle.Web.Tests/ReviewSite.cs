@@ -7,8 +7,9 @@ using Microsoft.Playwright;
 using Needle.Core.Access;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
-using Needle.Server.Tests;
-using Needle.Tests;
+using Needle.Testing.Images;
+using Needle.Testing.Metadata;
+using Needle.Testing.Server;
 using Needle.Video;
 
 namespace Needle.Web.Tests;
@@ -212,10 +213,10 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>Waits until the report is processed and triaged (it has a score).</summary>
     public async Task WaitTriagedAsync(Guid id)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(90);
         while (await Store.Triage.GetScoreAsync(id) is not { State: not ReviewState.Untriaged })
         {
-            Assert.True(DateTime.UtcNow < deadline, $"report {id} was not triaged within 90 s");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"report {id} was not triaged within 90 s");
             await Task.Delay(100);
         }
     }
@@ -292,10 +293,4 @@ public sealed class ReviewSite : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return Guid.Parse((await RunningServer.JsonAsync(response))["id"]!.GetValue<string>());
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ReviewSiteCollection : ICollectionFixture<ReviewSite>
-{
-    public const string Name = "review site";
 }

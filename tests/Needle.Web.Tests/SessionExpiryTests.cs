@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
-using Needle.Server.Tests;
+using Needle.Testing.Server;
 
 namespace Needle.Web.Tests;
 
@@ -14,7 +14,7 @@ public sealed class SessionExpiryTests(ReviewSite site)
     [Fact]
     public async Task A_session_ends_after_30_idle_minutes_and_after_8_hours_however_active()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var server = await RunningServer.StartAsync(o => o with { Workers = 0, TimeProvider = clock });
         var context = await site.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseAddress.ToString().TrimEnd('/') });
         var page = await context.NewPageAsync();

@@ -77,7 +77,7 @@ public sealed class SessionTests(ReviewSite site)
             MaxRedirects = 0,
         });
         Assert.Equal((int)HttpStatusCode.BadRequest, response.Status);
-        Assert.Null(await site.Store.Triage.GetClaimAsync(site.KnownReport, DateTimeOffset.UtcNow));
+        Assert.Null(await site.Store.Triage.GetClaimAsync(site.KnownReport, TimeProvider.System.GetUtcNow()));
         await page.Context.CloseAsync();
     }
 

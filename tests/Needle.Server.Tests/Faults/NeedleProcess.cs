@@ -115,8 +115,8 @@ internal sealed class NeedleProcess : IDisposable
 
         var process = new Process { StartInfo = start };
         var server = new NeedleProcess(process, probe);
-        process.OutputDataReceived += (_, e) => server.Append(server._stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(server._stderr, e.Data);
+        process.OutputDataReceived += (_, e) => Append(server._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(server._stderr, e.Data);
         if (!process.Start())
         {
             throw new InvalidOperationException("dotnet did not start");
@@ -187,7 +187,7 @@ internal sealed class NeedleProcess : IDisposable
     /// <summary>The last lines of a log, for failure messages.</summary>
     public static string Tail(string text, int lines = 40) => string.Join('\n', text.Split('\n').TakeLast(lines));
 
-    private void Append(StringBuilder buffer, string? line)
+    private static void Append(StringBuilder buffer, string? line)
     {
         if (line is null)
         {

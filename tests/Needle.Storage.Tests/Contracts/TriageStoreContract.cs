@@ -14,7 +14,7 @@ public abstract class TriageStoreContract : StoreContract
     private static readonly TimeSpan LongLease = TimeSpan.FromDays(1);
 
     // Jobs leased while looking for another one, kept for the test that wants them (each job is leased once).
-    private readonly Dictionary<(string Kind, Guid Subject), LeasedJob> held = [];
+    private readonly Dictionary<(string Kind, Guid Subject), LeasedJob> _held = [];
 
     [Fact]
     public async Task Completing_a_report_enqueues_its_triage_job_and_leaves_it_untriaged()
@@ -652,7 +652,7 @@ public abstract class TriageStoreContract : StoreContract
     /// <summary>The leased job of this kind and subject: one leased earlier, or leased now (holding the others leased on the way).</summary>
     protected async Task<LeasedJob> JobAsync(string kind, Guid subject, TimeSpan? lease = null)
     {
-        if (held.Remove((kind, subject), out var job))
+        if (_held.Remove((kind, subject), out var job))
         {
             return job;
         }
@@ -664,7 +664,7 @@ public abstract class TriageStoreContract : StoreContract
                 return next;
             }
 
-            held[(next.Kind, next.SubjectId)] = next;
+            _held[(next.Kind, next.SubjectId)] = next;
         }
 
         throw new InvalidOperationException($"No {kind} job for {subject}.");

@@ -1,6 +1,7 @@
 using Needle.Core.Audit;
 using Needle.Core.Storage;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 
 namespace Needle.Storage.Tests.Postgres;
 
@@ -9,41 +10,41 @@ namespace Needle.Storage.Tests.Postgres;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresReportStoreTests(PostgresServer server) : ReportStoreContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresJobQueueTests(PostgresServer server) : JobQueueContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresListStoreTests(PostgresServer server) : ListStoreContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresApiKeyStoreTests(PostgresServer server) : ApiKeyStoreContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 [Collection(PostgresCollection.Name)]
@@ -52,20 +53,20 @@ public sealed class PostgresAuditLogTests(PostgresServer server) : AuditLogContr
     // The tamperer has the database (as its owner): it drops the append-only triggers first.
     private const string DropGuards = "DROP TRIGGER audit_no_update ON audit; DROP TRIGGER audit_no_delete ON audit;";
 
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 
     protected override Task TamperEditActorAsync(long sequence, string actor) =>
-        database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("actor", actor), ("sequence", sequence));
+        _database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("actor", actor), ("sequence", sequence));
 
     protected override Task TamperDeleteAsync(long sequence) =>
-        database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("sequence", sequence));
+        _database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("sequence", sequence));
 
     protected override Task TamperInsertAsync(AuditEntry entry) =>
-        database.ExecuteAsync(
+        _database.ExecuteAsync(
             DropGuards + """
             UPDATE audit SET sequence = -sequence WHERE sequence >= @sequence;
             UPDATE audit SET sequence = -sequence + 1 WHERE sequence < 0;
@@ -83,7 +84,7 @@ public sealed class PostgresAuditLogTests(PostgresServer server) : AuditLogContr
             ("hash", entry.Hash));
 
     protected override Task TamperSwapAsync(long first, long second) =>
-        database.ExecuteAsync(
+        _database.ExecuteAsync(
             DropGuards + """
             UPDATE audit SET sequence = -1 WHERE sequence = @first;
             UPDATE audit SET sequence = @first WHERE sequence = @second;
@@ -96,11 +97,11 @@ public sealed class PostgresAuditLogTests(PostgresServer server) : AuditLogContr
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresListChangeLogTests(PostgresServer server) : ListChangeLogContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 [Collection(PostgresCollection.Name)]

@@ -6,6 +6,7 @@ using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;
@@ -14,14 +15,14 @@ namespace Needle.Storage.Tests.Postgres;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly PostgresTestDatabase database = new(server);
-    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(7));
+    private readonly PostgresTestDatabase _database = new(server);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(7));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => database.DeleteAsync();
+    public Task DisposeAsync() => _database.DeleteAsync();
 
-    private PostgresNeedleStore Open() => database.Open(new StoreTestOptions(time, 5));
+    private PostgresNeedleStore Open() => _database.Open(new StoreTestOptions(_time, 5));
 
     [Fact]
     public async Task A_fresh_database_is_migrated_to_the_latest_version()
@@ -30,8 +31,8 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         Assert.False(await store.IsHealthyAsync());
         await store.MigrateAsync();
         Assert.True(await store.IsHealthyAsync());
-        Assert.Equal(PostgresNeedleStore.SchemaVersion, await database.ScalarAsync("SELECT version FROM schema_version;"));
-        Assert.Equal(1L, await database.ScalarAsync("SELECT COUNT(*) FROM schema_version;"));
+        Assert.Equal(PostgresNeedleStore.SchemaVersion, await _database.ScalarAsync("SELECT version FROM schema_version;"));
+        Assert.Equal(1L, await _database.ScalarAsync("SELECT COUNT(*) FROM schema_version;"));
         Assert.Contains("PostgreSQL", store.ToString(), StringComparison.Ordinal);
     }
 
@@ -43,10 +44,10 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         {
             await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync())));
             Assert.All(await Task.WhenAll(stores.Select(s => s.IsHealthyAsync())), Assert.True);
-            Assert.Equal(PostgresNeedleStore.SchemaVersion, await database.ScalarAsync("SELECT version FROM schema_version;"));
+            Assert.Equal(PostgresNeedleStore.SchemaVersion, await _database.ScalarAsync("SELECT version FROM schema_version;"));
 
             // And again, as every restart does: nothing to do, nothing lost.
-            var report = TestData.SmallReport(time.GetUtcNow());
+            var report = TestData.SmallReport(_time.GetUtcNow());
             await stores[0].Reports.SubmitAsync(report, TestData.SubmitAudit(report));
             await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync())));
             Assert.NotNull(await stores[7].Reports.GetAsync(report.Id));
@@ -65,28 +66,28 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
     {
         // The database as the steps before triage left it, holding a processed report of an organisation.
         var triageStep = Migrations.Steps.Select((sql, i) => (sql, i)).First(step => step.sql.Contains("CREATE TABLE report_links", StringComparison.Ordinal)).i;
-        await database.ExecuteAsync(
+        await _database.ExecuteAsync(
             string.Concat(Migrations.Steps.Take(triageStep)) + """
             CREATE TABLE schema_version (one boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
             INSERT INTO schema_version (version) VALUES (@version);
             """,
             ("version", triageStep));
         var reportId = Guid.NewGuid();
-        await database.ExecuteAsync(
+        await _database.ExecuteAsync(
             """
             INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count)
             VALUES (@id, 'old-2', '{"externalId":"old-2","reporter":{"organisation":"Old Platform"}}', 1, false, @at, @at, @by, 0);
             """,
-            ("id", reportId), ("at", time.GetUtcNow().UtcTicks), ("by", TestData.SubmitterKey));
+            ("id", reportId), ("at", _time.GetUtcNow().UtcTicks), ("by", TestData.SubmitterKey));
 
         await using var store = Open();
         await store.MigrateAsync();
-        Assert.Equal(PostgresNeedleStore.SchemaVersion, await database.ScalarAsync("SELECT version FROM schema_version;"));
+        Assert.Equal(PostgresNeedleStore.SchemaVersion, await _database.ScalarAsync("SELECT version FROM schema_version;"));
 
         // Untriaged, unscored, open, and found by its organisation.
         Assert.Null(await store.Triage.GetScoreAsync(reportId));
         Assert.Equal([reportId], await store.Triage.ListOpenReportsAsync(null, 10));
-        var item = Assert.Single((await store.Triage.QueueAsync(new QueueQuery { State = ReviewState.Untriaged, Reporter = "old platform" }, time.GetUtcNow())).Items);
+        var item = Assert.Single((await store.Triage.QueueAsync(new QueueQuery { State = ReviewState.Untriaged, Reporter = "old platform" }, _time.GetUtcNow())).Items);
         Assert.Equal(("Old Platform", ReviewState.Untriaged), (item.ReporterOrganisation, item.Score.State));
     }
 
@@ -98,7 +99,7 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
             await store.MigrateAsync();
         }
 
-        await database.ExecuteAsync("UPDATE schema_version SET version = @version;", ("version", PostgresNeedleStore.SchemaVersion + 1));
+        await _database.ExecuteAsync("UPDATE schema_version SET version = @version;", ("version", PostgresNeedleStore.SchemaVersion + 1));
         await using (var store = Open())
         {
             var error = await Assert.ThrowsAsync<NewerSchemaException>(() => store.MigrateAsync());
@@ -107,7 +108,7 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
             Assert.False(await store.IsHealthyAsync());
         }
 
-        Assert.Equal(PostgresNeedleStore.SchemaVersion + 1, await database.ScalarAsync("SELECT version FROM schema_version;"));
+        Assert.Equal(PostgresNeedleStore.SchemaVersion + 1, await _database.ScalarAsync("SELECT version FROM schema_version;"));
     }
 
     [Fact]
@@ -117,10 +118,10 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         await store.MigrateAsync();
         await store.Audit.AppendAsync(new AuditEntryDraft("cli", "list.create", "list/x", null, null));
 
-        var update = await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync("UPDATE audit SET actor = 'x';"));
+        var update = await Assert.ThrowsAsync<PostgresException>(() => _database.ExecuteAsync("UPDATE audit SET actor = 'x';"));
         Assert.Contains("append-only", update.MessageText, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync("DELETE FROM audit;"));
-        await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync("TRUNCATE audit;"));
+        await Assert.ThrowsAsync<PostgresException>(() => _database.ExecuteAsync("DELETE FROM audit;"));
+        await Assert.ThrowsAsync<PostgresException>(() => _database.ExecuteAsync("TRUNCATE audit;"));
         Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
         Assert.Single(await store.Audit.ReadAsync(0, 10));
     }
@@ -134,7 +135,7 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
             var store = i % 2 == 0 ? first : second;
-            var report = TestData.SmallReport(time.GetUtcNow(), files: 1);
+            var report = TestData.SmallReport(_time.GetUtcNow(), files: 1);
             await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
             await store.Audit.AppendAsync(new AuditEntryDraft("key-" + i, "media.read", "file/" + i, null, null));
         })));
@@ -162,7 +163,7 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         await using var first = Open();
         await using var second = Open();
         await first.MigrateAsync();
-        var reports = Enumerable.Range(0, 10).Select(_ => TestData.SmallReport(time.GetUtcNow(), idempotencyKey: "same-key")).ToList();
+        var reports = Enumerable.Range(0, 10).Select(_ => TestData.SmallReport(_time.GetUtcNow(), idempotencyKey: "same-key")).ToList();
         var results = await Task.WhenAll(reports.Select((r, i) => Task.Run(() => (i % 2 == 0 ? first : second).Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
 
         var created = Assert.Single(results, r => r.Created);
@@ -176,13 +177,13 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
     {
         await using var store = Open();
         await store.MigrateAsync();
-        var report = TestData.Report(time.GetUtcNow().AddTicks(3));
+        var report = TestData.Report(_time.GetUtcNow().AddTicks(3));
         await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
 
         Assert.Equal(report.ReceivedAt, (await store.Reports.GetAsync(report.Id))!.ReceivedAt);
-        Assert.Equal(time.GetUtcNow(), Assert.Single(await store.Audit.ReadAsync(0, 10)).At);
-        Assert.Equal("jsonb", await database.ScalarAsync("SELECT pg_typeof(submission)::text FROM reports;"));
-        Assert.Equal("esp-4711", await database.ScalarAsync("SELECT submission ->> 'externalId' FROM reports;"));
+        Assert.Equal(_time.GetUtcNow(), Assert.Single(await store.Audit.ReadAsync(0, 10)).At);
+        Assert.Equal("jsonb", await _database.ScalarAsync("SELECT pg_typeof(submission)::text FROM reports;"));
+        Assert.Equal("esp-4711", await _database.ScalarAsync("SELECT submission ->> 'externalId' FROM reports;"));
     }
 
     [Fact]

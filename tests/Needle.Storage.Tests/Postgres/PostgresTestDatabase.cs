@@ -1,5 +1,6 @@
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;

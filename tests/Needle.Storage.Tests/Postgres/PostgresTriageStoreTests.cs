@@ -4,6 +4,7 @@ using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
+using Needle.Testing.Postgres;
 using Npgsql;
 
 namespace Needle.Storage.Tests.Postgres;
@@ -12,11 +13,11 @@ namespace Needle.Storage.Tests.Postgres;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresTriageStoreTests(PostgresServer server) : TriageStoreContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 
     [Fact]
     public async Task A_follower_never_reads_past_a_media_sequence_still_being_written()
@@ -24,7 +25,7 @@ public sealed class PostgresTriageStoreTests(PostgresServer server) : TriageStor
         // Writer 1 takes a sequence and does not commit yet (as a report completion in flight does: the shared lock,
         // then nextval). Writer 2, the store, takes the next sequence and commits first.
         var slow = await SubmittedAsync();
-        await using var writer = new NpgsqlConnection(database.ConnectionString);
+        await using var writer = new NpgsqlConnection(_database.ConnectionString);
         await writer.OpenAsync();
         await using var transaction = await writer.BeginTransactionAsync();
         await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(@key);", writer, transaction))
@@ -120,7 +121,7 @@ public sealed class PostgresTriageStoreTests(PostgresServer server) : TriageStor
     {
         for (var i = 0; i < 600; i++)
         {
-            if (await database.ScalarAsync("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted;") is long waiting && waiting > 0)
+            if (await _database.ScalarAsync("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted;") is long waiting && waiting > 0)
             {
                 return;
             }

@@ -8,59 +8,59 @@ namespace Needle.Storage.Tests.Sqlite;
 
 public sealed class SqliteReportStoreTests : ReportStoreContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 public sealed class SqliteJobQueueTests : JobQueueContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 public sealed class SqliteListStoreTests : ListStoreContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 public sealed class SqliteApiKeyStoreTests : ApiKeyStoreContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 public sealed class SqliteAuditLogTests : AuditLogContract
 {
     private const string DropGuards = "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;";
 
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 
     // The tamperer has the file: it drops the append-only triggers first.
     protected override Task TamperEditActorAsync(long sequence, string actor) =>
-        database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("@actor", actor), ("@sequence", sequence));
+        _database.ExecuteAsync(DropGuards + "UPDATE audit SET actor = @actor WHERE sequence = @sequence;", ("@actor", actor), ("@sequence", sequence));
 
     protected override Task TamperDeleteAsync(long sequence) =>
-        database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("@sequence", sequence));
+        _database.ExecuteAsync(DropGuards + "DELETE FROM audit WHERE sequence = @sequence;", ("@sequence", sequence));
 
     protected override Task TamperInsertAsync(AuditEntry entry) =>
-        database.ExecuteAsync(
+        _database.ExecuteAsync(
             DropGuards + """
             UPDATE audit SET sequence = -sequence WHERE sequence >= @sequence;
             UPDATE audit SET sequence = -sequence + 1 WHERE sequence < 0;
@@ -78,7 +78,7 @@ public sealed class SqliteAuditLogTests : AuditLogContract
             ("@hash", entry.Hash));
 
     protected override Task TamperSwapAsync(long first, long second) =>
-        database.ExecuteAsync(
+        _database.ExecuteAsync(
             DropGuards + """
             UPDATE audit SET sequence = -1 WHERE sequence = @first;
             UPDATE audit SET sequence = @first WHERE sequence = @second;
@@ -90,11 +90,11 @@ public sealed class SqliteAuditLogTests : AuditLogContract
 
 public sealed class SqliteListChangeLogTests : ListChangeLogContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
 
 public sealed class SqliteSettingsStoreTests : SettingsStoreContract

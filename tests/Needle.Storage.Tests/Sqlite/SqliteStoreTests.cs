@@ -13,14 +13,14 @@ namespace Needle.Storage.Tests.Sqlite;
 /// <summary>What is particular to the SQLite backend: the file, its settings, its migrations.</summary>
 public sealed class SqliteStoreTests : IAsyncLifetime
 {
-    private readonly SqliteTestDatabase database = new();
-    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly SqliteTestDatabase _database = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => database.DeleteAsync();
+    public Task DisposeAsync() => _database.DeleteAsync();
 
-    private SqliteNeedleStore Open() => database.Open(new StoreTestOptions(time, 5));
+    private SqliteNeedleStore Open() => _database.Open(new StoreTestOptions(_time, 5));
 
     [Fact]
     public async Task A_fresh_file_is_created_in_WAL_mode_at_the_latest_version()
@@ -32,15 +32,15 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             Assert.True(await store.IsHealthyAsync());
         }
 
-        Assert.True(File.Exists(database.FilePath));
-        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
-        Assert.Equal("wal", await database.ScalarAsync("PRAGMA journal_mode;"));
+        Assert.True(File.Exists(_database.FilePath));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await _database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal("wal", await _database.ScalarAsync("PRAGMA journal_mode;"));
     }
 
     [Fact]
     public async Task Migrating_again_and_reopening_keeps_the_data()
     {
-        var report = TestData.SmallReport(time.GetUtcNow());
+        var report = TestData.SmallReport(_time.GetUtcNow());
         await using (var store = Open())
         {
             await store.MigrateAsync();
@@ -62,9 +62,9 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         // A file as the first schema left it (migration 1 replayed alone), holding a processed report.
         var reportId = Guid.NewGuid();
         var fileId = Guid.NewGuid();
-        var received = time.GetUtcNow().AddDays(-1);
-        await database.ExecuteAsync(Migrations.Steps[0] + "PRAGMA user_version = 1;");
-        await database.ExecuteAsync(
+        var received = _time.GetUtcNow().AddDays(-1);
+        await _database.ExecuteAsync(Migrations.Steps[0] + "PRAGMA user_version = 1;");
+        await _database.ExecuteAsync(
             """
             INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count)
             VALUES (@id, 'old-1', '{"externalId":"old-1","files":[{"part":"f","originalName":"old.jpg"}]}', 1, 0, @at, @at, @by, 1);
@@ -72,13 +72,13 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             VALUES (@file, @id, 0, 'old.jpg', 10, 0, 1, 'd41d8cd98f00b204e9800998ecf8427e');
             """,
             ("@id", reportId.ToString("D")), ("@file", fileId.ToString("D")), ("@at", received.UtcTicks), ("@by", TestData.SubmitterKey.ToString("D")));
-        Assert.Equal(1L, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal(1L, await _database.ScalarAsync("PRAGMA user_version;"));
 
         await using var store = Open();
         await store.MigrateAsync();
-        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await _database.ScalarAsync("PRAGMA user_version;"));
         Assert.True(SqliteNeedleStore.SchemaVersion >= 2);
-        Assert.Equal(1L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'reports_by_jurisdiction';"));
+        Assert.Equal(1L, await _database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'reports_by_jurisdiction';"));
         Assert.Equal("ok", await store.CheckIntegrityAsync());
 
         // The old report reads back, without clues or jurisdiction (it was processed before they existed).
@@ -92,7 +92,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         Assert.Empty((await store.Reports.ListAsync(new ReportQuery { JurisdictionQueue = "international" })).Items);
 
         // New reports get theirs.
-        var report = TestData.SmallReport(time.GetUtcNow());
+        var report = TestData.SmallReport(_time.GetUtcNow());
         await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
         var job = await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1));
         Assert.True(await store.Jobs.CompleteReportAsync(job!, TestData.Results(report), TestData.Jurisdiction("international", null), CancellationToken.None));
@@ -105,24 +105,24 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     {
         // The file as the steps before triage left it, holding a processed report of an organisation.
         var triageStep = Migrations.Steps.Select((sql, i) => (sql, i)).First(step => step.sql.Contains("CREATE TABLE report_links", StringComparison.Ordinal)).i;
-        await database.ExecuteAsync(string.Concat(Migrations.Steps.Take(triageStep)) + $"PRAGMA user_version = {triageStep};");
+        await _database.ExecuteAsync(string.Concat(Migrations.Steps.Take(triageStep)) + $"PRAGMA user_version = {triageStep};");
         var reportId = Guid.NewGuid();
-        await database.ExecuteAsync(
+        await _database.ExecuteAsync(
             """
             INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count)
             VALUES (@id, 'old-2', '{"externalId":"old-2","reporter":{"organisation":"Old Platform"}}', 1, 0, @at, @at, @by, 0);
             """,
-            ("@id", reportId.ToString("D")), ("@at", time.GetUtcNow().UtcTicks), ("@by", TestData.SubmitterKey.ToString("D")));
+            ("@id", reportId.ToString("D")), ("@at", _time.GetUtcNow().UtcTicks), ("@by", TestData.SubmitterKey.ToString("D")));
 
         await using var store = Open();
         await store.MigrateAsync();
-        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await _database.ScalarAsync("PRAGMA user_version;"));
         Assert.Equal("ok", await store.CheckIntegrityAsync());
 
         // Untriaged, unscored, open, and found by its organisation.
         Assert.Null(await store.Triage.GetScoreAsync(reportId));
         Assert.Equal([reportId], await store.Triage.ListOpenReportsAsync(null, 10));
-        var item = Assert.Single((await store.Triage.QueueAsync(new QueueQuery { State = ReviewState.Untriaged, Reporter = "old platform" }, time.GetUtcNow())).Items);
+        var item = Assert.Single((await store.Triage.QueueAsync(new QueueQuery { State = ReviewState.Untriaged, Reporter = "old platform" }, _time.GetUtcNow())).Items);
         Assert.Equal(("Old Platform", ReviewState.Untriaged), (item.ReporterOrganisation, item.Score.State));
     }
 
@@ -134,7 +134,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             await store.MigrateAsync();
         }
 
-        await database.ExecuteAsync($"PRAGMA user_version = {SqliteNeedleStore.SchemaVersion + 1};");
+        await _database.ExecuteAsync($"PRAGMA user_version = {SqliteNeedleStore.SchemaVersion + 1};");
         await using (var store = Open())
         {
             var error = await Assert.ThrowsAsync<NewerSchemaException>(() => store.MigrateAsync());
@@ -143,7 +143,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             Assert.False(await store.IsHealthyAsync());
         }
 
-        Assert.Equal((long)SqliteNeedleStore.SchemaVersion + 1, await database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion + 1, await _database.ScalarAsync("PRAGMA user_version;"));
     }
 
     [Fact]
@@ -153,9 +153,9 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await store.MigrateAsync();
         await store.Audit.AppendAsync(new AuditEntryDraft("cli", "list.create", "list/x", null, null));
 
-        var update = await Assert.ThrowsAsync<SqliteException>(() => database.ExecuteAsync("UPDATE audit SET actor = 'x';"));
+        var update = await Assert.ThrowsAsync<SqliteException>(() => _database.ExecuteAsync("UPDATE audit SET actor = 'x';"));
         Assert.Contains("append-only", update.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<SqliteException>(() => database.ExecuteAsync("DELETE FROM audit;"));
+        await Assert.ThrowsAsync<SqliteException>(() => _database.ExecuteAsync("DELETE FROM audit;"));
         Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
     }
 
@@ -166,13 +166,13 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await store.MigrateAsync();
 
         // A file row for a report that does not exist breaks a foreign key.
-        var report = TestData.SmallReport(time.GetUtcNow());
+        var report = TestData.SmallReport(_time.GetUtcNow());
         await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
         var job = await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1));
         Assert.NotNull(job);
         await Assert.ThrowsAnyAsync<Exception>(() => store.Jobs.CompleteReportAsync(job, [new FileResult { FileId = Guid.NewGuid(), State = FileState.Hashed }]));
         Assert.Equal("ok", await store.CheckIntegrityAsync());
-        Assert.Equal(0L, await database.ScalarAsync("PRAGMA foreign_key_check;") ?? 0L);
+        Assert.Equal(0L, await _database.ScalarAsync("PRAGMA foreign_key_check;") ?? 0L);
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await using (var store = Open())
         {
             await store.MigrateAsync();
-            var reports = Enumerable.Range(0, 60).Select(i => TestData.Report(time.GetUtcNow().AddTicks(i), mediaSize: 4096)).ToList();
+            var reports = Enumerable.Range(0, 60).Select(i => TestData.Report(_time.GetUtcNow().AddTicks(i), mediaSize: 4096)).ToList();
             await Task.WhenAll(reports.Select(r => Task.Run(() => store.Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
             while (await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1)) is { } job)
             {
@@ -198,10 +198,10 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         }
 
         // After a clean close the WAL was checkpointed into the main file.
-        var wal = database.FilePath + "-wal";
+        var wal = _database.FilePath + "-wal";
         Assert.True(!File.Exists(wal) || new FileInfo(wal).Length == 0);
-        Assert.Equal("ok", await database.ScalarAsync("PRAGMA integrity_check;"));
-        Assert.Equal(60L, await database.ScalarAsync("SELECT COUNT(*) FROM reports WHERE status = 1;"));
+        Assert.Equal("ok", await _database.ScalarAsync("PRAGMA integrity_check;"));
+        Assert.Equal(60L, await _database.ScalarAsync("SELECT COUNT(*) FROM reports WHERE status = 1;"));
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     {
         var store = Open();
         await store.MigrateAsync();
-        var report = TestData.SmallReport(time.GetUtcNow());
+        var report = TestData.SmallReport(_time.GetUtcNow());
         using (var cancelled = new CancellationTokenSource())
         {
             await cancelled.CancelAsync();
@@ -225,9 +225,9 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     [Fact]
     public async Task Writes_committed_one_by_one_behave_the_same()
     {
-        await using var store = new SqliteNeedleStore(database.FilePath, new SqliteStoreOptions { TimeProvider = time, MaxWriteGroupSize = 1 });
+        await using var store = new SqliteNeedleStore(_database.FilePath, new SqliteStoreOptions { TimeProvider = _time, MaxWriteGroupSize = 1 });
         await store.MigrateAsync();
-        var reports = Enumerable.Range(0, 20).Select(i => TestData.SmallReport(time.GetUtcNow().AddTicks(i))).ToList();
+        var reports = Enumerable.Range(0, 20).Select(i => TestData.SmallReport(_time.GetUtcNow().AddTicks(i))).ToList();
         await Task.WhenAll(reports.Select(r => Task.Run(() => store.Reports.SubmitAsync(r, TestData.SubmitAudit(r)))));
         Assert.Equal(20, await store.Jobs.CountOpenAsync());
         Assert.True((await AuditChain.VerifyAsync(store.Audit)).IsIntact);
@@ -236,8 +236,8 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     [Fact]
     public async Task An_acknowledged_write_is_in_the_files_on_disk_before_any_shutdown()
     {
-        var report = TestData.Report(time.GetUtcNow());
-        var copy = Path.Combine(database.Folder, "copy");
+        var report = TestData.Report(_time.GetUtcNow());
+        var copy = Path.Combine(_database.Folder, "copy");
         Directory.CreateDirectory(copy);
         await using (var store = Open())
         {
@@ -247,11 +247,11 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             // As after a power cut: the files as they are now, with no checkpoint or close.
             foreach (var suffix in new[] { string.Empty, "-wal" })
             {
-                File.Copy(database.FilePath + suffix, Path.Combine(copy, "needle.db" + suffix));
+                File.Copy(_database.FilePath + suffix, Path.Combine(copy, "needle.db" + suffix));
             }
         }
 
-        await using var recovered = new SqliteNeedleStore(Path.Combine(copy, "needle.db"), new SqliteStoreOptions { TimeProvider = time });
+        await using var recovered = new SqliteNeedleStore(Path.Combine(copy, "needle.db"), new SqliteStoreOptions { TimeProvider = _time });
         await recovered.MigrateAsync();
         var stored = await recovered.Reports.GetAsync(report.Id);
         Assert.NotNull(stored);
@@ -268,7 +268,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await second.MigrateAsync();
         for (var i = 0; i < 30; i++)
         {
-            var report = TestData.SmallReport(time.GetUtcNow(), files: 0);
+            var report = TestData.SmallReport(_time.GetUtcNow(), files: 0);
             await (i % 2 == 0 ? first : second).Reports.SubmitAsync(report, TestData.SubmitAudit(report));
         }
 

@@ -6,9 +6,9 @@ namespace Needle.Storage.Tests.Sqlite;
 /// <summary>The triage contract, run against a real SQLite file per test.</summary>
 public sealed class SqliteTriageStoreTests : TriageStoreContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }

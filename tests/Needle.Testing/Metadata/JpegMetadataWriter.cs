@@ -1,40 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Needle.Tests;
-
-/// <summary>What to write into a test JPEG's metadata; null fields are left out.</summary>
-internal sealed record ExifSpec
-{
-    public string? Make { get; init; }
-    public string? Model { get; init; }
-    public string? Software { get; init; }
-    public string? Artist { get; init; }
-    public string? Copyright { get; init; }
-    public string? DateTimeOriginal { get; init; }
-    public string? OffsetTimeOriginal { get; init; }
-    public string? BodySerialNumber { get; init; }
-    public string? LensModel { get; init; }
-    public string? LensSerialNumber { get; init; }
-    public string? CameraOwnerName { get; init; }
-    public string? ImageUniqueId { get; init; }
-
-    /// <summary>Signed decimal degrees; written as N/S, E/W refs and degree/minute/second rationals.</summary>
-    public (double Latitude, double Longitude)? Gps { get; init; }
-    public double? AltitudeMetres { get; init; }
-
-    /// <summary>GPS date and time (UTC).</summary>
-    public DateTime? GpsTime { get; init; }
-
-    /// <summary>A JPEG to embed as the IFD1 thumbnail.</summary>
-    public byte[]? Thumbnail { get; init; }
-}
+namespace Needle.Testing.Metadata;
 
 /// <summary>
 /// Writes EXIF (a little-endian TIFF structure with IFD0, Exif IFD, GPS IFD and IFD1), XMP and IPTC segments by hand and
 /// splices them into a JPEG right after its SOI marker: real files for the tests without exiftool.
 /// </summary>
-internal static class JpegMetadataWriter
+public static class JpegMetadataWriter
 {
     private const ushort Byte = 1, Ascii = 2, Short = 3, Long = 4, Rational = 5;
 

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace Needle.Storage.Tests.Postgres;
+namespace Needle.Testing.Postgres;
 
 /// <summary>
 /// The PostgreSQL server of a test run: the one named by <c>NEEDLE_TEST_POSTGRES</c> (a connection string to a role that
@@ -13,19 +14,21 @@ namespace Needle.Storage.Tests.Postgres;
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
+    /// <summary>The variable naming a server to use instead of starting one: an Npgsql connection string.</summary>
     public const string EnvironmentVariable = "NEEDLE_TEST_POSTGRES";
 
     private const string MissingMessage =
         "The PostgreSQL tests need a PostgreSQL server: install its binaries (Debian/Ubuntu: apt-get install postgresql) " +
         "so the tests can start their own, or set " + EnvironmentVariable + " to the connection string of a server where the role may create databases.";
 
-    private string? folder;
-    private string? binaries;
-    private bool runAsPostgres;
+    private string? _folder;
+    private string? _binaries;
+    private bool _runAsPostgres;
 
     /// <summary>The connection string of the maintenance database (postgres).</summary>
     public string AdminConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>Uses the server of <see cref="EnvironmentVariable"/>, or initializes and starts one of its own.</summary>
     public async Task InitializeAsync()
     {
         var given = Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -35,19 +38,19 @@ public sealed class PostgresServer : IAsyncLifetime
             return;
         }
 
-        binaries = FindBinaries() ?? throw new InvalidOperationException(MissingMessage);
+        _binaries = FindBinaries() ?? throw new InvalidOperationException(MissingMessage);
 
         // PostgreSQL refuses to run as root: then the server runs as the postgres user of the Debian package.
-        runAsPostgres = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
-        folder = Path.Combine(Path.GetTempPath(), "needle-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder);
-        if (runAsPostgres)
+        _runAsPostgres = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
+        _folder = Path.Combine(Path.GetTempPath(), "needle-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(_folder);
+        if (_runAsPostgres)
         {
-            await RunAsync("chown", ["postgres:postgres", folder], asPostgres: false);
+            await RunAsync("chown", ["postgres:postgres", _folder], asPostgres: false);
         }
 
-        var data = Path.Combine(folder, "data");
-        await RunAsync(Path.Combine(binaries, "initdb"), ["-D", data, "-U", "needle", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], runAsPostgres);
+        var data = Path.Combine(_folder, "data");
+        await RunAsync(Path.Combine(_binaries, "initdb"), ["-D", data, "-U", "needle", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], _runAsPostgres);
 
         // A free port can be taken by someone else before the server binds it: try a few.
         for (var attempt = 1; ; attempt++)
@@ -55,10 +58,10 @@ public sealed class PostgresServer : IAsyncLifetime
             var port = FreePort();
             var settings = string.Create(
                 CultureInfo.InvariantCulture,
-                $"-k {folder} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off -c full_page_writes=off -c max_connections=200");
+                $"-k {_folder} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off -c full_page_writes=off -c max_connections=200");
             try
             {
-                await RunAsync(Path.Combine(binaries, "pg_ctl"), ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o", settings, "start"], runAsPostgres);
+                await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", data, "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60", "-o", settings, "start"], _runAsPostgres);
                 AdminConnectionString = new NpgsqlConnectionStringBuilder
                 {
                     Host = "127.0.0.1",
@@ -76,22 +79,23 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Stops the server started here, if any, and deletes its folder.</summary>
     public async Task DisposeAsync()
     {
-        if (folder is null || binaries is null)
+        if (_folder is null || _binaries is null)
         {
             return;
         }
 
         try
         {
-            await RunAsync(Path.Combine(binaries, "pg_ctl"), ["-D", Path.Combine(folder, "data"), "-m", "immediate", "-w", "stop"], runAsPostgres);
+            await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "-w", "stop"], _runAsPostgres);
         }
         finally
         {
             try
             {
-                Directory.Delete(folder, recursive: true);
+                Directory.Delete(_folder, recursive: true);
             }
             catch (IOException)
             {
@@ -191,10 +195,4 @@ public sealed class PostgresServer : IAsyncLifetime
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}{await output}");
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL";
 }

@@ -1,9 +1,9 @@
 using SkiaSharp;
 
-namespace Needle.Tests;
+namespace Needle.Testing.Images;
 
 /// <summary>JPEGs encoded by SkiaSharp from the shared PDQ test photos (landscapes and objects).</summary>
-internal static class TestJpegs
+public static class TestJpegs
 {
     /// <summary>The photo <paramref name="name"/> (under the PDQ test vectors' photos/) resized to width x height, as a JPEG.</summary>
     public static byte[] Photo(string name, int width, int height, int quality = 90)

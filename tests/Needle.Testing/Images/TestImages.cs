@@ -1,9 +1,9 @@
 using SkiaSharp;
 
-namespace Needle.Tests;
+namespace Needle.Testing.Images;
 
 /// <summary>Benign images generated with SkiaSharp (coloured shapes on a gradient), and resized or recompressed copies of them.</summary>
-internal static class TestImages
+public static class TestImages
 {
     /// <summary>A PNG of coloured circles and rectangles on a gradient, the same for the same <paramref name="seed"/>.</summary>
     public static byte[] Generated(int seed, int width = 480, int height = 360)

@@ -1,10 +1,10 @@
-namespace Needle.Tests;
+namespace Needle.Testing;
 
 /// <summary>
 /// Finds the shared PDQ test vectors (<c>../shared/testdata/pdq</c> beside the repository) from the test binary's
 /// folder. Fails loudly when they are missing: a test that cannot find its data must not pass.
 /// </summary>
-internal static class TestPaths
+public static class TestPaths
 {
     private static readonly Lazy<string> PdqRoot = new(FindPdqRoot);
 

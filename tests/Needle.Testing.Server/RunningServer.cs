@@ -2,12 +2,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
 using Needle.Core.Access;
+using Needle.Server;
+using Xunit;
 
-namespace Needle.Server.Tests;
+namespace Needle.Testing.Server;
 
 /// <summary>A real Needle server on loopback (Kestrel, port 0) over a temporary SQLite file; removed on dispose.</summary>
-internal sealed class RunningServer : IAsyncDisposable
+public sealed class RunningServer : IAsyncDisposable
 {
     private readonly List<HttpClient> _clients = [];
 
@@ -20,17 +23,25 @@ internal sealed class RunningServer : IAsyncDisposable
         Options = options;
     }
 
+    /// <summary>The started application: its services, for tests that look past the API.</summary>
     public WebApplication App { get; }
 
+    /// <summary>The temporary folder holding the database (and the media key); deleted on dispose.</summary>
     public string Folder { get; }
 
+    /// <summary>The server's address, with the port Kestrel picked.</summary>
     public Uri BaseAddress { get; }
 
     /// <summary>The key printed at first start.</summary>
     public string AdminKey { get; }
 
+    /// <summary>The options the server was built with, after <c>configure</c>.</summary>
     public NeedleServerOptions Options { get; }
 
+    /// <summary>
+    /// Builds and starts a server on a new temporary database; <paramref name="configure"/> may change the test defaults
+    /// (small size limits, a short worker idle delay, warnings only in the log).
+    /// </summary>
     public static async Task<RunningServer> StartAsync(Func<NeedleServerOptions, NeedleServerOptions>? configure = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "needle-server-" + Guid.NewGuid().ToString("N"));
@@ -58,6 +69,7 @@ internal sealed class RunningServer : IAsyncDisposable
         return new RunningServer(app, folder, new Uri(address), adminKey, options);
     }
 
+    /// <summary>A client of the server, sending <paramref name="key"/> as a bearer token if given; disposed with the server.</summary>
     public HttpClient Client(string? key = null)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -79,9 +91,11 @@ internal sealed class RunningServer : IAsyncDisposable
         return (Guid.Parse(body["id"]!.GetValue<string>()), body["key"]!.GetValue<string>());
     }
 
+    /// <summary>The response's body as JSON; a null body fails.</summary>
     public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new JsonException("null body");
 
+    /// <summary>Disposes the clients, stops the server and deletes its folder.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)
@@ -97,6 +111,7 @@ internal sealed class RunningServer : IAsyncDisposable
         }
         catch (IOException)
         {
+            // Left in the temp folder; harmless.
         }
     }
 }
