@@ -175,10 +175,10 @@ internal sealed class RelationalJobQueue : IJobQueue
             cancellationToken);
     }
 
-    public Task ReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter, CancellationToken cancellationToken = default)
+    public Task ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(reason);
         return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
@@ -198,7 +198,7 @@ internal sealed class RelationalJobQueue : IJobQueue
                     .With("@max", _database.MaxJobAttempts)
                     .With("@now", now)
                     .With("@available", now + (retryAfter < TimeSpan.Zero ? TimeSpan.Zero : retryAfter))
-                    .With("@error", error)
+                    .With("@error", reason)
                     .With("@id", job.Id)
                     .With("@token", job.LeaseToken)
                     .RunAsync(ct)

@@ -110,10 +110,7 @@ internal sealed class SqliteDatabase : RelationalDatabase
     {
         cancellationToken.ThrowIfCancellationRequested();
         var request = new WriteRequest<T>(write, cancellationToken);
-        if (!_writes.Writer.TryWrite(request))
-        {
-            throw new ObjectDisposedException(nameof(SqliteNeedleStore));
-        }
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(request), typeof(SqliteNeedleStore));
 
         return await request.Completion.Task.ConfigureAwait(false);
     }

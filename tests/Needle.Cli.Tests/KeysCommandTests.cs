@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Needle.Server;
+using Needle.Storage.Sqlite;
 
 namespace Needle.Cli.Tests;
 
@@ -25,7 +26,7 @@ public sealed class KeysCommandTests
         var notices = new StringWriter();
         var options = new NeedleServerOptions
         {
-            DatabasePath = folder.File("needle.db"),
+            Store = services => services.AddSqliteStore(folder.File("needle.db")),
             Urls = ["http://127.0.0.1:0"],
             Workers = 0,
             MediaKeyEnvironmentVariable = null,

@@ -33,12 +33,12 @@ public sealed class ClueTests
         }
         """;
 
-    private static Func<NeedleServerOptions, NeedleServerOptions> WithRouting(Func<NeedleServerOptions, NeedleServerOptions>? more = null) => options =>
+    private static Func<NeedleServerOptions, string, NeedleServerOptions> WithRouting(Func<NeedleServerOptions, string, NeedleServerOptions>? more = null) => (options, database) =>
     {
-        var path = Path.Combine(Path.GetDirectoryName(options.DatabasePath)!, "routing.json");
+        var path = Path.Combine(Path.GetDirectoryName(database)!, "routing.json");
         File.WriteAllText(path, RoutingJson);
         options = options with { RoutingPath = path };
-        return more?.Invoke(options) ?? options;
+        return more?.Invoke(options, database) ?? options;
     };
 
     /// <summary>A 640x480 photo with camera EXIF and a GPS fix; its EXIF thumbnail shows another photo.</summary>
@@ -195,7 +195,7 @@ public sealed class ClueTests
     public async Task A_missing_ip_database_is_a_warning_at_start_and_ip_clues_are_skipped()
     {
         var missing = Path.Combine(Path.GetTempPath(), "needle-no-such-" + Guid.NewGuid().ToString("N") + ".mmdb");
-        await using var server = await RunningServer.StartAsync(WithRouting(o => o with { IpDatabasePath = missing }));
+        await using var server = await RunningServer.StartAsync(WithRouting((o, _) => o with { IpDatabasePath = missing }));
         Assert.Contains($"no IP-to-country database at {missing}", server.Options.Warnings!.ToString(), StringComparison.Ordinal);
         var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
         var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);
@@ -224,7 +224,7 @@ public sealed class ClueTests
             await File.WriteAllTextAsync(routing, """{ "rules": [ { "country": "FRA", "queue": "FR" } ] }""");
             var error = await Assert.ThrowsAsync<InvalidDataException>(() => NeedleServer.BuildAsync(new NeedleServerOptions
             {
-                DatabasePath = Path.Combine(folder, "needle.db"),
+                Store = services => services.AddSqliteStore(Path.Combine(folder, "needle.db")),
                 RoutingPath = routing,
                 Notices = TextWriter.Null,
                 Warnings = TextWriter.Null,
@@ -242,10 +242,10 @@ public sealed class ClueTests
     public async Task A_database_of_the_previous_schema_is_upgraded_at_start()
     {
         var reportId = Guid.NewGuid();
-        await using var server = await RunningServer.StartAsync(WithRouting(options =>
+        await using var server = await RunningServer.StartAsync(WithRouting((options, database) =>
         {
             // The file as schema version 1 left it (its migration replayed alone), with a processed report.
-            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = false }.ToString());
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = Migrations.Steps[0] + """
@@ -259,7 +259,7 @@ public sealed class ClueTests
             return options;
         }));
 
-        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await ScalarAsync(server.Options.DatabasePath, "PRAGMA user_version;"));
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await ScalarAsync(server.DatabasePath, "PRAGMA user_version;"));
         var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);
         var old = await RunningServer.JsonAsync(await reviewer.GetAsync($"/api/v1/reports/{reportId}"));
         Assert.Equal("old", old["externalId"]!.GetValue<string>());

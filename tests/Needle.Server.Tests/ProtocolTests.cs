@@ -93,10 +93,10 @@ public sealed class ProtocolTests
         var ready = await client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.StartsWith("ndl_", server.AdminKey, StringComparison.Ordinal);
-        Assert.True(File.Exists(server.Options.DatabasePath + ".key"));
+        Assert.True(File.Exists(server.DatabasePath + ".key"));
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.Options.DatabasePath + ".key"));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.DatabasePath + ".key"));
         }
 
         var keys = JsonNode.Parse(await server.Client(server.AdminKey).GetStringAsync("/api/v1/keys"))!.AsArray();

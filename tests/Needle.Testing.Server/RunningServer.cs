@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Needle.Core.Access;
 using Needle.Server;
+using Needle.Storage.Sqlite;
 using Xunit;
 
 namespace Needle.Testing.Server;
@@ -12,6 +13,8 @@ namespace Needle.Testing.Server;
 /// <summary>A real Needle server on loopback (Kestrel, port 0) over a temporary SQLite file; removed on dispose.</summary>
 public sealed class RunningServer : IAsyncDisposable
 {
+    private const string DatabaseFileName = "needle.db";
+
     private readonly List<HttpClient> _clients = [];
 
     private RunningServer(WebApplication app, string folder, Uri baseAddress, string adminKey, NeedleServerOptions options)
@@ -35,6 +38,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>The key printed at first start.</summary>
     public string AdminKey { get; }
 
+    /// <summary>The SQLite database file the server runs on (in <see cref="Folder"/>).</summary>
+    public string DatabasePath => Path.Combine(Folder, DatabaseFileName);
+
     /// <summary>The options the server was built with, after <c>configure</c>.</summary>
     public NeedleServerOptions Options { get; }
 
@@ -42,14 +48,21 @@ public sealed class RunningServer : IAsyncDisposable
     /// Builds and starts a server on a new temporary database; <paramref name="configure"/> may change the test defaults
     /// (small size limits, a short worker idle delay, warnings only in the log).
     /// </summary>
-    public static async Task<RunningServer> StartAsync(Func<NeedleServerOptions, NeedleServerOptions>? configure = null)
+    public static Task<RunningServer> StartAsync(Func<NeedleServerOptions, NeedleServerOptions>? configure = null) =>
+        StartAsync(configure is null ? null : (options, _) => configure(options));
+
+    /// <summary>
+    /// As <see cref="StartAsync(Func{NeedleServerOptions, NeedleServerOptions}?)"/>, with the database file's path given
+    /// to <paramref name="configure"/> (to put files beside it, or to prepare the file before the server opens it).
+    /// </summary>
+    public static async Task<RunningServer> StartAsync(Func<NeedleServerOptions, string, NeedleServerOptions>? configure)
     {
         var folder = Path.Combine(Path.GetTempPath(), "needle-server-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var notices = new StringWriter();
         var options = new NeedleServerOptions
         {
-            DatabasePath = Path.Combine(folder, "needle.db"),
+            Store = services => services.AddSqliteStore(Path.Combine(folder, DatabaseFileName)),
             Urls = ["http://127.0.0.1:0"],
             MediaKeyEnvironmentVariable = null,
             Notices = notices,
@@ -59,7 +72,7 @@ public sealed class RunningServer : IAsyncDisposable
             MaxFileBytes = 2 * 1024 * 1024,
             MaxReportBytes = 5 * 1024 * 1024,
         };
-        options = configure?.Invoke(options) ?? options;
+        options = configure?.Invoke(options, Path.Combine(folder, DatabaseFileName)) ?? options;
         var app = await NeedleServer.BuildAsync(options);
         await app.StartAsync();
 

@@ -33,8 +33,8 @@ public interface IJobQueue
     /// </summary>
     Task<bool> CompleteReportAsync(LeasedJob job, IReadOnlyList<FileResult> results, ReportJurisdiction? jurisdiction, CancellationToken cancellationToken);
 
-    /// <summary>Gives a job back after a failure; it runs again after <paramref name="retryAfter"/>. After too many attempts it is parked as failed with the error.</summary>
-    Task ReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter, CancellationToken cancellationToken = default);
+    /// <summary>Gives a job back after a failure; it runs again after <paramref name="retryAfter"/>. After too many attempts it is parked as failed with <paramref name="reason"/>.</summary>
+    Task ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Enqueues a job unless one of the same kind and subject is already pending (not yet leased); true when enqueued.

@@ -107,9 +107,9 @@ public sealed class PostgresListChangeLogTests(PostgresServer server) : ListChan
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresSettingsStoreTests(PostgresServer server) : SettingsStoreContract
 {
-    private readonly PostgresTestDatabase database = new(server);
+    private readonly PostgresTestDatabase _database = new(server);
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }

@@ -99,9 +99,9 @@ public sealed class SqliteListChangeLogTests : ListChangeLogContract
 
 public sealed class SqliteSettingsStoreTests : SettingsStoreContract
 {
-    private readonly SqliteTestDatabase database = new();
+    private readonly SqliteTestDatabase _database = new();
 
-    protected override INeedleStore OpenStore(StoreTestOptions options) => database.Open(options);
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
-    protected override Task DeleteDatabaseAsync() => database.DeleteAsync();
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
