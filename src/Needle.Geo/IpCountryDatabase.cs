@@ -79,6 +79,7 @@ public sealed class IpCountryDatabase : IDisposable
         return new IpCountryResult(address, record is null ? null : CountryOf(record), network, Source);
     }
 
+    /// <summary>Unmaps the database file; no lookup may follow.</summary>
     public void Dispose() => _reader.Dispose();
 
     private static string? CountryOf(Dictionary<string, object> record)

@@ -17,7 +17,9 @@ namespace Needle.Geo;
 /// </summary>
 public sealed class ReverseGeocoder
 {
+    /// <summary>The country boundaries (GeoJSON) in the boundary directory; required.</summary>
     public const string CountriesFileName = "countries.geojson";
+    /// <summary>The first-level region boundaries (gzipped GeoJSON) in the boundary directory; optional.</summary>
     public const string RegionsFileName = "admin1.geojson.gz";
 
     private readonly PolygonIndex<Country> _countries;

@@ -66,6 +66,7 @@ public sealed class DecodedImage : IDisposable
         }
     }
 
+    /// <summary>Returns a pooled buffer to the pool; <see cref="Pixels"/> throws afterwards. Safe to call more than once.</summary>
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);

@@ -138,6 +138,7 @@ public sealed class FileContents : IDisposable
     /// <summary>MD5, SHA-1 and SHA-256 of the bytes.</summary>
     public FileDigests ComputeDigests() => FileDigests.Compute(Bytes.Span);
 
+    /// <summary>Returns the buffer to the pool; <see cref="Bytes"/> throws afterwards. Safe to call more than once.</summary>
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);

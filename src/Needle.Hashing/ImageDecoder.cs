@@ -25,6 +25,9 @@ public sealed class ImageDecoder
 
     private readonly TimeProvider _timeProvider;
 
+    /// <summary>A decoder applying <paramref name="options"/>.</summary>
+    /// <param name="options">The limits and choices; null for <see cref="DecodeOptions.Default"/>. Every limit must be positive.</param>
+    /// <param name="timeProvider">The clock for <see cref="DecodeOptions.DecodeTimeout"/>; null for the system clock.</param>
     public ImageDecoder(DecodeOptions? options = null, TimeProvider? timeProvider = null)
     {
         Options = options ?? DecodeOptions.Default;

@@ -13,6 +13,9 @@ public sealed class MediaFileHasher
     private readonly ImageDecoder _decoder;
     private readonly PdqHasher _pdq;
 
+    /// <summary>A hasher computing what <paramref name="options"/> asks for, decoding with <paramref name="decoder"/>.</summary>
+    /// <param name="options">The hashes to compute; its <see cref="MediaHashOptions.Decode"/> limits the file size read.</param>
+    /// <param name="decoder">Decodes the images for PDQ (it may be shared between threads).</param>
     public MediaFileHasher(MediaHashOptions options, ImageDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -12,18 +12,25 @@ public sealed class MediaHashResult
     /// <summary>The eight dihedral hashes (when requested).</summary>
     public PdqDihedralResult? Dihedral { get; init; }
 
+    /// <summary>MD5 of the file's bytes, lowercase hex; null when not requested.</summary>
     public string? Md5 { get; init; }
 
+    /// <summary>SHA-1 of the file's bytes, lowercase hex; null when not requested.</summary>
     public string? Sha1 { get; init; }
 
+    /// <summary>SHA-256 of the file's bytes, lowercase hex; null when not requested.</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>Size of the file in bytes; 0 when it could not be read.</summary>
     public long FileBytes { get; init; }
 
+    /// <summary>Width stored in the file, in pixels, before any resampling or orientation; 0 when the image was not decoded.</summary>
     public int Width { get; init; }
 
+    /// <summary>Height stored in the file, in pixels, before any resampling or orientation; 0 when the image was not decoded.</summary>
     public int Height { get; init; }
 
+    /// <summary>The container format; <see cref="ImageFormat.Unknown"/> when the image was not decoded.</summary>
     public ImageFormat Format { get; init; }
 
     /// <summary>Why the file could not be hashed; null on success.</summary>
@@ -32,5 +39,6 @@ public sealed class MediaHashResult
     /// <summary>The decode failure kind, when the image part failed.</summary>
     public DecodeFailure? Failure { get; init; }
 
+    /// <summary>Whether the file was hashed (<see cref="Error"/> is null).</summary>
     public bool Succeeded => Error is null;
 }

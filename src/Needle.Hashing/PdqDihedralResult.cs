@@ -5,6 +5,9 @@ public sealed class PdqDihedralResult
 {
     private readonly PdqHash[] _hashes;
 
+    /// <summary>Wraps the eight hashes of one image.</summary>
+    /// <param name="hashes">Exactly eight hashes in <see cref="DihedralTransform"/> order; the array is kept, not copied.</param>
+    /// <param name="quality">PDQ quality 0-100 shared by the eight.</param>
     public PdqDihedralResult(PdqHash[] hashes, int quality)
     {
         ArgumentNullException.ThrowIfNull(hashes);

@@ -39,6 +39,11 @@ public readonly struct PdqHash : IEquatable<PdqHash>, ISpanFormattable
     /// <summary>Bits 192..255.</summary>
     public ulong W3 { get; }
 
+    /// <summary>Builds a hash from its four words.</summary>
+    /// <param name="w0">Bits 0..63.</param>
+    /// <param name="w1">Bits 64..127.</param>
+    /// <param name="w2">Bits 128..191.</param>
+    /// <param name="w3">Bits 192..255.</param>
     public PdqHash(ulong w0, ulong w1, ulong w2, ulong w3)
     {
         W0 = w0;
@@ -151,10 +156,13 @@ public readonly struct PdqHash : IEquatable<PdqHash>, ISpanFormattable
         BinaryPrimitives.ReadUInt64BigEndian(source[8..]),
         BinaryPrimitives.ReadUInt64BigEndian(source));
 
+    /// <summary>Meta's text form: 64 lowercase hex digits, most significant bit first.</summary>
     public override string ToString() => string.Create(HexLength, this, static (span, h) => h.TryFormat(span, out _, default, null));
 
+    /// <summary>The same as <see cref="ToString()"/>; the format and the provider are ignored.</summary>
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
+    /// <summary>Writes the 64-hex-digit form; false when <paramref name="destination"/> is shorter than 64 characters. The format and the provider are ignored.</summary>
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
     {
         if (destination.Length < HexLength)
@@ -171,14 +179,19 @@ public readonly struct PdqHash : IEquatable<PdqHash>, ISpanFormattable
         return true;
     }
 
+    /// <summary>Whether all 256 bits are equal.</summary>
     public bool Equals(PdqHash other) => W0 == other.W0 && W1 == other.W1 && W2 == other.W2 && W3 == other.W3;
 
+    /// <summary>Whether <paramref name="obj"/> is a <see cref="PdqHash"/> with the same 256 bits.</summary>
     public override bool Equals(object? obj) => obj is PdqHash other && Equals(other);
 
+    /// <summary>A hash code over the four words.</summary>
     public override int GetHashCode() => HashCode.Combine(W0, W1, W2, W3);
 
+    /// <summary>Whether the two hashes have the same 256 bits.</summary>
     public static bool operator ==(PdqHash left, PdqHash right) => left.Equals(right);
 
+    /// <summary>Whether the two hashes differ in at least one bit.</summary>
     public static bool operator !=(PdqHash left, PdqHash right) => !left.Equals(right);
 
     private static string Truncate(ReadOnlySpan<char> text) => text.Length <= 80 ? text.ToString() : string.Concat(text[..77], "...");

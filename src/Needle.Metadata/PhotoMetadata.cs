@@ -15,15 +15,19 @@ public sealed record PhotoMetadata
     /// <summary>When the photo was taken (EXIF DateTimeOriginal with OffsetTimeOriginal when present).</summary>
     public CaptureTime? Captured { get; init; }
 
+    /// <summary>EXIF Make: the camera's manufacturer, as written.</summary>
     public string? CameraMake { get; init; }
 
+    /// <summary>EXIF Model: the camera model, as written.</summary>
     public string? CameraModel { get; init; }
 
     /// <summary>EXIF BodySerialNumber: ties photos to one physical camera.</summary>
     public string? BodySerialNumber { get; init; }
 
+    /// <summary>EXIF LensModel.</summary>
     public string? LensModel { get; init; }
 
+    /// <summary>EXIF LensSerialNumber: ties photos to one physical lens.</summary>
     public string? LensSerialNumber { get; init; }
 
     /// <summary>EXIF Software: the camera firmware or the program that last wrote the file.</summary>

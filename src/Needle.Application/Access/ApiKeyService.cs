@@ -26,6 +26,9 @@ public sealed class ApiKeyService
     private readonly IApiKeyStore _keys;
     private readonly TimeProvider _time;
 
+    /// <summary>A key service over <paramref name="keys"/>.</summary>
+    /// <param name="keys">Where key records (never secrets) are stored.</param>
+    /// <param name="time">The clock for creation times, expiry and revocation.</param>
     public ApiKeyService(IApiKeyStore keys, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(keys);

@@ -16,6 +16,9 @@ public sealed class FileClueReader
     private readonly GeoLocator? _geo;
     private readonly MediaFileHasher _thumbnailHasher;
 
+    /// <summary>A reader placing GPS positions with <paramref name="geo"/> and hashing thumbnails with <paramref name="decoder"/>.</summary>
+    /// <param name="geo">Places GPS positions in countries and regions; null leaves them unplaced.</param>
+    /// <param name="decoder">Decodes EXIF thumbnails for their PDQ, with the same limits as the main image.</param>
     public FileClueReader(GeoLocator? geo, ImageDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(decoder);

@@ -13,6 +13,7 @@ public sealed class GeoLocator : IDisposable
     private readonly Lazy<ReverseGeocoder?> _geocoder;
     private readonly Lazy<IpCountryDatabase?> _ipDatabase;
 
+    /// <summary>Geodata loaded lazily from the given files; nothing is read until first used.</summary>
     /// <param name="ipDatabasePath">The .mmdb file; null for no IP clues.</param>
     /// <param name="warn">Where to say that some data could not be loaded.</param>
     /// <param name="boundaryDirectory">The boundary files; default <see cref="GeoDataPaths.BoundaryDirectory"/>.</param>
@@ -70,6 +71,7 @@ public sealed class GeoLocator : IDisposable
         return string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileNameWithoutExtension(database.Path)} {database.BuildDate:yyyy-MM-dd}");
     }
 
+    /// <summary>Closes the IP database if it was opened.</summary>
     public void Dispose()
     {
         if (_ipDatabase.IsValueCreated)

@@ -18,9 +18,13 @@ namespace Needle.Application.Clues;
 /// </summary>
 public static class JurisdictionRouter
 {
+    /// <summary>Decided by GPS positions in the report's files.</summary>
     public const string BasisGps = "gps";
+    /// <summary>Decided by IP addresses of upload capture events.</summary>
     public const string BasisUploadIp = "ip-upload";
+    /// <summary>Decided by the other IP capture events.</summary>
     public const string BasisIp = "ip";
+    /// <summary>No clue placed the report: the rules' default queue.</summary>
     public const string BasisNone = "none";
 
     /// <summary>The evidence of a report: GPS of its files (with their clues) and its IP capture events looked up in <paramref name="geo"/>.</summary>

@@ -12,8 +12,10 @@ public sealed record IntakeOptions
     /// <summary>Largest sum of media bytes in one report.</summary>
     public long MaxTotalBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>Longest escalation reason, in characters.</summary>
     public int MaxEscalationReasonLength { get; init; } = 4_000;
 
+    /// <summary>Longest description, in characters.</summary>
     public int MaxDescriptionLength { get; init; } = 100_000;
 
     /// <summary>Longest short text: external id, names, e-mails, screen names, content types, idempotency keys.</summary>

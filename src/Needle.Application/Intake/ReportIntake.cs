@@ -20,6 +20,11 @@ public sealed class ReportIntake
     private readonly TimeProvider _time;
     private readonly IntakeOptions _options;
 
+    /// <summary>An intake storing into <paramref name="store"/>.</summary>
+    /// <param name="store">Where reports, files, media, jobs and audit entries go.</param>
+    /// <param name="protector">Encrypts each media part under its file id.</param>
+    /// <param name="time">The clock for ids and receipt times.</param>
+    /// <param name="options">The limits a submission must keep.</param>
     public ReportIntake(INeedleStore store, MediaProtector protector, TimeProvider time, IntakeOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);

@@ -330,6 +330,7 @@ public sealed partial class HashListService : IDisposable
         }
     }
 
+    /// <summary>Waits for a change in progress, then disposes the live matcher; later changes throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         _writes.Wait();

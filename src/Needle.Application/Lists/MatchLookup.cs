@@ -19,6 +19,7 @@ public sealed class MatchLookup
     private readonly VideoHasher? _videoHasher;
     private readonly VpdqMatchOptions _videoMatch;
 
+    /// <summary>A lookup over <paramref name="matchers"/>, hashing media as report processing does.</summary>
     /// <param name="matchers">The lists.</param>
     /// <param name="decoder">Image decoding and its limits.</param>
     /// <param name="video">Video hashing and its limits; null: videos are matched by their exact hashes only.</param>

@@ -16,6 +16,11 @@ public sealed class JobDispatcher
     private readonly TriageProcessor _triage;
     private readonly ProcessorOptions _options;
 
+    /// <summary>A dispatcher leasing from <paramref name="jobs"/>.</summary>
+    /// <param name="jobs">The job queue.</param>
+    /// <param name="reports">Runs <see cref="Needle.Core.Jobs.JobKinds.ProcessReport"/> jobs.</param>
+    /// <param name="triage">Runs the triage and scoring jobs.</param>
+    /// <param name="options">The lease duration and the delay before a job of an unknown kind is retried.</param>
     public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(jobs);

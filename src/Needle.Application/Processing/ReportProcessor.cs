@@ -29,6 +29,12 @@ public sealed class ReportProcessor
     private readonly MediaHashOptions _hashOptions;
     private readonly VideoHasher? _videoHasher;
 
+    /// <summary>A processor over <paramref name="store"/> matching against <paramref name="matchers"/>.</summary>
+    /// <param name="store">Where reports, media and jobs are read and results written.</param>
+    /// <param name="matchers">The lists files are matched against.</param>
+    /// <param name="protector">Decrypts the stored media.</param>
+    /// <param name="time">The clock for decode time-outs, lease renewal and idle waits.</param>
+    /// <param name="options">Lease, retry, decoding and video settings; the lease must be positive and the retry delay not negative.</param>
     public ReportProcessor(INeedleStore store, HashListService matchers, MediaProtector protector, TimeProvider time, ProcessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);

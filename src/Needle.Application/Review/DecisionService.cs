@@ -27,6 +27,11 @@ public sealed class DecisionService : IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _organisationList = new(1, 1);
 
+    /// <summary>A decision service over <paramref name="store"/>.</summary>
+    /// <param name="store">Where decisions, copies and audit entries are read and written.</param>
+    /// <param name="matchers">The lists, for the organisation's own list of confirmed material.</param>
+    /// <param name="options">Copy and bundle limits, the near-duplicate distance, the minimum PDQ quality and the organisation list's name (validated here).</param>
+    /// <param name="time">The clock for decision times.</param>
     public DecisionService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -39,6 +44,10 @@ public sealed class DecisionService : IDisposable
         _time = time;
     }
 
+    /// <summary>
+    /// Records <paramref name="actor"/>'s decision on the file (revising its current one, if any) and carries it to the
+    /// file's undecided copies and, with <paramref name="applyToBundle"/>, to its near-copies in the report's bundle.
+    /// </summary>
     /// <exception cref="FileNotFoundInStoreException">No file has this id.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The category is not one of <see cref="DecisionCategory"/>.</exception>
     public async Task<DecisionResult> DecideAsync(

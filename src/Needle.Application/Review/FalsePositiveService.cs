@@ -25,6 +25,11 @@ public sealed class FalsePositiveService : IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writes = new(1, 1);
 
+    /// <summary>A false-positive service over <paramref name="store"/>.</summary>
+    /// <param name="store">Where files are read, audit entries written and rescoring enqueued.</param>
+    /// <param name="matchers">The lists, including the allow list false positives go to.</param>
+    /// <param name="options">The allow list's name (<see cref="ScoringOptions.FalsePositiveList"/>; validated here).</param>
+    /// <param name="time">The clock for when a false positive was marked.</param>
     public FalsePositiveService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(store);

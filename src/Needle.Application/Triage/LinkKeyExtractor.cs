@@ -14,6 +14,7 @@ namespace Needle.Application.Triage;
 /// </summary>
 public static class LinkKeyExtractor
 {
+    /// <summary>The report's keys: the reported person's first, then each file's, in file order; each once.</summary>
     public static IReadOnlyList<LinkKey> Extract(StoredReport report)
     {
         ArgumentNullException.ThrowIfNull(report);

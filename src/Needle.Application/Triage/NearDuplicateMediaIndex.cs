@@ -25,6 +25,9 @@ public sealed class NearDuplicateMediaIndex : IDisposable
     private readonly HashSet<Guid> _indexed = [];
     private long _highestSequence;
 
+    /// <summary>An empty index following <paramref name="store"/>; it fills on the first search or catch-up.</summary>
+    /// <param name="store">Where the PDQ hashes of processed files are read from.</param>
+    /// <param name="options">The near-duplicate distance, the minimum quality and the sequences to read again (validated here).</param>
     public NearDuplicateMediaIndex(ITriageStore store, ScoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -103,5 +106,6 @@ public sealed class NearDuplicateMediaIndex : IDisposable
         return result;
     }
 
+    /// <summary>Releases the lock that serialises catch-ups.</summary>
     public void Dispose() => _catchUp.Dispose();
 }

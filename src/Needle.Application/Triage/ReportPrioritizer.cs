@@ -11,21 +11,33 @@ namespace Needle.Application.Triage;
 /// reasons in the same order), so a score can be recomputed at any time and compared. The weights come from
 /// <see cref="ScoringOptions"/>.
 /// </summary>
+/// <param name="options">The weights (validated here).</param>
 public sealed class ReportPrioritizer(ScoringOptions options)
 {
+    /// <summary>Reason code: the reporter escalated the report.</summary>
     public const string Escalated = "escalated";
+    /// <summary>Reason code: a file's current decision is "needs escalation".</summary>
     public const string NeedsEscalation = "needs-escalation";
+    /// <summary>Reason code: files matching nothing known (possibly new material).</summary>
     public const string UnknownMedia = "unknown-media";
+    /// <summary>Reason code: files matching a known list.</summary>
     public const string KnownMedia = "known-media";
+    /// <summary>Reason code: files carrying a GPS position.</summary>
     public const string GpsLocation = "gps-location";
+    /// <summary>Reason code: an IP address of the reported person resolves to a country.</summary>
     public const string IpLocation = "ip-location";
+    /// <summary>Reason code: files captured shortly before the report arrived.</summary>
     public const string RecentCapture = "recent-capture";
+    /// <summary>Reason code: the reported person is linked to other reports (account, address, device or camera).</summary>
     public const string LinkedReports = "linked-reports";
+    /// <summary>Reason code: the report has more than one file.</summary>
     public const string ManyFiles = "many-files";
+    /// <summary>Reason code: known material only, every file already decided; closed as informational.</summary>
     public const string InformationalOnly = "informational";
 
     private readonly ScoringOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Validated();
 
+    /// <summary>The report's score, its reasons in a fixed order, and its review state.</summary>
     /// <param name="report">The report as stored (processed: its files carry their matches and clues).</param>
     /// <param name="decisions">The current decision of each decided file, by file id.</param>
     /// <param name="links">The report's links to other reports.</param>

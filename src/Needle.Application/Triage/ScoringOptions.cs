@@ -45,6 +45,7 @@ public sealed record ScoringOptions
     /// <summary>A file was captured (EXIF DateTimeOriginal) at most <see cref="RecentCaptureDays"/> before the report arrived.</summary>
     public double RecentCapture { get; init; } = 100;
 
+    /// <summary>How recent counts for <see cref="RecentCapture"/>: a capture at most this many days before the report arrived.</summary>
     public int RecentCaptureDays { get; init; } = 30;
 
     /// <summary>Per other report sharing an account, email, IP, device or camera with this one.</summary>

@@ -31,6 +31,13 @@ public sealed class TriageProcessor
     private readonly TimeProvider _time;
     private readonly ProcessorOptions _processing;
 
+    /// <summary>A triage processor over <paramref name="store"/>.</summary>
+    /// <param name="store">Where reports, decisions and links are read and the outcome written.</param>
+    /// <param name="matchers">The lists, to tell known from unknown media.</param>
+    /// <param name="nearDuplicates">Finds near-duplicate images in other reports.</param>
+    /// <param name="options">Weights, thresholds and limits (validated here).</param>
+    /// <param name="time">The clock for scores, links and automatic decisions.</param>
+    /// <param name="processing">The lease renewed during long jobs and the retry delay after a failure; null for the defaults.</param>
     public TriageProcessor(INeedleStore store, HashListService matchers, NearDuplicateMediaIndex nearDuplicates, ScoringOptions options, TimeProvider time, ProcessorOptions? processing = null)
     {
         ArgumentNullException.ThrowIfNull(store);

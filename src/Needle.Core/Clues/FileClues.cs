@@ -16,18 +16,25 @@ public sealed record FileClues
     /// <summary>True when <see cref="Captured"/> carries a UTC offset (EXIF OffsetTimeOriginal).</summary>
     public bool? CapturedHasOffset { get; init; }
 
+    /// <summary>EXIF Make: the camera's manufacturer, as written.</summary>
     public string? CameraMake { get; init; }
 
+    /// <summary>EXIF Model: the camera model, as written.</summary>
     public string? CameraModel { get; init; }
 
+    /// <summary>EXIF BodySerialNumber: ties photos to one physical camera (a link key between reports).</summary>
     public string? BodySerialNumber { get; init; }
 
+    /// <summary>EXIF LensModel.</summary>
     public string? LensModel { get; init; }
 
+    /// <summary>EXIF LensSerialNumber: ties photos to one physical lens.</summary>
     public string? LensSerialNumber { get; init; }
 
+    /// <summary>EXIF Software: the camera firmware or the program that last wrote the file.</summary>
     public string? Software { get; init; }
 
+    /// <summary>EXIF ImageUniqueID: an identifier the camera gave this picture.</summary>
     public string? ImageUniqueId { get; init; }
 
     /// <summary>Names of people the metadata holds, each with the field it came from.</summary>

@@ -12,8 +12,10 @@ public sealed record JurisdictionRules
     /// <summary>Everything to the "international" queue.</summary>
     public static JurisdictionRules Default { get; } = new();
 
+    /// <summary>The rules in the order they are tried.</summary>
     public IReadOnlyList<JurisdictionRule> Rules { get; init; } = [];
 
+    /// <summary>Where a report goes when no rule claims it or no clue placed it (<c>"default"</c> in the file).</summary>
     [JsonPropertyName("default")]
     public JurisdictionTarget Fallback { get; init; } = new("international", null);
 

@@ -6,10 +6,13 @@ public sealed record ReportJurisdiction
     /// <summary>The country decided; null when no clue placed the report.</summary>
     public string? Country { get; init; }
 
+    /// <summary>The ISO 3166-2 region decided, when the deciding clues name one in <see cref="Country"/>.</summary>
     public string? Region { get; init; }
 
+    /// <summary>The review queue the report is routed to.</summary>
     public required string Queue { get; init; }
 
+    /// <summary>The agency of that queue; null when the rule names none.</summary>
     public string? Agency { get; init; }
 
     /// <summary>Which kind of clue decided: <c>gps</c>, <c>ip-upload</c>, <c>ip</c>, or <c>none</c>.</summary>

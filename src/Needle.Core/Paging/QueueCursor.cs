@@ -7,10 +7,14 @@ namespace Needle.Core.Paging;
 /// The keyset cursor of the review queue (<see cref="QueueQuery.After"/>): the score, received-at ticks and id of the
 /// last row shown, as base64url. One encoding for every backend, opaque to callers.
 /// </summary>
+/// <param name="Score">The last row's priority score.</param>
+/// <param name="ReceivedTicks">The last row's received-at time, in UTC ticks.</param>
+/// <param name="Id">The last row's report id.</param>
 public readonly record struct QueueCursor(double Score, long ReceivedTicks, Guid Id)
 {
     private const int Length = 8 + 8 + 16;
 
+    /// <summary>The cursor as base64url text (no padding), for <see cref="QueueQuery.After"/>.</summary>
     public string Encode()
     {
         Span<byte> bytes = stackalloc byte[Length];
@@ -20,6 +24,7 @@ public readonly record struct QueueCursor(double Score, long ReceivedTicks, Guid
         return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
+    /// <summary>Reads a cursor made by <see cref="Encode"/>.</summary>
     /// <exception cref="ArgumentException">The text is not a queue cursor.</exception>
     public static QueueCursor Decode(string text)
     {

@@ -8,10 +8,13 @@ namespace Needle.Core.Paging;
 /// ticks and id of the last row shown, as base64url. Every backend uses this one encoding, so a cursor is opaque to
 /// callers and means the same on any store.
 /// </summary>
+/// <param name="ReceivedTicks">The last row's received-at time, in UTC ticks.</param>
+/// <param name="Id">The last row's report id.</param>
 public readonly record struct ReportCursor(long ReceivedTicks, Guid Id)
 {
     private const int Length = 8 + 16;
 
+    /// <summary>The cursor as base64url text (no padding), for <see cref="ReportQuery.After"/>.</summary>
     public string Encode()
     {
         Span<byte> bytes = stackalloc byte[Length];
@@ -20,6 +23,7 @@ public readonly record struct ReportCursor(long ReceivedTicks, Guid Id)
         return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
+    /// <summary>Reads a cursor made by <see cref="Encode"/>.</summary>
     /// <exception cref="ArgumentException">The text is not a cursor this store made.</exception>
     public static ReportCursor Decode(string text)
     {

@@ -15,8 +15,10 @@ public sealed record ReportSubmission
     /// <summary>When the incident happened or was detected, as the reporter says.</summary>
     public DateTimeOffset? IncidentTime { get; init; }
 
+    /// <summary>Who reports; null when not given.</summary>
     public Reporter? Reporter { get; init; }
 
+    /// <summary>The person or account reported; null when not given.</summary>
     public ReportedPerson? ReportedPerson { get; init; }
 
     /// <summary>Free text from the reporter.</summary>
@@ -25,6 +27,7 @@ public sealed record ReportSubmission
     /// <summary>The reporter believes a child may be in imminent danger.</summary>
     public bool Escalate { get; init; }
 
+    /// <summary>Why the reporter asks for escalation, in their words.</summary>
     public string? EscalationReason { get; init; }
 
     /// <summary>Files of the report: their media come as multipart parts (matched by <see cref="SubmittedFile.Part"/>), or only their hashes.</summary>

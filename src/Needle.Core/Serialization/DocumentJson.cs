@@ -10,11 +10,15 @@ namespace Needle.Core.Serialization;
 /// </summary>
 public static class DocumentJson
 {
+    /// <summary>The options: web defaults (camelCase, case-insensitive reading), nulls left out on writing; read-only.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
+    /// <summary>The JSON of <paramref name="value"/>; null for null.</summary>
     public static string? SerializeOrNull<T>(T? value) where T : class =>
         value is null ? null : JsonSerializer.Serialize(value, Options);
 
+    /// <summary>The value read from <paramref name="json"/>; null for null.</summary>
+    /// <exception cref="JsonException"><paramref name="json"/> is not valid JSON for <typeparamref name="T"/>.</exception>
     public static T? DeserializeOrNull<T>(string? json) where T : class =>
         json is null ? null : JsonSerializer.Deserialize<T>(json, Options);
 

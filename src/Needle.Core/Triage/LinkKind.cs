@@ -9,15 +9,19 @@ public enum LinkKind
     /// <summary>Images within the PDQ threshold of each other (value "pdq:DISTANCE").</summary>
     SimilarMedia = 1,
 
+    /// <summary>The reported person's screen name (lower-cased).</summary>
     ScreenName = 2,
 
+    /// <summary>The reported person's email address (lower-cased).</summary>
     Email = 3,
 
     /// <summary>The platform's own user id.</summary>
     EspUserId = 4,
 
+    /// <summary>An IP address of the reported person, in canonical form (an IPv4-mapped IPv6 address as IPv4).</summary>
     IpAddress = 5,
 
+    /// <summary>A device id of the reported person (lower-cased).</summary>
     DeviceId = 6,
 
     /// <summary>A camera body serial number read from a file's metadata.</summary>

@@ -5,10 +5,13 @@ namespace Needle.Core.Triage;
 /// <summary>One row of the review queue.</summary>
 public sealed record QueueItem
 {
+    /// <summary>The report.</summary>
     public required ReportSummary Report { get; init; }
 
+    /// <summary>Its current priority score and review state.</summary>
     public required PriorityScore Score { get; init; }
 
+    /// <summary>The reporter's organisation as submitted; null when not given.</summary>
     public string? ReporterOrganisation { get; init; }
 
     /// <summary>Files still without a decision.</summary>

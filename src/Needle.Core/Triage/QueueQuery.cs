@@ -29,5 +29,6 @@ public sealed record QueueQuery
     /// <summary>Opaque cursor from the previous page (<see cref="QueueCursor"/>).</summary>
     public string? After { get; init; }
 
+    /// <summary>Page size; default 50, clamped by the stores to 1..500.</summary>
     public int Limit { get; init; } = 50;
 }

@@ -8,8 +8,12 @@ namespace Needle.Matching.Clustering;
 /// clusters are the connected components (single linkage, so a chain A~B~C is one cluster even if A and C are far).
 /// Pairs are found through an <see cref="IPdqIndex"/>; components by union-find.
 /// </summary>
+/// <param name="indexFactory">Makes an empty index for each <see cref="Cluster"/> call (brute force or multi-index: the result is the same).</param>
 public sealed class PdqClusterer(Func<IPdqIndex> indexFactory)
 {
+    /// <summary>Clusters <paramref name="hashes"/> in a fresh index from the factory.</summary>
+    /// <param name="hashes">The hashes; hash i gets cluster <c>ClusterIds[i]</c>.</param>
+    /// <param name="threshold">Largest Hamming distance (0..256, inclusive) at which two hashes are linked.</param>
     public PdqClustering Cluster(IReadOnlyList<PdqHash> hashes, int threshold)
     {
         ArgumentNullException.ThrowIfNull(hashes);

@@ -13,6 +13,8 @@ public sealed class HashListFormats
 
     private readonly IHashListFormat[] _formats;
 
+    /// <summary>A set of formats; detection tries them in this order and keeps the most confident.</summary>
+    /// <param name="formats">The formats; their names should be distinct (<see cref="TryGet"/> takes the first).</param>
     public HashListFormats(IEnumerable<IHashListFormat> formats)
     {
         ArgumentNullException.ThrowIfNull(formats);
@@ -31,6 +33,7 @@ public sealed class HashListFormats
         new NeedleHashListFormat(),
     ]);
 
+    /// <summary>The formats, in detection order.</summary>
     public IReadOnlyList<IHashListFormat> Formats => _formats;
 
     /// <summary>Finds a format by name, case-insensitively. <c>vics-1.3</c> gives the VICS format writing 1.3.</summary>
@@ -55,6 +58,7 @@ public sealed class HashListFormats
         return false;
     }
 
+    /// <summary>Finds a format by name like <see cref="TryGet"/>; throws <see cref="ArgumentException"/>, naming the known formats, when there is none.</summary>
     public IHashListFormat Get(string name) => TryGet(name, out var format)
         ? format
         : throw new ArgumentException($"Unknown list format '{name}'. Known: {string.Join(", ", _formats.Select(static f => f.Name))}.", nameof(name));

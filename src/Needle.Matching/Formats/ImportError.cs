@@ -6,5 +6,6 @@ namespace Needle.Matching.Formats;
 /// <param name="Reason">What is wrong.</param>
 public sealed record ImportError(int Record, string? Field, string Reason)
 {
+    /// <summary>"record N: reason", or "record N, field F: reason" when a field is named.</summary>
     public override string ToString() => Field is null ? $"record {Record}: {Reason}" : $"record {Record}, field {Field}: {Reason}";
 }

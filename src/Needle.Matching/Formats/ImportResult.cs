@@ -14,8 +14,10 @@ public sealed class ImportResult
         ErrorCount = errorCount;
     }
 
+    /// <summary>Name of the format the file was read as, detected or forced (<c>csv</c>, <c>vics</c>, ...).</summary>
     public string FormatName { get; }
 
+    /// <summary>The imported list, holding the valid records' entries.</summary>
     public HashList List { get; }
 
     /// <summary>Skipped records (only with SkipInvalid), up to <see cref="ImportOptions.MaxErrorsKept"/>.</summary>

@@ -20,15 +20,19 @@ using Needle.Matching.Lists;
 namespace Needle.Matching.Formats;
 
 /// <summary>Project VIC VICS JSON (reads 1.3 and 2.0; writes <see cref="WriteVersion"/>).</summary>
+/// <param name="writeVersion">The data model <see cref="Write"/> produces; 2.0 by default.</param>
 public sealed class VicsHashListFormat(VicsVersion writeVersion = VicsVersion.V2_0) : IHashListFormat
 {
     private const string Context20 = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media";
     private const string Metadata13 = "http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml/$metadata#Media";
 
+    /// <summary><c>vics</c>; <c>vics-1.3</c> in <see cref="HashListFormats.TryGet"/> forces <see cref="VicsVersion.V1_3"/> on write.</summary>
     public string Name => "vics";
 
+    /// <summary>The data model <see cref="Write"/> produces; reading accepts both.</summary>
     public VicsVersion WriteVersion { get; } = writeVersion;
 
+    /// <inheritdoc/>
     public double Detect(ReadOnlySpan<byte> head, string? fileName)
     {
         var text = Sniff.Text(head);
@@ -46,6 +50,7 @@ public sealed class VicsHashListFormat(VicsVersion writeVersion = VicsVersion.V2
         return text.Contains("\"MediaID\"", StringComparison.OrdinalIgnoreCase) ? 0.6 : 0;
     }
 
+    /// <inheritdoc/>
     public ImportResult Read(Stream stream, ImportOptions options)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -232,6 +237,10 @@ public sealed class VicsHashListFormat(VicsVersion writeVersion = VicsVersion.V2
         type == SignalTypes.PhotoDna ? "PhotoDNA" :
         type == SignalTypes.Pdq ? "PDQ" : type.Name;
 
+    /// <summary>
+    /// Writes the enabled entries (VICS has no disabled flag) as <see cref="WriteVersion"/>; entries sharing a label are
+    /// one Media. Throws <see cref="NotSupportedException"/> for 1.3 when an entry is not MD5, SHA-1 or PhotoDNA.
+    /// </summary>
     public void Write(HashList list, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(list);

@@ -21,6 +21,8 @@ public sealed class BruteForcePdqIndex : IPdqIndex
     private int _count;
     private int _removedSlots;
 
+    /// <summary>An empty index.</summary>
+    /// <param name="options">Null for <see cref="PdqIndexOptions.Default"/>; only <see cref="PdqIndexOptions.ForceScalarKernel"/> applies here.</param>
     public BruteForcePdqIndex(PdqIndexOptions? options = null)
         : this(new HashSegment(64), new Dictionary<int, int>(), options)
     {
@@ -54,6 +56,7 @@ public sealed class BruteForcePdqIndex : IPdqIndex
         return new BruteForcePdqIndex(new HashSegment(data.HashWords, data.Ids, data.EnabledBits, data.Count), slotById, options);
     }
 
+    /// <inheritdoc/>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Whether queries use the scalar kernel.</summary>
@@ -62,6 +65,8 @@ public sealed class BruteForcePdqIndex : IPdqIndex
     /// <summary>Bytes held by the hash storage and bitmaps (the id map is not counted).</summary>
     public long StorageBytes => Volatile.Read(ref _segment).Bytes;
 
+    /// <inheritdoc/>
+    /// <remarks>When the array is full it doubles, or is compacted instead if at least a quarter of its slots are removed.</remarks>
     public void Add(int entryId, PdqHash hash)
     {
         lock (_writeLock)
@@ -83,6 +88,8 @@ public sealed class BruteForcePdqIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>The slot is tombstoned and only reclaimed by a later compaction.</remarks>
     public bool Remove(int entryId)
     {
         lock (_writeLock)
@@ -100,6 +107,7 @@ public sealed class BruteForcePdqIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
     public bool SetEnabled(int entryId, bool enabled)
     {
         lock (_writeLock)
@@ -114,6 +122,8 @@ public sealed class BruteForcePdqIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Scans every entry; a radius over 256 is treated as 256.</remarks>
     public void RangeSearch(PdqHash query, int radius, List<HammingHit> results)
     {
         ArgumentNullException.ThrowIfNull(results);
@@ -121,6 +131,7 @@ public sealed class BruteForcePdqIndex : IPdqIndex
         Volatile.Read(ref _segment).Scan(_kernel, query, Math.Min(radius, PdqHash.Bits), results);
     }
 
+    /// <inheritdoc/>
     public void TopK(PdqHash query, int k, List<HammingHit> results)
     {
         ArgumentNullException.ThrowIfNull(results);

@@ -39,6 +39,8 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
     private int _count;
     private int _removedFromMain;
 
+    /// <summary>An empty index; entries added go to the delta until the first merge.</summary>
+    /// <param name="options">Null for <see cref="PdqIndexOptions.Default"/>.</param>
     public MultiIndexHammingIndex(PdqIndexOptions? options = null)
     {
         _options = options ?? PdqIndexOptions.Default;
@@ -66,6 +68,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         return new MultiIndexHammingIndex(BuildMain(data, options), options);
     }
 
+    /// <inheritdoc/>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Whether queries use the scalar kernel.</summary>
@@ -84,6 +87,8 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Once the delta reaches the merge threshold, this call merges it into the tables (seconds for 10M entries).</remarks>
     public void Add(int entryId, PdqHash hash)
     {
         lock (_writeLock)
@@ -111,6 +116,8 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Clears the entry's bits; once removals from the main segment exceed the larger of the merge threshold and a quarter of it, this call merges.</remarks>
     public bool Remove(int entryId)
     {
         lock (_writeLock)
@@ -144,6 +151,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
     public bool SetEnabled(int entryId, bool enabled)
     {
         lock (_writeLock)
@@ -175,6 +183,8 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>A radius over 256 is treated as 256.</remarks>
     public void RangeSearch(PdqHash query, int radius, List<HammingHit> results)
     {
         ArgumentNullException.ThrowIfNull(results);
@@ -182,6 +192,8 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         RangeSearch(Volatile.Read(ref _state), query, Math.Min(radius, PdqHash.Bits), results);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Range searches of growing radius while the tables are cheaper than a scan, else a full scan.</remarks>
     public void TopK(PdqHash query, int k, List<HammingHit> results)
     {
         ArgumentNullException.ThrowIfNull(results);

@@ -9,6 +9,10 @@ namespace Needle.Matching.Index;
 /// </summary>
 public sealed class PdqIndexData
 {
+    /// <summary>Wraps the arrays without copying them.</summary>
+    /// <param name="ids">Entry ids, one per entry.</param>
+    /// <param name="hashWords">Hash words, exactly 4 per entry, word 0 first.</param>
+    /// <param name="enabledBits">One bit per entry, set when enabled: <c>ceil(count / 64)</c> words.</param>
     public PdqIndexData(int[] ids, ulong[] hashWords, ulong[] enabledBits)
     {
         ArgumentNullException.ThrowIfNull(ids);

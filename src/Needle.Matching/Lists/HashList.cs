@@ -14,6 +14,9 @@ public sealed class HashList
     private volatile Dictionary<SignalType, double> _thresholds = [];
     private int _nextId = 1;
 
+    /// <summary>An empty list with default thresholds.</summary>
+    /// <param name="name">The list's name, shown in matches; not blank.</param>
+    /// <param name="kind">Known material (the default) or an allow list of false positives.</param>
     public HashList(string name, HashListKind kind = HashListKind.Known)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -21,8 +24,10 @@ public sealed class HashList
         Kind = kind;
     }
 
+    /// <summary>The list's name, shown in matches and statistics.</summary>
     public string Name { get; }
 
+    /// <summary>Whether hits are matches or mark known false positives.</summary>
     public HashListKind Kind { get; }
 
     /// <summary>Number of entries, enabled or not.</summary>
@@ -58,6 +63,7 @@ public sealed class HashList
     /// <summary>Whether a threshold was set explicitly (so exporters know what to write).</summary>
     public bool HasExplicitThreshold(SignalType signalType) => _thresholds.ContainsKey(signalType);
 
+    /// <summary>Sets the threshold (inclusive) for <paramref name="signalType"/>; throws when the type rejects it.</summary>
     public void SetThreshold(SignalType signalType, double threshold)
     {
         ArgumentNullException.ThrowIfNull(signalType);
@@ -83,6 +89,7 @@ public sealed class HashList
         }
     }
 
+    /// <summary>The entry with id <paramref name="id"/>, if any.</summary>
     public bool TryGet(int id, out HashListEntry entry)
     {
         lock (_sync)
@@ -120,6 +127,7 @@ public sealed class HashList
         }
     }
 
+    /// <summary>Removes an entry; false when no entry has that id.</summary>
     public bool Remove(int id)
     {
         lock (_sync)
@@ -162,8 +170,10 @@ public sealed class HashList
         }
     }
 
+    /// <summary>Disables an entry (kept, but never matched); false when no entry has that id.</summary>
     public bool Disable(int id) => SetEnabled(id, false);
 
+    /// <summary>Re-enables an entry; false when no entry has that id.</summary>
     public bool Enable(int id) => SetEnabled(id, true);
 
     /// <summary>Registers an observer and hands it the current entries under the same lock, so nothing is missed.</summary>
@@ -187,6 +197,7 @@ public sealed class HashList
         }
     }
 
+    /// <summary>"name (kind, N entries)".</summary>
     public override string ToString() => $"{Name} ({Kind}, {Count} entries)";
 }
 

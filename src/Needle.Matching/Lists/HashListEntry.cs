@@ -20,6 +20,7 @@ public sealed record HashListEntry
     /// <summary>Id unique within its list; 0 until the list assigns one on <see cref="HashList.Add"/>.</summary>
     public int Id { get; init; }
 
+    /// <summary>The kind of hash, which decides how <see cref="Value"/> is compared.</summary>
     public SignalType SignalType { get; }
 
     /// <summary>The canonical value: lowercase hex (PDQ, MD5, SHA-1, SHA-256) or base64 (PhotoDNA).</summary>
@@ -34,6 +35,7 @@ public sealed record HashListEntry
     /// <summary>Where the hash came from (file name or provider).</summary>
     public string? Source { get; init; }
 
+    /// <summary>Whether the entry takes part in matching; a disabled entry is kept but never matched.</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>Everything else the source said about the item, as text.</summary>

@@ -7,12 +7,16 @@ public sealed class HashListStats
     {
     }
 
+    /// <summary>The list's name.</summary>
     public string ListName { get; private init; } = string.Empty;
 
+    /// <summary>Number of entries, enabled or not.</summary>
     public int Total { get; private init; }
 
+    /// <summary>Number of enabled entries.</summary>
     public int Enabled { get; private init; }
 
+    /// <summary>Number of disabled entries.</summary>
     public int Disabled => Total - Enabled;
 
     /// <summary>Entries per signal type name.</summary>
@@ -27,6 +31,7 @@ public sealed class HashListStats
     /// <summary>Entries beyond the first of each duplicated value.</summary>
     public int DuplicateEntries { get; private init; }
 
+    /// <summary>Counts a snapshot of <paramref name="list"/>'s entries.</summary>
     public static HashListStats Compute(HashList list)
     {
         ArgumentNullException.ThrowIfNull(list);

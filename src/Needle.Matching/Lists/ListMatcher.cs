@@ -22,6 +22,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private KeyValuePair<SignalType, SignalMatcher>[] _matchers = [];
     private bool _disposed;
 
+    /// <summary>Builds one search structure per signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
     /// <param name="pdqIndexFactory">Makes the PDQ index (one for all lists).</param>
     /// <param name="options">Threshold overrides and quality filter.</param>
@@ -48,8 +49,14 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
+    /// <summary>The lists matched against, as given.</summary>
     public IReadOnlyList<HashList> Lists => _lists;
 
+    /// <summary>
+    /// Matches one file's signals against every enabled entry of every list, within each list's threshold (or the
+    /// override). Under <see cref="ListMatcherOptions.MinimumPdqQuality"/> the Hamming signals (PDQ) are skipped; exact
+    /// hashes still match.
+    /// </summary>
     public MatchResult Match(FileSignals signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
@@ -118,6 +125,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         return new MatchResult(MatchStatus.Match, known, [], []);
     }
 
+    /// <summary>Stops following the lists' changes; <see cref="Match"/> throws afterwards.</summary>
     public void Dispose()
     {
         foreach (var list in _lists)

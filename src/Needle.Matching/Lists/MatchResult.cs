@@ -15,6 +15,7 @@ public sealed class MatchResult
 
     internal static MatchResult NoMatch { get; } = new(MatchStatus.NoMatch, None, None, None);
 
+    /// <summary>Whether the file matched, was allowed, or neither.</summary>
     public MatchStatus Status { get; }
 
     /// <summary>Known-list matches, sorted by distance, then list name, then label. Empty unless Status is Match.</summary>

@@ -1,5 +1,6 @@
 namespace Needle.Matching.Lists;
 
+/// <summary>The verdict of matching one file against the lists.</summary>
 public enum MatchStatus
 {
     /// <summary>No enabled entry of any list matched.</summary>

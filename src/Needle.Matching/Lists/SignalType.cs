@@ -37,5 +37,6 @@ public abstract class SignalType
     /// <summary>Builds the structure that searches values of this type.</summary>
     internal abstract SignalMatcher CreateMatcher(SignalMatcherContext context);
 
+    /// <summary>The <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }
