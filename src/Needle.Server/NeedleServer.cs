@@ -36,6 +36,12 @@ public static class NeedleServer
     /// <summary>The first admin key's name.</summary>
     internal const string InitialAdminName = "initial-admin";
 
+    /// <summary>
+    /// An API node: opens and migrates the registered store, loads the media key and the lists, creates the first admin
+    /// key on an empty database (printed once to <see cref="NeedleServerOptions.Notices"/>), and returns the application
+    /// with its endpoints, review pages and (unless <see cref="NeedleServerOptions.Workers"/> is 0) job workers, not yet
+    /// started. On failure nothing stays open.
+    /// </summary>
     public static async Task<WebApplication> BuildAsync(NeedleServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -93,6 +93,7 @@ public sealed record NeedleServerOptions
     /// <summary>The scoring options when no file is given (tests); <see cref="ScoringPath"/> wins when set.</summary>
     public Needle.Application.Triage.ScoringOptions? Scoring { get; init; }
 
+    /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the first admin key is printed (once). Default: standard output.</summary>

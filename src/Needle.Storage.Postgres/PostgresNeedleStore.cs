@@ -36,6 +36,7 @@ public sealed class PostgresNeedleStore : RelationalNeedleStore
     public override Task MigrateAsync(CancellationToken cancellationToken = default) =>
         Migrations.MigrateAsync(_database.DataSource, _database.DatabaseName, cancellationToken);
 
+    /// <summary>The host, database and schema version, for logs (never the connection string).</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {_database.Host}/{_database.DatabaseName} (schema {Migrations.LatestVersion})");
 

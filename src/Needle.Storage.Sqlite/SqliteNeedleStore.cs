@@ -58,6 +58,7 @@ public sealed class SqliteNeedleStore : RelationalNeedleStore
             },
             cancellationToken);
 
+    /// <summary>The file and schema version, for logs.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"SQLite {Path} (schema {Migrations.LatestVersion})");
 
     private protected override Task<int> ReadSchemaVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>

@@ -17,12 +17,15 @@ public sealed class VideoHasher
 {
     private readonly VideoHashOptions _options;
 
+    /// <summary>A hasher with <paramref name="options"/> (the defaults when null), checked now.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
     public VideoHasher(VideoHashOptions? options = null)
     {
         _options = options ?? new VideoHashOptions();
         _options.Validate();
     }
 
+    /// <summary>The limits, sampling and decode path every call uses.</summary>
     public VideoHashOptions Options => _options;
 
     /// <summary>Hashes the video at <paramref name="path"/>.</summary>

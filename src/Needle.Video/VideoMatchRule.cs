@@ -4,6 +4,7 @@ namespace Needle.Video;
 [Flags]
 public enum VideoMatchRule
 {
+    /// <summary>No rule matched (the video is not reported).</summary>
     None = 0,
 
     /// <summary>Enough of the known video was found in the query (and enough of the query matched).</summary>

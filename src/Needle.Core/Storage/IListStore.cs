@@ -11,6 +11,7 @@ namespace Needle.Core.Storage;
 /// </summary>
 public interface IListStore
 {
+    /// <summary>Every list's settings, by name.</summary>
     Task<IReadOnlyList<StoredList>> GetListsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates a list and appends <paramref name="audit"/>; false (and no audit entry) if the name is taken.</summary>
@@ -19,6 +20,8 @@ public interface IListStore
     /// <summary>Deletes a list and its entries and appends <paramref name="audit"/>; false (and no audit entry) if there is none.</summary>
     Task<bool> DeleteListAsync(string name, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
+    /// <summary>Every entry of a list (disabled ones too), in id order.</summary>
+    /// <exception cref="KeyNotFoundException">No list has this name.</exception>
     Task<IReadOnlyList<HashListEntry>> GetEntriesAsync(string listName, CancellationToken cancellationToken = default);
 
     /// <summary>

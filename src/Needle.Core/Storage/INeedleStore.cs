@@ -3,18 +3,25 @@ namespace Needle.Core.Storage;
 /// <summary>Everything the server needs from a database, so a backend is one object to register.</summary>
 public interface INeedleStore : IAsyncDisposable
 {
+    /// <summary>Reports, their files and encrypted media.</summary>
     IReportStore Reports { get; }
 
+    /// <summary>The durable job queue (processing, triage and score jobs).</summary>
     IJobQueue Jobs { get; }
 
+    /// <summary>Hash lists, their entries and the list change log.</summary>
     IListStore Lists { get; }
 
+    /// <summary>API keys (salted hashes of their secrets, never the keys).</summary>
     IApiKeyStore Keys { get; }
 
+    /// <summary>The append-only, hash-chained audit log.</summary>
     IAuditLog Audit { get; }
 
+    /// <summary>Links, decisions, scores, claims and the review queue.</summary>
     ITriageStore Triage { get; }
 
+    /// <summary>Organisation defaults and per-person preferences.</summary>
     ISettingsStore Settings { get; }
 
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>

@@ -17,15 +17,18 @@ public sealed class NewerSchemaException : InvalidOperationException
         SupportedVersion = supportedVersion;
     }
 
+    /// <summary>A newer schema, without details.</summary>
     public NewerSchemaException()
     {
     }
 
+    /// <summary>A newer schema, with an operator's message.</summary>
     public NewerSchemaException(string message)
         : base(message)
     {
     }
 
+    /// <summary>A newer schema, with an operator's message and the error that revealed it.</summary>
     public NewerSchemaException(string message, Exception innerException)
         : base(message, innerException)
     {
