@@ -9,22 +9,12 @@ namespace Needle.Storage.Postgres;
 /// Needle's storage in a PostgreSQL database, for several servers and workers sharing it. Every write returns after its
 /// commit. Call <see cref="MigrateAsync"/> at start (any number of processes may do so at once) before anything else.
 /// </summary>
-public sealed class PostgresNeedleStore : RelationalNeedleStore
+/// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Database=needle;Username=needle;Password=...</c>.</param>
+/// <param name="options">Settings; null for the defaults.</param>
+public sealed class PostgresNeedleStore(string connectionString, PostgresStoreOptions? options = null)
+    : RelationalNeedleStore(new PostgresDatabase(connectionString, options ?? new PostgresStoreOptions()))
 {
-    private readonly PostgresDatabase _database;
-
-    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Database=needle;Username=needle;Password=...</c>.</param>
-    /// <param name="options">Settings; null for the defaults.</param>
-    public PostgresNeedleStore(string connectionString, PostgresStoreOptions? options = null)
-        : this(new PostgresDatabase(connectionString, options ?? new PostgresStoreOptions()))
-    {
-    }
-
-    private PostgresNeedleStore(PostgresDatabase database)
-        : base(database)
-    {
-        _database = database;
-    }
+    private PostgresDatabase Postgres => (PostgresDatabase)Database;
 
     /// <summary>The schema version this build creates and reads.</summary>
     public static int SchemaVersion => Migrations.LatestVersion;
@@ -34,11 +24,11 @@ public sealed class PostgresNeedleStore : RelationalNeedleStore
     /// <inheritdoc/>
     /// <exception cref="NewerSchemaException">The database was migrated by a newer Needle.</exception>
     public override Task MigrateAsync(CancellationToken cancellationToken = default) =>
-        Migrations.MigrateAsync(_database.DataSource, _database.DatabaseName, cancellationToken);
+        Migrations.MigrateAsync(Postgres.DataSource, Postgres.DatabaseName, cancellationToken);
 
     /// <summary>The host, database and schema version, for logs (never the connection string).</summary>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {_database.Host}/{_database.DatabaseName} (schema {Migrations.LatestVersion})");
+        string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {Postgres.Host}/{Postgres.DatabaseName} (schema {Migrations.LatestVersion})");
 
     private protected override Task<int> ReadSchemaVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         Migrations.ReadVersionAsync(connection, transaction, cancellationToken);

@@ -25,6 +25,9 @@ public abstract class RelationalNeedleStore : INeedleStore
         Settings = new RelationalSettingsStore(database);
     }
 
+    /// <summary>The backend's database: its connections, transactions and dialect.</summary>
+    private protected RelationalDatabase Database => _database;
+
     /// <inheritdoc/>
     public IReportStore Reports { get; }
 

@@ -9,26 +9,15 @@ namespace Needle.Storage.Sqlite;
 /// Needle's storage in one SQLite file (WAL, synchronous=FULL: a write is on disk when its call returns). For a single
 /// server; call <see cref="MigrateAsync"/> once at start before anything else.
 /// </summary>
-public sealed class SqliteNeedleStore : RelationalNeedleStore
+/// <param name="path">The database file, created (with its folder) by <see cref="MigrateAsync"/> if need be.</param>
+/// <param name="options">Settings; null for the defaults.</param>
+public sealed class SqliteNeedleStore(string path, SqliteStoreOptions? options = null)
+    : RelationalNeedleStore(new SqliteDatabase(path, options ?? new SqliteStoreOptions()))
 {
-    private readonly SqliteDatabase _database;
+    /// <summary>The database file (full path).</summary>
+    public string Path => Sqlite.FilePath;
 
-    /// <param name="path">The database file, created (with its folder) by <see cref="MigrateAsync"/> if need be.</param>
-    /// <param name="options">Settings; null for the defaults.</param>
-    public SqliteNeedleStore(string path, SqliteStoreOptions? options = null)
-        : this(new SqliteDatabase(path, options ?? new SqliteStoreOptions()))
-    {
-    }
-
-    private SqliteNeedleStore(SqliteDatabase database)
-        : base(database)
-    {
-        _database = database;
-        Path = database.FilePath;
-    }
-
-    /// <summary>The database file.</summary>
-    public string Path { get; }
+    private SqliteDatabase Sqlite => (SqliteDatabase)Database;
 
     /// <summary>The schema version this build creates and reads.</summary>
     public static int SchemaVersion => Migrations.LatestVersion;
@@ -45,12 +34,12 @@ public sealed class SqliteNeedleStore : RelationalNeedleStore
             Directory.CreateDirectory(directory);
         }
 
-        return _database.ExclusiveAsync((connection, ct) => Migrations.MigrateAsync(connection, Path, ct), cancellationToken);
+        return Sqlite.ExclusiveAsync((connection, ct) => Migrations.MigrateAsync(connection, Path, ct), cancellationToken);
     }
 
     /// <summary>Runs <c>PRAGMA integrity_check</c> (slow: reads the whole file; for maintenance, not readiness). Returns "ok" or the problems found.</summary>
     public Task<string> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
-        _database.ReadAsync(
+        Sqlite.ReadAsync(
             async (connection, transaction, ct) =>
             {
                 var lines = await connection.Command(transaction, "PRAGMA integrity_check;").ListAsync(reader => reader.GetString(0), ct).ConfigureAwait(false);
