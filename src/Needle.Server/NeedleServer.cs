@@ -151,6 +151,13 @@ public static class NeedleServer
                 await CreateFirstAdminAsync(store, keys, notices, cancellationToken).ConfigureAwait(false);
             }
 
+            // A node killed mid-way (SIGKILL, a lost machine) could not delete the decrypted media it wrote for ffmpeg.
+            var abandoned = PrivateMediaFiles.RemoveAbandoned(options.MediaTempDirectory);
+            if (abandoned > 0)
+            {
+                warnings.WriteLine($"note: removed the decrypted media left by {abandoned} earlier Needle process(es) that ended without cleaning up.");
+            }
+
             geo = CreateGeoLocator(options, warnings);
             return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring);
         }
@@ -257,7 +264,7 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
-        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video));
+        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory));
 
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -337,7 +344,7 @@ public static class NeedleServer
         services.AddSingleton(_ => parts.Geo);
         services.AddSingleton(parts.Routing);
         var (store, matchers) = (parts.Store, parts.Matchers);
-        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video };
+        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video, VideoTempDirectory = options.MediaTempDirectory };
         var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);

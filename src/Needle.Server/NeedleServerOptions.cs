@@ -93,6 +93,14 @@ public sealed record NeedleServerOptions
     /// <summary>The scoring options when no file is given (tests); <see cref="ScoringPath"/> wins when set.</summary>
     public Needle.Application.Triage.ScoringOptions? Scoring { get; init; }
 
+    /// <summary>
+    /// Where decrypted media is written for ffmpeg (videos to hash, poster frames): a private folder per process under
+    /// this root, cleaned of the folders of dead processes when a node starts, so a crash leaves no plaintext behind
+    /// after a restart. Default <see cref="Needle.Application.Media.PrivateMediaFiles.DefaultRoot"/>; a memory-backed
+    /// folder (tmpfs, e.g. under <c>/dev/shm</c>) keeps plaintext off the disk altogether.
+    /// </summary>
+    public string? MediaTempDirectory { get; init; }
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -71,7 +71,7 @@ public abstract class VideoProcessingTests(StoreBackend backend) : StoreBackedTe
         var file = Assert.Single((await t.Store.Reports.GetAsync(submitted.ReportId))!.Files);
         Assert.Equal(FileState.Hashed, file.State);
         Assert.Equal(40, file.Video!.HashedFrames);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_folder, "tmp")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_folder, "tmp"), "*", SearchOption.AllDirectories));
     }
 
     private static void RunFfmpeg(params string[] arguments)

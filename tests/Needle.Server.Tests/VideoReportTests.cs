@@ -72,7 +72,7 @@ public sealed class VideoReportTests : IDisposable
         Assert.Equal(32, bad["hashes"]!["md5"]!.GetValue<string>().Length);
 
         // Nothing decrypted is left behind for ffmpeg.
-        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), "needle-video-*"));
+        Assert.Empty(Directory.EnumerateFiles(server.Options.MediaTempDirectory!, "*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -64,6 +64,7 @@ public sealed class RunningServer : IAsyncDisposable
         {
             Store = services => services.AddSqliteStore(Path.Combine(folder, DatabaseFileName)),
             Urls = ["http://127.0.0.1:0"],
+            MediaTempDirectory = Path.Combine(folder, "media"),
             MediaKeyEnvironmentVariable = null,
             Notices = notices,
             Warnings = new StringWriter(),

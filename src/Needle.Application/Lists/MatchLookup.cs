@@ -18,13 +18,15 @@ public sealed class MatchLookup
     private readonly MediaHashOptions _hashOptions;
     private readonly VideoHasher? _videoHasher;
     private readonly VpdqMatchOptions _videoMatch;
+    private readonly string? _mediaTempRoot;
 
     /// <summary>A lookup over <paramref name="matchers"/>, hashing media as report processing does.</summary>
     /// <param name="matchers">The lists.</param>
     /// <param name="decoder">Image decoding and its limits.</param>
     /// <param name="video">Video hashing and its limits; null: videos are matched by their exact hashes only.</param>
     /// <param name="videoMatch">How videos match vPDQ entries (default: vPDQ's thresholds).</param>
-    public MatchLookup(HashListService matchers, ImageDecoder decoder, VideoHashOptions? video = null, VpdqMatchOptions? videoMatch = null)
+    /// <param name="mediaTempRoot">Where decrypted videos are written for ffmpeg (<see cref="PrivateMediaFiles"/>); null: its default root.</param>
+    public MatchLookup(HashListService matchers, ImageDecoder decoder, VideoHashOptions? video = null, VpdqMatchOptions? videoMatch = null, string? mediaTempRoot = null)
     {
         ArgumentNullException.ThrowIfNull(matchers);
         ArgumentNullException.ThrowIfNull(decoder);
@@ -38,6 +40,7 @@ public sealed class MatchLookup
         };
         _videoHasher = video is null ? null : new VideoHasher(video with { ComputeDigests = true });
         _videoMatch = videoMatch ?? new VpdqMatchOptions();
+        _mediaTempRoot = mediaTempRoot;
     }
 
     /// <summary>Whether <paramref name="bytes"/> start like a video container (then use <see cref="LookupVideo"/>).</summary>
@@ -47,7 +50,7 @@ public sealed class MatchLookup
     /// Hashes a video (from a private temporary copy, 0600, deleted before returning) and matches its exact hashes and
     /// its vPDQ hash; a video that cannot be hashed is still matched by its exact hashes, with the reason.
     /// </summary>
-    public VideoLookupResult LookupVideo(ReadOnlyMemory<byte> bytes, string? temporaryDirectory = null, CancellationToken ct = default)
+    public VideoLookupResult LookupVideo(ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
     {
         VideoHash? video = null;
         string? error = null;
@@ -57,7 +60,7 @@ public sealed class MatchLookup
         }
         else
         {
-            var path = PrivateTempFile.Write(bytes.Span, temporaryDirectory);
+            var path = PrivateMediaFiles.Write(bytes.Span, _mediaTempRoot);
             try
             {
                 video = _videoHasher.Hash(path, ct);

@@ -1,4 +1,5 @@
 using Needle.Application.Clues;
+using Needle.Application.Media;
 using Needle.Core.Jurisdiction;
 using Needle.Hashing;
 using Needle.Video;
@@ -42,6 +43,9 @@ public sealed record ProcessorOptions
     /// <summary>How video hashes match the vPDQ entries of the lists.</summary>
     public VpdqMatchOptions VideoMatch { get; init; } = new();
 
-    /// <summary>Where a video's decrypted bytes are written for ffmpeg (a private 0600 file, deleted at once); default: the system temp folder.</summary>
+    /// <summary>
+    /// The root under which a video's decrypted bytes are written for ffmpeg (see <see cref="PrivateMediaFiles"/>: a
+    /// private folder per process, a 0600 file deleted at once); default <see cref="PrivateMediaFiles.DefaultRoot"/>.
+    /// </summary>
     public string? VideoTempDirectory { get; init; }
 }

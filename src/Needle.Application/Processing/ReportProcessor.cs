@@ -253,7 +253,7 @@ public sealed class ReportProcessor
         }
         else
         {
-            var path = PrivateTempFile.Write(bytes, _options.VideoTempDirectory);
+            var path = PrivateMediaFiles.Write(bytes, _options.VideoTempDirectory);
             try
             {
                 video = await HashVideoHoldingLeaseAsync(job, _videoHasher, path, ct).ConfigureAwait(false);

@@ -38,6 +38,12 @@ internal sealed class NodeOptionSet
         HelpName = "FILE",
     };
 
+    public Option<string?> MediaTemp { get; } = new("--media-temp")
+    {
+        Description = "Where decrypted videos are written for ffmpeg (a private folder per process; the folders of dead processes are removed at start). Default: needle-media-USER in the system temp folder. A tmpfs folder (e.g. under /dev/shm) keeps them off the disk.",
+        HelpName = "DIR",
+    };
+
     public Option<string?> IpDatabase { get; } = new("--ip-db")
     {
         Description = $"The IP-to-country database (.mmdb) for IP clues. Default: ${Needle.Geo.GeoDataPaths.IpDatabaseVariable}, else the one scripts/fetch-geodata.sh installs. Missing: a warning, no IP clues.",
@@ -75,6 +81,7 @@ internal sealed class NodeOptionSet
         command.Options.Add(Database);
         command.Options.Add(Postgres);
         command.Options.Add(MediaKey);
+        command.Options.Add(MediaTemp);
         command.Options.Add(IpDatabase);
         command.Options.Add(Routing);
         command.Options.Add(Scoring);
@@ -118,6 +125,7 @@ internal sealed class NodeOptionSet
         {
             Store = StoreFor(connection, InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory)),
             MediaKeyPath = parse.GetValue(MediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
+            MediaTempDirectory = parse.GetValue(MediaTemp) is { } media ? InputPaths.Resolve(media, context.WorkingDirectory) : null,
             IpDatabasePath = parse.GetValue(IpDatabase) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,
             RoutingPath = parse.GetValue(Routing) is { } rules ? InputPaths.Resolve(rules, context.WorkingDirectory) : null,
             ScoringPath = parse.GetValue(Scoring) is { } weights ? InputPaths.Resolve(weights, context.WorkingDirectory) : null,

@@ -384,7 +384,7 @@ internal static class WebEndpoints
         }
 
         var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
-        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), MediaRoot(context), cancellationToken).ConfigureAwait(false);
         var thumbnail = bytes is null ? null : ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
         if (thumbnail is null)
         {
@@ -407,7 +407,7 @@ internal static class WebEndpoints
         }
 
         var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
-        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), cancellationToken).ConfigureAwait(false);
+        var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), MediaRoot(context), cancellationToken).ConfigureAwait(false);
         var revealed = bytes is null ? null : ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
         if (revealed is null)
         {
@@ -424,7 +424,9 @@ internal static class WebEndpoints
         contentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true || name is not null && VideoFiles.IsVideo(name);
 
     /// <summary>The picture to show for a file: the image itself, or a video's poster frame (the video is never sent).</summary>
-    private static async Task<byte[]?> StillImageAsync(StoredMedia media, byte[] bytes, CancellationToken cancellationToken)
+    private static string? MediaRoot(HttpContext context) => context.RequestServices.GetRequiredService<NeedleServerOptions>().MediaTempDirectory;
+
+    private static async Task<byte[]?> StillImageAsync(StoredMedia media, byte[] bytes, string? mediaRoot, CancellationToken cancellationToken)
     {
         if (!IsVideo(media.ContentType, media.OriginalName))
         {
@@ -432,20 +434,9 @@ internal static class WebEndpoints
         }
 
         // ffmpeg needs a file it can seek: the decrypted video exists only for this call, readable by this user alone.
-        var path = Path.Combine(Path.GetTempPath(), "needle-poster-" + Guid.NewGuid().ToString("N"));
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
+        var path = await PrivateMediaFiles.WriteAsync(bytes, mediaRoot, cancellationToken).ConfigureAwait(false);
         try
         {
-            await using (var file = new FileStream(path, options))
-            {
-                await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            }
-
             return await VideoPosterFrame.ExtractAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (VideoHashException)
