@@ -278,6 +278,13 @@ internal static class Migrations
         ALTER TABLE files ADD COLUMN video jsonb;                -- VideoSummary
         ALTER TABLE matches ADD COLUMN video jsonb;              -- VideoMatchDetails
         """,
+
+        // 5: job priority: an escalated report's jobs are leased before any backlog (JobPriority), oldest first within
+        // a priority. Existing jobs keep priority 0.
+        """
+        ALTER TABLE jobs ADD COLUMN priority integer NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_pending_by_priority ON jobs (priority DESC, id) WHERE state = 'pending';
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

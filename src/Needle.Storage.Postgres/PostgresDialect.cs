@@ -31,7 +31,7 @@ internal sealed class PostgresDialect : SqlDialect
     public override string DueJobQuery => """
         SELECT id, attempts FROM jobs
         WHERE (state = 'pending' AND available_at <= @now) OR (state = 'leased' AND leased_until < @now)
-        ORDER BY id LIMIT 1
+        ORDER BY priority DESC, id LIMIT 1
         FOR UPDATE SKIP LOCKED;
         """;
 

@@ -277,13 +277,16 @@ internal sealed class RelationalJobQueue : IJobQueue
         await database.Dialect.LockJobSubjectAsync(connection, transaction, kind, subjectId, cancellationToken).ConfigureAwait(false);
         return await database.Dialect
             .Command(connection, transaction, """
-                INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at)
-                SELECT @kind, @subject, 'pending', 0, @now, @now
+                INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at, priority)
+                SELECT @kind, @subject, 'pending', 0, @now, @now,
+                    COALESCE((SELECT CASE WHEN escalate THEN @escalated ELSE @normal END FROM reports WHERE id = @subject), @normal)
                 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE subject_id = @subject AND kind = @kind AND state = 'pending');
                 """)
             .With("@kind", kind)
             .With("@subject", subjectId)
             .With("@now", now)
+            .With("@escalated", JobPriority.Escalated)
+            .With("@normal", JobPriority.Normal)
             .RunAsync(cancellationToken)
             .ConfigureAwait(false) == 1;
     }

@@ -255,6 +255,13 @@ internal static class Migrations
         ALTER TABLE files ADD COLUMN video TEXT;                 -- VideoSummary as JSON
         ALTER TABLE matches ADD COLUMN video TEXT;               -- VideoMatchDetails as JSON
         """,
+
+        // 6: job priority: an escalated report's jobs are leased before any backlog (JobPriority), oldest first within
+        // a priority. Existing jobs keep priority 0.
+        """
+        ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_pending_by_priority ON jobs (priority DESC, id) WHERE state = 'pending';
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

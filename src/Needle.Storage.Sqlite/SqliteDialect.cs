@@ -28,10 +28,10 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>The oldest due job of each state, each from its own partial index (jobs_pending, jobs_leased), then the older of the two.</summary>
     public override string DueJobQuery => """
         SELECT id, attempts FROM (
-            SELECT id, attempts FROM (SELECT id, attempts FROM jobs WHERE state = 'pending' AND available_at <= @now ORDER BY id LIMIT 1)
+            SELECT id, attempts, priority FROM (SELECT id, attempts, priority FROM jobs WHERE state = 'pending' AND available_at <= @now ORDER BY priority DESC, id LIMIT 1)
             UNION ALL
-            SELECT id, attempts FROM (SELECT id, attempts FROM jobs WHERE state = 'leased' AND leased_until < @now ORDER BY id LIMIT 1))
-        ORDER BY id LIMIT 1;
+            SELECT id, attempts, priority FROM (SELECT id, attempts, priority FROM jobs WHERE state = 'leased' AND leased_until < @now ORDER BY priority DESC, id LIMIT 1))
+        ORDER BY priority DESC, id LIMIT 1;
         """;
 
     public override string NextMediaSequence => "(SELECT COALESCE(MAX(media_seq), 0) + 1 FROM files)";

@@ -12,7 +12,10 @@ namespace Needle.Core.Storage;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a queue: jobs wait in it in order and are leased from it.")]
 public interface IJobQueue
 {
-    /// <summary>Leases the oldest job that is pending or whose lease expired; null when there is none.</summary>
+    /// <summary>
+    /// Leases the due job (pending, or leased with its lease run out) of the highest <see cref="JobPriority"/>, the oldest
+    /// first among equals; null when there is none.
+    /// </summary>
     Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
     /// <summary>Extends a lease still held; false if it was lost.</summary>

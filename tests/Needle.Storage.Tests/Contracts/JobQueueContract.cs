@@ -38,6 +38,57 @@ public abstract class JobQueueContract : StoreContract
     }
 
     [Fact]
+    public async Task An_escalated_report_overtakes_the_backlog_at_every_step_processing_triage_and_score()
+    {
+        var backlog = new List<NewReport>();
+        for (var i = 0; i < 5; i++)
+        {
+            backlog.Add(TestData.SmallReport(Time.GetUtcNow(), files: 0));
+            await SubmitAsync(backlog[^1]);
+        }
+
+        var urgent = TestData.SmallReport(Time.GetUtcNow(), escalate: true, files: 0);
+        await SubmitAsync(urgent);
+        Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.ScoreReport, backlog[0].Id));
+
+        // Submitted last, processed first; its triage job (enqueued on completion) overtakes the rest too, and so does
+        // its score job.
+        var process = await LeaseAsync("w1");
+        Assert.Equal((JobKinds.ProcessReport, urgent.Id), (process.Kind, process.SubjectId));
+        Assert.True(await Store.Jobs.CompleteReportAsync(process, TestData.Results(urgent)));
+        var triage = await LeaseAsync("w1");
+        Assert.Equal((JobKinds.TriageReport, urgent.Id), (triage.Kind, triage.SubjectId));
+        Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.ScoreReport, urgent.Id));
+        var score = await LeaseAsync("w1");
+        Assert.Equal((JobKinds.ScoreReport, urgent.Id), (score.Kind, score.SubjectId));
+
+        // Then the backlog, oldest first, and a job about no report (priority normal) in its turn.
+        foreach (var report in backlog)
+        {
+            var next = await LeaseAsync("w1");
+            Assert.Equal((JobKinds.ProcessReport, report.Id), (next.Kind, next.SubjectId));
+        }
+
+        var last = await LeaseAsync("w1");
+        Assert.Equal((JobKinds.ScoreReport, backlog[0].Id), (last.Kind, last.SubjectId));
+        Assert.Null(await Store.Jobs.TryLeaseAsync("w1", Lease));
+    }
+
+    [Fact]
+    public async Task An_escalated_job_whose_lease_ran_out_is_taken_again_before_the_backlog()
+    {
+        await SubmitAsync(TestData.SmallReport(Time.GetUtcNow(), files: 0));
+        var urgent = TestData.SmallReport(Time.GetUtcNow(), escalate: true, files: 0);
+        await SubmitAsync(urgent);
+        Assert.Equal(urgent.Id, (await LeaseAsync("dies")).SubjectId);
+
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var again = await LeaseAsync("w2");
+        Assert.Equal(urgent.Id, again.SubjectId);
+        Assert.Equal(2, again.Attempt);
+    }
+
+    [Fact]
     public async Task A_job_with_nothing_to_write_is_completed_only_while_its_lease_is_held()
     {
         Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));
