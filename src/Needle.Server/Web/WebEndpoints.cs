@@ -16,6 +16,7 @@ using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
+using Needle.Server.Http;
 using Needle.Server.Web.Pages;
 using Needle.Video;
 
@@ -497,15 +498,15 @@ internal static class WebEndpoints
         try
         {
             await host.CreateListAsync(name, kind, threshold, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"List '{name}' created."));
+            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"List '{Problems.Echo(name)}' created."));
         }
         catch (ListAlreadyExistsException)
         {
-            return Results.Redirect(WithNotice("/lists", $"A list named '{name}' exists already.", error: true));
+            return Results.Redirect(WithNotice("/lists", $"A list named '{Problems.Echo(name)}' exists already.", error: true));
         }
         catch (ArgumentException ex)
         {
-            return Results.Redirect(WithNotice("/lists", ex.Message.Split(" (Parameter", 2)[0], error: true));
+            return Results.Redirect(WithNotice("/lists", Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300), error: true));
         }
     }
 
@@ -513,7 +514,7 @@ internal static class WebEndpoints
     {
         if (host.FindList(name) is not { } list)
         {
-            return Results.Redirect(WithNotice("/lists", $"There is no list named '{name}'.", error: true));
+            return Results.Redirect(WithNotice("/lists", $"There is no list named '{Problems.Echo(name)}'.", error: true));
         }
 
         var entries = list.Entries;
