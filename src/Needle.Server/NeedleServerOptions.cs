@@ -93,6 +93,12 @@ public sealed record NeedleServerOptions
     /// <summary>The scoring options when no file is given (tests); <see cref="ScoringPath"/> wins when set.</summary>
     public Needle.Application.Triage.ScoringOptions? Scoring { get; init; }
 
+    /// <summary>
+    /// Requests per key and per client address, by role and route class (intake, lookup, sign-in, other), answered
+    /// <c>429</c> with <c>Retry-After</c> when exceeded; and the throttle on refused sign-ins. See <see cref="RateLimitOptions"/>.
+    /// </summary>
+    public RateLimitOptions RateLimits { get; init; } = new();
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -125,6 +131,8 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionIdleTimeout, TimeSpan.FromMinutes(1));
+        ArgumentNullException.ThrowIfNull(RateLimits);
+        RateLimits.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionLifetime, SessionIdleTimeout);
         if (KeyCacheDuration < TimeSpan.Zero || KeyCacheDuration > TimeSpan.FromSeconds(30))
         {

@@ -140,8 +140,17 @@ internal static class WebEndpoints
 
     private static async Task<IResult> SignInAsync(
         HttpContext context, [FromForm(Name = "key")] string? key, [FromForm(Name = "returnUrl")] string? returnUrl,
-        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, CancellationToken cancellationToken)
+        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, SignInGuard guard, CancellationToken cancellationToken)
     {
+        var address = Http.RateLimits.Address(context);
+        if (guard.RetryAfter(address) is { } wait)
+        {
+            // Too many refused sign-ins from this address: not even checked until it stays quiet (counted, not audited one by one).
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl),
+                "Too many refused sign-ins from this address. Wait a minute, then sign in with a valid key.", false), StatusCodes.Status429TooManyRequests);
+        }
+
         var presented = key?.Trim() ?? "";
         var record = presented.Length == 0 ? null : await keys.AuthenticateAsync(presented, cancellationToken).ConfigureAwait(false);
         string? problem = null;
@@ -156,10 +165,10 @@ internal static class WebEndpoints
 
         if (problem is not null)
         {
-            // Refusals are audited with the key id when the text names one (never the secret).
+            // Refusals are audited with the key id when the text names one (never the secret): the first of a burst
+            // from an address at once, the rest of the burst as one entry with the counts.
             var actor = ApiKeyService.TryGetKeyId(presented, out var triedId) ? triedId.ToString("N") : "anonymous";
-            await store.Audit.AppendAsync(new AuditEntryDraft(actor, "session.signin-refused", "session",
-                JsonSerializer.Serialize(new { reason = record is null ? "invalid-key" : "submitter-key" }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            await guard.RefusedAsync(address, actor, record is null ? "invalid-key" : "submitter-key", cancellationToken).ConfigureAwait(false);
             return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), problem, false), StatusCodes.Status401Unauthorized);
         }
 
@@ -188,9 +197,8 @@ internal static class WebEndpoints
         return Results.Redirect("/signin?signedOut=1");
     }
 
-    /// <summary>A return address only when it is a path on this server (never another site).</summary>
-    private static string? LocalPath(string? url) =>
-        url is { Length: > 1 } && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Contains("://", StringComparison.Ordinal) ? url : null;
+    /// <summary>A return address only when it is a path on this server (never another site): see <see cref="ReturnUrl"/>.</summary>
+    private static string? LocalPath(string? url) => ReturnUrl.Local(url);
 
     // ---------------------------------------------------------------- queue
 
