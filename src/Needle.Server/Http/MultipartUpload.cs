@@ -70,7 +70,7 @@ internal sealed record MultipartUpload(IReadOnlyDictionary<string, string> Field
                 !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) ||
                 HeaderUtilities.RemoveQuotes(disposition.Name).Value is not { Length: > 0 } name)
             {
-                throw RequestProblemException.Invalid("Every part needs 'Content-Disposition: form-data; name=\"...\"'.");
+                throw RequestProblemException.Invalid("Every part of the multipart body needs 'Content-Disposition: form-data; name=\"...\"'.");
             }
 
             // Every part, text or file, counts against the request's total: text fields are no way around the budget.

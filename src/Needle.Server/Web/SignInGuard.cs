@@ -22,20 +22,46 @@ internal sealed partial class SignInGuard(INeedleStore store, TimeProvider time,
     private readonly Dictionary<string, Burst> _bursts = new(StringComparer.Ordinal);
     private readonly RateLimitOptions _limits = options.RateLimits;
 
-    /// <summary>How long the address must wait before trying again, or null when it may try now.</summary>
-    public TimeSpan? RetryAfter(string address)
+    /// <summary>
+    /// Before a sign-in is checked: null when the address may try (a slot is held until <see cref="End"/>, so attempts
+    /// in flight count too), else how long it must wait (the attempt is counted as throttled).
+    /// </summary>
+    public TimeSpan? TryBegin(string address)
     {
+        if (!_limits.Enabled)
+        {
+            return null;
+        }
+
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            if (!_limits.Enabled || !_bursts.TryGetValue(address, out var burst) || burst.Refused < _limits.RefusedSignInsPerAddress)
+            if (Track(address, now) is not { } burst)
             {
                 return null;
             }
 
-            burst.Throttled++;
             burst.Last = now;
-            return _limits.SignInBurstQuiet;
+            if (burst.Refused + burst.Pending >= _limits.RefusedSignInsPerAddress)
+            {
+                burst.Throttled++;
+                return _limits.SignInBurstQuiet;
+            }
+
+            burst.Pending++;
+            return null;
+        }
+    }
+
+    /// <summary>After a sign-in that <see cref="TryBegin"/> let through, refused or not.</summary>
+    public void End(string address)
+    {
+        lock (_lock)
+        {
+            if (_bursts.TryGetValue(address, out var burst) && burst.Pending > 0)
+            {
+                burst.Pending--;
+            }
         }
     }
 
@@ -116,7 +142,7 @@ internal sealed partial class SignInGuard(INeedleStore store, TimeProvider time,
         {
             foreach (var (address, burst) in _bursts)
             {
-                if (all || now - burst.Last >= _limits.SignInBurstQuiet || now - burst.First >= _limits.MaxSignInBurst)
+                if (all || (burst.Pending == 0 && now - burst.Last >= _limits.SignInBurstQuiet) || now - burst.First >= _limits.MaxSignInBurst)
                 {
                     ended.Add((address, burst));
                 }
@@ -189,6 +215,8 @@ internal sealed partial class SignInGuard(INeedleStore store, TimeProvider time,
         public int Refused { get; set; }
 
         public int Throttled { get; set; }
+
+        public int Pending { get; set; }
 
         public Dictionary<string, int> Reasons { get; } = new(StringComparer.Ordinal);
 

@@ -143,7 +143,7 @@ internal static class WebEndpoints
         ApiKeyService keys, SessionRegistry sessions, INeedleStore store, SignInGuard guard, CancellationToken cancellationToken)
     {
         var address = Http.RateLimits.Address(context);
-        if (guard.RetryAfter(address) is { } wait)
+        if (guard.TryBegin(address) is { } wait)
         {
             // Too many refused sign-ins from this address: not even checked until it stays quiet (counted, not audited one by one).
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -151,6 +151,19 @@ internal static class WebEndpoints
                 "Too many refused sign-ins from this address. Wait a minute, then sign in with a valid key.", false), StatusCodes.Status429TooManyRequests);
         }
 
+        try
+        {
+            return await SignInCheckedAsync(context, address, key, returnUrl, keys, sessions, store, guard, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            guard.End(address);
+        }
+    }
+
+    private static async Task<IResult> SignInCheckedAsync(HttpContext context, string address, string? key, string? returnUrl,
+        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, SignInGuard guard, CancellationToken cancellationToken)
+    {
         var presented = key?.Trim() ?? "";
         var record = presented.Length == 0 ? null : await keys.AuthenticateAsync(presented, cancellationToken).ConfigureAwait(false);
         string? problem = null;
