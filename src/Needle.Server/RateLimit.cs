@@ -35,8 +35,7 @@ public sealed record RateLimit(int Permits, TimeSpan Window)
             _ => throw new FormatException($"A rate limit's window ends in ms, s, m or h, as 600/1m; got '{text}'."),
         };
         var limit = new RateLimit(permits, length);
-        limit.Validate(text);
-        return limit;
+        return limit.IsValid ? limit : throw new FormatException($"A rate limit allows at least 1 request per window of 100 ms to 1 day; got '{text}'.");
     }
 
     /// <summary>"600/1m" (the form <see cref="Parse"/> reads).</summary>
@@ -48,9 +47,11 @@ public sealed record RateLimit(int Permits, TimeSpan Window)
         var w => FormattableString.Invariant($"{Permits}/{w.TotalMilliseconds:0}ms"),
     };
 
+    private bool IsValid => Permits >= 1 && Window >= TimeSpan.FromMilliseconds(100) && Window <= TimeSpan.FromDays(1);
+
     internal void Validate(string what)
     {
-        if (Permits < 1 || Window < TimeSpan.FromMilliseconds(100) || Window > TimeSpan.FromDays(1))
+        if (!IsValid)
         {
             throw new ArgumentOutOfRangeException(what, this.ToString(), "A rate limit allows at least 1 request per window of 100 ms to 1 day.");
         }
