@@ -281,6 +281,9 @@ public static class NeedleServer
         services.AddRazorComponents();
         services.AddSingleton(WorldMap.Default());
         services.AddSingleton<WebDecisions>();
+        services.AddSingleton<SignInGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<SignInGuard>());
+        services.AddNeedleRateLimits(options.RateLimits);
         services.AddAuthorization(authorization =>
         {
             Policies.Configure(authorization);
@@ -292,6 +295,9 @@ public static class NeedleServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+
+        // After authentication (limits are per key as well as per address), before authorization and the endpoints.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         MapEndpoints(app);

@@ -101,6 +101,12 @@ public sealed record NeedleServerOptions
     /// </summary>
     public string? MediaTempDirectory { get; init; }
 
+    /// <summary>
+    /// Requests per key and per client address, by role and route class (intake, lookup, sign-in, other), answered
+    /// <c>429</c> with <c>Retry-After</c> when exceeded; and the throttle on refused sign-ins. See <see cref="RateLimitOptions"/>.
+    /// </summary>
+    public RateLimitOptions RateLimits { get; init; } = new();
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -133,6 +139,8 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionIdleTimeout, TimeSpan.FromMinutes(1));
+        ArgumentNullException.ThrowIfNull(RateLimits);
+        RateLimits.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionLifetime, SessionIdleTimeout);
         if (KeyCacheDuration < TimeSpan.Zero || KeyCacheDuration > TimeSpan.FromSeconds(30))
         {

@@ -356,9 +356,12 @@ public sealed partial class HashListService : IDisposable
         if (name.Length > MaxListNameLength || !ListName().IsMatch(name))
         {
             throw new ArgumentException(
-                $"A list name is 1 to {MaxListNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit; got '{name}'.", nameof(name));
+                $"A list name is 1 to {MaxListNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit; got {Shown(name)}.", nameof(name));
         }
     }
+
+    /// <summary>A bad name as quoted back: a long one cut (its length said), so a 100 KB name is not echoed whole.</summary>
+    private static string Shown(string name) => name.Length > 64 ? $"'{name[..64]}...' ({name.Length} characters)" : $"'{name}'";
 
     /// <summary>Applies one batch of the change log in order (under <see cref="_writes"/>).</summary>
     private void Apply(IReadOnlyList<ListChange> changes)

@@ -42,9 +42,15 @@ internal static class ServeCommand
             HelpName = "HOURS",
             DefaultValueFactory = _ => 8,
         };
+        var rateLimits = new Option<string[]>("--rate-limit")
+        {
+            Description = "A rate limit, repeatable: [ROLE:]CLASS=PERMITS/WINDOW per key (CLASS intake, lookup, sign-in or other; ROLE submitter, reviewer, admin or auditor), "
+                + "address:CLASS=PERMITS/WINDOW per client address, LIMIT 'none' to lift one, or 'off' for none at all. Example: --rate-limit submitter:intake=600/1m. Defaults: docs/api.md.",
+            HelpName = "SPEC",
+        };
         var command = new Command("serve", "Run the Needle HTTP API and the review pages (and, unless --workers 0, background workers) on the given database until interrupted.")
         {
-            urls, workers, sessionIdle, sessionHours,
+            urls, workers, sessionIdle, sessionHours, rateLimits,
         };
         node.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -64,6 +70,20 @@ internal static class ServeCommand
                 return ExitCodes.Usage;
             }
 
+            var limits = new RateLimitOptions();
+            foreach (var spec in parse.GetValue(rateLimits) ?? [])
+            {
+                try
+                {
+                    limits = limits.With(spec);
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException)
+                {
+                    context.Error.WriteLine($"error: --rate-limit: {ex.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
             if (node.Read(parse, context) is not { } nodeOptions)
             {
                 return ExitCodes.Usage;
@@ -75,6 +95,7 @@ internal static class ServeCommand
                 Workers = workerCount,
                 SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes),
                 SessionLifetime = TimeSpan.FromHours(lifetimeHours),
+                RateLimits = limits,
             };
 
             try

@@ -94,7 +94,7 @@ internal static class HmaEndpoints
 
     private static IResult NoUrls() => Problems.BadRequest("Fetching media by URL is not supported: this server makes no outbound requests. POST the media as multipart/form-data.");
 
-    private static IResult NoBank(string name) => Problems.NotFound($"bank '{name}' not found");
+    private static IResult NoBank(string name) => Problems.NotFound($"bank '{Problems.Echo(name)}' not found");
 
     private static HmaBank Bank(HashList list) => new(list.Name, 1.0);
 
@@ -109,7 +109,7 @@ internal static class HmaEndpoints
         var hashed = Hash(file!, decoder, cancellationToken);
         if (hashed.Pdq is null)
         {
-            return Problems.BadRequest($"The file could not be hashed: {hashed.Error}");
+            return Problems.BadRequest($"The file could not be hashed: {ErrorText.ForClient(hashed.Error)}");
         }
 
         return Results.Ok(Signals(hashed));
@@ -203,7 +203,7 @@ internal static class HmaEndpoints
         }
         catch (ArgumentException ex)
         {
-            return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0]);
+            return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
         }
     }
 
@@ -223,7 +223,7 @@ internal static class HmaEndpoints
         var hashed = Hash(file!, decoder, cancellationToken);
         if (hashed.Pdq is null)
         {
-            return Problems.BadRequest($"The file could not be hashed: {hashed.Error}");
+            return Problems.BadRequest($"The file could not be hashed: {ErrorText.ForClient(hashed.Error)}");
         }
 
         return await AddAsync(name, Signals(hashed), file!.FileName, context, host, cancellationToken).ConfigureAwait(false);
@@ -243,7 +243,7 @@ internal static class HmaEndpoints
         {
             if (value.ValueKind != JsonValueKind.String)
             {
-                return Problems.BadRequest($"Invalid {key} signal: a string is expected");
+                return Problems.BadRequest($"Invalid {Problems.Echo(key)} signal: a string is expected");
             }
 
             signals[key] = value.GetString()!;
@@ -265,12 +265,12 @@ internal static class HmaEndpoints
         {
             if (!SignalTypes.TryGet(typeName, out var type))
             {
-                return Problems.BadRequest($"No such signal type {typeName}");
+                return Problems.BadRequest($"No such signal type {Problems.Echo(typeName)}");
             }
 
             if (!type.TryNormalize(value, out var canonical, out var error))
             {
-                return Problems.BadRequest($"Invalid {typeName} signal: {error}");
+                return Problems.BadRequest($"Invalid {Problems.Echo(typeName)} signal: {Problems.Echo(error, 200)}");
             }
 
             normalized[type.Name] = canonical;
@@ -313,7 +313,7 @@ internal static class HmaEndpoints
         var file = upload.Files[0];
         if (!file.PartName.Equals("photo", StringComparison.OrdinalIgnoreCase) && !file.PartName.Equals("file", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Problems.BadRequest($"no such content_type: '{file.PartName}' (Needle hashes photos: name the part 'photo')"));
+            return (null, Problems.BadRequest($"no such content_type: '{Problems.Echo(file.PartName)}' (Needle hashes photos: name the part 'photo')"));
         }
 
         return (file, null);
@@ -344,12 +344,12 @@ internal static class HmaEndpoints
 
         if (!SignalTypes.TryGet(signalType, out var type))
         {
-            return (null, Problems.BadRequest($"No such SignalType '{signalType}'"));
+            return (null, Problems.BadRequest($"No such SignalType '{Problems.Echo(signalType)}'"));
         }
 
         if (!type.TryNormalize(signal, out var value, out var error))
         {
-            return (null, Problems.BadRequest($"invalid signal: {error}"));
+            return (null, Problems.BadRequest($"invalid signal: {Problems.Echo(error, 200)}"));
         }
 
         FileSignals signals = type.Name switch

@@ -64,7 +64,7 @@ internal static class ListEndpoints
         lists.MapDelete("/{name}/entries/{id:int}", async (string name, int id, HttpContext context, HashListService host, INeedleStore store, CancellationToken ct) =>
                 await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false)
                     ? await ListChangedAsync(store, Results.NoContent(), ct).ConfigureAwait(false)
-                    : Problems.NotFound($"No entry {id} in list '{name}'."))
+                    : Problems.NotFound($"No entry {id} in list '{Problems.Echo(name)}'."))
             .WithSummary("Remove an entry.");
         lists.MapPost("/{name}/import", ImportAsync)
             .WithSummary("Import a list file (the body) into the list, creating it if needed: ?format=csv|text|vics|icse|ncmec|stopncii|needle (detected when absent), &skipInvalid=true, &kind=known|allow.");
@@ -72,7 +72,7 @@ internal static class ListEndpoints
             .WithSummary("Export the list as a file: ?format=csv|text|vics|vics-1.3|icse|ncmec|stopncii|needle (default needle).");
     }
 
-    private static IResult NoList(string name) => Problems.NotFound($"There is no list named '{name}'.");
+    private static IResult NoList(string name) => Problems.NotFound($"There is no list named '{Problems.Echo(name)}'.");
 
     private static async Task<IResult> CreateAsync(HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
     {
@@ -94,7 +94,7 @@ internal static class ListEndpoints
         }
         catch (ArgumentException ex)
         {
-            return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0]);
+            return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
         }
     }
 
@@ -136,7 +136,7 @@ internal static class ListEndpoints
                 var hashed = hasher.HashBytes(file.Bytes, file.FileName ?? file.PartName, cancellationToken);
                 if (hashed.Pdq is not { } pdq)
                 {
-                    errors.Add($"{file.FileName ?? file.PartName}: not a decodable image ({hashed.Error})");
+                    errors.Add($"{file.FileName ?? file.PartName}: not a decodable image ({ErrorText.ForClient(hashed.Error)})");
                     continue;
                 }
 
@@ -213,7 +213,7 @@ internal static class ListEndpoints
 
         if (!await host.SetEntryEnabledAsync(name, id, enabled, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false))
         {
-            return Problems.NotFound($"No entry {id} in list '{name}'.");
+            return Problems.NotFound($"No entry {id} in list '{Problems.Echo(name)}'.");
         }
 
         await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
@@ -225,7 +225,7 @@ internal static class ListEndpoints
     {
         if (format is not null && !HashListFormats.Default.TryGet(format, out _))
         {
-            return Problems.BadRequest($"Unknown format '{format}'.", [$"format must be one of {FormatNames()}"]);
+            return Problems.BadRequest($"Unknown format '{Problems.Echo(format)}'.", [$"format must be one of {FormatNames()}"]);
         }
 
         HashListKind? listKind = kind is null ? null : Enum.TryParse<HashListKind>(kind, true, out var k) && Enum.IsDefined(k) ? k : (HashListKind?)(-1);
@@ -272,7 +272,7 @@ internal static class ListEndpoints
             }
             catch (ArgumentException ex)
             {
-                return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0]);
+                return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
             }
         }
 
@@ -291,7 +291,7 @@ internal static class ListEndpoints
         var formatName = format ?? "needle";
         if (!HashListFormats.Default.TryGet(formatName, out var writer))
         {
-            return Problems.BadRequest($"Unknown format '{formatName}'.", [$"format must be one of {FormatNames()}, vics-1.3"]);
+            return Problems.BadRequest($"Unknown format '{Problems.Echo(formatName)}'.", [$"format must be one of {FormatNames()}, vics-1.3"]);
         }
 
         if (host.FindList(name) is not { } list)

@@ -65,7 +65,7 @@ internal static class LookupEndpoints
                 var found = lookup.LookupMediaWithHashes(file.Bytes, file.FileName ?? file.PartName, cancellationToken);
                 var h = found.Hashes;
                 results.Add(Result(file.FileName ?? file.PartName, found.Match,
-                    new LookupHashes(h.Pdq?.Hash.ToString(), h.Pdq?.Quality, h.Md5, h.Sha1, h.Sha256), h.Error));
+                    new LookupHashes(h.Pdq?.Hash.ToString(), h.Pdq?.Quality, h.Md5, h.Sha1, h.Sha256), ErrorText.ForClient(h.Error)));
             }
 
             return TypedResults.Ok(new LookupResponse(results));
@@ -86,7 +86,7 @@ internal static class LookupEndpoints
     private static LookupResult VideoResult(string name, VideoLookupResult found)
     {
         var d = found.Digests;
-        var result = Combine(name, found.Exact, found.VideoMatches, d is null ? null : new LookupHashes(null, null, d.Md5, d.Sha1, d.Sha256), found.Error);
+        var result = Combine(name, found.Exact, found.VideoMatches, d is null ? null : new LookupHashes(null, null, d.Md5, d.Sha1, d.Sha256), ErrorText.ForClient(found.Error));
         if (found.Video is not { } video)
         {
             return result;

@@ -46,7 +46,7 @@ internal sealed record FileResponse(
     public DecisionResponse? Decision { get; init; }
 
     public static FileResponse From(StoredFile f) => new(
-        f.Id, f.Ordinal, f.OriginalName, f.ContentType, f.Size, f.HasMedia, f.State, f.Error,
+        f.Id, f.Ordinal, f.OriginalName, f.ContentType, f.Size, f.HasMedia, f.State, ErrorText.ForClient(f.Error),
         new FileHashes(f.Md5, f.Sha1, f.Sha256, f.Pdq, f.PdqQuality), f.ReporterHashes, f.Width, f.Height, f.Format,
         [.. f.Matches.Select(MatchResponse.From)],
         f.Clues,
@@ -136,6 +136,10 @@ internal static class ReportEndpoints
                 // The report JSON sent as a file part (curl -F report=@report.json) is accepted too.
                 report = media[index].Bytes;
                 media.RemoveAt(index);
+                if (report.Length > options.MaxJsonBytes)
+                {
+                    return Problems.TooLarge($"The 'report' part is larger than {options.MaxJsonBytes} bytes.");
+                }
             }
 
             if (report is null)

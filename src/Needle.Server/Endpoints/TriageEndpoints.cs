@@ -292,7 +292,7 @@ internal static class TriageEndpoints
         if (!DecisionService.TryParseCategory(text, out var category))
         {
             var names = string.Join(", ", Enum.GetValues<DecisionCategory>().Select(c => $"{(int)c} {DecisionService.CategoryName(c)}"));
-            return Problems.BadRequest($"Unknown category '{(element.ValueKind == JsonValueKind.String ? text : element.GetRawText())}'.", [$"category must be one of: {names}"]);
+            return Problems.BadRequest($"Unknown category '{Problems.Echo(element.ValueKind == JsonValueKind.String ? text : element.GetRawText())}'.", [$"category must be one of: {names}"]);
         }
 
         if (request.Note is { Length: > 4000 })
@@ -376,13 +376,13 @@ internal static class TriageEndpoints
         var kind = (format ?? "csv").ToLowerInvariant();
         if (kind is not ("csv" or "jsonl"))
         {
-            return Problems.BadRequest($"Unknown format '{format}'.", ["format must be csv or jsonl"]);
+            return Problems.BadRequest($"Unknown format '{Problems.Echo(format)}'.", ["format must be csv or jsonl"]);
         }
 
         var rows = falsePositives.Feedback(name);
         if (rows.Count == 0 && matchers.FindList(name) is null)
         {
-            return Problems.NotFound($"There is no list named '{name}'.");
+            return Problems.NotFound($"There is no list named '{Problems.Echo(name)}'.");
         }
 
         var details = JsonSerializer.Serialize(new { format = kind, rows = rows.Count });

@@ -6,7 +6,7 @@ namespace Needle.Server.Http;
 
 /// <summary>
 /// Reads JSON request bodies by hand rather than by parameter binding, so a malformed body gets a problem that says
-/// where it is wrong (line, position, path) instead of a bare 400.
+/// where it is wrong (line, position, field) in the API's own words instead of a bare 400 or a .NET type name.
 /// </summary>
 internal static class JsonBody
 {
@@ -37,6 +37,7 @@ internal static class JsonBody
     public static T Parse<T>(ReadOnlyMemory<byte> bytes, JsonSerializerOptions options, string what)
         where T : class
     {
+        CheckText(bytes.Span, what);
         T? value;
         try
         {
@@ -44,14 +45,62 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
-            // JsonException's message names the path and position; it never carries a stack trace or type internals
-            // beyond the expected shape.
-            var where = ex.Path is null ? string.Empty : $" at {ex.Path}";
+            var field = JsonErrors.FieldName(ex.Path);
+            var where = field is null ? string.Empty : $" at {field}";
             var line = ex.LineNumber is { } l ? $" (line {l + 1}, position {ex.BytePositionInLine + 1})" : string.Empty;
-            throw RequestProblemException.Invalid($"The {what} is not valid JSON for this request{where}{line}.", [FirstSentence(ex.Message)]);
+            throw RequestProblemException.Invalid($"The {what} is not valid JSON for this request{where}{line}.", [JsonErrors.Describe(ex, typeof(T), options)]);
         }
 
         return value ?? throw RequestProblemException.Invalid($"The {what} is empty (null).");
+    }
+
+    /// <summary>
+    /// Refuses text the deserializer would choke on with an exception it does not wrap: bytes that are not UTF-8, and
+    /// strings whose escapes make invalid UTF-16 (a lone surrogate such as <c>"\ud800"</c>). Both are the client's
+    /// error (400), named with the field.
+    /// </summary>
+    private static void CheckText(ReadOnlySpan<byte> bytes, string what)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw RequestProblemException.Invalid($"The {what} is not valid UTF-8 text.", ["send JSON encoded as UTF-8"]);
+        }
+
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        string? property = null;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.String))
+                {
+                    continue;
+                }
+
+                if (reader.ValueIsEscaped)
+                {
+                    try
+                    {
+                        _ = reader.GetString();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        var field = reader.TokenType == JsonTokenType.PropertyName ? "a field name" : property is null ? "a string" : $"the string in {Problems.Echo(property)}";
+                        throw RequestProblemException.Invalid($"The {what} holds an invalid escape in {field}.",
+                            [$"{(property is null ? "string" : Problems.Echo(property))}: an escape makes invalid text (a lone surrogate such as \\ud800)"]);
+                    }
+                }
+
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    property = reader.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON: the deserializer says where, with its own message.
+        }
     }
 
     public static async Task<byte[]> ReadBoundedAsync(Stream stream, long maxBytes, string what, CancellationToken cancellationToken)
@@ -70,11 +119,5 @@ internal static class JsonBody
         }
 
         return buffer.ToArray();
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }

@@ -17,6 +17,28 @@ internal static class Problems
     public static IResult UnsupportedMediaType(string detail) =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type.", detail);
 
+    /// <summary>
+    /// A value from the request as it may be quoted back in a message: at most <paramref name="max"/> characters (longer
+    /// ones cut, with their length said), control characters shown as '?'.
+    /// </summary>
+    public static string Echo(string? value, int max = 64)
+    {
+        if (value is null)
+        {
+            return string.Empty;
+        }
+
+        var cut = value.Length > max ? value[..max] : value;
+        var clean = string.Create(cut.Length, cut, static (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) || char.IsSurrogate(text[i]) ? '?' : text[i];
+            }
+        });
+        return value.Length > max ? $"{clean}... ({value.Length} characters)" : clean;
+    }
+
     public static IResult Problem(int status, string title, string detail, IReadOnlyList<string>? errors = null)
     {
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };

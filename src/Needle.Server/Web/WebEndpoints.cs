@@ -16,6 +16,7 @@ using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
+using Needle.Server.Http;
 using Needle.Server.Web.Pages;
 using Needle.Video;
 
@@ -139,7 +140,29 @@ internal static class WebEndpoints
 
     private static async Task<IResult> SignInAsync(
         HttpContext context, [FromForm(Name = "key")] string? key, [FromForm(Name = "returnUrl")] string? returnUrl,
-        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, CancellationToken cancellationToken)
+        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, SignInGuard guard, CancellationToken cancellationToken)
+    {
+        var address = Http.RateLimits.Address(context);
+        if (guard.TryBegin(address) is { } wait)
+        {
+            // Too many refused sign-ins from this address: not even checked until it stays quiet (counted, not audited one by one).
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl),
+                "Too many refused sign-ins from this address. Wait a minute, then sign in with a valid key.", false), StatusCodes.Status429TooManyRequests);
+        }
+
+        try
+        {
+            return await SignInCheckedAsync(context, address, key, returnUrl, keys, sessions, store, guard, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            guard.End(address);
+        }
+    }
+
+    private static async Task<IResult> SignInCheckedAsync(HttpContext context, string address, string? key, string? returnUrl,
+        ApiKeyService keys, SessionRegistry sessions, INeedleStore store, SignInGuard guard, CancellationToken cancellationToken)
     {
         var presented = key?.Trim() ?? "";
         var record = presented.Length == 0 ? null : await keys.AuthenticateAsync(presented, cancellationToken).ConfigureAwait(false);
@@ -155,10 +178,10 @@ internal static class WebEndpoints
 
         if (problem is not null)
         {
-            // Refusals are audited with the key id when the text names one (never the secret).
+            // Refusals are audited with the key id when the text names one (never the secret): the first of a burst
+            // from an address at once, the rest of the burst as one entry with the counts.
             var actor = ApiKeyService.TryGetKeyId(presented, out var triedId) ? triedId.ToString("N") : "anonymous";
-            await store.Audit.AppendAsync(new AuditEntryDraft(actor, "session.signin-refused", "session",
-                JsonSerializer.Serialize(new { reason = record is null ? "invalid-key" : "submitter-key" }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            await guard.RefusedAsync(address, actor, record is null ? "invalid-key" : "submitter-key", cancellationToken).ConfigureAwait(false);
             return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), problem, false), StatusCodes.Status401Unauthorized);
         }
 
@@ -187,9 +210,8 @@ internal static class WebEndpoints
         return Results.Redirect("/signin?signedOut=1");
     }
 
-    /// <summary>A return address only when it is a path on this server (never another site).</summary>
-    private static string? LocalPath(string? url) =>
-        url is { Length: > 1 } && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Contains("://", StringComparison.Ordinal) ? url : null;
+    /// <summary>A return address only when it is a path on this server (never another site): see <see cref="ReturnUrl"/>.</summary>
+    private static string? LocalPath(string? url) => ReturnUrl.Local(url);
 
     // ---------------------------------------------------------------- queue
 
@@ -488,15 +510,15 @@ internal static class WebEndpoints
         try
         {
             await host.CreateListAsync(name, kind, threshold, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"List '{name}' created."));
+            return Results.Redirect(WithNotice("/lists/" + Uri.EscapeDataString(name), $"List '{Problems.Echo(name)}' created."));
         }
         catch (ListAlreadyExistsException)
         {
-            return Results.Redirect(WithNotice("/lists", $"A list named '{name}' exists already.", error: true));
+            return Results.Redirect(WithNotice("/lists", $"A list named '{Problems.Echo(name)}' exists already.", error: true));
         }
         catch (ArgumentException ex)
         {
-            return Results.Redirect(WithNotice("/lists", ex.Message.Split(" (Parameter", 2)[0], error: true));
+            return Results.Redirect(WithNotice("/lists", Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300), error: true));
         }
     }
 
@@ -504,7 +526,7 @@ internal static class WebEndpoints
     {
         if (host.FindList(name) is not { } list)
         {
-            return Results.Redirect(WithNotice("/lists", $"There is no list named '{name}'.", error: true));
+            return Results.Redirect(WithNotice("/lists", $"There is no list named '{Problems.Echo(name)}'.", error: true));
         }
 
         var entries = list.Entries;

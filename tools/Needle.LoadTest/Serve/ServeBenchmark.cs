@@ -40,6 +40,10 @@ internal static class ServeBenchmark
                 Warnings = new StringWriter(CultureInfo.InvariantCulture),
                 MinimumLogLevel = LogLevel.Warning,
                 Workers = workers,
+
+                // The tool measures the server's own capacity (any --reports): one key at full speed is what the rate
+                // limits exist to stop.
+                RateLimits = RateLimitOptions.Off,
             };
             var app = await NeedleServer.BuildAsync(serverOptions, cancellationToken).ConfigureAwait(false);
             await using (app.ConfigureAwait(false))

@@ -52,6 +52,7 @@ internal static class WorkersBenchmark
                     MinimumLogLevel = LogLevel.Warning,
                     Workers = 0,
                     ListPollInterval = options.ListPoll,
+                    RateLimits = RateLimitOptions.Off,
                 },
                 cancellationToken).ConfigureAwait(false);
             await using (app.ConfigureAwait(false))
