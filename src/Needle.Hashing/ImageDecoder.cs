@@ -368,11 +368,9 @@ public sealed class ImageDecoder
         }
 
         using var reservation = Options.MemoryBudget.Reserve(rgbaLength + EstimateOutputBytes(plan), guard, name);
-        var rgba = DecodeBuffers.Rent((int)rgbaLength);
-        var handedOver = false;
-        try
+        using var rgba = PixelBuffer.Rent((int)rgbaLength, managed: plan.IsIdentity);
         {
-            var rgbaSpan = rgba.AsSpan(0, (int)rgbaLength);
+            var rgbaSpan = rgba.Span;
 
             // Rented memory holds old pixels. A successful JPEG or PNG decode writes every row; other formats
             // (a GIF frame smaller than its canvas, RLE BMP skips) may leave pixels alone, so those start from zero.
@@ -388,7 +386,7 @@ public sealed class ImageDecoder
                 PriorFrame = -1,
             };
             SKCodecResult result;
-            fixed (byte* pixels = rgba)
+            fixed (byte* pixels = rgbaSpan)
             {
                 result = codec.GetPixels(RgbaInfo(width, height), (IntPtr)pixels, width * 4, options);
             }
@@ -414,8 +412,7 @@ public sealed class ImageDecoder
                     PixelOps.RgbaToRgb(rgbaSpan, rgbaSpan);
                 }
 
-                handedOver = true;
-                return decoded.ToImage(rgba, width, height, layout);
+                return decoded.ToImage(rgba.DetachArray(), width, height, layout);
             }
 
             var bytesPerPixel = (int)layout;
@@ -429,13 +426,6 @@ public sealed class ImageDecoder
             }
 
             return decoded.ToImage(output, plan.OutputWidth, plan.OutputHeight, layout);
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                DecodeBuffers.Return(rgba);
-            }
         }
     }
 
@@ -467,7 +457,7 @@ public sealed class ImageDecoder
 
         var outPixels = (long)outWidth * outHeight;
         using var reservation = Options.MemoryBudget.Reserve(rgbaLength + (outPixels * 7), guard, name);
-        var rgba = DecodeBuffers.Rent((int)rgbaLength);
+        using var rgba = PixelBuffer.Rent((int)rgbaLength, managed: false);
         byte[]? scaledRgba = null;
         var output = DecodeBuffers.Rent((int)(outPixels * 3));
         var handedOver = false;
@@ -476,12 +466,12 @@ public sealed class ImageDecoder
             var writesEveryPixel = format is ImageFormat.Jpeg or ImageFormat.Png;
             if (!writesEveryPixel)
             {
-                rgba.AsSpan(0, (int)rgbaLength).Clear();
+                rgba.Span.Clear();
             }
 
             var options = new SKCodecOptions(writesEveryPixel ? SKZeroInitialized.No : SKZeroInitialized.Yes) { FrameIndex = 0, PriorFrame = -1 };
             SKCodecResult result;
-            fixed (byte* pixels = rgba)
+            fixed (byte* pixels = rgba.Span)
             {
                 result = codec.GetPixels(RgbaInfo(size.Width, size.Height), (IntPtr)pixels, size.Width * 4, options);
             }
@@ -493,12 +483,12 @@ public sealed class ImageDecoder
             }
 
             guard.ThrowIfShouldStop(name);
-            PixelOps.FlattenOverGrey(rgba.AsSpan(0, (int)rgbaLength));
-            var source = rgba;
+            PixelOps.FlattenOverGrey(rgba.Span);
+            ReadOnlySpan<byte> source = rgba.Span;
             if (outWidth != size.Width || outHeight != size.Height)
             {
                 scaledRgba = DecodeBuffers.Rent((int)(outPixels * 4));
-                fixed (byte* from = rgba)
+                fixed (byte* from = rgba.Span)
                 fixed (byte* to = scaledRgba)
                 {
                     using var fromPixmap = new SKPixmap(RgbaInfo(size.Width, size.Height), (IntPtr)from, size.Width * 4);
@@ -512,7 +502,7 @@ public sealed class ImageDecoder
                 source = scaledRgba;
             }
 
-            PixelOps.RgbaToRgb(source.AsSpan(0, (int)(outPixels * 4)), output.AsSpan(0, (int)(outPixels * 3)));
+            PixelOps.RgbaToRgb(source[..(int)(outPixels * 4)], output.AsSpan(0, (int)(outPixels * 3)));
             handedOver = true;
             return new DecodedImage(output, outWidth, outHeight, PixelLayout.Rgb24, pooled: true)
             {
@@ -523,7 +513,6 @@ public sealed class ImageDecoder
         }
         finally
         {
-            DecodeBuffers.Return(rgba);
             if (scaledRgba is not null)
             {
                 DecodeBuffers.Return(scaledRgba);

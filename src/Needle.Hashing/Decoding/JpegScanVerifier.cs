@@ -720,12 +720,24 @@ internal sealed class JpegScanVerifier
         private HuffmanTable(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values)
         {
             _values = values.ToArray();
+            Array.Fill(Fast, (short)-1);
             var code = 0;
             var index = 0;
             for (var length = 1; length <= 16; length++)
             {
                 int n = counts[length - 1];
                 _valueOffset[length] = index - code;
+                for (var i = 0; i < n && length <= FastBits; i++)
+                {
+                    // Every 8-bit window that starts with this code decodes to it.
+                    var first = (code + i) << (FastBits - length);
+                    var value = index + i < _values.Length ? _values[index + i] : 0;
+                    for (var w = 0; w < 1 << (FastBits - length) && first + w < Fast.Length; w++)
+                    {
+                        Fast[first + w] = (short)((length << 8) | value);
+                    }
+                }
+
                 code += n;
                 index += n;
                 _maxCode[length] = n > 0 ? code - 1 : -1;
@@ -734,6 +746,12 @@ internal sealed class JpegScanVerifier
 
             _maxCode[17] = int.MaxValue;
         }
+
+        /// <summary>Bits looked up at once.</summary>
+        public const int FastBits = 8;
+
+        /// <summary>For each 8-bit window, (code length &lt;&lt; 8) | value of a code of at most 8 bits; -1 for longer codes.</summary>
+        public short[] Fast { get; } = new short[1 << FastBits];
 
         public static HuffmanTable Create(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values) => new(counts, values);
 
@@ -785,6 +803,33 @@ internal sealed class JpegScanVerifier
 
         public ScanResult TryDecode(HuffmanTable table, out int value)
         {
+            // Fast path: look the next 8 bits up (zeros past the end of the data only pad the window; a code that
+            // needs bits that are not there is caught by the length check).
+            while (_count < 16 && TryFillByte())
+            {
+            }
+
+            if (_count > 0)
+            {
+                var window = _count >= HuffmanTable.FastBits
+                    ? (int)(_bits >> (_count - HuffmanTable.FastBits)) & 0xFF
+                    : (int)(_bits << (HuffmanTable.FastBits - _count)) & 0xFF;
+                var entry = table.Fast[window];
+                if (entry >= 0)
+                {
+                    var length = entry >> 8;
+                    if (length > _count)
+                    {
+                        value = 0;
+                        return ScanResult.OutOfData;
+                    }
+
+                    _count -= length;
+                    value = entry & 0xFF;
+                    return ScanResult.Complete;
+                }
+            }
+
             var code = 0;
             for (var length = 1; length <= 16; length++)
             {
