@@ -12,7 +12,7 @@ public enum DecodeFailure
     /// <summary>A recognised format that this build cannot decode (for example HEIC).</summary>
     UnsupportedFormat,
 
-    /// <summary>The header or pixel data is damaged or truncated.</summary>
+    /// <summary>The header or pixel data is damaged.</summary>
     Corrupt,
 
     /// <summary>The file is larger than <see cref="DecodeOptions.MaxFileBytes"/>.</summary>
@@ -26,4 +26,11 @@ public enum DecodeFailure
 
     /// <summary>The file could not be read.</summary>
     Unreadable,
+
+    /// <summary>
+    /// The data ends before the image is complete (a cut file, a JPEG whose scan stops at an early end marker, a header
+    /// declaring more bytes than the file holds); the reason starts with <c>truncated:</c>. Never hashed: a partial
+    /// image would give a wrong hash that matches nothing.
+    /// </summary>
+    Truncated,
 }

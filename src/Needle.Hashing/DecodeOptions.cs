@@ -17,7 +17,14 @@ public sealed record DecodeOptions
     /// <summary>Largest file accepted, in bytes. Default 256 MB.</summary>
     public long MaxFileBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>Longest a single decode may take before it is abandoned. Default 30 seconds.</summary>
+    /// <summary>
+    /// The process-wide budget of pixel memory that decodes (hashing, thumbnails, reveals) hold at once: a decode waits
+    /// for room rather than exceed it. Default <see cref="DecodeMemoryBudget.Shared"/> (a quarter of the memory
+    /// available, 512 MiB to 2 GiB).
+    /// </summary>
+    public DecodeMemoryBudget MemoryBudget { get; init; } = DecodeMemoryBudget.Shared;
+
+    /// <summary>Longest a single decode may take (waiting for <see cref="MemoryBudget"/> included) before it is abandoned. Default 30 seconds.</summary>
     public TimeSpan DecodeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Buffers;
+using Needle.Hashing.Decoding;
 
 namespace Needle.Hashing;
 
@@ -10,7 +10,7 @@ public sealed class DecodedImage : IDisposable
 {
     private byte[]? _buffer;
 
-    /// <summary>Takes ownership of <paramref name="buffer"/>; if <paramref name="pooled"/> it goes back to <see cref="ArrayPool{T}.Shared"/> on dispose.</summary>
+    /// <summary>Takes ownership of <paramref name="buffer"/>; if <paramref name="pooled"/> it goes back to <see cref="System.Buffers.ArrayPool{T}.Shared"/> on dispose (buffers over 4 MiB are left to the garbage collector instead, so a spike of large images is not kept).</summary>
     public DecodedImage(byte[] buffer, int width, int height, PixelLayout layout, bool pooled = false)
     {
         ArgumentNullException.ThrowIfNull(buffer);
@@ -72,7 +72,7 @@ public sealed class DecodedImage : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null && Pooled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            DecodeBuffers.Return(buffer);
         }
     }
 }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using Needle.Hashing.Decoding;
 
 namespace Needle.Hashing;
 
@@ -79,14 +79,14 @@ public sealed class FileContents : IDisposable
                     throw TooLarge(nameForErrors, length, maxBytes);
                 }
 
-                buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+                buffer = DecodeBuffers.Rent((int)Math.Max(length, 1));
                 total = stream.ReadAtLeast(buffer.AsSpan(0, (int)length), (int)length, throwOnEndOfStream: false);
             }
             else
             {
                 // Unknown length: read until the end, but never hold more than one byte over the limit.
                 var capacity = (int)Math.Min(limit + 1, Array.MaxLength);
-                buffer = ArrayPool<byte>.Shared.Rent(Math.Min(64 * 1024, capacity));
+                buffer = DecodeBuffers.Rent(Math.Min(64 * 1024, capacity));
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -97,9 +97,9 @@ public sealed class FileContents : IDisposable
                             break;
                         }
 
-                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
+                        var larger = DecodeBuffers.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
                         buffer.AsSpan(0, total).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        DecodeBuffers.Return(buffer);
                         buffer = larger;
                     }
 
@@ -130,7 +130,7 @@ public sealed class FileContents : IDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                DecodeBuffers.Return(buffer);
             }
         }
     }
@@ -144,7 +144,7 @@ public sealed class FileContents : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            DecodeBuffers.Return(buffer);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using Needle.Hashing.Decoding;
 using SkiaSharp;
@@ -66,7 +65,7 @@ public sealed class ImageDecoder
         CheckLength(length, path);
         if (length <= WholeFileReadLimit)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            var buffer = DecodeBuffers.Rent((int)length);
             try
             {
                 var read = ReadFully(handle, buffer.AsSpan(0, (int)length), path);
@@ -74,7 +73,7 @@ public sealed class ImageDecoder
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                DecodeBuffers.Return(buffer);
             }
         }
 
@@ -131,6 +130,27 @@ public sealed class ImageDecoder
 
         using var contents = FileContents.ReadStream(stream, nameForErrors, Options.MaxFileBytes, cancellationToken);
         return Decode(contents.Bytes, nameForErrors, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decodes an image to show it (a review thumbnail or reveal), at most <paramref name="maxSide"/> pixels on its
+    /// longer side, with the same limits as hashing: file size, header dimensions, truncation, time-out and the
+    /// <see cref="DecodeOptions.MemoryBudget"/>. A JPEG (or WebP) is decoded at a reduced scale when it is larger; the
+    /// result is scaled with linear filtering and mipmaps, transparent pixels shown over mid-grey, always
+    /// <see cref="PixelLayout.Rgb24"/>, EXIF orientation not applied.
+    /// </summary>
+    /// <param name="bytes">The whole file.</param>
+    /// <param name="maxSide">Longest side of the result, in pixels; positive.</param>
+    /// <param name="nameForErrors">Named in error messages; null for none.</param>
+    /// <param name="cancellationToken">Stops the decode.</param>
+    /// <exception cref="ImageDecodeException">The bytes cannot be decoded, or the image is over a limit.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public DecodedImage DecodeForDisplay(ReadOnlyMemory<byte> bytes, int maxSide, string? nameForErrors = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSide);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckLength(bytes.Length, nameForErrors);
+        return DecodeBytes(bytes, nameForErrors, cancellationToken, maxSide);
     }
 
     private static SafeFileHandle OpenForReading(string path)
@@ -192,7 +212,7 @@ public sealed class ImageDecoder
         }
     }
 
-    private DecodedImage DecodeBytes(ReadOnlyMemory<byte> bytes, string? name, CancellationToken cancellationToken)
+    private DecodedImage DecodeBytes(ReadOnlyMemory<byte> bytes, string? name, CancellationToken cancellationToken, int? display = null)
     {
         if (bytes.IsEmpty)
         {
@@ -201,7 +221,7 @@ public sealed class ImageDecoder
 
         var header = ImageSniffer.Sniff(bytes.Span[..Math.Min(bytes.Length, ImageSniffer.HeaderBytes)]);
         var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
-        return DecodeWithSkia(new GuardedSkiaStream(bytes, guard), header, name, guard);
+        return DecodeWithSkia(new GuardedSkiaStream(bytes, guard), header, name, guard, display);
     }
 
     private DecodedImage DecodeSeekable(Stream stream, long length, string? name, CancellationToken cancellationToken)
@@ -233,12 +253,19 @@ public sealed class ImageDecoder
         }
     }
 
-    private DecodedImage DecodeWithSkia(GuardedSkiaStream skiaStream, SniffedHeader header, string? name, DecodeGuard guard)
+    private DecodedImage DecodeWithSkia(GuardedSkiaStream skiaStream, SniffedHeader header, string? name, DecodeGuard guard, int? display = null)
     {
         // Refuse oversized images from the header bytes before Skia parses anything (PNG, GIF, BMP).
-        if (header.Width > 0 && header.Height > 0)
+        if (header.HasSize)
         {
             CheckDimensions(header.Width, header.Height, name);
+        }
+
+        // A file shorter than its own headers say is truncated, whatever the codec would make of it.
+        var container = ContainerChecks.Inspect(header.Format, skiaStream.ImageLength, skiaStream.CopyAt);
+        if (container.Truncation is { } shortBy)
+        {
+            throw Truncated(name, shortBy);
         }
 
         try
@@ -254,11 +281,59 @@ public sealed class ImageDecoder
             var info = codec.Info;
             CheckDimensions(info.Width, info.Height, name);
             guard.ThrowIfShouldStop(name);
+            var format = ToImageFormat(codec.EncodedFormat);
+            if (format == ImageFormat.Jpeg && skiaStream.Memory is { } jpegBytes)
+            {
+                VerifyJpegScans(jpegBytes, name, guard);
+            }
+
+            DecodedImage image;
+            try
+            {
+                image = DecodePixels(codec, format, container.IncompleteIsDamage, header, name, guard, display);
+            }
+            catch (ImageDecodeException e) when (e.Failure == DecodeFailure.Corrupt && format == ImageFormat.Jpeg && skiaStream.Memory is null)
+            {
+                // A streamed JPEG that libjpeg gave up on: say "truncated" when that is why.
+                VerifyStreamedJpegScans(skiaStream, name, guard);
+                throw;
+            }
+
+            if (format == ImageFormat.Jpeg && skiaStream.Memory is null)
+            {
+                // Streamed: the scans are checked after the decode, from a copy of the bytes.
+                try
+                {
+                    VerifyStreamedJpegScans(skiaStream, name, guard);
+                }
+                catch
+                {
+                    image.Dispose();
+                    throw;
+                }
+            }
+
+            return image;
+        }
+        finally
+        {
+            GC.KeepAlive(skiaStream);
+            skiaStream.Dispose();
+        }
+    }
+
+    private DecodedImage DecodePixels(SKCodec codec, ImageFormat format, bool incompleteIsDamage, SniffedHeader header, string? name, DecodeGuard guard, int? display)
+    {
+        {
+            var info = codec.Info;
+            if (display is not null)
+            {
+                return DecodeForDisplay(codec, format, incompleteIsDamage, display.Value, name, guard);
+            }
 
             var storedOrigin = codec.EncodedOrigin;
             var exifOrientation = storedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom ? (int)storedOrigin : 1;
             var appliedOrigin = Options.AutoOrient ? (SKEncodedOrigin)exifOrientation : SKEncodedOrigin.TopLeft;
-            var format = ToImageFormat(codec.EncodedFormat);
 
             // --fast-jpeg: decode a JPEG that will be stretched at a reduced DCT scale; the stretch then samples the
             // scaled image. The scale is symmetric in both axes, so it does not depend on the orientation.
@@ -267,7 +342,7 @@ public sealed class ImageDecoder
                 : new SKSizeI(info.Width, info.Height);
             var plan = SamplingPlan.Create(decodeSize.Width, decodeSize.Height, appliedOrigin, Options.ResampleSize);
             var decoded = new PixelsDecoded(info.Width, info.Height, decodeSize.Width, decodeSize.Height, format, exifOrientation,
-                format == ImageFormat.Png ? header.BitsPerSample : 8);
+                format == ImageFormat.Png ? header.BitsPerSample : 8, incompleteIsDamage);
 
             // A JPEG that is being sampled down is decoded row by row, so its full-size pixels are never held.
             if (format == ImageFormat.Jpeg && !plan.IsIdentity &&
@@ -278,11 +353,6 @@ public sealed class ImageDecoder
             }
 
             return DecodeWholeImage(codec, plan, decoded, name, guard);
-        }
-        finally
-        {
-            GC.KeepAlive(skiaStream);
-            skiaStream.Dispose();
         }
     }
 
@@ -297,11 +367,10 @@ public sealed class ImageDecoder
                 $"the image is {width}x{height} pixels, too large to decode in memory");
         }
 
-        var rgba = ArrayPool<byte>.Shared.Rent((int)rgbaLength);
-        var handedOver = false;
-        try
+        using var reservation = Options.MemoryBudget.Reserve(rgbaLength + EstimateOutputBytes(plan), guard, name);
+        using var rgba = PixelBuffer.Rent((int)rgbaLength, managed: plan.IsIdentity);
         {
-            var rgbaSpan = rgba.AsSpan(0, (int)rgbaLength);
+            var rgbaSpan = rgba.Span;
 
             // Rented memory holds old pixels. A successful JPEG or PNG decode writes every row; other formats
             // (a GIF frame smaller than its canvas, RLE BMP skips) may leave pixels alone, so those start from zero.
@@ -317,7 +386,7 @@ public sealed class ImageDecoder
                 PriorFrame = -1,
             };
             SKCodecResult result;
-            fixed (byte* pixels = rgba)
+            fixed (byte* pixels = rgbaSpan)
             {
                 result = codec.GetPixels(RgbaInfo(width, height), (IntPtr)pixels, width * 4, options);
             }
@@ -325,7 +394,7 @@ public sealed class ImageDecoder
             guard.ThrowIfStopped(name);
             if (result != SKCodecResult.Success)
             {
-                throw DecodeFailed(result, decoded.Format, name);
+                throw DecodeFailed(result, decoded.Format, decoded.IncompleteIsDamage, name);
             }
 
             guard.ThrowIfShouldStop(name);
@@ -343,12 +412,11 @@ public sealed class ImageDecoder
                     PixelOps.RgbaToRgb(rgbaSpan, rgbaSpan);
                 }
 
-                handedOver = true;
-                return decoded.ToImage(rgba, width, height, layout);
+                return decoded.ToImage(rgba.DetachArray(), width, height, layout);
             }
 
             var bytesPerPixel = (int)layout;
-            var output = ArrayPool<byte>.Shared.Rent(plan.OutputWidth * plan.OutputHeight * bytesPerPixel);
+            var output = DecodeBuffers.Rent(plan.OutputWidth * plan.OutputHeight * bytesPerPixel);
             var outputSpan = output.AsSpan();
             var rowBytes = width * 4;
             for (var line = 0; line < plan.LineCount; line++)
@@ -359,11 +427,100 @@ public sealed class ImageDecoder
 
             return decoded.ToImage(output, plan.OutputWidth, plan.OutputHeight, layout);
         }
+    }
+
+    /// <summary>Decodes at the smallest size the codec can produce that still covers <paramref name="maxSide"/>, then scales to fit it.</summary>
+    private unsafe DecodedImage DecodeForDisplay(SKCodec codec, ImageFormat format, bool incompleteIsDamage, int maxSide, string? name, DecodeGuard guard)
+    {
+        var full = codec.Info;
+        var longest = Math.Max(full.Width, full.Height);
+        var size = new SKSizeI(full.Width, full.Height);
+        if (longest > maxSide)
+        {
+            var scaled = codec.GetScaledDimensions(maxSide / (float)longest);
+            if (Math.Max(scaled.Width, scaled.Height) >= maxSide && scaled.Width <= full.Width && scaled.Height <= full.Height &&
+                scaled.Width > 0 && scaled.Height > 0)
+            {
+                size = scaled;
+            }
+        }
+
+        var scale = Math.Min(1.0, maxSide / (double)Math.Max(size.Width, size.Height));
+        var outWidth = Math.Max(1, (int)Math.Round(size.Width * scale));
+        var outHeight = Math.Max(1, (int)Math.Round(size.Height * scale));
+        var rgbaLength = (long)size.Width * size.Height * 4;
+        if (rgbaLength > Array.MaxLength)
+        {
+            throw new ImageDecodeException(name, DecodeFailure.DimensionsTooLarge,
+                $"the image is {size.Width}x{size.Height} pixels, too large to decode in memory");
+        }
+
+        var outPixels = (long)outWidth * outHeight;
+        using var reservation = Options.MemoryBudget.Reserve(rgbaLength + (outPixels * 7), guard, name);
+        using var rgba = PixelBuffer.Rent((int)rgbaLength, managed: false);
+        byte[]? scaledRgba = null;
+        var output = DecodeBuffers.Rent((int)(outPixels * 3));
+        var handedOver = false;
+        try
+        {
+            var writesEveryPixel = format is ImageFormat.Jpeg or ImageFormat.Png;
+            if (!writesEveryPixel)
+            {
+                rgba.Span.Clear();
+            }
+
+            var options = new SKCodecOptions(writesEveryPixel ? SKZeroInitialized.No : SKZeroInitialized.Yes) { FrameIndex = 0, PriorFrame = -1 };
+            SKCodecResult result;
+            fixed (byte* pixels = rgba.Span)
+            {
+                result = codec.GetPixels(RgbaInfo(size.Width, size.Height), (IntPtr)pixels, size.Width * 4, options);
+            }
+
+            guard.ThrowIfStopped(name);
+            if (result != SKCodecResult.Success)
+            {
+                throw DecodeFailed(result, format, incompleteIsDamage, name);
+            }
+
+            guard.ThrowIfShouldStop(name);
+            PixelOps.FlattenOverGrey(rgba.Span);
+            ReadOnlySpan<byte> source = rgba.Span;
+            if (outWidth != size.Width || outHeight != size.Height)
+            {
+                scaledRgba = DecodeBuffers.Rent((int)(outPixels * 4));
+                fixed (byte* from = rgba.Span)
+                fixed (byte* to = scaledRgba)
+                {
+                    using var fromPixmap = new SKPixmap(RgbaInfo(size.Width, size.Height), (IntPtr)from, size.Width * 4);
+                    using var toPixmap = new SKPixmap(RgbaInfo(outWidth, outHeight), (IntPtr)to, outWidth * 4);
+                    if (!fromPixmap.ScalePixels(toPixmap, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
+                    {
+                        throw new ImageDecodeException(name, DecodeFailure.Corrupt, "the image could not be scaled");
+                    }
+                }
+
+                source = scaledRgba;
+            }
+
+            PixelOps.RgbaToRgb(source[..(int)(outPixels * 4)], output.AsSpan(0, (int)(outPixels * 3)));
+            handedOver = true;
+            return new DecodedImage(output, outWidth, outHeight, PixelLayout.Rgb24, pooled: true)
+            {
+                SourceWidth = full.Width,
+                SourceHeight = full.Height,
+                Format = format,
+            };
+        }
         finally
         {
+            if (scaledRgba is not null)
+            {
+                DecodeBuffers.Return(scaledRgba);
+            }
+
             if (!handedOver)
             {
-                ArrayPool<byte>.Shared.Return(rgba);
+                DecodeBuffers.Return(output);
             }
         }
     }
@@ -393,8 +550,9 @@ public sealed class ImageDecoder
 
         var rowBytes = width * 4;
         var rowsPerBatch = Math.Clamp(ScanlineBatchBytes / rowBytes, 1, height);
-        var batch = ArrayPool<byte>.Shared.Rent(rowsPerBatch * rowBytes);
-        var output = ArrayPool<byte>.Shared.Rent(plan.OutputWidth * plan.OutputHeight * 3);
+        using var reservation = Options.MemoryBudget.Reserve(((long)rowsPerBatch * rowBytes) + EstimateOutputBytes(plan), guard, name);
+        var batch = DecodeBuffers.Rent(rowsPerBatch * rowBytes);
+        var output = DecodeBuffers.Rent(plan.OutputWidth * plan.OutputHeight * 3);
         var handedOver = false;
         try
         {
@@ -413,8 +571,7 @@ public sealed class ImageDecoder
                 guard.ThrowIfStopped(name);
                 if (got != wanted)
                 {
-                    throw new ImageDecodeException(name, DecodeFailure.Corrupt,
-                        $"the JPEG data is truncated or damaged (only {firstRow + got} of {height} rows could be decoded)");
+                    throw Truncated(name, $"the JPEG data ends early (only {firstRow + got} of {height} rows could be decoded)");
                 }
 
                 for (var k = 0; k < got; k++)
@@ -443,10 +600,10 @@ public sealed class ImageDecoder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
+            DecodeBuffers.Return(batch);
             if (!handedOver)
             {
-                ArrayPool<byte>.Shared.Return(output);
+                DecodeBuffers.Return(output);
             }
         }
     }
@@ -507,6 +664,11 @@ public sealed class ImageDecoder
             return new ImageDecodeException(name, DecodeFailure.UnsupportedFormat, unsupported);
         }
 
+        if (header.IsDecodableFormat && result == SKCodecResult.IncompleteInput)
+        {
+            return Truncated(name, $"the {FormatName(header.Format)} header is incomplete");
+        }
+
         if (header.IsDecodableFormat)
         {
             return new ImageDecodeException(name, DecodeFailure.Corrupt,
@@ -517,16 +679,58 @@ public sealed class ImageDecoder
             "not a recognised image format (JPEG, PNG, GIF, BMP, WebP, ICO or WBMP)");
     }
 
-    private static ImageDecodeException DecodeFailed(SKCodecResult result, ImageFormat format, string? name)
+    private static ImageDecodeException DecodeFailed(SKCodecResult result, ImageFormat format, bool incompleteIsDamage, string? name)
     {
+        if (result == SKCodecResult.IncompleteInput && incompleteIsDamage)
+        {
+            // All of the file's chunks are there (a PNG up to IEND): the codec stopped on damaged data.
+            return new ImageDecodeException(name, DecodeFailure.Corrupt, $"the {FormatName(format)} image data is damaged");
+        }
+
+        if (result == SKCodecResult.IncompleteInput)
+        {
+            return Truncated(name, $"the {FormatName(format)} image data ends before the image is complete");
+        }
+
         var what = result switch
         {
-            SKCodecResult.IncompleteInput => "is truncated",
             SKCodecResult.ErrorInInput => "is damaged",
             _ => $"could not be decoded ({result})",
         };
         return new ImageDecodeException(name, DecodeFailure.Corrupt, $"the {FormatName(format)} image data {what}");
     }
+
+    /// <summary>A <see cref="DecodeFailure.Truncated"/> failure; the reason starts with "truncated: ".</summary>
+    private static ImageDecodeException Truncated(string? name, string detail) =>
+        new(name, DecodeFailure.Truncated, "truncated: " + detail);
+
+    private static void VerifyStreamedJpegScans(GuardedSkiaStream skiaStream, string? name, DecodeGuard guard)
+    {
+        var length = (int)Math.Min(skiaStream.ImageLength, Array.MaxLength);
+        var buffer = DecodeBuffers.Rent(length);
+        try
+        {
+            var read = skiaStream.CopyAt(0, buffer.AsSpan(0, length));
+            VerifyJpegScans(buffer.AsMemory(0, read), name, guard);
+        }
+        finally
+        {
+            DecodeBuffers.Return(buffer);
+        }
+    }
+
+    /// <summary>Refuses a JPEG whose entropy-coded data does not cover the image (libjpeg would fill the rest with grey).</summary>
+    private static void VerifyJpegScans(ReadOnlyMemory<byte> bytes, string? name, DecodeGuard guard)
+    {
+        var coverage = JpegScanVerifier.Verify(bytes, guard, out var detail);
+        guard.ThrowIfStopped(name);
+        if (coverage == JpegScanCoverage.Truncated)
+        {
+            throw Truncated(name, $"the JPEG {detail ?? "data ends before the image is complete"}");
+        }
+    }
+
+    private static long EstimateOutputBytes(SamplingPlan plan) => (long)plan.OutputWidth * plan.OutputHeight * 3;
 
     private static string FormatName(ImageFormat format) => format switch
     {
@@ -563,7 +767,8 @@ public sealed class ImageDecoder
     /// (the stored size, or smaller with <see cref="DecodeOptions.FastJpegScaling"/>).
     /// </summary>
     private readonly record struct PixelsDecoded(
-        int Width, int Height, int DecodeWidth, int DecodeHeight, ImageFormat Format, int ExifOrientation, int BitsPerSample)
+        int Width, int Height, int DecodeWidth, int DecodeHeight, ImageFormat Format, int ExifOrientation, int BitsPerSample,
+        bool IncompleteIsDamage)
     {
         public DecodedImage ToImage(byte[] pooledBuffer, int width, int height, PixelLayout layout) =>
             new(pooledBuffer, width, height, layout, pooled: true)

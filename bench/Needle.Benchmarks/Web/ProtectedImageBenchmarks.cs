@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Needle.Hashing;
 using Needle.Server.Web;
 using SkiaSharp;
 
@@ -6,12 +7,16 @@ namespace Needle.Benchmarks.Web;
 
 /// <summary>
 /// What a review page costs the server per picture: the blurred greyscale thumbnail (decode, downscale, greyscale,
-/// blur, PNG) and the revealed copy (decode, downscale to 720 px, JPEG), against decoding alone, for a phone-sized
+/// blur, PNG) and the revealed copy (decode, downscale to 720 px, JPEG), both through the guarded
+/// <see cref="ImageDecoder.DecodeForDisplay"/>, against decoding alone, for a phone-sized
 /// photo and a 1080p one (generated gradients with noise, encoded as JPEG once in setup).
 /// </summary>
 [MemoryDiagnoser]
 public class ProtectedImageBenchmarks
 {
+    /// <summary>The guarded decoder the server uses (limits, truncation check, memory budget).</summary>
+    private static readonly ImageDecoder Decoder = new();
+
     private byte[] _jpeg = [];
 
     [Params(640, 1920)]
@@ -44,8 +49,8 @@ public class ProtectedImageBenchmarks
     }
 
     [Benchmark]
-    public int Thumbnail() => ProtectedImages.Thumbnail(_jpeg, 96, 14, greyscale: true)!.Length;
+    public int Thumbnail() => ProtectedImages.Thumbnail(Decoder, _jpeg, 96, 14, greyscale: true, default).Image!.Length;
 
     [Benchmark]
-    public int Reveal() => ProtectedImages.Reveal(_jpeg, greyscale: true)!.Length;
+    public int Reveal() => ProtectedImages.Reveal(Decoder, _jpeg, greyscale: true, default).Image!.Length;
 }

@@ -37,6 +37,39 @@ internal sealed unsafe class GuardedSkiaStream : SKAbstractManagedStream
         _guard = guard;
     }
 
+    /// <summary>Bytes of the image.</summary>
+    public long ImageLength => _length;
+
+    /// <summary>The bytes when they are in memory; null when read from a stream.</summary>
+    public ReadOnlyMemory<byte>? Memory => _stream is null ? _memory : default(ReadOnlyMemory<byte>?);
+
+    /// <summary>Copies bytes at <paramref name="offset"/> (from the image's start) without moving the stream position; for header checks.</summary>
+    public int CopyAt(long offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset >= _length || destination.IsEmpty)
+        {
+            return 0;
+        }
+
+        var count = (int)Math.Min(destination.Length, _length - offset);
+        if (_stream is null)
+        {
+            _memory.Span.Slice((int)offset, count).CopyTo(destination);
+            return count;
+        }
+
+        try
+        {
+            _stream.Position = _origin + offset;
+            return _stream.ReadAtLeast(destination[..count], count, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException)
+        {
+            ReadError = e;
+            return 0;
+        }
+    }
+
     /// <summary>Set when reading from the underlying .NET stream failed (an I/O error, not bad image data).</summary>
     public Exception? ReadError { get; private set; }
 

@@ -14,6 +14,9 @@ internal readonly record struct SniffedHeader(
     /// <summary>Whether the magic bytes name a format that Skia decodes.</summary>
     public bool IsDecodableFormat => Format is ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Gif
         or ImageFormat.Bmp or ImageFormat.Webp or ImageFormat.Ico;
+
+    /// <summary>Whether <see cref="Width"/> and <see cref="Height"/> were read from the header (either may then be 0, an invalid size).</summary>
+    public bool HasSize { get; init; }
 }
 
 /// <summary>Recognises formats by magic bytes and reads the dimensions of the simple headers (PNG, GIF, BMP).</summary>
@@ -37,7 +40,7 @@ internal static class ImageSniffer
             {
                 var bits = head[24] == 16 ? 16 : 8;
                 return new(ImageFormat.Png, null, BinaryPrimitives.ReadUInt32BigEndian(head[16..]),
-                    BinaryPrimitives.ReadUInt32BigEndian(head[20..]), bits);
+                    BinaryPrimitives.ReadUInt32BigEndian(head[20..]), bits) { HasSize = true };
             }
 
             return Known(ImageFormat.Png);
@@ -52,7 +55,7 @@ internal static class ImageSniffer
         {
             return head.Length >= 10
                 ? new(ImageFormat.Gif, null, BinaryPrimitives.ReadUInt16LittleEndian(head[6..]),
-                    BinaryPrimitives.ReadUInt16LittleEndian(head[8..]), 8)
+                    BinaryPrimitives.ReadUInt16LittleEndian(head[8..]), 8) { HasSize = true }
                 : Known(ImageFormat.Gif);
         }
 
@@ -86,13 +89,13 @@ internal static class ImageSniffer
         {
             // OS/2 BITMAPCOREHEADER: 16-bit sizes.
             return new(ImageFormat.Bmp, null, BinaryPrimitives.ReadUInt16LittleEndian(head[18..]),
-                BinaryPrimitives.ReadUInt16LittleEndian(head[20..]), 8);
+                BinaryPrimitives.ReadUInt16LittleEndian(head[20..]), 8) { HasSize = true };
         }
 
         // BITMAPINFOHEADER and later: signed 32-bit sizes; a negative height means top-down rows.
         long width = BinaryPrimitives.ReadInt32LittleEndian(head[18..]);
         long height = BinaryPrimitives.ReadInt32LittleEndian(head[22..]);
-        return new(ImageFormat.Bmp, null, Math.Abs(width), Math.Abs(height), 8);
+        return new(ImageFormat.Bmp, null, Math.Abs(width), Math.Abs(height), 8) { HasSize = true };
     }
 
     private static SniffedHeader SniffUnsupported(ReadOnlySpan<byte> head)

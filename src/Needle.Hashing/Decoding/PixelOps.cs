@@ -54,6 +54,25 @@ internal static class PixelOps
         return true;
     }
 
+    /// <summary>Composites unpremultiplied RGBA over mid-grey (128) in place, leaving every pixel opaque (for display).</summary>
+    public static void FlattenOverGrey(Span<byte> rgba)
+    {
+        for (var i = 0; i + 3 < rgba.Length; i += 4)
+        {
+            int a = rgba[i + 3];
+            if (a == 255)
+            {
+                continue;
+            }
+
+            var inverse = 255 - a;
+            rgba[i] = (byte)(((rgba[i] * a) + (128 * inverse) + 127) / 255);
+            rgba[i + 1] = (byte)(((rgba[i + 1] * a) + (128 * inverse) + 127) / 255);
+            rgba[i + 2] = (byte)(((rgba[i + 2] * a) + (128 * inverse) + 127) / 255);
+            rgba[i + 3] = 255;
+        }
+    }
+
     /// <summary>
     /// Drops alpha: writes R, G, B of each pixel of <paramref name="rgba"/> to <paramref name="rgb"/>. Works in place
     /// (both spans starting at the same byte), because each write lands at or before the bytes still to be read.

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Needle.Hashing;
 using SkiaSharp;
 
 namespace Needle.Server.Web;
@@ -12,90 +14,76 @@ internal static class ProtectedImages
     /// <summary>Longest side of a revealed image.</summary>
     public const int RevealSize = 720;
 
-    /// <summary>A blurred thumbnail as PNG (lossless, so greyscale stays exactly grey); null when the media is not a decodable image.</summary>
-    public static byte[]? Thumbnail(byte[] media, int maxSide, int blurSigma, bool greyscale) =>
-        Render(media, maxSide, blurSigma, greyscale, SKEncodedImageFormat.Png, 100);
-
-    /// <summary>The revealed image as JPEG: downscaled, not blurred, greyscale when the reviewer chose it.</summary>
-    public static byte[]? Reveal(byte[] media, bool greyscale) =>
-        Render(media, RevealSize, 0, greyscale, SKEncodedImageFormat.Jpeg, 85);
-
-    private static byte[]? Render(byte[] media, int maxSide, int blurSigma, bool greyscale, SKEncodedImageFormat format, int quality)
-    {
-        using var original = DecodeAtLeast(media, maxSide);
-        if (original is null || original.Width == 0 || original.Height == 0)
-        {
-            return null;
-        }
-
-        var scale = Math.Min(1.0, maxSide / (double)Math.Max(original.Width, original.Height));
-        var width = Math.Max(1, (int)Math.Round(original.Width * scale));
-        var height = Math.Max(1, (int)Math.Round(original.Height * scale));
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-
-        // Downscale first, then blur at the size shown: the blur strength means the same at every thumbnail size.
-        using var small = original.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-        if (small is null)
-        {
-            return null;
-        }
-
-        using var surface = SKSurface.Create(info);
-        var canvas = surface.Canvas;
-        canvas.Clear(new SKColor(0x80, 0x80, 0x80));
-        using var paint = new SKPaint();
-        if (greyscale)
-        {
-            paint.ColorFilter = SKColorFilter.CreateColorMatrix(LumaMatrix);
-        }
-
-        if (blurSigma > 0)
-        {
-            paint.ImageFilter = SKImageFilter.CreateBlur(blurSigma, blurSigma, SKShaderTileMode.Clamp);
-        }
-
-        using var image = SKImage.FromBitmap(small);
-        canvas.DrawImage(image, 0, 0, paint);
-        using var snapshot = surface.Snapshot();
-        using var data = snapshot.Encode(format, quality);
-        return data?.ToArray();
-    }
-
     /// <summary>
-    /// Decodes at the smallest size the codec can produce directly (JPEG decodes at 1/2, 1/4, 1/8 for almost nothing)
-    /// whose longest side is still at least <paramref name="maxSide"/>; other formats decode at full size.
+    /// A blurred thumbnail as PNG (lossless, so greyscale stays exactly grey), decoded by <paramref name="decoder"/>
+    /// with the hasher's limits (file size, dimensions, truncation, time-out, memory budget) at reduced size.
     /// </summary>
-    private static SKBitmap? DecodeAtLeast(byte[] media, int maxSide)
+    public static Rendered Thumbnail(ImageDecoder decoder, byte[] media, int maxSide, int blurSigma, bool greyscale, CancellationToken cancellationToken) =>
+        Render(decoder, media, maxSide, blurSigma, greyscale, SKEncodedImageFormat.Png, 100, cancellationToken);
+
+    /// <summary>The revealed image as JPEG: downscaled, not blurred, greyscale when the reviewer chose it; same limits as <see cref="Thumbnail"/>.</summary>
+    public static Rendered Reveal(ImageDecoder decoder, byte[] media, bool greyscale, CancellationToken cancellationToken) =>
+        Render(decoder, media, RevealSize, 0, greyscale, SKEncodedImageFormat.Jpeg, 85, cancellationToken);
+
+    /// <summary>The words shown for a file that cannot be shown: a short reason, no paths.</summary>
+    public static string CannotBeShown(string? reason) =>
+        string.IsNullOrWhiteSpace(reason) ? "cannot be shown" : "cannot be shown: " + Shorten(reason);
+
+    private static string Shorten(string reason) => reason.Length <= 200 ? reason : reason[..197] + "...";
+
+    private static Rendered Render(ImageDecoder decoder, byte[] media, int maxSide, int blurSigma, bool greyscale,
+        SKEncodedImageFormat format, int quality, CancellationToken cancellationToken)
     {
-        using var data = SKData.CreateCopy(media);
-        using var codec = SKCodec.Create(data);
-        if (codec is null)
+        DecodedImage decoded;
+        try
         {
-            return null;
+            // No name: the reason must not carry one (the page shows it as it is).
+            decoded = decoder.DecodeForDisplay(media, maxSide, nameForErrors: null, cancellationToken);
+        }
+        catch (ImageDecodeException e)
+        {
+            return new Rendered(null, e.Reason);
         }
 
-        var full = codec.Info;
-        var longest = Math.Max(full.Width, full.Height);
-        var size = full.Size;
-        if (longest > maxSide)
+        using (decoded)
         {
-            var scaled = codec.GetScaledDimensions(maxSide / (float)longest);
-            if (Math.Max(scaled.Width, scaled.Height) >= maxSide)
+            var width = decoded.Width;
+            var height = decoded.Height;
+            var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+            using var small = new SKBitmap(info);
+            var rgb = decoded.Pixels;
+            var rgba = new byte[width * height * 4];
+            for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
             {
-                size = scaled;
+                rgba[j] = rgb[i];
+                rgba[j + 1] = rgb[i + 1];
+                rgba[j + 2] = rgb[i + 2];
+                rgba[j + 3] = 255;
             }
-        }
 
-        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is SKCodecResult.Success or SKCodecResult.IncompleteInput)
-        {
-            return bitmap;
-        }
+            Marshal.Copy(rgba, 0, small.GetPixels(), rgba.Length);
 
-        bitmap.Dispose();
-        return size == full.Size ? null : SKBitmap.Decode(media);
+            // Blurred at the size shown: the blur strength means the same at every thumbnail size.
+            using var surface = SKSurface.Create(info);
+            var canvas = surface.Canvas;
+            canvas.Clear(new SKColor(0x80, 0x80, 0x80));
+            using var paint = new SKPaint();
+            if (greyscale)
+            {
+                paint.ColorFilter = SKColorFilter.CreateColorMatrix(LumaMatrix);
+            }
+
+            if (blurSigma > 0)
+            {
+                paint.ImageFilter = SKImageFilter.CreateBlur(blurSigma, blurSigma, SKShaderTileMode.Clamp);
+            }
+
+            using var image = SKImage.FromBitmap(small);
+            canvas.DrawImage(image, 0, 0, paint);
+            using var snapshot = surface.Snapshot();
+            using var data = snapshot.Encode(format, quality);
+            return data is null ? new Rendered(null, "the picture could not be encoded") : new Rendered(data.ToArray(), null);
+        }
     }
 
     // Rec. 709 luma into each of R, G and B, alpha kept.
@@ -106,4 +94,9 @@ internal static class ProtectedImages
         0.2126f, 0.7152f, 0.0722f, 0, 0,
         0, 0, 0, 1, 0,
     ];
+
+    /// <summary>The encoded picture, or why there is none.</summary>
+    /// <param name="Image">The picture's bytes; null when refused.</param>
+    /// <param name="Refusal">Why the picture cannot be shown (the decoder's reason, no path); null when there is a picture.</param>
+    internal readonly record struct Rendered(byte[]? Image, string? Refusal);
 }

@@ -12,6 +12,7 @@ using Needle.Core.Access;
 using Needle.Core.Audit;
 using Needle.Core.Paging;
 using Needle.Core.Reports;
+using Needle.Hashing;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Matching.Formats;
@@ -396,7 +397,7 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- media: blurred thumbnails and audited reveals
 
-    private static async Task<IResult> ThumbnailAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)
+    private static async Task<IResult> ThumbnailAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
@@ -405,21 +406,31 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
+        if (await RefusedByHasherAsync(store, media, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
         var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), MediaRoot(context), cancellationToken).ConfigureAwait(false);
-        var thumbnail = bytes is null ? null : ProtectedImages.Thumbnail(bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value);
-        if (thumbnail is null)
+        if (bytes is null)
         {
             return Results.NotFound();
+        }
+
+        var thumbnail = ProtectedImages.Thumbnail(decoder, bytes, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value, cancellationToken);
+        if (thumbnail.Image is null)
+        {
+            return CannotBeShown(thumbnail.Refusal);
         }
 
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.thumbnail", $"file/{id:N}",
             JsonSerializer.Serialize(new { report = media.ReportId, blur = settings.BlurStrength, greyscale = settings.Greyscale, size = settings.ThumbnailSize }),
             Remote(context)), cancellationToken).ConfigureAwait(false);
-        return TypedResults.File(thumbnail, "image/png");
+        return TypedResults.File(thumbnail.Image, "image/png");
     }
 
-    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)
+    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
@@ -428,19 +439,49 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
+        if (await RefusedByHasherAsync(store, media, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
         var bytes = await StillImageAsync(media, protector.Unprotect(media.EncryptedBytes, id), MediaRoot(context), cancellationToken).ConfigureAwait(false);
-        var revealed = bytes is null ? null : ProtectedImages.Reveal(bytes, settings.Greyscale!.Value);
-        if (revealed is null)
+        if (bytes is null)
         {
             return Results.NotFound();
+        }
+
+        var revealed = ProtectedImages.Reveal(decoder, bytes, settings.Greyscale!.Value, cancellationToken);
+        if (revealed.Image is null)
+        {
+            return CannotBeShown(revealed.Refusal);
         }
 
         // Audited before a byte is sent: if the audit cannot be written, nothing is revealed.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
             JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize }), Remote(context)), cancellationToken).ConfigureAwait(false);
-        return TypedResults.File(revealed, "image/jpeg");
+        return TypedResults.File(revealed.Image, "image/jpeg");
     }
+
+    /// <summary>
+    /// An image the hasher could not decode (stored as unreadable) is never decoded for display: the answer is a 422
+    /// problem with the hasher's reason. Videos are shown from their poster frame whatever their state.
+    /// </summary>
+    private static async Task<IResult?> RefusedByHasherAsync(INeedleStore store, StoredMedia media, CancellationToken cancellationToken)
+    {
+        if (IsVideo(media.ContentType, media.OriginalName))
+        {
+            return null;
+        }
+
+        var file = await store.Reports.GetFileAsync(media.FileId, cancellationToken).ConfigureAwait(false);
+        return file is { State: FileState.Unreadable } ? CannotBeShown(file.Error) : null;
+    }
+
+    /// <summary>A picture that cannot be shown: 422 with a short reason (never a path), instead of decoding it or failing with 500.</summary>
+    private static IResult CannotBeShown(string? reason) =>
+        Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The picture cannot be shown",
+            detail: ProtectedImages.CannotBeShown(reason));
 
     private static bool IsVideo(string? contentType, string? name) =>
         contentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true || name is not null && VideoFiles.IsVideo(name);
