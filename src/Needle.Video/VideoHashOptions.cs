@@ -20,9 +20,6 @@ public sealed record VideoHashOptions
     /// </summary>
     public bool SkipBFrames { get; init; }
 
-    /// <summary>Frames with PDQ quality below this are dropped (0 keeps all, as the reference's hasher does; its matcher filters at 50).</summary>
-    public int MinQuality { get; init; } = 50;
-
     /// <summary>Downscale frames to this width and height before hashing (0 = native size, the reference default; its <c>-s</c> option).</summary>
     public int DownsampleSize { get; init; }
 
@@ -73,11 +70,6 @@ public sealed record VideoHashOptions
         if (double.IsNaN(SecondsPerHash) || SecondsPerHash < 0 || SecondsPerHash > 3600)
         {
             throw new ArgumentOutOfRangeException(nameof(SecondsPerHash), SecondsPerHash, "SecondsPerHash must be 0..3600.");
-        }
-
-        if (MinQuality is < 0 or > 100)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinQuality), MinQuality, "MinQuality must be 0..100.");
         }
 
         if (DownsampleSize is < 0 or > 8192)

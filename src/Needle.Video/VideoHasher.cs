@@ -53,7 +53,7 @@ public sealed class VideoHasher
         try
         {
             var info = Probe(file.FullName, timeout.Token);
-            var frames = Decode(file.FullName, info, timeout.Token, out var dropped, out var truncated, out var dihedral);
+            var frames = Decode(file.FullName, info, timeout.Token, out var truncated, out var dihedral);
             var digests = _options.ComputeDigests ? FileDigests.ComputeFile(file.FullName, timeout.Token) : null;
             return new VideoHash
             {
@@ -63,7 +63,6 @@ public sealed class VideoHasher
                 Width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width,
                 Height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height,
                 Duration = info.Duration,
-                DroppedFrames = dropped,
                 Truncated = truncated,
                 Digests = digests,
             };
@@ -241,9 +240,13 @@ public sealed class VideoHasher
 
         if (!luma)
         {
-            // The reference converts (and downsamples) with swscale's SWS_AREA; accurate rounding brings this ffmpeg's
-            // output closest to Meta's sample hashes (most frames bit-exact, the rest within 4 bits).
-            filter += $",scale={width}:{height}:flags=area+accurate_rnd,format=rgb24";
+            // The reference converts (and downsamples) with sws_getContext(..., AV_PIX_FMT_RGB24, SWS_AREA, ...): plain
+            // area, no other flag (+accurate_rnd rounds differently), and swscale's defaults for the rest: BT.601
+            // coefficients and the range the pixel format implies, whatever the stream is tagged with. The scale filter
+            // would follow the tags instead (BT.709 for most HD video, full range for a VP9 or HEVC yuv420p tagged
+            // "pc"), so both are pinned. Checked byte for byte against a libswscale program doing what the reference
+            // does, on the same FFmpeg build (docs/video.md).
+            filter += $",scale={width}:{height}:flags=area:in_color_matrix=bt601{ReferenceRange(info.PixelFormat)},format=rgb24";
         }
 
         arguments.AddRange(
@@ -255,6 +258,17 @@ public sealed class VideoHasher
         ]);
         return arguments;
     }
+
+    /// <summary>
+    /// The input range swscale gives a pixel format when nobody sets one (its <c>handle_jpeg</c>): full for the JPEG
+    /// (<c>yuvj</c>) and grey formats, limited for other YUV; nothing for RGB and the rest, where range plays no part.
+    /// </summary>
+    private static string ReferenceRange(string pixelFormat) =>
+        pixelFormat.StartsWith("yuvj", StringComparison.Ordinal) || pixelFormat.StartsWith("gray", StringComparison.Ordinal) || pixelFormat.StartsWith("ya", StringComparison.Ordinal)
+            ? ":in_range=pc"
+            : pixelFormat.StartsWith("yuv", StringComparison.Ordinal) || pixelFormat.StartsWith("nv", StringComparison.Ordinal) || pixelFormat.StartsWith("p0", StringComparison.Ordinal) || pixelFormat.StartsWith("p2", StringComparison.Ordinal) || pixelFormat.StartsWith("p4", StringComparison.Ordinal)
+                ? ":in_range=tv"
+                : "";
 
     /// <summary>Studio-range Y (16..235) to full-range luma, as RGB24 conversion followed by the reference's luma would give.</summary>
     private static byte[] BuildLimitedToFullRange()
@@ -268,14 +282,13 @@ public sealed class VideoHasher
         return table;
     }
 
-    private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out int dropped, out bool truncated, out List<PdqHash[]>? dihedral)
+    private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out bool truncated, out List<PdqHash[]>? dihedral)
     {
         var arguments = BuildArguments(fullPath, info, out var plan);
         var frameBytes = checked(plan.Width * plan.Height * (int)plan.Layout);
         var hasher = new PdqHasher();
         var frames = new List<VpdqFrame>();
         dihedral = _options.Dihedral ? [] : null;
-        dropped = 0;
         var count = 0;
         var fps = (float)info.FrameRate;
         using var ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, arguments, cancellationToken);
@@ -315,12 +328,7 @@ public sealed class VideoHasher
                         hash = result.Hash;
                     }
 
-                    if (quality < _options.MinQuality)
-                    {
-                        dropped++;
-                        continue;
-                    }
-
+                    // Every sampled frame is kept whatever its quality, as the reference writes them; matching filters.
                     // The reference computes the timestamp in float: frame number / frame rate.
                     var timestamp = (double)((float)frameNumber / fps);
                     frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));

@@ -34,6 +34,26 @@ public sealed class VideoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Hash_writes_every_sampled_frame_dark_ones_too_and_scan_still_matches_without_them()
+    {
+        // Fades in from black: the first sampled frames have quality under 50, which the reference writes too.
+        Ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=10", "-t", "20", "-vf", "fade=t=in:st=0:d=4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", _folder.File("faded.mp4"));
+        var result = await CliRunner.RunAsync(_folder.Path, "hash", "faded.mp4", "--vpdq-list", "faded.vpdql");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(20, result.OutLines.Length);
+        Assert.StartsWith("0,0,", result.OutLines[0], StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 10), result.OutLines.Select(l => int.Parse(l[..l.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("\n0,0,", File.ReadAllText(_folder.File("faded.vpdql")), StringComparison.Ordinal);
+
+        // Matching leaves them out (--min-quality, default 50): the video matches itself fully.
+        var scan = await CliRunner.RunAsync(_folder.Path, "scan", "--against", "faded.vpdql", "faded.mp4", "-f", "jsonl", "--no-progress");
+        Assert.Equal(0, scan.ExitCode);
+        var match = JsonDocument.Parse(scan.OutLines.Single()).RootElement.GetProperty("matches")[0];
+        Assert.Equal(100, match.GetProperty("query_percent").GetDouble());
+        Assert.Equal(100, match.GetProperty("known_percent").GetDouble());
+    }
+
+    [Fact]
     public async Task Hash_jsonl_has_one_object_per_frame()
     {
         var result = await CliRunner.RunAsync(_folder.Path, "hash", "-f", "jsonl", "-a", "vpdq", "-a", "md5", "incoming/clip.avi");

@@ -12,7 +12,7 @@ public sealed class VideoMatchingTests(TestVideos videos) : IClassFixture<TestVi
         return new KnownVideo(name, hash.Frames, hash.Digests!.Md5);
     }
 
-    private VideoIndex IndexOf(params (string Path, string Name)[] known)
+    private static VideoIndex IndexOf(params (string Path, string Name)[] known)
     {
         var index = new VideoIndex();
         foreach (var (path, name) in known)

@@ -203,7 +203,7 @@ internal static class ScanCommand
                     },
                     cancellationToken));
 
-            var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))), MinQuality = 0 };
+            var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))) };
             var matchOptions = new VpdqMatchOptions
             {
                 MaxDistance = pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold,

@@ -15,9 +15,9 @@ internal static class VideoBenchmark
     public static IReadOnlyList<VideoBenchmarkRow> Run(VideoBenchmarkOptions options, Action<string> log, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.WorkDirectory);
-        var reference = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Reference, ComputeDigests = false, MinQuality = 0 });
-        var fast = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, ComputeDigests = false, MinQuality = 0 });
-        var skipB = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, SkipBFrames = true, ComputeDigests = false, MinQuality = 0 });
+        var reference = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Reference, ComputeDigests = false });
+        var fast = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, ComputeDigests = false });
+        var skipB = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, SkipBFrames = true, ComputeDigests = false });
         VideoHasher[] hashers = [reference, fast, skipB];
         var rows = new List<VideoBenchmarkRow>();
         foreach (var height in options.Heights)
