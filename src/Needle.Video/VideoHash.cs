@@ -26,6 +26,9 @@ public sealed record VideoHash
     /// <summary>Duration in seconds as the container reports it (0 when unknown).</summary>
     public double Duration { get; init; }
 
+    /// <summary>ffmpeg processes that decoded the video: 1 on the sequential path, more when it was hashed in segments.</summary>
+    public int Segments { get; init; } = 1;
+
     /// <summary>True when hashing stopped at <see cref="VideoHashOptions.MaxFrames"/> and the rest of the video was not hashed.</summary>
     public bool Truncated { get; init; }
 
