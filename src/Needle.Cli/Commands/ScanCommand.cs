@@ -216,7 +216,7 @@ internal static class ScanCommand
             if (videos.Count > 0)
             {
                 progress.Run("Scanning videos", videos.Count, () =>
-                    VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (index, video) =>
+                    VideoCli.HashAll(videos, videoOptions, threadCount, context, (index, video) =>
                     {
                         if (video.Error is not null)
                         {

@@ -18,13 +18,18 @@ internal sealed record ScannedVideo(HashedVideo Video, IReadOnlyList<(string Lis
 /// <summary>Video support shared by <c>hash</c> and <c>scan</c>: hashing in order, vPDQ list detection and output.</summary>
 internal static class VideoCli
 {
-    /// <summary>Hashes videos on <paramref name="threads"/> workers (each runs one ffmpeg) and hands results over in input order.</summary>
+    /// <summary>
+    /// Hashes videos within <paramref name="threads"/> (<c>--threads</c>) and hands results over in input order: a video
+    /// per two threads (ffmpeg decodes on several), and what is left for each video goes to segment-parallel decoding
+    /// of long ones, so one long video alone still uses every thread.
+    /// </summary>
     public static void HashAll(IReadOnlyList<string> paths, VideoHashOptions options, int threads, CliContext context, Action<int, HashedVideo> consume, CancellationToken cancellationToken)
     {
-        var hasher = new VideoHasher(options);
+        var workers = Math.Clamp(threads / 2, 1, Math.Max(1, paths.Count));
+        var hasher = new VideoHasher(options with { MaxParallelSegments = Math.Clamp(threads / workers, 1, 64) });
         OrderedParallel.Run(
             paths,
-            threads,
+            workers,
             () => hasher,
             (h, path, token) =>
             {
