@@ -12,4 +12,7 @@ internal sealed record VideoBenchmarkOptions
     public int DurationSeconds { get; init; } = 60;
 
     public int Runs { get; init; } = 2;
+
+    /// <summary>Most ffmpeg processes per video for the segment-parallel rows (1 is the reference path itself).</summary>
+    public IReadOnlyList<int> Segments { get; init; } = [1, 2, 4];
 }
