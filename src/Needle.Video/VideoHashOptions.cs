@@ -53,7 +53,7 @@ public sealed record VideoHashOptions
     /// <summary>Wall-clock limit for one video (probe + decode + hash); ffmpeg is killed when it passes.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Threads ffmpeg may use for decoding (0 = ffmpeg decides, or the cores shared among parallel segments).</summary>
+    /// <summary>Threads ffmpeg may use for decoding (0 = ffmpeg decides, for each segment too).</summary>
     public int DecoderThreads { get; init; }
 
     /// <summary>

@@ -201,8 +201,8 @@ public sealed class VideoHasher
     /// <param name="LumaRange">Maps the decoder's Y values to full-range luma (null: already full range or RGB).</param>
     internal sealed record DecodePlan(int FrameStep, int Width, int Height, PixelLayout Layout, bool SkipBFrames, byte[]? LumaRange);
 
-    /// <summary>The ffmpeg arguments used for a video, or for one <paramref name="segment"/> of it among <paramref name="parallel"/> (exposed for tests and the benchmark).</summary>
-    internal List<string> BuildArguments(string fullPath, VideoInfo info, out DecodePlan plan, VideoSegment? segment = null, int parallel = 1)
+    /// <summary>The ffmpeg arguments used for a video, or for one <paramref name="segment"/> of it (exposed for tests and the benchmark).</summary>
+    internal List<string> BuildArguments(string fullPath, VideoInfo info, out DecodePlan plan, VideoSegment? segment = null)
     {
         segment ??= VideoSegment.Whole;
         var frameStep = Math.Max(1, (int)(_options.SecondsPerHash * info.FrameRate));
@@ -219,11 +219,11 @@ public sealed class VideoHasher
         plan = new DecodePlan(frameStep, width, height, luma ? PixelLayout.Gray8 : PixelLayout.Rgb24, skipBFrames, luma && !info.FullRange ? BuildLimitedToFullRange() : null);
 
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-noautorotate" };
-        if (_options.DecoderThreads > 0 || parallel > 1)
+        // Segments keep ffmpeg's own thread count: one that finishes early leaves the cores to the others, which a
+        // share of the cores per segment would not (measured: 2 single-threaded segments no faster than 1 process).
+        if (_options.DecoderThreads > 0)
         {
-            // Segments decoded side by side share the cores rather than each starting a thread per core.
-            var threads = _options.DecoderThreads > 0 ? _options.DecoderThreads : Math.Max(1, Environment.ProcessorCount / parallel);
-            arguments.AddRange(["-threads", threads.ToString(CultureInfo.InvariantCulture)]);
+            arguments.AddRange(["-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture)]);
         }
 
         if (_options.FastDecode)
@@ -406,7 +406,7 @@ public sealed class VideoHasher
                     var segment = segments[index];
                     try
                     {
-                        var arguments = BuildArguments(fullPath, info, out _, segment, segments.Count);
+                        var arguments = BuildArguments(fullPath, info, out _, segment);
                         var output = DecodeOne(arguments, info, plan, segment, stop.Token, out var exitCode, out _);
                         if (exitCode == 0 && !output.Unexpected)
                         {

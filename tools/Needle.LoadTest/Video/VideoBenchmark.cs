@@ -17,13 +17,14 @@ internal static class VideoBenchmark
     public static IReadOnlyList<VideoBenchmarkRow> Run(VideoBenchmarkOptions options, Action<string> log, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.WorkDirectory);
-        var reference = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Reference, ComputeDigests = false });
-        var fast = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, ComputeDigests = false });
-        var skipB = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, SkipBFrames = true, ComputeDigests = false });
+        var threads = options.DecoderThreads;
+        var reference = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Reference, ComputeDigests = false, DecoderThreads = threads });
+        var fast = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, ComputeDigests = false, DecoderThreads = threads });
+        var skipB = new VideoHasher(new VideoHashOptions { DecodePath = VideoDecodePath.Fast, SkipBFrames = true, ComputeDigests = false, DecoderThreads = threads });
         VideoHasher[] hashers = [reference, fast, skipB];
         var parallel = options.Segments.Where(n => n > 1).Distinct().Order().ToArray();
         // Segments of a second or more, so that even short clips are cut where their key frames allow.
-        var segmented = parallel.Select(n => new VideoHasher(new VideoHashOptions { ComputeDigests = false, MaxParallelSegments = n, MinSegmentSeconds = 1 })).ToArray();
+        var segmented = parallel.Select(n => new VideoHasher(new VideoHashOptions { ComputeDigests = false, MaxParallelSegments = n, MinSegmentSeconds = 1, DecoderThreads = threads })).ToArray();
         var rows = new List<VideoBenchmarkRow>();
         foreach (var height in options.Heights)
         {
@@ -39,7 +40,7 @@ internal static class VideoBenchmark
                 for (var run = 0; run < options.Runs; run++)
                 {
                     // Round robin so every path sees the same machine load.
-                    decodeBest = Min(decodeBest, Time(() => DecodeOnly(clip, cancellationToken)));
+                    decodeBest = Min(decodeBest, Time(() => DecodeOnly(clip, threads, cancellationToken)));
                     for (var h = 0; h < hashers.Length; h++)
                     {
                         best[h] = Min(best[h], Time(() => hashes[h] = hashers[h].Hash(clip, cancellationToken)));
@@ -92,8 +93,11 @@ internal static class VideoBenchmark
     }
 
     /// <summary>ffmpeg decoding every frame of the clip's video stream and discarding it: the floor for any exact hashing.</summary>
-    private static void DecodeOnly(string clip, CancellationToken cancellationToken) => RunFfmpeg(
-        ["-hide_banner", "-nostdin", "-v", "error", "-noautorotate", "-protocol_whitelist", "file", "-i", "file:" + clip, "-map", "0:v:0", "-an", "-sn", "-dn", "-f", "null", "-"],
+    private static void DecodeOnly(string clip, int threads, CancellationToken cancellationToken) => RunFfmpeg(
+        [
+            "-hide_banner", "-nostdin", "-v", "error", "-noautorotate", .. (threads > 0 ? new[] { "-threads", threads.ToString(CultureInfo.InvariantCulture) } : []),
+            "-protocol_whitelist", "file", "-i", "file:" + clip, "-map", "0:v:0", "-an", "-sn", "-dn", "-f", "null", "-",
+        ],
         "decode " + clip,
         cancellationToken);
 

@@ -13,6 +13,9 @@ internal sealed record VideoBenchmarkOptions
 
     public int Runs { get; init; } = 2;
 
+    /// <summary>Decoding threads per ffmpeg process (0: ffmpeg decides), for every path and for the decode-only run.</summary>
+    public int DecoderThreads { get; init; }
+
     /// <summary>Most ffmpeg processes per video for the segment-parallel rows (1 is the reference path itself).</summary>
     public IReadOnlyList<int> Segments { get; init; } = [1, 2, 4];
 }
