@@ -41,8 +41,8 @@ public sealed class VideoHarnessTests
 
             Assert.StartsWith("speed: ", lines[3], StringComparison.Ordinal);
 
-            // codec height decode needle share | P=1 speed x seg | P=2 ... | P=4 ... | identical
-            Assert.StartsWith("codec  height  decode  needle share | P=1 ", lines[5], StringComparison.Ordinal);
+            // codec height decode needle share cpu | P=1 speed x seg cpu | P=2 ... | P=4 ... | identical
+            Assert.StartsWith("codec  height  decode  needle share   cpu | P=1 ", lines[5], StringComparison.Ordinal);
             var row = lines[6].Split('|');
             Assert.Equal(5, row.Length);
             var head = Fields(row[0]);
@@ -50,11 +50,13 @@ public sealed class VideoHarnessTests
             Assert.True(Number(head[2]) > 0, lines[6]);
             Assert.Equal(reference, Number(head[3]), 0.05 + 0.05 * reference);
             Assert.Equal(Number(head[3]) / Number(head[2]), Number(head[4]), 0.02 + 0.05 * Number(head[4]));
+            Assert.InRange(Number(head[5]), 0.05, 2); // CPU share: decoding is most of the cost
             foreach (var group in row[1..4].Select(Fields))
             {
-                Assert.Equal(3, group.Length);
+                Assert.Equal(4, group.Length);
                 Assert.True(Number(group[0]) > 0, lines[6]);
                 Assert.InRange(Number(group[2]), 1, 4); // a 2 s clip has no key frame to cut at: 1
+                Assert.InRange(Number(group[3]), 0.05, 20);
             }
 
             Assert.Equal("yes", row[4].Trim());

@@ -34,21 +34,21 @@ internal static class VideoBenchmark
                 var duration = reference.Probe(clip, cancellationToken).Duration;
                 var hashes = new VideoHash[hashers.Length];
                 var segmentHashes = new VideoHash[segmented.Length];
-                var best = Enumerable.Repeat(TimeSpan.MaxValue, hashers.Length).ToArray();
-                var segmentBest = Enumerable.Repeat(TimeSpan.MaxValue, segmented.Length).ToArray();
-                var decodeBest = TimeSpan.MaxValue;
+                var best = Enumerable.Repeat(Measure.None, hashers.Length).ToArray();
+                var segmentBest = Enumerable.Repeat(Measure.None, segmented.Length).ToArray();
+                var decodeBest = Measure.None;
                 for (var run = 0; run < options.Runs; run++)
                 {
                     // Round robin so every path sees the same machine load.
-                    decodeBest = Min(decodeBest, Time(() => DecodeOnly(clip, threads, cancellationToken)));
+                    decodeBest = decodeBest.Least(Measure.Of(() => DecodeOnly(clip, threads, cancellationToken)));
                     for (var h = 0; h < hashers.Length; h++)
                     {
-                        best[h] = Min(best[h], Time(() => hashes[h] = hashers[h].Hash(clip, cancellationToken)));
+                        best[h] = best[h].Least(Measure.Of(() => hashes[h] = hashers[h].Hash(clip, cancellationToken)));
                     }
 
                     for (var s = 0; s < segmented.Length; s++)
                     {
-                        segmentBest[s] = Min(segmentBest[s], Time(() => segmentHashes[s] = segmented[s].Hash(clip, cancellationToken)));
+                        segmentBest[s] = segmentBest[s].Least(Measure.Of(() => segmentHashes[s] = segmented[s].Hash(clip, cancellationToken)));
                     }
                 }
 
@@ -56,18 +56,21 @@ internal static class VideoBenchmark
                 {
                     var (max, mean, within8) = Compare(hashes[0], hashes[h]);
                     var (q, k) = VideoIndex.CompareBrute(hashes[h].Frames, hashes[0].Frames);
-                    return new VideoPathResult(duration / best[h].TotalSeconds, max, mean, within8, q, k);
+                    return new VideoPathResult(duration / best[h].Wall.TotalSeconds, max, mean, within8, q, k);
                 }
 
                 var sequentialText = Text(hashes[0]);
                 var segments = new List<VideoSegmentResult>();
                 if (options.Segments.Contains(1))
                 {
-                    segments.Add(new VideoSegmentResult(1, duration / best[0].TotalSeconds, 1, true));
+                    segments.Add(new VideoSegmentResult(1, duration / best[0].Wall.TotalSeconds, 1, true, best[0].Cpu.TotalSeconds));
                 }
 
-                segments.AddRange(parallel.Select((n, s) => new VideoSegmentResult(n, duration / segmentBest[s].TotalSeconds, segmentHashes[s].Segments, Text(segmentHashes[s]) == sequentialText)));
-                var row = new VideoBenchmarkRow(codec, height, duration, hashes[0].Frames.Count, duration / best[0].TotalSeconds, Against(1), Against(2), duration / decodeBest.TotalSeconds, segments);
+                segments.AddRange(parallel.Select((n, s) => new VideoSegmentResult(
+                    n, duration / segmentBest[s].Wall.TotalSeconds, segmentHashes[s].Segments, Text(segmentHashes[s]) == sequentialText, segmentBest[s].Cpu.TotalSeconds)));
+                var row = new VideoBenchmarkRow(
+                    codec, height, duration, hashes[0].Frames.Count, duration / best[0].Wall.TotalSeconds, Against(1), Against(2),
+                    duration / decodeBest.Wall.TotalSeconds, decodeBest.Cpu.TotalSeconds, best[0].Cpu.TotalSeconds, segments);
                 log(FormattableString.Invariant($"{codec} {height}p: decode only {row.DecodeOnlySpeed:F1}x, reference {row.ReferenceSpeed:F1}x, fast {row.Fast.Speed:F1}x, skip-B {row.SkipB.Speed:F1}x real time"));
                 rows.Add(row);
             }
@@ -76,14 +79,23 @@ internal static class VideoBenchmark
         return rows;
     }
 
-    private static TimeSpan Time(Action action)
+    /// <summary>Wall and CPU time of one run (CPU zero where it cannot be read).</summary>
+    private readonly record struct Measure(TimeSpan Wall, TimeSpan Cpu)
     {
-        var started = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(started);
-    }
+        public static Measure None => new(TimeSpan.MaxValue, TimeSpan.MaxValue);
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+        public static Measure Of(Action action)
+        {
+            var cpu = ProcessorTime.Now();
+            var started = Stopwatch.GetTimestamp();
+            action();
+            var wall = Stopwatch.GetElapsedTime(started);
+            return new Measure(wall, ProcessorTime.Now() - cpu ?? TimeSpan.Zero);
+        }
+
+        /// <summary>The least wall time and the least CPU time of two runs (each the least disturbed by other work).</summary>
+        public Measure Least(Measure other) => new(Wall < other.Wall ? Wall : other.Wall, Cpu < other.Cpu ? Cpu : other.Cpu);
+    }
 
     private static string Text(VideoHash hash)
     {

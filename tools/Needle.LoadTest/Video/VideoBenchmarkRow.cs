@@ -9,6 +9,8 @@ namespace Needle.LoadTest.Video;
 /// <param name="Fast">The fast (luma) path against the reference.</param>
 /// <param name="SkipB">The fast path skipping B-frames against the reference.</param>
 /// <param name="DecodeOnlySpeed">ffmpeg decoding the clip to <c>-f null</c>, nothing else (seconds of video per second).</param>
+/// <param name="DecodeOnlyCpuSeconds">CPU time of ffmpeg's decoding alone (least of the runs; 0 when unknown).</param>
+/// <param name="ReferenceCpuSeconds">CPU time of the reference path, this process and its children (least of the runs; 0 when unknown).</param>
 /// <param name="Segments">The reference path with 1, 2, 4... ffmpeg processes.</param>
 internal sealed record VideoBenchmarkRow(
     string Codec,
@@ -19,4 +21,6 @@ internal sealed record VideoBenchmarkRow(
     VideoPathResult Fast,
     VideoPathResult SkipB,
     double DecodeOnlySpeed,
+    double DecodeOnlyCpuSeconds,
+    double ReferenceCpuSeconds,
     IReadOnlyList<VideoSegmentResult> Segments);

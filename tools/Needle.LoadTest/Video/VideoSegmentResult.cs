@@ -5,4 +5,5 @@ namespace Needle.LoadTest.Video;
 /// <param name="Speed">Seconds of video hashed per second of wall time (best run).</param>
 /// <param name="SegmentsUsed">Segments the hasher actually used (1: it fell back to the sequential path).</param>
 /// <param name="Identical">The vPDQ text equals the sequential path's byte for byte.</param>
-internal sealed record VideoSegmentResult(int Processes, double Speed, int SegmentsUsed, bool Identical);
+/// <param name="CpuSeconds">CPU time of a run, this process and its ffmpeg/ffprobe children (least of the runs; 0 when unknown).</param>
+internal sealed record VideoSegmentResult(int Processes, double Speed, int SegmentsUsed, bool Identical, double CpuSeconds);
