@@ -5,7 +5,10 @@ namespace Needle.Video;
 /// <summary>The vPDQ hash of a video: its sampled frames plus what is known about the file.</summary>
 public sealed record VideoHash
 {
-    /// <summary>The hashed frames in frame order (low-quality frames may have been dropped, see <see cref="DroppedFrames"/>).</summary>
+    /// <summary>
+    /// Every sampled frame in frame order, whatever its quality, as Meta's <c>vpdq-hash-video</c> writes them; matching
+    /// ignores frames under <see cref="VpdqMatchOptions.MinQuality"/>.
+    /// </summary>
     public required IReadOnlyList<VpdqFrame> Frames { get; init; }
 
     /// <summary>Optional: the eight dihedral hashes of each frame (same order as <see cref="Frames"/>), for mirrored/rotated copies. Never written to the vPDQ text.</summary>
@@ -23,8 +26,8 @@ public sealed record VideoHash
     /// <summary>Duration in seconds as the container reports it (0 when unknown).</summary>
     public double Duration { get; init; }
 
-    /// <summary>Sampled frames dropped for quality below <see cref="VideoHashOptions.MinQuality"/>.</summary>
-    public int DroppedFrames { get; init; }
+    /// <summary>ffmpeg processes that decoded the video: 1 on the sequential path, more when it was hashed in segments.</summary>
+    public int Segments { get; init; } = 1;
 
     /// <summary>True when hashing stopped at <see cref="VideoHashOptions.MaxFrames"/> and the rest of the video was not hashed.</summary>
     public bool Truncated { get; init; }

@@ -20,9 +20,6 @@ public sealed record VideoHashOptions
     /// </summary>
     public bool SkipBFrames { get; init; }
 
-    /// <summary>Frames with PDQ quality below this are dropped (0 keeps all, as the reference's hasher does; its matcher filters at 50).</summary>
-    public int MinQuality { get; init; } = 50;
-
     /// <summary>Downscale frames to this width and height before hashing (0 = native size, the reference default; its <c>-s</c> option).</summary>
     public int DownsampleSize { get; init; }
 
@@ -56,8 +53,19 @@ public sealed record VideoHashOptions
     /// <summary>Wall-clock limit for one video (probe + decode + hash); ffmpeg is killed when it passes.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Threads ffmpeg may use for decoding (0 = ffmpeg decides).</summary>
+    /// <summary>Threads ffmpeg may use for decoding (0 = ffmpeg decides, for each segment too).</summary>
     public int DecoderThreads { get; init; }
+
+    /// <summary>
+    /// Most ffmpeg processes decoding one video at once (1 = one process, the sequential path). Above 1, a long H.264 or
+    /// HEVC video in MP4/MOV is cut at IDR key frames into this many segments decoded in parallel, and the frames are
+    /// numbered as one decode would number them; the result is byte-identical to the sequential path, which is used
+    /// instead whenever that cannot be established for the file (see <see cref="VideoHash.Segments"/>).
+    /// </summary>
+    public int MaxParallelSegments { get; init; } = 1;
+
+    /// <summary>Shortest segment worth its own ffmpeg process, in seconds of video; shorter videos are hashed sequentially.</summary>
+    public double MinSegmentSeconds { get; init; } = 20;
 
     /// <summary>The ffmpeg executable (a name looked up in PATH or a full path).</summary>
     public string FfmpegPath { get; init; } = "ffmpeg";
@@ -75,9 +83,14 @@ public sealed record VideoHashOptions
             throw new ArgumentOutOfRangeException(nameof(SecondsPerHash), SecondsPerHash, "SecondsPerHash must be 0..3600.");
         }
 
-        if (MinQuality is < 0 or > 100)
+        if (MaxParallelSegments is < 1 or > 64)
         {
-            throw new ArgumentOutOfRangeException(nameof(MinQuality), MinQuality, "MinQuality must be 0..100.");
+            throw new ArgumentOutOfRangeException(nameof(MaxParallelSegments), MaxParallelSegments, "MaxParallelSegments must be 1..64.");
+        }
+
+        if (double.IsNaN(MinSegmentSeconds) || MinSegmentSeconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinSegmentSeconds), MinSegmentSeconds, "MinSegmentSeconds must be 0 or more.");
         }
 
         if (DownsampleSize is < 0 or > 8192)

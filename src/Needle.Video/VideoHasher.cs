@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Needle.Hashing;
 using Needle.Hashing.Pdq;
@@ -56,7 +57,7 @@ public sealed class VideoHasher
         try
         {
             var info = Probe(file.FullName, timeout.Token);
-            var frames = Decode(file.FullName, info, timeout.Token, out var dropped, out var truncated, out var dihedral);
+            var frames = Decode(file.FullName, info, timeout.Token, out var truncated, out var dihedral, out var segments);
             var digests = _options.ComputeDigests ? FileDigests.ComputeFile(file.FullName, timeout.Token) : null;
             return new VideoHash
             {
@@ -66,8 +67,8 @@ public sealed class VideoHasher
                 Width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width,
                 Height = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Height,
                 Duration = info.Duration,
-                DroppedFrames = dropped,
                 Truncated = truncated,
+                Segments = segments,
                 Digests = digests,
             };
         }
@@ -83,7 +84,7 @@ public sealed class VideoHasher
         string[] arguments =
         [
             "-v", "error", "-protocol_whitelist", "file", "-select_streams", "v:0",
-            "-show_entries", "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,pix_fmt,color_range:format=duration",
+            "-show_entries", "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,pix_fmt,color_range,time_base:format=duration,start_time,format_name",
             "-of", "json", "file:" + Path.GetFullPath(path),
         ];
         string json;
@@ -105,7 +106,9 @@ public sealed class VideoHasher
 
         int width = 0, height = 0;
         double fps = 0, duration = 0;
-        string pixelFormat = "", codec = "", range = "";
+        string pixelFormat = "", codec = "", range = "", formatName = "";
+        long timeBaseNumerator = 0, timeBaseDenominator = 0;
+        long? startMicroseconds = null;
         try
         {
             using var document = JsonDocument.Parse(json);
@@ -127,10 +130,29 @@ public sealed class VideoHasher
                 fps = ParseRate(stream, "r_frame_rate");
             }
 
-            if (root.TryGetProperty("format", out var format) && format.TryGetProperty("duration", out var d) &&
-                double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+            if (stream.TryGetProperty("time_base", out var tb) && tb.GetString() is { } timeBase &&
+                timeBase.Split('/') is [var num, var den] &&
+                long.TryParse(num, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && long.TryParse(den, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && n > 0 && m > 0)
             {
-                duration = Math.Max(0, seconds);
+                (timeBaseNumerator, timeBaseDenominator) = (n, m);
+            }
+
+            if (root.TryGetProperty("format", out var format))
+            {
+                if (format.TryGetProperty("duration", out var d) &&
+                    double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds))
+                {
+                    duration = Math.Max(0, seconds);
+                }
+
+                // ffprobe prints the start time (whole microseconds) with 6 decimals: read it as a decimal, exactly.
+                if (format.TryGetProperty("start_time", out var st) &&
+                    decimal.TryParse(st.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var start) && Math.Abs(start) < 1e9m)
+                {
+                    startMicroseconds = (long)Math.Round(start * 1_000_000m, MidpointRounding.AwayFromZero);
+                }
+
+                formatName = format.TryGetProperty("format_name", out var f) ? f.GetString() ?? "" : "";
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
@@ -163,6 +185,10 @@ public sealed class VideoHasher
             PixelFormat = pixelFormat,
             Codec = codec,
             FullRange = range == "pc" || pixelFormat.StartsWith("yuvj", StringComparison.Ordinal),
+            FormatName = formatName,
+            TimeBaseNumerator = timeBaseNumerator,
+            TimeBaseDenominator = timeBaseDenominator,
+            StartMicroseconds = startMicroseconds,
         };
     }
 
@@ -178,9 +204,10 @@ public sealed class VideoHasher
     /// <param name="LumaRange">Maps the decoder's Y values to full-range luma (null: already full range or RGB).</param>
     internal sealed record DecodePlan(int FrameStep, int Width, int Height, PixelLayout Layout, bool SkipBFrames, byte[]? LumaRange);
 
-    /// <summary>The ffmpeg arguments used for a video (exposed for tests and the benchmark).</summary>
-    internal List<string> BuildArguments(string fullPath, VideoInfo info, out DecodePlan plan)
+    /// <summary>The ffmpeg arguments used for a video, or for one <paramref name="segment"/> of it (exposed for tests and the benchmark).</summary>
+    internal List<string> BuildArguments(string fullPath, VideoInfo info, out DecodePlan plan, VideoSegment? segment = null)
     {
+        segment ??= VideoSegment.Whole;
         var frameStep = Math.Max(1, (int)(_options.SecondsPerHash * info.FrameRate));
         var fast = _options.DecodePath == VideoDecodePath.Fast && !_options.KeyFramesOnly;
         var width = _options.DownsampleSize > 0 ? _options.DownsampleSize : info.Width;
@@ -195,6 +222,8 @@ public sealed class VideoHasher
         plan = new DecodePlan(frameStep, width, height, luma ? PixelLayout.Gray8 : PixelLayout.Rgb24, skipBFrames, luma && !info.FullRange ? BuildLimitedToFullRange() : null);
 
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-noautorotate" };
+        // Segments keep ffmpeg's own thread count: one that finishes early leaves the cores to the others, which a
+        // share of the cores per segment would not (measured: 2 single-threaded segments no faster than 1 process).
         if (_options.DecoderThreads > 0)
         {
             arguments.AddRange(["-threads", _options.DecoderThreads.ToString(CultureInfo.InvariantCulture)]);
@@ -214,10 +243,19 @@ public sealed class VideoHasher
             arguments.AddRange(["-skip_frame", "bidir"]);
         }
 
+        var limit = _options.MaxDuration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        if (segment.Index > 0)
+        {
+            // Input seeking to the key frame: ffmpeg seeks to it and drops what decodes before it (-accurate_seek), so
+            // the first frame out is the key frame; -t then counts from there, ending where the whole decode ends.
+            arguments.AddRange(["-ss", Seconds(segment.SeekMicroseconds)]);
+            limit = Seconds((long)(_options.MaxDuration.TotalMicroseconds - segment.SeekMicroseconds));
+        }
+
         arguments.AddRange(
         [
             "-protocol_whitelist", "file",
-            "-t", _options.MaxDuration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+            "-t", limit,
             "-i", "file:" + fullPath,
             "-map", "0:v:0", "-an", "-sn", "-dn",
         ]);
@@ -239,25 +277,56 @@ public sealed class VideoHasher
         }
         else
         {
-            filter = $"select=not(mod(n\\,{frameStep.ToString(CultureInfo.InvariantCulture)}))";
+            // n counts the frames out of the decoder, as the reference's frame number; a segment adds its first frame's
+            // number and also passes its boundary frames (the checks of VideoSegment).
+            filter = segment.FirstFrame == 0
+                ? $"select=not(mod(n\\,{frameStep.ToString(CultureInfo.InvariantCulture)}))"
+                : $"select=not(mod(n+{segment.FirstFrame.ToString(CultureInfo.InvariantCulture)}\\,{frameStep.ToString(CultureInfo.InvariantCulture)}))";
+            if (segment.ChecksStart)
+            {
+                filter += "+eq(n\\,0)";
+            }
+
+            if (segment.ChecksEnd)
+            {
+                filter += $"+eq(n\\,{segment.FrameCount.ToString(CultureInfo.InvariantCulture)})";
+            }
         }
 
         if (!luma)
         {
-            // The reference converts (and downsamples) with swscale's SWS_AREA; accurate rounding brings this ffmpeg's
-            // output closest to Meta's sample hashes (most frames bit-exact, the rest within 4 bits).
-            filter += $",scale={width}:{height}:flags=area+accurate_rnd,format=rgb24";
+            // The reference converts (and downsamples) with sws_getContext(..., AV_PIX_FMT_RGB24, SWS_AREA, ...): plain
+            // area, no other flag (+accurate_rnd rounds differently), and swscale's defaults for the rest: BT.601
+            // coefficients and the range the pixel format implies, whatever the stream is tagged with. The scale filter
+            // would follow the tags instead (BT.709 for most HD video, full range for a VP9 or HEVC yuv420p tagged
+            // "pc"), so both are pinned. Checked byte for byte against a libswscale program doing what the reference
+            // does, on the same FFmpeg build (docs/video.md).
+            filter += $",scale={width}:{height}:flags=area:in_color_matrix=bt601{ReferenceRange(info.PixelFormat)},format=rgb24";
         }
 
         arguments.AddRange(
         [
             "-vf", filter,
             "-fps_mode", _options.KeyFramesOnly ? "cfr" : "passthrough",
-            "-frames:v", _options.MaxFrames.ToString(CultureInfo.InvariantCulture),
+            "-frames:v", (segment.OutputCount(frameStep) ?? _options.MaxFrames).ToString(CultureInfo.InvariantCulture),
             "-f", "rawvideo", "-pix_fmt", luma ? "gray" : "rgb24", "pipe:1",
         ]);
         return arguments;
     }
+
+    /// <summary>
+    /// The input range swscale gives a pixel format when nobody sets one (its <c>handle_jpeg</c>): full for the JPEG
+    /// (<c>yuvj</c>) and grey formats, limited for other YUV; nothing for RGB and the rest, where range plays no part.
+    /// </summary>
+    private static string ReferenceRange(string pixelFormat) =>
+        pixelFormat.StartsWith("yuvj", StringComparison.Ordinal) || pixelFormat.StartsWith("gray", StringComparison.Ordinal) || pixelFormat.StartsWith("ya", StringComparison.Ordinal)
+            ? ":in_range=pc"
+            : pixelFormat.StartsWith("yuv", StringComparison.Ordinal) || pixelFormat.StartsWith("nv", StringComparison.Ordinal) || pixelFormat.StartsWith("p0", StringComparison.Ordinal) || pixelFormat.StartsWith("p2", StringComparison.Ordinal) || pixelFormat.StartsWith("p4", StringComparison.Ordinal)
+                ? ":in_range=tv"
+                : "";
+
+    /// <summary>Microseconds as seconds with six decimals, which ffmpeg parses back exactly.</summary>
+    private static string Seconds(long microseconds) => string.Create(CultureInfo.InvariantCulture, $"{microseconds / 1_000_000}.{microseconds % 1_000_000:D6}");
 
     /// <summary>Studio-range Y (16..235) to full-range luma, as RGB24 conversion followed by the reference's luma would give.</summary>
     private static byte[] BuildLimitedToFullRange()
@@ -271,16 +340,134 @@ public sealed class VideoHasher
         return table;
     }
 
-    private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out int dropped, out bool truncated, out List<PdqHash[]>? dihedral)
+    /// <summary>What one ffmpeg process gave: its sampled frames and, for a segment, digests of its boundary frames.</summary>
+    internal sealed class DecodeOutput
+    {
+        public List<VpdqFrame> Frames { get; } = [];
+
+        public List<PdqHash[]>? Dihedral { get; init; }
+
+        /// <summary>Frames ffmpeg wrote to the pipe.</summary>
+        public int Outputs { get; set; }
+
+        /// <summary>SHA-256 of the segment's first frame (segments after the first).</summary>
+        public byte[]? StartDigest { get; set; }
+
+        /// <summary>SHA-256 of the first frame after the segment (segments before the last).</summary>
+        public byte[]? EndDigest { get; set; }
+
+        /// <summary>ffmpeg wrote a frame the plan did not expect.</summary>
+        public bool Unexpected { get; set; }
+    }
+
+    private List<VpdqFrame> Decode(string fullPath, VideoInfo info, CancellationToken cancellationToken, out bool truncated, out List<PdqHash[]>? dihedral, out int segments)
     {
         var arguments = BuildArguments(fullPath, info, out var plan);
+        if (_options.MaxParallelSegments > 1 &&
+            VideoSegmenter.Plan(fullPath, info, _options, plan, cancellationToken, out _) is { } planned &&
+            DecodeSegments(fullPath, info, plan, planned, cancellationToken) is { } merged)
+        {
+            truncated = false;
+            dihedral = merged.Dihedral;
+            segments = planned.Count;
+            return merged.Frames;
+        }
+
+        segments = 1;
+        var whole = DecodeOne(arguments, info, plan, VideoSegment.Whole, cancellationToken, out var exitCode, out var stderr);
+        if (exitCode != 0)
+        {
+            throw new VideoHashException($"ffmpeg failed (exit {exitCode}) after {whole.Outputs} frames: {Tail(stderr)}");
+        }
+
+        if (whole.Outputs == 0)
+        {
+            throw new VideoHashException("no frame could be decoded" + (stderr.Length > 0 ? ": " + Tail(stderr) : ""));
+        }
+
+        truncated = whole.Outputs >= _options.MaxFrames;
+        dihedral = whole.Dihedral;
+        return whole.Frames;
+    }
+
+    /// <summary>
+    /// Decodes the planned segments side by side and joins their frames, or returns null (the caller then decodes the
+    /// whole video) when a segment failed or did not give exactly what the plan said: each segment's frame past its end
+    /// must equal the next segment's first frame byte for byte, and every segment must output its planned frames.
+    /// </summary>
+    internal DecodeOutput? DecodeSegments(string fullPath, VideoInfo info, DecodePlan plan, List<VideoSegment> segments, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var outputs = new DecodeOutput?[segments.Count];
+        var tasks = new Task[segments.Count];
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var index = i;
+            tasks[i] = Task.Factory.StartNew(
+                () =>
+                {
+                    var segment = segments[index];
+                    try
+                    {
+                        var arguments = BuildArguments(fullPath, info, out _, segment);
+                        var output = DecodeOne(arguments, info, plan, segment, stop.Token, out var exitCode, out _);
+                        if (exitCode == 0 && !output.Unexpected)
+                        {
+                            outputs[index] = output;
+                            return;
+                        }
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or VideoHashException or IOException)
+                    {
+                        // Stopped (another segment failed, or the caller cancelled: checked below), or ffmpeg would not
+                        // run: the whole decode then says why.
+                    }
+
+                    // One segment is enough to give up: stop the others.
+                    stop.Cancel();
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        Task.WhenAll(tasks).GetAwaiter().GetResult();
+        cancellationToken.ThrowIfCancellationRequested();
+        var merged = new DecodeOutput { Dihedral = _options.Dihedral ? [] : null };
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var output = outputs[i];
+            var segment = segments[i];
+            if (output is null)
+            {
+                return null;
+            }
+
+            var complete = segment.ToEnd
+                ? output.Frames.Count == segment.SampledCount(plan.FrameStep)
+                : output.Outputs == segment.OutputCount(plan.FrameStep) && output.EndDigest is not null &&
+                  outputs[i + 1]?.StartDigest is { } next && next.AsSpan().SequenceEqual(output.EndDigest);
+            if (!complete)
+            {
+                return null;
+            }
+
+            merged.Frames.AddRange(output.Frames);
+            merged.Dihedral?.AddRange(output.Dihedral!);
+        }
+
+        return merged.Frames.Count < _options.MaxFrames ? merged : null;
+    }
+
+    /// <summary>Runs one ffmpeg for <paramref name="segment"/> and hashes its sampled frames as they arrive.</summary>
+    private DecodeOutput DecodeOne(List<string> arguments, VideoInfo info, DecodePlan plan, VideoSegment segment, CancellationToken cancellationToken, out int exitCode, out string stderr)
+    {
         var frameBytes = checked(plan.Width * plan.Height * (int)plan.Layout);
         var hasher = new PdqHasher();
-        var frames = new List<VpdqFrame>();
-        dihedral = _options.Dihedral ? [] : null;
-        dropped = 0;
-        var count = 0;
+        var output = new DecodeOutput { Dihedral = _options.Dihedral ? [] : null };
         var fps = (float)info.FrameRate;
+        var step = plan.FrameStep;
+        var relative = segment.NextOutput(-1, step);
         using var ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, arguments, cancellationToken);
 
         // Reading runs on its own thread into a few buffers so ffmpeg keeps decoding while a frame is hashed.
@@ -292,10 +479,42 @@ public sealed class VideoHasher
             {
                 try
                 {
-                    var frameNumber = _options.KeyFramesOnly
-                        ? (int)Math.Round(count * Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate) * info.FrameRate)
-                        : checked(count * plan.FrameStep);
-                    count++;
+                    var count = output.Outputs++;
+                    int frameNumber;
+                    if (_options.KeyFramesOnly)
+                    {
+                        frameNumber = (int)Math.Round(count * Math.Max(_options.SecondsPerHash, 1.0 / info.FrameRate) * info.FrameRate);
+                    }
+                    else
+                    {
+                        // Which frame of the segment this is follows from the plan: ffmpeg passes exactly those.
+                        var r = relative;
+                        if (r < 0)
+                        {
+                            output.Unexpected = true;
+                            continue;
+                        }
+
+                        relative = segment.NextOutput(r, step);
+                        if (segment.ChecksStart && r == 0)
+                        {
+                            output.StartDigest = SHA256.HashData(buffer);
+                        }
+
+                        if (segment.ChecksEnd && r == segment.FrameCount)
+                        {
+                            output.EndDigest = SHA256.HashData(buffer);
+                            continue;
+                        }
+
+                        if (!segment.IsSampled(r, step))
+                        {
+                            continue;
+                        }
+
+                        frameNumber = checked(segment.FirstFrame + r);
+                    }
+
                     if (plan.LumaRange is { } table)
                     {
                         MapInPlace(buffer, table);
@@ -318,16 +537,11 @@ public sealed class VideoHasher
                         hash = result.Hash;
                     }
 
-                    if (quality < _options.MinQuality)
-                    {
-                        dropped++;
-                        continue;
-                    }
-
+                    // Every sampled frame is kept whatever its quality, as the reference writes them; matching filters.
                     // The reference computes the timestamp in float: frame number / frame rate.
                     var timestamp = (double)((float)frameNumber / fps);
-                    frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));
-                    dihedral?.Add(all!);
+                    output.Frames.Add(new VpdqFrame(frameNumber, quality, hash, timestamp));
+                    output.Dihedral?.Add(all!);
                 }
                 finally
                 {
@@ -347,20 +561,10 @@ public sealed class VideoHasher
             reader.GetAwaiter().GetResult();
         }
 
-        var exitCode = ffmpeg.WaitForExit();
+        exitCode = ffmpeg.WaitForExit();
+        stderr = ffmpeg.StderrTail;
         cancellationToken.ThrowIfCancellationRequested();
-        if (exitCode != 0)
-        {
-            throw new VideoHashException($"ffmpeg failed (exit {exitCode}) after {count} frames: {Tail(ffmpeg.StderrTail)}");
-        }
-
-        if (count == 0)
-        {
-            throw new VideoHashException("no frame could be decoded" + (ffmpeg.StderrTail.Length > 0 ? ": " + Tail(ffmpeg.StderrTail) : ""));
-        }
-
-        truncated = count >= _options.MaxFrames;
-        return frames;
+        return output;
     }
 
     private static void MapInPlace(byte[] buffer, byte[] table)

@@ -21,7 +21,10 @@ public sealed class VideoIndex
     private readonly List<(int Video, int Frame)> _entries = [];
     private readonly Dictionary<string, List<int>> _byMd5 = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <param name="minQuality">Frames of known videos below this quality are not indexed (vPDQ: 50).</param>
+    /// <param name="minQuality">
+    /// Frames of known videos below this quality are not indexed (vPDQ: 50). Hashes keep such frames, as the reference
+    /// writes them; this is where they are left out, like the query's under <see cref="VpdqMatchOptions.MinQuality"/>.
+    /// </param>
     /// <param name="index">The PDQ index to fill (default: a new <see cref="MultiIndexHammingIndex"/>).</param>
     public VideoIndex(int minQuality = 50, IPdqIndex? index = null)
     {
@@ -46,7 +49,7 @@ public sealed class VideoIndex
         var unique = Dedupe(video.Frames, null, _minQuality, DihedralTransform.Original);
         _videos.Add(video);
         _uniqueFrames.Add(unique);
-        _steps.Add(EstimateStep(video.Frames));
+        _steps.Add(EstimateStep(video.Frames, _minQuality));
         foreach (var (frame, index) in unique.Select((f, i) => (f, i)))
         {
             _index.Add(_entries.Count, frame.Hash);
@@ -80,7 +83,7 @@ public sealed class VideoIndex
         options ??= new VpdqMatchOptions();
         var best = new Dictionary<int, VideoMatch>();
         var transforms = options.Dihedral && dihedral is not null && dihedral.Count == frames.Count ? 8 : 1;
-        var queryStep = EstimateStep(frames);
+        var queryStep = EstimateStep(frames, options.MinQuality);
         var hits = new List<HammingHit>();
         for (var t = 0; t < transforms; t++)
         {
@@ -205,17 +208,30 @@ public sealed class VideoIndex
         return order.ToArray();
     }
 
-    /// <summary>The sampling step: the median gap between consecutive frame timestamps (1 s when unknown).</summary>
-    private static double EstimateStep(IReadOnlyList<VpdqFrame> frames)
+    /// <summary>
+    /// The sampling step: the median gap between consecutive timestamps of the frames at or above
+    /// <paramref name="minQuality"/> (1 s when unknown). Only those frames count so that a hash holding every frame
+    /// (as the reference writes it) gives the same step, and so the same time ranges, as one written without the
+    /// low-quality frames.
+    /// </summary>
+    private static double EstimateStep(IReadOnlyList<VpdqFrame> frames, int minQuality)
     {
         var gaps = new List<double>();
-        for (var i = 1; i < frames.Count; i++)
+        var previous = double.NaN;
+        for (var i = 0; i < frames.Count; i++)
         {
-            var gap = frames[i].Timestamp - frames[i - 1].Timestamp;
+            if (frames[i].Quality < minQuality)
+            {
+                continue;
+            }
+
+            var gap = frames[i].Timestamp - previous;
             if (gap > 0)
             {
                 gaps.Add(gap);
             }
+
+            previous = frames[i].Timestamp;
         }
 
         if (gaps.Count == 0)

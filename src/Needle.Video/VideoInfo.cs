@@ -16,6 +16,18 @@ public sealed record VideoInfo(int Width, int Height, double FrameRate, double D
     /// <summary>The codec's short name (ffprobe's <c>codec_name</c>), or empty when unknown.</summary>
     public string Codec { get; init; } = "";
 
+    /// <summary>The container as ffprobe names it (<c>format_name</c>, e.g. <c>mov,mp4,m4a,3gp,3g2,mj2</c>), or empty.</summary>
+    public string FormatName { get; init; } = "";
+
+    /// <summary>Numerator of the stream's time base (the unit of its packet timestamps), 0 when unknown.</summary>
+    public long TimeBaseNumerator { get; init; }
+
+    /// <summary>Denominator of the stream's time base, 0 when unknown.</summary>
+    public long TimeBaseDenominator { get; init; }
+
+    /// <summary>The container's start time in microseconds (what ffmpeg's <c>-ss</c> counts from), null when unknown.</summary>
+    public long? StartMicroseconds { get; init; }
+
     /// <summary>True when the decoder's first plane is 8-bit-or-deeper luma (a planar or semi-planar YUV format), which the fast path reads directly.</summary>
     internal bool HasLumaPlane =>
         PixelFormat.StartsWith("yuv", StringComparison.Ordinal) && !PixelFormat.StartsWith("yuva", StringComparison.Ordinal) && !PixelFormat.Contains("yuyv", StringComparison.Ordinal) ||

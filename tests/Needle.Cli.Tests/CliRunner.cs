@@ -31,7 +31,11 @@ internal static class CliRunner
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunWithInputAsync(workingDirectory, "", args);
 
     /// <summary>Runs the built executable (needle.dll beside the tests) as a separate process.</summary>
-    public static async Task<Result> RunProcessAsync(string workingDirectory, string stdin, params string[] args)
+    public static Task<Result> RunProcessAsync(string workingDirectory, string stdin, params string[] args) =>
+        RunProcessAsync(workingDirectory, stdin, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the built executable as a separate process with <paramref name="environment"/> added to its environment.</summary>
+    public static async Task<Result> RunProcessAsync(string workingDirectory, string stdin, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "needle.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -42,6 +46,11 @@ internal static class CliRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {

@@ -34,6 +34,58 @@ public sealed class VideoCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Hash_writes_every_sampled_frame_dark_ones_too_and_scan_still_matches_without_them()
+    {
+        // Fades in from black: the first sampled frames have quality under 50, which the reference writes too.
+        Ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=10", "-t", "20", "-vf", "fade=t=in:st=0:d=4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", _folder.File("faded.mp4"));
+        var result = await CliRunner.RunAsync(_folder.Path, "hash", "faded.mp4", "--vpdq-list", "faded.vpdql");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(20, result.OutLines.Length);
+        Assert.StartsWith("0,0,", result.OutLines[0], StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 10), result.OutLines.Select(l => int.Parse(l[..l.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("\n0,0,", File.ReadAllText(_folder.File("faded.vpdql")), StringComparison.Ordinal);
+
+        // Matching leaves them out (--min-quality, default 50): the video matches itself fully.
+        var scan = await CliRunner.RunAsync(_folder.Path, "scan", "--against", "faded.vpdql", "faded.mp4", "-f", "jsonl", "--no-progress");
+        Assert.Equal(0, scan.ExitCode);
+        var match = JsonDocument.Parse(scan.OutLines.Single()).RootElement.GetProperty("matches")[0];
+        Assert.Equal(100, match.GetProperty("query_percent").GetDouble());
+        Assert.Equal(100, match.GetProperty("known_percent").GetDouble());
+    }
+
+    [Fact]
+    public async Task Hash_decodes_a_long_video_in_segments_within_threads_and_prints_the_same_lines()
+    {
+        // 50 s with an IDR frame every 2 s: two segments of at least 20 s each.
+        Ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=30", "-t", "50", "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-pix_fmt", "yuv420p", _folder.File("long.mp4"));
+
+        // An ffmpeg first in PATH that logs its arguments, then runs the real one.
+        var bin = Directory.CreateDirectory(_folder.File("bin")).FullName;
+        var log = _folder.File("ffmpeg.log");
+        var real = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "ffmpeg")).First(File.Exists);
+        File.WriteAllText(Path.Combine(bin, "ffmpeg"), $"#!/bin/sh\necho \"$*\" >> '{log}'\nexec '{real}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(bin, "ffmpeg"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+
+        var one = await CliRunner.RunProcessAsync(_folder.Path, "", environment, "hash", "long.mp4", "--threads", "1", "--no-progress");
+        Assert.Equal(0, one.ExitCode);
+        Assert.Single(File.ReadAllLines(log));
+        File.Delete(log);
+
+        var four = await CliRunner.RunProcessAsync(_folder.Path, "", environment, "hash", "long.mp4", "--threads", "4", "--no-progress");
+        Assert.Equal(0, four.ExitCode);
+        Assert.Equal(50, four.OutLines.Length);
+        Assert.Equal(one.Out, four.Out);
+        var runs = File.ReadAllLines(log);
+        Assert.Equal(2, runs.Length);
+        Assert.Single(runs, r => r.Contains(" -ss ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Hash_jsonl_has_one_object_per_frame()
     {
         var result = await CliRunner.RunAsync(_folder.Path, "hash", "-f", "jsonl", "-a", "vpdq", "-a", "md5", "incoming/clip.avi");

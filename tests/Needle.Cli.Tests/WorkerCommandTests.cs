@@ -39,4 +39,15 @@ public sealed class WorkerCommandTests
         Assert.Equal(2, (await CliRunner.RunAsync(folder.Path, "worker", "--db", "needle.db", "--lease", "0.5")).ExitCode);
         Assert.False(File.Exists(folder.File("needle.db")));
     }
+
+    [Fact]
+    public async Task Video_segments_are_checked()
+    {
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync(folder.Path, "worker", "--db", "needle.db", "--video-segments", "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--video-segments must be 1 to 64", result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await CliRunner.RunAsync(folder.Path, "serve", "--db", "needle.db", "--video-segments", "65")).ExitCode);
+        Assert.False(File.Exists(folder.File("needle.db")));
+    }
 }

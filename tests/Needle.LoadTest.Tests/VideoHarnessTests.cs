@@ -17,7 +17,7 @@ public sealed class VideoHarnessTests
             var lines = result.OutLines;
             Assert.StartsWith("Needle.LoadTest video: 2 s clips, 30 fps, 1 frame/s hashed, best of 1 runs per path", lines[0], StringComparison.Ordinal);
             Assert.StartsWith("codec  height frames reference |", lines[1], StringComparison.Ordinal);
-            Assert.Single(Directory.GetFiles(work.FullName, "h264-144p-2s.mp4"));
+            Assert.Single(Directory.GetFiles(work.FullName, "h264-144p-2s-gop2s.mp4"));
 
             // codec height frames reference | fast ratio max mean <=8 q/k | skip-B ratio max mean <=8 q/k
             var parts = lines[2].Split('|');
@@ -40,6 +40,27 @@ public sealed class VideoHarnessTests
             }
 
             Assert.StartsWith("speed: ", lines[3], StringComparison.Ordinal);
+
+            // codec height decode needle share cpu | P=1 speed x seg cpu | P=2 ... | P=4 ... | identical
+            Assert.StartsWith("codec  height  decode  needle share   cpu | P=1 ", lines[5], StringComparison.Ordinal);
+            var row = lines[6].Split('|');
+            Assert.Equal(5, row.Length);
+            var head = Fields(row[0]);
+            Assert.Equal(["h264", "144"], head[..2]);
+            Assert.True(Number(head[2]) > 0, lines[6]);
+            Assert.Equal(reference, Number(head[3]), 0.05 + 0.05 * reference);
+            Assert.Equal(Number(head[3]) / Number(head[2]), Number(head[4]), 0.02 + 0.05 * Number(head[4]));
+            Assert.InRange(Number(head[5]), 0.05, 2); // CPU share: decoding is most of the cost
+            foreach (var group in row[1..4].Select(Fields))
+            {
+                Assert.Equal(4, group.Length);
+                Assert.True(Number(group[0]) > 0, lines[6]);
+                Assert.InRange(Number(group[2]), 1, 4); // a 2 s clip has no key frame to cut at: 1
+                Assert.InRange(Number(group[3]), 0.05, 20);
+            }
+
+            Assert.Equal("yes", row[4].Trim());
+            Assert.StartsWith("decode: ", lines[7], StringComparison.Ordinal);
         }
         finally
         {
@@ -52,5 +73,6 @@ public sealed class VideoHarnessTests
     {
         Assert.Equal(2, (await RunAsync("video", "--codec", "av1")).ExitCode);
         Assert.Equal(2, (await RunAsync("video", "--duration", "1")).ExitCode);
+        Assert.Equal(2, (await RunAsync("video", "--segments", "0")).ExitCode);
     }
 }

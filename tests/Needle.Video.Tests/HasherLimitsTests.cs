@@ -52,7 +52,7 @@ public sealed class HasherLimitsTests(TestVideos videos) : IClassFixture<TestVid
     public void A_time_out_kills_ffmpeg_and_leaves_no_process_behind()
     {
         // Every frame of the 60 s source, 5x upscaled: far longer than the 300 ms allowed.
-        var hasher = new VideoHasher(new VideoHashOptions { Timeout = TimeSpan.FromMilliseconds(300), SecondsPerHash = 0, DownsampleSize = 1600, MinQuality = 0 });
+        var hasher = new VideoHasher(new VideoHashOptions { Timeout = TimeSpan.FromMilliseconds(300), SecondsPerHash = 0, DownsampleSize = 1600 });
         var error = Assert.Throws<VideoHashException>(() => hasher.Hash(videos.Source));
         Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
         Assert.Empty(ChildProcesses.Ffmpeg());
@@ -62,7 +62,7 @@ public sealed class HasherLimitsTests(TestVideos videos) : IClassFixture<TestVid
     public void Cancellation_kills_ffmpeg_and_throws_operation_cancelled()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var hasher = new VideoHasher(new VideoHashOptions { SecondsPerHash = 0, DownsampleSize = 1600, MinQuality = 0 });
+        var hasher = new VideoHasher(new VideoHashOptions { SecondsPerHash = 0, DownsampleSize = 1600 });
         Assert.ThrowsAny<OperationCanceledException>(() => hasher.Hash(videos.Source, cancel.Token));
         Assert.Empty(ChildProcesses.Ffmpeg());
     }

@@ -317,8 +317,20 @@ public sealed class ReportProcessor
             Format = "video",
             Matches = matches,
             Clues = clues,
-            Video = new VideoSummary(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count, video.DroppedFrames, video.Truncated, vpdq.ToString()),
+            Video = new VideoSummary(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count, CountUnmatchable(video, _options.VideoMatch.MinQuality), video.Truncated, vpdq.ToString()),
         };
+    }
+
+    /// <summary>Sampled frames under the match quality: kept in the stored vPDQ text (as the reference writes it), never matched.</summary>
+    private static int CountUnmatchable(VideoHash video, int minQuality)
+    {
+        var count = 0;
+        foreach (var frame in video.Frames)
+        {
+            count += frame.Quality < minQuality ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>

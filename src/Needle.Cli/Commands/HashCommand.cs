@@ -210,7 +210,7 @@ internal static class HashCommand
                 using var bundle = bundlePath is null ? null : new StreamWriter(bundlePath);
                 bundle?.Write(VpdqFormat.BundleMagic + "\n");
                 progress.Run("Hashing videos", videos.Count, () =>
-                    VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (_, video) =>
+                    VideoCli.HashAll(videos, videoOptions, threadCount, context, (_, video) =>
                     {
                         if (video.Error is not null)
                         {

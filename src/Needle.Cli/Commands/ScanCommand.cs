@@ -203,7 +203,7 @@ internal static class ScanCommand
                     },
                     cancellationToken));
 
-            var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))), MinQuality = 0 };
+            var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))) };
             var matchOptions = new VpdqMatchOptions
             {
                 MaxDistance = pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold,
@@ -216,7 +216,7 @@ internal static class ScanCommand
             if (videos.Count > 0)
             {
                 progress.Run("Scanning videos", videos.Count, () =>
-                    VideoCli.HashAll(videos, videoOptions, Math.Max(1, threadCount / 2), context, (index, video) =>
+                    VideoCli.HashAll(videos, videoOptions, threadCount, context, (index, video) =>
                     {
                         if (video.Error is not null)
                         {

@@ -76,6 +76,13 @@ internal sealed class NodeOptionSet
         DefaultValueFactory = _ => 120,
     };
 
+    public Option<int> VideoSegments { get; } = new("--video-segments")
+    {
+        Description = "ffmpeg processes that may decode one long video side by side (MP4/MOV H.264 or HEVC cut at IDR key frames; the hash is the same as with one). Default: 1. Each worker hashes one video at a time, so up to workers x N ffmpeg processes run: keep that near the cores.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Database);
@@ -87,6 +94,7 @@ internal sealed class NodeOptionSet
         command.Options.Add(Scoring);
         command.Options.Add(ListPoll);
         command.Options.Add(Lease);
+        command.Options.Add(VideoSegments);
     }
 
     /// <summary>The node's options from the command line, or null with the reason on stderr.</summary>
@@ -121,6 +129,16 @@ internal sealed class NodeOptionSet
             return null;
         }
 
+        var segments = parse.GetValue(VideoSegments);
+        if (segments is < 1 or > 64)
+        {
+            context.Error.WriteLine("error: --video-segments must be 1 to 64");
+            return null;
+        }
+
+        // Video hashing as the server does by default, with the segments asked for.
+        var video = new NeedleServerOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
+
         return new NeedleServerOptions
         {
             Store = StoreFor(connection, InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory)),
@@ -134,6 +152,7 @@ internal sealed class NodeOptionSet
             TimeProvider = context.Time,
             Notices = context.Out,
             Warnings = context.Error,
+            Video = video,
         };
     }
 

@@ -18,13 +18,20 @@ internal sealed record ScannedVideo(HashedVideo Video, IReadOnlyList<(string Lis
 /// <summary>Video support shared by <c>hash</c> and <c>scan</c>: hashing in order, vPDQ list detection and output.</summary>
 internal static class VideoCli
 {
-    /// <summary>Hashes videos on <paramref name="threads"/> workers (each runs one ffmpeg) and hands results over in input order.</summary>
+    /// <summary>
+    /// Hashes videos within <paramref name="threads"/> (<c>--threads</c>) and hands results over in input order. One
+    /// ffmpeg decodes on about two cores, so there is an ffmpeg per two threads: a video each while there are videos
+    /// enough, and the rest as segments of long videos decoded side by side, so that one long video alone still uses
+    /// every thread (on 2 cores one process already does; segments there would only add their overhead).
+    /// </summary>
     public static void HashAll(IReadOnlyList<string> paths, VideoHashOptions options, int threads, CliContext context, Action<int, HashedVideo> consume, CancellationToken cancellationToken)
     {
-        var hasher = new VideoHasher(options);
+        var processes = Math.Max(1, threads / 2);
+        var workers = Math.Clamp(processes, 1, Math.Max(1, paths.Count));
+        var hasher = new VideoHasher(options with { MaxParallelSegments = Math.Clamp(processes / workers, 1, 64) });
         OrderedParallel.Run(
             paths,
-            threads,
+            workers,
             () => hasher,
             (h, path, token) =>
             {
