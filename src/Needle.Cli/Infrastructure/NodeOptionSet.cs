@@ -137,7 +137,7 @@ internal sealed class NodeOptionSet
         }
 
         // Video hashing as the server does by default, with the segments asked for.
-        var video = new NeedleServerOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
+        var video = new Needle.Application.Processing.ProcessorOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
 
         return new NeedleServerOptions
         {
