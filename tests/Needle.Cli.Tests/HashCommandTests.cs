@@ -135,7 +135,7 @@ public sealed class HashCommandTests
         var result = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "nope.png", "photos/p04_flowers.png");
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.OutLines);
-        Assert.Equal("error: nope.png: the file does not exist", Assert.Single(result.ErrorLines));
+        Assert.Equal("error: nope.png: no such file or folder", Assert.Single(result.ErrorLines));
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class HashCommandTests
         var run = await CliRunner.RunProcessAsync(TestPaths.Pdq, "", "hash", "photos/p04_flowers.png", "missing.jpg");
         Assert.Equal(1, run.ExitCode);
         Assert.Equal($"{ExpectedPhotos()["p04_flowers.png"]},photos/p04_flowers.png", run.Out.Trim());
-        Assert.Contains("error: missing.jpg: the file does not exist", run.Error, StringComparison.Ordinal);
+        Assert.Contains("error: missing.jpg: no such file or folder", run.Error, StringComparison.Ordinal);
     }
 
     /// <summary>file name → "hash,quality" from the reference's output.</summary>
