@@ -41,6 +41,8 @@ fi
 export PATH="$work/bin:$PATH"
 [[ "$(command -v needle)" == "$work/bin/needle" ]] || fail "needle is not the one just built"
 needle --version >/dev/null || fail "needle --version"
+# The boundary data ships beside the binary (and in the tool package): a position is placed without the repository.
+(cd "$work" && needle geo lookup 45.764,4.8357) | grep -q "^45.764,4.8357: FR France" || fail "needle geo lookup found no boundary data"
 
 # 2. The server, on a free loopback port, from a folder of its own (needle.db and its key file go there).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 5080)
