@@ -153,8 +153,8 @@ public sealed class FileContents : IDisposable
 
     private static string Describe(Exception e, string? path) => e switch
     {
-        FileNotFoundException or DirectoryNotFoundException => "the file does not exist",
-        UnauthorizedAccessException when path is not null && Directory.Exists(path) => "this is a directory, not a file",
+        FileNotFoundException or DirectoryNotFoundException => "no such file or folder",
+        UnauthorizedAccessException when path is not null && Directory.Exists(path) => "this is a folder, not a file",
         UnauthorizedAccessException => "permission to read the file was denied",
         _ => $"the file could not be read ({e.Message})",
     };

@@ -161,12 +161,12 @@ public sealed class ImageDecoder
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new ImageDecodeException(path, DecodeFailure.Unreadable, "the file does not exist", e);
+            throw new ImageDecodeException(path, DecodeFailure.Unreadable, "no such file or folder", e);
         }
         catch (UnauthorizedAccessException e)
         {
             throw new ImageDecodeException(path, DecodeFailure.Unreadable,
-                Directory.Exists(path) ? "this is a directory, not a file" : "permission to read the file was denied", e);
+                Directory.Exists(path) ? "this is a folder, not a file" : "permission to read the file was denied", e);
         }
         catch (Exception e) when (e is IOException or NotSupportedException or ArgumentException)
         {

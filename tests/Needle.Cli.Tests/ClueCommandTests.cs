@@ -221,8 +221,18 @@ public sealed class ClueCommandTests : IDisposable
     [InlineData("1.2.3")]
     public async Task Geo_lookup_refuses_what_is_neither_a_position_nor_an_address(string query)
     {
-        var result = await CliRunner.RunAsync(_folder.Path, "geo", "lookup", query);
-        Assert.Equal(2, result.ExitCode);
+        var result = await CliRunner.RunAsync(_folder.Path, "geo", "lookup", query, "45.764,4.8357");
+        Assert.Equal(1, result.ExitCode);
         Assert.Contains($"'{query}' is neither", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("45.764,4.8357: FR France", Assert.Single(result.OutLines, l => !l.StartsWith(' ')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Geo_lookup_answers_positions_when_the_ip_database_is_missing()
+    {
+        var result = await CliRunner.RunAsync(_folder.Path, "geo", "lookup", "--ip-db", "nowhere/countries.mmdb", "45.764,4.8357", "193.0.6.139");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("45.764,4.8357: FR France", result.OutLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("error: 193.0.6.139: the IP-to-country database is missing", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
     }
 }

@@ -27,9 +27,53 @@ public sealed class HashCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Error);
         var expectedLines = SomePhotos.Order(StringComparer.Ordinal)
-            .Select(name => $"{expected[name]},in/{name}")
+            .Select(name => $"{expected[name]},{name}")
             .ToArray();
         Assert.Equal(expectedLines, result.OutLines);
+    }
+
+    [Theory]
+    [InlineData("relative", "sub/a.png", "b.png")]
+    [InlineData("name", "a.png", "b.png")]
+    public async Task Labels_are_relative_to_the_folder_given_or_names(string mode, string folderLabel, string fileLabel)
+    {
+        using var folder = new TempFolder();
+        folder.CopyIn(TestPaths.PdqFile("photos/p01_keong_macan.png"), "in/sub/a.png");
+        folder.CopyIn(TestPaths.PdqFile("photos/p04_flowers.png"), "other/b.png");
+
+        var result = await CliRunner.RunAsync(folder.Path, "hash", "--label-from", mode, folder.Path + "/in", "other/b.png");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([folderLabel, fileLabel], result.OutLines.Select(l => l.Split(',')[2]));
+    }
+
+    [Fact]
+    public async Task Absolute_labels_are_full_paths_and_errors_keep_the_spelling_given()
+    {
+        using var folder = new TempFolder();
+        folder.CopyIn(TestPaths.PdqFile("photos/p01_keong_macan.png"), "in/a.png");
+        folder.Write("in/bad.png", "not a picture"u8.ToArray());
+
+        var result = await CliRunner.RunAsync(folder.Path, "hash", "--label-from", "absolute", "in");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(Path.Combine(folder.Path, "in", "a.png"), Assert.Single(result.OutLines).Split(',')[2]);
+        Assert.StartsWith("error: in/bad.png: ", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Images_too_small_to_hash_are_warned_about_on_stderr()
+    {
+        var result = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "photos/e5_1x1.png", "photos/e6_4x4.png", "photos/e7_5x5.png");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, result.OutLines.Length);
+        Assert.Equal(
+            [
+                "warning: photos/e5_1x1.png: the image is too small to hash (1x1 pixels): all-zero PDQ hash, quality 0; it can never match and list readers skip it",
+                "warning: photos/e6_4x4.png: the image is too small to hash (4x4 pixels): all-zero PDQ hash, quality 0; it can never match and list readers skip it",
+            ],
+            result.ErrorLines);
     }
 
     [Fact]
@@ -51,7 +95,7 @@ public sealed class HashCommandTests
         Assert.Equal(0, result.ExitCode);
         var columns = Assert.Single(result.OutLines).Split(',');
         Assert.Equal(10, columns.Length);
-        Assert.Equal("bridge/mods/square-512x512.jpg", columns[9]);
+        Assert.Equal("square-512x512.jpg", columns[9]);
 
         var expected = File.ReadLines(TestPaths.PdqFile("bridge/expected_dihedral.csv"))
             .Single(l => l.StartsWith("bridge/mods/square-512x512.jpg,", StringComparison.Ordinal)).Split(',');
@@ -115,7 +159,7 @@ public sealed class HashCommandTests
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"{ExpectedPhotos()["p01_keong_macan.png"]},./0-good.png", Assert.Single(result.OutLines));
+        Assert.Equal($"{ExpectedPhotos()["p01_keong_macan.png"]},0-good.png", Assert.Single(result.OutLines));
         var errors = result.ErrorLines;
         Assert.Equal(5, errors.Length);
         Assert.StartsWith("error: ./1-empty.jpg: ", errors[0], StringComparison.Ordinal);
@@ -135,7 +179,7 @@ public sealed class HashCommandTests
         var result = await CliRunner.RunAsync(TestPaths.Pdq, "hash", "nope.png", "photos/p04_flowers.png");
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.OutLines);
-        Assert.Equal("error: nope.png: the file does not exist", Assert.Single(result.ErrorLines));
+        Assert.Equal("error: nope.png: no such file or folder", Assert.Single(result.ErrorLines));
     }
 
     [Fact]
@@ -146,7 +190,7 @@ public sealed class HashCommandTests
         Assert.Equal(0, result.ExitCode);
         var expected = ExpectedPhotos();
         Assert.Equal(
-            [$"{expected["p04_flowers.png"]},photos/p04_flowers.png", $"{expected["p01_keong_macan.png"]},photos/p01_keong_macan.png"],
+            [$"{expected["p04_flowers.png"]},p04_flowers.png", $"{expected["p01_keong_macan.png"]},p01_keong_macan.png"],
             result.OutLines);
     }
 
@@ -171,8 +215,8 @@ public sealed class HashCommandTests
 
         var run = await CliRunner.RunProcessAsync(TestPaths.Pdq, "", "hash", "photos/p04_flowers.png", "missing.jpg");
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal($"{ExpectedPhotos()["p04_flowers.png"]},photos/p04_flowers.png", run.Out.Trim());
-        Assert.Contains("error: missing.jpg: the file does not exist", run.Error, StringComparison.Ordinal);
+        Assert.Equal($"{ExpectedPhotos()["p04_flowers.png"]},p04_flowers.png", run.Out.Trim());
+        Assert.Contains("error: missing.jpg: no such file or folder", run.Error, StringComparison.Ordinal);
     }
 
     /// <summary>file name → "hash,quality" from the reference's output.</summary>

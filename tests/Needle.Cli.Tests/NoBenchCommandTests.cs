@@ -13,8 +13,8 @@ public sealed class NoBenchCommandTests
     public async Task Bench_is_an_unknown_command(params string[] args)
     {
         var result = await CliRunner.RunAsync(Path.GetTempPath(), args);
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Unrecognized command or argument 'bench'", result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: unrecognized command or argument 'bench'", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ScanCommandTests : IDisposable
                 var file = files.Single(f => f.Key.StartsWith($"{source}__{transform}.", StringComparison.Ordinal)).Value;
                 Assert.Equal("match", file.GetProperty("status").GetString());
                 var match = file.GetProperty("matches")[0];
-                Assert.StartsWith($"known/{source}_", match.GetProperty("label").GetString(), StringComparison.Ordinal);
+                Assert.StartsWith($"{source}_", match.GetProperty("label").GetString(), StringComparison.Ordinal);
                 Assert.Equal("known", match.GetProperty("list").GetString());
                 Assert.InRange(match.GetProperty("distance").GetInt32(), 0, 31);
             }
@@ -71,7 +71,7 @@ public sealed class ScanCommandTests : IDisposable
             var file = files[$"{source}__flip_h.png"];
             Assert.Equal("match", file.GetProperty("status").GetString());
             var match = file.GetProperty("matches")[0];
-            Assert.StartsWith($"known/{source}_", match.GetProperty("label").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith($"{source}_", match.GetProperty("label").GetString(), StringComparison.Ordinal);
             Assert.Equal("flipy", match.GetProperty("transform").GetString());
         }
 

@@ -14,7 +14,7 @@ public sealed class DecodingTests
     public static TheoryData<string> AllTestVectorPngs() =>
         new(TestVectorFiles().Where(f => f.EndsWith(".png", StringComparison.Ordinal)));
 
-    /// <summary>Every PNG and JPEG under shared/testdata/pdq, relative to it.</summary>
+    /// <summary>Every PNG and JPEG under testdata/pdq, relative to it.</summary>
     private static IEnumerable<string> TestVectorFiles() =>
         Directory.EnumerateFiles(TestData.PdqDirectory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".jpg", StringComparison.Ordinal))

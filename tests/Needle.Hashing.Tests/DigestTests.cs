@@ -104,7 +104,7 @@ public sealed class DigestTests
         var error = Assert.Throws<ImageDecodeException>(() => FileContents.Read(path, 1000));
 
         Assert.Equal(DecodeFailure.Unreadable, error.Failure);
-        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no such file or folder", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class HostileFileTests
 
         var error = AssertRefused(() => Decoder.Decode(path), DecodeFailure.Unreadable, Path.GetFileName(path));
 
-        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no such file or folder", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Needle.Testing;
 
 /// <summary>
-/// Finds the shared PDQ test vectors (<c>../shared/testdata/pdq</c> beside the repository) from the test binary's
+/// Finds the repository's PDQ test vectors (<c>testdata/pdq</c> at the repository's root) from the test binary's
 /// folder. Fails loudly when they are missing: a test that cannot find its data must not pass.
 /// </summary>
 public static class TestPaths
@@ -33,23 +33,13 @@ public static class TestPaths
 
     private static string FindPdqRoot()
     {
-        var fromEnvironment = Environment.GetEnvironmentVariable("NEEDLE_PDQ_TESTDATA");
-        if (!string.IsNullOrEmpty(fromEnvironment) && Directory.Exists(fromEnvironment))
+        var candidate = Path.Combine(RepositoryRoot, "testdata", "pdq");
+        if (File.Exists(Path.Combine(candidate, "photos", "expected.csv")))
         {
-            return fromEnvironment;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "testdata", "pdq");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
+            return candidate;
         }
 
         throw new InvalidOperationException(
-            "The PDQ test vectors were not found: expected a folder shared/testdata/pdq above " + AppContext.BaseDirectory +
-            " (the repository's ../shared), or NEEDLE_PDQ_TESTDATA.");
+            "The PDQ test vectors were not found: expected " + candidate + " (testdata/pdq in the repository).");
     }
 }

@@ -23,7 +23,7 @@ public class DecodeAndHashBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var source = Path.Combine(FindShared(), "testdata", "pdq", "bridge", "dih", "bridge-1-original.jpg");
+        var source = Path.Combine(FindRepositoryRoot(), "testdata", "pdq", "bridge", "dih", "bridge-1-original.jpg");
         using var original = SKBitmap.Decode(source);
         using var small = original.Resize(new SKImageInfo(512, 321), new SKSamplingOptions(SKFilterMode.Linear));
         _files["png-512"] = Encode(small, SKEncodedImageFormat.Png);
@@ -149,18 +149,18 @@ public class DecodeAndHashBenchmarks
         return stream.ToArray();
     }
 
-    internal static string FindShared()
+    /// <summary>The repository's root (the folder with Needle.slnx and <c>testdata/pdq</c>).</summary>
+    internal static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "testdata", "pdq")))
+            if (File.Exists(Path.Combine(dir.FullName, "Needle.slnx")) && Directory.Exists(Path.Combine(dir.FullName, "testdata", "pdq")))
             {
-                return candidate;
+                return dir.FullName;
             }
         }
 
-        throw new InvalidOperationException("../shared/testdata/pdq not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("testdata/pdq not found in a repository above " + AppContext.BaseDirectory);
     }
 }
 
@@ -185,7 +185,7 @@ public class FastJpegBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var source = Path.Combine(DecodeAndHashBenchmarks.FindShared(), "testdata", "pdq", "bridge", "dih", "bridge-1-original.jpg");
+        var source = Path.Combine(DecodeAndHashBenchmarks.FindRepositoryRoot(), "testdata", "pdq", "bridge", "dih", "bridge-1-original.jpg");
         using var original = SKBitmap.Decode(source);
         using var large = original.Resize(new SKImageInfo(4000, 3000), new SKSamplingOptions(SKFilterMode.Linear));
         _files["jpeg-1600x1004"] = File.ReadAllBytes(source);

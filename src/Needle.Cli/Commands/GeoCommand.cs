@@ -38,66 +38,73 @@ internal static class GeoCommand
         };
         command.SetAction(parse =>
         {
+            // Every query is answered when it can be; the others are named on stderr (exit 1), so a missing IP
+            // database never hides the answer for a position, nor a bad query the answers for the good ones.
             var json = parse.GetValue(format) == "json";
-            var parsed = new List<(string Text, (double Lat, double Lon)? Position, IPAddress? Address)>();
-            foreach (var query in parse.GetValue(queries) ?? [])
-            {
-                if (TryParsePosition(query, out var position))
-                {
-                    parsed.Add((query, position, null));
-                }
-                else if (TryParseAddress(query, out var address))
-                {
-                    parsed.Add((query, null, address));
-                }
-                else
-                {
-                    context.Error.WriteLine($"error: '{query}' is neither LAT,LON (decimal degrees, latitude -90..90, longitude -180..180) nor an IP address");
-                    return ExitCodes.Usage;
-                }
-            }
-
-            ReverseGeocoder? geocoder = null;
-            IpCountryDatabase? ipCountries = null;
+            var failures = 0;
+            Lazy<(ReverseGeocoder? Geocoder, string? Error)> geocoder = new(() => Load(ReverseGeocoder.LoadDefault));
+            Lazy<(IpCountryDatabase? Database, string? Error)> ipCountries = new(() => Load(() =>
+                IpCountryDatabase.Open(InputPaths.Resolve(parse.GetValue(ipDatabase) ?? GeoDataPaths.DefaultIpDatabase, context.WorkingDirectory))));
             try
             {
-                if (parsed.Any(q => q.Position is not null))
+                foreach (var query in parse.GetValue(queries) ?? [])
                 {
-                    geocoder = ReverseGeocoder.LoadDefault();
-                }
-
-                if (parsed.Any(q => q.Address is not null))
-                {
-                    ipCountries = IpCountryDatabase.Open(InputPaths.Resolve(parse.GetValue(ipDatabase) ?? GeoDataPaths.DefaultIpDatabase, context.WorkingDirectory));
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or JsonException)
-            {
-                ipCountries?.Dispose();
-                context.Error.WriteLine("error: " + e.Message);
-                return ExitCodes.SomeFilesFailed;
-            }
-
-            using (ipCountries)
-            {
-                foreach (var (text, position, address) in parsed)
-                {
-                    if (position is { } p)
+                    if (TryParsePosition(query, out var position))
                     {
-                        var place = geocoder!.Lookup(p.Lat, p.Lon);
-                        context.Out.WriteLine(json ? PlaceJson(text, p, place, geocoder.Sources) : PlaceText(text, place, geocoder.Sources));
+                        if (geocoder.Value is { Geocoder: { } found })
+                        {
+                            var place = found.Lookup(position.Lat, position.Lon);
+                            context.Out.WriteLine(json ? PlaceJson(query, position, place, found.Sources) : PlaceText(query, place, found.Sources));
+                            continue;
+                        }
+
+                        context.Error.WriteLine($"error: {query}: {geocoder.Value.Error}");
+                    }
+                    else if (TryParseAddress(query, out var address))
+                    {
+                        if (ipCountries.Value is { Database: { } database })
+                        {
+                            var answer = database.Lookup(address);
+                            context.Out.WriteLine(json ? IpJson(query, answer) : IpText(query, answer));
+                            continue;
+                        }
+
+                        context.Error.WriteLine($"error: {query}: {ipCountries.Value.Error}");
                     }
                     else
                     {
-                        var answer = ipCountries!.Lookup(address!);
-                        context.Out.WriteLine(json ? IpJson(text, answer) : IpText(text, answer));
+                        context.Error.WriteLine($"error: '{query}' is neither LAT,LON (decimal degrees, latitude -90..90, longitude -180..180) nor an IP address");
                     }
+
+                    failures++;
+                }
+            }
+            finally
+            {
+                if (ipCountries.IsValueCreated)
+                {
+                    ipCountries.Value.Database?.Dispose();
                 }
             }
 
-            return ExitCodes.Success;
+            context.Out.Flush();
+            return failures > 0 ? ExitCodes.SomeFilesFailed : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Loads geodata, or says why it could not be loaded.</summary>
+    private static (T? Value, string? Error) Load<T>(Func<T> load)
+        where T : class
+    {
+        try
+        {
+            return (load(), null);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or JsonException)
+        {
+            return (null, e.Message);
+        }
     }
 
     /// <summary>"LAT,LON" with invariant decimal points; spaces around the comma are allowed.</summary>

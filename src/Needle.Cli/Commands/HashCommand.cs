@@ -76,6 +76,7 @@ internal static class HashCommand
         };
         var decodeOptions = new DecodeOptionSet();
         var inputOptions = new InputOptionSet("Image or video files, or folders (walked recursively).");
+        var labelOptions = new LabelOptionSet();
 
         var command = new Command("hash", "Compute PDQ perceptual hashes (and MD5/SHA-1/SHA-256) of images, vPDQ of videos.")
         {
@@ -83,6 +84,7 @@ internal static class HashCommand
         };
         inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
+        labelOptions.AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
         {
@@ -110,10 +112,14 @@ internal static class HashCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            if (inputOptions.Expand(parse, context) is not { } inputs)
+            var folders = new List<string?>();
+            if (inputOptions.Expand(parse, context, folders) is not { } inputs)
             {
                 return Task.FromResult(ExitCodes.Usage);
             }
+
+            var labelOf = inputs.Zip(labelOptions.Labels(parse, inputs, folders, context.WorkingDirectory))
+                .GroupBy(static p => p.First, StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.First().Second, StringComparer.Ordinal);
 
             var videos = videoMode ? inputs.Where(VideoFiles.IsVideo).ToList() : [];
             if (videos.Count > 0)
@@ -169,15 +175,19 @@ internal static class HashCommand
                         threadCount,
                         () => new CluedFileHasher(new MediaFileHasher(options, decoder), decoder, geocoder),
                         (hasher, path, token) => withMetadata
-                            ? hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token)
-                            : (hasher.Hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), path, token), null),
-                        (_, hashed) =>
+                            ? hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), labelOf[path], token)
+                            : (hasher.Hasher.Hash(InputPaths.Resolve(path, context.WorkingDirectory), labelOf[path], token), null),
+                        (index, hashed) =>
                         {
                             var (result, clues) = hashed;
                             if (!result.Succeeded)
                             {
                                 failures++;
-                                progress.WriteError($"error: {result.Path}: {result.Error}");
+                                progress.WriteError($"error: {inputs[index]}: {result.Error}");
+                            }
+                            else if (TooSmallWarning.For(result, inputs[index]) is { } warning)
+                            {
+                                progress.WriteError(warning);
                             }
 
                             if (clues is not null && writer is JsonLinesHashWriter jsonWriter)

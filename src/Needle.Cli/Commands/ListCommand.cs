@@ -36,7 +36,7 @@ internal static class ListCommand
             Required = true,
             HelpName = "FORMAT",
         };
-        var outFile = new Option<string>("--out", "-o") { Description = "The file to write.", Required = true, HelpName = "FILE" };
+        var outFile = new Option<string>("--out", "-o") { Description = "The file to write ('-' for stdout).", Required = true, HelpName = "FILE" };
         var from = FromOption();
         var skipInvalid = new Option<bool>("--skip-invalid")
         {
@@ -60,14 +60,25 @@ internal static class ListCommand
                 parse.GetValue(from), context, parse.GetValue(skipInvalid));
             if (list is null)
             {
-                return ExitCodes.SomeFilesFailed;
+                return ExitCodes.Usage;
             }
 
             var renamed = parse.GetValue(name) is { } newName ? Rename(list, newName) : list;
+            var toStdout = parse.GetValue(outFile) == "-";
             var target = InputPaths.Resolve(parse.GetValue(outFile)!, context.WorkingDirectory);
             try
             {
-                HashListFormats.Default.WriteFile(renamed, target, parse.GetValue(to)!);
+                if (toStdout)
+                {
+                    using var buffer = new MemoryStream();
+                    HashListFormats.Default.Get(parse.GetValue(to)!).Write(renamed, buffer);
+                    context.Out.Write(new System.Text.UTF8Encoding(false).GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                    context.Out.Flush();
+                }
+                else
+                {
+                    HashListFormats.Default.WriteFile(renamed, target, parse.GetValue(to)!);
+                }
             }
             catch (NotSupportedException ex)
             {
@@ -80,7 +91,7 @@ internal static class ListCommand
                 return ExitCodes.SomeFilesFailed;
             }
 
-            context.Error.WriteLine($"wrote {renamed.Count} entries to {parse.GetValue(outFile)} ({parse.GetValue(to)})");
+            context.Error.WriteLine($"wrote {renamed.Count} entries to {(toStdout ? "stdout" : parse.GetValue(outFile))} ({parse.GetValue(to)})");
             return ExitCodes.Success;
         });
         return command;
@@ -101,7 +112,7 @@ internal static class ListCommand
             var list = ListFiles.Load(parse.GetValue(input)!, HashListKind.Known, parse.GetValue(from), context, parse.GetValue(skipInvalid));
             if (list is null)
             {
-                return ExitCodes.SomeFilesFailed;
+                return ExitCodes.Usage;
             }
 
             var stats = HashListStats.Compute(list);
@@ -152,6 +163,12 @@ internal static class ListCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(input)!;
+            if (Directory.Exists(InputPaths.Resolve(path, context.WorkingDirectory)))
+            {
+                context.Error.WriteLine($"error: {path}: this is a folder, not a list file");
+                return ExitCodes.Usage;
+            }
+
             VerifyReport report;
             try
             {
@@ -165,8 +182,8 @@ internal static class ListCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                context.Error.WriteLine($"error: {path}: {(ex is FileNotFoundException ? "the list file does not exist" : ex.Message)}");
-                return ExitCodes.SomeFilesFailed;
+                context.Error.WriteLine($"error: {path}: {(ex is FileNotFoundException or DirectoryNotFoundException ? "the list file does not exist" : ex.Message)}");
+                return ExitCodes.Usage;
             }
 
             foreach (var error in report.Errors)

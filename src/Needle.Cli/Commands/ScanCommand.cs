@@ -59,7 +59,7 @@ internal static class ScanCommand
         format.AcceptOnlyFromAmong("csv", "jsonl", "html");
         var outFile = new Option<string?>("--out", "-o")
         {
-            Description = "Write the report to FILE instead of stdout.",
+            Description = "Write the report to FILE instead of stdout ('-' for stdout).",
             HelpName = "FILE",
         };
         var noClues = new Option<bool>("--no-clues") { Description = "Do not read metadata clues (GPS, capture time, camera, EXIF thumbnail)." };
@@ -238,7 +238,7 @@ internal static class ScanCommand
             var series = FindSeries(results, pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold, parse.GetValue(minQuality));
             var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed);
             var outPath = parse.GetValue(outFile);
-            using (var output = outPath is null ? null : new StreamWriter(InputPaths.Resolve(outPath, context.WorkingDirectory)))
+            using (var output = outPath is null or "-" ? null : new StreamWriter(InputPaths.Resolve(outPath, context.WorkingDirectory)))
             {
                 var writer = output ?? context.Out;
                 switch (parse.GetValue(format))

@@ -51,7 +51,7 @@ internal sealed class InputOptionSet
     /// The input files in output order, or null after writing the error (threads below 1, an unreadable
     /// <c>--files-from</c>, or no input at all).
     /// </summary>
-    public List<string>? Expand(ParseResult parse, CliContext context)
+    public List<string>? Expand(ParseResult parse, CliContext context, List<string?>? folders = null)
     {
         if (parse.GetValue(_threads) < 1)
         {
@@ -63,7 +63,7 @@ internal sealed class InputOptionSet
         try
         {
             inputs = InputPaths.Expand(parse.GetValue(_paths) ?? [], parse.GetValue(_filesFrom), context.In,
-                parse.GetValue(_allFiles), context.WorkingDirectory);
+                parse.GetValue(_allFiles), context.WorkingDirectory, folders);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

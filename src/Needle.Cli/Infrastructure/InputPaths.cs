@@ -18,14 +18,17 @@ internal static class InputPaths
 
     /// <summary>
     /// Lists the inputs. Missing paths are returned too (as given) so the caller reports them as per-file errors and
-    /// goes on; a folder contributes its media files (or every file with <paramref name="allFiles"/>).
+    /// goes on; a folder contributes its media files (or every file with <paramref name="allFiles"/>). When
+    /// <paramref name="folders"/> is given, it receives for each input the folder argument it was found in (null for a
+    /// file given itself), for labels relative to that folder.
     /// </summary>
     public static List<string> Expand(
         IReadOnlyList<string> arguments,
         string? filesFrom,
         TextReader stdin,
         bool allFiles,
-        string workingDirectory)
+        string workingDirectory,
+        List<string?>? folders = null)
     {
         var result = new List<string>();
         if (filesFrom is not null)
@@ -38,14 +41,14 @@ internal static class InputPaths
                 var path = line.TrimEnd('\r');
                 if (path.Length > 0)
                 {
-                    AddPath(path, allFiles, workingDirectory, result);
+                    AddPath(path, allFiles, workingDirectory, result, folders);
                 }
             }
         }
 
         foreach (var argument in arguments)
         {
-            AddPath(argument, allFiles, workingDirectory, result);
+            AddPath(argument, allFiles, workingDirectory, result, folders);
         }
 
         return result;
@@ -54,12 +57,13 @@ internal static class InputPaths
     public static string Resolve(string path, string workingDirectory) =>
         Path.IsPathRooted(path) ? path : Path.Combine(workingDirectory, path);
 
-    private static void AddPath(string path, bool allFiles, string workingDirectory, List<string> result)
+    private static void AddPath(string path, bool allFiles, string workingDirectory, List<string> result, List<string?>? folders)
     {
         var resolved = Resolve(path, workingDirectory);
         if (!Directory.Exists(resolved))
         {
             result.Add(path);
+            folders?.Add(null);
             return;
         }
 
@@ -85,6 +89,7 @@ internal static class InputPaths
         {
             // Keep the user's spelling of the folder: "photos/a.jpg", not an absolute path.
             result.Add(Path.Join(path, Path.GetRelativePath(resolved, file)));
+            folders?.Add(path);
         }
     }
 }

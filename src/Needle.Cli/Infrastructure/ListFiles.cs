@@ -10,6 +10,12 @@ internal static class ListFiles
     public static HashList? Load(string path, HashListKind kind, string? formatName, CliContext context, bool skipInvalid = false)
     {
         var resolved = InputPaths.Resolve(path, context.WorkingDirectory);
+        if (Directory.Exists(resolved))
+        {
+            context.Error.WriteLine($"error: {path}: this is a folder, not a list file");
+            return null;
+        }
+
         try
         {
             var options = new ImportOptions
@@ -23,6 +29,16 @@ internal static class ListFiles
             foreach (var error in result.Errors)
             {
                 context.Error.WriteLine($"warning: {path}: skipped {error}");
+            }
+
+            foreach (var warning in result.Warnings)
+            {
+                context.Error.WriteLine($"warning: {path}: {warning}");
+            }
+
+            if (result.WarningCount > result.Warnings.Count)
+            {
+                context.Error.WriteLine($"warning: {path}: {result.WarningCount - result.Warnings.Count} more values skipped");
             }
 
             return result.List;

@@ -12,7 +12,9 @@ internal sealed class ImportCollector
     private readonly ImportOptions _options;
     private readonly List<ImportError> _errors = [];
     private readonly List<HashListEntry> _pending = [];
+    private readonly List<ImportError> _warnings = [];
     private int _errorCount;
+    private int _warningCount;
     private int _record;
     private bool _recordFailed;
     private int _recordsRead;
@@ -52,12 +54,31 @@ internal sealed class ImportCollector
         }
     }
 
-    /// <summary>Validates a value and queues an entry for it; records an error and returns false when invalid.</summary>
+    /// <summary>A value skipped because it can never match: a warning, not an error (the rest of the record stays).</summary>
+    public void Skip(string? field, string reason)
+    {
+        _warningCount++;
+        if (_warnings.Count < _options.MaxErrorsKept)
+        {
+            _warnings.Add(new ImportError(_record, field, reason));
+        }
+    }
+
+    /// <summary>
+    /// Validates a value and queues an entry for it; records an error and returns false when invalid, or a warning
+    /// and false when the value can never match (<see cref="SignalType.CanNeverMatch"/>).
+    /// </summary>
     public bool AddHash(SignalType type, string? value, string field, Func<SignalType, string, HashListEntry> create)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             Error(field, "is empty");
+            return false;
+        }
+
+        if (type.CanNeverMatch(value, out var why))
+        {
+            Skip(field, why);
             return false;
         }
 
@@ -106,6 +127,10 @@ internal sealed class ImportCollector
             throw new HashListFormatException(_options.FileName, shown.ToArray(), _errorCount, null);
         }
 
-        return new ImportResult(_formatName, List, _errors.ToArray(), _recordsRead, _errorCount);
+        return new ImportResult(_formatName, List, _errors.ToArray(), _recordsRead, _errorCount)
+        {
+            Warnings = _warnings.ToArray(),
+            WarningCount = _warningCount,
+        };
     }
 }

@@ -26,6 +26,15 @@ public sealed class ImportResult
     /// <summary>Total number of invalid records, even past the ones kept.</summary>
     public int ErrorCount { get; }
 
+    /// <summary>
+    /// Values skipped because they can never match (the all-zero PDQ hash of an image too small to hash), up to
+    /// <see cref="ImportOptions.MaxErrorsKept"/>: warnings, never a reason to refuse the list.
+    /// </summary>
+    public IReadOnlyList<ImportError> Warnings { get; init; } = [];
+
+    /// <summary>Total number of values skipped with a warning, even past the ones kept.</summary>
+    public int WarningCount { get; init; }
+
     /// <summary>Records seen, valid or not (lines with a hash, JSON records, XML items).</summary>
     public int RecordsRead { get; }
 }

@@ -156,6 +156,12 @@ internal sealed class NcmecHashListFormat : IHashListFormat
             }
 
             count++;
+            if (type.CanNeverMatch(value, out var why))
+            {
+                collector.Skip(field, $"{why} (line {line})");
+                continue;
+            }
+
             if (!type.TryNormalize(value, out var normalized, out var reason))
             {
                 collector.Error(field, $"{reason} (line {line})");

@@ -153,6 +153,12 @@ public sealed class VicsHashListFormat(VicsVersion writeVersion = VicsVersion.V2
         var seen = new HashSet<(SignalType, string)>();
         foreach (var (type, hash, field) in hashes)
         {
+            if (type.CanNeverMatch(hash, out var why))
+            {
+                collector.Skip(field, why);
+                continue;
+            }
+
             if (!type.TryNormalize(hash, out var normalized, out var reason))
             {
                 collector.Error(field, reason);

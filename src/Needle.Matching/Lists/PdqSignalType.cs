@@ -6,8 +6,8 @@ namespace Needle.Matching.Lists;
 
 /// <summary>
 /// Meta PDQ: 64 hex digits, compared by Hamming distance. Default threshold 31 (Meta's recommendation).
-/// The all-zero hash is rejected in lists: the reference prints it for images too small to hash, and it would match
-/// unrelated degenerate images.
+/// The all-zero hash is not a valid value: the reference prints it for images too small to hash, and it would match
+/// unrelated degenerate images. List readers skip it with a warning (<see cref="CanNeverMatch"/>).
 /// </summary>
 internal sealed class PdqSignalType : SignalType
 {
@@ -38,6 +38,19 @@ internal sealed class PdqSignalType : SignalType
         normalized = hash.ToString();
         problem = null;
         return true;
+    }
+
+    public override bool CanNeverMatch(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? reason)
+    {
+        text = text.Trim();
+        if (text.Length == PdqHash.HexLength && HexKeys.IsHex(text) && PdqHash.TryParse(text, out var hash) && hash == PdqHash.Zero)
+        {
+            reason = "the all-zero PDQ hash of an image too small to hash (quality 0) can never match; skipped";
+            return true;
+        }
+
+        reason = null;
+        return false;
     }
 
     public override void ValidateThreshold(double threshold)

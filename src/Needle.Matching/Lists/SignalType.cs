@@ -20,6 +20,19 @@ public abstract class SignalType
     /// <summary>Validates <paramref name="text"/> and returns its canonical form (trimmed, lowercase hex or base64).</summary>
     public abstract bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem);
 
+    /// <summary>
+    /// Whether <paramref name="text"/> is a value that can never match anything (PDQ's all-zero hash, which marks an
+    /// image too small to hash). List readers skip such values with a warning instead of refusing the list.
+    /// </summary>
+    /// <param name="text">The value as read.</param>
+    /// <param name="reason">Why it can never match, when it cannot.</param>
+    /// <returns>True when the value is to be skipped.</returns>
+    public virtual bool CanNeverMatch(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? reason)
+    {
+        reason = null;
+        return false;
+    }
+
     /// <summary>Returns the canonical form of <paramref name="text"/>.</summary>
     /// <exception cref="FormatException">The value is not valid for this type.</exception>
     public string Normalize(ReadOnlySpan<char> text) =>

@@ -35,7 +35,14 @@ internal sealed record AddEntriesResponse(IReadOnlyList<EntryResponse> Added);
 
 internal sealed record PatchEntryRequest(bool? Enabled);
 
-internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors);
+internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors)
+{
+    /// <summary>Values skipped because they can never match (all-zero PDQ hashes of images too small to hash).</summary>
+    public int Skipped { get; init; }
+
+    /// <summary>Why each was skipped ("record N, field F: ...").</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Hash lists (admin). Every change goes through <see cref="HashListService"/>, so it is stored, live in the matcher and audited at once.</summary>
 internal static class ListEndpoints
@@ -283,7 +290,11 @@ internal static class ListEndpoints
         }
 
         return TypedResults.Ok(new ImportResponse(name, imported.FormatName, imported.RecordsRead, added.Count, imported.ErrorCount,
-            [.. imported.Errors.Select(e => e.ToString())]));
+            [.. imported.Errors.Select(e => e.ToString())])
+        {
+            Skipped = imported.WarningCount,
+            Warnings = [.. imported.Warnings.Select(e => e.ToString())],
+        });
     }
 
     private static IResult Export(string name, string? format, HashListService host)

@@ -98,7 +98,10 @@ internal static class WebEndpoints
         headers["Referrer-Policy"] = "no-referrer";
         if (!context.HttpContext.Request.Path.StartsWithSegments("/static"))
         {
-            headers.CacheControl = "no-store";
+            // Exactly what antiforgery sets on the pages that carry its token: with "no-store" alone it overrides the
+            // header and logs a warning on every page view.
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
         }
 
         return await next(context).ConfigureAwait(false);
