@@ -6,7 +6,7 @@ using static Needle.Hashing.Tests.TestImages;
 namespace Needle.Hashing.Tests;
 
 /// <summary>
-/// A corpus of truncations of the repository's benign test photos (read in place from <c>shared/testdata/pdq</c>), cut
+/// A corpus of truncations of the repository's benign test photos (read in place from <c>testdata/pdq</c>), cut
 /// at many offsets inside the image data and written to a temporary folder, with and without an appended JPEG end
 /// marker (<c>FF D9</c>): every cut file is refused as <see cref="DecodeFailure.Truncated"/>, and every intact file
 /// still decodes with the same hash from a path, from bytes and from a stream.
