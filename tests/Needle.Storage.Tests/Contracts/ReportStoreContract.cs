@@ -169,12 +169,26 @@ public abstract class ReportStoreContract : StoreContract
             await SubmitAsync(report);
         }
 
-        // Process the first six; reports 0, 2, 4 match list "known", report 4 also hits the allow list "allow".
-        for (var i = 0; i < 6; i++)
+        // Process the first six; reports 0, 2, 4 match list "known", report 4 also hits the allow list "allow". Jobs are
+        // leased by priority (the escalated reports' jobs, triage ones too, come first), so the others are put aside.
+        for (var done = 0; done < 6;)
         {
             var job = await LeaseAsync();
             var report = reports.Single(r => r.Id == job.SubjectId);
             var index = reports.IndexOf(report);
+            if (job.Kind != JobKinds.ProcessReport)
+            {
+                Assert.True(await Store.Jobs.CompleteAsync(job));
+                continue;
+            }
+
+            if (index >= 6)
+            {
+                await Store.Jobs.ReleaseAsync(job, "not part of this test", TimeSpan.FromDays(1));
+                continue;
+            }
+
+            done++;
             StoredMatch[] matches = index switch
             {
                 4 => [TestData.Match("known"), TestData.Match("allow", allowList: true)],
