@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.IO.Hashing;
 using Microsoft.Extensions.Time.Testing;
+using Needle.Testing.Images;
 using SkiaSharp;
 using static Needle.Hashing.Tests.TestImages;
 
@@ -16,7 +14,7 @@ public sealed class DisplayDecodeAndBudgetTests
     [Fact]
     public void Display_decode_of_a_20000x20000_png_is_refused_from_its_header_without_allocating_pixels()
     {
-        var png = GreyPng(20000, 20000);
+        var png = HostilePngs.HugeGrey(20000, 20000);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
         var error = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().DecodeForDisplay(png, 144));
@@ -85,40 +83,5 @@ public sealed class DisplayDecodeAndBudgetTests
 
         Assert.Equal(300, image.SourceWidth);
         Assert.Equal(0, budget.InUseBytes);
-    }
-
-    private static byte[] GreyPng(int width, int height)
-    {
-        using var idat = new MemoryStream();
-        using (var zlib = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
-        {
-            var row = new byte[width + 1];
-            for (var y = 0; y < height; y++)
-            {
-                zlib.Write(row);
-            }
-        }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        Chunk(png, "IHDR"u8, ihdr);
-        Chunk(png, "IDAT"u8, idat.ToArray());
-        Chunk(png, "IEND"u8, []);
-        return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, ReadOnlySpan<byte> type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        png.Write(word);
-        byte[] typeAndData = [.. type, .. data];
-        png.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(typeAndData));
-        png.Write(word);
     }
 }

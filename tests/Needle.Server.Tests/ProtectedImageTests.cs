@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.IO.Hashing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -29,13 +26,13 @@ public sealed partial class ProtectedImageTests
 
         var photo = TestJpegs.Photo("p05_branches.png", 640, 480);
         var cut = photo.AsSpan(0, photo.Length / 2).ToArray().Concat(new byte[] { 0xFF, 0xD9 }).ToArray();
-        var huge = HugeGreyPng(20000, 20000);
+        var huge = HostilePngs.HugeGrey(20000, 20000);
         Assert.True(huge.Length < 1024 * 1024, $"the 20000x20000 PNG is {huge.Length:N0} bytes");
         (string Name, byte[] Bytes)[] files =
         [
             ("photo.jpg", photo),
             ("huge.png", huge),
-            ("claims.png", PngHeaderOnly(65000, 65000)),
+            ("claims.png", HostilePngs.HeaderOnly(65000, 65000)),
             ("cut.jpg", cut),
         ];
         var reportId = await SubmitAsync(server.Client(submitterKey), files);
@@ -85,57 +82,6 @@ public sealed partial class ProtectedImageTests
         Assert.Equal(3, cards.Count);
         Assert.Contains("cannot be shown: truncated: the JPEG data ends", page, StringComparison.Ordinal);
         Assert.DoesNotContain(Path.GetTempPath(), page, StringComparison.Ordinal);
-    }
-
-    /// <summary>A valid 8-bit grey PNG of zeros; it compresses to a few hundred KB however large it claims to be.</summary>
-    internal static byte[] HugeGreyPng(int width, int height)
-    {
-        using var idat = new MemoryStream();
-        using (var zlib = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
-        {
-            var row = new byte[width + 1];
-            for (var y = 0; y < height; y++)
-            {
-                zlib.Write(row);
-            }
-        }
-
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth; colour type 0 (grey)
-        Chunk(png, "IHDR", ihdr);
-        Chunk(png, "IDAT", idat.ToArray());
-        Chunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    /// <summary>Signature, an IHDR claiming <paramref name="width"/>x<paramref name="height"/> RGB, and IEND: 45 bytes.</summary>
-    internal static byte[] PngHeaderOnly(int width, int height)
-    {
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        Chunk(png, "IHDR", ihdr);
-        Chunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        png.Write(word);
-        var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(typeAndData));
-        png.Write(word);
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, (string Name, byte[] Bytes)[] files)
