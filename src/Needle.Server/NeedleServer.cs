@@ -264,7 +264,7 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
-        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory));
+        services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>
         {

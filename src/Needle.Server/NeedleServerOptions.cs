@@ -38,6 +38,15 @@ public sealed record NeedleServerOptions
     /// <summary>Largest single file of a report or upload, in bytes. Default 64 MiB.</summary>
     public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The largest video a synchronous lookup (<c>POST /api/v1/lookup</c>, HMA <c>POST /m/lookup</c>) hashes within the
+    /// request; a larger one answers 413 (submit it as a report: it is then hashed by a worker). Default 8 MiB.
+    /// </summary>
+    public long MaxVideoLookupBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>How many videos synchronous lookups hash at once on this node; more wait their turn. Default 1.</summary>
+    public int MaxConcurrentVideoLookups { get; init; } = 1;
+
     /// <summary>Largest total of a report's files, in bytes. Default 256 MiB.</summary>
     public long MaxReportBytes { get; init; } = 256L * 1024 * 1024;
 
@@ -133,6 +142,8 @@ public sealed record NeedleServerOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFileBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxVideoLookupBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentVideoLookups);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxReportBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFilesPerRequest);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);

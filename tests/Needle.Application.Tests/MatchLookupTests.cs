@@ -36,6 +36,55 @@ public abstract class MatchLookupTests(StoreBackend backend) : StoreBackedTests(
 
         Assert.Equal(auditBefore, (await t.AuditEntriesAsync()).Count);
     }
+
+    [Theory]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    [InlineData(1, "start,end,start,end")]
+    [InlineData(2, "start,start,end,end")]
+    public async Task Video_lookups_beyond_the_limit_wait_their_turn(int maxConcurrentVideos, string expected)
+    {
+        await using var t = await CreateStoreAsync();
+        using var host = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+        var folder = Directory.CreateTempSubdirectory("needle-lookup-slots-").FullName;
+        try
+        {
+            // An ffmpeg that says when it starts and ends, and takes two seconds more than the real one.
+            var log = Path.Combine(folder, "ffmpeg.log");
+            var ffmpeg = Path.Combine(folder, "ffmpeg");
+            await File.WriteAllTextAsync(ffmpeg, $"#!/bin/sh\necho start >> {log}\nsleep 2\n/usr/bin/ffmpeg \"$@\"\ncode=$?\necho end >> {log}\nexit $code\n");
+            File.SetUnixFileMode(ffmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var video = await File.ReadAllBytesAsync(MakeClip(Path.Combine(folder, "clip.mp4")));
+            using var lookup = new MatchLookup(
+                host, new ImageDecoder(timeProvider: t.Time), new Needle.Video.VideoHashOptions { FfmpegPath = ffmpeg },
+                mediaTempRoot: Path.Combine(folder, "media"), maxConcurrentVideos: maxConcurrentVideos);
+
+            var results = await Task.WhenAll(
+                Task.Run(() => lookup.LookupVideoAsync(video)),
+                Task.Run(() => lookup.LookupVideoAsync(video)));
+
+            Assert.All(results, result => Assert.NotNull(result.Video));
+            Assert.Equal(expected, string.Join(',', await File.ReadAllLinesAsync(log)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string MakeClip(string output)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=2", "-pix_fmt", "yuv420p", output])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, "ffmpeg could not make the clip: " + stderr);
+        return output;
+    }
 }
 
 public sealed class MatchLookupTests_on_Sqlite() : MatchLookupTests(StoreBackend.Sqlite);

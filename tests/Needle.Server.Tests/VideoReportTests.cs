@@ -76,6 +76,25 @@ public sealed class VideoReportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_video_too_large_to_hash_within_a_request_is_refused_on_both_lookup_routes()
+    {
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 0, MaxVideoLookupBytes = 1024 });
+        var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
+
+        foreach (var (route, part) in new[] { ("/api/v1/lookup", "file"), ("/m/lookup", "photo") })
+        {
+            using var form = new MultipartFormDataContent();
+            var content = new ByteArrayContent(File.ReadAllBytes(_clip));
+            content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+            form.Add(content, part, "clip.mp4");
+            var response = await submitter.PostAsync(route, form);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            var detail = (await RunningServer.JsonAsync(response))["detail"]!.GetValue<string>();
+            Assert.Contains("submit it as a report", detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Lookup_takes_a_video_upload_or_a_vpdq_hash_and_returns_time_ranges()
     {
         await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });

@@ -11,7 +11,7 @@ namespace Needle.Application.Lists;
 /// Matches media or hashes against the lists without storing anything (<c>POST /api/v1/lookup</c>). Media is hashed
 /// as reports are: PDQ with its dihedral variants, MD5, SHA-1, SHA-256. Thread-safe.
 /// </summary>
-public sealed class MatchLookup
+public sealed class MatchLookup : IDisposable
 {
     private readonly HashListService _matchers;
     private readonly ImageDecoder _decoder;
@@ -19,6 +19,7 @@ public sealed class MatchLookup
     private readonly VideoHasher? _videoHasher;
     private readonly VpdqMatchOptions _videoMatch;
     private readonly string? _mediaTempRoot;
+    private readonly SemaphoreSlim _videoSlots;
 
     /// <summary>A lookup over <paramref name="matchers"/>, hashing media as report processing does.</summary>
     /// <param name="matchers">The lists.</param>
@@ -26,7 +27,8 @@ public sealed class MatchLookup
     /// <param name="video">Video hashing and its limits; null: videos are matched by their exact hashes only.</param>
     /// <param name="videoMatch">How videos match vPDQ entries (default: vPDQ's thresholds).</param>
     /// <param name="mediaTempRoot">Where decrypted videos are written for ffmpeg (<see cref="PrivateMediaFiles"/>); null: its default root.</param>
-    public MatchLookup(HashListService matchers, ImageDecoder decoder, VideoHashOptions? video = null, VpdqMatchOptions? videoMatch = null, string? mediaTempRoot = null)
+    /// <param name="maxConcurrentVideos">How many videos <see cref="LookupVideoAsync"/> hashes at once; more wait their turn.</param>
+    public MatchLookup(HashListService matchers, ImageDecoder decoder, VideoHashOptions? video = null, VpdqMatchOptions? videoMatch = null, string? mediaTempRoot = null, int maxConcurrentVideos = 1)
     {
         ArgumentNullException.ThrowIfNull(matchers);
         ArgumentNullException.ThrowIfNull(decoder);
@@ -41,6 +43,8 @@ public sealed class MatchLookup
         _videoHasher = video is null ? null : new VideoHasher(video with { ComputeDigests = true });
         _videoMatch = videoMatch ?? new VpdqMatchOptions();
         _mediaTempRoot = mediaTempRoot;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxConcurrentVideos);
+        _videoSlots = new SemaphoreSlim(maxConcurrentVideos, maxConcurrentVideos);
     }
 
     /// <summary>Whether <paramref name="bytes"/> start like a video container (then use <see cref="LookupVideo"/>).</summary>
@@ -79,6 +83,26 @@ public sealed class MatchLookup
         var exact = _matchers.Match(new FileSignals { Md5 = digests.Md5, Sha1 = digests.Sha1, Sha256 = digests.Sha256 });
         return new VideoLookupResult(video, error, digests, exact, video is null ? [] : _matchers.MatchVideo(video, _videoMatch));
     }
+
+    /// <summary>
+    /// As <see cref="LookupVideo"/>, with at most the constructor's <c>maxConcurrentVideos</c> videos hashed at once: a
+    /// video costs ffmpeg's whole decode, so synchronous lookups must not take every core from report processing.
+    /// </summary>
+    public async Task<VideoLookupResult> LookupVideoAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
+    {
+        await _videoSlots.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return LookupVideo(bytes, ct);
+        }
+        finally
+        {
+            _videoSlots.Release();
+        }
+    }
+
+    /// <summary>Releases the video slots.</summary>
+    public void Dispose() => _videoSlots.Dispose();
 
     /// <summary>Matches a vPDQ hash computed elsewhere (Meta's text format: <c>frame,quality,hash,timestamp</c> lines, or joined by ';').</summary>
     /// <exception cref="ReportValidationException">The text is not a valid vPDQ hash.</exception>

@@ -149,7 +149,12 @@ internal static class HmaEndpoints
         if (MatchLookup.IsVideo(file!.Bytes))
         {
             // A video: MD5 as HMA does, plus vPDQ (HMA's video signal) with the matched time ranges.
-            var video = lookup.LookupVideo(file.Bytes, ct: cancellationToken);
+            if (LookupEndpoints.VideoTooLarge(file.Bytes.Length, options) is { } tooLarge)
+            {
+                return tooLarge;
+            }
+
+            var video = await lookup.LookupVideoAsync(file.Bytes, cancellationToken).ConfigureAwait(false);
             var videoResponse = new Dictionary<string, object>(StringComparer.Ordinal)
             {
                 ["md5"] = ByBank(video.Exact, BankFilter(banks)),

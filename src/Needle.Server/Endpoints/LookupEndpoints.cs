@@ -43,6 +43,14 @@ internal static class LookupEndpoints
             .WithSummary("Match media (multipart, one result per file; videos by vPDQ with time ranges) or hashes (JSON {md5, sha1, sha256, pdq, photoDna, vpdq}) against the lists; nothing is stored.");
     }
 
+    /// <summary>A 413 for a video too large to hash within a request, else null.</summary>
+    internal static IResult? VideoTooLarge(long bytes, NeedleServerOptions options) =>
+        bytes <= options.MaxVideoLookupBytes
+            ? null
+            : Problems.TooLarge(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"A video over {options.MaxVideoLookupBytes / (1024.0 * 1024):0.#} MiB is not hashed within a request: submit it as a report (POST /api/v1/reports), which a worker hashes."));
+
     private static async Task<IResult> LookupAsync(HttpContext context, MatchLookup lookup, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (JsonBody.IsMultipart(context.Request))
@@ -58,7 +66,12 @@ internal static class LookupEndpoints
             {
                 if (MatchLookup.IsVideo(file.Bytes))
                 {
-                    results.Add(VideoResult(file.FileName ?? file.PartName, lookup.LookupVideo(file.Bytes, ct: cancellationToken)));
+                    if (VideoTooLarge(file.Bytes.Length, options) is { } tooLarge)
+                    {
+                        return tooLarge;
+                    }
+
+                    results.Add(VideoResult(file.FileName ?? file.PartName, await lookup.LookupVideoAsync(file.Bytes, cancellationToken).ConfigureAwait(false)));
                     continue;
                 }
 
