@@ -48,10 +48,11 @@ public abstract class MatchLookupTests(StoreBackend backend) : StoreBackedTests(
         var folder = Directory.CreateTempSubdirectory("needle-lookup-slots-").FullName;
         try
         {
-            // An ffmpeg that says when it starts and ends, and takes two seconds more than the real one.
+            // An ffmpeg that says when it starts and ends, and waits (at most 5 s) for a second one to start: two running
+            // at once both start before either ends; one at a time cannot.
             var log = Path.Combine(folder, "ffmpeg.log");
             var ffmpeg = Path.Combine(folder, "ffmpeg");
-            await File.WriteAllTextAsync(ffmpeg, $"#!/bin/sh\necho start >> {log}\nsleep 2\n/usr/bin/ffmpeg \"$@\"\ncode=$?\necho end >> {log}\nexit $code\n");
+            await File.WriteAllTextAsync(ffmpeg, $"#!/bin/sh\necho start >> {log}\ni=0\nwhile [ $(grep -c start {log}) -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n/usr/bin/ffmpeg \"$@\"\ncode=$?\necho end >> {log}\nexit $code\n");
             File.SetUnixFileMode(ffmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var video = await File.ReadAllBytesAsync(MakeClip(Path.Combine(folder, "clip.mp4")));
             using var lookup = new MatchLookup(

@@ -43,8 +43,10 @@ public sealed class PrivateMediaFilesTests : IDisposable
     public void With_the_real_process_table_this_process_keeps_its_folder_and_an_ended_one_loses_its()
     {
         var own = Path.GetDirectoryName(PrivateMediaFiles.Write([9], _root))!;
-        using var ended = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        // A process that runs until it is killed, so its start time can be read before it ends.
+        using var ended = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
         var endedStart = ended.StartTime.ToUniversalTime().Ticks;
+        ended.Kill();
         ended.WaitForExit();
         var endedFolder = Folder(PrivateMediaFiles.FolderName(ended.Id, endedStart));
 

@@ -32,9 +32,11 @@ public abstract class VideoProcessingTests(StoreBackend backend) : StoreBackedTe
         var path = Path.Combine(_folder, "long.mp4");
         RunFfmpeg("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path);
 
-        // The real ffmpeg, started 3 s late, so hashing takes long on any machine.
+        // The real ffmpeg, held back until the test lets it go (a file appears), so the hashing outlasts several leases on
+        // any machine, however loaded.
         var slowFfmpeg = Path.Combine(_folder, "slow-ffmpeg");
-        File.WriteAllText(slowFfmpeg, "#!/bin/sh\nsleep 3\nexec ffmpeg \"$@\"\n");
+        var go = Path.Combine(_folder, "go");
+        File.WriteAllText(slowFfmpeg, $"#!/bin/sh\nwhile [ ! -f {go} ]; do sleep 0.1; done\nexec ffmpeg \"$@\"\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(slowFfmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -60,6 +62,11 @@ public abstract class VideoProcessingTests(StoreBackend backend) : StoreBackedTe
         while (!processing.IsCompleted)
         {
             t.Time.Advance(TimeSpan.FromMilliseconds(100));
+            if (t.Time.GetUtcNow() - started > options.Lease * 3 && !File.Exists(go))
+            {
+                await File.WriteAllTextAsync(go, "");
+            }
+
             await Task.Delay(50);
             // The only job worker 2 may get is the triage job that the completion enqueues, never the video's.
             var other = await t.Store.Jobs.TryLeaseAsync("worker-2", options.Lease);
