@@ -205,21 +205,7 @@ internal sealed class RelationalReportStore : IReportStore
                 command.With("@limit", limit + 1);
                 command.CommandText = sql.ToString();
                 var rows = await command
-                    .ListAsync(
-                        reader => new ReportSummary(
-                            reader.GetGuid(0),
-                            reader.GetStringOrNull(1),
-                            (ReportStatus)reader.GetInt32(2),
-                            reader.GetInstant(3),
-                            reader.GetInstantOrNull(4),
-                            reader.GetBoolean(5),
-                            reader.GetInt32(6),
-                            reader.GetInt32(7))
-                        {
-                            JurisdictionQueue = reader.GetStringOrNull(8),
-                            JurisdictionCountry = reader.GetStringOrNull(9),
-                        },
-                        ct)
+                    .ListAsync(StoredRows.ReadReportSummary, ct)
                     .ConfigureAwait(false);
                 if (rows.Count <= limit)
                 {

@@ -525,19 +525,7 @@ internal sealed class RelationalTriageStore : ITriageStore
                             var claim = StoredRows.ReadClaim(reader, id, 16);
                             return new QueueItem
                             {
-                                Report = new ReportSummary(
-                                    id,
-                                    reader.GetStringOrNull(1),
-                                    (ReportStatus)reader.GetInt32(2),
-                                    reader.GetInstant(3),
-                                    reader.GetInstantOrNull(4),
-                                    reader.GetBoolean(5),
-                                    reader.GetInt32(6),
-                                    reader.GetInt32(7))
-                                {
-                                    JurisdictionQueue = reader.GetStringOrNull(8),
-                                    JurisdictionCountry = reader.GetStringOrNull(9),
-                                },
+                                Report = StoredRows.ReadReportSummary(reader),
                                 Score = StoredRows.ReadScore(reader, 10, fallbackAt: reader.GetInstant(3)),
                                 ReporterOrganisation = reader.GetStringOrNull(14),
 

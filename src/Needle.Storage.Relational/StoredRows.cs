@@ -63,6 +63,21 @@ internal static class StoredRows
         Video = DocumentJson.DeserializeOrNull<VideoSummary>(reader.GetStringOrNull(19)),
     };
 
+    /// <summary>id, external_id, status, received_at, processed_at, escalate, file_count, matched_file_count, jurisdiction_queue, jurisdiction_country: a report listing's and the queue's first ten columns.</summary>
+    public static ReportSummary ReadReportSummary(DbDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetStringOrNull(1),
+        (ReportStatus)reader.GetInt32(2),
+        reader.GetInstant(3),
+        reader.GetInstantOrNull(4),
+        reader.GetBoolean(5),
+        reader.GetInt32(6),
+        reader.GetInt32(7))
+    {
+        JurisdictionQueue = reader.GetStringOrNull(8),
+        JurisdictionCountry = reader.GetStringOrNull(9),
+    };
+
     /// <summary>file_id (not read), list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video.</summary>
     public static StoredMatch ReadMatch(DbDataReader reader) => new(
         reader.GetString(1),

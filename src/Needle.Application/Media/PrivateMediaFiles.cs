@@ -99,11 +99,19 @@ public static class PrivateMediaFiles
     /// <summary>This process's folder under <paramref name="root"/>, created (with the root) if need be, 0700.</summary>
     internal static string ProcessFolder(string root)
     {
-        var self = Process.GetCurrentProcess();
-        var folder = Path.Combine(root, FolderName(self.Id, self.StartTime.ToUniversalTime().Ticks));
+        var folder = Path.Combine(root, OwnFolderName);
         CreatePrivateDirectory(root);
         CreatePrivateDirectory(folder);
         return folder;
+    }
+
+    // A fact of this process (its pid and start), read once; not state that changes.
+    private static readonly string OwnFolderName = ReadOwnFolderName();
+
+    private static string ReadOwnFolderName()
+    {
+        using var self = Process.GetCurrentProcess();
+        return FolderName(self.Id, self.StartTime.ToUniversalTime().Ticks);
     }
 
     internal static string FolderName(int pid, long startTicks) => string.Create(CultureInfo.InvariantCulture, $"{pid}-{startTicks}");
