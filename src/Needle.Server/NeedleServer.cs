@@ -279,6 +279,8 @@ public static class NeedleServer
         // The review pages: a cookie session scheme beside the API keys, Razor components rendered on the server.
         services.AddWebSessions(authentication, options);
         services.AddRazorComponents();
+        services.AddSingleton(_ => new UrlFetch.MediaUrlFetcher(options.UrlFetch, time));
+        services.AddSingleton(_ => new BankSampling(store.Settings));
         services.AddSingleton(WorldMap.Default());
         services.AddSingleton<WebDecisions>();
         services.AddSingleton<SignInGuard>();
@@ -298,6 +300,7 @@ public static class NeedleServer
 
         // After authentication (limits are per key as well as per address), before authorization and the endpoints.
         app.UseRateLimiter();
+        app.Use(UnmatchedRoutes.HandleAsync);
         app.UseAuthorization();
         app.UseAntiforgery();
         MapEndpoints(app);

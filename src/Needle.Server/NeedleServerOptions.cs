@@ -44,6 +44,9 @@ public sealed record NeedleServerOptions
     /// </summary>
     public long MaxVideoLookupBytes { get; init; } = 8L * 1024 * 1024;
 
+    /// <summary>Fetching media by URL on the HMA routes: off by default, see <see cref="UrlFetch.UrlFetchOptions"/>.</summary>
+    public UrlFetch.UrlFetchOptions UrlFetch { get; init; } = new();
+
     /// <summary>How many videos synchronous lookups hash at once on this node; more wait their turn. Default 1.</summary>
     public int MaxConcurrentVideoLookups { get; init; } = 1;
 
@@ -144,6 +147,8 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFileBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxVideoLookupBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentVideoLookups);
+        ArgumentNullException.ThrowIfNull(UrlFetch);
+        UrlFetch.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxReportBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFilesPerRequest);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);

@@ -14,4 +14,10 @@ public enum ApiRole
 
     /// <summary>Read and verify the audit log.</summary>
     Auditor = 3,
+
+    /// <summary>
+    /// An HMA-style integration (such as ROOST's Coop): every HMA-compatible route (<c>/h</c> hashing, <c>/m</c>
+    /// matching, <c>/c</c> banks and their content) with one key, and nothing else: no reports, keys, settings or audit.
+    /// </summary>
+    Integration = 4,
 }

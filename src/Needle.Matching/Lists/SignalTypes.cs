@@ -26,13 +26,13 @@ public static class SignalTypes
     /// <summary>All built-in types.</summary>
     public static IReadOnlyList<SignalType> All { get; } = [Pdq, Md5, Sha1, Sha256, PhotoDna, Vpdq];
 
-    /// <summary>Finds a type by name, case-insensitively; also accepts common spellings (<c>sha-1</c>, <c>pdna</c>, <c>photo_dna</c>).</summary>
+    /// <summary>Finds a type by name, case-insensitively; also accepts common spellings (<c>sha-1</c>, <c>pdna</c>, <c>photo_dna</c>, and HMA's <c>video_md5</c> for MD5).</summary>
     public static bool TryGet(string? name, [NotNullWhen(true)] out SignalType? signalType)
     {
         signalType = name?.Trim().ToLowerInvariant() switch
         {
             "pdq" => Pdq,
-            "md5" => Md5,
+            "md5" or "video_md5" or "vmd5" => Md5,
             "sha1" or "sha-1" => Sha1,
             "sha256" or "sha-256" => Sha256,
             "photodna" or "pdna" or "photo_dna" or "photo-dna" => PhotoDna,

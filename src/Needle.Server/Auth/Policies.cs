@@ -4,7 +4,8 @@ using Needle.Core.Access;
 namespace Needle.Server.Auth;
 
 /// <summary>
-/// The authorization policies. A key has exactly one role and every endpoint exactly one policy. Admin is deliberately
+/// The authorization policies. A key has exactly one role and every endpoint exactly one policy (the HMA routes admit
+/// two roles each, so an HMA-style integration needs a single key). Admin is deliberately
 /// not a reviewer: the people who manage lists and keys need not see reported media, and a stolen admin key must not
 /// open it (separation of duties). Likewise a reviewer cannot submit and a submitter cannot read reports.
 /// </summary>
@@ -18,6 +19,12 @@ internal static class Policies
     /// <summary>A reviewer, or an admin (ending another analyst's claim on a report).</summary>
     public const string ReviewerOrAdmin = "role:reviewer-or-admin";
 
+    /// <summary>HMA hashing and matching (<c>/h</c>, <c>/m</c>): a submitter, or an HMA-style integration.</summary>
+    public const string HmaMatching = "role:hma-matching";
+
+    /// <summary>HMA curation (<c>/c</c>: banks and their content): an admin, or an HMA-style integration.</summary>
+    public const string HmaCuration = "role:hma-curation";
+
     /// <summary>Any valid key, whatever its role (the OpenAPI document).</summary>
     public const string AnyKey = "any-key";
 
@@ -27,6 +34,7 @@ internal static class Policies
         ApiRole.Reviewer => "reviewer",
         ApiRole.Submitter => "submitter",
         ApiRole.Auditor => "auditor",
+        ApiRole.Integration => "integration",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -44,6 +52,16 @@ internal static class Policies
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireRole(RoleName(ApiRole.Reviewer), RoleName(ApiRole.Admin)));
+
+        options.AddPolicy(HmaMatching, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(RoleName(ApiRole.Submitter), RoleName(ApiRole.Integration)));
+
+        options.AddPolicy(HmaCuration, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(RoleName(ApiRole.Admin), RoleName(ApiRole.Integration)));
 
         options.AddPolicy(AnyKey, policy => policy
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)

@@ -29,7 +29,7 @@ internal static class AdminEndpoints
     {
         var keys = api.MapGroup("/keys").RequireAuthorization(Policies.Admin).WithTags("Keys");
         keys.MapPost("", CreateKeyAsync).Accepts<CreateKeyRequest>("application/json").Produces<CreatedKeyResponse>(StatusCodes.Status201Created)
-            .WithSummary("Create a key {name, role: submitter|reviewer|admin|auditor, expiresAt}; the key text is in this answer only.");
+            .WithSummary("Create a key {name, role: submitter|reviewer|admin|auditor|integration, expiresAt}; the key text is in this answer only.");
         keys.MapGet("", async (INeedleStore store, CancellationToken ct) =>
                 TypedResults.Ok((await store.Keys.ListAsync(ct).ConfigureAwait(false)).Select(KeyResponse.From).ToList()))
             .WithSummary("The keys (never their secrets).");
@@ -69,7 +69,7 @@ internal static class AdminEndpoints
 
         if (request.Role is not { } role || !Enum.IsDefined(role))
         {
-            errors.Add("role must be submitter, reviewer, admin or auditor");
+            errors.Add("role must be submitter, reviewer, admin, auditor or integration");
             role = default;
         }
 

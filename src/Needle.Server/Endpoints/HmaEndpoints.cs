@@ -1,132 +1,124 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Needle.Application.Intake;
 using Needle.Application.Lists;
 using Needle.Hashing;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
+using Needle.Server.UrlFetch;
 
 namespace Needle.Server.Endpoints;
 
-internal sealed record HmaBank(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("matching_enabled_ratio")] double MatchingEnabledRatio);
-
-internal sealed record HmaBankCreate(
-    [property: JsonPropertyName("name")] string? Name,
-    [property: JsonPropertyName("enabled_ratio")] double? EnabledRatio,
-    [property: JsonPropertyName("enabled")] bool? Enabled);
-
-internal sealed record HmaMatch(
-    [property: JsonPropertyName("bank_content_id")] int BankContentId,
-    [property: JsonPropertyName("distance")] string Distance);
-
-/// <summary>A vPDQ match in HMA's shape, with python-threatexchange's two shares and Needle's time ranges.</summary>
-internal sealed record HmaVideoMatch(
-    [property: JsonPropertyName("bank_content_id")] int BankContentId,
-    [property: JsonPropertyName("distance")] string Distance,
-    [property: JsonPropertyName("query_match_percent")] double QueryMatchPercent,
-    [property: JsonPropertyName("compared_match_percent")] double ComparedMatchPercent,
-    [property: JsonPropertyName("segments")] IReadOnlyList<HmaSegment> Segments);
-
-/// <summary>Seconds of the query that correspond to seconds of the bank's video.</summary>
-internal sealed record HmaSegment(
-    [property: JsonPropertyName("query_start")] double QueryStart,
-    [property: JsonPropertyName("query_end")] double QueryEnd,
-    [property: JsonPropertyName("bank_start")] double BankStart,
-    [property: JsonPropertyName("bank_end")] double BankEnd);
-
-internal sealed record HmaAdded(
-    [property: JsonPropertyName("id")] int Id,
-    [property: JsonPropertyName("signals")] IReadOnlyDictionary<string, string> Signals);
-
-internal sealed record HmaContent(
-    [property: JsonPropertyName("id")] int Id,
-    [property: JsonPropertyName("disable_until_ts")] long DisableUntilTs,
-    [property: JsonPropertyName("bank")] HmaBank Bank,
-    [property: JsonPropertyName("signals")] IReadOnlyDictionary<string, string> Signals);
+/// <summary>One media file for the HMA routes, uploaded or fetched: its bytes, whether it is a video, and the form fields sent with it.</summary>
+internal sealed record HmaMedia(byte[] Bytes, bool IsVideo, string Name, IReadOnlyDictionary<string, string> Fields);
 
 /// <summary>
-/// Routes shaped like Meta's Hasher-Matcher-Actioner (OpenMediaMatch) API, so HMA clients can talk to Needle:
-/// hashing (<c>/h</c>, submitter), matching (<c>/m</c>, submitter) and curation (<c>/c</c>, admin). A bank is a Needle
-/// list and a bank content id is a list entry id. Differences: URL fetching (<c>?url=</c>) is refused (Needle makes no
-/// outbound requests: POST the media instead); a bank is always fully enabled (ratio 1.0, no coin flip); an existing
-/// bank name answers 409; every route needs an API key.
+/// Routes shaped like Meta's Hasher-Matcher-Actioner (OpenMediaMatch) API, so HMA clients (such as ROOST's Coop) can talk
+/// to Needle with only an <c>Authorization</c> header added: hashing (<c>/h</c>) and matching (<c>/m</c>) for a
+/// submitter or integration key, curation (<c>/c</c>, see <see cref="HmaCuration"/>) for an admin or integration key,
+/// and HMA's health probes (<c>/status</c>, <c>/status/live</c>, anonymous like <c>/livez</c>). A bank is a Needle list;
+/// a bank content id is the first list entry id of the item. URL fetching (<c>?url=</c>) is off unless the operator
+/// enables it (<see cref="UrlFetchOptions"/>).
 /// </summary>
 internal static class HmaEndpoints
 {
+    private const string Alive = "I-AM-ALIVE";
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        var hashing = app.MapGroup("/h").RequireAuthorization(Policies.Submitter).WithTags("HMA hashing");
-        hashing.MapGet("/hash", () => NoUrls()).WithSummary("Not supported: Needle fetches no URLs. POST the media to /h/hash.");
-        hashing.MapPost("/hash", HashAsync).WithSummary("Hash one uploaded file (multipart, field 'photo'): {pdq, md5}.");
+        app.MapGet("/status", (HashListService host) => host.Matcher is null
+                ? Results.Text("INDEX-NOT-LOADED", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text(Alive))
+            .AllowAnonymous().WithTags("HMA health").WithSummary("HMA's readiness probe: I-AM-ALIVE once the lists are loaded.");
+        app.MapGet("/status/live", () => Results.Text(Alive)).AllowAnonymous().WithTags("HMA health").WithSummary("HMA's liveness probe.");
 
-        var matching = app.MapGroup("/m").RequireAuthorization(Policies.Submitter).WithTags("HMA matching");
-        matching.MapGet("/lookup", LookupSignal).WithSummary("Look up ?signal_type=&signal= (&banks=a,b): {bank: [{bank_content_id, distance}]}.");
+        var hashing = app.MapGroup("/h").RequireAuthorization(Policies.HmaMatching).WithTags("HMA hashing");
+        hashing.MapGet("/hash", HashUrlAsync).WithSummary("Hash the media at ?url= (when URL fetching is enabled): {pdq, md5} or {video_md5}.");
+        hashing.MapPost("/hash", HashAsync).WithSummary("Hash one uploaded file (multipart part 'photo' or 'video'): {pdq, md5} or {video_md5}.");
+
+        var matching = app.MapGroup("/m").RequireAuthorization(Policies.HmaMatching).WithTags("HMA matching");
+        matching.MapGet("/lookup", LookupGetAsync)
+            .WithSummary("Look up ?signal_type=&signal= ({bank: [{bank_content_id, distance}]}) or ?url= ({signal_type: {bank: [...]}}); &banks=, &seed=, &bypass_coinflip=true.");
         matching.MapPost("/lookup", LookupMediaAsync).WithSummary("Look up one uploaded file: {signal_type: {bank: [{bank_content_id, distance}]}}.");
-        matching.MapGet("/raw_lookup", RawLookup).WithSummary("Raw lookup ?signal_type=&signal= (&banks=, &include_distance=true): {matches: [...]}.");
+        matching.MapGet("/raw_lookup", RawLookup).WithSummary("Raw lookup ?signal_type=&signal= (&banks=, &include_distance=true): {matches: [...]}, no coin flip.");
+        matching.MapPost("/compare", CompareAsync).WithSummary("Compare pairs of hashes {signal_type: [a, b]}: {signal_type: [matched, {distance}]}.");
+        matching.MapGet("/index/status", IndexStatus).WithSummary("Per signal type: {present, built_to, size} (?signal_type= for one).");
 
-        var curation = app.MapGroup("/c").RequireAuthorization(Policies.Admin).WithTags("HMA curation");
-        curation.MapGet("/banks", (HashListService host) => TypedResults.Ok(host.Lists.Select(Bank).ToList())).WithSummary("The banks (lists).");
-        curation.MapPost("/banks", CreateBankAsync).WithSummary("Create a bank: {name}.");
-        curation.MapGet("/bank/{name}", (string name, HashListService host) => host.FindList(name) is { } list ? Results.Ok(Bank(list)) : NoBank(name))
-            .WithSummary("One bank.");
-        curation.MapDelete("/bank/{name}", async (string name, HttpContext context, HashListService host, CancellationToken ct) =>
-                await host.DeleteListAsync(name, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false) ? Results.Ok(new { message = "Done" }) : NoBank(name))
-            .WithSummary("Delete a bank.");
-        curation.MapPost("/bank/{name}/content", AddContentAsync).WithSummary("Add uploaded media (multipart) to a bank: {id, signals}.");
-        curation.MapGet("/bank/{name}/content/{id:int}", GetContent).WithSummary("One bank content item.");
-        curation.MapDelete("/bank/{name}/content/{id:int}", async (string name, int id, HttpContext context, HashListService host, CancellationToken ct) =>
-            {
-                if (host.FindList(name) is null)
-                {
-                    return NoBank(name);
-                }
-
-                var deleted = await host.RemoveEntryAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false);
-                return Results.Ok(new { deleted = deleted ? 1 : 0 });
-            })
-            .WithSummary("Remove a bank content item.");
-        curation.MapPost("/bank/{name}/signal", AddSignalsAsync).WithSummary("Add hashes to a bank: {\"pdq\": \"...\", \"md5\": \"...\"}.");
+        HmaCuration.Map(app);
     }
 
-    private static IResult NoUrls() => Problems.BadRequest("Fetching media by URL is not supported: this server makes no outbound requests. POST the media as multipart/form-data.");
+    internal static IResult NoBank(string name) => Problems.NotFound($"bank '{Problems.Echo(name)}' not found");
 
-    private static IResult NoBank(string name) => Problems.NotFound($"bank '{Problems.Echo(name)}' not found");
+    internal static async Task<HmaBank> BankAsync(HashList list, BankSampling sampling, CancellationToken cancellationToken) =>
+        new(list.Name, await sampling.GetRatioAsync(list.Name, cancellationToken).ConfigureAwait(false));
 
-    private static HmaBank Bank(HashList list) => new(list.Name, 1.0);
-
-    private static async Task<IResult> HashAsync(HttpContext context, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> HashUrlAsync(string? url, string? content_type, string? types, ImageDecoder decoder, MediaUrlFetcher fetcher, CancellationToken cancellationToken)
     {
-        var (file, problem) = await ReadOneFileAsync(context, options, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(url))
+        {
+            return Problems.BadRequest("url is required (or POST the media as multipart/form-data)");
+        }
+
+        var (media, problem) = await FetchAsync(url, content_type, fetcher, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        var hashed = Hash(file!, decoder, cancellationToken);
-        if (hashed.Pdq is null)
-        {
-            return Problems.BadRequest($"The file could not be hashed: {ErrorText.ForClient(hashed.Error)}");
-        }
-
-        return Results.Ok(Signals(hashed));
+        var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+        return hashProblem ?? Results.Ok(signals);
     }
 
-    private static IResult LookupSignal(string? signal_type, string? signal, string? banks, string? url, HashListService host, MatchLookup lookup)
+    private static async Task<IResult> HashAsync(HttpContext context, string? types, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
     {
-        if (url is not null)
+        var (media, problem) = await ReadUploadAsync(context, options, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return NoUrls();
+            return problem;
+        }
+
+        var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+        return hashProblem ?? Results.Ok(signals);
+    }
+
+    private static async Task<IResult> LookupGetAsync(
+        string? url, string? content_type, string? types, string? signal_type, string? signal, string? banks, string? seed, string? bypass_coinflip,
+        HashListService host, MatchLookup lookup, BankSampling sampling, ImageDecoder decoder, MediaUrlFetcher fetcher, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(url))
+        {
+            var (media, problem) = await FetchAsync(url, content_type, fetcher, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+            if (hashProblem is not null)
+            {
+                return hashProblem;
+            }
+
+            var gate = Gate(banks, seed ?? Md5(media!.Bytes), bypass_coinflip, sampling);
+            var response = new Dictionary<string, object>(StringComparer.Ordinal);
+            foreach (var (type, value) in signals!)
+            {
+                var parsed = Parse(type, value);
+                response[type] = parsed.Problem is null ? await ByBankAsync(host.Match(parsed.Signals!), gate, cancellationToken).ConfigureAwait(false) : new Dictionary<string, List<HmaMatch>>();
+            }
+
+            // With a signal type named, HMA elides the outer object.
+            return signal_type is null ? Results.Ok(response) : Results.Ok(response.GetValueOrDefault(signal_type) ?? new Dictionary<string, List<HmaMatch>>());
         }
 
         if (string.Equals(signal_type, "vpdq", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(signal))
         {
             try
             {
-                return Results.Ok(VideoByBank(lookup.LookupVpdq(signal), BankFilter(banks)));
+                var matches = lookup.LookupVpdq(signal);
+                return Results.Ok(await VideoByBankAsync(matches, Gate(banks, seed ?? "vpdq:" + signal, bypass_coinflip, sampling), cancellationToken).ConfigureAwait(false));
             }
             catch (ReportValidationException ex)
             {
@@ -134,44 +126,53 @@ internal static class HmaEndpoints
             }
         }
 
-        var parsed = Parse(signal_type, signal);
-        return parsed.Problem ?? Results.Ok(ByBank(host.Match(parsed.Signals!), BankFilter(banks)));
+        var lookedUp = Parse(signal_type, signal);
+        if (lookedUp.Problem is not null)
+        {
+            return lookedUp.Problem;
+        }
+
+        var seedText = seed ?? SignalTypes.Get(signal_type!).Name + ":" + SignalTypes.Get(signal_type!).Normalize(signal);
+        return Results.Ok(await ByBankAsync(host.Match(lookedUp.Signals!), Gate(banks, seedText, bypass_coinflip, sampling), cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> LookupMediaAsync(HttpContext context, HashListService host, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, string? banks, CancellationToken cancellationToken)
+    private static async Task<IResult> LookupMediaAsync(
+        HttpContext context, string? banks, string? seed, string? bypass_coinflip,
+        HashListService host, ImageDecoder decoder, MatchLookup lookup, BankSampling sampling, NeedleServerOptions options, CancellationToken cancellationToken)
     {
-        var (file, problem) = await ReadOneFileAsync(context, options, cancellationToken).ConfigureAwait(false);
+        var (media, problem) = await ReadUploadAsync(context, options, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (MatchLookup.IsVideo(file!.Bytes))
+        var gate = Gate(banks, seed ?? Md5(media!.Bytes), bypass_coinflip, sampling);
+        if (MatchLookup.IsVideo(media!.Bytes))
         {
-            // A video: MD5 as HMA does, plus vPDQ (HMA's video signal) with the matched time ranges.
-            if (LookupEndpoints.VideoTooLarge(file.Bytes.Length, options) is { } tooLarge)
+            // A video: MD5 as HMA does (video_md5, also under md5), plus vPDQ with the matched time ranges.
+            if (LookupEndpoints.VideoTooLarge(media.Bytes.Length, options) is { } tooLarge)
             {
                 return tooLarge;
             }
 
-            var video = await lookup.LookupVideoAsync(file.Bytes, cancellationToken).ConfigureAwait(false);
-            var videoResponse = new Dictionary<string, object>(StringComparer.Ordinal)
+            var video = await lookup.LookupVideoAsync(media.Bytes, cancellationToken).ConfigureAwait(false);
+            var exact = await ByBankAsync(video.Exact, gate, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new Dictionary<string, object>(StringComparer.Ordinal)
             {
-                ["md5"] = ByBank(video.Exact, BankFilter(banks)),
-                ["vpdq"] = VideoByBank(video.VideoMatches, BankFilter(banks)),
-            };
-            return Results.Ok(videoResponse);
+                ["video_md5"] = exact,
+                ["md5"] = exact,
+                ["vpdq"] = await VideoByBankAsync(video.VideoMatches, gate, cancellationToken).ConfigureAwait(false),
+            });
         }
 
-        var hashed = Hash(file!, decoder, cancellationToken);
-        var filter = BankFilter(banks);
+        var hashed = Hash(media, decoder, cancellationToken);
         var response = new Dictionary<string, Dictionary<string, List<HmaMatch>>>(StringComparer.Ordinal);
         if (hashed.Pdq is { } pdq)
         {
-            response["pdq"] = ByBank(host.Match(new FileSignals { Pdq = pdq.Hash, PdqQuality = pdq.Quality }), filter);
+            response["pdq"] = await ByBankAsync(host.Match(new FileSignals { Pdq = pdq.Hash, PdqQuality = pdq.Quality }), gate, cancellationToken).ConfigureAwait(false);
         }
 
-        response["md5"] = ByBank(host.Match(new FileSignals { Md5 = hashed.Md5 }), filter);
+        response["md5"] = await ByBankAsync(host.Match(new FileSignals { Md5 = hashed.Md5 }), gate, cancellationToken).ConfigureAwait(false);
         return Results.Ok(response);
     }
 
@@ -183,126 +184,94 @@ internal static class HmaEndpoints
             return parsed.Problem;
         }
 
-        var matches = AllHits(host.Match(parsed.Signals!), BankFilter(banks)).ToList();
+        var filter = BankFilter(banks);
+        var matches = AllHits(host.Match(parsed.Signals!)).Where(m => filter is null || filter.Contains(m.ListName)).ToList();
         return include_distance == true
-            ? Results.Ok(new { matches = matches.Select(m => new HmaMatch(m.Entry.Id, Distance(m))).ToList() })
-            : Results.Ok(new { matches = matches.Select(m => m.Entry.Id).ToList() });
+            ? Results.Ok(new { matches = matches.Select(m => new HmaMatch(HmaBankContent.ContentId(m.Entry), Distance(m))).ToList() })
+            : Results.Ok(new { matches = matches.Select(m => HmaBankContent.ContentId(m.Entry)).ToList() });
     }
 
-    private static async Task<IResult> CreateBankAsync(HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> CompareAsync(HttpContext context, NeedleServerOptions options)
     {
-        var request = await JsonBody.ReadAsync<HmaBankCreate>(context, options.MaxJsonBytes).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(request.Name))
-        {
-            return Problems.BadRequest("name is required");
-        }
-
-        try
-        {
-            var list = await host.CreateListAsync(request.Name, HashListKind.Known, null, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
-            return TypedResults.Created($"/c/bank/{Uri.EscapeDataString(list.Name)}", Bank(list));
-        }
-        catch (ListAlreadyExistsException)
-        {
-            return Problems.Conflict("Bank already exists");
-        }
-        catch (ArgumentException ex)
-        {
-            return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
-        }
-    }
-
-    private static async Task<IResult> AddContentAsync(string name, HttpContext context, HashListService host, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
-    {
-        if (host.FindList(name) is null)
-        {
-            return NoBank(name);
-        }
-
-        var (file, problem) = await ReadOneFileAsync(context, options, cancellationToken).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var hashed = Hash(file!, decoder, cancellationToken);
-        if (hashed.Pdq is null)
-        {
-            return Problems.BadRequest($"The file could not be hashed: {ErrorText.ForClient(hashed.Error)}");
-        }
-
-        return await AddAsync(name, Signals(hashed), file!.FileName, context, host, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<IResult> AddSignalsAsync(string name, HttpContext context, HashListService host, NeedleServerOptions options, CancellationToken cancellationToken)
-    {
-        if (host.FindList(name) is null)
-        {
-            return NoBank(name);
-        }
-
         var body = await JsonBody.ReadAsync<Dictionary<string, JsonElement>>(context, options.MaxJsonBytes).ConfigureAwait(false);
-        var note = body.Remove("note", out var noteValue) && noteValue.ValueKind == JsonValueKind.String ? noteValue.GetString() : null;
-        var signals = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in body)
+        var results = new Dictionary<string, object[]>(StringComparer.Ordinal);
+        foreach (var (name, value) in body)
         {
-            if (value.ValueKind != JsonValueKind.String)
+            if (value.ValueKind != JsonValueKind.Array)
             {
-                return Problems.BadRequest($"Invalid {Problems.Echo(key)} signal: a string is expected");
+                return Problems.BadRequest($"Comparison hashes for {Problems.Echo(name)} was not a list");
             }
 
-            signals[key] = value.GetString()!;
+            if (value.GetArrayLength() != 2 || value.EnumerateArray().Any(static v => v.ValueKind != JsonValueKind.String))
+            {
+                return Problems.BadRequest("Comparison hash list length must be exactly 2 (two strings)");
+            }
+
+            if (!SignalTypes.TryGet(name, out var type))
+            {
+                return Problems.BadRequest($"No such SignalType '{Problems.Echo(name)}'");
+            }
+
+            if (!type.TryNormalize(value[0].GetString(), out var left, out var error) || !type.TryNormalize(value[1].GetString(), out var right, out error))
+            {
+                return Problems.BadRequest($"Invalid {Problems.Echo(name)} hash: {Problems.Echo(error, 200)}");
+            }
+
+            double distance;
+            if (type == SignalTypes.Pdq)
+            {
+                distance = PdqHash.Parse(left).HammingDistance(PdqHash.Parse(right));
+            }
+            else if (type == SignalTypes.PhotoDna)
+            {
+                distance = Euclidean(Convert.FromBase64String(left), Convert.FromBase64String(right));
+            }
+            else if (type.Comparison == SignalComparison.Exact)
+            {
+                distance = string.Equals(left, right, StringComparison.Ordinal) ? 0 : 1;
+            }
+            else
+            {
+                return Problems.BadRequest($"{Problems.Echo(name)} does not support hash comparison");
+            }
+
+            var matched = type.Comparison == SignalComparison.Exact ? distance == 0 : distance <= type.DefaultThreshold;
+            object shown = type.Comparison == SignalComparison.Euclidean ? Math.Round(distance, 3) : (int)distance;
+            results[name] = [matched, new Dictionary<string, object> { ["distance"] = shown }];
         }
 
-        return await AddAsync(name, signals, note, context, host, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(results);
     }
 
-    private static async Task<IResult> AddAsync(string name, Dictionary<string, string> signals, string? label, HttpContext context, HashListService host, CancellationToken cancellationToken)
+    private static IResult IndexStatus(string? signal_type, HashListService host, TimeProvider time)
     {
-        if (signals.Count == 0)
+        var sizes = SignalTypes.All.ToDictionary(static t => t.Name, static _ => 0, StringComparer.Ordinal);
+        foreach (var list in host.Lists)
         {
-            return Problems.BadRequest("No signals given");
+            foreach (var entry in list.Entries)
+            {
+                sizes[entry.SignalType.Name]++;
+            }
         }
 
-        var entries = new List<HashListEntry>();
-        var normalized = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (typeName, value) in signals)
+        // HMA's video_md5 is Needle's md5: the same entries answer both names.
+        sizes["video_md5"] = sizes[SignalTypes.Md5.Name];
+
+        // Needle's index has no build step: every change is live, so it is built up to now.
+        var builtTo = time.GetUtcNow().ToUnixTimeSeconds();
+        var status = sizes.ToDictionary(static s => s.Key, s => new HmaIndexStatus(true, builtTo, s.Value), StringComparer.Ordinal);
+        if (signal_type is not null)
         {
-            if (!SignalTypes.TryGet(typeName, out var type))
-            {
-                return Problems.BadRequest($"No such signal type {Problems.Echo(typeName)}");
-            }
-
-            if (!type.TryNormalize(value, out var canonical, out var error))
-            {
-                return Problems.BadRequest($"Invalid {Problems.Echo(typeName)} signal: {Problems.Echo(error, 200)}");
-            }
-
-            normalized[type.Name] = canonical;
-            entries.Add(new HashListEntry(type, canonical) { Label = label, Source = "hma" });
+            return status.TryGetValue(signal_type, out var one)
+                ? Results.Ok(new Dictionary<string, HmaIndexStatus> { [signal_type] = one })
+                : Problems.BadRequest($"No such signal type '{Problems.Echo(signal_type)}'");
         }
 
-        var added = await host.AddEntriesAsync(name, entries, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken).ConfigureAwait(false);
-        return Results.Ok(new HmaAdded(added[0].Id, normalized));
+        return Results.Ok(status);
     }
 
-    private static IResult GetContent(string name, int id, HashListService host)
-    {
-        if (host.FindList(name) is not { } list)
-        {
-            return NoBank(name);
-        }
-
-        if (!list.TryGet(id, out var entry))
-        {
-            return Problems.NotFound($"content '{id}' not found");
-        }
-
-        // HMA's disable_until_ts is 0 for enabled content; Needle disables without an end date, so disabled reads 1.
-        return Results.Ok(new HmaContent(entry.Id, entry.Enabled ? 0 : 1, Bank(list), new Dictionary<string, string> { [entry.SignalType.Name] = entry.Value }));
-    }
-
-    private static async Task<(IncomingMedia? File, IResult? Problem)> ReadOneFileAsync(HttpContext context, NeedleServerOptions options, CancellationToken cancellationToken)
+    /// <summary>Reads the one file of a multipart upload (part <c>photo</c> or <c>video</c>, as HMA names content types; <c>file</c> is sniffed).</summary>
+    internal static async Task<(HmaMedia? Media, IResult? Problem)> ReadUploadAsync(HttpContext context, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (!JsonBody.IsMultipart(context.Request))
         {
@@ -316,38 +285,94 @@ internal static class HmaEndpoints
         }
 
         var file = upload.Files[0];
-        if (!file.PartName.Equals("photo", StringComparison.OrdinalIgnoreCase) && !file.PartName.Equals("file", StringComparison.OrdinalIgnoreCase))
+        bool isVideo;
+        if (file.PartName.Equals("photo", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Problems.BadRequest($"no such content_type: '{Problems.Echo(file.PartName)}' (Needle hashes photos: name the part 'photo')"));
+            isVideo = false;
+        }
+        else if (file.PartName.Equals("video", StringComparison.OrdinalIgnoreCase))
+        {
+            isVideo = true;
+        }
+        else if (file.PartName.Equals("file", StringComparison.OrdinalIgnoreCase))
+        {
+            isVideo = MatchLookup.IsVideo(file.Bytes);
+        }
+        else
+        {
+            return (null, Problems.BadRequest($"no such content_type: '{Problems.Echo(file.PartName)}' (name the part 'photo' or 'video')"));
         }
 
-        return (file, null);
+        return (new HmaMedia(file.Bytes, isVideo, file.FileName ?? file.PartName, upload.Fields), null);
     }
 
-    private static MediaHashResult Hash(IncomingMedia file, ImageDecoder decoder, CancellationToken cancellationToken) =>
-        new MediaFileHasher(new MediaHashOptions { Algorithms = HashAlgorithms.Pdq | HashAlgorithms.Md5, Decode = decoder.Options }, decoder)
-            .HashBytes(file.Bytes, file.FileName ?? file.PartName, cancellationToken);
+    /// <summary>Fetches <paramref name="url"/> through the guarded fetcher; the content type is the <c>content_type</c> hint, else the response's media type.</summary>
+    internal static async Task<(HmaMedia? Media, IResult? Problem)> FetchAsync(string url, string? contentType, MediaUrlFetcher fetcher, CancellationToken cancellationToken)
+    {
+        if (contentType is not null && contentType is not ("photo" or "video"))
+        {
+            return (null, Problems.BadRequest($"no such content_type: '{Problems.Echo(contentType)}'"));
+        }
 
-    private static Dictionary<string, string> Signals(MediaHashResult hashed)
+        try
+        {
+            var fetched = await fetcher.FetchAsync(url, cancellationToken).ConfigureAwait(false);
+            var isVideo = contentType is null ? fetched.MediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) : contentType == "video";
+            return (new HmaMedia(fetched.Bytes, isVideo, fetched.Url.AbsolutePath, new Dictionary<string, string>()), null);
+        }
+        catch (UrlFetchException ex)
+        {
+            return (null, Problems.Problem(ex.Status, ex.Status == StatusCodes.Status413PayloadTooLarge ? "The fetched media is too large." : "The URL was not fetched.", ex.Message));
+        }
+    }
+
+    /// <summary>HMA's hash answer: a photo's PDQ (and MD5), a video's <c>video_md5</c>; <paramref name="types"/> narrows it.</summary>
+    internal static (Dictionary<string, string>? Signals, IResult? Problem) HashMedia(HmaMedia media, string? types, ImageDecoder decoder, CancellationToken cancellationToken)
     {
         var signals = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (hashed.Pdq is { } pdq)
+        if (media.IsVideo)
         {
+            signals["video_md5"] = Md5(media.Bytes);
+        }
+        else
+        {
+            var hashed = Hash(media, decoder, cancellationToken);
+            if (hashed.Pdq is not { } pdq)
+            {
+                return (null, Problems.BadRequest($"The file could not be hashed: {ErrorText.ForClient(hashed.Error)}"));
+            }
+
             signals["pdq"] = pdq.Hash.ToString();
+            signals["md5"] = hashed.Md5!;
         }
 
-        signals["md5"] = hashed.Md5!;
-        return signals;
+        if (types is null)
+        {
+            return (signals, null);
+        }
+
+        var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!signals.TryGetValue(name, out var value))
+            {
+                return (null, Problems.BadRequest($"signal type '{Problems.Echo(name)}' doesn't exist or is disabled"));
+            }
+
+            chosen[name] = value;
+        }
+
+        return chosen.Count == 0 ? (null, Problems.BadRequest("empty signal type selection")) : (chosen, null);
     }
 
-    private static (FileSignals? Signals, IResult? Problem) Parse(string? signalType, string? signal)
+    internal static (FileSignals? Signals, IResult? Problem) Parse(string? signalType, string? signal)
     {
         if (string.IsNullOrEmpty(signalType) || string.IsNullOrEmpty(signal))
         {
             return (null, Problems.BadRequest("Either url or both signal and signal_type are required"));
         }
 
-        if (!SignalTypes.TryGet(signalType, out var type))
+        if (!SignalTypes.TryGet(signalType, out var type) || type == SignalTypes.Vpdq)
         {
             return (null, Problems.BadRequest($"No such SignalType '{Problems.Echo(signalType)}'"));
         }
@@ -368,33 +393,67 @@ internal static class HmaEndpoints
         return (signals, null);
     }
 
+    private static MediaHashResult Hash(HmaMedia media, ImageDecoder decoder, CancellationToken cancellationToken) =>
+        new MediaFileHasher(new MediaHashOptions { Algorithms = HashAlgorithms.Pdq | HashAlgorithms.Md5, Decode = decoder.Options }, decoder)
+            .HashBytes(media.Bytes, media.Name, cancellationToken);
+
+    private static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
+
+    private static double Euclidean(byte[] left, byte[] right)
+    {
+        double sum = 0;
+        for (var i = 0; i < left.Length && i < right.Length; i++)
+        {
+            double d = left[i] - right[i];
+            sum += d * d;
+        }
+
+        return Math.Sqrt(sum);
+    }
+
     private static HashSet<string>? BankFilter(string? banks) =>
         string.IsNullOrEmpty(banks) ? null : [.. banks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
-    // Every hit counts as a bank hit, allow lists included: HMA has no allow lists, a client sees which banks matched.
-    private static IEnumerable<ListMatch> AllHits(MatchResult result, HashSet<string>? banks) =>
-        result.Matches.Concat(result.AllowedBy).Concat(result.SuppressedMatches).Where(m => banks is null || banks.Contains(m.ListName));
+    private static HmaBankGate Gate(string? banks, string seed, string? bypassCoinflip, BankSampling sampling) =>
+        new(BankFilter(banks), string.Equals(bypassCoinflip, "true", StringComparison.OrdinalIgnoreCase) ? null : BankSampling.CoinFlip(seed), sampling);
 
-    private static Dictionary<string, List<HmaMatch>> ByBank(MatchResult result, HashSet<string>? banks)
+    // Every hit counts as a bank hit, allow lists included: HMA has no allow lists, a client sees which banks matched.
+    private static IEnumerable<ListMatch> AllHits(MatchResult result) => result.Matches.Concat(result.AllowedBy).Concat(result.SuppressedMatches);
+
+    private static async Task<Dictionary<string, List<HmaMatch>>> ByBankAsync(MatchResult result, HmaBankGate gate, CancellationToken cancellationToken)
     {
         var byBank = new Dictionary<string, List<HmaMatch>>(StringComparer.Ordinal);
-        foreach (var match in AllHits(result, banks))
+        foreach (var match in AllHits(result))
         {
+            if (!await gate.AdmitsAsync(match.ListName, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
             if (!byBank.TryGetValue(match.ListName, out var list))
             {
                 byBank[match.ListName] = list = [];
             }
 
-            list.Add(new HmaMatch(match.Entry.Id, Distance(match)));
+            list.Add(new HmaMatch(HmaBankContent.ContentId(match.Entry), Distance(match)));
         }
 
         return byBank;
     }
 
-    private static Dictionary<string, List<HmaVideoMatch>> VideoByBank(IReadOnlyList<Needle.Video.VideoListMatch> matches, HashSet<string>? banks)
+    private static async Task<Dictionary<string, List<HmaVideoMatch>>> VideoByBankAsync(IReadOnlyList<Needle.Video.VideoListMatch> matches, HmaBankGate gate, CancellationToken cancellationToken)
     {
         var byBank = new Dictionary<string, List<HmaVideoMatch>>(StringComparer.Ordinal);
-        foreach (var stored in VideoMatches.ToStored([.. matches.Where(m => banks is null || banks.Contains(m.ListName))]))
+        var admitted = new List<Needle.Video.VideoListMatch>();
+        foreach (var match in matches)
+        {
+            if (await gate.AdmitsAsync(match.ListName, cancellationToken).ConfigureAwait(false))
+            {
+                admitted.Add(match);
+            }
+        }
+
+        foreach (var stored in VideoMatches.ToStored(admitted))
         {
             if (!byBank.TryGetValue(stored.ListName, out var list))
             {
@@ -412,4 +471,33 @@ internal static class HmaEndpoints
     private static string Distance(ListMatch match) => match.SignalType.Comparison == SignalComparison.Euclidean
         ? match.Distance.ToString("0.###", CultureInfo.InvariantCulture)
         : ((int)match.Distance).ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Which banks a lookup reports: those asked for (all when none), and, unless the caller bypasses the coin flip, those
+/// whose enabled ratio admits the lookup's flip (HMA: ratio ≥ flip). Each bank's ratio is read once per lookup.
+/// </summary>
+internal sealed class HmaBankGate(HashSet<string>? requested, double? coinFlip, BankSampling sampling)
+{
+    private readonly Dictionary<string, bool> _admitted = new(StringComparer.Ordinal);
+
+    public async ValueTask<bool> AdmitsAsync(string bank, CancellationToken cancellationToken)
+    {
+        if (requested is not null && !requested.Contains(bank))
+        {
+            return false;
+        }
+
+        if (coinFlip is not { } flip)
+        {
+            return true;
+        }
+
+        if (!_admitted.TryGetValue(bank, out var admitted))
+        {
+            _admitted[bank] = admitted = BankSampling.Admits(await sampling.GetRatioAsync(bank, cancellationToken).ConfigureAwait(false), flip);
+        }
+
+        return admitted;
+    }
 }

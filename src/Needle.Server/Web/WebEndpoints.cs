@@ -175,9 +175,9 @@ internal static class WebEndpoints
         {
             problem = "That key is not valid: it may be mistyped, revoked or expired.";
         }
-        else if (record.Role == ApiRole.Submitter)
+        else if (record.Role is ApiRole.Submitter or ApiRole.Integration)
         {
-            problem = "This is a submitter key: it can send reports but not open the review pages. Sign in with a reviewer, admin or auditor key.";
+            problem = $"This is {(record.Role == ApiRole.Submitter ? "a submitter" : "an integration")} key: it can call the API but not open the review pages. Sign in with a reviewer, admin or auditor key.";
         }
 
         if (problem is not null)
@@ -185,7 +185,7 @@ internal static class WebEndpoints
             // Refusals are audited with the key id when the text names one (never the secret): the first of a burst
             // from an address at once, the rest of the burst as one entry with the counts.
             var actor = ApiKeyService.TryGetKeyId(presented, out var triedId) ? triedId.ToString("N") : "anonymous";
-            await guard.RefusedAsync(address, actor, record is null ? "invalid-key" : "submitter-key", cancellationToken).ConfigureAwait(false);
+            await guard.RefusedAsync(address, actor, record is null ? "invalid-key" : record.Role == ApiRole.Submitter ? "submitter-key" : "integration-key", cancellationToken).ConfigureAwait(false);
             return Page<SignInPage>(new SignInModel(Frame(context, "Sign in", "signin"), LocalPath(returnUrl), problem, false), StatusCodes.Status401Unauthorized);
         }
 
