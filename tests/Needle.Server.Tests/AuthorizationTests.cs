@@ -8,8 +8,8 @@ using Needle.Testing.Server;
 namespace Needle.Server.Tests;
 
 /// <summary>
-/// Walks every endpoint the server registers and checks who may call it. /livez and /readyz are the only anonymous
-/// routes; /openapi/v1.json needs a key of any role; every other route needs its role (a few name two, as "reviewer|admin"). An endpoint missing
+/// Walks every endpoint the server registers and checks who may call it. /livez, /readyz and HMA's /status and
+/// /status/live are the only anonymous API routes; /openapi/v1.json needs a key of any role; every other route needs its role (a few name two, as "reviewer|admin"). An endpoint missing
 /// from <see cref="Expected"/> fails the test, so a new route cannot ship without a deliberate policy.
 /// </summary>
 public sealed partial class AuthorizationTests
@@ -66,19 +66,25 @@ public sealed partial class AuthorizationTests
         ["GET /api/v1/audit"] = "auditor",
         ["GET /api/v1/audit/verify"] = "auditor",
 
-        ["GET /h/hash"] = "submitter",
-        ["POST /h/hash"] = "submitter",
-        ["GET /m/lookup"] = "submitter",
-        ["POST /m/lookup"] = "submitter",
-        ["GET /m/raw_lookup"] = "submitter",
-        ["GET /c/banks"] = "admin",
-        ["POST /c/banks"] = "admin",
-        ["GET /c/bank/{name}"] = "admin",
-        ["DELETE /c/bank/{name}"] = "admin",
-        ["POST /c/bank/{name}/content"] = "admin",
-        ["GET /c/bank/{name}/content/{id:int}"] = "admin",
-        ["DELETE /c/bank/{name}/content/{id:int}"] = "admin",
-        ["POST /c/bank/{name}/signal"] = "admin",
+        ["GET /status"] = Anonymous,
+        ["GET /status/live"] = Anonymous,
+        ["GET /h/hash"] = "submitter|integration",
+        ["POST /h/hash"] = "submitter|integration",
+        ["GET /m/lookup"] = "submitter|integration",
+        ["POST /m/lookup"] = "submitter|integration",
+        ["GET /m/raw_lookup"] = "submitter|integration",
+        ["POST /m/compare"] = "submitter|integration",
+        ["GET /m/index/status"] = "submitter|integration",
+        ["GET /c/banks"] = "admin|integration",
+        ["POST /c/banks"] = "admin|integration",
+        ["GET /c/bank/{name}"] = "admin|integration",
+        ["PUT /c/bank/{name}"] = "admin|integration",
+        ["DELETE /c/bank/{name}"] = "admin|integration",
+        ["POST /c/bank/{name}/content"] = "admin|integration",
+        ["GET /c/bank/{name}/content/{id:int}"] = "admin|integration",
+        ["PUT /c/bank/{name}/content/{id:int}"] = "admin|integration",
+        ["DELETE /c/bank/{name}/content/{id:int}"] = "admin|integration",
+        ["POST /c/bank/{name}/signal"] = "admin|integration",
 
         ["GET /static/needle.css"] = Anonymous,
         ["GET /static/needle.js"] = Anonymous,
@@ -112,7 +118,7 @@ public sealed partial class AuthorizationTests
     {
         await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
         var keys = new Dictionary<string, string> { ["admin"] = server.AdminKey };
-        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor })
+        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor, ApiRole.Integration })
         {
             keys[role.ToString().ToLowerInvariant()] = (await server.CreateKeyAsync(role)).Key;
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Needle.Cli.Infrastructure;
 using Needle.Core.Storage;
 using Needle.Server;
+using Needle.Server.UrlFetch;
 
 namespace Needle.Cli.Commands;
 
@@ -48,9 +49,21 @@ internal static class ServeCommand
                 + "address:CLASS=PERMITS/WINDOW per client address, LIMIT 'none' to lift one, or 'off' for none at all. Example: --rate-limit submitter:intake=600/1m. Defaults: docs/api.md.",
             HelpName = "SPEC",
         };
+        var fetchHosts = new Option<string[]>("--fetch-url-host")
+        {
+            Description = "Let the HMA routes fetch media by URL (?url=) from this host and its subdomains; repeatable; '*' for any host. "
+                + "Off by default. Only public addresses are ever contacted (checked at connect time and on every redirect).",
+            HelpName = "HOST",
+        };
+        var fetchMaxMb = new Option<int>("--fetch-url-max-mb")
+        {
+            Description = "Largest media body fetched by URL, in MiB. Default: 32.",
+            HelpName = "MIB",
+            DefaultValueFactory = _ => 32,
+        };
         var command = new Command("serve", "Run the Needle HTTP API and the review pages (and, unless --workers 0, background workers) on the given database until interrupted.")
         {
-            urls, workers, sessionIdle, sessionHours, rateLimits,
+            urls, workers, sessionIdle, sessionHours, rateLimits, fetchHosts, fetchMaxMb,
         };
         node.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -84,6 +97,14 @@ internal static class ServeCommand
                 }
             }
 
+            var hosts = parse.GetValue(fetchHosts) ?? [];
+            var maxMb = parse.GetValue(fetchMaxMb);
+            if (maxMb < 1 || hosts.Any(string.IsNullOrWhiteSpace))
+            {
+                context.Error.WriteLine("error: --fetch-url-max-mb must be 1 or more and --fetch-url-host a host name");
+                return ExitCodes.Usage;
+            }
+
             if (node.Read(parse, context) is not { } nodeOptions)
             {
                 return ExitCodes.Usage;
@@ -96,6 +117,7 @@ internal static class ServeCommand
                 SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes),
                 SessionLifetime = TimeSpan.FromHours(lifetimeHours),
                 RateLimits = limits,
+                UrlFetch = new UrlFetchOptions { Enabled = hosts.Length > 0, AllowedHosts = hosts, MaxBytes = maxMb * 1024L * 1024 },
             };
 
             try
