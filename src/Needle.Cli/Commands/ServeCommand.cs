@@ -45,7 +45,7 @@ internal static class ServeCommand
         };
         var rateLimits = new Option<string[]>("--rate-limit")
         {
-            Description = "A rate limit, repeatable: [ROLE:]CLASS=PERMITS/WINDOW per key (CLASS intake, lookup, sign-in or other; ROLE submitter, reviewer, admin or auditor), "
+            Description = "A rate limit, repeatable: [ROLE:]CLASS=PERMITS/WINDOW per key (CLASS intake, lookup, sign-in or other; ROLE submitter, reviewer, admin, auditor or integration), "
                 + "address:CLASS=PERMITS/WINDOW per client address, LIMIT 'none' to lift one, or 'off' for none at all. Example: --rate-limit submitter:intake=600/1m. Defaults: docs/api.md.",
             HelpName = "SPEC",
         };
