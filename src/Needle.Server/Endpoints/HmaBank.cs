@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Needle.Server.Endpoints;
 
-/// <summary>HMA's BankConfig.</summary>
+/// <summary>HMA's BankConfig; the other HMA request and response shapes follow it in this file.</summary>
 internal sealed record HmaBank(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("matching_enabled_ratio")] double MatchingEnabledRatio);
