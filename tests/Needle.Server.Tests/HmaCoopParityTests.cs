@@ -104,6 +104,16 @@ public sealed class HmaCoopParityTests : IDisposable
         Assert.Equal(Md5(video), videoBody["signals"]!["video_md5"]!.GetValue<string>());
         var videoId = videoBody["id"]!.GetValue<int>();
 
+        // The server hashes videos, so the item also has a vPDQ signal, under the content's id; a re-encoded copy finds it.
+        var vpdq = videoBody["signals"]!["vpdq"]!.GetValue<string>();
+        var videoContent = await RunningServer.JsonAsync(await coop.GetAsync($"/c/bank/COOP_ORG1_MY_BANK/content/{videoId}?include_signals=true"));
+        Assert.Equal(vpdq, videoContent["signals"]!["vpdq"]!.GetValue<string>());
+        var reencoded = File.ReadAllBytes(MakeVideo("copy.mp4", "-crf", "35"));
+        Assert.NotEqual(Md5(video), Md5(reencoded));
+        var hashedCopy = await RunningServer.JsonAsync(await coop.PostAsync("/h/hash", Photo(reencoded, "video", "copy.mp4", "video/mp4")));
+        var nearDuplicate = await RunningServer.JsonAsync(await coop.GetAsync("/m/lookup?signal_type=vpdq&signal=" + Uri.EscapeDataString(hashedCopy["vpdq"]!.GetValue<string>())));
+        Assert.Equal(videoId, nearDuplicate["COOP_ORG1_MY_BANK"]![0]!["bank_content_id"]!.GetValue<int>());
+
         // addContentToBank with a URL: POST /c/bank/{name}/content?url=&content_id=&content_uri=&metadata= and no body.
         var url = media.Url("/flowers.png");
         var byUrl = await coop.PostAsync(
@@ -305,12 +315,12 @@ public sealed class HmaCoopParityTests : IDisposable
 
     private static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
 
-    private string MakeVideo()
+    private string MakeVideo(string name = "clip.mp4", params string[] quality)
     {
-        var output = Path.Combine(_folder, "clip.mp4");
+        var output = Path.Combine(_folder, name);
         var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=5", "-t", "2",
-                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", output])
+                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", .. quality, output])
         {
             info.ArgumentList.Add(argument);
         }

@@ -147,7 +147,7 @@ internal static class HmaCuration
 
     private static async Task<IResult> AddContentAsync(
         string name, string? url, string? content_type, string? types, string? metadata, string? content_id, string? content_uri, string? note,
-        HttpContext context, HashListService host, ImageDecoder decoder, MediaUrlFetcher fetcher, NeedleServerOptions options, CancellationToken cancellationToken)
+        HttpContext context, HashListService host, ImageDecoder decoder, MatchLookup lookup, MediaUrlFetcher fetcher, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is null)
         {
@@ -198,7 +198,7 @@ internal static class HmaCuration
             return Problems.BadRequest(noteProblem);
         }
 
-        var (signals, hashProblem) = HmaEndpoints.HashMedia(media, types, decoder, cancellationToken);
+        var (signals, hashProblem) = await HmaEndpoints.HashMediaAsync(media, types, decoder, lookup, options, cancellationToken).ConfigureAwait(false);
         if (hashProblem is not null)
         {
             return hashProblem;

@@ -8,6 +8,7 @@ using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
 using Needle.Server.UrlFetch;
+using Needle.Video;
 
 namespace Needle.Server.Endpoints;
 
@@ -54,7 +55,8 @@ internal static class HmaEndpoints
     internal static async Task<HmaBank> BankAsync(HashList list, BankSampling sampling, CancellationToken cancellationToken) =>
         new(list.Name, await sampling.GetRatioAsync(list.Name, cancellationToken).ConfigureAwait(false));
 
-    private static async Task<IResult> HashUrlAsync(string? url, string? content_type, string? types, ImageDecoder decoder, MediaUrlFetcher fetcher, CancellationToken cancellationToken)
+    private static async Task<IResult> HashUrlAsync(
+        string? url, string? content_type, string? types, ImageDecoder decoder, MatchLookup lookup, MediaUrlFetcher fetcher, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(url))
         {
@@ -67,11 +69,11 @@ internal static class HmaEndpoints
             return problem;
         }
 
-        var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+        var (signals, hashProblem) = await HashMediaAsync(media!, types, decoder, lookup, options, cancellationToken).ConfigureAwait(false);
         return hashProblem ?? Results.Ok(signals);
     }
 
-    private static async Task<IResult> HashAsync(HttpContext context, string? types, ImageDecoder decoder, NeedleServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> HashAsync(HttpContext context, string? types, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         var (media, problem) = await ReadUploadAsync(context, options, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -79,13 +81,13 @@ internal static class HmaEndpoints
             return problem;
         }
 
-        var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+        var (signals, hashProblem) = await HashMediaAsync(media!, types, decoder, lookup, options, cancellationToken).ConfigureAwait(false);
         return hashProblem ?? Results.Ok(signals);
     }
 
     private static async Task<IResult> LookupGetAsync(
         string? url, string? content_type, string? types, string? signal_type, string? signal, string? banks, string? seed, string? bypass_coinflip,
-        HashListService host, MatchLookup lookup, BankSampling sampling, ImageDecoder decoder, MediaUrlFetcher fetcher, CancellationToken cancellationToken)
+        HashListService host, MatchLookup lookup, BankSampling sampling, ImageDecoder decoder, MediaUrlFetcher fetcher, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(url))
         {
@@ -95,7 +97,7 @@ internal static class HmaEndpoints
                 return problem;
             }
 
-            var (signals, hashProblem) = HashMedia(media!, types, decoder, cancellationToken);
+            var (signals, hashProblem) = await HashMediaAsync(media!, types, decoder, lookup, options, cancellationToken).ConfigureAwait(false);
             if (hashProblem is not null)
             {
                 return hashProblem;
@@ -105,6 +107,12 @@ internal static class HmaEndpoints
             var response = new Dictionary<string, object>(StringComparer.Ordinal);
             foreach (var (type, value) in signals!)
             {
+                if (type == "vpdq")
+                {
+                    response[type] = await VideoByBankAsync(lookup.LookupVpdq(value), gate, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var parsed = Parse(type, value);
                 response[type] = parsed.Problem is null ? await ByBankAsync(host.Match(parsed.Signals!), gate, cancellationToken).ConfigureAwait(false) : new Dictionary<string, List<HmaMatch>>();
             }
@@ -326,13 +334,26 @@ internal static class HmaEndpoints
         }
     }
 
-    /// <summary>HMA's hash answer: a photo's PDQ (and MD5), a video's <c>video_md5</c>; <paramref name="types"/> narrows it.</summary>
-    internal static (Dictionary<string, string>? Signals, IResult? Problem) HashMedia(HmaMedia media, string? types, ImageDecoder decoder, CancellationToken cancellationToken)
+    /// <summary>
+    /// HMA's hash answer: a photo's PDQ (and MD5); a video's <c>video_md5</c> and, when this server hashes videos and the
+    /// video is within <see cref="NeedleServerOptions.MaxVideoLookupBytes"/>, its <c>vpdq</c> (HMA's vPDQ extension's
+    /// name), so near-duplicate videos can be banked and looked up. <paramref name="types"/> narrows the answer.
+    /// </summary>
+    internal static async Task<(Dictionary<string, string>? Signals, IResult? Problem)> HashMediaAsync(
+        HmaMedia media, string? types, ImageDecoder decoder, MatchLookup lookup, NeedleServerOptions options, CancellationToken cancellationToken)
     {
         var signals = new Dictionary<string, string>(StringComparer.Ordinal);
         if (media.IsVideo)
         {
             signals["video_md5"] = Md5(media.Bytes);
+            if (media.Bytes.Length <= options.MaxVideoLookupBytes && MatchLookup.IsVideo(media.Bytes))
+            {
+                var video = await lookup.LookupVideoAsync(media.Bytes, cancellationToken).ConfigureAwait(false);
+                if (video.Video is { Frames.Count: > 0 } hash)
+                {
+                    signals["vpdq"] = VideoListIndex.FormatValue(hash.Frames);
+                }
+            }
         }
         else
         {
@@ -441,16 +462,23 @@ internal static class HmaEndpoints
         return byBank;
     }
 
-    private static async Task<Dictionary<string, List<HmaVideoMatch>>> VideoByBankAsync(IReadOnlyList<Needle.Video.VideoListMatch> matches, HmaBankGate gate, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, List<HmaVideoMatch>>> VideoByBankAsync(IReadOnlyList<VideoListMatch> matches, HmaBankGate gate, CancellationToken cancellationToken)
     {
         var byBank = new Dictionary<string, List<HmaVideoMatch>>(StringComparer.Ordinal);
-        var admitted = new List<Needle.Video.VideoListMatch>();
+        var admitted = new List<VideoListMatch>();
         foreach (var match in matches)
         {
             if (await gate.AdmitsAsync(match.ListName, cancellationToken).ConfigureAwait(false))
             {
                 admitted.Add(match);
             }
+        }
+
+        // A vPDQ entry banked with its video_md5 reports the item's content id.
+        var contentIds = new Dictionary<(string, int), int>();
+        foreach (var match in admitted)
+        {
+            contentIds[(match.ListName, match.Entry.Id)] = HmaBankContent.ContentId(match.Entry);
         }
 
         foreach (var stored in VideoMatches.ToStored(admitted))
@@ -461,7 +489,7 @@ internal static class HmaEndpoints
             }
 
             var video = stored.Video!;
-            list.Add(new HmaVideoMatch(stored.EntryId, stored.Distance.ToString("0.###", CultureInfo.InvariantCulture), video.QueryPercent, video.KnownPercent,
+            list.Add(new HmaVideoMatch(contentIds.GetValueOrDefault((stored.ListName, stored.EntryId), stored.EntryId), stored.Distance.ToString("0.###", CultureInfo.InvariantCulture), video.QueryPercent, video.KnownPercent,
                 [.. video.Segments.Select(static s => new HmaSegment(s.QueryStart, s.QueryEnd, s.KnownStart, s.KnownEnd))]));
         }
 
