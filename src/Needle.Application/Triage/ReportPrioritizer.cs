@@ -196,7 +196,9 @@ public sealed class ReportPrioritizer(ScoringOptions options)
             return false;
         }
 
+        // No media here (hashes only, or a file imported without its media): nothing to look at.
         return file.State is FileState.HashesOnly or FileState.Unreadable
+            || !file.HasMedia
             || (file.PdqQuality is { } quality && quality < minimumPdqQuality);
     }
 
