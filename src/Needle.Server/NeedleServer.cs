@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Needle.Application.Access;
+using Needle.Application.Cases;
 using Needle.Application.Clues;
 using Needle.Application.Intake;
 using Needle.Application.Lists;
@@ -266,6 +267,7 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(_ => new CaseService(store, matchers, protector, time, options.MaxReportBytes + options.MaxJsonBytes));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>
@@ -402,6 +404,7 @@ public static class NeedleServer
         ListEndpoints.Map(api);
         LookupEndpoints.Map(api);
         TriageEndpoints.Map(api);
+        CaseEndpoints.Map(api);
         AdminEndpoints.MapKeys(api);
         AdminEndpoints.MapAudit(api);
 
