@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Needle.Application.Access;
+using Needle.Application.Cases;
 using Needle.Application.Clues;
 using Needle.Application.Intake;
 using Needle.Application.Lists;
@@ -144,7 +145,9 @@ public static class NeedleServer
         {
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
+            // One minimum for matching and triage (the scoring file's): a file the matcher did not compare by PDQ is
+            // exactly one triage counts as unassessable, never as possibly new material.
+            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -264,6 +267,7 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(_ => new CaseService(store, matchers, protector, time, options.MaxReportBytes + options.MaxJsonBytes));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>
@@ -403,6 +407,7 @@ public static class NeedleServer
         ListEndpoints.Map(api);
         LookupEndpoints.Map(api);
         TriageEndpoints.Map(api);
+        CaseEndpoints.Map(api);
         AdminEndpoints.MapKeys(api);
         AdminEndpoints.MapAudit(api);
 
@@ -411,6 +416,7 @@ public static class NeedleServer
         HmaEndpoints.Map(hma);
 
         WebEndpoints.Map(app);
+        CaseWebEndpoints.Map(app);
 
         // Last: a malformed id in any route above is a 400 problem naming the parameter (not the fallback's 403).
         MalformedRouteValues.Map(app);

@@ -65,9 +65,6 @@ public sealed record NeedleServerOptions
     /// <summary>Background workers processing reports. 0 runs none (reports stay received).</summary>
     public int Workers { get; init; } = 2;
 
-    /// <summary>PDQ hashes of lower quality are not matched (exact hashes still are); Meta's guidance is 50.</summary>
-    public int MinimumPdqQuality { get; init; } = Needle.Hashing.PdqResult.MinimumUsefulQuality;
-
     /// <summary>How long an idle worker sleeps before polling the job queue again.</summary>
     public TimeSpan WorkerIdleDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 

@@ -285,6 +285,35 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN priority integer NOT NULL DEFAULT 0;
         CREATE INDEX jobs_pending_by_priority ON jobs (priority DESC, id) WHERE state = 'pending';
         """,
+
+        // 6: case work. A report's note thread and its outcomes (referral, informational, closed: the history, the
+        // latest is current) in tables of their own; its assignment to a reviewer as columns of the report.
+        """
+        CREATE TABLE report_notes (
+            id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            report_id uuid   NOT NULL REFERENCES reports (id),
+            author    text   NOT NULL,
+            at        bigint NOT NULL,  -- UTC ticks
+            text      text   NOT NULL
+        );
+        CREATE INDEX report_notes_by_report ON report_notes (report_id, id);
+
+        CREATE TABLE report_outcomes (
+            id        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            report_id uuid    NOT NULL REFERENCES reports (id),
+            kind      integer NOT NULL,  -- OutcomeKind
+            recipient text,              -- the agency or queue of a referral
+            note      text,
+            actor     text    NOT NULL,
+            at        bigint  NOT NULL
+        );
+        CREATE INDEX report_outcomes_by_report ON report_outcomes (report_id, id);
+
+        ALTER TABLE reports
+            ADD COLUMN assigned_to text,    -- the reviewer's API key id
+            ADD COLUMN assigned_by text,
+            ADD COLUMN assigned_at bigint;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

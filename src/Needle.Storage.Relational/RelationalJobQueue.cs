@@ -150,23 +150,7 @@ internal sealed class RelationalJobQueue : IJobQueue
                     await WriteFileResultAsync(connection, transaction, job.SubjectId, result, ct).ConfigureAwait(false);
                 }
 
-                await _dialect
-                    .Command(connection, transaction, """
-                        UPDATE reports SET status = @processed, processed_at = @now,
-                            matched_file_count = (SELECT COUNT(DISTINCT file_id) FROM matches WHERE report_id = @report AND NOT allow_list),
-                            jurisdiction = @jurisdiction, jurisdiction_queue = @queue,
-                            jurisdiction_country = @country, jurisdiction_region = @region
-                        WHERE id = @report;
-                        """)
-                    .With("@processed", (int)ReportStatus.Processed)
-                    .WithJson("@jurisdiction", DocumentJson.SerializeOrNull(jurisdiction))
-                    .With("@queue", jurisdiction?.Queue)
-                    .With("@country", jurisdiction?.Country)
-                    .With("@region", jurisdiction?.Region)
-                    .With("@now", now)
-                    .With("@report", job.SubjectId)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
+                await MarkProcessedAsync(connection, transaction, job.SubjectId, jurisdiction, now, ct).ConfigureAwait(false);
 
                 // Every processed report is triaged: its job is part of the same commit.
                 await EnqueueAsync(_database, connection, transaction, JobKinds.TriageReport, job.SubjectId, now, ct).ConfigureAwait(false);
@@ -309,7 +293,26 @@ internal sealed class RelationalJobQueue : IJobQueue
             .RunAsync(cancellationToken)
             .ConfigureAwait(false) == 1;
 
-    private static bool HasPdq(IReadOnlyList<FileResult> results)
+    /// <summary>Marks a report processed at <paramref name="processedAt"/> with its matched-file count and jurisdiction.</summary>
+    internal Task<int> MarkProcessedAsync(DbConnection connection, DbTransaction transaction, Guid reportId, ReportJurisdiction? jurisdiction, DateTimeOffset processedAt, CancellationToken ct) =>
+        _dialect
+            .Command(connection, transaction, """
+                UPDATE reports SET status = @processed, processed_at = @now,
+                    matched_file_count = (SELECT COUNT(DISTINCT file_id) FROM matches WHERE report_id = @report AND NOT allow_list),
+                    jurisdiction = @jurisdiction, jurisdiction_queue = @queue,
+                    jurisdiction_country = @country, jurisdiction_region = @region
+                WHERE id = @report;
+                """)
+            .With("@processed", (int)ReportStatus.Processed)
+            .WithJson("@jurisdiction", DocumentJson.SerializeOrNull(jurisdiction))
+            .With("@queue", jurisdiction?.Queue)
+            .With("@country", jurisdiction?.Country)
+            .With("@region", jurisdiction?.Region)
+            .With("@now", processedAt)
+            .With("@report", reportId)
+            .RunAsync(ct);
+
+    internal static bool HasPdq(IReadOnlyList<FileResult> results)
     {
         foreach (var result in results)
         {
@@ -327,7 +330,7 @@ internal sealed class RelationalJobQueue : IJobQueue
     /// takes the next media sequence (with one writer, sequence order is commit order; otherwise the caller holds the
     /// media sequence lock, shared).
     /// </summary>
-    private async Task WriteFileResultAsync(DbConnection connection, DbTransaction transaction, Guid reportId, FileResult result, CancellationToken cancellationToken)
+    internal async Task WriteFileResultAsync(DbConnection connection, DbTransaction transaction, Guid reportId, FileResult result, CancellationToken cancellationToken)
     {
         var updated = await _dialect
             .Command(connection, transaction, $"""

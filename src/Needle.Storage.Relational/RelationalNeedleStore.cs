@@ -16,8 +16,11 @@ public abstract class RelationalNeedleStore : INeedleStore
     private protected RelationalNeedleStore(RelationalDatabase database)
     {
         _database = database;
-        Reports = new RelationalReportStore(database);
-        Jobs = new RelationalJobQueue(database);
+        var reports = new RelationalReportStore(database);
+        var jobs = new RelationalJobQueue(database);
+        Reports = reports;
+        Jobs = jobs;
+        Cases = new RelationalCaseStore(database, reports, jobs);
         Lists = new RelationalListStore(database);
         Keys = new RelationalApiKeyStore(database);
         Audit = new RelationalAuditLog(database);
@@ -48,6 +51,9 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public ISettingsStore Settings { get; }
+
+    /// <inheritdoc/>
+    public ICaseStore Cases { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

@@ -49,24 +49,7 @@ internal sealed class RelationalReportStore : IReportStore
             {
                 // A repeated idempotency key inserts nothing (where writers are concurrent, after waiting for the
                 // submission that holds it to commit); the earlier report is then visible to the next statement.
-                var inserted = await _dialect
-                    .Command(connection, transaction, """
-                        INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count, reporter_org)
-                        VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files, @org)
-                        ON CONFLICT (submitted_by, idempotency_key) DO NOTHING;
-                        """)
-                    .With("@org", report.Submission.Reporter?.Organisation)
-                    .With("@id", report.Id)
-                    .With("@external", report.Submission.ExternalId)
-                    .WithJson("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))
-                    .With("@status", (int)ReportStatus.Received)
-                    .With("@escalate", report.Submission.Escalate)
-                    .With("@received", report.ReceivedAt)
-                    .With("@by", report.SubmittedBy)
-                    .With("@key", report.IdempotencyKey)
-                    .With("@files", report.Files.Count)
-                    .RunAsync(ct)
-                    .ConfigureAwait(false);
+                var inserted = await InsertReportAsync(connection, transaction, report, ct).ConfigureAwait(false);
                 if (inserted == 0)
                 {
                     var earlier = await _dialect
@@ -281,8 +264,28 @@ internal sealed class RelationalReportStore : IReportStore
         }
     }
 
+    /// <summary>Inserts the report's row (nothing when its idempotency key was used by the same key before); the count inserted.</summary>
+    internal Task<int> InsertReportAsync(DbConnection connection, DbTransaction transaction, NewReport report, CancellationToken ct) =>
+        _dialect
+            .Command(connection, transaction, """
+                INSERT INTO reports (id, external_id, submission, status, escalate, received_at, submitted_by, idempotency_key, file_count, reporter_org)
+                VALUES (@id, @external, @submission, @status, @escalate, @received, @by, @key, @files, @org)
+                ON CONFLICT (submitted_by, idempotency_key) DO NOTHING;
+                """)
+            .With("@org", report.Submission.Reporter?.Organisation)
+            .With("@id", report.Id)
+            .With("@external", report.Submission.ExternalId)
+            .WithJson("@submission", JsonSerializer.Serialize(report.Submission, DocumentJson.Options))
+            .With("@status", (int)ReportStatus.Received)
+            .With("@escalate", report.Submission.Escalate)
+            .With("@received", report.ReceivedAt)
+            .With("@by", report.SubmittedBy)
+            .With("@key", report.IdempotencyKey)
+            .With("@files", report.Files.Count)
+            .RunAsync(ct);
+
     /// <summary>The report's files and their encrypted media, in file order (each file before its media).</summary>
-    private async Task InsertFilesAsync(DbConnection connection, DbTransaction transaction, NewReport report, CancellationToken cancellationToken)
+    internal async Task InsertFilesAsync(DbConnection connection, DbTransaction transaction, NewReport report, CancellationToken cancellationToken)
     {
         var batch = new StatementBatch(_dialect, connection, transaction);
         await using (batch.ConfigureAwait(false))

@@ -47,7 +47,7 @@ internal sealed class RelationalTriageStore : ITriageStore
                 {StoredRows.ScoreColumns(_dialect, "r.")},
                 r.reporter_org,
                 (SELECT COUNT(*) FROM files f WHERE f.report_id = r.id AND f.current_decision_id IS NULL),
-                r.claimed_by, r.claimed_at, r.claim_expires
+                r.claimed_by, r.claimed_at, r.claim_expires, r.assigned_to
             FROM reports r
             WHERE r.review_state = @state
             """;
@@ -532,6 +532,7 @@ internal sealed class RelationalTriageStore : ITriageStore
                                 // COUNT(*) is a 64-bit integer in every database.
                                 UndecidedFileCount = checked((int)reader.GetInt64(15)),
                                 Claim = claim is not null && claim.ExpiresAt > at ? claim : null,
+                                AssignedTo = reader.GetStringOrNull(19),
                             };
                         },
                         ct)

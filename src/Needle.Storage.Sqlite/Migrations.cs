@@ -262,6 +262,34 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX jobs_pending_by_priority ON jobs (priority DESC, id) WHERE state = 'pending';
         """,
+
+        // 7: case work. A report's note thread and its outcomes (referral, informational, closed: the history, the
+        // latest is current) in tables of their own; its assignment to a reviewer as columns of the report.
+        """
+        CREATE TABLE report_notes (
+            id        INTEGER NOT NULL PRIMARY KEY,
+            report_id TEXT    NOT NULL REFERENCES reports (id),
+            author    TEXT    NOT NULL,
+            at        INTEGER NOT NULL,  -- UTC ticks
+            text      TEXT    NOT NULL
+        );
+        CREATE INDEX report_notes_by_report ON report_notes (report_id, id);
+
+        CREATE TABLE report_outcomes (
+            id        INTEGER NOT NULL PRIMARY KEY,
+            report_id TEXT    NOT NULL REFERENCES reports (id),
+            kind      INTEGER NOT NULL,  -- OutcomeKind
+            recipient TEXT,              -- the agency or queue of a referral
+            note      TEXT,
+            actor     TEXT    NOT NULL,
+            at        INTEGER NOT NULL
+        );
+        CREATE INDEX report_outcomes_by_report ON report_outcomes (report_id, id);
+
+        ALTER TABLE reports ADD COLUMN assigned_to TEXT;     -- the reviewer's API key id
+        ALTER TABLE reports ADD COLUMN assigned_by TEXT;
+        ALTER TABLE reports ADD COLUMN assigned_at INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -119,7 +119,7 @@ public sealed class ReportPrioritizerTests
             [ReportPrioritizer.UnknownMedia, ReportPrioritizer.KnownMedia, ReportPrioritizer.GpsLocation, ReportPrioritizer.IpLocation,
                 ReportPrioritizer.RecentCapture, ReportPrioritizer.LinkedReports, ReportPrioritizer.ManyFiles],
             score.Reasons.Select(r => r.Code));
-        Assert.Equal(300 + 50, reasons[ReportPrioritizer.UnknownMedia].Weight);
+        Assert.Equal(300 + 100, reasons[ReportPrioritizer.UnknownMedia].Weight);
         Assert.Equal("2 files match nothing known (possibly new material)", reasons[ReportPrioritizer.UnknownMedia].Text);
         Assert.Contains("BE", reasons[ReportPrioritizer.IpLocation].Text, StringComparison.Ordinal);
         Assert.Equal("1 file captured within 30 days before the report", reasons[ReportPrioritizer.RecentCapture].Text);
@@ -128,9 +128,9 @@ public sealed class ReportPrioritizerTests
         Assert.Equal(2 * 40, reasons[ReportPrioritizer.LinkedReports].Weight);
         Assert.Equal(2 * 2, reasons[ReportPrioritizer.ManyFiles].Weight);
 
-        var capped = Score(Report(files: r => [.. Enumerable.Range(0, 100).Select(_ => File(r))]));
-        Assert.Equal(300 + (4 * 50), capped.Reasons.Single(r => r.Code == ReportPrioritizer.UnknownMedia).Weight);
-        Assert.Equal(25 * 2, capped.Reasons.Single(r => r.Code == ReportPrioritizer.ManyFiles).Weight);
+        var large = Score(Report(files: r => [.. Enumerable.Range(0, 128).Select(_ => File(r))]));
+        Assert.Equal(300 + (7 * 100), large.Reasons.Single(r => r.Code == ReportPrioritizer.UnknownMedia).Weight, 6);
+        Assert.Equal(25 * 2, large.Reasons.Single(r => r.Code == ReportPrioritizer.ManyFiles).Weight);
     }
 
     [Fact]
@@ -201,6 +201,108 @@ public sealed class ReportPrioritizerTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static StoredFile HashesOnly(Guid reportId) => new()
+    {
+        Id = Guid.NewGuid(),
+        ReportId = reportId,
+        Ordinal = 0,
+        State = FileState.HashesOnly,
+        HasMedia = false,
+        ReporterHashes = new ReporterHashes { Md5 = "0123456789abcdef0123456789abcdef" },
+    };
+
+    [Fact]
+    public void HashOnlyReportsAreUnassessableAndNeverGetTheUnknownMediaWeight()
+    {
+        // The issue's 2,000 hash-only reports: each got +300 "possibly new material" though nobody can look at them.
+        var scores = Enumerable.Range(0, 2000).Select(_ => Score(Report(files: r => [HashesOnly(r)]))).ToList();
+
+        Assert.All(scores, score =>
+        {
+            Assert.DoesNotContain(score.Reasons, r => r.Code == ReportPrioritizer.UnknownMedia);
+            var reason = Assert.Single(score.Reasons);
+            Assert.Equal(ReportPrioritizer.Unassessable, reason.Code);
+            Assert.Equal(ScoringOptions.Default.Unassessable, reason.Weight);
+            Assert.StartsWith("1 file cannot be assessed", reason.Text, StringComparison.Ordinal);
+            Assert.Contains("unassessable", reason.Text, StringComparison.Ordinal);
+        });
+
+        // One photo that matches nothing outranks every one of them.
+        var photo = Score(Report(files: r => [File(r)]));
+        Assert.All(scores, score => Assert.True(photo.Value > score.Value));
+
+        // Its own weight, from the scoring options.
+        var weighted = new ReportPrioritizer(ScoringOptions.Default with { Unassessable = 7 });
+        Assert.Equal(7, weighted.Score(Report(files: r => [HashesOnly(r)]), NoDecisions, [], Received).Value);
+    }
+
+    [Fact]
+    public void AnImageUnderTheMinimumPdqQualityIsUnassessableNotPossiblyNewMaterial()
+    {
+        // A flipped copy of a listed photo with PDQ quality 35: the list matcher skipped its PDQ and every dihedral
+        // variant (quality under the minimum), so matching nothing says nothing about it.
+        var lowQuality = Score(Report(files: r => [File(r) with { Pdq = new string('a', 64), PdqQuality = 35 }]));
+        Assert.Equal([ReportPrioritizer.Unassessable], lowQuality.Reasons.Select(r => r.Code));
+        Assert.Contains("PDQ quality under 50", lowQuality.Reasons[0].Text, StringComparison.Ordinal);
+
+        // At the minimum it was compared (with its flips): matching nothing is then possibly new material.
+        var atMinimum = Score(Report(files: r => [File(r) with { Pdq = new string('a', 64), PdqQuality = 50 }]));
+        Assert.Equal([ReportPrioritizer.UnknownMedia], atMinimum.Reasons.Select(r => r.Code));
+
+        // Once an analyst has decided it, it was assessed.
+        var report = Report(files: r => [File(r) with { Pdq = new string('a', 64), PdqQuality = 35 }]);
+        var decided = Score(report, report.Files.ToDictionary(f => f.Id, f => Decision(f, DecisionCategory.ChildAbuseMaterial, DecisionSource.Analyst)));
+        Assert.DoesNotContain(decided.Reasons, r => r.Code == ReportPrioritizer.Unassessable);
+    }
+
+    [Fact]
+    public void AnUnknownSeriesScoresByItsSizeSoTwentyFourFilesOutrankThree()
+    {
+        // The issue's case: a 24-file unknown album (546 with the capped weight) ranked below 3-file reports with a GPS
+        // position and a recent capture time (654).
+        var clues = new FileClues { Gps = new GpsClue(48.85, 2.35, null, null, "FR", "France", null, null), Captured = "2025-02-27T10:00:00Z" };
+        var album = Score(Report(files: r => [.. Enumerable.Range(0, 24).Select(i => File(r) with { Ordinal = i })]));
+        var small = Score(Report(files: r => [.. Enumerable.Range(0, 3).Select(i => File(r, clues: clues) with { Ordinal = i })]));
+
+        Assert.Contains(small.Reasons, r => r.Code == ReportPrioritizer.GpsLocation);
+        Assert.Contains(small.Reasons, r => r.Code == ReportPrioritizer.RecentCapture);
+        Assert.True(album.Value > small.Value, $"24-file album {album.Value} should outrank the 3-file report {small.Value}");
+
+        // Sublinear but unbounded: every doubling adds the same weight.
+        double Unknown(int files) => Score(Report(files: r => [.. Enumerable.Range(0, files).Select(i => File(r) with { Ordinal = i })]))
+            .Reasons.Single(r => r.Code == ReportPrioritizer.UnknownMedia).Weight;
+        Assert.Equal(Unknown(1000) - Unknown(500), Unknown(48) - Unknown(24), 6);
+        Assert.True(Unknown(1000) > Unknown(500));
+    }
+
+    [Fact]
+    public void AScoringFileWithTheRemovedCapIsRefusedWithWhatToDo()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"needle-scoring-{Guid.NewGuid():N}.json");
+        System.IO.File.WriteAllText(path, """{ "maxExtraUnknownFiles": 4 }""");
+        try
+        {
+            var error = Assert.Throws<InvalidDataException>(() => ScoringOptions.Load(path));
+            Assert.Contains("maxExtraUnknownFiles", error.Message, StringComparison.Ordinal);
+            Assert.Contains("remove it", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TheExampleScoringFileNamesEveryOption()
+    {
+        var example = Path.Combine(TestPaths.RepositoryRoot, "docs", "scoring.example.json");
+        var text = System.IO.File.ReadAllText(example);
+        foreach (var property in typeof(ScoringOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            Assert.Contains($"\"{char.ToLowerInvariant(property.Name[0])}{property.Name[1..]}\"", text, StringComparison.Ordinal);
         }
     }
 }

@@ -57,6 +57,15 @@ public sealed partial class AuthorizationTests
         ["GET /api/v1/lists/{name}/feedback"] = "admin",
         ["GET /api/v1/triage/stats"] = "reviewer",
 
+        ["GET /api/v1/reports/{id:guid}/case"] = "reviewer|admin",
+        ["POST /api/v1/reports/{id:guid}/notes"] = "reviewer",
+        ["PUT /api/v1/reports/{id:guid}/assignment"] = "admin",
+        ["DELETE /api/v1/reports/{id:guid}/assignment"] = "admin",
+        ["POST /api/v1/reports/{id:guid}/outcome"] = "reviewer",
+        ["GET /api/v1/reports/{id:guid}/export"] = "reviewer",
+        ["POST /api/v1/reports/{id:guid}/export"] = "reviewer",
+        ["POST /api/v1/reports/import"] = "admin",
+
         ["POST /api/v1/lookup"] = "submitter",
 
         ["POST /api/v1/keys"] = "admin",
@@ -111,6 +120,11 @@ public sealed partial class AuthorizationTests
         ["GET /preferences"] = PageAnySession,
         ["POST /preferences"] = PageAnySession,
         ["POST /preferences/org"] = PageAdmin,
+        ["POST /reports/{id:guid}/notes"] = PageReviewer,
+        ["POST /reports/{id:guid}/outcome"] = PageReviewer,
+        ["POST /reports/{id:guid}/export"] = PageReviewer,
+        ["GET /assignments"] = PageAdmin,
+        ["POST /assignments"] = PageAdmin,
     };
 
     [Fact]

@@ -20,6 +20,8 @@ public sealed class ReportPrioritizer(ScoringOptions options)
     public const string NeedsEscalation = "needs-escalation";
     /// <summary>Reason code: files matching nothing known (possibly new material).</summary>
     public const string UnknownMedia = "unknown-media";
+    /// <summary>Reason code: files nobody can assess (hashes only, undecodable media, PDQ quality under the minimum).</summary>
+    public const string Unassessable = "unassessable";
     /// <summary>Reason code: files matching a known list.</summary>
     public const string KnownMedia = "known-media";
     /// <summary>Reason code: files carrying a GPS position.</summary>
@@ -56,7 +58,7 @@ public sealed class ReportPrioritizer(ScoringOptions options)
             reasons.Add(new ScoreReason(Escalated, $"The reporter escalated it (a child may be in imminent danger){why}", o.Escalated));
         }
 
-        int unknown = 0, known = 0, needsEscalation = 0, decided = 0, byAnalyst = 0, gps = 0, recent = 0;
+        int unknown = 0, unassessable = 0, known = 0, needsEscalation = 0, decided = 0, byAnalyst = 0, gps = 0, recent = 0;
         foreach (var file in report.Files)
         {
             var decision = decisions.GetValueOrDefault(file.Id);
@@ -77,6 +79,10 @@ public sealed class ReportPrioritizer(ScoringOptions options)
             if (IsKnown(file))
             {
                 known++;
+            }
+            else if (IsUnassessable(file, decision, o.MinimumPdqQuality))
+            {
+                unassessable++;
             }
             else if (IsUnknown(file, decision))
             {
@@ -101,9 +107,18 @@ public sealed class ReportPrioritizer(ScoringOptions options)
 
         if (unknown > 0)
         {
-            var extra = Math.Min(unknown - 1, o.MaxExtraUnknownFiles);
+            // A series scores by its size, sublinearly but without a cap: log2 adds extraUnknownFile per doubling, so
+            // 24 unknown files always outweigh 3 (a cap let a 3-file report with a GPS clue outrank a 24-file album).
             reasons.Add(new ScoreReason(UnknownMedia, $"{Files(unknown)} {(unknown == 1 ? "matches" : "match")} nothing known (possibly new material)",
-                o.FirstUnknownFile + (extra * o.ExtraUnknownFile)));
+                o.FirstUnknownFile + (Math.Log2(unknown) * o.ExtraUnknownFile)));
+        }
+
+        if (unassessable > 0)
+        {
+            reasons.Add(new ScoreReason(Unassessable,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{Files(unassessable)} cannot be assessed (hashes only, media that does not decode, or PDQ quality under {o.MinimumPdqQuality}): unassessable, not known to be new"),
+                o.Unassessable));
         }
 
         if (known > 0)
@@ -167,6 +182,24 @@ public sealed class ReportPrioritizer(ScoringOptions options)
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// An undecided file matching nothing that nobody can assess: only hashes were reported (nothing to look at, nothing
+    /// to match by likeness), its media does not decode, or its PDQ quality is under <paramref name="minimumPdqQuality"/>
+    /// (the list matcher skipped its PDQ and every flip and rotation of it, so "matches nothing" says nothing).
+    /// </summary>
+    internal static bool IsUnassessable(StoredFile file, FileDecision? decision, int minimumPdqQuality)
+    {
+        if (decision is not null || file.State == FileState.Pending || file.Matches.Count > 0)
+        {
+            return false;
+        }
+
+        // No media here (hashes only, or a file imported without its media): nothing to look at.
+        return file.State is FileState.HashesOnly or FileState.Unreadable
+            || !file.HasMedia
+            || (file.PdqQuality is { } quality && quality < minimumPdqQuality);
     }
 
     /// <summary>Media matching nothing: not on a known list, not allow-listed, not resolved as a copy of a decided file, not decided harmless.</summary>

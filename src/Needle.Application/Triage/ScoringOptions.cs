@@ -16,8 +16,9 @@ public sealed record ScoringOptions
     public static ScoringOptions Default { get; } = new();
 
     /// <summary>
-    /// The reporter flagged a child possibly in imminent danger. Above the sum of every other positive weight at its
-    /// cap (about 1100 with the defaults), so an escalated report always comes first.
+    /// The reporter flagged a child possibly in imminent danger. Above the sum of every other positive weight for any
+    /// report of fewer than about 2,000 unknown files (the unknown-media weight grows with the logarithm of their
+    /// count), so an escalated report comes first; raise it if your reports are larger.
     /// </summary>
     public double Escalated { get; init; } = 2000;
 
@@ -27,11 +28,20 @@ public sealed record ScoringOptions
     /// <summary>The first file matching nothing known (not allow-listed, not resolved as a copy): possibly new material.</summary>
     public double FirstUnknownFile { get; init; } = 300;
 
-    /// <summary>Each further unknown file.</summary>
-    public double ExtraUnknownFile { get; init; } = 50;
+    /// <summary>
+    /// Added each time the number of unknown files doubles: the unknown-media weight is
+    /// <c>firstUnknownFile + extraUnknownFile × log2(unknown files)</c>. Sublinear, so one huge dump does not bury every
+    /// other report, but unbounded, so a 24-file unknown series (+458) always outweighs a 3-file one (+158); with the
+    /// defaults an escalated report stays above any report of fewer than about 2,000 unknown files.
+    /// </summary>
+    public double ExtraUnknownFile { get; init; } = 100;
 
-    /// <summary>At most this many further unknown files count.</summary>
-    public int MaxExtraUnknownFiles { get; init; } = 4;
+    /// <summary>
+    /// Some file cannot be assessed: only its hashes were reported (no media to look at or to match by likeness), its
+    /// media does not decode, or its PDQ quality is under <see cref="MinimumPdqQuality"/> (so it was not matched by
+    /// likeness, flipped or not). Such a file is counted apart and never as possibly new material.
+    /// </summary>
+    public double Unassessable { get; init; } = 10;
 
     /// <summary>Some file matches a known list: it still needs a referral, but after new material.</summary>
     public double KnownMedia { get; init; } = 50;
@@ -66,7 +76,11 @@ public sealed record ScoringOptions
     /// <summary>Two images within this many PDQ bits are near-duplicates (links reports, carries bundle decisions).</summary>
     public int NearDuplicateDistance { get; init; } = 31;
 
-    /// <summary>Images with a lower PDQ quality are not indexed for near-duplicates nor added to the organisation's list by PDQ (flat images match everything).</summary>
+    /// <summary>
+    /// Images with a lower PDQ quality are not matched against the lists by PDQ (nor their flips and rotations), not
+    /// indexed for near-duplicates nor added to the organisation's list by PDQ (flat images match everything); triage
+    /// counts them as unassessable. The server's list matcher takes its minimum from here, so the two never disagree.
+    /// </summary>
     public int MinimumPdqQuality { get; init; } = 50;
 
     /// <summary>At most this many links are stored per triage of a report.</summary>
@@ -105,6 +119,11 @@ public sealed record ScoringOptions
             using var stream = File.OpenRead(path);
             options = JsonSerializer.Deserialize<ScoringOptions>(stream, FileJson);
         }
+        catch (JsonException e) when (e.Message.Contains("maxExtraUnknownFiles", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException(
+                $"the scoring options in {path} set maxExtraUnknownFiles, which is gone: unknown files now score by the logarithm of their count (extraUnknownFile per doubling, no cap); remove it", e);
+        }
         catch (JsonException e)
         {
             throw new InvalidDataException($"the scoring options in {path} are not valid JSON: {e.Message}", e);
@@ -138,6 +157,7 @@ public sealed record ScoringOptions
         Finite("needsEscalationDecision", NeedsEscalationDecision);
         Finite("firstUnknownFile", FirstUnknownFile);
         Finite("extraUnknownFile", ExtraUnknownFile);
+        Finite("unassessable", Unassessable);
         Finite("knownMedia", KnownMedia);
         Finite("gpsLocation", GpsLocation);
         Finite("ipLocation", IpLocation);
@@ -145,7 +165,6 @@ public sealed record ScoringOptions
         Finite("linkedReport", LinkedReport);
         Finite("extraFile", ExtraFile);
         Finite("informational", Informational);
-        AtLeast("maxExtraUnknownFiles", MaxExtraUnknownFiles, 0);
         AtLeast("recentCaptureDays", RecentCaptureDays, 0);
         AtLeast("maxLinkedReports", MaxLinkedReports, 0);
         AtLeast("maxExtraFiles", MaxExtraFiles, 0);

@@ -21,6 +21,9 @@ public interface INeedleStore : IAsyncDisposable
     /// <summary>Links, decisions, scores, claims and the review queue.</summary>
     ITriageStore Triage { get; }
 
+    /// <summary>Case work: report notes, assignments, outcomes, and imports from another server.</summary>
+    ICaseStore Cases { get; }
+
     /// <summary>Organisation defaults and per-person preferences.</summary>
     ISettingsStore Settings { get; }
 

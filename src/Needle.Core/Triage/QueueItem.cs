@@ -17,6 +17,9 @@ public sealed record QueueItem
     /// <summary>Files still without a decision.</summary>
     public int UndecidedFileCount { get; init; }
 
+    /// <summary>The reviewer the report is assigned to (an API key id), if any.</summary>
+    public string? AssignedTo { get; init; }
+
     /// <summary>The current claim, if one has not expired.</summary>
     public ReportClaim? Claim { get; init; }
 }

@@ -38,12 +38,13 @@ internal sealed record QueueItemResponse(
     double Score,
     ReviewState State,
     IReadOnlyList<ScoreReason> Reasons,
-    ClaimResponse? Claim)
+    ClaimResponse? Claim,
+    string? AssignedTo = null)
 {
     public static QueueItemResponse From(QueueItem item) => new(
         item.Report.Id, item.Report.ExternalId, item.Report.ReceivedAt, item.Report.Escalate, item.Report.FileCount, item.Report.MatchedFileCount,
         item.UndecidedFileCount, item.Report.JurisdictionQueue, item.Report.JurisdictionCountry, item.ReporterOrganisation,
-        item.Score.Value, item.Score.State, item.Score.Reasons, item.Claim is { } claim ? ClaimResponse.From(claim, granted: true) : null);
+        item.Score.Value, item.Score.State, item.Score.Reasons, item.Claim is { } claim ? ClaimResponse.From(claim, granted: true) : null, item.AssignedTo);
 }
 
 internal sealed record QueuePage(IReadOnlyList<QueueItemResponse> Items, string? Next);

@@ -14,4 +14,5 @@ public sealed record ReportModel(
     int BundleSize,
     ReviewSettings Settings,
     IReadOnlyList<MapMarker> Markers,
-    string Viewer);
+    string Viewer,
+    CaseModel? Case = null);

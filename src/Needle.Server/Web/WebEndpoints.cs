@@ -87,7 +87,7 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- frame, assets, headers
 
-    private static async ValueTask<object?> SecurityHeaders(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> SecurityHeaders(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var headers = context.HttpContext.Response.Headers;
 
@@ -116,7 +116,7 @@ internal static class WebEndpoints
         return TypedResults.File(copy.ToArray(), contentType);
     }
 
-    private static PageFrame Frame(HttpContext context, string title, string section, int breakMinutes = 0)
+    internal static PageFrame Frame(HttpContext context, string title, string section, int breakMinutes = 0)
     {
         var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
         var user = context.User.Identity?.IsAuthenticated == true && context.User.Identity.AuthenticationType == WebSession.Scheme ? WebUser.From(context.User) : null;
@@ -128,13 +128,13 @@ internal static class WebEndpoints
         };
     }
 
-    private static RazorComponentResult<TComponent> Page<TComponent>(object model, int status = StatusCodes.Status200OK)
+    internal static RazorComponentResult<TComponent> Page<TComponent>(object model, int status = StatusCodes.Status200OK)
         where TComponent : Microsoft.AspNetCore.Components.IComponent =>
         new RazorComponentResult<TComponent>(new Dictionary<string, object?> { ["Model"] = model }) { StatusCode = status };
 
-    private static string? Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
+    internal static string? Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
-    private static string WithNotice(string path, string notice, bool error = false) =>
+    internal static string WithNotice(string path, string notice, bool error = false) =>
         path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + (error ? "error=" : "notice=") + Uri.EscapeDataString(notice);
 
     // ---------------------------------------------------------------- sign-in, sign-out
@@ -251,7 +251,8 @@ internal static class WebEndpoints
         }
 
         var listNames = host.Lists.Select(static l => l.Name).Order(StringComparer.Ordinal).ToList();
-        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor));
+        var names = await CaseWebEndpoints.KeyNamesAsync(store, cancellationToken).ConfigureAwait(false);
+        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor, names));
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
@@ -328,7 +329,8 @@ internal static class WebEndpoints
             JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
         var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0);
-        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor));
+        var caseModel = await CaseWebEndpoints.LoadAsync(store, id, cancellationToken).ConfigureAwait(false);
+        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor, caseModel));
     }
 
     private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
