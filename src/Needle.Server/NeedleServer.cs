@@ -264,6 +264,11 @@ public static class NeedleServer
         }));
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebDecisions>();
+            return new DecisionUndoWindow(sp.GetRequiredService<DecisionService>(), store, time, options.DecisionUndoWindow, ex => WebDecisions.LogSpreadFailed(logger, ex));
+        });
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>

@@ -607,6 +607,36 @@ internal sealed class RelationalTriageStore : ITriageStore
             cancellationToken);
     }
 
+    public Task<int> CountQueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return _database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                var sql = new StringBuilder("SELECT COUNT(*) FROM reports r WHERE r.review_state = @state");
+                var command = _dialect.Command(connection, transaction, string.Empty);
+                command.With("@state", (int)query.State);
+                RelationalReportStore.AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
+                if (query.Reporter is { } reporter)
+                {
+                    sql.Append(_reporterFilter);
+                    command.With("@reporter", reporter);
+                }
+
+                if (query.ExcludeClaimedByOthers)
+                {
+                    sql.Append(_claimsOfOthersFilter);
+                    command.With("@viewer", query.Viewer);
+                    command.With("@at", at);
+                }
+
+                sql.Append(';');
+                command.CommandText = sql.ToString();
+                return checked((int)Convert.ToInt64(await command.ScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture));
+            },
+            cancellationToken);
+    }
+
     /// <inheritdoc/>
     /// <remarks>
     /// With one writer, sequences are assigned in commit order and a plain read is enough. Where transactions may

@@ -105,6 +105,9 @@ public interface ITriageStore
     /// <exception cref="ArgumentException"><see cref="QueueQuery.After"/> is not a queue cursor.</exception>
     Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
 
+    /// <summary>How many reports the queue holds with these filters at <paramref name="at"/> (<see cref="QueueQuery.After"/> and <see cref="QueueQuery.Limit"/> ignored).</summary>
+    Task<int> CountQueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// PDQ hashes of processed files in the order they were stored, after <paramref name="afterSequence"/>, at most
     /// <paramref name="limit"/>: the near-duplicate index of reports follows them. Sequences only grow; a backend whose

@@ -10,4 +10,8 @@ public sealed record ReviewFile(
     FileDecision? Current,
     IReadOnlyList<FileDecision> History,
     bool IsVideo,
-    bool CanPreview);
+    bool CanPreview)
+{
+    /// <summary>The Project VIC category its known lists give it, when they agree on one (the "accept" key).</summary>
+    public DecisionCategory? ListCategory { get; init; }
+}

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Needle.Application.Access;
 using Needle.Application.Lists;
 using Needle.Application.Media;
+using Needle.Application.Triage;
 using Needle.Core.Access;
 using Needle.Core.Audit;
 using Needle.Core.Paging;
@@ -61,6 +62,7 @@ internal static class WebEndpoints
         web.MapPost("/reports/{id:guid}/files/{fileId:guid}/false-positive", FalsePositiveAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/thumbnail", ThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/reveal", RevealAsync).RequireAuthorization(WebSession.Reviewer);
+        ReviewActions.Map(web);
 
         web.MapGet("/lists", ListsPage).RequireAuthorization(WebSession.Admin);
         web.MapPost("/lists", CreateListAsync).RequireAuthorization(WebSession.Admin);
@@ -284,7 +286,8 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- report
 
-    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, ScoringOptions scoring, WebDecisions webDecisions,
+        string? claim, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -296,7 +299,17 @@ internal static class WebEndpoints
         var triage = store.Triage;
         var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var score = await triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
-        var claim = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var held = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (claim == "1" && (held is null || held.ClaimedBy == user.Actor))
+        {
+            // Opened from the queue: the report is the viewer's while they work on it (renewed when it was already).
+            var now = time.GetUtcNow();
+            var claimed = await triage.TryClaimAsync(id, user.Actor, now, now + ClaimDuration,
+                new AuditEntryDraft(user.Actor, "report.claim", $"report/{id:N}", null, Remote(context)), cancellationToken).ConfigureAwait(false);
+            held = claimed?.Claim ?? held;
+        }
+
+        var heldBy = held is not null && held.ClaimedBy != user.Actor ? await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false) : null;
         var decisions = await triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
         var links = await triage.GetLinksAsync(id, cancellationToken).ConfigureAwait(false);
         var bundle = await triage.GetBundleAsync(id, 500, cancellationToken).ConfigureAwait(false);
@@ -307,7 +320,10 @@ internal static class WebEndpoints
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
             var isVideo = IsVideo(file.ContentType, file.OriginalName);
-            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed)));
+            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed))
+            {
+                ListCategory = WebDecisions.ListCategory(file),
+            });
             if (file.Clues?.Gps is { } gps)
             {
                 var (x, y) = WorldMap.Project(gps.Latitude, gps.Longitude);
@@ -323,19 +339,69 @@ internal static class WebEndpoints
             related.Add(new RelatedReport(group.Key, other?.Submission.ExternalId, [.. group]));
         }
 
+        var bundleReports = new List<RelatedReport>(bundle.Count);
+        foreach (var member in bundle)
+        {
+            var other = bundleReports.Count < 50 ? await store.Reports.GetAsync(member, cancellationToken).ConfigureAwait(false) : null;
+            bundleReports.Add(new RelatedReport(member, other?.Submission.ExternalId, []));
+        }
+
         // Opening a report shows its blurred thumbnails: the view is audited with the files shown.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "report.view", $"report/{id:N}",
             JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
-        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0);
-        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor));
+        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0) with
+        {
+            Keys = settings.Effective.KeysForScript(),
+        };
+        return Page<ReportPage>(new ReportModel(frame, report, score, held, files, related, bundle.Count, settings.Effective, markers, user.Actor)
+        {
+            HeldBy = heldBy,
+            Series = ReviewSeries.Group(files, scoring),
+            Pending = webDecisions.Pending(id, user.Actor),
+            BundleReports = bundleReports,
+            UndoWindow = webDecisions.UndoWindow,
+        });
     }
 
-    private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+    /// <summary>The name of the reviewer whose key id (N form) holds a claim; the id itself when the key is gone.</summary>
+    internal static async Task<string> ReviewerNameAsync(INeedleStore store, string actor, CancellationToken cancellationToken)
+    {
+        if (Guid.TryParseExact(actor, "N", out var keyId) && await store.Keys.FindAsync(keyId, cancellationToken).ConfigureAwait(false) is { } key)
+        {
+            return key.Name;
+        }
+
+        return actor;
+    }
+
+    /// <summary>
+    /// Someone other than the viewer holds the report: reveals and decisions are refused (409 with the holder's name),
+    /// whatever the page showed.
+    /// </summary>
+    internal static async Task<IResult?> HeldByOtherAsync(Guid reportId, WebUser user, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var held = await store.Triage.GetClaimAsync(reportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (held is null || held.ClaimedBy == user.Actor)
+        {
+            return null;
+        }
+
+        var name = await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false);
+        return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Claimed by someone else",
+            detail: $"{name} holds this report until {Format.Time(held.ExpiresAt)}: it is read-only for you.");
+    }
+
+    private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store, TimeProvider time,
         [FromForm(Name = "category")] string? category, [FromForm(Name = "note")] string? note, [FromForm(Name = "bundle")] string? bundle,
         CancellationToken cancellationToken)
     {
         var back = $"/reports/{id}";
+        if (await HeldByOtherAsync(id, WebUser.From(context.User), store, time, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         if (!TryParseCategory(category, out var decided))
         {
             return Results.Redirect(WithNotice(back, "Choose a category (0-4) or needs escalation.", error: true));
@@ -349,15 +415,26 @@ internal static class WebEndpoints
 
         var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
         var user = WebUser.From(context.User);
-        var outcome = await decisions.DecideAsync(fileId, decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-        return Results.Redirect(WithNotice(back, $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
+        var outcome = await decisions.DecideAsync([file], decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, outcome.Sentence));
     }
 
-    private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+    private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store, TimeProvider time,
         [FromForm(Name = "list")] string? list, [FromForm(Name = "entry")] int? entry, [FromForm(Name = "note")] string? note,
-        CancellationToken cancellationToken)
+        [FromForm(Name = "confirm")] string? confirm, CancellationToken cancellationToken)
     {
         var back = $"/reports/{id}";
+        if (await HeldByOtherAsync(id, WebUser.From(context.User), store, time, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        if (confirm != "yes")
+        {
+            // Sending an entry to the allow list stops it matching everywhere: the form says so and asks to confirm.
+            return Results.Redirect(WithNotice(back, "Confirm the false positive: tick the box that says what it will change.", error: true));
+        }
+
         var file = await store.Reports.GetFileAsync(fileId, cancellationToken).ConfigureAwait(false);
         if (file is null || file.ReportId != id || list is null || entry is null || !file.Matches.Any(m => m.ListName == list && m.EntryId == entry))
         {
@@ -433,13 +510,21 @@ internal static class WebEndpoints
         return TypedResults.File(thumbnail.Image, "image/png");
     }
 
-    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, CancellationToken cancellationToken)
+    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, TimeProvider time,
+        string? colour, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
         if (media is null)
         {
             return Results.NotFound();
+        }
+
+        if (await store.Triage.GetClaimAsync(media.ReportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } held && held.ClaimedBy != user.Actor)
+        {
+            // Read-only for everyone but the holder: nothing is revealed (and nothing audited as seen).
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Claimed by someone else",
+                detail: $"{await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false)} holds this report.");
         }
 
         if (await RefusedByHasherAsync(store, media, cancellationToken).ConfigureAwait(false) is { } refused)
@@ -454,7 +539,9 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
-        var revealed = ProtectedImages.Reveal(decoder, bytes, settings.Greyscale!.Value, cancellationToken);
+        // Colour for this one reveal only when asked for (the toggle on the revealed file); otherwise the person's setting.
+        var inColour = colour == "1";
+        var revealed = ProtectedImages.Reveal(decoder, bytes, settings.Greyscale!.Value && !inColour, cancellationToken);
         if (revealed.Image is null)
         {
             return CannotBeShown(revealed.Refusal);
@@ -462,7 +549,7 @@ internal static class WebEndpoints
 
         // Audited before a byte is sent: if the audit cannot be written, nothing is revealed.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
-            JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize, colour = inColour || !settings.Greyscale.Value }), Remote(context)), cancellationToken).ConfigureAwait(false);
         return TypedResults.File(revealed.Image, "image/jpeg");
     }
 
@@ -657,6 +744,11 @@ internal static class WebEndpoints
         string? action, string? actor, string? target, long? before, CancellationToken cancellationToken)
     {
         var filters = new AuditFilters(Blank(action), Blank(actor), Blank(target));
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in await store.Keys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names[key.Id.ToString("N")] = key.Name;
+        }
 
         // The log is read forward in batches and the newest matching entries kept: newest first, paged by sequence.
         var matching = new List<AuditEntry>();
@@ -675,7 +767,8 @@ internal static class WebEndpoints
                 actions.Add(entry.Action);
                 if ((before is null || entry.Sequence < before)
                     && (filters.Action is null || entry.Action.StartsWith(filters.Action, StringComparison.OrdinalIgnoreCase))
-                    && (filters.Actor is null || entry.Actor.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase))
+                    && (filters.Actor is null || entry.Actor.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase)
+                        || (names.TryGetValue(entry.Actor, out var actorName) && actorName.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase)))
                     && (filters.Target is null || entry.Target.Contains(filters.Target, StringComparison.OrdinalIgnoreCase)))
                 {
                     matching.Add(entry);
@@ -689,7 +782,7 @@ internal static class WebEndpoints
         var shown = matching.Count > AuditPageSize ? matching.GetRange(0, AuditPageSize) : matching;
         long? next = matching.Count > AuditPageSize ? shown[^1].Sequence : null;
         var verification = await AuditChain.VerifyAsync(store.Audit, cancellationToken).ConfigureAwait(false);
-        return Page<AuditPage>(new AuditModel(Frame(context, "Audit log", "audit"), filters, shown, before, next, verification, [.. actions]));
+        return Page<AuditPage>(new AuditModel(Frame(context, "Audit log", "audit"), filters, shown, before, next, verification, [.. actions]) { Names = names });
     }
 
     // ---------------------------------------------------------------- preferences
