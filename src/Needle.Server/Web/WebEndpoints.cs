@@ -223,28 +223,40 @@ internal static class WebEndpoints
 
     private static async Task<IResult> QueueAsync(
         HttpContext context, INeedleStore store, HashListService host, TimeProvider time,
-        string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, CancellationToken cancellationToken)
+        string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, string? claimed, string? view, string? sort,
+        CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var reviewState = state is not null && Enum.TryParse<ReviewState>(state, true, out var parsed) && Enum.IsDefined(parsed) ? parsed : ReviewState.AwaitingReview;
-        var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter));
+        var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter))
+        {
+            ShowClaimed = claimed == "show",
+            View = view == "table" ? "table" : null,
+            Sort = sort is "age" or "files" ? sort : null,
+        };
         var now = time.GetUtcNow();
         Page<QueueItem> page;
-        var frame = Frame(context, "Queue", "queue", settings.Effective.BreakMinutes ?? 0);
+        var frame = Frame(context, "Queue", "queue", settings.Effective.BreakMinutes ?? 0) with { Keys = settings.Effective.KeysForScript() };
+        var query = new QueueQuery
+        {
+            State = reviewState,
+            JurisdictionQueue = filters.Jurisdiction,
+            Country = filters.Country is { Length: 2 } ? filters.Country : null,
+            ListName = filters.List,
+            Reporter = filters.Reporter,
+            Viewer = user.Actor,
+            ExcludeClaimedByOthers = !filters.ShowClaimed,
+            After = Blank(after),
+            Limit = QueuePageSize,
+        };
+        var total = await store.Triage.CountQueueAsync(query, now, cancellationToken).ConfigureAwait(false);
+        var hiddenClaimed = total == 0 && !filters.ShowClaimed
+            ? await store.Triage.CountQueueAsync(query with { ExcludeClaimedByOthers = false }, now, cancellationToken).ConfigureAwait(false)
+            : 0;
         try
         {
-            page = await store.Triage.QueueAsync(new QueueQuery
-            {
-                State = reviewState,
-                JurisdictionQueue = filters.Jurisdiction,
-                Country = filters.Country is { Length: 2 } ? filters.Country : null,
-                ListName = filters.List,
-                Reporter = filters.Reporter,
-                Viewer = user.Actor,
-                After = Blank(after),
-                Limit = QueuePageSize,
-            }, now, cancellationToken).ConfigureAwait(false);
+            page = await store.Triage.QueueAsync(query, now, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException)
         {
@@ -253,7 +265,23 @@ internal static class WebEndpoints
         }
 
         var listNames = host.Lists.Select(static l => l.Name).Order(StringComparer.Ordinal).ToList();
-        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor));
+        var holders = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in page.Items)
+        {
+            if (item.Claim is { } held && !holders.ContainsKey(held.ClaimedBy))
+            {
+                holders[held.ClaimedBy] = await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The order asked for applies to the rows of this page; pages follow the score.
+        IReadOnlyList<QueueItem> rows = filters.Sort switch
+        {
+            "age" => [.. page.Items.OrderBy(static i => i.Report.ReceivedAt)],
+            "files" => [.. page.Items.OrderByDescending(static i => i.Report.FileCount)],
+            _ => page.Items,
+        };
+        return Page<QueuePage>(new QueueModel(frame, filters, rows, page.Next, listNames, now, user.Actor) { Total = total, Holders = holders, HiddenClaimed = hiddenClaimed });
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
