@@ -76,6 +76,7 @@ internal static class WebEndpoints
         web.MapGet("/preferences", PreferencesAsync).RequireAuthorization(WebSession.AnySession);
         web.MapPost("/preferences", SavePreferencesAsync).RequireAuthorization(WebSession.AnySession);
         web.MapPost("/preferences/org", SaveOrgPreferencesAsync).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/preferences/shortcuts", SaveShortcutsAsync).RequireAuthorization(WebSession.AnySession);
     }
 
     /// <summary>Where each role starts: reviewers at the queue, admins at the lists, auditors at the log.</summary>
@@ -827,15 +828,41 @@ internal static class WebEndpoints
         [FromForm(Name = "reset")] string? reset, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
-        var settings = reset == "1" ? new ReviewSettings() : new ReviewSettings
+        var mine = ReviewSettings.Parse(await store.Settings.GetSettingsAsync(ReviewSettings.UserScope(user.KeyId), cancellationToken).ConfigureAwait(false));
+        var settings = (reset == "1" ? new ReviewSettings() : new ReviewSettings
         {
             BlurStrength = blur is null ? null : Math.Clamp(blur.Value, ReviewSettings.MinBlur, ReviewSettings.MaxBlur),
             Greyscale = greyscale == "on",
             ThumbnailSize = size,
-        };
+        }) with { ShortcutsOff = mine?.ShortcutsOff, Keys = mine?.Keys };
         await store.Settings.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
             new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
         return Results.Redirect(WithNotice("/preferences", reset == "1" ? "Your preferences now follow the organisation's defaults." : "Your preferences are saved."));
+    }
+
+    /// <summary>One person's keys (or none at all): kept in their own settings document beside the media choices.</summary>
+    private static async Task<IResult> SaveShortcutsAsync(HttpContext context, INeedleStore store, [FromForm(Name = "off")] string? off,
+        [FromForm(Name = "reset")] string? reset, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var mine = ReviewSettings.Parse(await store.Settings.GetSettingsAsync(ReviewSettings.UserScope(user.KeyId), cancellationToken).ConfigureAwait(false)) ?? new ReviewSettings();
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        var used = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (action, fallback, text) in ReviewSettings.ShortcutActions)
+        {
+            var chosen = reset == "1" ? fallback : (context.Request.Form["key-" + action].ToString() is { Length: 1 } k ? k : fallback);
+            if (chosen is " " || !used.TryAdd(chosen, text))
+            {
+                return Results.Redirect(WithNotice("/preferences#shortcuts", $"The key '{Problems.Echo(chosen)}' is given to two actions ({used.GetValueOrDefault(chosen)}; {text}): choose another.", error: true));
+            }
+
+            keys[action] = chosen;
+        }
+
+        var settings = mine with { ShortcutsOff = off == "on" && reset != "1", Keys = keys };
+        await store.Settings.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
+            new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice("/preferences", settings.ShortcutsOff == true ? "Single-key shortcuts are off for you." : "Your shortcut keys are saved."));
     }
 
     private static async Task<IResult> SaveOrgPreferencesAsync(HttpContext context, INeedleStore store,
