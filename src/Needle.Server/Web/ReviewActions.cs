@@ -32,7 +32,7 @@ internal static class ReviewActions
             : Results.Redirect(back + (back.Contains('?', StringComparison.Ordinal) ? "&" : "?") + (error ? "error=" : "notice=") + Uri.EscapeDataString(sentence));
 
     private static async Task<IResult> DecideManyAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, WebDecisions decisions,
-        [FromForm(Name = "file")] string[]? fileIds, [FromForm(Name = "category")] string? category, [FromForm(Name = "accept")] string? accept,
+        IFormCollection form, [FromForm(Name = "category")] string? category, [FromForm(Name = "accept")] string? accept,
         [FromForm(Name = "note")] string? note, [FromForm(Name = "bundle")] string? bundle, [FromForm(Name = "confirmBundle")] string? confirmBundle,
         CancellationToken cancellationToken)
     {
@@ -67,11 +67,11 @@ internal static class ReviewActions
         }
 
         var wanted = new HashSet<Guid>();
-        foreach (var text in fileIds ?? [])
+        foreach (var text in form["file"])
         {
             if (!Guid.TryParse(text, out var fileId) || wanted.Count >= MaxBatch)
             {
-                return Answer(context, back, "A selected file is not valid.", true, new { error = $"'{Http.Problems.Echo(text)}' is not a file of this report (at most {MaxBatch} at once)." });
+                return Answer(context, back, "A selected file is not valid.", true, new { error = $"'{Http.Problems.Echo(text ?? "")}' is not a file of this report (at most {MaxBatch} at once)." });
             }
 
             wanted.Add(fileId);
@@ -115,11 +115,20 @@ internal static class ReviewActions
     }
 
     private static async Task<IResult> UndoAsync(Guid id, HttpContext context, WebDecisions decisions,
-        [FromForm(Name = "decision")] long[]? decisionIds, CancellationToken cancellationToken)
+        IFormCollection form, CancellationToken cancellationToken)
     {
+        var decisionIds = new List<long>();
+        foreach (var text in form["decision"])
+        {
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var decisionId))
+            {
+                decisionIds.Add(decisionId);
+            }
+        }
+
         var back = $"/reports/{id}";
         var user = WebUser.From(context.User);
-        if (decisionIds is not { Length: > 0 })
+        if (decisionIds.Count == 0)
         {
             return Answer(context, back, "Nothing to undo.", true, new { error = "Nothing to undo." });
         }

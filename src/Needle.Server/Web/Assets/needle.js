@@ -231,7 +231,7 @@
       method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" },
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
-        if (!response.ok) { throw new Error(json.error || json.detail || ("The server answered " + response.status + ".")); }
+        if (!response.ok) { throw new Error(json.error || json.message || json.detail || ("The server answered " + response.status + ".")); }
         return json;
       });
     });
