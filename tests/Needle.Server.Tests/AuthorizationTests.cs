@@ -95,6 +95,9 @@ public sealed partial class AuthorizationTests
         ["POST /reports/{id:guid}/files/{fileId:guid}/false-positive"] = PageReviewer,
         ["GET /web/files/{id:guid}/thumbnail"] = PageReviewer,
         ["GET /web/files/{id:guid}/reveal"] = PageReviewer,
+        ["POST /reports/{id:guid}/decisions"] = PageReviewer,
+        ["POST /reports/{id:guid}/undo"] = PageReviewer,
+        ["POST /queue/next"] = PageReviewer,
         ["GET /lists"] = PageAdmin,
         ["POST /lists"] = PageAdmin,
         ["GET /lists/{name}"] = PageAdmin,
@@ -105,6 +108,7 @@ public sealed partial class AuthorizationTests
         ["GET /preferences"] = PageAnySession,
         ["POST /preferences"] = PageAnySession,
         ["POST /preferences/org"] = PageAdmin,
+        ["POST /preferences/shortcuts"] = PageAnySession,
     };
 
     [Fact]
