@@ -286,6 +286,7 @@ public static class NeedleServer
         services.AddRazorComponents();
         services.AddSingleton(WorldMap.Default());
         services.AddSingleton<WebDecisions>();
+        services.AddSingleton<VideoKeyframeCache>();
         services.AddSingleton<SignInGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<SignInGuard>());
         services.AddNeedleRateLimits(options.RateLimits);

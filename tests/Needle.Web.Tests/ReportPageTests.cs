@@ -166,7 +166,31 @@ public sealed class ReportPageTests(ReviewSite site)
         var ranges = page.Locator(".video-ranges .time-range");
         Assert.True(await ranges.CountAsync() >= 1, "no matched time range is shown for the listed video");
         Assert.Matches(@"^0:0\d–0:0\d here ↔ 0:0\d–0:0\d listed$", (await ranges.First.InnerTextAsync()).Trim());
+        // A strip of keyframes (the test pattern is one shot: evenly spaced), each blurred and grey, each revealed on its own.
+        var keyframes = page.Locator("[data-keyframe] img");
+        var count = await keyframes.CountAsync();
+        Assert.True(count >= 2, $"{count} keyframes");
+        for (var k = 0; k < count; k++)
+        {
+            var served = await page.APIRequest.GetAsync((await keyframes.Nth(k).GetAttributeAsync("src"))!);
+            Assert.Equal(200, served.Status);
+            using var still = SKBitmap.Decode(await served.BodyAsync());
+            Assert.True(Math.Max(still.Width, still.Height) <= 96 && IsGrey(still), $"keyframe {k} is not a small grey thumbnail");
+        }
+
+        await page.GotoAsync($"/reports/{site.VideoReport}?claim=1");
+        await page.Locator("[data-keyframe]").Nth(1).Locator("[data-reveal-button]").ClickAsync();
+        await Assertions.Expect(keyframes.Nth(1)).ToHaveAttributeAsync("data-state", "revealed");
+        await page.WaitForFunctionAsync("() => { const i = document.querySelectorAll('[data-keyframe] img')[1]; return i.complete && i.naturalWidth > 96; }");
+        Assert.Contains("keyframe 2", await keyframes.Nth(1).GetAttributeAsync("alt"), StringComparison.Ordinal);
+        Assert.Contains("revealed", await keyframes.Nth(1).GetAttributeAsync("alt"), StringComparison.Ordinal);
+        await page.Locator("[data-keyframe]").Nth(0).Locator("[data-reveal-button]").ClickAsync();
+        await Assertions.Expect(keyframes.Nth(0)).ToHaveAttributeAsync("data-state", "revealed");
+        await Assertions.Expect(keyframes.Nth(1)).ToHaveAttributeAsync("data-state", "blurred");
+        Assert.Equal(0, await page.Locator("video, audio").CountAsync());
         await ReviewSite.ScreenshotAsync(page, "03b-report-video");
+        await page.Keyboard.PressAsync("Escape");
+        await page.ClickAsync(".claim-bar form[action$='/release'] button");
         await page.Context.CloseAsync();
     }
 

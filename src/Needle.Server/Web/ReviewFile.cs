@@ -14,4 +14,7 @@ public sealed record ReviewFile(
 {
     /// <summary>The Project VIC category its known lists give it, when they agree on one (the "accept" key).</summary>
     public DecisionCategory? ListCategory { get; init; }
+
+    /// <summary>For a video: how many keyframes its strip shows (scene changes, or evenly spaced).</summary>
+    public int Keyframes { get; init; }
 }

@@ -62,6 +62,8 @@ internal static class WebEndpoints
         web.MapPost("/reports/{id:guid}/files/{fileId:guid}/false-positive", FalsePositiveAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/thumbnail", ThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/reveal", RevealAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/keyframes/{index:int}/thumbnail", KeyframeThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/keyframes/{index:int}/reveal", KeyframeRevealAsync).RequireAuthorization(WebSession.Reviewer);
         ReviewActions.Map(web);
 
         web.MapGet("/lists", ListsPage).RequireAuthorization(WebSession.Admin);
@@ -316,7 +318,7 @@ internal static class WebEndpoints
     // ---------------------------------------------------------------- report
 
     private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, ScoringOptions scoring, WebDecisions webDecisions,
-        string? claim, CancellationToken cancellationToken)
+        VideoKeyframeCache keyframes, string? claim, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -349,9 +351,18 @@ internal static class WebEndpoints
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
             var isVideo = IsVideo(file.ContentType, file.OriginalName);
-            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed))
+            var current = decisions.GetValueOrDefault(file.Id);
+            var keyframeCount = 0;
+            if (isVideo && file.HasMedia && (current is null || current.Category == DecisionCategory.NeedsEscalation)
+                && await store.Reports.GetMediaAsync(file.Id, cancellationToken).ConfigureAwait(false) is { } video)
+            {
+                keyframeCount = (await keyframes.GetAsync(video, file.Video?.Duration, cancellationToken).ConfigureAwait(false)).Count;
+            }
+
+            files.Add(new ReviewFile(file, current, history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed))
             {
                 ListCategory = WebDecisions.ListCategory(file),
+                Keyframes = keyframeCount,
             });
             if (file.Clues?.Gps is { } gps)
             {
@@ -580,6 +591,74 @@ internal static class WebEndpoints
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
             JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize, colour = inColour || !settings.Greyscale.Value }), Remote(context)), cancellationToken).ConfigureAwait(false);
         return TypedResults.File(revealed.Image, "image/jpeg");
+    }
+
+    /// <summary>One keyframe of a video (<see cref="VideoKeyframeCache"/>), blurred and grey like any thumbnail; audited.</summary>
+    private static async Task<IResult> KeyframeThumbnailAsync(Guid id, int index, HttpContext context, INeedleStore store, ImageDecoder decoder, VideoKeyframeCache keyframes,
+        CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var (media, frame) = await KeyframeAsync(id, index, store, keyframes, cancellationToken).ConfigureAwait(false);
+        if (media is null || frame is null)
+        {
+            return Results.NotFound();
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var thumbnail = ProtectedImages.Thumbnail(decoder, frame, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value, cancellationToken);
+        if (thumbnail.Image is null)
+        {
+            return CannotBeShown(thumbnail.Refusal);
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.thumbnail", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, keyframe = index, blur = settings.BlurStrength, greyscale = settings.Greyscale, size = settings.ThumbnailSize }),
+            Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(thumbnail.Image, "image/png");
+    }
+
+    /// <summary>One keyframe revealed (one at a time on the page, like any reveal): refused to others than the claim's holder; audited before a byte is sent.</summary>
+    private static async Task<IResult> KeyframeRevealAsync(Guid id, int index, HttpContext context, INeedleStore store, ImageDecoder decoder, VideoKeyframeCache keyframes,
+        TimeProvider time, string? colour, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var (media, frame) = await KeyframeAsync(id, index, store, keyframes, cancellationToken).ConfigureAwait(false);
+        if (media is null || frame is null)
+        {
+            return Results.NotFound();
+        }
+
+        if (await store.Triage.GetClaimAsync(media.ReportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } held && held.ClaimedBy != user.Actor)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Claimed by someone else",
+                detail: $"{await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false)} holds this report.");
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var inColour = colour == "1";
+        var revealed = ProtectedImages.Reveal(decoder, frame, settings.Greyscale!.Value && !inColour, cancellationToken);
+        if (revealed.Image is null)
+        {
+            return CannotBeShown(revealed.Refusal);
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, keyframe = index, size = ProtectedImages.RevealSize, colour = inColour || !settings.Greyscale.Value }),
+            Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(revealed.Image, "image/jpeg");
+    }
+
+    private static async Task<(StoredMedia? Media, byte[]? Frame)> KeyframeAsync(Guid id, int index, INeedleStore store, VideoKeyframeCache keyframes, CancellationToken cancellationToken)
+    {
+        var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
+        if (media is null || !IsVideo(media.ContentType, media.OriginalName) || index < 0)
+        {
+            return (null, null);
+        }
+
+        var file = await store.Reports.GetFileAsync(id, cancellationToken).ConfigureAwait(false);
+        var frames = await keyframes.GetAsync(media, file?.Video?.Duration, cancellationToken).ConfigureAwait(false);
+        return (media, index < frames.Count ? frames[index] : null);
     }
 
     /// <summary>

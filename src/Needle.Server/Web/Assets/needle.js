@@ -110,27 +110,34 @@
   }
   function setPicked(tile, on) { var p = pick(tile); if (p && isOpen(tile)) { p.checked = on; } }
 
-  function hide(tile) {
-    var img = tile.querySelector("img[data-thumbnail]");
-    if (img && img.getAttribute("data-state") === "revealed") {
-      img.src = img.getAttribute("data-thumbnail");
-      img.setAttribute("data-state", "blurred");
-      img.alt = img.getAttribute("data-alt") + ", blurred";
-      tile.classList.remove("revealed");
-      var state = tile.querySelector("[data-media-state]");
-      if (state) { state.textContent = "Blurred"; }
-      var button = tile.querySelector("[data-reveal-button]");
-      if (button) { button.innerHTML = "Reveal <kbd>r</kbd>"; }
-      var colour = tile.querySelector("[data-colour-button]");
-      if (colour) { colour.hidden = true; colour.setAttribute("aria-pressed", "false"); }
-    }
+  // The button that reveals an image: its own (a video keyframe's), else the tile's.
+  function buttonOf(tile, img) {
+    var frame = img.closest("[data-keyframe]");
+    return (frame || tile.querySelector(".tile-buttons") || tile).querySelector("[data-reveal-button]");
   }
-  function reveal(tile, inColour) {
-    var img = tile.querySelector("img[data-reveal]");
+  function hideImage(tile, img) {
+    if (img.getAttribute("data-state") !== "revealed") { return; }
+    img.src = img.getAttribute("data-thumbnail");
+    img.setAttribute("data-state", "blurred");
+    img.alt = img.getAttribute("data-alt") + ", blurred";
+    var button = buttonOf(tile, img);
+    if (button) { button.innerHTML = img.closest("[data-keyframe]") ? "Reveal" : "Reveal <kbd>r</kbd>"; }
+  }
+  function hide(tile) {
+    Array.prototype.slice.call(tile.querySelectorAll("img[data-thumbnail]")).forEach(function (img) { hideImage(tile, img); });
+    tile.classList.remove("revealed");
+    var state = tile.querySelector("[data-media-state]");
+    if (state) { state.textContent = "Blurred"; }
+    var colour = tile.querySelector("[data-colour-button]");
+    if (colour) { colour.hidden = true; colour.setAttribute("aria-pressed", "false"); }
+  }
+  function reveal(tile, inColour, img) {
+    img = img || tile.querySelector("img[data-reveal][data-state=revealed]") || tile.querySelector("img[data-reveal]");
     if (!img || !isOpen(tile)) { return; }
     if (img.getAttribute("data-state") === "revealed" && inColour === undefined) { hide(tile); return; }
-    // One at a time: every other file goes back to its blurred thumbnail first.
+    // One at a time: every other file, and every other frame of this one, goes back to its blurred thumbnail first.
     tiles.forEach(function (other) { if (other !== tile) { hide(other); } });
+    Array.prototype.slice.call(tile.querySelectorAll("img[data-thumbnail]")).forEach(function (other) { if (other !== img) { hideImage(tile, other); } });
     img.src = img.getAttribute("data-reveal") + (inColour ? "?colour=1" : "");
     img.setAttribute("data-state", "revealed");
     img.alt = img.getAttribute("data-alt") + ", revealed" + (inColour ? " in colour" : "");
@@ -139,7 +146,7 @@
     tile.classList.add("revealed");
     var state = tile.querySelector("[data-media-state]");
     if (state) { state.textContent = "Revealed" + (inColour ? " in colour" : "") + " (recorded in the audit log)"; }
-    var button = tile.querySelector("[data-reveal-button]");
+    var button = buttonOf(tile, img);
     if (button) { button.innerHTML = "Hide <kbd>Esc</kbd>"; }
     var colour = tile.querySelector("[data-colour-button]");
     if (colour) { colour.hidden = false; colour.setAttribute("aria-pressed", inColour ? "true" : "false"); }
@@ -294,8 +301,15 @@
       moveTo(index, false);
       refreshSelection();
     });
-    var button = tile.querySelector("[data-reveal-button]");
-    if (button) { button.addEventListener("click", function (e) { e.stopPropagation(); moveTo(index, false); reveal(tile); }); }
+    Array.prototype.slice.call(tile.querySelectorAll("[data-reveal-button]")).forEach(function (button) {
+      var frame = button.closest("[data-keyframe]");
+      var img = frame ? frame.querySelector("img[data-reveal]") : tile.querySelector("img[data-reveal]");
+      button.addEventListener("click", function (e) {
+        e.stopPropagation();
+        moveTo(index, false);
+        if (img.getAttribute("data-state") === "revealed") { hide(tile); } else { reveal(tile, false, img); }
+      });
+    });
     var colour = tile.querySelector("[data-colour-button]");
     if (colour) {
       colour.addEventListener("click", function (e) {
