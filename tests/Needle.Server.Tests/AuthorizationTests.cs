@@ -95,6 +95,8 @@ public sealed partial class AuthorizationTests
         ["POST /reports/{id:guid}/files/{fileId:guid}/false-positive"] = PageReviewer,
         ["GET /web/files/{id:guid}/thumbnail"] = PageReviewer,
         ["GET /web/files/{id:guid}/reveal"] = PageReviewer,
+        ["GET /web/files/{id:guid}/keyframes/{index:int}/thumbnail"] = PageReviewer,
+        ["GET /web/files/{id:guid}/keyframes/{index:int}/reveal"] = PageReviewer,
         ["POST /reports/{id:guid}/decisions"] = PageReviewer,
         ["POST /reports/{id:guid}/undo"] = PageReviewer,
         ["POST /queue/next"] = PageReviewer,
