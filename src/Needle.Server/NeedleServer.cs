@@ -268,6 +268,11 @@ public static class NeedleServer
         services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
         services.AddSingleton(_ => new CaseService(store, matchers, protector, time, options.MaxReportBytes + options.MaxJsonBytes));
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebDecisions>();
+            return new DecisionUndoWindow(sp.GetRequiredService<DecisionService>(), store, time, options.DecisionUndoWindow, ex => WebDecisions.LogSpreadFailed(logger, ex));
+        });
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>
@@ -287,6 +292,7 @@ public static class NeedleServer
         services.AddSingleton(_ => new BankSampling(store.Settings));
         services.AddSingleton(WorldMap.Default());
         services.AddSingleton<WebDecisions>();
+        services.AddSingleton<VideoKeyframeCache>();
         services.AddSingleton<SignInGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<SignInGuard>());
         services.AddNeedleRateLimits(options.RateLimits);

@@ -116,6 +116,12 @@ public sealed record NeedleServerOptions
     /// </summary>
     public RateLimitOptions RateLimits { get; init; } = new();
 
+    /// <summary>
+    /// How long a reviewer can undo a decision made on the review pages before it spreads to copies in other reports,
+    /// the bundle and the organisation's list (the API's decisions spread at once). Zero: no undo.
+    /// </summary>
+    public TimeSpan DecisionUndoWindow { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

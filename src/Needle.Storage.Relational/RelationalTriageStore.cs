@@ -306,6 +306,65 @@ internal sealed class RelationalTriageStore : ITriageStore
             cancellationToken);
     }
 
+    public Task<(bool Undone, FileDecision? Current)> UndoDecisionAsync(long decisionId, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync<(bool Undone, FileDecision? Current)>(
+            async (connection, transaction, ct) =>
+            {
+                var target = await _dialect
+                    .Command(connection, transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.id = @id;")
+                    .With("@id", decisionId)
+                    .FirstOrDefaultAsync(StoredRows.ReadDecision, ct)
+                    .ConfigureAwait(false);
+                if (target is null)
+                {
+                    return (false, null);
+                }
+
+                // The file row is locked first, so a concurrent decision on the file waits and then sees the undo.
+                await _dialect.LockFileAsync(connection, transaction, target.FileId, ct).ConfigureAwait(false);
+                var current = await _dialect
+                    .Command(connection, transaction, "SELECT current_decision_id FROM files WHERE id = @file;")
+                    .With("@file", target.FileId)
+                    .ScalarAsync(ct)
+                    .ConfigureAwait(false);
+                var dependents = Convert.ToInt64(
+                    await _dialect
+                        .Command(connection, transaction, "SELECT COUNT(*) FROM decisions WHERE based_on = @id OR revises = @id;")
+                        .With("@id", decisionId)
+                        .ScalarAsync(ct)
+                        .ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                if (current is null or DBNull || Convert.ToInt64(current, CultureInfo.InvariantCulture) != decisionId || dependents > 0)
+                {
+                    return (false, null);
+                }
+
+                await _dialect
+                    .Command(connection, transaction, "UPDATE files SET current_decision_id = @previous WHERE id = @file;")
+                    .With("@previous", target.Revises)
+                    .With("@file", target.FileId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                await _dialect.Command(connection, transaction, "DELETE FROM decisions WHERE id = @id;").With("@id", decisionId).RunAsync(ct).ConfigureAwait(false);
+                FileDecision? previous = null;
+                if (target.Revises is { } previousId)
+                {
+                    previous = await _dialect
+                        .Command(connection, transaction, $"SELECT {DecisionColumns} FROM decisions d WHERE d.id = @id;")
+                        .With("@id", previousId)
+                        .FirstOrDefaultAsync(StoredRows.ReadDecision, ct)
+                        .ConfigureAwait(false);
+                }
+
+                await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, ct).ConfigureAwait(false);
+                await RelationalJobQueue.EnqueueAsync(_database, connection, transaction, JobKinds.ScoreReport, target.ReportId, _database.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                return (true, previous);
+            },
+            cancellationToken);
+    }
+
     public Task<IReadOnlyDictionary<Guid, FileDecision>> GetCurrentDecisionsAsync(Guid reportId, CancellationToken cancellationToken = default) =>
         _database.ReadAsync<IReadOnlyDictionary<Guid, FileDecision>>(
             async (connection, transaction, ct) =>
@@ -545,6 +604,36 @@ internal sealed class RelationalTriageStore : ITriageStore
                 rows.RemoveAt(rows.Count - 1);
                 var last = rows[^1];
                 return new Page<QueueItem>(rows, new QueueCursor(last.Score.Value, last.Report.ReceivedAt.UtcTicks, last.Report.Id).Encode());
+            },
+            cancellationToken);
+    }
+
+    public Task<int> CountQueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return _database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                var sql = new StringBuilder("SELECT COUNT(*) FROM reports r WHERE r.review_state = @state");
+                var command = _dialect.Command(connection, transaction, string.Empty);
+                command.With("@state", (int)query.State);
+                RelationalReportStore.AppendPlaceAndListFilters(sql, command, query.JurisdictionQueue, query.Country, query.ListName);
+                if (query.Reporter is { } reporter)
+                {
+                    sql.Append(_reporterFilter);
+                    command.With("@reporter", reporter);
+                }
+
+                if (query.ExcludeClaimedByOthers)
+                {
+                    sql.Append(_claimsOfOthersFilter);
+                    command.With("@viewer", query.Viewer);
+                    command.With("@at", at);
+                }
+
+                sql.Append(';');
+                command.CommandText = sql.ToString();
+                return checked((int)Convert.ToInt64(await command.ScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture));
             },
             cancellationToken);
     }

@@ -110,6 +110,11 @@ public sealed partial class AuthorizationTests
         ["POST /reports/{id:guid}/files/{fileId:guid}/false-positive"] = PageReviewer,
         ["GET /web/files/{id:guid}/thumbnail"] = PageReviewer,
         ["GET /web/files/{id:guid}/reveal"] = PageReviewer,
+        ["GET /web/files/{id:guid}/keyframes/{index:int}/thumbnail"] = PageReviewer,
+        ["GET /web/files/{id:guid}/keyframes/{index:int}/reveal"] = PageReviewer,
+        ["POST /reports/{id:guid}/decisions"] = PageReviewer,
+        ["POST /reports/{id:guid}/undo"] = PageReviewer,
+        ["POST /queue/next"] = PageReviewer,
         ["GET /lists"] = PageAdmin,
         ["POST /lists"] = PageAdmin,
         ["GET /lists/{name}"] = PageAdmin,
@@ -125,6 +130,7 @@ public sealed partial class AuthorizationTests
         ["POST /reports/{id:guid}/export"] = PageReviewer,
         ["GET /assignments"] = PageAdmin,
         ["POST /assignments"] = PageAdmin,
+        ["POST /preferences/shortcuts"] = PageAnySession,
     };
 
     [Fact]

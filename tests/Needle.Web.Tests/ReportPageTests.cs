@@ -47,14 +47,24 @@ public sealed class ReportPageTests(ReviewSite site)
     public async Task Revealing_an_image_shows_it_alone_and_the_auditor_sees_the_media_reveal_entry()
     {
         var page = await site.SignedInPageAsync(site.ReviewerKey);
-        await page.GotoAsync($"/reports/{site.RevealReport}");
+        await page.GotoAsync($"/reports/{site.RevealReport}?claim=1");
         var images = page.Locator("img.thumb");
         Assert.Equal(2, await images.CountAsync());
 
+        // j moves to the first file; r reveals it larger (the 480 px picture at its size, not a 190 px thumbnail), and says so.
+        await page.Keyboard.PressAsync("j");
         await page.Keyboard.PressAsync("r");
         await Assertions.Expect(images.Nth(0)).ToHaveAttributeAsync("data-state", "revealed");
         await page.WaitForFunctionAsync("() => { const i = document.querySelector('img.thumb'); return i.complete && i.naturalWidth > 96; }");
+        Assert.True((await images.Nth(0).BoundingBoxAsync())!.Width >= 400, "the revealed picture is shown small");
+        Assert.Contains("revealed", await images.Nth(0).GetAttributeAsync("alt"), StringComparison.Ordinal);
         await ReviewSite.ScreenshotAsync(page, "04-report-revealed");
+
+        // Colour for this one reveal: a toggle on the revealed file (audited like every reveal).
+        await page.Locator("[data-file]").Nth(0).Locator("[data-colour-button]").ClickAsync();
+        await Assertions.Expect(images.Nth(0)).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("colour=1$"));
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('img.thumb'); return i.complete && i.naturalWidth > 96; }");
+        Assert.Contains("in colour", await images.Nth(0).GetAttributeAsync("alt"), StringComparison.Ordinal);
 
         // Moving to the next file and revealing it hides the first again: one at a time.
         await page.Keyboard.PressAsync("j");
@@ -69,7 +79,9 @@ public sealed class ReportPageTests(ReviewSite site)
         var auditor = await site.SignedInPageAsync(site.AuditorKey);
         await auditor.GotoAsync("/audit?action=media.reveal");
         var rows = auditor.Locator("#audit tbody tr[data-action='media.reveal']");
-        Assert.True(await rows.CountAsync() >= 2, $"{await rows.CountAsync()} media.reveal entries");
+        Assert.True(await rows.CountAsync() >= 3, $"{await rows.CountAsync()} media.reveal entries");
+        Assert.True(await rows.Filter(new LocatorFilterOptions { HasText = "\"colour\":true" }).CountAsync() >= 1, "the colour reveal is not audited as such");
+        Assert.True(await rows.Filter(new LocatorFilterOptions { HasText = "Analyst A" }).CountAsync() >= 1, "the audit log does not name the reviewer");
         Assert.Contains("Chain intact", await auditor.InnerTextAsync("#chain-status"), StringComparison.Ordinal);
         await ReviewSite.ScreenshotAsync(auditor, "05-audit");
         await auditor.Context.CloseAsync();
@@ -82,14 +94,18 @@ public sealed class ReportPageTests(ReviewSite site)
         var before = await ListSizesAsync(admin);
 
         var page = await site.SignedInPageAsync(site.ReviewerKey);
-        await page.GotoAsync($"/reports/{site.DecisionReport}");
-        Assert.Equal(2, await page.Locator("article.file-card").CountAsync());
+        await page.GotoAsync($"/reports/{site.DecisionReport}?claim=1");
+        Assert.Equal(2, await page.Locator("article.tile").CountAsync());
+        await page.Keyboard.PressAsync("j");
         await page.Keyboard.PressAsync("1");
-        await page.WaitForURLAsync(url => url.Contains("notice=", StringComparison.Ordinal));
-        Assert.Contains("child abuse material", await page.InnerTextAsync(".notice"), StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("article.tile.decided")).ToHaveCountAsync(1);
+        Assert.Contains("child abuse material", await page.InnerTextAsync("#page-message"), StringComparison.Ordinal);
 
-        // The decided file is not shown again: one card left, the other collapsed with its decision.
-        Assert.Equal(1, await page.Locator("article.file-card").CountAsync());
+        // Once the undo window has ended the decision spreads; the decided file is not shown again: one tile left,
+        // the other collapsed with its decision.
+        await site.EndUndoWindowsAsync();
+        await page.ReloadAsync();
+        Assert.Equal(1, await page.Locator("article.tile").CountAsync());
         Assert.Equal(1, await page.Locator("details.decided-file").CountAsync());
         Assert.Equal(0, await page.Locator("details.decided-file img").CountAsync());
         await ReviewSite.ScreenshotAsync(page, "06-report-after-decision");
@@ -106,7 +122,7 @@ public sealed class ReportPageTests(ReviewSite site)
     public async Task A_reviewer_marks_a_match_as_a_false_positive_and_the_entry_goes_to_the_allow_list()
     {
         var page = await site.SignedInPageAsync(site.ReviewerKey);
-        await page.GotoAsync($"/reports/{site.FalsePositiveReport}");
+        await page.GotoAsync($"/reports/{site.FalsePositiveReport}?claim=1");
         var match = page.Locator("table.matches tbody tr").Filter(new LocatorFilterOptions { HasText = ReviewSite.KnownList });
         Assert.True(await match.CountAsync() >= 1);
 
@@ -115,7 +131,14 @@ public sealed class ReportPageTests(ReviewSite site)
         Assert.Equal(1, await related.CountAsync());
         Assert.Contains("image", await page.InnerTextAsync(".related"), StringComparison.OrdinalIgnoreCase);
         await ReviewSite.ScreenshotAsync(page, "03c-report-matches-and-related");
+        // It asks first, and says what it will touch: the entry of that list, in every report. Without the tick nothing is sent.
+        var confirm = match.First.Locator("form[data-false-positive] label");
+        Assert.Contains($"of '{ReviewSite.KnownList}' to the allow list", await confirm.InnerTextAsync(), StringComparison.Ordinal);
         await match.First.Locator("button", new LocatorLocatorOptions { HasText = "False positive" }).ClickAsync();
+        Assert.DoesNotContain("notice=", page.Url, StringComparison.Ordinal);
+        await confirm.Locator("input").CheckAsync();
+        await match.First.Locator("button", new LocatorLocatorOptions { HasText = "False positive" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("notice=", StringComparison.Ordinal));
         Assert.Contains("false positive", await page.InnerTextAsync(".notice"), StringComparison.Ordinal);
         await page.Context.CloseAsync();
 
@@ -143,7 +166,31 @@ public sealed class ReportPageTests(ReviewSite site)
         var ranges = page.Locator(".video-ranges .time-range");
         Assert.True(await ranges.CountAsync() >= 1, "no matched time range is shown for the listed video");
         Assert.Matches(@"^0:0\d–0:0\d here ↔ 0:0\d–0:0\d listed$", (await ranges.First.InnerTextAsync()).Trim());
+        // A strip of keyframes (the test pattern is one shot: evenly spaced), each blurred and grey, each revealed on its own.
+        var keyframes = page.Locator("[data-keyframe] img");
+        var count = await keyframes.CountAsync();
+        Assert.True(count >= 2, $"{count} keyframes");
+        for (var k = 0; k < count; k++)
+        {
+            var served = await page.APIRequest.GetAsync((await keyframes.Nth(k).GetAttributeAsync("src"))!);
+            Assert.Equal(200, served.Status);
+            using var still = SKBitmap.Decode(await served.BodyAsync());
+            Assert.True(Math.Max(still.Width, still.Height) <= 96 && IsGrey(still), $"keyframe {k} is not a small grey thumbnail");
+        }
+
+        await page.GotoAsync($"/reports/{site.VideoReport}?claim=1");
+        await page.Locator("[data-keyframe]").Nth(1).Locator("[data-reveal-button]").ClickAsync();
+        await Assertions.Expect(keyframes.Nth(1)).ToHaveAttributeAsync("data-state", "revealed");
+        await page.WaitForFunctionAsync("() => { const i = document.querySelectorAll('[data-keyframe] img')[1]; return i.complete && i.naturalWidth > 96; }");
+        Assert.Contains("keyframe 2", await keyframes.Nth(1).GetAttributeAsync("alt"), StringComparison.Ordinal);
+        Assert.Contains("revealed", await keyframes.Nth(1).GetAttributeAsync("alt"), StringComparison.Ordinal);
+        await page.Locator("[data-keyframe]").Nth(0).Locator("[data-reveal-button]").ClickAsync();
+        await Assertions.Expect(keyframes.Nth(0)).ToHaveAttributeAsync("data-state", "revealed");
+        await Assertions.Expect(keyframes.Nth(1)).ToHaveAttributeAsync("data-state", "blurred");
+        Assert.Equal(0, await page.Locator("video, audio").CountAsync());
         await ReviewSite.ScreenshotAsync(page, "03b-report-video");
+        await page.Keyboard.PressAsync("Escape");
+        await page.ClickAsync(".claim-bar form[action$='/release'] button");
         await page.Context.CloseAsync();
     }
 

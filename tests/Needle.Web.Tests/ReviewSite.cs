@@ -40,6 +40,27 @@ public sealed class ReviewSite : IAsyncLifetime
 
     public string ReviewerKey { get; private set; } = "";
 
+    /// <summary>A second reviewer ("Analyst B"), for claims held by someone else.</summary>
+    public string SecondReviewerKey { get; private set; } = "";
+
+    /// <summary>A third reviewer ("Analyst C"), for personal shortcut keys.</summary>
+    public string ThirdReviewerKey { get; private set; } = "";
+
+    /// <summary>24 near-duplicates of one photo (one series).</summary>
+    public Guid SeriesReport { get; private set; }
+
+    /// <summary>Six different photos, for the focus test.</summary>
+    public Guid FocusReport { get; private set; }
+
+    /// <summary>A photo whose exact copy is <see cref="UndoCopyReport"/>, for the undo test.</summary>
+    public Guid UndoReport { get; private set; }
+
+    /// <summary>The exact copy of <see cref="UndoReport"/>'s photo, in another report.</summary>
+    public Guid UndoCopyReport { get; private set; }
+
+    /// <summary>A report Analyst A holds while Analyst B looks at it.</summary>
+    public Guid ClaimReport { get; private set; }
+
     public string AuditorKey { get; private set; } = "";
 
     public string SubmitterKey { get; private set; } = "";
@@ -73,8 +94,12 @@ public sealed class ReviewSite : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(ChromiumPath), $"Chromium is not installed at {ChromiumPath} (apt-get install chromium; .ci/run installs it).");
-        _server = await RunningServer.StartAsync(o => o with { Workers = 2 });
+        // Decisions made on the pages can be undone for an hour here: a test ends the window itself (FlushAsync), so
+        // nothing depends on how fast the browser is.
+        _server = await RunningServer.StartAsync(o => o with { Workers = 2, DecisionUndoWindow = TimeSpan.FromHours(1) });
         ReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst A")).Key;
+        SecondReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst B")).Key;
+        ThirdReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst C")).Key;
         AuditorKey = (await Server.CreateKeyAsync(ApiRole.Auditor, "Auditor")).Key;
         SubmitterKey = (await Server.CreateKeyAsync(ApiRole.Submitter, "Platform")).Key;
 
@@ -152,7 +177,49 @@ public sealed class ReviewSite : IAsyncLifetime
             files = new object[] { new { part = "f1", originalName = "branches-small.jpg" } },
         }, ("f1", "branches-small.jpg", TestJpegs.Photo("p05_branches.png", 320, 240)));
 
-        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport })
+        var series = Enumerable.Range(0, 24).Select(i => ($"f{i}", $"raccoon-{i + 1:00}.jpg", TestJpegs.Photo("p28_raccoon.png", 240 + (4 * i), 180 + (3 * i), 70 + i))).ToArray();
+        SeriesReport = await SubmitAsync(submitter, new
+        {
+            externalId = "SERIES-24",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = series.Select(s => (object)new { part = s.Item1, originalName = s.Item2 }).ToArray(),
+        }, series);
+
+        var photos = new[] { "p29_koala.png", "p30_camel.png", "p31_cep_mushroom.png", "p32_peacock.png", "p33_squirrel.png", "p38_wombat.png" };
+        var focus = photos.Select((name, i) => ($"f{i}", name.Replace(".png", ".jpg", StringComparison.Ordinal), TestJpegs.Photo(name, 480, 360))).ToArray();
+        FocusReport = await SubmitAsync(submitter, new
+        {
+            externalId = "SIX-FILES",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = focus.Select(s => (object)new { part = s.Item1, originalName = s.Item2 }).ToArray(),
+        }, focus);
+
+        var giraffe = TestJpegs.Photo("p39_giraffe.png", 480, 360);
+        UndoReport = await SubmitAsync(submitter, new
+        {
+            externalId = "UNDO",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "giraffe.jpg" } },
+        }, ("f1", "giraffe.jpg", giraffe));
+        UndoCopyReport = await SubmitAsync(submitter, new
+        {
+            externalId = "UNDO-COPY",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Other Platform" },
+            files = new object[] { new { part = "f1", originalName = "giraffe-again.jpg" } },
+        }, ("f1", "giraffe-again.jpg", giraffe));
+        ClaimReport = await SubmitAsync(submitter, new
+        {
+            externalId = "HELD",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Example Platform" },
+            files = new object[] { new { part = "f1", originalName = "nebula.jpg" } },
+        }, ("f1", "nebula.jpg", TestJpegs.Photo("p40_crab_nebula.png", 480, 360)));
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport, SeriesReport, FocusReport, UndoReport, UndoCopyReport, ClaimReport })
         {
             await WaitTriagedAsync(id);
         }
@@ -184,9 +251,9 @@ public sealed class ReviewSite : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) with a page signed in with <paramref name="key"/>.</summary>
-    public async Task<IPage> SignedInPageAsync(string key)
+    public async Task<IPage> SignedInPageAsync(string key, int width = 1360)
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(width);
         await page.GotoAsync("/signin");
         await page.FillAsync("#key", key);
         // Wait for the page the sign-in leads to (not for a load state, which may belong to the page being left).
@@ -196,15 +263,18 @@ public sealed class ReviewSite : IAsyncLifetime
         return page;
     }
 
-    public async Task<IPage> NewPageAsync()
+    public async Task<IPage> NewPageAsync(int width = 1360)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString().TrimEnd('/'),
-            ViewportSize = new ViewportSize { Width = 1360, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
         });
         return await context.NewPageAsync();
     }
+
+    /// <summary>Ends every undo window now: the decisions made on the pages spread to their copies (as when the window passes).</summary>
+    public Task EndUndoWindowsAsync() => Server.App.Services.GetRequiredService<Needle.Application.Review.DecisionUndoWindow>().FlushAsync();
 
     /// <summary>Saves a full-page PNG as a test artifact.</summary>
     public static async Task ScreenshotAsync(IPage page, string name) =>
@@ -213,10 +283,11 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>Waits until the report is processed and triaged (it has a score).</summary>
     public async Task WaitTriagedAsync(Guid id)
     {
-        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(90);
+        // A guard against a stuck pipeline, not a speed check: the machine may be busy with other builds.
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(300);
         while (await Store.Triage.GetScoreAsync(id) is not { State: not ReviewState.Untriaged })
         {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"report {id} was not triaged within 90 s");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"report {id} was not triaged within 300 s");
             await Task.Delay(100);
         }
     }

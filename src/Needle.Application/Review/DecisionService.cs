@@ -95,6 +95,72 @@ public sealed class DecisionService : IDisposable
         return new DecisionResult(analystDecision, carried, added, disabled);
     }
 
+    /// <summary>
+    /// Stores <paramref name="actor"/>'s decision on the file only (audited as <c>file.decide</c>, marked pending): the
+    /// copies, the bundle and the organisation's list follow later through <see cref="SpreadAsync"/>, once the undo
+    /// window has passed (<see cref="DecisionUndoWindow"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundInStoreException">No file has this id.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The category is not one of <see cref="DecisionCategory"/>.</exception>
+    public async Task<RecordedDecision> RecordAsync(
+        Guid fileId, DecisionCategory category, string? note, bool applyToBundle, string actor, string? remoteAddress, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (!Enum.IsDefined(category))
+        {
+            throw new ArgumentOutOfRangeException(nameof(category), category, "Unknown decision category.");
+        }
+
+        note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        var file = await _store.Reports.GetFileAsync(fileId, cancellationToken).ConfigureAwait(false) ?? throw new FileNotFoundInStoreException(fileId);
+        var history = await _store.Triage.GetDecisionHistoryAsync(fileId, cancellationToken).ConfigureAwait(false);
+        var previous = history.Count > 0 ? history[^1] : null;
+        var decision = new NewDecision { FileId = file.Id, Category = category, Note = note, Source = DecisionSource.Analyst, Actor = actor, At = _time.GetUtcNow() };
+        var details = JsonSerializer.Serialize(
+            new RecordAuditDetails((int)category, CategoryName(category), "analyst", previous?.Id, file.ReportId, applyToBundle, Pending: true),
+            DocumentJson.Options);
+        var stored = await _store.Triage.DecideAsync([decision], new AuditEntryDraft(actor, "file.decide", $"file/{file.Id}", details, remoteAddress), cancellationToken)
+            .ConfigureAwait(false);
+        var analystDecision = stored.Count > 0 ? stored[0] : throw new InvalidOperationException($"The decision on file {file.Id} was not stored.");
+        return new RecordedDecision(analystDecision, file, previous, applyToBundle, remoteAddress);
+    }
+
+    /// <summary>
+    /// Spreads a decision stored by <see cref="RecordAsync"/>: the organisation's list (added or disabled), undecided
+    /// copies, near-copies in the bundle when asked, and copies that followed an earlier decision. Nothing is done
+    /// (null) when the decision is no longer its file's current one (undone or revised since).
+    /// </summary>
+    public async Task<DecisionResult?> SpreadAsync(RecordedDecision recorded, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        var decision = recorded.Decision;
+        var current = await _store.Triage.GetCurrentDecisionsAsync(recorded.File.ReportId, cancellationToken).ConfigureAwait(false);
+        if (!current.TryGetValue(decision.FileId, out var now) || now.Id != decision.Id)
+        {
+            return null;
+        }
+
+        IReadOnlyList<HashListEntry> added = [];
+        var disabled = 0;
+        if (decision.Category == DecisionCategory.ChildAbuseMaterial && !ReportPrioritizer.IsKnown(recorded.File))
+        {
+            added = await AddToOrganisationListAsync(recorded.File, decision.Actor, recorded.RemoteAddress, decision.At, cancellationToken).ConfigureAwait(false);
+        }
+        else if (decision.Category != DecisionCategory.ChildAbuseMaterial && recorded.Previous?.Category == DecisionCategory.ChildAbuseMaterial)
+        {
+            disabled = await DisableOrganisationEntriesAsync(recorded.File.Id, decision.Actor, recorded.RemoteAddress, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (added.Count > 0 || disabled > 0)
+        {
+            await _store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
+        var carried = await CarryAsync(recorded.File, decision, recorded.ApplyToBundle, revision: recorded.Previous is not null, decision.Actor, recorded.RemoteAddress, cancellationToken)
+            .ConfigureAwait(false);
+        return new DecisionResult(decision, carried, added, disabled);
+    }
+
     /// <summary>The kebab-case name of a category, as the API speaks it ("child-abuse-material").</summary>
     public static string CategoryName(DecisionCategory category) => category switch
     {
@@ -335,6 +401,8 @@ public sealed class DecisionService : IDisposable
 
     private sealed record DecideAuditDetails(
         int Category, string CategoryName, string Source, long? Revises, Guid Report, bool ApplyToBundle, int OrganisationListAdded, int OrganisationListDisabled);
+
+    private sealed record RecordAuditDetails(int Category, string CategoryName, string Source, long? Revises, Guid Report, bool ApplyToBundle, bool Pending);
 
     private sealed record CarryAuditDetails(int Category, string CategoryName, long BasedOn, int Copies, int Bundle);
 

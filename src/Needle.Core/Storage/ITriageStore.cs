@@ -54,6 +54,15 @@ public interface ITriageStore
     /// <exception cref="KeyNotFoundException">A file does not exist (nothing is written).</exception>
     Task<IReadOnlyList<FileDecision>> DecideAsync(IReadOnlyList<NewDecision> decisions, AuditEntryDraft audit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Takes back a decision within its undo window: when <paramref name="decisionId"/> is still its file's current
+    /// decision and no other decision is based on it, the file's previous decision (or none) becomes current again, the
+    /// decision's row is removed (the audit log keeps both the decision and its undo), <paramref name="audit"/> is
+    /// appended and the report is queued for rescoring, in one transaction. Returns the decision now current on the
+    /// file (null when none), or false in <c>Undone</c> when nothing was changed.
+    /// </summary>
+    Task<(bool Undone, FileDecision? Current)> UndoDecisionAsync(long decisionId, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
     /// <summary>The current decision of every decided file of a report, by file id.</summary>
     Task<IReadOnlyDictionary<Guid, FileDecision>> GetCurrentDecisionsAsync(Guid reportId, CancellationToken cancellationToken = default);
 
@@ -95,6 +104,9 @@ public interface ITriageStore
     /// </summary>
     /// <exception cref="ArgumentException"><see cref="QueueQuery.After"/> is not a queue cursor.</exception>
     Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>How many reports the queue holds with these filters at <paramref name="at"/> (<see cref="QueueQuery.After"/> and <see cref="QueueQuery.Limit"/> ignored).</summary>
+    Task<int> CountQueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// PDQ hashes of processed files in the order they were stored, after <paramref name="afterSequence"/>, at most

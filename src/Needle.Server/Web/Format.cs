@@ -26,6 +26,19 @@ public static class Format
             : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A short span in words: "10 seconds", "5 minutes".</summary>
+    public static string Span(TimeSpan span) => span.TotalSeconds < 90
+        ? Math.Round(span.TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " seconds"
+        : span.TotalMinutes < 90 ? Math.Round(span.TotalMinutes).ToString("0", CultureInfo.InvariantCulture) + " minutes"
+        : span.TotalHours < 48 ? Math.Round(span.TotalHours).ToString("0", CultureInfo.InvariantCulture) + " hours"
+        : Math.Round(span.TotalDays).ToString("0", CultureInfo.InvariantCulture) + " days";
+
+    /// <summary>How long ago, compactly, for the queue table: "35 min", "4 h", "3 d".</summary>
+    public static string Age(TimeSpan age) => age.TotalMinutes < 60
+        ? Math.Max(0, Math.Floor(age.TotalMinutes)).ToString("0", CultureInfo.InvariantCulture) + " min"
+        : age.TotalHours < 48 ? Math.Floor(age.TotalHours).ToString("0", CultureInfo.InvariantCulture) + " h"
+        : Math.Floor(age.TotalDays).ToString("0", CultureInfo.InvariantCulture) + " d";
+
     public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     public static string WithSign(double value) => (value >= 0 ? "+" : "−") + Math.Abs(value).ToString("0.##", CultureInfo.InvariantCulture);

@@ -12,4 +12,7 @@ public sealed record PageFrame(string Title, WebUser? User, string CsrfField, st
 
     /// <summary>A one-line error at the top of the page.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The person's shortcut keys for the script (JSON by action), "off" when they turned them off; null on pages without shortcuts.</summary>
+    public string? Keys { get; init; }
 }

@@ -10,4 +10,11 @@ public sealed record ReviewFile(
     FileDecision? Current,
     IReadOnlyList<FileDecision> History,
     bool IsVideo,
-    bool CanPreview);
+    bool CanPreview)
+{
+    /// <summary>The Project VIC category its known lists give it, when they agree on one (the "accept" key).</summary>
+    public DecisionCategory? ListCategory { get; init; }
+
+    /// <summary>For a video: how many keyframes its strip shows (scene changes, or evenly spaced).</summary>
+    public int Keyframes { get; init; }
+}

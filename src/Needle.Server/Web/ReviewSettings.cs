@@ -31,6 +31,45 @@ public sealed record ReviewSettings
     /// <summary>Minutes of continuous review before the page suggests a break (organisation setting; 0 turns it off).</summary>
     public int? BreakMinutes { get; init; }
 
+    /// <summary>One person's choice to turn single-key shortcuts off (WCAG 2.1.4); null or false: on.</summary>
+    public bool? ShortcutsOff { get; init; }
+
+    /// <summary>One person's keys for the page actions (<see cref="ShortcutActions"/>), by action name; missing actions keep their default key.</summary>
+    public IReadOnlyDictionary<string, string>? Keys { get; init; }
+
+    /// <summary>The page actions that have a key, with their default key and what they do.</summary>
+    public static IReadOnlyList<(string Action, string Key, string Text)> ShortcutActions { get; } =
+    [
+        ("next", "j", "Next file (or next report in the queue)"),
+        ("previous", "k", "Previous file (or report)"),
+        ("reveal", "r", "Reveal or hide the focused file"),
+        ("select", "x", "Select or unselect the focused file"),
+        ("decide0", "0", "Decide 0 · not pertinent"),
+        ("decide1", "1", "Decide 1 · child abuse material"),
+        ("decide2", "2", "Decide 2 · exploitative / age-difficult"),
+        ("decide3", "3", "Decide 3 · CGI / animation"),
+        ("decide4", "4", "Decide 4 · comparison"),
+        ("escalate", "e", "Needs escalation"),
+        ("accept", "a", "Accept the matched list's category"),
+        ("undo", "u", "Undo the last decision"),
+        ("nextReport", "n", "Next unclaimed report"),
+    ];
+
+    /// <summary>The key of every action: this person's choice, else the default.</summary>
+    public IReadOnlyDictionary<string, string> EffectiveKeys()
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (action, key, _) in ShortcutActions)
+        {
+            keys[action] = Keys is not null && Keys.TryGetValue(action, out var chosen) && chosen is { Length: 1 } ? chosen : key;
+        }
+
+        return keys;
+    }
+
+    /// <summary>The keys as JSON for the page's script (<c>data-keys</c>), or "off".</summary>
+    public string KeysForScript() => ShortcutsOff == true ? "off" : JsonSerializer.Serialize(EffectiveKeys());
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static string OrgScope => "org";
@@ -64,6 +103,8 @@ public sealed record ReviewSettings
         Greyscale = Greyscale ?? fallback.Greyscale ?? Defaults.Greyscale,
         ThumbnailSize = NearestSize(ThumbnailSize ?? fallback.ThumbnailSize ?? Defaults.ThumbnailSize!.Value),
         BreakMinutes = Math.Clamp(BreakMinutes ?? fallback.BreakMinutes ?? Defaults.BreakMinutes!.Value, 0, 600),
+        ShortcutsOff = ShortcutsOff ?? fallback.ShortcutsOff,
+        Keys = Keys ?? fallback.Keys,
     };
 
     private static int NearestSize(int size)

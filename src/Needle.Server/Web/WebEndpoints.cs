@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Needle.Application.Access;
 using Needle.Application.Lists;
 using Needle.Application.Media;
+using Needle.Application.Triage;
 using Needle.Core.Access;
 using Needle.Core.Audit;
 using Needle.Core.Paging;
@@ -61,6 +62,9 @@ internal static class WebEndpoints
         web.MapPost("/reports/{id:guid}/files/{fileId:guid}/false-positive", FalsePositiveAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/thumbnail", ThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
         web.MapGet("/web/files/{id:guid}/reveal", RevealAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/keyframes/{index:int}/thumbnail", KeyframeThumbnailAsync).RequireAuthorization(WebSession.Reviewer);
+        web.MapGet("/web/files/{id:guid}/keyframes/{index:int}/reveal", KeyframeRevealAsync).RequireAuthorization(WebSession.Reviewer);
+        ReviewActions.Map(web);
 
         web.MapGet("/lists", ListsPage).RequireAuthorization(WebSession.Admin);
         web.MapPost("/lists", CreateListAsync).RequireAuthorization(WebSession.Admin);
@@ -74,6 +78,7 @@ internal static class WebEndpoints
         web.MapGet("/preferences", PreferencesAsync).RequireAuthorization(WebSession.AnySession);
         web.MapPost("/preferences", SavePreferencesAsync).RequireAuthorization(WebSession.AnySession);
         web.MapPost("/preferences/org", SaveOrgPreferencesAsync).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/preferences/shortcuts", SaveShortcutsAsync).RequireAuthorization(WebSession.AnySession);
     }
 
     /// <summary>Where each role starts: reviewers at the queue, admins at the lists, auditors at the log.</summary>
@@ -221,28 +226,40 @@ internal static class WebEndpoints
 
     private static async Task<IResult> QueueAsync(
         HttpContext context, INeedleStore store, HashListService host, TimeProvider time,
-        string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, CancellationToken cancellationToken)
+        string? state, string? jurisdiction, string? country, string? list, string? reporter, string? after, string? claimed, string? view, string? sort,
+        CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var reviewState = state is not null && Enum.TryParse<ReviewState>(state, true, out var parsed) && Enum.IsDefined(parsed) ? parsed : ReviewState.AwaitingReview;
-        var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter));
+        var filters = new QueueFilters(reviewState.ToString(), Blank(jurisdiction), Blank(country)?.ToUpperInvariant(), Blank(list), Blank(reporter))
+        {
+            ShowClaimed = claimed == "show",
+            View = view == "table" ? "table" : null,
+            Sort = sort is "age" or "files" ? sort : null,
+        };
         var now = time.GetUtcNow();
         Page<QueueItem> page;
-        var frame = Frame(context, "Queue", "queue", settings.Effective.BreakMinutes ?? 0);
+        var frame = Frame(context, "Queue", "queue", settings.Effective.BreakMinutes ?? 0) with { Keys = settings.Effective.KeysForScript() };
+        var query = new QueueQuery
+        {
+            State = reviewState,
+            JurisdictionQueue = filters.Jurisdiction,
+            Country = filters.Country is { Length: 2 } ? filters.Country : null,
+            ListName = filters.List,
+            Reporter = filters.Reporter,
+            Viewer = user.Actor,
+            ExcludeClaimedByOthers = !filters.ShowClaimed,
+            After = Blank(after),
+            Limit = QueuePageSize,
+        };
+        var total = await store.Triage.CountQueueAsync(query, now, cancellationToken).ConfigureAwait(false);
+        var hiddenClaimed = total == 0 && !filters.ShowClaimed
+            ? await store.Triage.CountQueueAsync(query with { ExcludeClaimedByOthers = false }, now, cancellationToken).ConfigureAwait(false)
+            : 0;
         try
         {
-            page = await store.Triage.QueueAsync(new QueueQuery
-            {
-                State = reviewState,
-                JurisdictionQueue = filters.Jurisdiction,
-                Country = filters.Country is { Length: 2 } ? filters.Country : null,
-                ListName = filters.List,
-                Reporter = filters.Reporter,
-                Viewer = user.Actor,
-                After = Blank(after),
-                Limit = QueuePageSize,
-            }, now, cancellationToken).ConfigureAwait(false);
+            page = await store.Triage.QueueAsync(query, now, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException)
         {
@@ -252,7 +269,23 @@ internal static class WebEndpoints
 
         var listNames = host.Lists.Select(static l => l.Name).Order(StringComparer.Ordinal).ToList();
         var names = await CaseWebEndpoints.KeyNamesAsync(store, cancellationToken).ConfigureAwait(false);
-        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor, names));
+        var holders = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in page.Items)
+        {
+            if (item.Claim is { } held && !holders.ContainsKey(held.ClaimedBy))
+            {
+                holders[held.ClaimedBy] = await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The order asked for applies to the rows of this page; pages follow the score.
+        IReadOnlyList<QueueItem> rows = filters.Sort switch
+        {
+            "age" => [.. page.Items.OrderBy(static i => i.Report.ReceivedAt)],
+            "files" => [.. page.Items.OrderByDescending(static i => i.Report.FileCount)],
+            _ => page.Items,
+        };
+        return Page<QueuePage>(new QueueModel(frame, filters, rows, page.Next, listNames, now, user.Actor, names) { Total = total, Holders = holders, HiddenClaimed = hiddenClaimed });
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
@@ -285,7 +318,8 @@ internal static class WebEndpoints
 
     // ---------------------------------------------------------------- report
 
-    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, ScoringOptions scoring, WebDecisions webDecisions,
+        VideoKeyframeCache keyframes, string? claim, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -297,7 +331,17 @@ internal static class WebEndpoints
         var triage = store.Triage;
         var settings = await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false);
         var score = await triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
-        var claim = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var held = await triage.GetClaimAsync(id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (claim == "1" && (held is null || held.ClaimedBy == user.Actor))
+        {
+            // Opened from the queue: the report is the viewer's while they work on it (renewed when it was already).
+            var now = time.GetUtcNow();
+            var claimed = await triage.TryClaimAsync(id, user.Actor, now, now + ClaimDuration,
+                new AuditEntryDraft(user.Actor, "report.claim", $"report/{id:N}", null, Remote(context)), cancellationToken).ConfigureAwait(false);
+            held = claimed?.Claim ?? held;
+        }
+
+        var heldBy = held is not null && held.ClaimedBy != user.Actor ? await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false) : null;
         var decisions = await triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
         var links = await triage.GetLinksAsync(id, cancellationToken).ConfigureAwait(false);
         var bundle = await triage.GetBundleAsync(id, 500, cancellationToken).ConfigureAwait(false);
@@ -308,7 +352,19 @@ internal static class WebEndpoints
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
             var isVideo = IsVideo(file.ContentType, file.OriginalName);
-            files.Add(new ReviewFile(file, decisions.GetValueOrDefault(file.Id), history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed)));
+            var current = decisions.GetValueOrDefault(file.Id);
+            var keyframeCount = 0;
+            if (isVideo && file.HasMedia && (current is null || current.Category == DecisionCategory.NeedsEscalation)
+                && await store.Reports.GetMediaAsync(file.Id, cancellationToken).ConfigureAwait(false) is { } video)
+            {
+                keyframeCount = (await keyframes.GetAsync(video, file.Video?.Duration, cancellationToken).ConfigureAwait(false)).Count;
+            }
+
+            files.Add(new ReviewFile(file, current, history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed))
+            {
+                ListCategory = WebDecisions.ListCategory(file),
+                Keyframes = keyframeCount,
+            });
             if (file.Clues?.Gps is { } gps)
             {
                 var (x, y) = WorldMap.Project(gps.Latitude, gps.Longitude);
@@ -324,20 +380,70 @@ internal static class WebEndpoints
             related.Add(new RelatedReport(group.Key, other?.Submission.ExternalId, [.. group]));
         }
 
+        var bundleReports = new List<RelatedReport>(bundle.Count);
+        foreach (var member in bundle)
+        {
+            var other = bundleReports.Count < 50 ? await store.Reports.GetAsync(member, cancellationToken).ConfigureAwait(false) : null;
+            bundleReports.Add(new RelatedReport(member, other?.Submission.ExternalId, []));
+        }
+
         // Opening a report shows its blurred thumbnails: the view is audited with the files shown.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "report.view", $"report/{id:N}",
             JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
-        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0);
+        var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0) with
+        {
+            Keys = settings.Effective.KeysForScript(),
+        };
         var caseModel = await CaseWebEndpoints.LoadAsync(store, id, cancellationToken).ConfigureAwait(false);
-        return Page<ReportPage>(new ReportModel(frame, report, score, claim, files, related, bundle.Count, settings.Effective, markers, user.Actor, caseModel));
+        return Page<ReportPage>(new ReportModel(frame, report, score, held, files, related, bundle.Count, settings.Effective, markers, user.Actor, caseModel)
+        {
+            HeldBy = heldBy,
+            Series = ReviewSeries.Group(files, scoring),
+            Pending = webDecisions.Pending(id, user.Actor),
+            BundleReports = bundleReports,
+            UndoWindow = webDecisions.UndoWindow,
+        });
     }
 
-    private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+    /// <summary>The name of the reviewer whose key id (N form) holds a claim; the id itself when the key is gone.</summary>
+    internal static async Task<string> ReviewerNameAsync(INeedleStore store, string actor, CancellationToken cancellationToken)
+    {
+        if (Guid.TryParseExact(actor, "N", out var keyId) && await store.Keys.FindAsync(keyId, cancellationToken).ConfigureAwait(false) is { } key)
+        {
+            return key.Name;
+        }
+
+        return actor;
+    }
+
+    /// <summary>
+    /// Someone other than the viewer holds the report: reveals and decisions are refused (409 with the holder's name),
+    /// whatever the page showed.
+    /// </summary>
+    internal static async Task<IResult?> HeldByOtherAsync(Guid reportId, WebUser user, INeedleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var held = await store.Triage.GetClaimAsync(reportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (held is null || held.ClaimedBy == user.Actor)
+        {
+            return null;
+        }
+
+        var name = await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false);
+        return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Claimed by someone else",
+            detail: $"{name} holds this report until {Format.Time(held.ExpiresAt)}: it is read-only for you.");
+    }
+
+    private static async Task<IResult> DecideAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store, TimeProvider time,
         [FromForm(Name = "category")] string? category, [FromForm(Name = "note")] string? note, [FromForm(Name = "bundle")] string? bundle,
         CancellationToken cancellationToken)
     {
         var back = $"/reports/{id}";
+        if (await HeldByOtherAsync(id, WebUser.From(context.User), store, time, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         if (!TryParseCategory(category, out var decided))
         {
             return Results.Redirect(WithNotice(back, "Choose a category (0-4) or needs escalation.", error: true));
@@ -351,15 +457,26 @@ internal static class WebEndpoints
 
         var decisions = context.RequestServices.GetRequiredService<WebDecisions>();
         var user = WebUser.From(context.User);
-        var outcome = await decisions.DecideAsync(fileId, decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-        return Results.Redirect(WithNotice(back, $"File {file.Ordinal + 1}: {CategoryText(decided)}. {outcome}"));
+        var outcome = await decisions.DecideAsync([file], decided, Blank(note), bundle == "on", user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice(back, outcome.Sentence));
     }
 
-    private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store,
+    private static async Task<IResult> FalsePositiveAsync(Guid id, Guid fileId, HttpContext context, INeedleStore store, TimeProvider time,
         [FromForm(Name = "list")] string? list, [FromForm(Name = "entry")] int? entry, [FromForm(Name = "note")] string? note,
-        CancellationToken cancellationToken)
+        [FromForm(Name = "confirm")] string? confirm, CancellationToken cancellationToken)
     {
         var back = $"/reports/{id}";
+        if (await HeldByOtherAsync(id, WebUser.From(context.User), store, time, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        if (confirm != "yes")
+        {
+            // Sending an entry to the allow list stops it matching everywhere: the form says so and asks to confirm.
+            return Results.Redirect(WithNotice(back, "Confirm the false positive: tick the box that says what it will change.", error: true));
+        }
+
         var file = await store.Reports.GetFileAsync(fileId, cancellationToken).ConfigureAwait(false);
         if (file is null || file.ReportId != id || list is null || entry is null || !file.Matches.Any(m => m.ListName == list && m.EntryId == entry))
         {
@@ -435,13 +552,21 @@ internal static class WebEndpoints
         return TypedResults.File(thumbnail.Image, "image/png");
     }
 
-    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, CancellationToken cancellationToken)
+    private static async Task<IResult> RevealAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, ImageDecoder decoder, TimeProvider time,
+        string? colour, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
         if (media is null)
         {
             return Results.NotFound();
+        }
+
+        if (await store.Triage.GetClaimAsync(media.ReportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } held && held.ClaimedBy != user.Actor)
+        {
+            // Read-only for everyone but the holder: nothing is revealed (and nothing audited as seen).
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Claimed by someone else",
+                detail: $"{await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false)} holds this report.");
         }
 
         if (await RefusedByHasherAsync(store, media, cancellationToken).ConfigureAwait(false) is { } refused)
@@ -456,7 +581,9 @@ internal static class WebEndpoints
             return Results.NotFound();
         }
 
-        var revealed = ProtectedImages.Reveal(decoder, bytes, settings.Greyscale!.Value, cancellationToken);
+        // Colour for this one reveal only when asked for (the toggle on the revealed file); otherwise the person's setting.
+        var inColour = colour == "1";
+        var revealed = ProtectedImages.Reveal(decoder, bytes, settings.Greyscale!.Value && !inColour, cancellationToken);
         if (revealed.Image is null)
         {
             return CannotBeShown(revealed.Refusal);
@@ -464,8 +591,76 @@ internal static class WebEndpoints
 
         // Audited before a byte is sent: if the audit cannot be written, nothing is revealed.
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
-            JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { report = media.ReportId, size = ProtectedImages.RevealSize, colour = inColour || !settings.Greyscale.Value }), Remote(context)), cancellationToken).ConfigureAwait(false);
         return TypedResults.File(revealed.Image, "image/jpeg");
+    }
+
+    /// <summary>One keyframe of a video (<see cref="VideoKeyframeCache"/>), blurred and grey like any thumbnail; audited.</summary>
+    private static async Task<IResult> KeyframeThumbnailAsync(Guid id, int index, HttpContext context, INeedleStore store, ImageDecoder decoder, VideoKeyframeCache keyframes,
+        CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var (media, frame) = await KeyframeAsync(id, index, store, keyframes, cancellationToken).ConfigureAwait(false);
+        if (media is null || frame is null)
+        {
+            return Results.NotFound();
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var thumbnail = ProtectedImages.Thumbnail(decoder, frame, settings.ThumbnailSize!.Value, settings.BlurStrength!.Value, settings.Greyscale!.Value, cancellationToken);
+        if (thumbnail.Image is null)
+        {
+            return CannotBeShown(thumbnail.Refusal);
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.thumbnail", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, keyframe = index, blur = settings.BlurStrength, greyscale = settings.Greyscale, size = settings.ThumbnailSize }),
+            Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(thumbnail.Image, "image/png");
+    }
+
+    /// <summary>One keyframe revealed (one at a time on the page, like any reveal): refused to others than the claim's holder; audited before a byte is sent.</summary>
+    private static async Task<IResult> KeyframeRevealAsync(Guid id, int index, HttpContext context, INeedleStore store, ImageDecoder decoder, VideoKeyframeCache keyframes,
+        TimeProvider time, string? colour, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var (media, frame) = await KeyframeAsync(id, index, store, keyframes, cancellationToken).ConfigureAwait(false);
+        if (media is null || frame is null)
+        {
+            return Results.NotFound();
+        }
+
+        if (await store.Triage.GetClaimAsync(media.ReportId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } held && held.ClaimedBy != user.Actor)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Claimed by someone else",
+                detail: $"{await ReviewerNameAsync(store, held.ClaimedBy, cancellationToken).ConfigureAwait(false)} holds this report.");
+        }
+
+        var settings = (await ReviewSettings.LoadAsync(store.Settings, user.KeyId, cancellationToken).ConfigureAwait(false)).Effective;
+        var inColour = colour == "1";
+        var revealed = ProtectedImages.Reveal(decoder, frame, settings.Greyscale!.Value && !inColour, cancellationToken);
+        if (revealed.Image is null)
+        {
+            return CannotBeShown(revealed.Refusal);
+        }
+
+        await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "media.reveal", $"file/{id:N}",
+            JsonSerializer.Serialize(new { report = media.ReportId, keyframe = index, size = ProtectedImages.RevealSize, colour = inColour || !settings.Greyscale.Value }),
+            Remote(context)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.File(revealed.Image, "image/jpeg");
+    }
+
+    private static async Task<(StoredMedia? Media, byte[]? Frame)> KeyframeAsync(Guid id, int index, INeedleStore store, VideoKeyframeCache keyframes, CancellationToken cancellationToken)
+    {
+        var media = await store.Reports.GetMediaAsync(id, cancellationToken).ConfigureAwait(false);
+        if (media is null || !IsVideo(media.ContentType, media.OriginalName) || index < 0)
+        {
+            return (null, null);
+        }
+
+        var file = await store.Reports.GetFileAsync(id, cancellationToken).ConfigureAwait(false);
+        var frames = await keyframes.GetAsync(media, file?.Video?.Duration, cancellationToken).ConfigureAwait(false);
+        return (media, index < frames.Count ? frames[index] : null);
     }
 
     /// <summary>
@@ -659,6 +854,11 @@ internal static class WebEndpoints
         string? action, string? actor, string? target, long? before, CancellationToken cancellationToken)
     {
         var filters = new AuditFilters(Blank(action), Blank(actor), Blank(target));
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in await store.Keys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names[key.Id.ToString("N")] = key.Name;
+        }
 
         // The log is read forward in batches and the newest matching entries kept: newest first, paged by sequence.
         var matching = new List<AuditEntry>();
@@ -677,7 +877,8 @@ internal static class WebEndpoints
                 actions.Add(entry.Action);
                 if ((before is null || entry.Sequence < before)
                     && (filters.Action is null || entry.Action.StartsWith(filters.Action, StringComparison.OrdinalIgnoreCase))
-                    && (filters.Actor is null || entry.Actor.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase))
+                    && (filters.Actor is null || entry.Actor.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase)
+                        || (names.TryGetValue(entry.Actor, out var actorName) && actorName.Contains(filters.Actor, StringComparison.OrdinalIgnoreCase)))
                     && (filters.Target is null || entry.Target.Contains(filters.Target, StringComparison.OrdinalIgnoreCase)))
                 {
                     matching.Add(entry);
@@ -691,7 +892,7 @@ internal static class WebEndpoints
         var shown = matching.Count > AuditPageSize ? matching.GetRange(0, AuditPageSize) : matching;
         long? next = matching.Count > AuditPageSize ? shown[^1].Sequence : null;
         var verification = await AuditChain.VerifyAsync(store.Audit, cancellationToken).ConfigureAwait(false);
-        return Page<AuditPage>(new AuditModel(Frame(context, "Audit log", "audit"), filters, shown, before, next, verification, [.. actions]));
+        return Page<AuditPage>(new AuditModel(Frame(context, "Audit log", "audit"), filters, shown, before, next, verification, [.. actions]) { Names = names });
     }
 
     // ---------------------------------------------------------------- preferences
@@ -708,15 +909,41 @@ internal static class WebEndpoints
         [FromForm(Name = "reset")] string? reset, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
-        var settings = reset == "1" ? new ReviewSettings() : new ReviewSettings
+        var mine = ReviewSettings.Parse(await store.Settings.GetSettingsAsync(ReviewSettings.UserScope(user.KeyId), cancellationToken).ConfigureAwait(false));
+        var settings = (reset == "1" ? new ReviewSettings() : new ReviewSettings
         {
             BlurStrength = blur is null ? null : Math.Clamp(blur.Value, ReviewSettings.MinBlur, ReviewSettings.MaxBlur),
             Greyscale = greyscale == "on",
             ThumbnailSize = size,
-        };
+        }) with { ShortcutsOff = mine?.ShortcutsOff, Keys = mine?.Keys };
         await store.Settings.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
             new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
         return Results.Redirect(WithNotice("/preferences", reset == "1" ? "Your preferences now follow the organisation's defaults." : "Your preferences are saved."));
+    }
+
+    /// <summary>One person's keys (or none at all): kept in their own settings document beside the media choices.</summary>
+    private static async Task<IResult> SaveShortcutsAsync(HttpContext context, INeedleStore store, [FromForm(Name = "off")] string? off,
+        [FromForm(Name = "reset")] string? reset, CancellationToken cancellationToken)
+    {
+        var user = WebUser.From(context.User);
+        var mine = ReviewSettings.Parse(await store.Settings.GetSettingsAsync(ReviewSettings.UserScope(user.KeyId), cancellationToken).ConfigureAwait(false)) ?? new ReviewSettings();
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        var used = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (action, fallback, text) in ReviewSettings.ShortcutActions)
+        {
+            var chosen = reset == "1" ? fallback : (context.Request.Form["key-" + action].ToString() is { Length: 1 } k ? k : fallback);
+            if (chosen is " " || !used.TryAdd(chosen, text))
+            {
+                return Results.Redirect(WithNotice("/preferences#shortcuts", $"The key '{Problems.Echo(chosen)}' is given to two actions ({used.GetValueOrDefault(chosen)}; {text}): choose another.", error: true));
+            }
+
+            keys[action] = chosen;
+        }
+
+        var settings = mine with { ShortcutsOff = off == "on" && reset != "1", Keys = keys };
+        await store.Settings.SetSettingsAsync(ReviewSettings.UserScope(user.KeyId), settings.ToJson(),
+            new AuditEntryDraft(user.Actor, "settings.user", ReviewSettings.UserScope(user.KeyId), settings.ToJson(), Remote(context)), cancellationToken).ConfigureAwait(false);
+        return Results.Redirect(WithNotice("/preferences", settings.ShortcutsOff == true ? "Single-key shortcuts are off for you." : "Your shortcut keys are saved."));
     }
 
     private static async Task<IResult> SaveOrgPreferencesAsync(HttpContext context, INeedleStore store,

@@ -468,7 +468,14 @@ public abstract class TriageStoreContract : StoreContract
         var now = Time.GetUtcNow();
         await Store.Triage.TryClaimAsync(claimed.Id, "bob", now, now.AddMinutes(15), ClaimAudit("bob"));
 
-        async Task<List<Guid>> QueueAsync(QueueQuery query) => [.. (await Store.Triage.QueueAsync(query, Time.GetUtcNow())).Items.Select(i => i.Report.Id)];
+        async Task<List<Guid>> QueueAsync(QueueQuery query)
+        {
+            List<Guid> ids = [.. (await Store.Triage.QueueAsync(query, Time.GetUtcNow())).Items.Select(i => i.Report.Id)];
+
+            // The count the queue page shows agrees with the rows, filter by filter.
+            Assert.Equal(ids.Count, await Store.Triage.CountQueueAsync(query, Time.GetUtcNow()));
+            return ids;
+        }
 
         Assert.Equal([france.Id, germany.Id, claimed.Id], await QueueAsync(new QueueQuery()));
         Assert.Equal([informational.Id], await QueueAsync(new QueueQuery { State = ReviewState.Informational }));
