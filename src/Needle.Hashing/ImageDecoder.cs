@@ -43,6 +43,19 @@ public sealed class ImageDecoder
     /// <summary>The limits and choices this decoder applies.</summary>
     public DecodeOptions Options { get; }
 
+    /// <summary>
+    /// Whether this build has the second decoder (Magick.NET, for HEIC/HEIF, AVIF, TIFF, JPEG XL, PSD and camera raw) and it runs under Needle's coder policy. Reading it initialises ImageMagick with that policy; a host
+    /// that also uses Magick.NET itself must read it first, or the second decoder stays disabled (fails closed).
+    /// </summary>
+#if NEEDLE_MAGICK
+    public static bool SecondDecoderAvailable => MagickEnvironment.PolicyInForce;
+#else
+    public static bool SecondDecoderAvailable => false;
+#endif
+
+    /// <summary>The clock for <see cref="DecodeOptions.DecodeTimeout"/>.</summary>
+    internal TimeProvider TimeProvider => _timeProvider;
+
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="ImageDecodeException">The file cannot be read or decoded; the message starts with the path.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

@@ -24,7 +24,7 @@ internal static class MagickDecoder
         ReadOnlySpan<byte> bytes, SniffedHeader header, DecodeOptions options, string? name, DecodeGuard guard,
         Func<long, long, long> outputBytes)
     {
-        MagickEnvironment.Ensure(options);
+        MagickEnvironment.Ensure(options, name);
         var format = header.Format;
         var magickFormat = ChooseFormat(header.Format, bytes, ref format);
         var settings = Settings(magickFormat, frameIndex: 0);

@@ -14,7 +14,7 @@ internal static class MagickEnvironment
 {
     /// <summary>
     /// Every coder is denied, then the still-image coders Needle routes here are allowed (read, and write for the tests
-    /// and tools that make samples); GIF/PNG/APNG/WebP for animations. Denying a coder also denies it when a file names
+    /// and tools that make samples); GIF, PNG and WebP so tests can write animations (APNG goes through an ffmpeg delegate, denied). Denying a coder also denies it when a file names
     /// it inside (a TIFF cannot pull in an SVG or MSL).
     /// </summary>
     internal const string PolicyXml = """
@@ -23,7 +23,7 @@ internal static class MagickEnvironment
           <policy domain="filter" rights="none" pattern="*"/>
           <policy domain="path" rights="none" pattern="@*"/>
           <policy domain="coder" rights="none" pattern="*"/>
-          <policy domain="coder" rights="read | write" pattern="{HEIC,HEIF,AVIF,TIFF,TIF,TIFF64,JXL,PSD,PSB,DNG,CR2,CR3,CRW,NEF,NRW,ARW,SR2,SRF,ORF,RW2,RAF,PEF,GIF,PNG,APNG,WEBP}"/>
+          <policy domain="coder" rights="read | write" pattern="{HEIC,HEIF,AVIF,TIFF,TIF,TIFF64,JXL,PSD,PSB,DNG,CR2,CR3,CRW,NEF,NRW,ARW,SR2,SRF,ORF,RW2,RAF,PEF,GIF,PNG,WEBP}"/>
           <policy domain="system" name="max-memory-request" value="2GiB"/>
         </policymap>
         """;
@@ -39,10 +39,22 @@ internal static class MagickEnvironment
     /// <summary>Most images ImageMagick may hold from one file (animation frames, TIFF pages).</summary>
     internal const ulong MaxListLength = 4096;
 
-    /// <summary>Initialises ImageMagick (once) and raises its limits to cover <paramref name="options"/>.</summary>
-    public static void Ensure(DecodeOptions options)
+    /// <summary>Whether ImageMagick runs under Needle's policy (initialising it on first use).</summary>
+    public static bool PolicyInForce => Initialized.Value;
+
+    /// <summary>
+    /// Initialises ImageMagick (once) and raises its limits to cover <paramref name="options"/>. Fails closed: when
+    /// something else in the process initialised ImageMagick first, the policy could not be installed, and every file
+    /// for the second decoder is refused.
+    /// </summary>
+    public static void Ensure(DecodeOptions options, string? name = null)
     {
-        _ = Initialized.Value;
+        if (!Initialized.Value)
+        {
+            throw new ImageDecodeException(name, DecodeFailure.UnsupportedFormat,
+                "the second decoder (Magick.NET) is disabled: ImageMagick was initialised before Needle could install its coder policy");
+        }
+
         var seconds = options.DecodeTimeout == Timeout.InfiniteTimeSpan
             ? 24UL * 3600
             : (ulong)Math.Ceiling(Math.Max(1, options.DecodeTimeout.TotalSeconds));
@@ -77,6 +89,25 @@ internal static class MagickEnvironment
         ResourceLimits.Disk = 0;
         ResourceLimits.ListLength = MaxListLength;
         ResourceLimits.Thread = 1;
-        return true;
+        return ProbeDenied();
+    }
+
+    /// <summary>True when a coder the policy denies is really refused (ImageMagick reads its policy only at its first initialisation).</summary>
+    private static bool ProbeDenied()
+    {
+        try
+        {
+            using var probe = new MagickImage();
+            probe.Read("needle"u8, new MagickReadSettings { Format = MagickFormat.Text });
+            return false;
+        }
+        catch (MagickPolicyErrorException)
+        {
+            return true;
+        }
+        catch (MagickException)
+        {
+            return false;
+        }
     }
 }
