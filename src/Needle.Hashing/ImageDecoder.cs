@@ -770,8 +770,13 @@ public sealed class ImageDecoder
                 $"the {FormatName(header.Format)} header is truncated or damaged ({result})");
         }
 
+#if NEEDLE_MAGICK
+        return new ImageDecodeException(name, DecodeFailure.UnrecognisedFormat,
+            "not a recognised image format (JPEG, PNG, GIF, BMP, WebP, ICO, WBMP, HEIC/HEIF, AVIF, TIFF, JPEG XL, PSD or camera raw)");
+#else
         return new ImageDecodeException(name, DecodeFailure.UnrecognisedFormat,
             "not a recognised image format (JPEG, PNG, GIF, BMP, WebP, ICO or WBMP)");
+#endif
     }
 
     private static ImageDecodeException DecodeFailed(SKCodecResult result, ImageFormat format, bool incompleteIsDamage, string? name)
