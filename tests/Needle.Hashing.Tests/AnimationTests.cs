@@ -13,7 +13,7 @@ public sealed class AnimationTests
 {
     private static readonly byte[][] Frames = TestAnimations.Frames();
 
-    /// <summary>GIF keeps at most 256 colours per frame: measured 2..12 bits from the true-colour frame here.</summary>
+    /// <summary>GIF keeps at most 256 colours per frame, so its frames may sit a few bits from the true-colour frame.</summary>
     private const int GifPaletteTolerance = 20;
 
     public static TheoryData<MagickFormat, int> Formats() => new()

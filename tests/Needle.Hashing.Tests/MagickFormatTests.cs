@@ -15,8 +15,8 @@ namespace Needle.Hashing.Tests;
 public sealed class MagickFormatTests
 {
     /// <summary>
-    /// Bits a lossy re-encoding at quality 90 may move the hash: measured 0..10 here for HEIC, AVIF and JPEG XL; a
-    /// JPEG at quality 90 of the same photos moves it by as much (see <see cref="Lossy_formats_stay_within_what_a_quality_90_jpeg_moves_the_hash"/>).
+    /// Bits a lossy re-encoding at quality 90 may move the hash (HEIC, AVIF, JPEG XL); a JPEG at quality 90 of the
+    /// same photos stays within the same bound (see <see cref="Lossy_formats_stay_within_what_a_quality_90_jpeg_moves_the_hash"/>).
     /// </summary>
     private const int LossyTolerance = 16;
 
