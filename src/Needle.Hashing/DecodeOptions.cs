@@ -34,6 +34,18 @@ public sealed record DecodeOptions
     /// </summary>
     public int? ResampleSize { get; init; } = 512;
 
+    /// <summary>
+    /// Most frames of an animation (GIF, WebP) that are hashed. An animation with more frames has an evenly spaced
+    /// sample hashed (every n-th frame, from frame 0), each with its frame number. Default 1,000.
+    /// </summary>
+    public int MaxFrames { get; init; } = 1_000;
+
+    /// <summary>
+    /// Most pixels decoded over all the frames of one animation (canvas pixels times frames decoded, hashed or not):
+    /// past it the rest is not decoded and the result says it was cut short. Default 2,000 megapixels.
+    /// </summary>
+    public long MaxAnimationPixels { get; init; } = 2_000_000_000;
+
     /// <summary>Apply the EXIF orientation before hashing (<c>--auto-orient</c>). The reference ignores it, so the default is false.</summary>
     public bool AutoOrient { get; init; }
 

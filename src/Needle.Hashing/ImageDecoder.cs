@@ -43,6 +43,19 @@ public sealed class ImageDecoder
     /// <summary>The limits and choices this decoder applies.</summary>
     public DecodeOptions Options { get; }
 
+    /// <summary>
+    /// Whether this build has the second decoder (Magick.NET, for HEIC/HEIF, AVIF, TIFF, JPEG XL, PSD and camera raw) and it runs under Needle's coder policy. Reading it initialises ImageMagick with that policy; a host
+    /// that also uses Magick.NET itself must read it first, or the second decoder stays disabled (fails closed).
+    /// </summary>
+#if NEEDLE_MAGICK
+    public static bool SecondDecoderAvailable => MagickEnvironment.PolicyInForce;
+#else
+    public static bool SecondDecoderAvailable => false;
+#endif
+
+    /// <summary>The clock for <see cref="DecodeOptions.DecodeTimeout"/>.</summary>
+    internal TimeProvider TimeProvider => _timeProvider;
+
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="ImageDecodeException">The file cannot be read or decoded; the message starts with the path.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -221,6 +234,11 @@ public sealed class ImageDecoder
 
         var header = ImageSniffer.Sniff(bytes.Span[..Math.Min(bytes.Length, ImageSniffer.HeaderBytes)]);
         var guard = new DecodeGuard(_timeProvider, Options.DecodeTimeout, cancellationToken);
+        if (header.IsMagickFormat)
+        {
+            return DecodeWithMagick(bytes.Span, header, name, guard, display);
+        }
+
         return DecodeWithSkia(new GuardedSkiaStream(bytes, guard), header, name, guard, display);
     }
 
@@ -242,6 +260,13 @@ public sealed class ImageDecoder
         }
 
         var header = ImageSniffer.Sniff(head[..headLength]);
+        if (header.IsMagickFormat)
+        {
+            // ImageMagick reads a whole file at once: copy it (it is within MaxFileBytes) and decode the copy.
+            using var contents = FileContents.ReadStream(stream, name, Options.MaxFileBytes, cancellationToken);
+            return DecodeWithMagick(contents.Bytes.Span, header, name, guard, display: null);
+        }
+
         var skiaStream = new GuardedSkiaStream(stream, length, guard);
         try
         {
@@ -252,6 +277,53 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(name, DecodeFailure.Unreadable, $"the file could not be read ({readError.Message})", readError);
         }
     }
+
+    /// <summary>
+    /// HEIF/HEIC, AVIF, TIFF, JPEG XL, PSD and camera raw go to the second decoder (Magick.NET), with the same limits;
+    /// a build without it (<c>NeedleMagick=false</c>) refuses them as unsupported.
+    /// </summary>
+    private DecodedImage DecodeWithMagick(ReadOnlySpan<byte> bytes, SniffedHeader header, string? name, DecodeGuard guard, int? display)
+    {
+#if NEEDLE_MAGICK
+        using var read = MagickDecoder.Read(bytes, header, Options, name, guard, (width, height) => EstimateMagickOutputBytes(width, height, display));
+        var length = read.Width * read.Height * 4;
+        if (display is { } maxSide)
+        {
+            var (outWidth, outHeight) = DisplaySize(read.Width, read.Height, maxSide);
+            return FinishForDisplay(read.Rgba.AsSpan(0, length), read.Width, read.Height, outWidth, outHeight, read.Width, read.Height, read.Format, name);
+        }
+
+        var applied = Options.AutoOrient ? (SKEncodedOrigin)read.ExifOrientation : SKEncodedOrigin.TopLeft;
+        var plan = SamplingPlan.Create(read.Width, read.Height, applied, Options.ResampleSize);
+        var decoded = new PixelsDecoded(read.Width, read.Height, read.Width, read.Height, read.Format, read.ExifOrientation, read.BitsPerSample, false);
+        return FinishPixels(read.Rgba.AsSpan(0, length), () => read.Rgba, detachedIsPooled: false, plan, decoded);
+#else
+        _ = bytes.Length;
+        _ = Options;
+        guard.ThrowIfShouldStop(name);
+        _ = display;
+        throw new ImageDecodeException(name, DecodeFailure.UnsupportedFormat, header.UnsupportedReason ?? "this format is not supported");
+#endif
+    }
+
+#if NEEDLE_MAGICK
+    private long EstimateMagickOutputBytes(long width, long height, int? display)
+    {
+        var pixels = width * height;
+        if (display is { } maxSide)
+        {
+            return Math.Min(pixels, (long)maxSide * maxSide) * 7;
+        }
+
+        return Options.ResampleSize is { } size ? Math.Min(pixels, (long)size * size) * 3 : 0;
+    }
+
+    private static (int Width, int Height) DisplaySize(int width, int height, int maxSide)
+    {
+        var scale = Math.Min(1.0, maxSide / (double)Math.Max(width, height));
+        return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
+    }
+#endif
 
     private DecodedImage DecodeWithSkia(GuardedSkiaStream skiaStream, SniffedHeader header, string? name, DecodeGuard guard, int? display = null)
     {
@@ -398,35 +470,45 @@ public sealed class ImageDecoder
             }
 
             guard.ThrowIfShouldStop(name);
-            var grey = PixelOps.IsGrey(rgbaSpan);
-            var layout = grey ? PixelLayout.Gray8 : PixelLayout.Rgb24;
-            if (plan.IsIdentity)
-            {
-                // Convert in place and hand the same buffer over: no second full-size copy.
-                if (grey)
-                {
-                    PixelOps.RgbaToGrey(rgbaSpan, rgbaSpan);
-                }
-                else
-                {
-                    PixelOps.RgbaToRgb(rgbaSpan, rgbaSpan);
-                }
-
-                return decoded.ToImage(rgba.DetachArray(), width, height, layout);
-            }
-
-            var bytesPerPixel = (int)layout;
-            var output = DecodeBuffers.Rent(plan.OutputWidth * plan.OutputHeight * bytesPerPixel);
-            var outputSpan = output.AsSpan();
-            var rowBytes = width * 4;
-            for (var line = 0; line < plan.LineCount; line++)
-            {
-                var row = rgbaSpan.Slice(plan.LineSourceRow[line] * rowBytes, rowBytes);
-                plan.EmitLine(line, row, outputSpan, bytesPerPixel);
-            }
-
-            return decoded.ToImage(output, plan.OutputWidth, plan.OutputHeight, layout);
+            return FinishPixels(rgbaSpan, rgba.DetachArray, detachedIsPooled: true, plan, decoded);
         }
+    }
+
+    /// <summary>
+    /// Turns the decoded RGBA of the whole (decode-size) image into the hashed pixels: grey or RGB, sampled by
+    /// <paramref name="plan"/>. When the plan is the identity the RGBA buffer itself is converted in place and handed
+    /// over (<paramref name="detach"/>), so no second full-size copy is made.
+    /// </summary>
+    private static DecodedImage FinishPixels(Span<byte> rgbaSpan, Func<byte[]> detach, bool detachedIsPooled, SamplingPlan plan, PixelsDecoded decoded)
+    {
+        var width = decoded.DecodeWidth;
+        var grey = PixelOps.IsGrey(rgbaSpan);
+        var layout = grey ? PixelLayout.Gray8 : PixelLayout.Rgb24;
+        if (plan.IsIdentity)
+        {
+            if (grey)
+            {
+                PixelOps.RgbaToGrey(rgbaSpan, rgbaSpan);
+            }
+            else
+            {
+                PixelOps.RgbaToRgb(rgbaSpan, rgbaSpan);
+            }
+
+            return decoded.ToImage(detach(), width, decoded.DecodeHeight, layout, detachedIsPooled);
+        }
+
+        var bytesPerPixel = (int)layout;
+        var output = DecodeBuffers.Rent(plan.OutputWidth * plan.OutputHeight * bytesPerPixel);
+        var outputSpan = output.AsSpan();
+        var rowBytes = width * 4;
+        for (var line = 0; line < plan.LineCount; line++)
+        {
+            var row = rgbaSpan.Slice(plan.LineSourceRow[line] * rowBytes, rowBytes);
+            plan.EmitLine(line, row, outputSpan, bytesPerPixel);
+        }
+
+        return decoded.ToImage(output, plan.OutputWidth, plan.OutputHeight, layout);
     }
 
     /// <summary>Decodes at the smallest size the codec can produce that still covers <paramref name="maxSide"/>, then scales to fit it.</summary>
@@ -458,10 +540,6 @@ public sealed class ImageDecoder
         var outPixels = (long)outWidth * outHeight;
         using var reservation = Options.MemoryBudget.Reserve(rgbaLength + (outPixels * 7), guard, name);
         using var rgba = PixelBuffer.Rent((int)rgbaLength, managed: false);
-        byte[]? scaledRgba = null;
-        var output = DecodeBuffers.Rent((int)(outPixels * 3));
-        var handedOver = false;
-        try
         {
             var writesEveryPixel = format is ImageFormat.Jpeg or ImageFormat.Png;
             if (!writesEveryPixel)
@@ -483,15 +561,29 @@ public sealed class ImageDecoder
             }
 
             guard.ThrowIfShouldStop(name);
-            PixelOps.FlattenOverGrey(rgba.Span);
-            ReadOnlySpan<byte> source = rgba.Span;
-            if (outWidth != size.Width || outHeight != size.Height)
+            return FinishForDisplay(rgba.Span, size.Width, size.Height, outWidth, outHeight, full.Width, full.Height, format, name);
+        }
+    }
+
+    /// <summary>Shows decoded RGBA: transparent pixels over mid-grey, scaled to <paramref name="outWidth"/> x <paramref name="outHeight"/> with linear filtering and mipmaps, as RGB.</summary>
+    private static unsafe DecodedImage FinishForDisplay(
+        Span<byte> rgba, int width, int height, int outWidth, int outHeight, int sourceWidth, int sourceHeight, ImageFormat format, string? name)
+    {
+        var outPixels = (long)outWidth * outHeight;
+        byte[]? scaledRgba = null;
+        var output = DecodeBuffers.Rent((int)(outPixels * 3));
+        var handedOver = false;
+        try
+        {
+            PixelOps.FlattenOverGrey(rgba);
+            ReadOnlySpan<byte> source = rgba;
+            if (outWidth != width || outHeight != height)
             {
                 scaledRgba = DecodeBuffers.Rent((int)(outPixels * 4));
-                fixed (byte* from = rgba.Span)
+                fixed (byte* from = rgba)
                 fixed (byte* to = scaledRgba)
                 {
-                    using var fromPixmap = new SKPixmap(RgbaInfo(size.Width, size.Height), (IntPtr)from, size.Width * 4);
+                    using var fromPixmap = new SKPixmap(RgbaInfo(width, height), (IntPtr)from, width * 4);
                     using var toPixmap = new SKPixmap(RgbaInfo(outWidth, outHeight), (IntPtr)to, outWidth * 4);
                     if (!fromPixmap.ScalePixels(toPixmap, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)))
                     {
@@ -506,8 +598,8 @@ public sealed class ImageDecoder
             handedOver = true;
             return new DecodedImage(output, outWidth, outHeight, PixelLayout.Rgb24, pooled: true)
             {
-                SourceWidth = full.Width,
-                SourceHeight = full.Height,
+                SourceWidth = sourceWidth,
+                SourceHeight = sourceHeight,
                 Format = format,
             };
         }
@@ -637,23 +729,26 @@ public sealed class ImageDecoder
     private static SKImageInfo RgbaInfo(int width, int height) =>
         new(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
 
-    private void CheckDimensions(long width, long height, string? name)
+    private void CheckDimensions(long width, long height, string? name) => CheckDimensions(Options, width, height, name);
+
+    /// <summary>Refuses a size from a header that is invalid or over the limits of <paramref name="options"/>.</summary>
+    internal static void CheckDimensions(DecodeOptions options, long width, long height, string? name)
     {
         if (width <= 0 || height <= 0)
         {
             throw new ImageDecodeException(name, DecodeFailure.Corrupt, $"the header gives an invalid size of {width}x{height} pixels");
         }
 
-        if (width > Options.MaxDimension || height > Options.MaxDimension)
+        if (width > options.MaxDimension || height > options.MaxDimension)
         {
             throw new ImageDecodeException(name, DecodeFailure.DimensionsTooLarge,
-                $"the header claims {width}x{height} pixels; a side longer than {Options.MaxDimension:N0} pixels is refused");
+                $"the header claims {width}x{height} pixels; a side longer than {options.MaxDimension:N0} pixels is refused");
         }
 
-        if (width * height > Options.MaxPixels)
+        if (width * height > options.MaxPixels)
         {
             throw new ImageDecodeException(name, DecodeFailure.DimensionsTooLarge,
-                $"the header claims {width}x{height} pixels ({width * height:N0}), more than the limit of {Options.MaxPixels:N0} pixels");
+                $"the header claims {width}x{height} pixels ({width * height:N0}), more than the limit of {options.MaxPixels:N0} pixels");
         }
     }
 
@@ -675,8 +770,13 @@ public sealed class ImageDecoder
                 $"the {FormatName(header.Format)} header is truncated or damaged ({result})");
         }
 
+#if NEEDLE_MAGICK
+        return new ImageDecodeException(name, DecodeFailure.UnrecognisedFormat,
+            "not a recognised image format (JPEG, PNG, GIF, BMP, WebP, ICO, WBMP, HEIC/HEIF, AVIF, TIFF, JPEG XL, PSD or camera raw)");
+#else
         return new ImageDecodeException(name, DecodeFailure.UnrecognisedFormat,
             "not a recognised image format (JPEG, PNG, GIF, BMP, WebP, ICO or WBMP)");
+#endif
     }
 
     private static ImageDecodeException DecodeFailed(SKCodecResult result, ImageFormat format, bool incompleteIsDamage, string? name)
@@ -744,6 +844,10 @@ public sealed class ImageDecoder
         ImageFormat.Heif => "HEIF",
         ImageFormat.Avif => "AVIF",
         ImageFormat.Dng => "DNG",
+        ImageFormat.Tiff => "TIFF",
+        ImageFormat.JpegXl => "JPEG XL",
+        ImageFormat.Psd => "PSD",
+        ImageFormat.CameraRaw => "camera raw",
         _ => "image",
     };
 
@@ -770,8 +874,8 @@ public sealed class ImageDecoder
         int Width, int Height, int DecodeWidth, int DecodeHeight, ImageFormat Format, int ExifOrientation, int BitsPerSample,
         bool IncompleteIsDamage)
     {
-        public DecodedImage ToImage(byte[] pooledBuffer, int width, int height, PixelLayout layout) =>
-            new(pooledBuffer, width, height, layout, pooled: true)
+        public DecodedImage ToImage(byte[] buffer, int width, int height, PixelLayout layout, bool pooled = true) =>
+            new(buffer, width, height, layout, pooled)
             {
                 SourceWidth = Width,
                 SourceHeight = Height,

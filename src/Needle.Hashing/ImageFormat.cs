@@ -27,12 +27,24 @@ public enum ImageFormat
     /// <summary>Wireless bitmap (WBMP), recognised by Skia rather than by Needle's own header check.</summary>
     Wbmp,
 
-    /// <summary>HEIF/HEIC, recognised by its <c>ftyp</c> brand; this build cannot decode it.</summary>
+    /// <summary>HEIF/HEIC, recognised by its <c>ftyp</c> brands; decoded by Magick.NET (libheif, libde265).</summary>
     Heif,
 
-    /// <summary>AVIF, recognised by its <c>ftyp</c> brand; this build cannot decode it.</summary>
+    /// <summary>AVIF, recognised by its <c>ftyp</c> brands; decoded by Magick.NET (libheif, aom).</summary>
     Avif,
 
-    /// <summary>Adobe DNG camera raw, as Skia reports it.</summary>
+    /// <summary>Adobe DNG camera raw (a TIFF with a DNGVersion tag); decoded by Magick.NET (libraw).</summary>
     Dng,
+
+    /// <summary>TIFF; decoded by Magick.NET (libtiff), first page only.</summary>
+    Tiff,
+
+    /// <summary>JPEG XL, codestream or container; decoded by Magick.NET (libjxl).</summary>
+    JpegXl,
+
+    /// <summary>Photoshop PSD/PSB, its merged image; decoded by Magick.NET.</summary>
+    Psd,
+
+    /// <summary>A camera raw other than DNG (CR2, CR3, NEF, ARW and other TIFF-based raws recognised by their maker); decoded by Magick.NET (libraw).</summary>
+    CameraRaw,
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Needle.Hashing.Decoding;
 using Needle.Hashing.Pdq;
 
 namespace Needle.Hashing;
@@ -74,11 +75,16 @@ public sealed class MediaFileHasher
                 pdq = _pdq.Hash(image);
             }
 
+            // An animation is hashed frame by frame too (like a short video); frame 0 is the still hashed above.
+            var animation = image.Format is ImageFormat.Gif or ImageFormat.Webp
+                ? AnimationDecoder.Hash(bytes, _decoder.Options, _decoder.TimeProvider, _pdq, name, cancellationToken)
+                : null;
             return new MediaHashResult
             {
                 Path = name,
                 Pdq = pdq,
                 Dihedral = dihedral,
+                Animation = animation,
                 Md5 = md5,
                 Sha1 = sha1,
                 Sha256 = sha256,

@@ -12,6 +12,12 @@ public sealed class MediaHashResult
     /// <summary>The eight dihedral hashes (when requested).</summary>
     public PdqDihedralResult? Dihedral { get; init; }
 
+    /// <summary>
+    /// For an animated image (GIF or WebP with more than one frame): every hashed frame with its number; then
+    /// <see cref="Pdq"/> is frame 0's. Null for a still image.
+    /// </summary>
+    public AnimationHash? Animation { get; init; }
+
     /// <summary>MD5 of the file's bytes, lowercase hex; null when not requested.</summary>
     public string? Md5 { get; init; }
 

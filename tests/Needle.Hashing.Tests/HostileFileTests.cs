@@ -14,6 +14,10 @@ public sealed class HostileFileTests
 
     private static readonly ImageDecoder Decoder = new();
 
+#if !NEEDLE_MAGICK
+    private static readonly string[] MagickFormatNames = ["heic_", "avif_", "tiff_", "jxl_", "psd_"];
+#endif
+
     public static TheoryData<string> RegressionFiles() => new(
         Directory.EnumerateFiles(TestData.HostileDirectory)
             .Select(Path.GetFileName)
@@ -40,6 +44,13 @@ public sealed class HostileFileTests
     {
         var expected = Enum.Parse<DecodeFailure>(Path.GetFileNameWithoutExtension(fileName).Split("__")[1]);
         var path = Path.Combine(TestData.HostileDirectory, fileName);
+#if !NEEDLE_MAGICK
+        // Built without the second decoder: its formats are refused by their signature, whatever is inside.
+        if (MagickFormatNames.Any(prefix => fileName.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            expected = DecodeFailure.UnsupportedFormat;
+        }
+#endif
 
         AssertRefused(() => Decoder.Decode(path), expected, fileName);
         AssertRefused(() => Decoder.Decode(File.ReadAllBytes(path), fileName), expected, fileName);
@@ -224,15 +235,29 @@ public sealed class HostileFileTests
         Assert.Equal(DecodeFailure.UnrecognisedFormat, error.Failure);
     }
 
+#if NEEDLE_MAGICK
     [Fact]
     public void Unsupported_formats_say_what_they_are_and_what_to_do()
     {
-        var path = Path.Combine(TestData.HostileDirectory, "heic_ftyp_box__UnsupportedFormat.heic");
+        byte[] jpeg2000 = [0, 0, 0, 0x0C, (byte)'j', (byte)'P', (byte)' ', (byte)' ', 0x0D, 0x0A, 0x87, 0x0A, 0, 0, 0, 0x14];
+
+        var error = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(jpeg2000, "scan.jp2"));
+
+        Assert.Equal(DecodeFailure.UnsupportedFormat, error.Failure);
+        Assert.Equal("JPEG 2000 images are not supported; convert to JPEG or PNG first", error.Reason);
+    }
+#else
+    [Fact]
+    public void Unsupported_formats_say_what_they_are_and_what_to_do()
+    {
+        var path = Path.Combine(TestData.HostileDirectory, "heic_ftyp_box_only__Truncated.heic");
 
         var error = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(path));
 
+        Assert.Equal(DecodeFailure.UnsupportedFormat, error.Failure);
         Assert.Equal("HEIC images are not supported; convert to JPEG or PNG first", error.Reason);
     }
+#endif
 
     private static ImageDecodeException AssertRefused(Action decode, DecodeFailure expected, string nameInMessage)
     {

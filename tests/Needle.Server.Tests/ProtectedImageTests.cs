@@ -107,7 +107,7 @@ public sealed partial class ProtectedImageTests
     }
 
     /// <summary>A client with a reviewer's session cookie, signed in through the form like a browser.</summary>
-    private static async Task<HttpClient> SignedInAsync(RunningServer server, string key)
+    internal static async Task<HttpClient> SignedInAsync(RunningServer server, string key)
     {
         var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
         var client = new HttpClient(handler) { BaseAddress = server.BaseAddress };

@@ -200,6 +200,19 @@ public sealed class ReportProcessor
             var clues = clueReader.Read(bytes, hashed.Pdq, name, ct);
             var signals = Signals.FromHashes(hashed, file.ReporterHashes);
             var matches = Signals.ToStoredMatches(_matchers.Match(signals));
+            VideoSummary? animationSummary = null;
+            if (hashed.Animation is { } animation)
+            {
+                // Every frame of an animated GIF or WebP is matched, as a video's would be.
+                var video = AnimationMatches.ToVideoHash(animation, hashed.Width, hashed.Height);
+                var minQuality = _options.VideoMatch.MinQuality;
+                matches = [.. matches, .. AnimationMatches.Match(_matchers.Match, v => _matchers.MatchVideo(v, _options.VideoMatch), animation, video, minQuality, matches)];
+                var vpdq = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+                VpdqFormat.Write(vpdq, video.Frames);
+                animationSummary = new VideoSummary(video.Duration, video.FrameRate, video.Width, video.Height, video.Frames.Count,
+                    CountUnmatchable(video, minQuality), video.Truncated, vpdq.ToString());
+            }
+
             if (!hashed.Succeeded)
             {
                 return new FileResult
@@ -229,6 +242,7 @@ public sealed class ReportProcessor
                 Format = hashed.Format.ToString().ToLowerInvariant(),
                 Matches = matches,
                 Clues = clues,
+                Video = animationSummary,
             };
         }
         finally

@@ -15,6 +15,13 @@ internal readonly record struct SniffedHeader(
     public bool IsDecodableFormat => Format is ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Gif
         or ImageFormat.Bmp or ImageFormat.Webp or ImageFormat.Ico;
 
+    /// <summary>
+    /// Whether the magic bytes name a format the second decoder (Magick.NET) reads: HEIF/HEIC, AVIF, TIFF, JPEG XL,
+    /// PSD, camera raw. Without it (built with <c>NeedleMagick=false</c>) these are refused with <see cref="UnsupportedReason"/>.
+    /// </summary>
+    public bool IsMagickFormat => Format is ImageFormat.Heif or ImageFormat.Avif or ImageFormat.Tiff or ImageFormat.JpegXl
+        or ImageFormat.Psd or ImageFormat.Dng or ImageFormat.CameraRaw;
+
     /// <summary>Whether <see cref="Width"/> and <see cref="Height"/> were read from the header (either may then be 0, an invalid size).</summary>
     public bool HasSize { get; init; }
 }
@@ -102,36 +109,24 @@ internal static class ImageSniffer
     {
         if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8))
         {
-            var brand = head[8..12];
-            if (brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8))
-            {
-                return Unsupported(ImageFormat.Avif, "AVIF images are not supported; convert to JPEG or PNG first");
-            }
-
-            if (brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) ||
-                brand.SequenceEqual("hevx"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8) ||
-                brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8))
-            {
-                return Unsupported(ImageFormat.Heif, "HEIC images are not supported; convert to JPEG or PNG first");
-            }
-
-            if (brand.SequenceEqual("crx "u8))
-            {
-                return Unsupported(ImageFormat.Unknown, "Canon CR3 raw images are not supported; convert to JPEG or PNG first");
-            }
-
-            return Unsupported(ImageFormat.Unknown, "this is an ISO media file (such as MP4 or QuickTime video), not a still image");
+            return SniffIsoMedia(head);
         }
 
         if (head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8) || head.StartsWith("II+\0"u8) || head.StartsWith("MM\0+"u8))
         {
-            return Unsupported(ImageFormat.Unknown,
+            // Canon CR2: a TIFF with "CR" and major version 2 right after the header.
+            if (head.Length >= 11 && head[8] == (byte)'C' && head[9] == (byte)'R' && head[10] == 2)
+            {
+                return Unsupported(ImageFormat.CameraRaw, "camera raw images are not supported; convert to JPEG or PNG first");
+            }
+
+            return Unsupported(ImageFormat.Tiff,
                 "TIFF images (and TIFF-based camera raw files) are not supported; convert to JPEG or PNG first");
         }
 
         if (head.StartsWith(JxlContainer) || (head.Length >= 2 && head[0] == 0xFF && head[1] == 0x0A))
         {
-            return Unsupported(ImageFormat.Unknown, "JPEG XL images are not supported; convert to JPEG or PNG first");
+            return Unsupported(ImageFormat.JpegXl, "JPEG XL images are not supported; convert to JPEG or PNG first");
         }
 
         if (head.StartsWith(Jp2Container) || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x4F, 0xFF, 0x51]))
@@ -141,7 +136,7 @@ internal static class ImageSniffer
 
         if (head.StartsWith("8BPS"u8))
         {
-            return Unsupported(ImageFormat.Unknown, "Photoshop (PSD) files are not supported; export to JPEG or PNG first");
+            return Unsupported(ImageFormat.Psd, "Photoshop (PSD) files are not supported; export to JPEG or PNG first");
         }
 
         if (head.StartsWith((ReadOnlySpan<byte>)[0x76, 0x2F, 0x31, 0x01]))
@@ -155,6 +150,45 @@ internal static class ImageSniffer
         }
 
         return default;
+    }
+
+    /// <summary>
+    /// An ISO base media file: the major brand and the compatible brands of its <c>ftyp</c> box (as far as the head
+    /// holds them) say whether it is AVIF, HEIF/HEIC, Canon CR3, or a video. AVIF wins over HEIF, because AVIF files
+    /// often carry the generic HEIF brand <c>mif1</c> too.
+    /// </summary>
+    private static SniffedHeader SniffIsoMedia(ReadOnlySpan<byte> head)
+    {
+        var boxEnd = (int)Math.Clamp(BinaryPrimitives.ReadUInt32BigEndian(head), 16u, (uint)head.Length);
+        var avif = false;
+        var heif = false;
+        var cr3 = false;
+        for (var offset = 8; offset + 4 <= boxEnd; offset += offset == 8 ? 8 : 4)
+        {
+            var brand = head.Slice(offset, 4);
+            avif |= brand.SequenceEqual("avif"u8) || brand.SequenceEqual("avis"u8);
+            heif |= brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) ||
+                brand.SequenceEqual("hevx"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8) ||
+                brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8);
+            cr3 |= brand.SequenceEqual("crx "u8);
+        }
+
+        if (cr3)
+        {
+            return Unsupported(ImageFormat.CameraRaw, "Canon CR3 raw images are not supported; convert to JPEG or PNG first");
+        }
+
+        if (avif)
+        {
+            return Unsupported(ImageFormat.Avif, "AVIF images are not supported; convert to JPEG or PNG first");
+        }
+
+        if (heif)
+        {
+            return Unsupported(ImageFormat.Heif, "HEIC images are not supported; convert to JPEG or PNG first");
+        }
+
+        return Unsupported(ImageFormat.Unknown, "this is an ISO media file (such as MP4 or QuickTime video), not a still image");
     }
 
     private static SniffedHeader Known(ImageFormat format) => new(format, null, 0, 0, 8);
