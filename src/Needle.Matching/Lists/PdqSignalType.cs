@@ -61,6 +61,12 @@ internal sealed class PdqSignalType : SignalType
         }
     }
 
+    internal override int ValueBytes => PdqHash.Bits / 8;
+
+    internal override void EncodeValue(string canonical, Span<byte> destination) => PdqHash.Parse(canonical).WriteBigEndian(destination);
+
+    internal override string DecodeValue(ReadOnlySpan<byte> source) => PdqHash.ReadBigEndian(source).ToString();
+
     internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PdqSignalMatcher(context.PdqIndexFactory());
 
     internal static string Describe(ReadOnlySpan<char> text) =>
@@ -70,7 +76,7 @@ internal sealed class PdqSignalType : SignalType
 /// <summary>PDQ matching delegated to an <see cref="IPdqIndex"/>; dihedral queries keep the best transform per entry.</summary>
 internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
 {
-    public override void Add(int slot, HashListEntry entry) => index.Add(slot, PdqHash.Parse(entry.Value));
+    public override void Add(int slot, ReadOnlySpan<byte> value) => index.Add(slot, PdqHash.ReadBigEndian(value));
 
     public override void Remove(int slot) => index.Remove(slot);
 

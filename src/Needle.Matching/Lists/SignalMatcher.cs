@@ -15,8 +15,8 @@ internal readonly record struct SignalHit(int Slot, double Distance, DihedralTra
 /// </summary>
 internal abstract class SignalMatcher
 {
-    /// <summary>Adds an entry whose <see cref="HashListEntry.Value"/> is already normalized.</summary>
-    public abstract void Add(int slot, HashListEntry entry);
+    /// <summary>Adds a value in the binary form of its type (<see cref="SignalType.EncodeValue"/>); empty for types without one.</summary>
+    public abstract void Add(int slot, ReadOnlySpan<byte> value);
 
     public abstract void Remove(int slot);
 
