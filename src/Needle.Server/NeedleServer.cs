@@ -144,7 +144,8 @@ public static class NeedleServer
         {
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
+            // Entry details (labels, metadata) live in temporary files; memory keeps what matching needs.
+            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = options.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {

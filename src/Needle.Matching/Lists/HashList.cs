@@ -159,6 +159,32 @@ public sealed class HashList
         }
     }
 
+    /// <summary>The entries of one signal type ordered by id, as a snapshot; rows of other types are not read.</summary>
+    public IReadOnlyList<HashListEntry> EntriesOf(SignalType signalType)
+    {
+        ArgumentNullException.ThrowIfNull(signalType);
+        lock (_sync)
+        {
+            var typeIndex = _types.IndexOf(signalType);
+            if (typeIndex < 0)
+            {
+                return [];
+            }
+
+            var result = new List<HashListEntry>();
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] != 0 && _typeOf[row] == typeIndex)
+                {
+                    result.Add(BuildEntry(row));
+                }
+            }
+
+            result.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            return result;
+        }
+    }
+
     /// <summary>The entry with id <paramref name="id"/>, if any.</summary>
     public bool TryGet(int id, out HashListEntry entry)
     {
