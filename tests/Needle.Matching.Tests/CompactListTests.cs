@@ -145,6 +145,49 @@ public sealed class CompactListTests : IDisposable
         Assert.Equal(4322, match.Entry.Id);
     }
 
+    [Fact]
+    public void AMatcherBuiltOverALargeListInOneGoFindsWhatBruteForceFinds()
+    {
+        var list = new HashList("big");
+        var random = new Random(3);
+        var hashes = new List<(int Id, Needle.Hashing.PdqHash Hash, bool Enabled)>();
+        Span<ulong> words = stackalloc ulong[4];
+        for (var i = 0; i < 20_000; i++)
+        {
+            for (var w = 0; w < 4; w++)
+            {
+                words[w] = (ulong)random.NextInt64();
+            }
+
+            var hash = Needle.Hashing.PdqHash.FromWords(words);
+            var entry = list.Add(new HashListEntry(SignalTypes.Pdq, hash.ToString()) { Label = "e" + i, Enabled = i % 7 != 0 });
+            hashes.Add((entry.Id, hash, entry.Enabled));
+        }
+
+        // Removed before the matcher exists: never found.
+        for (var i = 0; i < hashes.Count; i += 11)
+        {
+            Assert.True(list.Remove(hashes[i].Id));
+        }
+
+        hashes = [.. hashes.Where((_, i) => i % 11 != 0)];
+        using var matcher = Matcher(list);
+        for (var q = 0; q < 200; q++)
+        {
+            var query = Flip(hashes[random.Next(hashes.Count)].Hash, random.Next(40));
+            var expected = hashes.Where(h => h.Enabled && h.Hash.HammingDistance(query) <= 31).Select(h => h.Id).Order().ToArray();
+            var actual = matcher.Match(new FileSignals { Pdq = query }).Matches.Select(m => m.Entry.Id).Order().ToArray();
+            Assert.Equal(expected, actual);
+        }
+
+        // And it follows changes after the build.
+        var target = hashes.First(h => h.Enabled);
+        Assert.True(list.Disable(target.Id));
+        Assert.DoesNotContain(matcher.Match(new FileSignals { Pdq = target.Hash }).Matches, m => m.Entry.Id == target.Id);
+        Assert.True(list.Enable(target.Id));
+        Assert.Contains(matcher.Match(new FileSignals { Pdq = target.Hash }).Matches, m => m.Entry.Id == target.Id);
+    }
+
     private static string RandomMd5(Random random)
     {
         Span<byte> bytes = stackalloc byte[16];

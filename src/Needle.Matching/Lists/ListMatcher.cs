@@ -27,6 +27,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private byte[] _slotType = new byte[16];
     private int[] _slotLocal = new int[16];
     private bool _disposed;
+    private readonly bool _bulk;
 
     /// <summary>Builds one search structure per signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
@@ -56,9 +57,26 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             _listIndex.TryAdd(_lists[i], i);
         }
 
+        // The entries already in the lists are collected first and each structure is built once (a PDQ index built
+        // entry by entry would re-merge its tables many times over).
+        _bulk = true;
         foreach (var list in _lists)
         {
             list.Subscribe(this);
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            _bulk = false;
+            foreach (var typeMatcher in _matchers)
+            {
+                typeMatcher.Matcher.EndBulk();
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
         }
     }
 
@@ -208,6 +226,10 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             {
                 typeIndex = _matchers.Count;
                 _matchers.Add(new TypeMatcher(signalType, signalType.CreateMatcher(_context)));
+                if (_bulk)
+                {
+                    _matchers[typeIndex].Matcher.BeginBulk();
+                }
             }
 
             var typeMatcher = _matchers[typeIndex];

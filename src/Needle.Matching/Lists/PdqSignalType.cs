@@ -76,11 +76,120 @@ internal sealed class PdqSignalType : SignalType
 /// <summary>PDQ matching delegated to an <see cref="IPdqIndex"/>; dihedral queries keep the best transform per entry.</summary>
 internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
 {
-    public override void Add(int slot, ReadOnlySpan<byte> value) => index.Add(slot, PdqHash.ReadBigEndian(value));
+    private IPdqIndex _index = index;
 
-    public override void Remove(int slot) => index.Remove(slot);
+    private const byte Live = 0;
+    private const byte Disabled = 1;
+    private const byte Gone = 2;
 
-    public override void SetEnabled(int slot, bool enabled) => index.SetEnabled(slot, enabled);
+    // While bulk loading: the values by slot (slots are dense) and their state.
+    private PdqHash[]? _bulkHashes;
+    private byte[]? _bulkState;
+    private int _bulkCount;
+
+    public override void Add(int slot, ReadOnlySpan<byte> value)
+    {
+        var hash = PdqHash.ReadBigEndian(value);
+        if (_bulkHashes is null)
+        {
+            _index.Add(slot, hash);
+            return;
+        }
+
+        if (slot >= _bulkHashes.Length)
+        {
+            Array.Resize(ref _bulkHashes, Math.Max(slot + 1, _bulkHashes.Length * 2));
+            Array.Resize(ref _bulkState, _bulkHashes.Length);
+        }
+
+        _bulkHashes[slot] = hash;
+        _bulkState![slot] = Live;
+        _bulkCount = Math.Max(_bulkCount, slot + 1);
+    }
+
+    public override void Remove(int slot)
+    {
+        if (_bulkState is null)
+        {
+            _index.Remove(slot);
+        }
+        else if (slot < _bulkCount)
+        {
+            _bulkState[slot] = Gone;
+        }
+    }
+
+    public override void SetEnabled(int slot, bool enabled)
+    {
+        if (_bulkState is null)
+        {
+            _index.SetEnabled(slot, enabled);
+        }
+        else if (slot < _bulkCount && _bulkState[slot] != Gone)
+        {
+            _bulkState[slot] = enabled ? Live : Disabled;
+        }
+    }
+
+    public override void BeginBulk()
+    {
+        _bulkHashes = new PdqHash[1024];
+        _bulkState = new byte[1024];
+        _bulkCount = 0;
+    }
+
+    public override void EndBulk()
+    {
+        if (_bulkHashes is null || _bulkState is null)
+        {
+            return;
+        }
+
+        var hashes = _bulkHashes;
+        var state = _bulkState;
+        _bulkHashes = null;
+        _bulkState = null;
+        if (_index is MultiIndexHammingIndex { Count: 0 } empty)
+        {
+            var live = 0;
+            for (var s = 0; s < _bulkCount; s++)
+            {
+                live += state[s] == Gone ? 0 : 1;
+            }
+
+            var ids = new int[live];
+            var values = new PdqHash[live];
+            var n = 0;
+            for (var s = 0; s < _bulkCount; s++)
+            {
+                if (state[s] != Gone)
+                {
+                    ids[n] = s;
+                    values[n++] = hashes[s];
+                }
+            }
+
+            _index = MultiIndexHammingIndex.BuildFrom(values, ids, empty.Options);
+        }
+        else
+        {
+            for (var s = 0; s < _bulkCount; s++)
+            {
+                if (state[s] != Gone)
+                {
+                    _index.Add(s, hashes[s]);
+                }
+            }
+        }
+
+        for (var s = 0; s < _bulkCount; s++)
+        {
+            if (state[s] == Disabled)
+            {
+                _index.SetEnabled(s, false);
+            }
+        }
+    }
 
     public override void Match(FileSignals signals, double maxDistance, List<SignalHit> hits)
     {
@@ -94,7 +203,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
             }
 
             var found = new List<HammingHit>();
-            index.RangeSearch(single, radius, found);
+            _index.RangeSearch(single, radius, found);
             foreach (var hit in found)
             {
                 hits.Add(new SignalHit(hit.EntryId, hit.Distance, DihedralTransform.Original));
@@ -110,7 +219,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
         for (var t = 0; t < dihedral.Count; t++)
         {
             scratch.Clear();
-            index.RangeSearch(dihedral[t], radius, scratch);
+            _index.RangeSearch(dihedral[t], radius, scratch);
             foreach (var hit in scratch)
             {
                 if (!best.TryGetValue(hit.EntryId, out var current) || hit.Distance < current.Distance)

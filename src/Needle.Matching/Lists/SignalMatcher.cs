@@ -20,6 +20,19 @@ internal abstract class SignalMatcher
 
     public abstract void Remove(int slot);
 
+    /// <summary>
+    /// From here until <see cref="EndBulk"/> the matcher may only collect what it is told (no <see cref="Match"/>), to
+    /// build its structure once: how a matcher over an existing list starts.
+    /// </summary>
+    public virtual void BeginBulk()
+    {
+    }
+
+    /// <summary>Builds what was collected since <see cref="BeginBulk"/>.</summary>
+    public virtual void EndBulk()
+    {
+    }
+
     public abstract void SetEnabled(int slot, bool enabled);
 
     /// <summary>Appends hits within <paramref name="maxDistance"/> for the query's value of this type, if it has one.</summary>
