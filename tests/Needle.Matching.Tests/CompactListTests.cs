@@ -188,6 +188,54 @@ public sealed class CompactListTests : IDisposable
         Assert.Contains(matcher.Match(new FileSignals { Pdq = target.Hash }).Matches, m => m.Entry.Id == target.Id);
     }
 
+    [Fact]
+    public void ALargeBatchAddedToAListAMatcherFollowsIsMatchedLikeBruteForce()
+    {
+        var list = new HashList("live");
+        var other = new HashList("other");
+        var random = new Random(5);
+        var all = new List<(HashList List, int Id, Needle.Hashing.PdqHash Hash)>();
+        using var matcher = Matcher(list, other);
+        foreach (var (target, count) in new[] { (list, 3_000), (other, 100), (list, 30_000), (other, 5_000), (list, 10) })
+        {
+            var batch = Enumerable.Range(0, count).Select(_ => RandomPdq(random)).ToArray();
+            var added = target.AddRange(batch.Select(h => new HashListEntry(SignalTypes.Pdq, h.ToString()) { Label = "x" }));
+            all.AddRange(added.Select((e, i) => (target, e.Id, batch[i])));
+        }
+
+        var removed = all.Where((_, i) => i % 13 == 0).ToList();
+        foreach (var (target, id, _) in removed)
+        {
+            Assert.True(target.Remove(id));
+        }
+
+        all = [.. all.Except(removed)];
+        var disabled = all.Where((_, i) => i % 17 == 0).ToHashSet();
+        foreach (var (target, id, _) in disabled)
+        {
+            Assert.True(target.Disable(id));
+        }
+
+        for (var q = 0; q < 150; q++)
+        {
+            var query = Flip(all[random.Next(all.Count)].Hash, random.Next(40));
+            var expected = all.Where(e => !disabled.Contains(e) && e.Hash.HammingDistance(query) <= 31).Select(e => (e.List.Name, e.Id)).Order().ToArray();
+            var actual = matcher.Match(new FileSignals { Pdq = query }).Matches.Select(m => (m.ListName, m.Entry.Id)).Order().ToArray();
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    private static Needle.Hashing.PdqHash RandomPdq(Random random)
+    {
+        Span<ulong> words = stackalloc ulong[4];
+        for (var w = 0; w < 4; w++)
+        {
+            words[w] = (ulong)random.NextInt64();
+        }
+
+        return Needle.Hashing.PdqHash.FromWords(words);
+    }
+
     private static string RandomMd5(Random random)
     {
         Span<byte> bytes = stackalloc byte[16];

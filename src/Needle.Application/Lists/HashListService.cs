@@ -218,9 +218,9 @@ public sealed partial class HashListService : IDisposable
                             DocumentJson.Options)),
                     ct)
                 .ConfigureAwait(false);
+            list.AddRange(added);
             foreach (var entry in added)
             {
-                list.Add(entry);
                 _videos.Add(list, entry);
             }
 

@@ -250,6 +250,41 @@ public sealed class HashList
         }
     }
 
+    /// <summary>
+    /// Adds entries as <see cref="Add"/> does, one batch under the list's lock, and returns them with their ids.
+    /// Matchers built on the list take a large batch in one go (a PDQ index is rebuilt once, not merged per entry).
+    /// Stops at the first entry <see cref="Add"/> would refuse, keeping those before it.
+    /// </summary>
+    public IReadOnlyList<HashListEntry> AddRange(IEnumerable<HashListEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var added = new List<HashListEntry>();
+        lock (_sync)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.BulkStarted(this);
+            }
+
+            try
+            {
+                foreach (var entry in entries)
+                {
+                    added.Add(Add(entry));
+                }
+            }
+            finally
+            {
+                foreach (var observer in _observers)
+                {
+                    observer.BulkEnded(this);
+                }
+            }
+        }
+
+        return added;
+    }
+
     /// <summary>Removes an entry; false when no entry has that id.</summary>
     public bool Remove(int id)
     {
@@ -415,4 +450,9 @@ internal interface IHashListObserver
     void EntryRemoved(HashList list, int id);
 
     void EntryEnabledChanged(HashList list, int id, bool enabled);
+
+    /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
+    void BulkStarted(HashList list);
+
+    void BulkEnded(HashList list);
 }

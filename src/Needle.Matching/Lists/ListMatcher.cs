@@ -27,7 +27,8 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private byte[] _slotType = new byte[16];
     private int[] _slotLocal = new int[16];
     private bool _disposed;
-    private readonly bool _bulk;
+    // Batches in progress (the constructor's, and lists' AddRange calls); structures collect while it is above 0.
+    private int _bulkDepth;
 
     /// <summary>Builds one search structure per signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
@@ -59,7 +60,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
 
         // The entries already in the lists are collected first and each structure is built once (a PDQ index built
         // entry by entry would re-merge its tables many times over).
-        _bulk = true;
+        _bulkDepth = 1;
         foreach (var list in _lists)
         {
             list.Subscribe(this);
@@ -68,10 +69,12 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         _lock.EnterWriteLock();
         try
         {
-            _bulk = false;
-            foreach (var typeMatcher in _matchers)
+            if (--_bulkDepth == 0)
             {
-                typeMatcher.Matcher.EndBulk();
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.EndBulk();
+                }
             }
         }
         finally
@@ -226,7 +229,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             {
                 typeIndex = _matchers.Count;
                 _matchers.Add(new TypeMatcher(signalType, signalType.CreateMatcher(_context)));
-                if (_bulk)
+                if (_bulkDepth > 0)
                 {
                     _matchers[typeIndex].Matcher.BeginBulk();
                 }
@@ -292,6 +295,44 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             {
                 _matchers[_slotType[slot]].Matcher.SetEnabled(_slotLocal[slot], enabled);
                 _slotEnabled[slot] = enabled;
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    void IHashListObserver.BulkStarted(HashList list)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_bulkDepth++ == 0)
+            {
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.BeginBulk();
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    void IHashListObserver.BulkEnded(HashList list)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (--_bulkDepth == 0)
+            {
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.EndBulk();
+                }
             }
         }
         finally

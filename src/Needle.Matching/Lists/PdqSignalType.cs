@@ -82,52 +82,56 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
     private const byte Disabled = 1;
     private const byte Gone = 2;
 
-    // While bulk loading: the values by slot (slots are dense) and their state.
+    // While bulk loading: the values of slots _bulkStart.. (slots are dense) and their state.
     private PdqHash[]? _bulkHashes;
     private byte[]? _bulkState;
+    private int _bulkStart;
     private int _bulkCount;
+    private int _nextSlot;
 
     public override void Add(int slot, ReadOnlySpan<byte> value)
     {
         var hash = PdqHash.ReadBigEndian(value);
+        _nextSlot = Math.Max(_nextSlot, slot + 1);
         if (_bulkHashes is null)
         {
             _index.Add(slot, hash);
             return;
         }
 
-        if (slot >= _bulkHashes.Length)
+        var at = slot - _bulkStart;
+        if (at >= _bulkHashes.Length)
         {
-            Array.Resize(ref _bulkHashes, Math.Max(slot + 1, _bulkHashes.Length * 2));
+            Array.Resize(ref _bulkHashes, Math.Max(at + 1, _bulkHashes.Length * 2));
             Array.Resize(ref _bulkState, _bulkHashes.Length);
         }
 
-        _bulkHashes[slot] = hash;
-        _bulkState![slot] = Live;
-        _bulkCount = Math.Max(_bulkCount, slot + 1);
+        _bulkHashes[at] = hash;
+        _bulkState![at] = Live;
+        _bulkCount = Math.Max(_bulkCount, at + 1);
     }
 
     public override void Remove(int slot)
     {
-        if (_bulkState is null)
+        if (_bulkState is null || slot < _bulkStart)
         {
             _index.Remove(slot);
         }
-        else if (slot < _bulkCount)
+        else if (slot - _bulkStart < _bulkCount)
         {
-            _bulkState[slot] = Gone;
+            _bulkState[slot - _bulkStart] = Gone;
         }
     }
 
     public override void SetEnabled(int slot, bool enabled)
     {
-        if (_bulkState is null)
+        if (_bulkState is null || slot < _bulkStart)
         {
             _index.SetEnabled(slot, enabled);
         }
-        else if (slot < _bulkCount && _bulkState[slot] != Gone)
+        else if (slot - _bulkStart < _bulkCount && _bulkState[slot - _bulkStart] != Gone)
         {
-            _bulkState[slot] = enabled ? Live : Disabled;
+            _bulkState[slot - _bulkStart] = enabled ? Live : Disabled;
         }
     }
 
@@ -135,6 +139,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
     {
         _bulkHashes = new PdqHash[1024];
         _bulkState = new byte[1024];
+        _bulkStart = _nextSlot;
         _bulkCount = 0;
     }
 
@@ -149,36 +154,47 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
         var state = _bulkState;
         _bulkHashes = null;
         _bulkState = null;
-        if (_index is MultiIndexHammingIndex { Count: 0 } empty)
+        var live = 0;
+        for (var s = 0; s < _bulkCount; s++)
         {
-            var live = 0;
-            for (var s = 0; s < _bulkCount; s++)
-            {
-                live += state[s] == Gone ? 0 : 1;
-            }
-
-            var ids = new int[live];
-            var values = new PdqHash[live];
-            var n = 0;
-            for (var s = 0; s < _bulkCount; s++)
-            {
-                if (state[s] != Gone)
-                {
-                    ids[n] = s;
-                    values[n++] = hashes[s];
-                }
-            }
-
-            _index = MultiIndexHammingIndex.BuildFrom(values, ids, empty.Options);
+            live += state[s] == Gone ? 0 : 1;
         }
-        else
+
+        // A large batch rebuilds the index once from what it holds plus the batch (added one by one, the index would
+        // merge its tables again every 1/32 of growth); a small one goes through the delta.
+        if (_index is MultiIndexHammingIndex multiIndex && live > Math.Max(4096, multiIndex.Count / 8))
         {
+            var current = multiIndex.ExportData();
+            var total = current.Count + live;
+            var ids = new int[total];
+            var words = new ulong[total * PdqHash.WordCount];
+            var enabled = new ulong[(total + 63) / 64];
+            current.Ids.CopyTo(ids, 0);
+            current.HashWords.CopyTo(words, 0);
+            current.EnabledBits.CopyTo(enabled, 0);
+            var n = current.Count;
             for (var s = 0; s < _bulkCount; s++)
             {
-                if (state[s] != Gone)
+                if (state[s] == Gone)
                 {
-                    _index.Add(s, hashes[s]);
+                    continue;
                 }
+
+                ids[n] = _bulkStart + s;
+                hashes[s].CopyTo(words.AsSpan(n * PdqHash.WordCount, PdqHash.WordCount));
+                enabled[n >> 6] |= state[s] == Live ? 1UL << n : 0;
+                n++;
+            }
+
+            _index = MultiIndexHammingIndex.BuildFrom(new PdqIndexData(ids, words, enabled), multiIndex.Options);
+            return;
+        }
+
+        for (var s = 0; s < _bulkCount; s++)
+        {
+            if (state[s] != Gone)
+            {
+                _index.Add(_bulkStart + s, hashes[s]);
             }
         }
 
@@ -186,7 +202,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
         {
             if (state[s] == Disabled)
             {
-                _index.SetEnabled(s, false);
+                _index.SetEnabled(_bulkStart + s, false);
             }
         }
     }
