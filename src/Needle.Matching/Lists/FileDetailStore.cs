@@ -1,7 +1,7 @@
 namespace Needle.Matching.Lists;
 
 /// <summary>
-/// Detail records in a temporary file deleted when the list is disposed or the process ends: memory holds only the
+/// Detail records in a temporary file that has no name once opened (gone when the process ends): memory holds only the
 /// 8-byte reference per entry, and a match reads its one record back. Appends go through a small write buffer.
 /// </summary>
 internal sealed class FileDetailStore : EntryDetailStore
@@ -17,7 +17,16 @@ internal sealed class FileDetailStore : EntryDetailStore
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"needle-details-{Guid.NewGuid():N}.tmp");
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose | FileOptions.RandomAccess);
+
+        // Finalizers do not run at process exit, so a file deleted on close would outlive every list not disposed.
+        // Where the system allows it the name is removed at once (the open handle keeps the data until the process
+        // ends, however it ends); on Windows the system deletes the file when the last handle closes.
+        var windows = OperatingSystem.IsWindows();
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, windows ? FileOptions.DeleteOnClose | FileOptions.RandomAccess : FileOptions.RandomAccess);
+        if (!windows)
+        {
+            File.Delete(path);
+        }
     }
 
     public override long MemoryBytes => _buffer.Length;
