@@ -146,8 +146,9 @@ public static class NeedleServer
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             // One minimum for matching and triage (the scoring file's): a file the matcher did not compare by PDQ is
-            // exactly one triage counts as unassessable, never as possibly new material.
-            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, cancellationToken).ConfigureAwait(false);
+            // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
+            // metadata) live in temporary files; memory keeps what matching needs.
+            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {

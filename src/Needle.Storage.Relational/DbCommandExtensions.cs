@@ -55,6 +55,22 @@ internal static class DbCommandExtensions
         }
     }
 
+    /// <summary>Hands every row to <paramref name="read"/> as it arrives, keeping none.</summary>
+    public static async Task ForEachAsync(this DbCommand command, Action<DbDataReader> read, CancellationToken cancellationToken)
+    {
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    read(reader);
+                }
+            }
+        }
+    }
+
     /// <summary>Reads the first row with <paramref name="map"/>, or default when there is none.</summary>
     public static async Task<T?> FirstOrDefaultAsync<T>(this DbCommand command, Func<DbDataReader, T> map, CancellationToken cancellationToken)
     {

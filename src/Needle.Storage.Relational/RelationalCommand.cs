@@ -77,6 +77,9 @@ internal readonly struct RelationalCommand
     /// <inheritdoc cref="DbCommandExtensions.ListAsync"/>
     public Task<List<T>> ListAsync<T>(Func<DbDataReader, T> map, CancellationToken cancellationToken) => _command.ListAsync(map, cancellationToken);
 
+    /// <inheritdoc cref="DbCommandExtensions.ForEachAsync"/>
+    public Task ForEachAsync(Action<DbDataReader> read, CancellationToken cancellationToken) => _command.ForEachAsync(read, cancellationToken);
+
     /// <inheritdoc cref="DbCommandExtensions.FirstOrDefaultAsync"/>
     public Task<T?> FirstOrDefaultAsync<T>(Func<DbDataReader, T> map, CancellationToken cancellationToken) => _command.FirstOrDefaultAsync(map, cancellationToken);
 

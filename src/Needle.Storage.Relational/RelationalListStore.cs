@@ -212,6 +212,35 @@ internal sealed class RelationalListStore : IListStore
             },
             cancellationToken);
 
+    public Task<long> StreamSnapshotAsync(Func<StoredList, Action<HashListEntry>> openList, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(openList);
+        return _database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                // The same one read snapshot as ReadSnapshotAsync; entries are handed over row by row.
+                var sequence = Convert.ToInt64(
+                    await connection.Command(transaction, "SELECT COALESCE(MAX(seq), 0) FROM list_changes;").ScalarAsync(ct).ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                var lists = await connection
+                    .Command(transaction, _selectListsWithIds)
+                    .ListAsync(reader => (Id: reader.GetInt64(0), List: StoredRows.ReadList(reader, 1)), ct)
+                    .ConfigureAwait(false);
+                foreach (var (id, list) in lists)
+                {
+                    var sink = openList(list);
+                    await _dialect
+                        .Command(connection, transaction, _selectEntries)
+                        .With("@list", id)
+                        .ForEachAsync(reader => sink(StoredRows.ReadListEntry(reader)), ct)
+                        .ConfigureAwait(false);
+                }
+
+                return sequence;
+            },
+            cancellationToken);
+    }
+
     public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -22,7 +22,7 @@ public sealed class VideoListIndex
         ArgumentNullException.ThrowIfNull(lists);
         foreach (var list in lists)
         {
-            foreach (var entry in list.Entries)
+            foreach (var entry in list.EntriesOf(SignalTypes.Vpdq))
             {
                 Add(list, entry);
             }

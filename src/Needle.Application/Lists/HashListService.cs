@@ -31,6 +31,7 @@ public sealed partial class HashListService : IDisposable
     private readonly IListStore _store;
     private readonly TimeProvider _time;
     private readonly ListMatcherOptions _options;
+    private readonly string? _detailDirectory;
     private readonly SemaphoreSlim _writes = new(1, 1);
 
     // List creations and deletions this host made and applied, not yet seen again in the change log (guarded by _writes).
@@ -45,9 +46,10 @@ public sealed partial class HashListService : IDisposable
     private volatile VideoListIndex _videos;
     private bool _disposed;
 
-    private HashListService(IListStore store, TimeProvider time, ListMatcherOptions options, State state, long sequence)
+    private HashListService(IListStore store, TimeProvider time, ListMatcherOptions options, string? detailDirectory, State state, long sequence)
     {
         _store = store;
+        _detailDirectory = detailDirectory;
         _time = time;
         _options = options;
         _state = state;
@@ -56,13 +58,21 @@ public sealed partial class HashListService : IDisposable
     }
 
     /// <summary>Loads every list and its entries from the store, with the change-log sequence they are current to.</summary>
-    public static async Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default)
+    public static Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options = null, CancellationToken ct = default) =>
+        LoadAsync(lists, time, options, null, ct);
+
+    /// <summary>
+    /// Loads every list as <see cref="LoadAsync(IListStore, TimeProvider, ListMatcherOptions?, CancellationToken)"/>,
+    /// streaming the entries into compact lists; with <paramref name="detailDirectory"/> the entries' labels, categories,
+    /// sources and metadata go to temporary files there (read back only for matches) instead of memory.
+    /// </summary>
+    public static async Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options, string? detailDirectory, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(lists);
         ArgumentNullException.ThrowIfNull(time);
         options ??= new ListMatcherOptions();
-        var (loaded, sequence) = await LoadListsAsync(lists, ct).ConfigureAwait(false);
-        return new HashListService(lists, time, options, State.Create(loaded, options), sequence);
+        var (loaded, sequence) = await LoadListsAsync(lists, detailDirectory, ct).ConfigureAwait(false);
+        return new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence);
     }
 
     /// <summary>The last change-log sequence applied: every change up to it is in memory.</summary>
@@ -208,9 +218,9 @@ public sealed partial class HashListService : IDisposable
                             DocumentJson.Options)),
                     ct)
                 .ConfigureAwait(false);
+            list.AddRange(added);
             foreach (var entry in added)
             {
-                list.Add(entry);
                 _videos.Add(list, entry);
             }
 
@@ -279,7 +289,7 @@ public sealed partial class HashListService : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var (loaded, sequence) = await LoadListsAsync(_store, ct).ConfigureAwait(false);
+            var (loaded, sequence) = await LoadListsAsync(_store, _detailDirectory, ct).ConfigureAwait(false);
             var old = _state;
             _state = State.Create(loaded, _options);
             Interlocked.Exchange(ref _sequence, sequence);
@@ -480,27 +490,26 @@ public sealed partial class HashListService : IDisposable
     private static AuditEntryDraft Draft(string actor, string? remoteAddress, string action, string target, string? details) =>
         new(actor, action, $"list/{target}", details, remoteAddress);
 
-    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(IListStore store, CancellationToken ct)
+    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(IListStore store, string? detailDirectory, CancellationToken ct)
     {
-        var snapshot = await store.ReadSnapshotAsync(ct).ConfigureAwait(false);
-        var result = new List<HashList>(snapshot.Lists.Count);
-        foreach (var (stored, entries) in snapshot.Lists)
-        {
-            var list = ToHashList(stored);
-            foreach (var entry in entries)
-            {
-                list.Add(entry);
-            }
-
-            result.Add(list);
-        }
-
-        return (result, snapshot.Sequence);
+        var result = new List<HashList>();
+        var sequence = await store.StreamSnapshotAsync(
+                stored =>
+                {
+                    var list = ToHashList(stored, detailDirectory);
+                    result.Add(list);
+                    return entry => list.Add(entry);
+                },
+                ct)
+            .ConfigureAwait(false);
+        return (result, sequence);
     }
 
-    private static HashList ToHashList(StoredList stored)
+    private HashList ToHashList(StoredList stored) => ToHashList(stored, _detailDirectory);
+
+    private static HashList ToHashList(StoredList stored, string? detailDirectory)
     {
-        var list = new HashList(stored.Name, stored.Kind);
+        var list = new HashList(stored.Name, stored.Kind, detailDirectory);
         if (stored.PdqThreshold is { } pdq)
         {
             list.SetThreshold(SignalTypes.Pdq, pdq);

@@ -146,7 +146,7 @@ internal static class ScanCommand
             knownFiles = knownFiles.Where(f => forcedFormat is not null || !File.Exists(InputPaths.Resolve(f, context.WorkingDirectory)) || !VideoCli.IsVpdqList(InputPaths.Resolve(f, context.WorkingDirectory))).ToArray();
             foreach (var (file, kind) in knownFiles.Select(f => (f, HashListKind.Known)).Concat(allowFiles.Select(f => (f, HashListKind.Allow))))
             {
-                var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid));
+                var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid), Path.GetTempPath());
                 if (list is null)
                 {
                     return Task.FromResult(ExitCodes.Usage);

@@ -6,8 +6,12 @@ namespace Needle.Cli.Infrastructure;
 /// <summary>Loads list files for commands, reporting problems as <c>error: FILE: reason</c> lines.</summary>
 internal static class ListFiles
 {
-    /// <summary>The list, or null after writing an error (unreadable, unknown format or invalid records).</summary>
-    public static HashList? Load(string path, HashListKind kind, string? formatName, CliContext context, bool skipInvalid = false)
+    /// <summary>
+    /// The list, or null after writing an error (unreadable, unknown format or invalid records). With
+    /// <paramref name="detailDirectory"/> the entries' labels and metadata go to a temporary file there, read back only
+    /// for matches (scanning keeps memory to what matching needs).
+    /// </summary>
+    public static HashList? Load(string path, HashListKind kind, string? formatName, CliContext context, bool skipInvalid = false, string? detailDirectory = null)
     {
         var resolved = InputPaths.Resolve(path, context.WorkingDirectory);
         if (Directory.Exists(resolved))
@@ -24,6 +28,7 @@ internal static class ListFiles
                 ListName = Path.GetFileNameWithoutExtension(path),
                 FileName = path,
                 SkipInvalid = skipInvalid,
+                DetailDirectory = detailDirectory,
             };
             var result = HashListFormats.Default.ReadFile(resolved, options, formatName);
             foreach (var error in result.Errors)

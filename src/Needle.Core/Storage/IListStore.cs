@@ -59,6 +59,28 @@ public interface IListStore
     }
 
     /// <summary>
+    /// The snapshot of <see cref="ReadSnapshotAsync(CancellationToken)"/>, streamed: for each list
+    /// <paramref name="openList"/> is called with it and returns where its entries go, and every entry is handed over
+    /// in id order as it is read, so neither side holds all entries as objects at once. Returns the change-log sequence
+    /// the snapshot is as of. The default reads the whole snapshot first.
+    /// </summary>
+    async Task<long> StreamSnapshotAsync(Func<StoredList, Action<HashListEntry>> openList, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(openList);
+        var snapshot = await ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (list, entries) in snapshot.Lists)
+        {
+            var sink = openList(list);
+            foreach (var entry in entries)
+            {
+                sink(entry);
+            }
+        }
+
+        return snapshot.Sequence;
+    }
+
+    /// <summary>
     /// Up to <paramref name="limit"/> changes of the change log after <paramref name="afterSequence"/>, in sequence
     /// order. Every change of a list or its entries appends one row in its own transaction, and sequences become
     /// visible in order (a reader never sees a sequence while a lower one can still commit), so a reader that keeps

@@ -24,7 +24,7 @@ internal sealed class ImportCollector
         _formatName = formatName;
         _options = options;
         var name = options.ListName ?? nameFromFile ?? (options.FileName is { } file ? Path.GetFileNameWithoutExtension(file) : null);
-        List = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, options.Kind ?? kindFromFile ?? HashListKind.Known);
+        List = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, options.Kind ?? kindFromFile ?? HashListKind.Known, options.DetailDirectory);
     }
 
     public HashList List { get; private set; }

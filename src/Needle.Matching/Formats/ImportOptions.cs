@@ -23,6 +23,12 @@ public sealed record ImportOptions
     /// </summary>
     public SignalType? SignalType { get; init; }
 
+    /// <summary>
+    /// Folder for a temporary file holding the entries' details (labels, metadata) so that memory holds only what
+    /// matching needs; null keeps the details in memory. See <see cref="HashList(string, HashListKind, string?)"/>.
+    /// </summary>
+    public string? DetailDirectory { get; init; }
+
     /// <summary>How many errors the exception message lists.</summary>
     public int MaxErrorsInMessage { get; init; } = 10;
 

@@ -94,7 +94,7 @@ internal sealed class NeedleHashListFormat : IHashListFormat
                 var other => throw collector.Fatal($"header kind '{other}' is not known or allow"),
             };
             var name = collector.Options.ListName ?? JsonFields.GetText(h, "name") ?? collector.List.Name;
-            var list = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, collector.Options.Kind ?? kind);
+            var list = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, collector.Options.Kind ?? kind, collector.Options.DetailDirectory);
             if (h.TryGetProperty("thresholds", out var thresholds) && thresholds.ValueKind == JsonValueKind.Object)
             {
                 foreach (var threshold in thresholds.EnumerateObject())

@@ -71,6 +71,9 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
     /// <inheritdoc/>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>The options the index was made with (so an equal index can be built in one go).</summary>
+    public PdqIndexOptions Options => _options;
+
     /// <summary>Whether queries use the scalar kernel.</summary>
     public bool UsesScalarKernel => _kernel == KernelPath.Scalar;
 

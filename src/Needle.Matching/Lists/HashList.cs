@@ -1,27 +1,63 @@
+using System.Buffers;
+
 namespace Needle.Matching.Lists;
 
 /// <summary>
 /// A named list of hashes with per-signal thresholds. Adding, disabling, re-enabling or removing an entry is seen by
 /// every <see cref="ListMatcher"/> built on the list at its next match, without a rebuild. Thread-safe.
 /// </summary>
+/// <remarks>
+/// Entries are kept as columns, not objects: per row the id, signal type, enabled bit and the value in its binary form
+/// (PDQ 32 bytes, MD5 16, SHA-1 20, SHA-256 32, PhotoDNA 144), plus a reference to a packed record of what matching
+/// does not need (label, category, source, metadata), held in memory or in a temporary file. An entry object is built
+/// only when one is asked for (<see cref="TryGet"/>, <see cref="Entries"/>, a match).
+/// </remarks>
 public sealed class HashList
 {
+    private const int NoDetails = -1;
+
     private readonly Lock _sync = new();
-    private readonly Dictionary<int, HashListEntry> _entries = [];
     private readonly List<IHashListObserver> _observers = [];
+    private readonly EntryDetailStore _details;
+    private readonly IdMap _rowById = new();
+    private readonly List<SignalType> _types = [];
+    private readonly List<ValueColumn> _values = [];
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
 
     // Replaced whole on every change so matchers read thresholds without locking.
     private volatile Dictionary<SignalType, double> _thresholds = [];
     private int _nextId = 1;
 
-    /// <summary>An empty list with default thresholds.</summary>
+    // Row columns; a removed row keeps its place with id 0.
+    private int _rows;
+    private int[] _ids = new int[16];
+    private byte[] _typeOf = new byte[16];
+    private bool[] _enabled = new bool[16];
+    private int[] _valueRow = new int[16];
+    private long[] _detailRef = new long[16];
+
+    /// <summary>An empty list with default thresholds; details (labels, metadata) are held in memory.</summary>
     /// <param name="name">The list's name, shown in matches; not blank.</param>
     /// <param name="kind">Known material (the default) or an allow list of false positives.</param>
     public HashList(string name, HashListKind kind = HashListKind.Known)
+        : this(name, kind, null)
+    {
+    }
+
+    /// <summary>
+    /// An empty list whose entry details (label, category, source, metadata) are kept in a temporary file in
+    /// <paramref name="detailDirectory"/> (deleted when the process ends) and read back only for the entries asked for;
+    /// null keeps them in memory.
+    /// </summary>
+    /// <param name="name">The list's name, shown in matches; not blank.</param>
+    /// <param name="kind">Known material or an allow list of false positives.</param>
+    /// <param name="detailDirectory">Folder for the detail file, or null.</param>
+    public HashList(string name, HashListKind kind, string? detailDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
         Kind = kind;
+        _details = detailDirectory is null ? new MemoryDetailStore() : new FileDetailStore(detailDirectory);
     }
 
     /// <summary>The list's name, shown in matches and statistics.</summary>
@@ -37,7 +73,26 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                return _entries.Count;
+                return _rowById.Count;
+            }
+        }
+    }
+
+    /// <summary>Bytes of memory the entries take (columns, id map, values and in-memory details); the matchers' indexes are not counted.</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(int) + sizeof(long));
+                total += _rowById.Bytes + _details.MemoryBytes;
+                foreach (var column in _values)
+                {
+                    total += column.Data.Length;
+                }
+
+                return total;
             }
         }
     }
@@ -74,18 +129,59 @@ public sealed class HashList
         }
     }
 
-    /// <summary>Entries ordered by id, as a snapshot.</summary>
+    /// <summary>Entries ordered by id, as a snapshot (each built from the columns and details).</summary>
     public IReadOnlyList<HashListEntry> Entries
     {
         get
         {
             lock (_sync)
             {
-                var snapshot = new HashListEntry[_entries.Count];
-                _entries.Values.CopyTo(snapshot, 0);
-                Array.Sort(snapshot, static (a, b) => a.Id.CompareTo(b.Id));
+                var snapshot = new HashListEntry[_rowById.Count];
+                var n = 0;
+                var sorted = true;
+                for (var row = 0; row < _rows; row++)
+                {
+                    if (_ids[row] != 0)
+                    {
+                        snapshot[n] = BuildEntry(row);
+                        sorted &= n == 0 || snapshot[n - 1].Id < snapshot[n].Id;
+                        n++;
+                    }
+                }
+
+                if (!sorted)
+                {
+                    Array.Sort(snapshot, static (a, b) => a.Id.CompareTo(b.Id));
+                }
+
                 return snapshot;
             }
+        }
+    }
+
+    /// <summary>The entries of one signal type ordered by id, as a snapshot; rows of other types are not read.</summary>
+    public IReadOnlyList<HashListEntry> EntriesOf(SignalType signalType)
+    {
+        ArgumentNullException.ThrowIfNull(signalType);
+        lock (_sync)
+        {
+            var typeIndex = _types.IndexOf(signalType);
+            if (typeIndex < 0)
+            {
+                return [];
+            }
+
+            var result = new List<HashListEntry>();
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] != 0 && _typeOf[row] == typeIndex)
+                {
+                    result.Add(BuildEntry(row));
+                }
+            }
+
+            result.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            return result;
         }
     }
 
@@ -94,7 +190,30 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            return _entries.TryGetValue(id, out entry!);
+            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            {
+                entry = BuildEntry(row);
+                return true;
+            }
+
+            entry = null!;
+            return false;
+        }
+    }
+
+    /// <summary>Whether an entry with id <paramref name="id"/> is present and, if so, whether it is enabled.</summary>
+    public bool TryGetEnabled(int id, out bool enabled)
+    {
+        lock (_sync)
+        {
+            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            {
+                enabled = _enabled[row];
+                return true;
+            }
+
+            enabled = false;
+            return false;
         }
     }
 
@@ -111,20 +230,59 @@ public sealed class HashList
             {
                 entry = entry with { Id = _nextId };
             }
-            else if (entry.Id < 0 || _entries.ContainsKey(entry.Id))
+            else if (entry.Id < 0 || _rowById.ContainsKey(entry.Id))
             {
                 throw new ArgumentException($"Entry id {entry.Id} is negative or already in list '{Name}'.", nameof(entry));
             }
 
+            var row = AppendRow(entry);
             _nextId = Math.Max(_nextId, entry.Id + 1);
-            _entries.Add(entry.Id, entry);
-            foreach (var observer in _observers)
+            if (_observers.Count > 0)
             {
-                observer.EntryAdded(this, entry);
+                var value = ValueOf(row);
+                foreach (var observer in _observers)
+                {
+                    observer.EntryAdded(this, entry.Id, entry.SignalType, value, entry.Enabled);
+                }
             }
 
             return entry;
         }
+    }
+
+    /// <summary>
+    /// Adds entries as <see cref="Add"/> does, one batch under the list's lock, and returns them with their ids.
+    /// Matchers built on the list take a large batch in one go (a PDQ index is rebuilt once, not merged per entry).
+    /// Stops at the first entry <see cref="Add"/> would refuse, keeping those before it.
+    /// </summary>
+    public IReadOnlyList<HashListEntry> AddRange(IEnumerable<HashListEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var added = new List<HashListEntry>();
+        lock (_sync)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.BulkStarted(this);
+            }
+
+            try
+            {
+                foreach (var entry in entries)
+                {
+                    added.Add(Add(entry));
+                }
+            }
+            finally
+            {
+                foreach (var observer in _observers)
+                {
+                    observer.BulkEnded(this);
+                }
+            }
+        }
+
+        return added;
     }
 
     /// <summary>Removes an entry; false when no entry has that id.</summary>
@@ -132,11 +290,12 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (!_entries.Remove(id))
+            if (id <= 0 || !_rowById.Remove(id, out var row))
             {
                 return false;
             }
 
+            _ids[row] = 0;
             foreach (var observer in _observers)
             {
                 observer.EntryRemoved(this, id);
@@ -151,18 +310,17 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (!_entries.TryGetValue(id, out var entry))
+            if (id <= 0 || !_rowById.TryGetValue(id, out var row))
             {
                 return false;
             }
 
-            if (entry.Enabled != enabled)
+            if (_enabled[row] != enabled)
             {
-                entry = entry with { Enabled = enabled };
-                _entries[id] = entry;
+                _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryChanged(this, entry);
+                    observer.EntryEnabledChanged(this, id, enabled);
                 }
             }
 
@@ -182,9 +340,12 @@ public sealed class HashList
         lock (_sync)
         {
             _observers.Add(observer);
-            foreach (var entry in _entries.Values)
+            for (var row = 0; row < _rows; row++)
             {
-                observer.EntryAdded(this, entry);
+                if (_ids[row] != 0)
+                {
+                    observer.EntryAdded(this, _ids[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                }
             }
         }
     }
@@ -199,14 +360,99 @@ public sealed class HashList
 
     /// <summary>"name (kind, N entries)".</summary>
     public override string ToString() => $"{Name} ({Kind}, {Count} entries)";
+
+    private int AppendRow(HashListEntry entry)
+    {
+        if (_rows == _ids.Length)
+        {
+            var capacity = _rows * 2;
+            Array.Resize(ref _ids, capacity);
+            Array.Resize(ref _typeOf, capacity);
+            Array.Resize(ref _enabled, capacity);
+            Array.Resize(ref _valueRow, capacity);
+            Array.Resize(ref _detailRef, capacity);
+        }
+
+        var typeIndex = _types.IndexOf(entry.SignalType);
+        if (typeIndex < 0)
+        {
+            if (_types.Count == byte.MaxValue)
+            {
+                throw new InvalidOperationException($"List '{Name}' holds too many signal types.");
+            }
+
+            typeIndex = _types.Count;
+            _types.Add(entry.SignalType);
+            _values.Add(new ValueColumn(entry.SignalType.ValueBytes));
+        }
+
+        var type = entry.SignalType;
+        var fixedWidth = type.ValueBytes > 0;
+        var valueRow = fixedWidth ? _values[typeIndex].Append(type, entry.Value) : -1;
+        _scratch.ResetWrittenCount();
+        var detail = EntryDetailCodec.TryEncode(entry, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
+
+        var row = _rows++;
+        _ids[row] = entry.Id;
+        _typeOf[row] = (byte)typeIndex;
+        _enabled[row] = entry.Enabled;
+        _valueRow[row] = valueRow;
+        _detailRef[row] = detail;
+        _rowById.Set(entry.Id, row);
+        return row;
+    }
+
+    private ReadOnlySpan<byte> ValueOf(int row) =>
+        _valueRow[row] < 0 ? default : _values[_typeOf[row]].Get(_valueRow[row]);
+
+    private HashListEntry BuildEntry(int row)
+    {
+        var type = _types[_typeOf[row]];
+        var value = _valueRow[row] < 0 ? null : type.DecodeValue(ValueOf(row));
+        if (_detailRef[row] == NoDetails)
+        {
+            return HashListEntry.Trusted(type, value!, _ids[row], _enabled[row], null, null, null);
+        }
+
+        return EntryDetailCodec.Decode(_details.Read(_detailRef[row]).Span, type, value, _ids[row], _enabled[row]);
+    }
+
+    /// <summary>The binary values of one signal type, packed back to back.</summary>
+    private sealed class ValueColumn(int width)
+    {
+        private int _count;
+
+        public byte[] Data { get; private set; } = new byte[width * 16];
+
+        public int Append(SignalType type, string canonical)
+        {
+            if ((_count + 1) * width > Data.Length)
+            {
+                var data = Data;
+                Array.Resize(ref data, Math.Max(Data.Length * 2, width * 16));
+                Data = data;
+            }
+
+            type.EncodeValue(canonical, Data.AsSpan(_count * width, width));
+            return _count++;
+        }
+
+        public ReadOnlySpan<byte> Get(int index) => Data.AsSpan(index * width, width);
+    }
 }
 
 /// <summary>Told of every change to a list, under the list's lock.</summary>
 internal interface IHashListObserver
 {
-    void EntryAdded(HashList list, HashListEntry entry);
+    /// <summary>An entry was added; <paramref name="value"/> is its binary form (empty for types without one).</summary>
+    void EntryAdded(HashList list, int id, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
 
     void EntryRemoved(HashList list, int id);
 
-    void EntryChanged(HashList list, HashListEntry entry);
+    void EntryEnabledChanged(HashList list, int id, bool enabled);
+
+    /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
+    void BulkStarted(HashList list);
+
+    void BulkEnded(HashList list);
 }

@@ -17,6 +17,14 @@ public sealed record HashListEntry
         Value = signalType.Normalize(value);
     }
 
+    // For values the list already holds in canonical form (read back from its columns): no second normalization.
+    private HashListEntry(SignalType signalType, string value, bool canonical)
+    {
+        _ = canonical;
+        SignalType = signalType;
+        Value = value;
+    }
+
     /// <summary>Id unique within its list; 0 until the list assigns one on <see cref="HashList.Add"/>.</summary>
     public int Id { get; init; }
 
@@ -40,4 +48,8 @@ public sealed record HashListEntry
 
     /// <summary>Everything else the source said about the item, as text.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = NoMetadata;
+
+    /// <summary>An entry rebuilt from a list's columns; <paramref name="value"/> is already canonical.</summary>
+    internal static HashListEntry Trusted(SignalType signalType, string value, int id, bool enabled, string? label, string? category, string? source) =>
+        new(signalType, value, canonical: true) { Id = id, Enabled = enabled, Label = label, Category = category, Source = source };
 }

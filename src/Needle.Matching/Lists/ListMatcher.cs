@@ -14,13 +14,21 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private readonly HashList[] _lists;
     private readonly ListMatcherOptions _options;
     private readonly SignalMatcherContext _context;
-    private readonly Dictionary<SignalType, SignalMatcher> _matchersByType = [];
-    private readonly Dictionary<(HashList List, int EntryId), int> _slotByEntry = [];
-    private readonly List<Slot?> _slots = [];
+    private readonly Dictionary<HashList, int> _listIndex = [];
+    private readonly IdMap[] _slotByEntry;
+    private readonly List<TypeMatcher> _matchers = [];
 
-    // Snapshot of _matchersByType for the query path; replaced when a new signal type appears.
-    private KeyValuePair<SignalType, SignalMatcher>[] _matchers = [];
+    // Global slots (one per entry followed), as columns: list, entry id (0 once removed), enabled, type and the
+    // type matcher's own dense slot.
+    private int _slotCount;
+    private int[] _slotList = new int[16];
+    private int[] _slotEntry = new int[16];
+    private bool[] _slotEnabled = new bool[16];
+    private byte[] _slotType = new byte[16];
+    private int[] _slotLocal = new int[16];
     private bool _disposed;
+    // Batches in progress (the constructor's, and lists' AddRange calls); structures collect while it is above 0.
+    private int _bulkDepth;
 
     /// <summary>Builds one search structure per signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
@@ -43,9 +51,35 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
 
         _context = new SignalMatcherContext(pdqIndexFactory);
+        _slotByEntry = new IdMap[_lists.Length];
+        for (var i = 0; i < _lists.Length; i++)
+        {
+            _slotByEntry[i] = new IdMap();
+            _listIndex.TryAdd(_lists[i], i);
+        }
+
+        // The entries already in the lists are collected first and each structure is built once (a PDQ index built
+        // entry by entry would re-merge its tables many times over).
+        _bulkDepth = 1;
         foreach (var list in _lists)
         {
             list.Subscribe(this);
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            if (--_bulkDepth == 0)
+            {
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.EndBulk();
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
         }
     }
 
@@ -69,12 +103,14 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         List<ListMatch>? known = null;
         List<ListMatch>? allowed = null;
         var hits = new List<SignalHit>();
+        var found = new List<FoundHit>();
         _lock.EnterReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            foreach (var (type, matcher) in _matchers)
+            foreach (var typeMatcher in _matchers)
             {
+                var type = typeMatcher.Type;
                 if (!pdqUsable && type.Comparison == SignalComparison.Hamming)
                 {
                     continue;
@@ -83,30 +119,48 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
                 var overrideThreshold = OverrideFor(type);
                 var maxDistance = overrideThreshold ?? MaxListThreshold(type);
                 hits.Clear();
-                matcher.Match(signals, maxDistance, hits);
+                typeMatcher.Matcher.Match(signals, maxDistance, hits);
                 foreach (var hit in hits)
                 {
-                    if (_slots[hit.Slot] is not { Entry.Enabled: true } slot ||
-                        hit.Distance > (overrideThreshold ?? slot.List.GetThreshold(type)))
+                    var slot = typeMatcher.GlobalSlots[hit.Slot];
+                    if (_slotEntry[slot] == 0 || !_slotEnabled[slot])
                     {
                         continue;
                     }
 
-                    var match = new ListMatch(slot.List.Name, slot.List.Kind, slot.Entry, type, slot.Entry.Value, hit.Distance, hit.Transform);
-                    if (slot.List.Kind == HashListKind.Allow)
+                    var list = _lists[_slotList[slot]];
+                    if (hit.Distance > (overrideThreshold ?? list.GetThreshold(type)))
                     {
-                        (allowed ??= []).Add(match);
+                        continue;
                     }
-                    else
-                    {
-                        (known ??= []).Add(match);
-                    }
+
+                    found.Add(new FoundHit(list, _slotEntry[slot], type, hit.Distance, hit.Transform));
                 }
             }
         }
         finally
         {
             _lock.ExitReadLock();
+        }
+
+        // The entries' details are read outside the matcher's lock (a list calls the matcher under its own lock); an
+        // entry removed or disabled in between is dropped, as if the change had come first.
+        foreach (var hit in found)
+        {
+            if (!hit.List.TryGet(hit.EntryId, out var entry) || !entry.Enabled)
+            {
+                continue;
+            }
+
+            var match = new ListMatch(hit.List.Name, hit.List.Kind, entry, hit.Type, entry.Value, hit.Distance, hit.Transform);
+            if (hit.List.Kind == HashListKind.Allow)
+            {
+                (allowed ??= []).Add(match);
+            }
+            else
+            {
+                (known ??= []).Add(match);
+            }
         }
 
         if (allowed is not null)
@@ -165,27 +219,49 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         return byList != 0 ? byList : string.CompareOrdinal(a.Entry.Label, b.Entry.Label);
     }
 
-    void IHashListObserver.EntryAdded(HashList list, HashListEntry entry)
+    void IHashListObserver.EntryAdded(HashList list, int id, SignalType signalType, ReadOnlySpan<byte> value, bool enabled)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (!_matchersByType.TryGetValue(entry.SignalType, out var matcher))
+            var typeIndex = _matchers.FindIndex(m => m.Type == signalType);
+            if (typeIndex < 0)
             {
-                matcher = entry.SignalType.CreateMatcher(_context);
-                _matchersByType.Add(entry.SignalType, matcher);
-                _matchers = [.. _matchersByType];
+                typeIndex = _matchers.Count;
+                _matchers.Add(new TypeMatcher(signalType, signalType.CreateMatcher(_context)));
+                if (_bulkDepth > 0)
+                {
+                    _matchers[typeIndex].Matcher.BeginBulk();
+                }
             }
 
-            var slotNumber = _slots.Count;
-            matcher.Add(slotNumber, entry);
-            if (!entry.Enabled)
+            var typeMatcher = _matchers[typeIndex];
+            if (_slotCount == _slotEntry.Length)
             {
-                matcher.SetEnabled(slotNumber, false);
+                var capacity = _slotCount * 2;
+                Array.Resize(ref _slotList, capacity);
+                Array.Resize(ref _slotEntry, capacity);
+                Array.Resize(ref _slotEnabled, capacity);
+                Array.Resize(ref _slotType, capacity);
+                Array.Resize(ref _slotLocal, capacity);
             }
 
-            _slots.Add(new Slot(list, entry));
-            _slotByEntry.Add((list, entry.Id), slotNumber);
+            var slot = _slotCount;
+            var local = typeMatcher.AddSlot(slot);
+            typeMatcher.Matcher.Add(local, value);
+            if (!enabled)
+            {
+                typeMatcher.Matcher.SetEnabled(local, false);
+            }
+
+            var listIndex = _listIndex[list];
+            _slotList[slot] = listIndex;
+            _slotEntry[slot] = id;
+            _slotEnabled[slot] = enabled;
+            _slotType[slot] = (byte)typeIndex;
+            _slotLocal[slot] = local;
+            _slotCount++;
+            _slotByEntry[listIndex].Set(id, slot);
         }
         finally
         {
@@ -198,10 +274,10 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         _lock.EnterWriteLock();
         try
         {
-            if (_slotByEntry.Remove((list, id), out var slotNumber) && _slots[slotNumber] is { } slot)
+            if (_slotByEntry[_listIndex[list]].Remove(id, out var slot))
             {
-                _matchersByType[slot.Entry.SignalType].Remove(slotNumber);
-                _slots[slotNumber] = null;
+                _matchers[_slotType[slot]].Matcher.Remove(_slotLocal[slot]);
+                _slotEntry[slot] = 0;
             }
         }
         finally
@@ -210,15 +286,15 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    void IHashListObserver.EntryChanged(HashList list, HashListEntry entry)
+    void IHashListObserver.EntryEnabledChanged(HashList list, int id, bool enabled)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (_slotByEntry.TryGetValue((list, entry.Id), out var slotNumber))
+            if (_slotByEntry[_listIndex[list]].TryGetValue(id, out var slot))
             {
-                _matchersByType[entry.SignalType].SetEnabled(slotNumber, entry.Enabled);
-                _slots[slotNumber] = new Slot(list, entry);
+                _matchers[_slotType[slot]].Matcher.SetEnabled(_slotLocal[slot], enabled);
+                _slotEnabled[slot] = enabled;
             }
         }
         finally
@@ -227,5 +303,68 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    private sealed record Slot(HashList List, HashListEntry Entry);
+    void IHashListObserver.BulkStarted(HashList list)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_bulkDepth++ == 0)
+            {
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.BeginBulk();
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    void IHashListObserver.BulkEnded(HashList list)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (--_bulkDepth == 0)
+            {
+                foreach (var typeMatcher in _matchers)
+                {
+                    typeMatcher.Matcher.EndBulk();
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private readonly record struct FoundHit(HashList List, int EntryId, SignalType Type, double Distance, DihedralTransform Transform);
+
+    /// <summary>The matcher of one signal type and, per its dense slot, the global slot.</summary>
+    private sealed class TypeMatcher(SignalType type, SignalMatcher matcher)
+    {
+        private int _count;
+
+        public SignalType Type { get; } = type;
+
+        public SignalMatcher Matcher { get; } = matcher;
+
+        public int[] GlobalSlots { get; private set; } = new int[16];
+
+        public int AddSlot(int globalSlot)
+        {
+            if (_count == GlobalSlots.Length)
+            {
+                var slots = GlobalSlots;
+                Array.Resize(ref slots, _count * 2);
+                GlobalSlots = slots;
+            }
+
+            GlobalSlots[_count] = globalSlot;
+            return _count++;
+        }
+    }
 }

@@ -61,6 +61,12 @@ internal sealed class PdqSignalType : SignalType
         }
     }
 
+    internal override int ValueBytes => PdqHash.Bits / 8;
+
+    internal override void EncodeValue(string canonical, Span<byte> destination) => PdqHash.Parse(canonical).WriteBigEndian(destination);
+
+    internal override string DecodeValue(ReadOnlySpan<byte> source) => PdqHash.ReadBigEndian(source).ToString();
+
     internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PdqSignalMatcher(context.PdqIndexFactory());
 
     internal static string Describe(ReadOnlySpan<char> text) =>
@@ -70,11 +76,136 @@ internal sealed class PdqSignalType : SignalType
 /// <summary>PDQ matching delegated to an <see cref="IPdqIndex"/>; dihedral queries keep the best transform per entry.</summary>
 internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
 {
-    public override void Add(int slot, HashListEntry entry) => index.Add(slot, PdqHash.Parse(entry.Value));
+    private IPdqIndex _index = index;
 
-    public override void Remove(int slot) => index.Remove(slot);
+    private const byte Live = 0;
+    private const byte Disabled = 1;
+    private const byte Gone = 2;
 
-    public override void SetEnabled(int slot, bool enabled) => index.SetEnabled(slot, enabled);
+    // While bulk loading: the values of slots _bulkStart.. (slots are dense) and their state.
+    private PdqHash[]? _bulkHashes;
+    private byte[]? _bulkState;
+    private int _bulkStart;
+    private int _bulkCount;
+    private int _nextSlot;
+
+    public override void Add(int slot, ReadOnlySpan<byte> value)
+    {
+        var hash = PdqHash.ReadBigEndian(value);
+        _nextSlot = Math.Max(_nextSlot, slot + 1);
+        if (_bulkHashes is null)
+        {
+            _index.Add(slot, hash);
+            return;
+        }
+
+        var at = slot - _bulkStart;
+        if (at >= _bulkHashes.Length)
+        {
+            Array.Resize(ref _bulkHashes, Math.Max(at + 1, _bulkHashes.Length * 2));
+            Array.Resize(ref _bulkState, _bulkHashes.Length);
+        }
+
+        _bulkHashes[at] = hash;
+        _bulkState![at] = Live;
+        _bulkCount = Math.Max(_bulkCount, at + 1);
+    }
+
+    public override void Remove(int slot)
+    {
+        if (_bulkState is null || slot < _bulkStart)
+        {
+            _index.Remove(slot);
+        }
+        else if (slot - _bulkStart < _bulkCount)
+        {
+            _bulkState[slot - _bulkStart] = Gone;
+        }
+    }
+
+    public override void SetEnabled(int slot, bool enabled)
+    {
+        if (_bulkState is null || slot < _bulkStart)
+        {
+            _index.SetEnabled(slot, enabled);
+        }
+        else if (slot - _bulkStart < _bulkCount && _bulkState[slot - _bulkStart] != Gone)
+        {
+            _bulkState[slot - _bulkStart] = enabled ? Live : Disabled;
+        }
+    }
+
+    public override void BeginBulk()
+    {
+        _bulkHashes = new PdqHash[1024];
+        _bulkState = new byte[1024];
+        _bulkStart = _nextSlot;
+        _bulkCount = 0;
+    }
+
+    public override void EndBulk()
+    {
+        if (_bulkHashes is null || _bulkState is null)
+        {
+            return;
+        }
+
+        var hashes = _bulkHashes;
+        var state = _bulkState;
+        _bulkHashes = null;
+        _bulkState = null;
+        var live = 0;
+        for (var s = 0; s < _bulkCount; s++)
+        {
+            live += state[s] == Gone ? 0 : 1;
+        }
+
+        // A large batch rebuilds the index once from what it holds plus the batch (added one by one, the index would
+        // merge its tables again every 1/32 of growth); a small one goes through the delta.
+        if (_index is MultiIndexHammingIndex multiIndex && live > Math.Max(4096, multiIndex.Count / 8))
+        {
+            var current = multiIndex.ExportData();
+            var total = current.Count + live;
+            var ids = new int[total];
+            var words = new ulong[total * PdqHash.WordCount];
+            var enabled = new ulong[(total + 63) / 64];
+            current.Ids.CopyTo(ids, 0);
+            current.HashWords.CopyTo(words, 0);
+            current.EnabledBits.CopyTo(enabled, 0);
+            var n = current.Count;
+            for (var s = 0; s < _bulkCount; s++)
+            {
+                if (state[s] == Gone)
+                {
+                    continue;
+                }
+
+                ids[n] = _bulkStart + s;
+                hashes[s].CopyTo(words.AsSpan(n * PdqHash.WordCount, PdqHash.WordCount));
+                enabled[n >> 6] |= state[s] == Live ? 1UL << n : 0;
+                n++;
+            }
+
+            _index = MultiIndexHammingIndex.BuildFrom(new PdqIndexData(ids, words, enabled), multiIndex.Options);
+            return;
+        }
+
+        for (var s = 0; s < _bulkCount; s++)
+        {
+            if (state[s] != Gone)
+            {
+                _index.Add(_bulkStart + s, hashes[s]);
+            }
+        }
+
+        for (var s = 0; s < _bulkCount; s++)
+        {
+            if (state[s] == Disabled)
+            {
+                _index.SetEnabled(_bulkStart + s, false);
+            }
+        }
+    }
 
     public override void Match(FileSignals signals, double maxDistance, List<SignalHit> hits)
     {
@@ -88,7 +219,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
             }
 
             var found = new List<HammingHit>();
-            index.RangeSearch(single, radius, found);
+            _index.RangeSearch(single, radius, found);
             foreach (var hit in found)
             {
                 hits.Add(new SignalHit(hit.EntryId, hit.Distance, DihedralTransform.Original));
@@ -104,7 +235,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
         for (var t = 0; t < dihedral.Count; t++)
         {
             scratch.Clear();
-            index.RangeSearch(dihedral[t], radius, scratch);
+            _index.RangeSearch(dihedral[t], radius, scratch);
             foreach (var hit in scratch)
             {
                 if (!best.TryGetValue(hit.EntryId, out var current) || hit.Distance < current.Distance)

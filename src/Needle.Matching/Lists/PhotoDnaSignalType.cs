@@ -28,6 +28,18 @@ internal sealed class PhotoDnaSignalType : SignalType
 
     public override double DefaultThreshold => DefaultPhotoDnaThreshold;
 
+    internal override int ValueBytes => VectorLength;
+
+    internal override void EncodeValue(string canonical, Span<byte> destination)
+    {
+        if (!Convert.TryFromBase64String(canonical, destination, out var written) || written != VectorLength)
+        {
+            throw new FormatException($"Invalid PhotoDNA value '{canonical}'.");
+        }
+    }
+
+    internal override string DecodeValue(ReadOnlySpan<byte> source) => Convert.ToBase64String(source);
+
     public override bool TryNormalize(ReadOnlySpan<char> text, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? problem)
     {
         Span<byte> bytes = stackalloc byte[VectorLength];
@@ -197,7 +209,7 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
     private int _count;
     private readonly Dictionary<int, int> _positionBySlot = [];
 
-    public override void Add(int slot, HashListEntry entry)
+    public override void Add(int slot, ReadOnlySpan<byte> value)
     {
         if (_count == _slots.Length)
         {
@@ -206,13 +218,9 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
             Array.Resize(ref _enabled, _enabled.Length * 2);
         }
 
-        if (!PhotoDnaSignalType.TryParseVector(entry.Value, _vectors.AsSpan(_count * Length, Length), out var problem))
-        {
-            throw new ArgumentException(problem, nameof(entry));
-        }
-
+        value.CopyTo(_vectors.AsSpan(_count * Length, Length));
         _slots[_count] = slot;
-        _enabled[_count] = entry.Enabled;
+        _enabled[_count] = true;
         _positionBySlot.Add(slot, _count);
         _count++;
     }

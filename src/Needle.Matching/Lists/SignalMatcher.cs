@@ -15,10 +15,23 @@ internal readonly record struct SignalHit(int Slot, double Distance, DihedralTra
 /// </summary>
 internal abstract class SignalMatcher
 {
-    /// <summary>Adds an entry whose <see cref="HashListEntry.Value"/> is already normalized.</summary>
-    public abstract void Add(int slot, HashListEntry entry);
+    /// <summary>Adds a value in the binary form of its type (<see cref="SignalType.EncodeValue"/>); empty for types without one.</summary>
+    public abstract void Add(int slot, ReadOnlySpan<byte> value);
 
     public abstract void Remove(int slot);
+
+    /// <summary>
+    /// From here until <see cref="EndBulk"/> the matcher may only collect what it is told (no <see cref="Match"/>), to
+    /// build its structure once: how a matcher over an existing list starts.
+    /// </summary>
+    public virtual void BeginBulk()
+    {
+    }
+
+    /// <summary>Builds what was collected since <see cref="BeginBulk"/>.</summary>
+    public virtual void EndBulk()
+    {
+    }
 
     public abstract void SetEnabled(int slot, bool enabled);
 

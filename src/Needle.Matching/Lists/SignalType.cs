@@ -47,6 +47,20 @@ public abstract class SignalType
         }
     }
 
+    /// <summary>
+    /// Width in bytes of the binary form a list keeps of a value in its columns; 0 when values have no fixed width
+    /// (they are kept with the entry's details instead).
+    /// </summary>
+    internal virtual int ValueBytes => 0;
+
+    /// <summary>Writes the binary form of a canonical value (<see cref="ValueBytes"/> bytes).</summary>
+    internal virtual void EncodeValue(string canonical, Span<byte> destination) =>
+        throw new NotSupportedException($"{Name} values have no fixed-width binary form.");
+
+    /// <summary>The canonical value of a binary form written by <see cref="EncodeValue"/>.</summary>
+    internal virtual string DecodeValue(ReadOnlySpan<byte> source) =>
+        throw new NotSupportedException($"{Name} values have no fixed-width binary form.");
+
     /// <summary>Builds the structure that searches values of this type.</summary>
     internal abstract SignalMatcher CreateMatcher(SignalMatcherContext context);
 

@@ -118,7 +118,7 @@ internal sealed class VpdqSignalType : SignalType
 /// <summary>Holds nothing and finds nothing: for types matched outside <see cref="ListMatcher"/>.</summary>
 internal sealed class NoSignalMatcher : SignalMatcher
 {
-    public override void Add(int slot, HashListEntry entry)
+    public override void Add(int slot, ReadOnlySpan<byte> value)
     {
     }
 

@@ -247,21 +247,35 @@ internal static class ListEndpoints
             limit.MaxRequestBodySize = options.MaxListImportBytes;
         }
 
-        var body = await JsonBody.ReadBoundedAsync(context.Request.Body, options.MaxListImportBytes, "The list file", cancellationToken).ConfigureAwait(false);
-        if (body.Length == 0)
-        {
-            return Problems.BadRequest("The body is empty: send the list file as the request body.");
-        }
-
+        // The body goes to a temporary file, not memory, and is parsed from there into a compact list whose labels and
+        // metadata stay in a temporary file too: a large list costs disk, not memory.
         ImportResult imported;
-        try
+        var temporary = new FileStream(
+            Path.Combine(Path.GetTempPath(), $"needle-import-{Guid.NewGuid():N}.tmp"),
+            FileMode.CreateNew,
+            FileAccess.ReadWrite,
+            FileShare.None,
+            1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using (temporary.ConfigureAwait(false))
         {
-            using var stream = new MemoryStream(body, writable: false);
-            imported = HashListFormats.Default.Read(stream, new ImportOptions { SkipInvalid = skipInvalid ?? false, ListName = name, Kind = listKind, FileName = name }, format);
-        }
-        catch (HashListFormatException ex)
-        {
-            return Problems.BadRequest("The list file could not be imported; nothing was added.", [.. ex.Errors.Select(e => e.ToString()).DefaultIfEmpty(ex.Message)]);
+            if (await JsonBody.CopyBoundedAsync(context.Request.Body, temporary, options.MaxListImportBytes, "The list file", cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return Problems.BadRequest("The body is empty: send the list file as the request body.");
+            }
+
+            temporary.Position = 0;
+            try
+            {
+                imported = HashListFormats.Default.Read(
+                    temporary,
+                    new ImportOptions { SkipInvalid = skipInvalid ?? false, ListName = name, Kind = listKind, FileName = name, DetailDirectory = Path.GetTempPath() },
+                    format);
+            }
+            catch (HashListFormatException ex)
+            {
+                return Problems.BadRequest("The list file could not be imported; nothing was added.", [.. ex.Errors.Select(e => e.ToString()).DefaultIfEmpty(ex.Message)]);
+            }
         }
 
         var actor = context.User.Actor();

@@ -103,6 +103,26 @@ internal static class JsonBody
         }
     }
 
+    /// <summary>Copies <paramref name="stream"/> to <paramref name="destination"/>; a body over <paramref name="maxBytes"/> is refused (413) as <see cref="ReadBoundedAsync"/> does.</summary>
+    public static async Task<long> CopyBoundedAsync(Stream stream, Stream destination, long maxBytes, string what, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[1 << 16];
+        long total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (total + read > maxBytes)
+            {
+                throw RequestProblemException.TooLarge($"{what} is larger than {maxBytes} bytes.");
+            }
+
+            await destination.WriteAsync(chunk.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            total += read;
+        }
+
+        return total;
+    }
+
     public static async Task<byte[]> ReadBoundedAsync(Stream stream, long maxBytes, string what, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();

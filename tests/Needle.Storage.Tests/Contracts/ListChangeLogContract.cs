@@ -59,6 +59,46 @@ public abstract class ListChangeLogContract : StoreContract
     }
 
     [Fact]
+    public async Task The_streamed_snapshot_hands_over_what_the_snapshot_holds_in_id_order()
+    {
+        var lists = Store.Lists;
+        Assert.True(await lists.CreateListAsync(new StoredList("b-known", HashListKind.Known, 20, null, Time.GetUtcNow()), TestData.AdminAudit("list.create")));
+        Assert.True(await lists.CreateListAsync(new StoredList("a-allow", HashListKind.Allow, null, null, Time.GetUtcNow()), TestData.AdminAudit("list.create")));
+        Assert.True(await lists.CreateListAsync(new StoredList("c-empty", HashListKind.Known, null, null, Time.GetUtcNow()), TestData.AdminAudit("list.create")));
+        var known = await lists.AddEntriesAsync(
+            "b-known",
+            [Md5(1) with { Category = "2", Source = "s.csv", Metadata = new Dictionary<string, string> { ["case"] = "C-1" } }, Md5(2), Md5(3)],
+            TestData.EntriesAudit);
+        await lists.AddEntriesAsync("a-allow", [Md5(4)], TestData.EntriesAudit);
+        Assert.True(await lists.SetEntryEnabledAsync("b-known", known[1].Id, false, TestData.AdminAudit("list.entry.disable")));
+        Assert.True(await lists.RemoveEntryAsync("b-known", known[2].Id, TestData.AdminAudit("list.entry.remove")));
+
+        var snapshot = await lists.ReadSnapshotAsync();
+        var streamed = new List<(StoredList List, List<HashListEntry> Entries)>();
+        var sequence = await lists.StreamSnapshotAsync(list =>
+        {
+            var entries = new List<HashListEntry>();
+            streamed.Add((list, entries));
+            return entries.Add;
+        });
+
+        Assert.Equal(snapshot.Sequence, sequence);
+        Assert.Equal(snapshot.Lists.Select(l => l.List), streamed.Select(l => l.List));
+        for (var i = 0; i < snapshot.Lists.Count; i++)
+        {
+            var expected = snapshot.Lists[i].Entries;
+            var actual = streamed[i].Entries;
+            Assert.Equal(expected.Select(e => (e.Id, e.SignalType, e.Value, e.Label, e.Category, e.Source, e.Enabled)), actual.Select(e => (e.Id, e.SignalType, e.Value, e.Label, e.Category, e.Source, e.Enabled)));
+            Assert.Equal(expected.Select(e => e.Metadata.ToArray()), actual.Select(e => e.Metadata.ToArray()));
+        }
+
+        var known2 = Assert.Single(streamed, l => l.List.Name == "b-known");
+        Assert.Equal([(known[0].Id, true), (known[1].Id, false)], known2.Entries.Select(e => (e.Id, e.Enabled)));
+        Assert.Equal("C-1", known2.Entries[0].Metadata["case"]);
+        Assert.Empty(Assert.Single(streamed, l => l.List.Name == "c-empty").Entries);
+    }
+
+    [Fact]
     public async Task Two_hosts_on_two_store_instances_converge_after_changes_on_either()
     {
         await using var other = OpenStore(new StoreTestOptions(Time, MaxJobAttempts));

@@ -1,0 +1,38 @@
+using System.Globalization;
+using Needle.LoadTest.Lists;
+using static Needle.LoadTest.Tests.LoadTestRunner;
+
+namespace Needle.LoadTest.Tests;
+
+/// <summary>The <c>lists</c> harness: a generated list loaded, imported, restarted and looked up.</summary>
+public sealed class ListsHarnessTests
+{
+    [Fact]
+    public async Task A_tiny_lists_benchmark_completes_and_every_checked_lookup_equals_brute_force()
+    {
+        var result = await RunAsync("lists", "--entries", "2000", "--lookups", "300", "--concurrency", "4", "--check", "300");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.OutLines;
+        Assert.StartsWith("Needle.LoadTest lists: 2,000 entries (PDQ + MD5", lines[0], StringComparison.Ordinal);
+        Assert.Equal("brute force identical   300/300", lines[^1]);
+        foreach (var name in new[] { "scan load native s", "scan load CSV s", "import entries/s", "cold start s", "lookups/s", "lookup p50 ms", "lookup p99 ms" })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith(name, StringComparison.Ordinal));
+            Assert.True(double.Parse(Fields(line[name.Length..])[0], CultureInfo.InvariantCulture) > 0, line);
+        }
+
+        Assert.Contains("(1000 PDQ entries)", Assert.Single(lines, l => l.StartsWith("scan load CSV s", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Half_the_queries_are_near_copies_that_brute_force_finds()
+    {
+        var listed = ListsBenchmark.Queries(ListsBenchmark.Queries([Needle.Hashing.PdqHash.FromWords([1, 2, 3, 4])], 400, 5), 400, 9);
+        var queries = ListsBenchmark.Queries(listed, 100, 3);
+        for (var i = 0; i < queries.Length; i += 2)
+        {
+            Assert.NotEmpty(ListsBenchmark.BruteForce(listed, queries[i]));
+        }
+    }
+}

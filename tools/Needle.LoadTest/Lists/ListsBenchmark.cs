@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Needle.Hashing;
+using Needle.LoadTest.Common;
+using Needle.Matching.Formats;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+using Needle.Server;
+using Needle.Storage.Sqlite;
+
+namespace Needle.LoadTest.Lists;
+
+/// <summary>
+/// Lists at size: loads a generated list the way <c>needle scan --against</c> does (native file and CSV), imports it
+/// into a server on a SQLite file over HTTP, restarts the server (cold start until it answers), and looks hashes up
+/// with <c>GET /m/lookup</c> from concurrent clients, checking answers against a brute-force scan.
+/// </summary>
+internal static class ListsBenchmark
+{
+    private const int PdqThreshold = 31;
+
+    public static async Task<ListsRunResult> RunAsync(ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(progress);
+        var folder = Path.Combine(Path.GetTempPath(), "needle-lists-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var list = GeneratedList.Write(folder, options.Entries, options.Seed);
+            progress(FormattableString.Invariant($"generated {list.Entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native, {new FileInfo(list.CsvPath).Length / 1e6:F0} MB CSV)"));
+            var queries = Queries(list.Pdq, options.Lookups, options.Seed);
+
+            var (nativeSeconds, managed, rss) = ScanLoad(list.NativePath, folder, list, queries, options.Checked, measureMemory: true);
+            progress(FormattableString.Invariant($"scan: native list loaded in {nativeSeconds:F2} s; {managed:F0} B/entry managed, {rss:F0} B/entry resident"));
+            var (csvSeconds, _, _) = ScanLoad(list.CsvPath, folder, null, queries, 0, measureMemory: false);
+            progress(FormattableString.Invariant($"scan: CSV ({list.Pdq.Length:N0} PDQ entries) loaded in {csvSeconds:F2} s"));
+
+            var server = await ServerAsync(folder, list, queries, options, progress, cancellationToken).ConfigureAwait(false);
+            return server with
+            {
+                ScanNativeSeconds = nativeSeconds,
+                ScanCsvSeconds = csvSeconds,
+                CsvEntries = list.Pdq.Length,
+                ScanManagedBytesPerEntry = managed,
+                ScanRssBytesPerEntry = rss,
+            };
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp cleaner.
+            }
+        }
+    }
+
+    /// <summary>Half near copies of listed hashes (0-24 bits flipped), half random hashes.</summary>
+    internal static PdqHash[] Queries(PdqHash[] listed, int count, int seed)
+    {
+        var rng = new Random(seed + 1);
+        var queries = new PdqHash[count];
+        Span<ulong> words = stackalloc ulong[4];
+        for (var i = 0; i < count; i++)
+        {
+            if (i % 2 == 0)
+            {
+                listed[rng.Next(listed.Length)].CopyTo(words);
+                var flips = rng.Next(25);
+                for (var f = 0; f < flips; f++)
+                {
+                    var bit = rng.Next(256);
+                    words[bit / 64] ^= 1UL << (bit % 64);
+                }
+            }
+            else
+            {
+                for (var w = 0; w < 4; w++)
+                {
+                    words[w] = (ulong)rng.NextInt64();
+                }
+            }
+
+            queries[i] = PdqHash.FromWords(words);
+        }
+
+        return queries;
+    }
+
+    /// <summary>Sorted distances of every listed hash within the threshold: what a correct index returns.</summary>
+    internal static int[] BruteForce(PdqHash[] listed, PdqHash query)
+    {
+        var found = new List<int>();
+        foreach (var hash in listed)
+        {
+            var d = hash.HammingDistance(query);
+            if (d <= PdqThreshold)
+            {
+                found.Add(d);
+            }
+        }
+
+        found.Sort();
+        return [.. found];
+    }
+
+    private static (double Seconds, double ManagedPerEntry, double RssPerEntry) ScanLoad(string path, string folder, GeneratedList? check, PdqHash[] queries, int checkedCount, bool measureMemory)
+    {
+        var (managed0, rss0) = measureMemory ? Memory() : (0, 0);
+        var clock = Stopwatch.StartNew();
+        var result = HashListFormats.Default.ReadFile(path, new ImportOptions { ListName = "bench", FileName = path, DetailDirectory = folder });
+        var matcher = new ListMatcher([result.List], static () => new MultiIndexHammingIndex());
+        var seconds = clock.Elapsed.TotalSeconds;
+        double managed = 0, rss = 0;
+        if (measureMemory)
+        {
+            var (managed1, rss1) = Memory();
+            managed = (managed1 - managed0) / (double)result.List.Count;
+            rss = (rss1 - rss0) / (double)result.List.Count;
+        }
+
+        if (check is not null)
+        {
+            for (var i = 0; i < Math.Min(checkedCount, queries.Length); i++)
+            {
+                var got = matcher.Match(new FileSignals { Pdq = queries[i] }).Matches.Select(m => (int)m.Distance).Order().ToArray();
+                if (!got.SequenceEqual(BruteForce(check.Pdq, queries[i])))
+                {
+                    throw new InvalidOperationException($"scan: query {i} matched [{string.Join(',', got)}], brute force [{string.Join(',', BruteForce(check.Pdq, queries[i]))}]");
+                }
+            }
+        }
+
+        GC.KeepAlive(result);
+        matcher.Dispose();
+        return (seconds, managed, rss);
+    }
+
+    private static async Task<ListsRunResult> ServerAsync(string folder, GeneratedList list, PdqHash[] queries, ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var database = Path.Combine(folder, "needle.db");
+        string adminKey;
+        string submitterKey;
+        double importRate;
+        var first = new StringWriter(CultureInfo.InvariantCulture);
+        var app = await NeedleServer.BuildAsync(ServerOptions(database, first), cancellationToken).ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            using var http = Client(app);
+            adminKey = first.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
+            submitterKey = await NeedleApi.CreateKeyAsync(http, adminKey, "submitter", cancellationToken).ConfigureAwait(false);
+            var clock = Stopwatch.StartNew();
+            var file = File.OpenRead(list.NativePath);
+            await using (file.ConfigureAwait(false))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+                using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+                }
+            }
+
+            importRate = list.Entries / clock.Elapsed.TotalSeconds;
+            progress(FormattableString.Invariant($"server: imported {list.Entries:N0} entries over HTTP in {clock.Elapsed.TotalSeconds:F1} s ({importRate:F0}/s)"));
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var (managed0, rss0) = Memory();
+        var start = Stopwatch.StartNew();
+        var second = await NeedleServer.BuildAsync(ServerOptions(database, new StringWriter(CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+        await using (second.ConfigureAwait(false))
+        {
+            await second.StartAsync(cancellationToken).ConfigureAwait(false);
+            using var http = Client(second);
+            using (var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), cancellationToken).ConfigureAwait(false))
+            {
+                if (ready.StatusCode != HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException($"/readyz answered {(int)ready.StatusCode} after the start");
+                }
+            }
+
+            var coldStart = start.Elapsed.TotalSeconds;
+            var (managed1, rss1) = Memory();
+            progress(FormattableString.Invariant($"server: cold start to ready in {coldStart:F2} s; {(managed1 - managed0) / (double)list.Entries:F0} B/entry managed, {(rss1 - rss0) / (double)list.Entries:F0} B/entry resident"));
+
+            var latencies = new double[queries.Length];
+            var identical = 0;
+            var next = -1;
+            var checkedCount = Math.Min(options.Checked, queries.Length);
+            var clock = Stopwatch.StartNew();
+            var clients = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(
+                async () =>
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < queries.Length)
+                    {
+                        var sent = Stopwatch.GetTimestamp();
+                        using var request = new HttpRequestMessage(HttpMethod.Get, "/m/lookup?signal_type=pdq&signal=" + queries[i]);
+                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", submitterKey);
+                        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                        latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                        if (response.StatusCode != HttpStatusCode.OK)
+                        {
+                            throw new InvalidOperationException($"lookup {i} got {(int)response.StatusCode}: {text}");
+                        }
+
+                        if (i < checkedCount && Distances(text).SequenceEqual(BruteForce(list.Pdq, queries[i])))
+                        {
+                            Interlocked.Increment(ref identical);
+                        }
+                    }
+                },
+                cancellationToken)).ToArray();
+            await Task.WhenAll(clients).ConfigureAwait(false);
+            var rate = queries.Length / clock.Elapsed.TotalSeconds;
+            await second.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return new ListsRunResult
+            {
+                Entries = list.Entries,
+                ScanNativeSeconds = 0,
+                ScanCsvSeconds = 0,
+                CsvEntries = 0,
+                ScanManagedBytesPerEntry = 0,
+                ScanRssBytesPerEntry = 0,
+                ImportEntriesPerSecond = importRate,
+                ColdStartSeconds = coldStart,
+                ServerManagedBytesPerEntry = (managed1 - managed0) / (double)list.Entries,
+                ServerRssBytesPerEntry = (rss1 - rss0) / (double)list.Entries,
+                LookupsPerSecond = rate,
+                LookupP50Ms = Percentiles.Of(latencies, 50),
+                LookupP99Ms = Percentiles.Of(latencies, 99),
+                Checked = checkedCount,
+                CheckedIdentical = identical,
+            };
+        }
+    }
+
+    private static int[] Distances(string json)
+    {
+        var distances = new List<int>();
+        foreach (var (_, matches) in JsonNode.Parse(json)!.AsObject())
+        {
+            foreach (var match in matches!.AsArray())
+            {
+                distances.Add((int)Math.Round(double.Parse(match!["distance"]!.ToString(), CultureInfo.InvariantCulture)));
+            }
+        }
+
+        distances.Sort();
+        return [.. distances];
+    }
+
+    private static NeedleServerOptions ServerOptions(string database, StringWriter notices) => new()
+    {
+        Store = services => services.AddSqliteStore(database),
+        Urls = ["http://127.0.0.1:0"],
+        MediaKeyEnvironmentVariable = null,
+        Notices = notices,
+        Warnings = new StringWriter(CultureInfo.InvariantCulture),
+        MinimumLogLevel = LogLevel.Warning,
+        RateLimits = RateLimitOptions.Off,
+    };
+
+    private static HttpClient Client(WebApplication app) =>
+        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 64 })
+        {
+            BaseAddress = new Uri(NeedleServer.Addresses(app).Single()),
+            Timeout = TimeSpan.FromMinutes(10),
+        };
+
+    /// <summary>Managed heap and resident set after a full compacting collection.</summary>
+    private static (long Managed, long Resident) Memory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return (GC.GetTotalMemory(false), process.WorkingSet64);
+    }
+}

@@ -1,0 +1,19 @@
+namespace Needle.LoadTest.Lists;
+
+/// <summary>Settings of the <c>lists</c> harness.</summary>
+internal sealed record ListsBenchmarkOptions
+{
+    /// <summary>Entries in the list: PDQ and MD5 alternating (one PDQ and one MD5 per item).</summary>
+    public int Entries { get; init; } = 100_000;
+
+    /// <summary>HTTP lookups made against the server.</summary>
+    public int Lookups { get; init; } = 20_000;
+
+    /// <summary>Concurrent HTTP clients.</summary>
+    public int Concurrency { get; init; } = 16;
+
+    /// <summary>Lookups whose answer is checked against a brute-force scan.</summary>
+    public int Checked { get; init; } = 200;
+
+    public int Seed { get; init; } = 1;
+}

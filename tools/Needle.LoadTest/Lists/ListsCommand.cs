@@ -1,0 +1,64 @@
+using System.CommandLine;
+
+namespace Needle.LoadTest.Lists;
+
+/// <summary><c>lists</c>: a list of N PDQ + MD5 entries loaded, imported, restarted and looked up.</summary>
+internal static class ListsCommand
+{
+    public static Command Create(LoadTestContext context)
+    {
+        var entries = new Option<int>("--entries") { Description = "Entries in the list (PDQ and MD5 alternating, with labels and metadata).", HelpName = "N", DefaultValueFactory = _ => 100_000 };
+        var lookups = new Option<int>("--lookups") { Description = "HTTP lookups (GET /m/lookup): half near copies of listed hashes, half random.", HelpName = "L", DefaultValueFactory = _ => 20_000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent lookup clients.", HelpName = "C", DefaultValueFactory = _ => 16 };
+        var check = new Option<int>("--check") { Description = "Lookups whose answer is compared with a brute-force scan.", HelpName = "K", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the list and the queries.", DefaultValueFactory = _ => 1 };
+        var command = new Command("lists",
+            "Generate a list of N entries, then time: loading it as needle scan --against does (native file, and CSV of its PDQ half) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
+        {
+            entries, lookups, concurrency, check, seed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new ListsBenchmarkOptions
+            {
+                Entries = parse.GetValue(entries),
+                Lookups = parse.GetValue(lookups),
+                Concurrency = parse.GetValue(concurrency),
+                Checked = parse.GetValue(check),
+                Seed = parse.GetValue(seed),
+            };
+            if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
+            {
+                context.Error.WriteLine("error: --entries must be 2 or more, --lookups and --concurrency positive, --check 0 or more");
+                return ExitCodes.Usage;
+            }
+
+            ListsRunResult r;
+            try
+            {
+                r = await ListsBenchmark.RunAsync(options, line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
+            {
+                context.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.RunFailed;
+            }
+
+            var o = context.Out;
+            o.WriteLine(FormattableString.Invariant(
+                $"Needle.LoadTest lists: {r.Entries:N0} entries (PDQ + MD5, label, category, source, 2 metadata fields), SQLite, {options.Concurrency} clients, {Environment.ProcessorCount} cores"));
+            o.WriteLine(FormattableString.Invariant($"scan load native s      {r.ScanNativeSeconds:F2}"));
+            o.WriteLine(FormattableString.Invariant($"scan load CSV s         {r.ScanCsvSeconds:F2} ({r.CsvEntries} PDQ entries)"));
+            o.WriteLine(FormattableString.Invariant($"scan B/entry            {r.ScanManagedBytesPerEntry:F0} managed, {r.ScanRssBytesPerEntry:F0} resident"));
+            o.WriteLine(FormattableString.Invariant($"import entries/s        {r.ImportEntriesPerSecond:F0}"));
+            o.WriteLine(FormattableString.Invariant($"cold start s            {r.ColdStartSeconds:F2}"));
+            o.WriteLine(FormattableString.Invariant($"server B/entry          {r.ServerManagedBytesPerEntry:F0} managed, {r.ServerRssBytesPerEntry:F0} resident"));
+            o.WriteLine(FormattableString.Invariant($"lookups/s               {r.LookupsPerSecond:F0}"));
+            o.WriteLine(FormattableString.Invariant($"lookup p50 ms           {r.LookupP50Ms:F2}"));
+            o.WriteLine(FormattableString.Invariant($"lookup p99 ms           {r.LookupP99Ms:F2}"));
+            o.WriteLine(FormattableString.Invariant($"brute force identical   {r.CheckedIdentical}/{r.Checked}"));
+            return r.CheckedIdentical == r.Checked ? ExitCodes.Success : ExitCodes.RunFailed;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Needle.LoadTest.Lists;
+
+/// <summary>The figures of one <c>lists</c> run.</summary>
+internal sealed record ListsRunResult
+{
+    public required int Entries { get; init; }
+
+    public required double ScanNativeSeconds { get; init; }
+
+    public required double ScanCsvSeconds { get; init; }
+
+    public required int CsvEntries { get; init; }
+
+    public required double ScanManagedBytesPerEntry { get; init; }
+
+    public required double ScanRssBytesPerEntry { get; init; }
+
+    public required double ImportEntriesPerSecond { get; init; }
+
+    public required double ColdStartSeconds { get; init; }
+
+    public required double ServerManagedBytesPerEntry { get; init; }
+
+    public required double ServerRssBytesPerEntry { get; init; }
+
+    public required double LookupsPerSecond { get; init; }
+
+    public required double LookupP50Ms { get; init; }
+
+    public required double LookupP99Ms { get; init; }
+
+    public required int Checked { get; init; }
+
+    public required int CheckedIdentical { get; init; }
+}
