@@ -35,6 +35,12 @@ public sealed class ImportResult
     /// <summary>Total number of values skipped with a warning, even past the ones kept.</summary>
     public int WarningCount { get; init; }
 
+    /// <summary>Items the source says are gone (provider tombstones); never in <see cref="List"/>.</summary>
+    public IReadOnlyList<ImportTombstone> Tombstones { get; init; } = [];
+
+    /// <summary>The paging a provider's response carried (next page, checkpoint); null for a plain file.</summary>
+    public FeedPosition? Feed { get; init; }
+
     /// <summary>Records seen, valid or not (lines with a hash, JSON records, XML items).</summary>
     public int RecordsRead { get; }
 }
