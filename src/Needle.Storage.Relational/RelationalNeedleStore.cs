@@ -18,7 +18,9 @@ public abstract class RelationalNeedleStore : INeedleStore
         _database = database;
         Reports = new RelationalReportStore(database);
         Jobs = new RelationalJobQueue(database);
-        Lists = new RelationalListStore(database);
+        var lists = new RelationalListStore(database);
+        Lists = lists;
+        Exchanges = new RelationalExchangeStore(database, lists);
         Keys = new RelationalApiKeyStore(database);
         Audit = new RelationalAuditLog(database);
         Triage = new RelationalTriageStore(database);
@@ -48,6 +50,9 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public ISettingsStore Settings { get; }
+
+    /// <inheritdoc/>
+    public IExchangeStore Exchanges { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

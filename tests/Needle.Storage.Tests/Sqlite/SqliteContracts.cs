@@ -105,3 +105,12 @@ public sealed class SqliteSettingsStoreTests : SettingsStoreContract
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+public sealed class SqliteExchangeStoreTests : ExchangeStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}
