@@ -302,6 +302,7 @@ internal static class Migrations
             created_at      bigint  NOT NULL,
             next_fetch_at   bigint  NOT NULL,
             lease_token     uuid,
+            leased_by       text,                      -- the holder (host/pid/n), to free it at once after a crash
             leased_until    bigint,
             checkpoint      text,
             checkpoint_at   bigint,

@@ -151,21 +151,51 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<bool> TryLeaseAsync(Guid id, Guid token, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+    public Task<bool> TryLeaseAsync(Guid id, Guid token, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
             async (connection, transaction, ct) => await _dialect
                 .Command(connection, transaction, """
-                    UPDATE exchanges SET lease_token = @token, leased_until = @until, last_fetch_at = @now, added = 0, removed = 0,
+                    UPDATE exchanges SET lease_token = @token, leased_by = @holder, leased_until = @until, last_fetch_at = @now, added = 0, removed = 0,
                         next_fetch_at = @now + interval_ticks
                     WHERE id = @id AND (lease_token IS NULL OR leased_until < @now);
                     """)
                 .With("@id", id)
                 .With("@token", token)
+                .With("@holder", holder)
                 .With("@until", until)
                 .With("@now", now)
                 .RunAsync(ct)
                 .ConfigureAwait(false) == 1,
             cancellationToken);
+
+    public Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(isAbandoned);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var held = await _dialect
+                    .Command(connection, transaction, "SELECT id, leased_by FROM exchanges WHERE lease_token IS NOT NULL AND leased_by IS NOT NULL;")
+                    .ListAsync(static reader => (Id: reader.GetGuid(0), Holder: reader.GetString(1)), ct)
+                    .ConfigureAwait(false);
+                var released = 0;
+                foreach (var (exchangeId, holder) in held)
+                {
+                    if (isAbandoned(holder))
+                    {
+                        released += await _dialect
+                            .Command(connection, transaction, "UPDATE exchanges SET lease_token = NULL, leased_by = NULL, leased_until = NULL WHERE id = @id AND leased_by = @holder;")
+                            .With("@id", exchangeId)
+                            .With("@holder", holder)
+                            .RunAsync(ct)
+                            .ConfigureAwait(false);
+                    }
+                }
+
+                return released;
+            },
+            cancellationToken);
+    }
 
     public Task<bool> RenewAsync(Guid id, Guid token, DateTimeOffset until, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
@@ -182,7 +212,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
         database.WriteAsync(
             async (connection, transaction, ct) => await _dialect
                 .Command(connection, transaction, """
-                    UPDATE exchanges SET lease_token = NULL, leased_until = NULL, success = @success, error = @error, notice = @notice,
+                    UPDATE exchanges SET lease_token = NULL, leased_by = NULL, leased_until = NULL, success = @success, error = @error, notice = @notice,
                         last_success_at = COALESCE(@succeeded, last_success_at)
                     WHERE id = @id AND lease_token = @token;
                     """)

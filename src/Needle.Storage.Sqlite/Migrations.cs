@@ -279,6 +279,7 @@ internal static class Migrations
             created_at      INTEGER NOT NULL,
             next_fetch_at   INTEGER NOT NULL,
             lease_token     TEXT,
+            leased_by       TEXT,                      -- the holder (host/pid/n), to free it at once after a crash
             leased_until    INTEGER,
             checkpoint      TEXT,
             checkpoint_at   INTEGER,

@@ -36,11 +36,17 @@ public interface IExchangeStore
     Task<IReadOnlyList<Guid>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Takes the exchange for a fetch with <paramref name="token"/> until <paramref name="until"/> when nobody holds it
+    /// Takes the exchange for a fetch by <paramref name="holder"/> with <paramref name="token"/> until <paramref name="until"/> when nobody holds it
     /// (or a holder's lease ran out), marks the fetch started at <paramref name="now"/> (counts reset, next fetch due
     /// one interval later); false when another fetch holds it or the exchange is gone.
     /// </summary>
-    Task<bool> TryLeaseAsync(Guid id, Guid token, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default);
+    Task<bool> TryLeaseAsync(Guid id, Guid token, string holder, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Frees at once the exchanges held by fetches whose process <paramref name="isAbandoned"/> (called with each
+    /// holder) knows to be dead, instead of leaving them until their lease runs out; returns how many.
+    /// </summary>
+    Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, CancellationToken cancellationToken = default);
 
     /// <summary>Extends a lease still held; false if it was lost.</summary>
     Task<bool> RenewAsync(Guid id, Guid token, DateTimeOffset until, CancellationToken cancellationToken = default);

@@ -14,6 +14,7 @@ internal sealed class ImportCollector
     private readonly List<HashListEntry> _pending = [];
     private readonly List<ImportError> _warnings = [];
     private readonly List<ImportTombstone> _tombstones = [];
+    private readonly List<int> _entryRecords = [];
     private int _errorCount;
     private int _warningCount;
     private int _record;
@@ -121,6 +122,7 @@ internal sealed class ImportCollector
                 try
                 {
                     List.Add(entry);
+                    _entryRecords.Add(_record);
                 }
                 catch (ArgumentException e)
                 {
@@ -150,6 +152,7 @@ internal sealed class ImportCollector
             Warnings = _warnings.ToArray(),
             WarningCount = _warningCount,
             Tombstones = _tombstones.ToArray(),
+            EntryRecords = _entryRecords.ToArray(),
             Feed = Feed,
         };
     }

@@ -38,6 +38,9 @@ public sealed class ImportResult
     /// <summary>Items the source says are gone (provider tombstones); never in <see cref="List"/>.</summary>
     public IReadOnlyList<ImportTombstone> Tombstones { get; init; } = [];
 
+    /// <summary>The record number each entry of <see cref="List"/> came from, in the same order (to interleave entries and tombstones as the source ordered them).</summary>
+    public IReadOnlyList<int> EntryRecords { get; init; } = [];
+
     /// <summary>The paging a provider's response carried (next page, checkpoint); null for a plain file.</summary>
     public FeedPosition? Feed { get; init; }
 

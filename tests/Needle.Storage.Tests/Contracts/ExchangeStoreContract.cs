@@ -60,8 +60,8 @@ public abstract class ExchangeStoreContract : StoreContract
         var now = Time.GetUtcNow();
         var first = Guid.NewGuid();
         var second = Guid.NewGuid();
-        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, first, now, now.AddMinutes(5)));
-        Assert.False(await Store.Exchanges.TryLeaseAsync(exchange.Id, second, now, now.AddMinutes(5)));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, first, "host/1/1", now, now.AddMinutes(5)));
+        Assert.False(await Store.Exchanges.TryLeaseAsync(exchange.Id, second, "host/2/1", now, now.AddMinutes(5)));
         Assert.Empty(await Store.Exchanges.DueAsync(now));
         Assert.True(await Store.Exchanges.FinishAsync(exchange.Id, first, now, null, "note"));
         Assert.False(await Store.Exchanges.FinishAsync(exchange.Id, first, now, null, null));
@@ -69,12 +69,12 @@ public abstract class ExchangeStoreContract : StoreContract
         Assert.Equal((true, (string?)null, "note", now, now), (status!.Success, status.Error, status.Notice, status.LastFetch, status.LastSuccess));
         Assert.Equal(now + exchange.Interval, status.NextFetch);
 
-        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, second, now, now.AddMinutes(5)));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, second, "host/2/1", now, now.AddMinutes(5)));
         Time.Advance(TimeSpan.FromMinutes(6));
         var later = Time.GetUtcNow();
 
         // The first holder's lease ran out: another takes it, and the old token can write nothing.
-        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, first, later, later.AddMinutes(5)));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, first, "host/1/1", later, later.AddMinutes(5)));
         await Assert.ThrowsAsync<ExchangeLostException>(() => Store.Exchanges.ApplyAsync(exchange.Id, second, new ExchangeBatch([new ExchangeItem("a", [Md5(1)])], "cp"), _ => TestData.AdminAudit("list.entries.sync")));
         Assert.False(await Store.Exchanges.RenewAsync(exchange.Id, second, later.AddMinutes(9)));
         Assert.True(await Store.Exchanges.RenewAsync(exchange.Id, first, later.AddMinutes(9)));
@@ -90,7 +90,7 @@ public abstract class ExchangeStoreContract : StoreContract
         var exchange = await CreateAsync();
         var token = Guid.NewGuid();
         var now = Time.GetUtcNow();
-        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, now, now.AddMinutes(5)));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, "host/1/1", now, now.AddMinutes(5)));
         var start = (await Store.Lists.ReadSnapshotAsync()).Sequence;
 
         var first = await Store.Exchanges.ApplyAsync(
@@ -132,12 +132,24 @@ public abstract class ExchangeStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task A_lease_of_a_dead_holder_is_freed_at_once()
+    {
+        var exchange = await CreateAsync();
+        var now = Time.GetUtcNow();
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, Guid.NewGuid(), "host/41/0", now, now.AddHours(1)));
+        Assert.Equal(0, await Store.Exchanges.ReleaseAbandonedAsync(static holder => holder == "host/42/0"));
+        Assert.False(await Store.Exchanges.TryLeaseAsync(exchange.Id, Guid.NewGuid(), "host/42/0", now, now.AddHours(1)));
+        Assert.Equal(1, await Store.Exchanges.ReleaseAbandonedAsync(static holder => holder == "host/41/0"));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, Guid.NewGuid(), "host/42/0", now, now.AddHours(1)));
+    }
+
+    [Fact]
     public async Task A_batch_for_a_missing_list_writes_nothing()
     {
         var exchange = await CreateAsync();
         var token = Guid.NewGuid();
         var now = Time.GetUtcNow();
-        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, now, now.AddMinutes(5)));
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, "host/1/1", now, now.AddMinutes(5)));
         Assert.True(await Store.Lists.DeleteListAsync("known", TestData.AdminAudit("list.delete")));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)])], "cp"), _ => TestData.AdminAudit("list.entries.sync")));
         Assert.Null((await Store.Exchanges.GetStatusAsync(exchange.Id))!.Checkpoint);
