@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Needle.Application.Access;
 using Needle.Application.Clues;
+using Needle.Application.Exchanges;
 using Needle.Application.Intake;
 using Needle.Application.Lists;
 using Needle.Application.Media;
@@ -356,8 +357,12 @@ public static class NeedleServer
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
         services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
-        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
+        var exchangeOptions = options.Exchanges with { Holder = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0) };
+        services.AddSingleton(_ => new ExchangeFetcher(store, matchers, parts.Protector, time, exchangeOptions));
+        services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
+        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>()));
         services.AddHostedService<ListFollower>();
+        services.AddHostedService<ExchangeScheduler>();
         if (options.Workers > 0)
         {
             services.AddHostedService<ReportWorkers>();
@@ -398,6 +403,7 @@ public static class NeedleServer
         api.AddEndpointFilter(CatchRequestProblems);
         ReportEndpoints.Map(api);
         ListEndpoints.Map(api);
+        ExchangeEndpoints.Map(api);
         LookupEndpoints.Map(api);
         TriageEndpoints.Map(api);
         AdminEndpoints.MapKeys(api);

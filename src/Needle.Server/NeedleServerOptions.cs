@@ -65,6 +65,12 @@ public sealed record NeedleServerOptions
     /// <summary>PDQ hashes of lower quality are not matched (exact hashes still are); Meta's guidance is 50.</summary>
     public int MinimumPdqQuality { get; init; } = Needle.Hashing.PdqResult.MinimumUsefulQuality;
 
+    /// <summary>How often a node looks for exchanges due for a fetch (and queues their jobs).</summary>
+    public TimeSpan ExchangePollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How exchanges are fetched: leases, paging, retries (the lease holder is set per process).</summary>
+    public Needle.Application.Exchanges.ExchangeOptions Exchanges { get; init; } = new();
+
     /// <summary>How long an idle worker sleeps before polling the job queue again.</summary>
     public TimeSpan WorkerIdleDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 

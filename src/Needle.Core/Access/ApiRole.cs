@@ -14,4 +14,7 @@ public enum ApiRole
 
     /// <summary>Read and verify the audit log.</summary>
     Auditor = 3,
+
+    /// <summary>Another Needle server following this one's lists: reads list change feeds, nothing else.</summary>
+    Exchange = 5,
 }

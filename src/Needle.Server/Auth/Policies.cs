@@ -14,6 +14,10 @@ internal static class Policies
     public const string Reviewer = "role:reviewer";
     public const string Submitter = "role:submitter";
     public const string Auditor = "role:auditor";
+    public const string Exchange = "role:exchange";
+
+    /// <summary>An exchange key (another Needle server following a list), or an admin.</summary>
+    public const string ExchangeOrAdmin = "role:exchange-or-admin";
 
     /// <summary>A reviewer, or an admin (ending another analyst's claim on a report).</summary>
     public const string ReviewerOrAdmin = "role:reviewer-or-admin";
@@ -27,6 +31,7 @@ internal static class Policies
         ApiRole.Reviewer => "reviewer",
         ApiRole.Submitter => "submitter",
         ApiRole.Auditor => "auditor",
+        ApiRole.Exchange => "exchange",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -44,6 +49,11 @@ internal static class Policies
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireRole(RoleName(ApiRole.Reviewer), RoleName(ApiRole.Admin)));
+
+        options.AddPolicy(ExchangeOrAdmin, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(RoleName(ApiRole.Exchange), RoleName(ApiRole.Admin)));
 
         options.AddPolicy(AnyKey, policy => policy
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)

@@ -179,6 +179,10 @@ internal static class WebEndpoints
         {
             problem = "This is a submitter key: it can send reports but not open the review pages. Sign in with a reviewer, admin or auditor key.";
         }
+        else if (record.Role == ApiRole.Exchange)
+        {
+            problem = "This is an exchange key: another Needle server reads lists with it; it cannot open the review pages. Sign in with a reviewer, admin or auditor key.";
+        }
 
         if (problem is not null)
         {
