@@ -120,7 +120,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
         database.ReadAsync(
             (connection, transaction, ct) => _dialect
                 .Command(connection, transaction, """
-                    SELECT last_fetch_at, last_success_at, checkpoint, checkpoint_at, success, error, notice, added, removed, next_fetch_at
+                    SELECT last_fetch_at, last_success_at, checkpoint, checkpoint_at, success, error, notice, added, removed, next_fetch_at, lease_token
                     FROM exchanges WHERE id = @id;
                     """)
                 .With("@id", id)
@@ -137,6 +137,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                         Added = reader.GetInt64(7),
                         Removed = reader.GetInt64(8),
                         NextFetch = reader.GetInstant(9),
+                        Running = !reader.IsDBNull(10),
                     },
                     ct),
             cancellationToken);

@@ -114,7 +114,7 @@ public sealed class ExchangeFetcher
                 }
 
                 var page = await client.NextAsync(checkpoint, ct).ConfigureAwait(false);
-                await _store.Exchanges.ApplyAsync(
+                var result = await _store.Exchanges.ApplyAsync(
                         exchange.Id,
                         token,
                         new ExchangeBatch(page.Items, page.Checkpoint),
@@ -127,6 +127,12 @@ public sealed class ExchangeFetcher
                         ct)
                     .ConfigureAwait(false);
                 await _lists.CatchUpAsync(ct).ConfigureAwait(false);
+                if (result.Added + result.Removed > 0)
+                {
+                    // The scores of open reports may depend on the list, as after any list change.
+                    await _store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, ct).ConfigureAwait(false);
+                }
+
                 var now = _time.GetUtcNow();
                 if (!await _store.Exchanges.RenewAsync(exchange.Id, token, now + _options.Lease, ct).ConfigureAwait(false))
                 {

@@ -30,6 +30,9 @@ public sealed record ExchangeStatus
     /// <summary>Entries removed by the last fetch (so far, while it runs).</summary>
     public long Removed { get; init; }
 
+    /// <summary>Whether a fetch holds the exchange now.</summary>
+    public bool Running { get; init; }
+
     /// <summary>When the exchange is next due on its schedule.</summary>
     public DateTimeOffset? NextFetch { get; init; }
 }

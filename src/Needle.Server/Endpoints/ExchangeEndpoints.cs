@@ -18,10 +18,10 @@ internal sealed record ExchangeResponse(
 }
 
 internal sealed record ExchangeStatusResponse(
-    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, DateTimeOffset? NextFetch)
+    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, bool Running, DateTimeOffset? NextFetch)
 {
     public static ExchangeStatusResponse From(ExchangeView view, ExchangeStatus status) =>
-        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.NextFetch);
+        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.Running, status.NextFetch);
 }
 
 internal sealed record ChangeResponse(int Id, bool? Removed, string? SignalType, string? Value, string? Label, string? Category, bool? Enabled, IReadOnlyDictionary<string, string>? Metadata);
