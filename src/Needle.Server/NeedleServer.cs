@@ -412,6 +412,7 @@ public static class NeedleServer
         var hma = app.MapGroup("");
         hma.AddEndpointFilter(CatchRequestProblems);
         HmaEndpoints.Map(hma);
+        HmaExchangeEndpoints.Map(hma);
 
         WebEndpoints.Map(app);
 

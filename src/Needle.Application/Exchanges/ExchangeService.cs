@@ -80,8 +80,12 @@ public sealed class ExchangeService
         }
 
         var settings = spec.CheckSettings(definition.Settings);
+        // Credentials may come later (HMA sets them per API after creating its exchanges); given ones must be whole.
         var credentials = definition.Credentials ?? new Dictionary<string, string>();
-        spec.CheckCredentials(credentials);
+        if (definition.Credentials is not null)
+        {
+            spec.CheckCredentials(credentials);
+        }
         var interval = CheckInterval(definition.Interval ?? TimeSpan.FromHours(1));
         var id = Guid.NewGuid();
         var stored = new StoredExchange(
@@ -136,6 +140,25 @@ public sealed class ExchangeService
         }
 
         return View(updated);
+    }
+
+    /// <summary>Sets the credentials of every exchange of <paramref name="kind"/> ("exchange.update" each); returns how many.</summary>
+    /// <exception cref="ArgumentException">The credentials are not whole for the kind.</exception>
+    public async Task<int> SetCredentialsAsync(string kind, IReadOnlyDictionary<string, string> credentials, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ExchangeKindSpec.For(kind).CheckCredentials(credentials);
+        var count = 0;
+        foreach (var exchange in await _store.Exchanges.ListAsync(ct).ConfigureAwait(false))
+        {
+            if (string.Equals(exchange.Kind, kind, StringComparison.Ordinal))
+            {
+                await UpdateAsync(exchange.Name, new ExchangeDefinition { Credentials = credentials }, actor, remoteAddress, ct).ConfigureAwait(false);
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Deletes an exchange ("exchange.delete"); its list and entries stay. False when there is none.</summary>
