@@ -46,6 +46,24 @@ public sealed partial class AuthorizationTests
         ["DELETE /api/v1/lists/{name}/entries/{id:int}"] = "admin",
         ["POST /api/v1/lists/{name}/import"] = "admin",
         ["GET /api/v1/lists/{name}/export"] = "admin",
+        ["GET /api/v1/lists/{name}/changes"] = "exchange|admin",
+        ["GET /api/v1/exchanges"] = "admin",
+        ["POST /api/v1/exchanges"] = "admin",
+        ["GET /api/v1/exchanges/{name}"] = "admin",
+        ["PATCH /api/v1/exchanges/{name}"] = "admin",
+        ["DELETE /api/v1/exchanges/{name}"] = "admin",
+        ["GET /api/v1/exchanges/{name}/status"] = "admin",
+        ["POST /api/v1/exchanges/{name}/fetch"] = "admin",
+        ["GET /c/exchanges/apis"] = "admin",
+        ["GET /c/exchanges/api/{api}"] = "admin",
+        ["POST /c/exchanges/api/{api}"] = "admin",
+        ["GET /c/exchanges/api/{api}/schema"] = "admin",
+        ["GET /c/exchanges"] = "admin",
+        ["POST /c/exchanges"] = "admin",
+        ["GET /c/exchange/{name}"] = "admin",
+        ["PUT /c/exchange/{name}"] = "admin",
+        ["DELETE /c/exchange/{name}"] = "admin",
+        ["GET /c/exchange/{name}/status"] = "admin",
 
         ["GET /api/v1/queue"] = "reviewer",
         ["POST /api/v1/reports/{id:guid}/claim"] = "reviewer",
@@ -112,7 +130,7 @@ public sealed partial class AuthorizationTests
     {
         await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
         var keys = new Dictionary<string, string> { ["admin"] = server.AdminKey };
-        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor })
+        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor, ApiRole.Exchange })
         {
             keys[role.ToString().ToLowerInvariant()] = (await server.CreateKeyAsync(role)).Key;
         }

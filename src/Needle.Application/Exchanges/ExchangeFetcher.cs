@@ -164,6 +164,11 @@ public sealed class ExchangeFetcher
         {
             error = Redact(e.Message, credentials);
         }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or HttpRequestException)
+        {
+            // A corrupt checkpoint or an answer no client anticipated: an error in the status, not a stuck job.
+            error = Redact($"The fetch failed: {e.Message}", credentials);
+        }
 
         return await _store.Exchanges.FinishAsync(exchange.Id, token, _time.GetUtcNow(), error, notice, CancellationToken.None).ConfigureAwait(false);
     }
