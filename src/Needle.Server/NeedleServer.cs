@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Needle.Application.Access;
 using Needle.Application.Cases;
 using Needle.Application.Clues;
+using Needle.Application.Exchanges;
 using Needle.Application.Intake;
 using Needle.Application.Lists;
 using Needle.Application.Media;
@@ -370,8 +371,12 @@ public static class NeedleServer
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
         services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
-        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing));
+        var exchangeOptions = options.Exchanges with { Holder = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0) };
+        services.AddSingleton(_ => new ExchangeFetcher(store, matchers, parts.Protector, time, exchangeOptions));
+        services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
+        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>()));
         services.AddHostedService<ListFollower>();
+        services.AddHostedService<ExchangeScheduler>();
         if (options.Workers > 0)
         {
             services.AddHostedService<ReportWorkers>();
@@ -412,6 +417,7 @@ public static class NeedleServer
         api.AddEndpointFilter(CatchRequestProblems);
         ReportEndpoints.Map(api);
         ListEndpoints.Map(api);
+        ExchangeEndpoints.Map(api);
         LookupEndpoints.Map(api);
         TriageEndpoints.Map(api);
         CaseEndpoints.Map(api);
@@ -421,6 +427,7 @@ public static class NeedleServer
         var hma = app.MapGroup("");
         hma.AddEndpointFilter(CatchRequestProblems);
         HmaEndpoints.Map(hma);
+        HmaExchangeEndpoints.Map(hma);
 
         WebEndpoints.Map(app);
         CaseWebEndpoints.Map(app);

@@ -65,6 +65,12 @@ public sealed record NeedleServerOptions
     /// <summary>Background workers processing reports. 0 runs none (reports stay received).</summary>
     public int Workers { get; init; } = 2;
 
+    /// <summary>How often a node looks for exchanges due for a fetch (and queues their jobs).</summary>
+    public TimeSpan ExchangePollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How exchanges are fetched: leases, paging, retries (the lease holder is set per process).</summary>
+    public Needle.Application.Exchanges.ExchangeOptions Exchanges { get; init; } = new();
+
     /// <summary>How long an idle worker sleeps before polling the job queue again.</summary>
     public TimeSpan WorkerIdleDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 

@@ -14,7 +14,7 @@ public sealed record RateLimitOptions
     public static readonly IReadOnlyList<string> RouteClasses = ["intake", "lookup", "sign-in", "other"];
 
     /// <summary>The roles a per-key limit may name (as <c>submitter:intake</c>).</summary>
-    public static readonly IReadOnlyList<string> Roles = ["submitter", "reviewer", "admin", "auditor", "integration"];
+    public static readonly IReadOnlyList<string> Roles = ["submitter", "reviewer", "admin", "auditor", "integration", "exchange"];
 
     /// <summary>False turns the limits off (refused sign-ins are still aggregated in the audit log).</summary>
     public bool Enabled { get; init; } = true;

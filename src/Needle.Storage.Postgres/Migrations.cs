@@ -314,6 +314,43 @@ internal static class Migrations
             ADD COLUMN assigned_by text,
             ADD COLUMN assigned_at bigint;
         """,
+
+        // 7: exchanges: a provider keeping a list in step (credentials encrypted by the application), its fetch state
+        // and lease, and which list entries each of the provider's items became (so a later record or a tombstone
+        // replaces or removes exactly those).
+        """
+        CREATE TABLE exchanges (
+            id              uuid    NOT NULL PRIMARY KEY,
+            name            text    NOT NULL UNIQUE,
+            kind            text    NOT NULL,             -- ExchangeKinds
+            list_name       text    NOT NULL,
+            settings        text    NOT NULL,             -- JSON object, nothing secret
+            credentials     bytea   NOT NULL,             -- encrypted (AES-GCM envelope bound to id)
+            interval_ticks  bigint  NOT NULL,
+            enabled         boolean NOT NULL,
+            created_at      bigint  NOT NULL,
+            next_fetch_at   bigint  NOT NULL,
+            lease_token     uuid,
+            leased_by       text,                      -- the holder (host/pid/n), to free it at once after a crash
+            leased_until    bigint,
+            checkpoint      text,
+            checkpoint_at   bigint,
+            last_fetch_at   bigint,
+            last_success_at bigint,
+            success         boolean,
+            error           text,
+            notice          text,
+            added           bigint  NOT NULL DEFAULT 0,
+            removed         bigint  NOT NULL DEFAULT 0
+        );
+        CREATE TABLE exchange_items (
+            exchange_id uuid    NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+            item_key    text    NOT NULL,
+            signal      text    NOT NULL,
+            entry_id    integer NOT NULL,
+            PRIMARY KEY (exchange_id, item_key, signal)
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -299,7 +299,16 @@ internal sealed class RelationalListStore : IListStore
 
         await RelationalAuditLog.AppendAsync(_database, connection, transaction, audit, cancellationToken).ConfigureAwait(false);
 
-        // Already held for the audit entry where the database locks; taking it again in the same transaction is a no-op.
+        await AppendChangeAsync(connection, transaction, change, listName, firstEntryId, lastEntryId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Appends one row of the list change log in the caller's transaction, which has appended its audit entry already
+    /// (so holds the audit chain lock where the database takes it; taking it again is a no-op).
+    /// </summary>
+    internal async Task AppendChangeAsync(DbConnection connection, DbTransaction transaction, string change, string listName, int firstEntryId, int lastEntryId, CancellationToken cancellationToken)
+    {
         await _dialect.LockAuditChainAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await _dialect
             .Command(connection, transaction, _insertChange)
@@ -310,7 +319,6 @@ internal sealed class RelationalListStore : IListStore
             .With("@at", _database.Time.GetUtcNow())
             .RunAsync(cancellationToken)
             .ConfigureAwait(false);
-        return true;
     }
 
     private async Task<long?> FindListIdAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)

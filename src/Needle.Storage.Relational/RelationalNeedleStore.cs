@@ -21,7 +21,9 @@ public abstract class RelationalNeedleStore : INeedleStore
         Reports = reports;
         Jobs = jobs;
         Cases = new RelationalCaseStore(database, reports, jobs);
-        Lists = new RelationalListStore(database);
+        var lists = new RelationalListStore(database);
+        Lists = lists;
+        Exchanges = new RelationalExchangeStore(database, lists);
         Keys = new RelationalApiKeyStore(database);
         Audit = new RelationalAuditLog(database);
         Triage = new RelationalTriageStore(database);
@@ -54,6 +56,9 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public ICaseStore Cases { get; }
+
+    /// <inheritdoc/>
+    public IExchangeStore Exchanges { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

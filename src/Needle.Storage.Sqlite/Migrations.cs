@@ -290,6 +290,43 @@ internal static class Migrations
         ALTER TABLE reports ADD COLUMN assigned_by TEXT;
         ALTER TABLE reports ADD COLUMN assigned_at INTEGER;
         """,
+
+        // 8: exchanges: a provider keeping a list in step (credentials encrypted by the application), its fetch state
+        // and lease, and which list entries each of the provider's items became (so a later record or a tombstone
+        // replaces or removes exactly those).
+        """
+        CREATE TABLE exchanges (
+            id              TEXT    NOT NULL PRIMARY KEY,
+            name            TEXT    NOT NULL UNIQUE,
+            kind            TEXT    NOT NULL,             -- ExchangeKinds
+            list_name       TEXT    NOT NULL,
+            settings        TEXT    NOT NULL,             -- JSON object, nothing secret
+            credentials     BLOB    NOT NULL,             -- encrypted (AES-GCM envelope bound to id)
+            interval_ticks  INTEGER NOT NULL,
+            enabled         INTEGER NOT NULL,
+            created_at      INTEGER NOT NULL,
+            next_fetch_at   INTEGER NOT NULL,
+            lease_token     TEXT,
+            leased_by       TEXT,                      -- the holder (host/pid/n), to free it at once after a crash
+            leased_until    INTEGER,
+            checkpoint      TEXT,
+            checkpoint_at   INTEGER,
+            last_fetch_at   INTEGER,
+            last_success_at INTEGER,
+            success         INTEGER,
+            error           TEXT,
+            notice          TEXT,
+            added           INTEGER NOT NULL DEFAULT 0,
+            removed         INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE exchange_items (
+            exchange_id TEXT    NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+            item_key    TEXT    NOT NULL,
+            signal      TEXT    NOT NULL,
+            entry_id    INTEGER NOT NULL,
+            PRIMARY KEY (exchange_id, item_key, signal)
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -20,10 +20,84 @@ public sealed class StopNciiFormatTests
     }
 
     [Fact]
-    public void StopNcii_json_lines_import_with_other_statuses_disabled()
+    public void StopNcii_json_lines_import_and_a_deleted_record_is_a_tombstone()
     {
-        var entries = ReadFile("stopncii.jsonl", formatName: "stopncii").List.Entries;
-        Assert.Equal([true, false], entries.Select(static e => e.Enabled));
+        var result = ReadFile("stopncii.jsonl", formatName: "stopncii");
+        Assert.Equal(Pdq1, Assert.Single(result.List.Entries).Value);
+        var gone = Assert.Single(result.Tombstones);
+        Assert.Equal((SignalTypes.Pdq, Pdq3), (gone.SignalType, gone.Value));
+    }
+
+    // The FetchHashes response as StopNCII's API documents it (python-threatexchange's StopNCII client reads this shape).
+    private static string FetchHashesResponse(bool pretty)
+    {
+        var text = $$"""
+            {
+              "count": 5,
+              "nextPageToken": "page-2",
+              "nextSetTimestamp": 1625175071,
+              "hasMoreRecords": true,
+              "hashRecords": [
+                {
+                  "lastModtimestamp": 1625175000,
+                  "signalType": "ImagePDQ",
+                  "hashValue": "{{Pdq1}}",
+                  "hashStatus": "Received",
+                  "caseNumbers": { "CASE-1": "Received", "CASE-2": "Active" },
+                  "CSPFeedbacks": []
+                },
+                { "lastModtimestamp": 1625175001, "signalType": "VideoMD5", "hashValue": "{{Md5A}}", "hashStatus": "Active", "caseNumbers": {} },
+                { "lastModtimestamp": 1625175002, "signalType": "video_md5", "hashValue": "{{Md5B}}", "hashStatus": "Active" },
+                { "lastModtimestamp": 1625175003, "signalType": "ImagePDQ", "hashValue": "{{Pdq2}}", "hashStatus": "Withdrawn", "caseNumbers": { "CASE-3": "Withdrawn" } },
+                { "lastModtimestamp": 1625175004, "signalType": "VideoTMK", "hashValue": "abc", "hashStatus": "Active" }
+              ]
+            }
+            """;
+        return pretty ? text : string.Join("", text.Split('\n').Select(static l => l.Trim()));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void StopNcii_FetchHashes_response_object_is_read_pretty_or_compact(bool pretty)
+    {
+        var text = FetchHashesResponse(pretty);
+        Assert.Equal("stopncii", HashListFormats.Default.Detect(System.Text.Encoding.UTF8.GetBytes(text), "page.json")?.Name);
+        var result = Read("stopncii", text);
+        var entries = result.List.Entries;
+        Assert.Equal([(SignalTypes.Pdq, Pdq1), (SignalTypes.Md5, Md5A), (SignalTypes.Md5, Md5B)], entries.Select(static e => (e.SignalType, e.Value)));
+
+        // Received is StopNCII's first and most common state: it matches.
+        Assert.All(entries, static e => Assert.True(e.Enabled));
+        Assert.Equal("Received", entries[0].Metadata["hashStatus"]);
+        Assert.Equal("Received", entries[0].Metadata["caseNumbers.CASE-1"]);
+        Assert.Equal("Active", entries[0].Metadata["caseNumbers.CASE-2"]);
+        Assert.Equal("video", entries[1].Metadata["mediaType"]);
+        Assert.Equal("video", entries[2].Metadata["mediaType"]);
+
+        var gone = Assert.Single(result.Tombstones);
+        Assert.Equal((SignalTypes.Pdq, Pdq2, 4), (gone.SignalType, gone.Value, gone.Record));
+        Assert.Equal("signalType", Assert.Single(result.Warnings).Field);
+        Assert.Equal(new FeedPosition { NextPage = "page-2", HasMore = true, NextTimestamp = 1625175071, Count = 5 }, result.Feed);
+    }
+
+    [Fact]
+    public void StopNcii_FetchHashes_response_without_records_fails_cleanly()
+    {
+        var error = ReadFails("stopncii", """{"count": 0, "hashRecords": 3}""");
+        Assert.Contains("hashRecords", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StopNcii_export_uses_StopNCII_names_and_keeps_case_numbers_structured()
+    {
+        var original = Read("stopncii", FetchHashesResponse(pretty: true)).List;
+        var written = Write(HashListFormats.Default.Get("stopncii"), original);
+        Assert.Contains("\"signalType\":\"ImagePDQ\"", written, StringComparison.Ordinal);
+        Assert.Contains("\"signalType\":\"VideoMD5\"", written, StringComparison.Ordinal);
+        Assert.Contains("\"caseNumbers\":{\"CASE-1\":\"Received\",\"CASE-2\":\"Active\"}", written, StringComparison.Ordinal);
+        Assert.Contains("\"hashStatus\":\"Received\"", written, StringComparison.Ordinal);
+        AssertSameEntries(original.Entries, Read("stopncii", written).List.Entries);
     }
 
     [Fact]

@@ -46,6 +46,24 @@ public sealed partial class AuthorizationTests
         ["DELETE /api/v1/lists/{name}/entries/{id:int}"] = "admin",
         ["POST /api/v1/lists/{name}/import"] = "admin",
         ["GET /api/v1/lists/{name}/export"] = "admin",
+        ["GET /api/v1/lists/{name}/changes"] = "exchange|admin",
+        ["GET /api/v1/exchanges"] = "admin",
+        ["POST /api/v1/exchanges"] = "admin",
+        ["GET /api/v1/exchanges/{name}"] = "admin",
+        ["PATCH /api/v1/exchanges/{name}"] = "admin",
+        ["DELETE /api/v1/exchanges/{name}"] = "admin",
+        ["GET /api/v1/exchanges/{name}/status"] = "admin",
+        ["POST /api/v1/exchanges/{name}/fetch"] = "admin",
+        ["GET /c/exchanges/apis"] = "admin|integration",
+        ["GET /c/exchanges/api/{api}"] = "admin|integration",
+        ["POST /c/exchanges/api/{api}"] = "admin|integration",
+        ["GET /c/exchanges/api/{api}/schema"] = "admin|integration",
+        ["GET /c/exchanges"] = "admin|integration",
+        ["POST /c/exchanges"] = "admin|integration",
+        ["GET /c/exchange/{name}"] = "admin|integration",
+        ["PUT /c/exchange/{name}"] = "admin|integration",
+        ["DELETE /c/exchange/{name}"] = "admin|integration",
+        ["GET /c/exchange/{name}/status"] = "admin|integration",
 
         ["GET /api/v1/queue"] = "reviewer",
         ["POST /api/v1/reports/{id:guid}/claim"] = "reviewer",
@@ -138,7 +156,7 @@ public sealed partial class AuthorizationTests
     {
         await using var server = await RunningServer.StartAsync(o => o with { Workers = 0 });
         var keys = new Dictionary<string, string> { ["admin"] = server.AdminKey };
-        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor, ApiRole.Integration })
+        foreach (var role in new[] { ApiRole.Submitter, ApiRole.Reviewer, ApiRole.Auditor, ApiRole.Integration, ApiRole.Exchange })
         {
             keys[role.ToString().ToLowerInvariant()] = (await server.CreateKeyAsync(role)).Key;
         }

@@ -1,3 +1,4 @@
+using Needle.Application.Exchanges;
 using Needle.Application.Triage;
 using Needle.Core.Jobs;
 using Needle.Core.Storage;
@@ -15,13 +16,15 @@ public sealed class JobDispatcher
     private readonly ReportProcessor _reports;
     private readonly TriageProcessor _triage;
     private readonly ProcessorOptions _options;
+    private readonly ExchangeFetcher? _exchanges;
 
     /// <summary>A dispatcher leasing from <paramref name="jobs"/>.</summary>
     /// <param name="jobs">The job queue.</param>
     /// <param name="reports">Runs <see cref="Needle.Core.Jobs.JobKinds.ProcessReport"/> jobs.</param>
     /// <param name="triage">Runs the triage and scoring jobs.</param>
     /// <param name="options">The lease duration and the delay before a job of an unknown kind is retried.</param>
-    public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options)
+    /// <param name="exchanges">Runs the exchange fetch jobs (null: none are run here).</param>
+    public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options, ExchangeFetcher? exchanges = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(reports);
@@ -31,6 +34,7 @@ public sealed class JobDispatcher
         _reports = reports;
         _triage = triage;
         _options = options;
+        _exchanges = exchanges;
     }
 
     /// <summary>Leases one job and runs it. True when a job was leased (whatever its outcome), false when the queue had none.</summary>
@@ -59,6 +63,11 @@ public sealed class JobDispatcher
         if (TriageProcessor.Runs(job.Kind))
         {
             return await _triage.ProcessAsync(job, ct).ConfigureAwait(false);
+        }
+
+        if (_exchanges is not null && ExchangeFetcher.Runs(job.Kind))
+        {
+            return await _exchanges.ProcessAsync(job, ct).ConfigureAwait(false);
         }
 
         await _jobs.ReleaseAsync(job, $"no processor runs jobs of kind '{job.Kind}'", _options.RetryAfter, ct).ConfigureAwait(false);

@@ -21,8 +21,8 @@ internal static class KeysCommand
 
     private static Command CreateKey(CliContext context)
     {
-        var role = new Option<string>("--role") { Description = "submitter, reviewer, admin, auditor or integration (an HMA-style client: /h, /m and /c).", Required = true, HelpName = "ROLE" };
-        role.AcceptOnlyFromAmong("submitter", "reviewer", "admin", "auditor", "integration");
+        var role = new Option<string>("--role") { Description = "submitter, reviewer, admin, auditor, integration (an HMA-style client: /h, /m and /c) or exchange (another Needle server following lists).", Required = true, HelpName = "ROLE" };
+        role.AcceptOnlyFromAmong("submitter", "reviewer", "admin", "auditor", "integration", "exchange");
         var name = new Option<string?>("--name") { Description = "A name to recognise the key by (default: the role and the date).", HelpName = "NAME" };
         var expires = new Option<string?>("--expires") { Description = "Expiry date or time (ISO 8601, UTC unless an offset is given).", HelpName = "DATE" };
         var db = ServeCommand.DatabaseOption();

@@ -20,4 +20,6 @@ public enum ApiRole
     /// matching, <c>/c</c> banks and their content) with one key, and nothing else: no reports, keys, settings or audit.
     /// </summary>
     Integration = 4,
+    /// <summary>Another Needle server following this one's lists: reads list change feeds, nothing else.</summary>
+    Exchange = 5,
 }

@@ -22,4 +22,7 @@ public static class JobKinds
 
     /// <summary>Rescore every open report after a list change (subject: <see cref="Guid.Empty"/>); at most one pending.</summary>
     public const string RescoreOpenReports = "rescore-open-reports";
+
+    /// <summary>Fetch an exchange's changes into its list (subject: the exchange id); at most one pending per exchange.</summary>
+    public const string FetchExchange = "fetch-exchange";
 }

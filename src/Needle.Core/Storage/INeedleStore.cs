@@ -27,6 +27,9 @@ public interface INeedleStore : IAsyncDisposable
     /// <summary>Organisation defaults and per-person preferences.</summary>
     ISettingsStore Settings { get; }
 
+    /// <summary>Exchanges keeping lists in step with providers, and their fetch state.</summary>
+    IExchangeStore Exchanges { get; }
+
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 

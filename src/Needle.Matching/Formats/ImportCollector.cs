@@ -13,6 +13,8 @@ internal sealed class ImportCollector
     private readonly List<ImportError> _errors = [];
     private readonly List<HashListEntry> _pending = [];
     private readonly List<ImportError> _warnings = [];
+    private readonly List<ImportTombstone> _tombstones = [];
+    private readonly List<int> _entryRecords = [];
     private int _errorCount;
     private int _warningCount;
     private int _record;
@@ -94,6 +96,23 @@ internal sealed class ImportCollector
 
     public void Add(HashListEntry entry) => _pending.Add(entry);
 
+    /// <summary>
+    /// An invalid value that voids only itself, not its record (one bad fingerprint of an NCMEC item: its other hashes
+    /// stay). Counted as an error like <see cref="Error"/>, so a strict import still fails.
+    /// </summary>
+    public void ValueError(string? field, string reason)
+    {
+        var failed = _recordFailed;
+        Error(field, reason);
+        _recordFailed = failed;
+    }
+
+    /// <summary>Records that the source says an item is gone.</summary>
+    public void Tombstone(SignalType? type, string? value, string? label) => _tombstones.Add(new ImportTombstone(_record, type, value, label));
+
+    /// <summary>The paging read from a provider's response, set on the result.</summary>
+    public FeedPosition? Feed { get; set; }
+
     public void EndRecord()
     {
         if (!_recordFailed)
@@ -103,6 +122,7 @@ internal sealed class ImportCollector
                 try
                 {
                     List.Add(entry);
+                    _entryRecords.Add(_record);
                 }
                 catch (ArgumentException e)
                 {
@@ -131,6 +151,9 @@ internal sealed class ImportCollector
         {
             Warnings = _warnings.ToArray(),
             WarningCount = _warningCount,
+            Tombstones = _tombstones.ToArray(),
+            EntryRecords = _entryRecords.ToArray(),
+            Feed = Feed,
         };
     }
 }

@@ -35,6 +35,15 @@ public sealed class ImportResult
     /// <summary>Total number of values skipped with a warning, even past the ones kept.</summary>
     public int WarningCount { get; init; }
 
+    /// <summary>Items the source says are gone (provider tombstones); never in <see cref="List"/>.</summary>
+    public IReadOnlyList<ImportTombstone> Tombstones { get; init; } = [];
+
+    /// <summary>The record number each entry of <see cref="List"/> came from, in the same order (to interleave entries and tombstones as the source ordered them).</summary>
+    public IReadOnlyList<int> EntryRecords { get; init; } = [];
+
+    /// <summary>The paging a provider's response carried (next page, checkpoint); null for a plain file.</summary>
+    public FeedPosition? Feed { get; init; }
+
     /// <summary>Records seen, valid or not (lines with a hash, JSON records, XML items).</summary>
     public int RecordsRead { get; }
 }

@@ -4,8 +4,13 @@
 //   the reason names the XML line). Element names are matched case-insensitively, namespaces ignored.
 // - Hashes are the children of <fingerprints> (or, leniently, of the item itself): <md5>, <sha1>, <sha256>, <pdq>,
 //   <pdna> or <photodna> (PhotoDNA base64). Unknown fingerprint children are kept as metadata "fingerprint.<name>".
-// - Label: attribute or child "id" (also "imageId"/"mediaId"); category: attribute or child "classification" (also
-//   "category"). Other attributes and simple child elements become metadata; <meta name="k">v</meta> too (Needle
+// - Label: attribute or child "id" (also "imageId"/"mediaId"); NCMEC's ids are unique per member only, so with a
+//   <member id="M">name</member> child the label is "M-id" (metadata "memberId" = M, "member" = name). Category:
+//   attribute or child "classification" (also "category").
+// - <deletedImage>/<deletedVideo> (the API's tombstones) -> ImportResult.Tombstones by that label, never entries.
+// - One bad fingerprint voids only itself (an error, so a strict import fails; with SkipInvalid the item's other hashes
+//   are kept).
+// - <paging><next> and the maxTimestamp attribute of <images>/<videos> (the API's response) -> ImportResult.Feed. Other attributes and simple child elements become metadata; <meta name="k">v</meta> too (Needle
 //   writes metadata whose key is not an XML name that way). Metadata "mediaType" records image or video.
 // - Security: DTDs are prohibited (so no entity expansion bombs and no XXE), no resolver, no external access.
 // - Export: root <hashList>, one <image>/<video> per label group with id attribute, <classification>, <fingerprints>,
@@ -52,12 +57,58 @@ internal sealed class NcmecHashListFormat : IHashListFormat
     {
         var collector = new ImportCollector(Name, options);
         var record = 0;
+        string? next = null;
+        DateTimeOffset? maxTimestamp = null;
+        var paged = false;
         try
         {
             using var xml = XmlReader.Create(stream, SafeSettings(options));
             xml.MoveToContent();
             while (!xml.EOF)
             {
+                if (xml.NodeType == XmlNodeType.Element && IsSection(xml.LocalName))
+                {
+                    if (xml.GetAttribute("maxTimestamp") is { } max)
+                    {
+                        paged = true;
+                        var at = ParseTimestamp(max, collector, (xml as IXmlLineInfo)?.LineNumber ?? 0);
+                        maxTimestamp = maxTimestamp is { } known && known > at ? known : at;
+                    }
+
+                    xml.Read();
+                    continue;
+                }
+
+                if (xml.NodeType == XmlNodeType.Element && xml.LocalName.Equals("paging", StringComparison.OrdinalIgnoreCase))
+                {
+                    paged = true;
+                    XElement paging;
+                    using (var subtree = xml.ReadSubtree())
+                    {
+                        paging = XElement.Load(subtree);
+                    }
+
+                    xml.Skip();
+                    next = paging.Elements().FirstOrDefault(static e => e.Name.LocalName.Equals("next", StringComparison.OrdinalIgnoreCase))?.Value.Trim();
+                    continue;
+                }
+
+                if (xml.NodeType == XmlNodeType.Element && IsDeletedItem(xml.LocalName))
+                {
+                    var line = (xml as IXmlLineInfo)?.LineNumber ?? 0;
+                    XElement deleted;
+                    using (var subtree = xml.ReadSubtree())
+                    {
+                        deleted = XElement.Load(subtree);
+                    }
+
+                    xml.Skip();
+                    collector.BeginRecord(++record);
+                    ReadTombstone(deleted, line, collector);
+                    collector.EndRecord();
+                    continue;
+                }
+
                 if (xml.NodeType == XmlNodeType.Element && IsItem(xml.LocalName))
                 {
                     var line = (xml as IXmlLineInfo)?.LineNumber ?? 0;
@@ -88,8 +139,43 @@ internal sealed class NcmecHashListFormat : IHashListFormat
             throw collector.Fatal("the file is not valid in its declared encoding", e);
         }
 
+        if (paged)
+        {
+            collector.Feed = new FeedPosition { NextPage = string.IsNullOrEmpty(next) ? null : next, HasMore = !string.IsNullOrEmpty(next), MaxTimestamp = maxTimestamp };
+        }
+
         return collector.Finish();
     }
+
+    private static bool IsSection(string localName) =>
+        localName.Equals("images", StringComparison.OrdinalIgnoreCase) || localName.Equals("videos", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsDeletedItem(string localName) =>
+        localName.Equals("deletedImage", StringComparison.OrdinalIgnoreCase) || localName.Equals("deletedVideo", StringComparison.OrdinalIgnoreCase);
+
+    private static DateTimeOffset ParseTimestamp(string text, ImportCollector collector, int line) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : throw collector.Fatal($"maxTimestamp '{text}' is not a date and time (line {line})");
+
+    /// <summary>A deleted item: its label (member id and id), as the item it removes was labelled.</summary>
+    private static void ReadTombstone(XElement item, int line, ImportCollector collector)
+    {
+        var id = item.Attribute("id")?.Value ?? ChildValue(item, "id");
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            collector.Error("id", $"the deleted item has no id (line {line})");
+            return;
+        }
+
+        var member = item.Elements().FirstOrDefault(static e => e.Name.LocalName.Equals("member", StringComparison.OrdinalIgnoreCase))?.Attribute("id")?.Value;
+        collector.Tombstone(null, null, LabelOf(member, id.Trim()));
+    }
+
+    private static string? ChildValue(XElement item, string name) =>
+        item.Elements().FirstOrDefault(e => e.Name.LocalName.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value;
+
+    private static string LabelOf(string? memberId, string id) => string.IsNullOrWhiteSpace(memberId) ? id : $"{memberId.Trim()}-{id}";
 
     private static bool IsItem(string localName) =>
         localName.Equals("image", StringComparison.OrdinalIgnoreCase) || localName.Equals("video", StringComparison.OrdinalIgnoreCase);
@@ -98,6 +184,7 @@ internal sealed class NcmecHashListFormat : IHashListFormat
     {
         string? label = null;
         string? category = null;
+        string? memberId = null;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["mediaType"] = mediaType };
         var hashes = new List<(SignalType Type, string Value, string Field)>();
 
@@ -133,6 +220,12 @@ internal sealed class NcmecHashListFormat : IHashListFormat
             {
                 hashes.Add((type, child.Value, name));
             }
+            else if (name.Equals("member", StringComparison.OrdinalIgnoreCase) && child.Attribute("id")?.Value is { } member)
+            {
+                memberId = member.Trim();
+                metadata["memberId"] = memberId;
+                metadata["member"] = child.Value;
+            }
             else if (name.Equals("meta", StringComparison.OrdinalIgnoreCase) && child.Attribute("name")?.Value is { } key)
             {
                 metadata[key] = child.Value;
@@ -145,6 +238,11 @@ internal sealed class NcmecHashListFormat : IHashListFormat
             {
                 metadata[name] = child.ToString(SaveOptions.DisableFormatting);
             }
+        }
+
+        if (memberId is not null && label is not null)
+        {
+            label = LabelOf(memberId, label);
         }
 
         var count = 0;
@@ -164,7 +262,8 @@ internal sealed class NcmecHashListFormat : IHashListFormat
 
             if (!type.TryNormalize(value, out var normalized, out var reason))
             {
-                collector.Error(field, $"{reason} (line {line})");
+                // Only this fingerprint is lost: a truncated pdna must not take the item's valid md5 and sha1 with it.
+                collector.ValueError(field, $"{reason} (line {line})");
                 continue;
             }
 
@@ -222,9 +321,18 @@ internal sealed class NcmecHashListFormat : IHashListFormat
         {
             var metadata = row.First.Metadata;
             writer.WriteStartElement(metadata.TryGetValue("mediaType", out var mediaType) && mediaType == "video" ? "video" : "image");
+            metadata.TryGetValue("memberId", out var memberId);
             if (row.Label is { } label)
             {
-                writer.WriteAttributeString("id", label);
+                writer.WriteAttributeString("id", memberId is not null && label.StartsWith(memberId + "-", StringComparison.Ordinal) ? label[(memberId.Length + 1)..] : label);
+            }
+
+            if (memberId is not null)
+            {
+                writer.WriteStartElement("member");
+                writer.WriteAttributeString("id", memberId);
+                writer.WriteString(metadata.TryGetValue("member", out var memberName) ? memberName : "");
+                writer.WriteEndElement();
             }
 
             if (row.First.Category is { } category)
@@ -249,7 +357,7 @@ internal sealed class NcmecHashListFormat : IHashListFormat
             writer.WriteEndElement();
             foreach (var (key, value) in metadata)
             {
-                if (key == "mediaType" || key.StartsWith("fingerprint.", StringComparison.Ordinal))
+                if (key is "mediaType" or "memberId" or "member" || key.StartsWith("fingerprint.", StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -287,6 +395,6 @@ internal sealed class NcmecHashListFormat : IHashListFormat
         }
 
         var upper = key.ToUpperInvariant();
-        return HashTypeFor(key) is null && upper is not ("ID" or "IMAGEID" or "MEDIAID" or "VIDEOID" or "CLASSIFICATION" or "CATEGORY" or "META" or "FINGERPRINTS");
+        return HashTypeFor(key) is null && upper is not ("ID" or "IMAGEID" or "MEDIAID" or "VIDEOID" or "CLASSIFICATION" or "CATEGORY" or "META" or "FINGERPRINTS" or "MEMBER" or "PAGING" or "IMAGES" or "VIDEOS");
     }
 }

@@ -15,6 +15,10 @@ internal static class Policies
     public const string Reviewer = "role:reviewer";
     public const string Submitter = "role:submitter";
     public const string Auditor = "role:auditor";
+    public const string Exchange = "role:exchange";
+
+    /// <summary>An exchange key (another Needle server following a list), or an admin.</summary>
+    public const string ExchangeOrAdmin = "role:exchange-or-admin";
 
     /// <summary>A reviewer, or an admin (ending another analyst's claim on a report).</summary>
     public const string ReviewerOrAdmin = "role:reviewer-or-admin";
@@ -35,6 +39,7 @@ internal static class Policies
         ApiRole.Submitter => "submitter",
         ApiRole.Auditor => "auditor",
         ApiRole.Integration => "integration",
+        ApiRole.Exchange => "exchange",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -62,6 +67,10 @@ internal static class Policies
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireRole(RoleName(ApiRole.Admin), RoleName(ApiRole.Integration)));
+        options.AddPolicy(ExchangeOrAdmin, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole(RoleName(ApiRole.Exchange), RoleName(ApiRole.Admin)));
 
         options.AddPolicy(AnyKey, policy => policy
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)

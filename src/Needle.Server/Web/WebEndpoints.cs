@@ -184,6 +184,10 @@ internal static class WebEndpoints
         {
             problem = $"This is {(record.Role == ApiRole.Submitter ? "a submitter" : "an integration")} key: it can call the API but not open the review pages. Sign in with a reviewer, admin or auditor key.";
         }
+        else if (record.Role == ApiRole.Exchange)
+        {
+            problem = "This is an exchange key: another Needle server reads lists with it; it cannot open the review pages. Sign in with a reviewer, admin or auditor key.";
+        }
 
         if (problem is not null)
         {

@@ -123,3 +123,13 @@ public sealed class PostgresCaseStoreTests(PostgresServer server) : CaseStoreCon
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresExchangeStoreTests(PostgresServer server) : ExchangeStoreContract
+{
+    private readonly PostgresTestDatabase _database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

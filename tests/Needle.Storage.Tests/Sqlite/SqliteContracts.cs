@@ -114,3 +114,12 @@ public sealed class SqliteCaseStoreTests : CaseStoreContract
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+public sealed class SqliteExchangeStoreTests : ExchangeStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

@@ -1,0 +1,38 @@
+namespace Needle.Core.Exchanges;
+
+/// <summary>Where an exchange's fetching stands.</summary>
+public sealed record ExchangeStatus
+{
+    /// <summary>When the last fetch started; null before the first.</summary>
+    public DateTimeOffset? LastFetch { get; init; }
+
+    /// <summary>When a fetch last reached the provider's end; null before the first.</summary>
+    public DateTimeOffset? LastSuccess { get; init; }
+
+    /// <summary>The provider's position applied so far (its meaning is the kind's); null before anything was applied.</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>When the checkpoint was last moved.</summary>
+    public DateTimeOffset? CheckpointAt { get; init; }
+
+    /// <summary>Whether the last fetch ended without an error; null while none has ended.</summary>
+    public bool? Success { get; init; }
+
+    /// <summary>Why the last fetch failed; null when it did not.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>What the last fetch wants an admin to know without failing (a stale checkpoint, so a full re-fetch).</summary>
+    public string? Notice { get; init; }
+
+    /// <summary>Entries added by the last fetch (so far, while it runs).</summary>
+    public long Added { get; init; }
+
+    /// <summary>Entries removed by the last fetch (so far, while it runs).</summary>
+    public long Removed { get; init; }
+
+    /// <summary>Whether a fetch holds the exchange now.</summary>
+    public bool Running { get; init; }
+
+    /// <summary>When the exchange is next due on its schedule.</summary>
+    public DateTimeOffset? NextFetch { get; init; }
+}
