@@ -62,6 +62,13 @@ public sealed record NeedleServerOptions
     /// <summary>Background workers processing reports. 0 runs none (reports stay received).</summary>
     public int Workers { get; init; } = 2;
 
+    /// <summary>
+    /// How many of the <see cref="Workers"/> run the video lane (reports holding a video: minutes of ffmpeg each); they
+    /// take video jobs first and other jobs when no video waits. The others never take a video job, so images, triage
+    /// and scoring are never stuck behind videos. Default 1 (with one worker in all, it runs both lanes).
+    /// </summary>
+    public int VideoWorkers { get; init; } = 1;
+
     /// <summary>PDQ hashes of lower quality are not matched (exact hashes still are); Meta's guidance is 50.</summary>
     public int MinimumPdqQuality { get; init; } = Needle.Hashing.PdqResult.MinimumUsefulQuality;
 
@@ -149,6 +156,10 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
+        if (Workers > 0 && (VideoWorkers < 1 || VideoWorkers > Workers))
+        {
+            throw new ArgumentOutOfRangeException(nameof(VideoWorkers), VideoWorkers, $"The video lane needs 1 to {Workers} of the {Workers} workers.");
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionIdleTimeout, TimeSpan.FromMinutes(1));
         ArgumentNullException.ThrowIfNull(RateLimits);
         RateLimits.Validate();

@@ -285,6 +285,13 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN priority integer NOT NULL DEFAULT 0;
         CREATE INDEX jobs_pending_by_priority ON jobs (priority DESC, id) WHERE state = 'pending';
         """,
+
+        // 6: job lanes (JobLane): a report with a video is processed in the video lane, leased by its own share of the
+        // workers. Jobs queued before keep lane 0 (general), as they were run until now.
+        """
+        ALTER TABLE jobs ADD COLUMN lane integer NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_pending_by_lane ON jobs (lane, priority DESC, id) WHERE state = 'pending';
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -35,6 +35,13 @@ internal sealed class PostgresDialect : SqlDialect
         FOR UPDATE SKIP LOCKED;
         """;
 
+    public override string DueJobInLaneQuery => """
+        SELECT id, attempts FROM jobs
+        WHERE lane = @lane AND ((state = 'pending' AND available_at <= @now) OR (state = 'leased' AND leased_until < @now))
+        ORDER BY priority DESC, id LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        """;
+
     /// <summary>Taken while the caller holds the media sequence lock, shared (see <see cref="LockMediaSequenceAsync"/>).</summary>
     public override string NextMediaSequence => "nextval('files_media_seq')";
 

@@ -40,6 +40,9 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string DueJobQuery { get; }
 
+    /// <summary>As <see cref="DueJobQuery"/>, among the jobs of lane <c>@lane</c> only.</summary>
+    public abstract string DueJobInLaneQuery { get; }
+
     /// <summary>The expression of the next media sequence, for a file stored with a PDQ.</summary>
     public abstract string NextMediaSequence { get; }
 

@@ -47,6 +47,27 @@ public sealed class JobDispatcher
         return true;
     }
 
+    /// <summary>
+    /// Leases one job from the first of <paramref name="lanes"/> (see <see cref="JobLane"/>) that has one due, and runs
+    /// it. True when a job was leased, false when none of the lanes had one.
+    /// </summary>
+    public async Task<bool> ProcessNextAsync(string workerId, IReadOnlyList<int> lanes, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        ArgumentNullException.ThrowIfNull(lanes);
+        for (var i = 0; i < lanes.Count; i++)
+        {
+            var job = await _jobs.TryLeaseAsync(workerId, _options.Lease, lanes[i], ct).ConfigureAwait(false);
+            if (job is not null)
+            {
+                await ProcessAsync(job, ct).ConfigureAwait(false);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Runs a leased job with the processor for its kind.</summary>
     public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
     {

@@ -18,6 +18,12 @@ public interface IJobQueue
     /// </summary>
     Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="TryLeaseAsync(string, TimeSpan, CancellationToken)"/>, from one <see cref="JobLane"/> only: the
+    /// workers of a lane never take another lane's jobs, so long video jobs cannot hold every worker.
+    /// </summary>
+    Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, int lane, CancellationToken cancellationToken);
+
     /// <summary>Extends a lease still held; false if it was lost.</summary>
     Task<bool> RenewAsync(LeasedJob job, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
