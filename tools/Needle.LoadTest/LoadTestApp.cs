@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Needle.LoadTest.Flood;
 using Needle.LoadTest.Match;
 using Needle.LoadTest.Serve;
 using Needle.LoadTest.Video;
@@ -20,6 +21,7 @@ internal static class LoadTestApp
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(WorkersCommand.Create(context));
         root.Subcommands.Add(VideoCommand.Create(context));
+        root.Subcommands.Add(FloodCommand.Create(context));
         return root;
     }
 
