@@ -89,6 +89,9 @@ internal sealed class PostgresDialect : SqlDialect
             ? LockAsync(connection, transaction, Migrations.MediaSequenceLockKey, cancellationToken)
             : Command(connection, transaction, "SELECT pg_advisory_xact_lock_shared(@key);").With("@key", Migrations.MediaSequenceLockKey).RunAsync(cancellationToken);
 
+    public override Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        LockAsync(connection, transaction, Migrations.LinkClustersLockKey, cancellationToken);
+
     /// <summary>A key made of the kind and the subject, so only enqueuers of the same job take turns.</summary>
     public override Task LockJobSubjectAsync(DbConnection connection, DbTransaction transaction, string kind, Guid subjectId, CancellationToken cancellationToken) =>
         Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@kind), hashtext(@subject::text));")

@@ -102,6 +102,12 @@ internal abstract class SqlDialect
     public abstract Task LockMediaSequenceAsync(DbConnection connection, DbTransaction transaction, bool exclusive, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Makes the caller's transaction the only one changing link clusters until it ends (a union reads two clusters and
+    /// moves the members of one: two at once could fork a cluster).
+    /// </summary>
+    public abstract Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Makes concurrent enqueuers of the same kind and subject take turns until the caller's transaction ends, so the
     /// check for a pending job that follows sees what the one before committed.
     /// </summary>

@@ -79,6 +79,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override Task LockMediaSequenceAsync(DbConnection connection, DbTransaction transaction, bool exclusive, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public override Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public override Task LockJobSubjectAsync(DbConnection connection, DbTransaction transaction, string kind, Guid subjectId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task LockFilesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Guid> fileIds, CancellationToken cancellationToken) => Task.CompletedTask;
