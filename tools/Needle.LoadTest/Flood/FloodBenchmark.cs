@@ -154,7 +154,7 @@ internal static class FloodBenchmark
         }
     }
 
-    private static NeedleServerOptions Options(string database, StringWriter notices, int workers) => new()
+    internal static NeedleServerOptions Options(string database, StringWriter notices, int workers) => new()
     {
         Store = services => services.AddSqliteStore(database),
         Urls = ["http://127.0.0.1:0"],
@@ -169,14 +169,14 @@ internal static class FloodBenchmark
         RateLimits = RateLimitOptions.Off,
     };
 
-    private static HttpClient Client(Microsoft.AspNetCore.Builder.WebApplication app) =>
+    internal static HttpClient Client(Microsoft.AspNetCore.Builder.WebApplication app) =>
         new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = new Uri(NeedleServer.Addresses(app).Single()),
             Timeout = TimeSpan.FromMinutes(5),
         };
 
-    private static async Task<Guid> PostAsync(HttpClient http, string key, string externalId, byte[] image, bool escalate, CancellationToken cancellationToken)
+    internal static async Task<Guid> PostAsync(HttpClient http, string key, string externalId, byte[] image, bool escalate, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.Serialize(new
         {
