@@ -123,6 +123,24 @@ public sealed record NeedleServerOptions
     /// </summary>
     public RateLimitOptions RateLimits { get; init; } = new();
 
+    /// <summary>
+    /// Where metrics and traces are sent over OTLP (an OpenTelemetry collector, e.g. http://collector:4317); null sends
+    /// them only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. The Prometheus scrape endpoint is there either way.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>
+    /// The path of the Prometheus scrape endpoint (a key of a role in <see cref="MetricsRoles"/> is needed); null
+    /// serves none. Default <c>/metrics</c>.
+    /// </summary>
+    public string? MetricsPath { get; init; } = "/metrics";
+
+    /// <summary>The roles whose keys may scrape <see cref="MetricsPath"/>. Default: admin and auditor (neither sees reported media).</summary>
+    public IReadOnlyList<Needle.Core.Access.ApiRole> MetricsRoles { get; init; } = [Needle.Core.Access.ApiRole.Admin, Needle.Core.Access.ApiRole.Auditor];
+
+    /// <summary>How often the job queue's depth and age are sampled for the metrics. Default 10 s.</summary>
+    public TimeSpan MetricsSampleInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -156,6 +174,7 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MetricsSampleInterval, TimeSpan.Zero);
         if (Workers > 0 && (VideoWorkers < 1 || VideoWorkers > Workers))
         {
             throw new ArgumentOutOfRangeException(nameof(VideoWorkers), VideoWorkers, $"The video lane needs 1 to {Workers} of the {Workers} workers.");

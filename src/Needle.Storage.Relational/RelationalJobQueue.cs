@@ -240,6 +240,26 @@ internal sealed class RelationalJobQueue : IJobQueue
                 CultureInfo.InvariantCulture),
             cancellationToken);
 
+    public Task<IReadOnlyList<QueueDepth>> GetDepthAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<QueueDepth>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, $"""
+                    SELECT lane, priority, {_dialect.CountWhere("state = 'pending'")}, {_dialect.CountWhere("state = 'leased'")},
+                        MIN(CASE WHEN state = 'pending' THEN created_at END)
+                    FROM jobs WHERE state IN ('pending', 'leased')
+                    GROUP BY lane, priority ORDER BY lane, priority DESC;
+                    """)
+                .ListAsync(
+                    reader => new QueueDepth(
+                        reader.GetInt32(0),
+                        reader.GetInt32(1),
+                        Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture),
+                        Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture),
+                        reader.IsDBNull(4) ? null : reader.GetInstant(4)),
+                    ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
     public Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(isAbandoned);

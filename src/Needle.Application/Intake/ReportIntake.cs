@@ -92,7 +92,16 @@ public sealed class ReportIntake
             new SubmitAuditDetails(files.Count, newFiles.Count(static f => f.EncryptedMedia is not null), totalBytes, submission.Escalate),
             DocumentJson.Options);
         var audit = new AuditEntryDraft(submittedBy.ToString(), "report.submit", $"report/{reportId}", details, remoteAddress);
-        return await _store.Reports.SubmitAsync(report, audit, ct).ConfigureAwait(false);
+        using var activity = _options.Metrics?.Source.StartActivity("needle.intake.submit");
+        activity?.SetTag("needle.files", files.Count);
+        activity?.SetTag("needle.lane", JobLane.Name(lane));
+        var result = await _store.Reports.SubmitAsync(report, audit, ct).ConfigureAwait(false);
+        if (result.Created)
+        {
+            _options.Metrics?.ReportReceived(submission.Escalate, files.Count);
+        }
+
+        return result;
     }
 
     /// <summary>Checks everything and returns the full file list with each file's media part (null for hashes only).</summary>

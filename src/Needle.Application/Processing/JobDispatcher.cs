@@ -72,6 +72,25 @@ public sealed class JobDispatcher
     public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(job);
+        using var activity = _options.Metrics?.Source.StartActivity("needle.job");
+        activity?.SetTag("needle.job.kind", job.Kind);
+        activity?.SetTag("needle.job.attempt", job.Attempt);
+        var outcome = await RunAsync(job, ct).ConfigureAwait(false);
+        activity?.SetTag("needle.job.outcome", outcome.ToString());
+        if (_options.Metrics is { } metrics)
+        {
+            metrics.JobCompleted(job.Kind, outcome.ToString().ToLowerInvariant());
+            if (outcome == ProcessOutcome.LeaseLost)
+            {
+                metrics.LeaseExpired(job.Kind);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task<ProcessOutcome> RunAsync(LeasedJob job, CancellationToken ct)
+    {
         if (string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
         {
             return await _reports.ProcessAsync(job, ct).ConfigureAwait(false);

@@ -60,6 +60,9 @@ public interface IJobQueue
     /// <summary>Jobs not yet done (pending, leased or waiting to retry).</summary>
     Task<int> CountOpenAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The open jobs by lane and priority, with the age of the oldest waiting one (the queue's metrics).</summary>
+    Task<IReadOnlyList<QueueDepth>> GetDepthAsync(CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Gives back at once the jobs leased by workers that <paramref name="isAbandoned"/> (called with each holder's
     /// worker id) knows to be dead, instead of leaving them until their lease runs out: a server restarted after a crash
