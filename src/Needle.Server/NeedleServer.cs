@@ -437,7 +437,9 @@ public static class NeedleServer
         app.MapOpenApi().RequireAuthorization(Policies.AnyKey);
         if (app.Services.GetRequiredService<NeedleServerOptions>().MetricsPath is { } metricsPath)
         {
-            app.MapPrometheusScrapingEndpoint(metricsPath).RequireAuthorization(Policies.Metrics);
+            app.MapPrometheusScrapingEndpoint(metricsPath)
+                .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+                .RequireAuthorization(Policies.Metrics);
         }
 
         var api = app.MapGroup("/api/v1");
