@@ -14,6 +14,7 @@ using Needle.Application.Lists;
 using Needle.Application.Media;
 using Needle.Application.Processing;
 using Needle.Application.Review;
+using Needle.Application.Telemetry;
 using Needle.Application.Triage;
 using Needle.Core.Access;
 using Needle.Core.Jurisdiction;
@@ -25,6 +26,9 @@ using Needle.Server.Endpoints;
 using Needle.Server.Http;
 using Needle.Server.Processing;
 using Needle.Server.Web;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Needle.Server;
 
@@ -263,6 +267,7 @@ public static class NeedleServer
         services.AddSingleton(new ApiKeyCache(time, options.KeyCacheDuration));
         services.AddSingleton(sp => new ReportIntake(store, protector, time, new IntakeOptions
         {
+            Metrics = sp.GetRequiredService<NeedleMetrics>(),
             MaxFiles = options.MaxFilesPerRequest,
             MaxFileBytes = options.MaxFileBytes,
             MaxTotalBytes = options.MaxReportBytes,
@@ -300,10 +305,15 @@ public static class NeedleServer
         services.AddNeedleRateLimits(options.RateLimits);
         services.AddAuthorization(authorization =>
         {
-            Policies.Configure(authorization);
+            Policies.Configure(authorization, options.MetricsRoles);
             WebSession.AddWebPolicies(authorization);
         });
         services.AddOpenApi();
+
+        // The API node also serves the Prometheus scrape endpoint and traces its requests.
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddPrometheusExporter())
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -365,7 +375,42 @@ public static class NeedleServer
         services.AddSingleton(_ => parts.Geo);
         services.AddSingleton(parts.Routing);
         var (store, matchers) = (parts.Store, parts.Matchers);
-        var processing = new ProcessorOptions { Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video, VideoTempDirectory = options.MediaTempDirectory };
+        // One meter per node, owned (and disposed) by the container; exported over OTLP when a collector is named.
+        var telemetry = new NeedleMetrics(time, $"{Environment.MachineName}/{Environment.ProcessId}");
+        services.AddSingleton(_ => telemetry);
+        services.AddHostedService<QueueSampler>();
+        var otlp = options.OtlpEndpoint;
+        var otlpFromEnvironment = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("needle"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(NeedleMetrics.MeterName);
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
+                }
+                else if (otlpFromEnvironment)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(NeedleMetrics.SourceName);
+                if (otlp is not null)
+                {
+                    tracing.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
+                }
+                else if (otlpFromEnvironment)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        var processing = new ProcessorOptions
+        {
+            Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video, VideoTempDirectory = options.MediaTempDirectory, Metrics = telemetry,
+        };
         var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
@@ -409,6 +454,12 @@ public static class NeedleServer
     {
         AdminEndpoints.MapHealth(app);
         app.MapOpenApi().RequireAuthorization(Policies.AnyKey);
+        if (app.Services.GetRequiredService<NeedleServerOptions>().MetricsPath is { } metricsPath)
+        {
+            app.MapPrometheusScrapingEndpoint(metricsPath)
+                .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+                .RequireAuthorization(Policies.Metrics);
+        }
 
         var api = app.MapGroup("/api/v1");
 

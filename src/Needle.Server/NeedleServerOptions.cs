@@ -71,6 +71,13 @@ public sealed record NeedleServerOptions
     /// <summary>How exchanges are fetched: leases, paging, retries (the lease holder is set per process).</summary>
     public Needle.Application.Exchanges.ExchangeOptions Exchanges { get; init; } = new();
 
+    /// <summary>
+    /// How many of the <see cref="Workers"/> run the video lane (reports holding a video: minutes of ffmpeg each); they
+    /// take video jobs first and other jobs when no video waits. The others never take a video job, so images, triage
+    /// and scoring are never stuck behind videos. Default 1 (with one worker in all, it runs both lanes).
+    /// </summary>
+    public int VideoWorkers { get; init; } = 1;
+
     /// <summary>How long an idle worker sleeps before polling the job queue again.</summary>
     public TimeSpan WorkerIdleDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
@@ -128,6 +135,24 @@ public sealed record NeedleServerOptions
     /// </summary>
     public TimeSpan DecisionUndoWindow { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where metrics and traces are sent over OTLP (an OpenTelemetry collector, e.g. http://collector:4317); null sends
+    /// them only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. The Prometheus scrape endpoint is there either way.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>
+    /// The path of the Prometheus scrape endpoint (a key of a role in <see cref="MetricsRoles"/> is needed); null
+    /// serves none. Default <c>/metrics</c>.
+    /// </summary>
+    public string? MetricsPath { get; init; } = "/metrics";
+
+    /// <summary>The roles whose keys may scrape <see cref="MetricsPath"/>. Default: admin and auditor (neither sees reported media).</summary>
+    public IReadOnlyList<Needle.Core.Access.ApiRole> MetricsRoles { get; init; } = [Needle.Core.Access.ApiRole.Admin, Needle.Core.Access.ApiRole.Auditor];
+
+    /// <summary>How often the job queue's depth and age are sampled for the metrics. Default 10 s.</summary>
+    public TimeSpan MetricsSampleInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock of the whole node (store, sessions, claims, workers); tests give a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -163,6 +188,11 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MetricsSampleInterval, TimeSpan.Zero);
+        if (Workers > 0 && (VideoWorkers < 1 || VideoWorkers > Workers))
+        {
+            throw new ArgumentOutOfRangeException(nameof(VideoWorkers), VideoWorkers, $"The video lane needs 1 to {Workers} of the {Workers} workers.");
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionIdleTimeout, TimeSpan.FromMinutes(1));
         ArgumentNullException.ThrowIfNull(RateLimits);
         RateLimits.Validate();

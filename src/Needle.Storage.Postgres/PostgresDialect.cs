@@ -35,6 +35,13 @@ internal sealed class PostgresDialect : SqlDialect
         FOR UPDATE SKIP LOCKED;
         """;
 
+    public override string DueJobInLaneQuery => """
+        SELECT id, attempts FROM jobs
+        WHERE lane = @lane AND ((state = 'pending' AND available_at <= @now) OR (state = 'leased' AND leased_until < @now))
+        ORDER BY priority DESC, id LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        """;
+
     /// <summary>Taken while the caller holds the media sequence lock, shared (see <see cref="LockMediaSequenceAsync"/>).</summary>
     public override string NextMediaSequence => "nextval('files_media_seq')";
 
@@ -81,6 +88,9 @@ internal sealed class PostgresDialect : SqlDialect
         exclusive
             ? LockAsync(connection, transaction, Migrations.MediaSequenceLockKey, cancellationToken)
             : Command(connection, transaction, "SELECT pg_advisory_xact_lock_shared(@key);").With("@key", Migrations.MediaSequenceLockKey).RunAsync(cancellationToken);
+
+    public override Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        LockAsync(connection, transaction, Migrations.LinkClustersLockKey, cancellationToken);
 
     /// <summary>A key made of the kind and the subject, so only enqueuers of the same job take turns.</summary>
     public override Task LockJobSubjectAsync(DbConnection connection, DbTransaction transaction, string kind, Guid subjectId, CancellationToken cancellationToken) =>

@@ -10,7 +10,7 @@ namespace Needle.Storage.Relational;
 
 /// <summary>
 /// The job queue in the jobs table. States: pending (waiting, or waiting to retry until available_at), leased (a worker
-/// holds it until leased_until), done, failed (parked after too many attempts). Leasing takes the oldest due job (where
+/// holds it until leased_until), done, failed (parked after too many attempts). Leasing takes the due job of the highest priority, oldest first, from every lane or from one (where
 /// writers are concurrent, skipping jobs locked by others, so workers pass each other). Every change of a leased job
 /// is conditional on its lease token, so a worker that lost its lease can change nothing.
 /// </summary>
@@ -35,7 +35,13 @@ internal sealed class RelationalJobQueue : IJobQueue
             """;
     }
 
-    public Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        LeaseAsync(workerId, leaseDuration, null, cancellationToken);
+
+    public Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, int lane, CancellationToken cancellationToken) =>
+        LeaseAsync(workerId, leaseDuration, lane, cancellationToken);
+
+    private Task<LeasedJob?> LeaseAsync(string workerId, TimeSpan leaseDuration, int? lane, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
@@ -45,9 +51,13 @@ internal sealed class RelationalJobQueue : IJobQueue
                 var now = _database.Time.GetUtcNow();
                 while (true)
                 {
-                    var candidate = await _dialect
-                        .Command(connection, transaction, _dialect.DueJobQuery)
-                        .With("@now", now)
+                    var query = _dialect.Command(connection, transaction, lane is null ? _dialect.DueJobQuery : _dialect.DueJobInLaneQuery).With("@now", now);
+                    if (lane is { } only)
+                    {
+                        query = query.With("@lane", only);
+                    }
+
+                    var candidate = await query
                         .FirstOrDefaultAsync(reader => (Id: reader.GetInt64(0), Attempts: reader.GetInt32(1)), ct)
                         .ConfigureAwait(false);
                     if (candidate == default)
@@ -212,6 +222,26 @@ internal sealed class RelationalJobQueue : IJobQueue
             async (connection, transaction, ct) => Convert.ToInt32(
                 await connection.Command(transaction, "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'leased');").ScalarAsync(ct).ConfigureAwait(false),
                 CultureInfo.InvariantCulture),
+            cancellationToken);
+
+    public Task<IReadOnlyList<QueueDepth>> GetDepthAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<QueueDepth>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, $"""
+                    SELECT lane, priority, {_dialect.CountWhere("state = 'pending'")}, {_dialect.CountWhere("state = 'leased'")},
+                        MIN(CASE WHEN state = 'pending' THEN created_at END)
+                    FROM jobs WHERE state IN ('pending', 'leased')
+                    GROUP BY lane, priority ORDER BY lane, priority DESC;
+                    """)
+                .ListAsync(
+                    reader => new QueueDepth(
+                        reader.GetInt32(0),
+                        reader.GetInt32(1),
+                        Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture),
+                        Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture),
+                        reader.IsDBNull(4) ? null : reader.GetInstant(4)),
+                    ct)
+                .ConfigureAwait(false),
             cancellationToken);
 
     public Task<int> ReleaseAbandonedAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default)

@@ -63,7 +63,8 @@ internal sealed class RelationalReportStore : IReportStore
 
                 await InsertFilesAsync(connection, transaction, report, ct).ConfigureAwait(false);
                 await _dialect
-                    .Command(connection, transaction, "INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at, priority) VALUES (@kind, @subject, 'pending', 0, @now, @now, @priority);")
+                    .Command(connection, transaction, "INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at, priority, lane) VALUES (@kind, @subject, 'pending', 0, @now, @now, @priority, @lane);")
+                    .With("@lane", report.Lane)
                     .With("@kind", JobKinds.ProcessReport)
                     .With("@priority", JobPriority.ForReport(report.Submission.Escalate))
                     .With("@subject", report.Id)

@@ -12,7 +12,7 @@ using Needle.Core.Triage;
 namespace Needle.Storage.Relational;
 
 /// <summary>
-/// Triage: link keys and links, decisions (history in <c>decisions</c>, the current one pointed at by
+/// Triage: link keys and links (as clusters: <see cref="RelationalLinkClusters"/>), decisions (history in <c>decisions</c>, the current one pointed at by
 /// <c>files.current_decision_id</c>), scores, review states and claims on <c>reports</c>. A decision, its audit entry and
 /// its score jobs commit in one transaction. Where writers are concurrent, rows changed from their current value (a
 /// file's current decision, a report's claim) are locked first, so concurrent writers take turns on them.
@@ -145,10 +145,7 @@ internal sealed class RelationalTriageStore : ITriageStore
                 }
 
                 await ReplaceKeysAsync(connection, transaction, outcome.ReportId, outcome.Keys, ct).ConfigureAwait(false);
-                foreach (var link in outcome.Links)
-                {
-                    await InsertLinkAsync(connection, transaction, link, ct).ConfigureAwait(false);
-                }
+                await RelationalLinkClusters.StoreAsync(_dialect, connection, transaction, outcome.Links, ct).ConfigureAwait(false);
 
                 await LockFilesAsync(connection, transaction, outcome.AutomaticDecisions, ct).ConfigureAwait(false);
                 foreach (var decision in outcome.AutomaticDecisions)
@@ -187,74 +184,16 @@ internal sealed class RelationalTriageStore : ITriageStore
     }
 
     public Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default) =>
-        _database.ReadAsync<IReadOnlyList<ReportLink>>(
-            async (connection, transaction, ct) => await _dialect
-                .Command(connection, transaction, """
-                    SELECT report_b, kind, value, file_a, file_b, distance, created_at FROM report_links WHERE report_a = @id
-                    UNION ALL
-                    SELECT report_a, kind, value, file_b, file_a, distance, created_at FROM report_links WHERE report_b = @id
-                    ORDER BY 7, 1, 2, 3;
-                    """)
-                .With("@id", reportId)
-                .ListAsync(
-                    reader => new ReportLink(
-                        reportId,
-                        reader.GetGuid(0),
-                        (LinkKind)reader.GetInt32(1),
-                        reader.GetString(2),
-                        reader.GetGuidOrNull(3),
-                        reader.GetGuidOrNull(4),
-                        reader.GetInt32OrNull(5),
-                        reader.GetInstant(6)),
-                    ct)
-                .ConfigureAwait(false),
+        _database.ReadAsync(
+            (connection, transaction, ct) => RelationalLinkClusters.ReadLinksAsync(_dialect, connection, transaction, reportId, ct),
             cancellationToken);
 
-    public Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default)
-    {
-        if (maxReports <= 0)
-        {
-            return Task.FromResult<IReadOnlyList<Guid>>([]);
-        }
-
-        return _database.ReadAsync<IReadOnlyList<Guid>>(
-            async (connection, transaction, ct) =>
-            {
-                // Breadth first from the report; each report's neighbours in id order, so the order is stable.
-                var bundle = new List<Guid> { reportId };
-                var seen = new HashSet<Guid> { reportId };
-                for (var next = 0; next < bundle.Count && bundle.Count < maxReports; next++)
-                {
-                    var neighbours = await _dialect
-                        .Command(connection, transaction, """
-                            SELECT report_b FROM report_links WHERE report_a = @id AND kind IN (@same, @similar)
-                            UNION
-                            SELECT report_a FROM report_links WHERE report_b = @id AND kind IN (@same, @similar)
-                            ORDER BY 1;
-                            """)
-                        .With("@id", bundle[next])
-                        .With("@same", (int)LinkKind.SameMedia)
-                        .With("@similar", (int)LinkKind.SimilarMedia)
-                        .ListAsync(reader => reader.GetGuid(0), ct)
-                        .ConfigureAwait(false);
-                    foreach (var neighbour in neighbours)
-                    {
-                        if (bundle.Count >= maxReports)
-                        {
-                            break;
-                        }
-
-                        if (seen.Add(neighbour))
-                        {
-                            bundle.Add(neighbour);
-                        }
-                    }
-                }
-
-                return bundle;
-            },
-            cancellationToken);
-    }
+    public Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default) =>
+        maxReports <= 0
+            ? Task.FromResult<IReadOnlyList<Guid>>([])
+            : _database.ReadAsync(
+                (connection, transaction, ct) => RelationalLinkClusters.ReadBundleAsync(_dialect, connection, transaction, reportId, maxReports, ct),
+                cancellationToken);
 
     public Task<PriorityScore?> GetScoreAsync(Guid reportId, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(
@@ -785,36 +724,6 @@ internal sealed class RelationalTriageStore : ITriageStore
 
             await batch.RunAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Stores a link once per unordered pair: the side with the smaller id is report_a (file ids follow their report).</summary>
-    private async Task InsertLinkAsync(DbConnection connection, DbTransaction transaction, ReportLink link, CancellationToken cancellationToken)
-    {
-        var order = string.CompareOrdinal(OrderKey(link.ReportId), OrderKey(link.OtherReportId));
-        if (order == 0)
-        {
-            return;
-        }
-
-        var (a, b, fileA, fileB) = order < 0
-            ? (link.ReportId, link.OtherReportId, link.FileId, link.OtherFileId)
-            : (link.OtherReportId, link.ReportId, link.OtherFileId, link.FileId);
-        await _dialect
-            .Command(connection, transaction, """
-                INSERT INTO report_links (report_a, report_b, kind, value, file_a, file_b, distance, created_at)
-                VALUES (@a, @b, @kind, @value, @fileA, @fileB, @distance, @created)
-                ON CONFLICT DO NOTHING;
-                """)
-            .With("@a", a)
-            .With("@b", b)
-            .With("@kind", (int)link.Kind)
-            .With("@value", link.Value)
-            .With("@fileA", fileA)
-            .With("@fileB", fileB)
-            .With("@distance", link.Distance)
-            .With("@created", link.CreatedAt)
-            .RunAsync(cancellationToken)
-            .ConfigureAwait(false);
     }
 
     /// <summary>

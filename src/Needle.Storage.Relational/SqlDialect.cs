@@ -40,6 +40,9 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string DueJobQuery { get; }
 
+    /// <summary>As <see cref="DueJobQuery"/>, among the jobs of lane <c>@lane</c> only.</summary>
+    public abstract string DueJobInLaneQuery { get; }
+
     /// <summary>The expression of the next media sequence, for a file stored with a PDQ.</summary>
     public abstract string NextMediaSequence { get; }
 
@@ -97,6 +100,12 @@ internal abstract class SqlDialect
     /// Held until the transaction ends.
     /// </summary>
     public abstract Task LockMediaSequenceAsync(DbConnection connection, DbTransaction transaction, bool exclusive, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes the caller's transaction the only one changing link clusters until it ends (a union reads two clusters and
+    /// moves the members of one: two at once could fork a cluster).
+    /// </summary>
+    public abstract Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes concurrent enqueuers of the same kind and subject take turns until the caller's transaction ends, so the

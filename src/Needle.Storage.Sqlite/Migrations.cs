@@ -327,6 +327,60 @@ internal static class Migrations
             PRIMARY KEY (exchange_id, item_key, signal)
         );
         """,
+
+        // 9: job lanes (JobLane): a report with a video is processed in the video lane, leased by its own share of the
+        // workers. Jobs queued before keep lane 0 (general), as they were run until now.
+        """
+        ALTER TABLE jobs ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX jobs_pending_by_lane ON jobs (lane, priority DESC, id) WHERE state = 'pending';
+        """,
+
+        // 10: links as clusters. A shared value (an email, an IP, a camera serial...) is one cluster row with one member
+        // row per report holding it; copies and near-duplicates of an image are one media cluster (union-find on write:
+        // the smaller cluster's members move to the larger), one member row per file. Storage grows with reports, not
+        // with pairs of them (a viral file's 50,000 reports: 50,000 rows, not a billion). The pairwise rows move over:
+        // shared values exactly; media links are re-derived by triaging their reports again (from their keys and the
+        // near-duplicate index), as a pairwise row does not say which cluster its files belong to.
+        """
+        CREATE TABLE link_clusters (
+            id         INTEGER PRIMARY KEY,
+            kind       INTEGER NOT NULL,  -- LinkKind of the shared value; SimilarMedia (1) for a media cluster
+            value      TEXT,              -- the shared value; NULL for a media cluster
+            members    INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX link_clusters_by_value ON link_clusters (kind, value) WHERE value IS NOT NULL;
+
+        CREATE TABLE link_members (
+            cluster_id INTEGER NOT NULL REFERENCES link_clusters (id),
+            report_id  TEXT    NOT NULL REFERENCES reports (id),
+            file_id    TEXT,              -- media and camera serials: the report's file
+            kind       INTEGER NOT NULL,  -- LinkKind: why it joined
+            value      TEXT    NOT NULL,  -- the evidence ("sha256:...", "pdq:12", the email)
+            via_file   TEXT,              -- media: the file it was found to match when it joined
+            distance   INTEGER,           -- media: PDQ bits from via_file
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX link_members_unique ON link_members (cluster_id, report_id, COALESCE(file_id, ''));
+        CREATE INDEX link_members_by_cluster ON link_members (cluster_id, created_at DESC);
+        CREATE INDEX link_members_by_report ON link_members (report_id);
+        CREATE INDEX link_members_by_file ON link_members (file_id) WHERE file_id IS NOT NULL;
+
+        INSERT INTO link_clusters (kind, value, created_at)
+            SELECT kind, value, MIN(created_at) FROM report_links WHERE kind NOT IN (0, 1) GROUP BY kind, value;
+        INSERT OR IGNORE INTO link_members (cluster_id, report_id, file_id, kind, value, created_at)
+            SELECT c.id, l.report_a, l.file_a, l.kind, l.value, l.created_at FROM report_links l JOIN link_clusters c ON c.kind = l.kind AND c.value = l.value
+            UNION ALL
+            SELECT c.id, l.report_b, l.file_b, l.kind, l.value, l.created_at FROM report_links l JOIN link_clusters c ON c.kind = l.kind AND c.value = l.value
+            ORDER BY 6;
+        UPDATE link_clusters SET members = (SELECT COUNT(*) FROM link_members m WHERE m.cluster_id = link_clusters.id);
+        INSERT INTO jobs (kind, subject_id, state, attempts, available_at, created_at, priority, lane)
+            SELECT 'triage-report', r.id, 'pending', 0, 0, (SELECT MAX(created_at) FROM report_links), CASE WHEN r.escalate THEN 100 ELSE 0 END, 0
+            FROM reports r
+            WHERE r.id IN (SELECT report_a FROM report_links WHERE kind IN (0, 1) UNION SELECT report_b FROM report_links WHERE kind IN (0, 1))
+                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.subject_id = r.id AND j.kind = 'triage-report' AND j.state = 'pending');
+        DROP TABLE report_links;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -34,6 +34,14 @@ internal sealed class SqliteDialect : SqlDialect
         ORDER BY priority DESC, id LIMIT 1;
         """;
 
+    public override string DueJobInLaneQuery => """
+        SELECT id, attempts FROM (
+            SELECT id, attempts, priority FROM (SELECT id, attempts, priority FROM jobs WHERE state = 'pending' AND lane = @lane AND available_at <= @now ORDER BY priority DESC, id LIMIT 1)
+            UNION ALL
+            SELECT id, attempts, priority FROM (SELECT id, attempts, priority FROM jobs WHERE state = 'leased' AND lane = @lane AND leased_until < @now ORDER BY priority DESC, id LIMIT 1))
+        ORDER BY priority DESC, id LIMIT 1;
+        """;
+
     public override string NextMediaSequence => "(SELECT COALESCE(MAX(media_seq), 0) + 1 FROM files)";
 
     /// <summary>NULL: <c>seq</c> is an INTEGER PRIMARY KEY AUTOINCREMENT (never reused; one writer, so commit order).</summary>
@@ -70,6 +78,8 @@ internal sealed class SqliteDialect : SqlDialect
     public override Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task LockMediaSequenceAsync(DbConnection connection, DbTransaction transaction, bool exclusive, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockLinkClustersAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task LockJobSubjectAsync(DbConnection connection, DbTransaction transaction, string kind, Guid subjectId, CancellationToken cancellationToken) => Task.CompletedTask;
 

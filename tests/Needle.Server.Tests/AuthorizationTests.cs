@@ -30,6 +30,7 @@ public sealed partial class AuthorizationTests
         ["GET /livez"] = Anonymous,
         ["GET /readyz"] = Anonymous,
         ["GET /openapi/{documentName}.json"] = AnyKey,
+        ["GET /metrics"] = "admin|auditor",
 
         ["POST /api/v1/reports"] = "submitter",
         ["GET /api/v1/reports"] = "reviewer",

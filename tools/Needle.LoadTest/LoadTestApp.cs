@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Needle.LoadTest.Lists;
+using Needle.LoadTest.Flood;
+using Needle.LoadTest.Links;
 using Needle.LoadTest.Match;
 using Needle.LoadTest.Serve;
 using Needle.LoadTest.Video;
@@ -22,6 +24,8 @@ internal static class LoadTestApp
         root.Subcommands.Add(WorkersCommand.Create(context));
         root.Subcommands.Add(VideoCommand.Create(context));
         root.Subcommands.Add(ListsCommand.Create(context));
+        root.Subcommands.Add(FloodCommand.Create(context));
+        root.Subcommands.Add(LinksCommand.Create(context));
         return root;
     }
 

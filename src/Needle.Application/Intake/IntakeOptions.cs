@@ -23,4 +23,7 @@ public sealed record IntakeOptions
 
     /// <summary>Most entries in each list of the reported person (screen names, e-mails, IPs, ...).</summary>
     public int MaxListItems { get; init; } = 1_000;
+
+    /// <summary>Where accepted reports are counted; null counts nothing.</summary>
+    public Telemetry.NeedleMetrics? Metrics { get; init; }
 }

@@ -2,10 +2,12 @@ using System.Net;
 using System.Text.Json;
 using Needle.Application.Media;
 using Needle.Core.Audit;
+using Needle.Core.Jobs;
 using Needle.Core.Reports;
 using Needle.Core.Serialization;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
+using Needle.Video;
 
 namespace Needle.Application.Intake;
 
@@ -54,6 +56,7 @@ public sealed class ReportIntake
         var reportId = Guid.CreateVersion7(now);
         var newFiles = new NewFile[files.Count];
         long totalBytes = 0;
+        var lane = JobLane.General;
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
@@ -64,6 +67,12 @@ public sealed class ReportIntake
             {
                 encrypted = _protector.Protect(part.Bytes, fileId);
                 totalBytes += part.Bytes.Length;
+
+                // The same test the processor makes on the same bytes: a report it will hash a video of goes to the video lane.
+                if (VideoFiles.LooksLikeVideo(part.Bytes.AsSpan(0, Math.Min(part.Bytes.Length, 512))))
+                {
+                    lane = JobLane.Video;
+                }
             }
 
             newFiles[i] = new NewFile(
@@ -78,12 +87,21 @@ public sealed class ReportIntake
 
         // The stored submission lists every file, described or not, so Files[i] is the file with ordinal i.
         var stored = submission with { Files = files };
-        var report = new NewReport(reportId, stored, submittedBy, idempotencyKey, now, newFiles);
+        var report = new NewReport(reportId, stored, submittedBy, idempotencyKey, now, newFiles) { Lane = lane };
         var details = JsonSerializer.Serialize(
             new SubmitAuditDetails(files.Count, newFiles.Count(static f => f.EncryptedMedia is not null), totalBytes, submission.Escalate),
             DocumentJson.Options);
         var audit = new AuditEntryDraft(submittedBy.ToString(), "report.submit", $"report/{reportId}", details, remoteAddress);
-        return await _store.Reports.SubmitAsync(report, audit, ct).ConfigureAwait(false);
+        using var activity = _options.Metrics?.Source.StartActivity("needle.intake.submit");
+        activity?.SetTag("needle.files", files.Count);
+        activity?.SetTag("needle.lane", JobLane.Name(lane));
+        var result = await _store.Reports.SubmitAsync(report, audit, ct).ConfigureAwait(false);
+        if (result.Created)
+        {
+            _options.Metrics?.ReportReceived(submission.Escalate, files.Count);
+        }
+
+        return result;
     }
 
     /// <summary>Checks everything and returns the full file list with each file's media part (null for hashes only).</summary>

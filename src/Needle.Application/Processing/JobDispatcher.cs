@@ -51,10 +51,50 @@ public sealed class JobDispatcher
         return true;
     }
 
+    /// <summary>
+    /// Leases one job from the first of <paramref name="lanes"/> (see <see cref="JobLane"/>) that has one due, and runs
+    /// it. True when a job was leased, false when none of the lanes had one.
+    /// </summary>
+    public async Task<bool> ProcessNextAsync(string workerId, IReadOnlyList<int> lanes, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        ArgumentNullException.ThrowIfNull(lanes);
+        for (var i = 0; i < lanes.Count; i++)
+        {
+            var job = await _jobs.TryLeaseAsync(workerId, _options.Lease, lanes[i], ct).ConfigureAwait(false);
+            if (job is not null)
+            {
+                await ProcessAsync(job, ct).ConfigureAwait(false);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Runs a leased job with the processor for its kind.</summary>
     public async Task<ProcessOutcome> ProcessAsync(LeasedJob job, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(job);
+        using var activity = _options.Metrics?.Source.StartActivity("needle.job");
+        activity?.SetTag("needle.job.kind", job.Kind);
+        activity?.SetTag("needle.job.attempt", job.Attempt);
+        var outcome = await RunAsync(job, ct).ConfigureAwait(false);
+        activity?.SetTag("needle.job.outcome", outcome.ToString());
+        if (_options.Metrics is { } metrics)
+        {
+            metrics.JobCompleted(job.Kind, outcome.ToString().ToLowerInvariant());
+            if (outcome == ProcessOutcome.LeaseLost)
+            {
+                metrics.LeaseExpired(job.Kind);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task<ProcessOutcome> RunAsync(LeasedJob job, CancellationToken ct)
+    {
         if (string.Equals(job.Kind, JobKinds.ProcessReport, StringComparison.Ordinal))
         {
             return await _reports.ProcessAsync(job, ct).ConfigureAwait(false);

@@ -48,4 +48,7 @@ public sealed record ProcessorOptions
     /// private folder per process, a 0600 file deleted at once); default <see cref="PrivateMediaFiles.DefaultRoot"/>.
     /// </summary>
     public string? VideoTempDirectory { get; init; }
+
+    /// <summary>Where processed reports and files, decode failures, matches and jobs are counted, and jobs traced; null counts nothing.</summary>
+    public Telemetry.NeedleMetrics? Metrics { get; init; }
 }

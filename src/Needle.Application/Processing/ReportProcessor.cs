@@ -111,9 +111,13 @@ public sealed class ReportProcessor
                 return ProcessOutcome.LeaseLost;
             }
 
-            return await _store.Jobs.CompleteReportAsync(job, done.Results, done.Jurisdiction, ct).ConfigureAwait(false)
-                ? ProcessOutcome.Completed
-                : ProcessOutcome.LeaseLost;
+            if (!await _store.Jobs.CompleteReportAsync(job, done.Results, done.Jurisdiction, ct).ConfigureAwait(false))
+            {
+                return ProcessOutcome.LeaseLost;
+            }
+
+            Count(done.Results);
+            return ProcessOutcome.Completed;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -126,6 +130,34 @@ public sealed class ReportProcessor
             await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _options.RetryAfter).ConfigureAwait(false);
             return ProcessOutcome.Failed;
         }
+    }
+
+    /// <summary>Counts a completed report's files and matches (once stored: a job run twice is counted twice, as it ran twice).</summary>
+    private void Count(IReadOnlyList<FileResult> results)
+    {
+        if (_options.Metrics is not { } metrics)
+        {
+            return;
+        }
+
+        var lane = JobLane.General;
+        foreach (var result in results)
+        {
+            lane = result.Video is null ? lane : JobLane.Video;
+            metrics.FileProcessed(result.State switch
+            {
+                FileState.Hashed => "hashed",
+                FileState.Unreadable => "unreadable",
+                FileState.HashesOnly => "hashes-only",
+                _ => "pending",
+            });
+            foreach (var match in result.Matches)
+            {
+                metrics.Matched(match.ListName, match.AllowList);
+            }
+        }
+
+        metrics.ReportProcessed(lane);
     }
 
     /// <summary>The results of every file and the report's jurisdiction, or null when the lease was lost on the way.</summary>
@@ -215,6 +247,7 @@ public sealed class ReportProcessor
 
             if (!hashed.Succeeded)
             {
+                _options.Metrics?.DecodeFailed(hashed.Format.ToString().ToLowerInvariant(), hashed.Failure?.ToString() ?? "unknown");
                 return new FileResult
                 {
                     FileId = file.Id,
@@ -279,6 +312,7 @@ public sealed class ReportProcessor
             catch (VideoHashException e)
             {
                 error = "video: " + e.Message;
+                _options.Metrics?.DecodeFailed("video", "ffmpeg");
             }
             finally
             {

@@ -9,10 +9,15 @@ namespace Needle.Application.Triage;
 /// recompressed copy). It follows <see cref="ITriageStore.ReadMediaHashesAsync"/>: each search first reads what was
 /// stored since the last one (starting <see cref="ScoringOptions.MediaRereadSequences"/> back, for a backend that may
 /// commit out of sequence order); files already held are skipped. Files below
-/// <see cref="ScoringOptions.MinimumPdqQuality"/> are not indexed (flat images are near everything). Thread-safe.
+/// <see cref="ScoringOptions.MinimumPdqQuality"/> are not indexed (flat images are near everything). Of files with the
+/// very same PDQ hash only the first <see cref="MaxIdenticalIndexed"/> are indexed: a new copy finds those, and through
+/// their link cluster all the others, so a viral image's thousandth copy costs a search no more than its tenth. Thread-safe.
 /// </summary>
 public sealed class NearDuplicateMediaIndex : IDisposable
 {
+    /// <summary>Files indexed per identical PDQ hash; the rest are linked through these.</summary>
+    public const int MaxIdenticalIndexed = 8;
+
     private const int ReadBatch = 5000;
 
     private readonly ITriageStore _store;
@@ -23,6 +28,7 @@ public sealed class NearDuplicateMediaIndex : IDisposable
     // Entry id in the index = position in this list; only appended, under _catchUp.
     private readonly List<(Guid FileId, Guid ReportId)> _files = [];
     private readonly HashSet<Guid> _indexed = [];
+    private readonly Dictionary<PdqHash, int> _identical = [];
     private long _highestSequence;
 
     /// <summary>An empty index following <paramref name="store"/>; it fills on the first search or catch-up.</summary>
@@ -58,6 +64,13 @@ public sealed class NearDuplicateMediaIndex : IDisposable
                         continue;
                     }
 
+                    var copies = _identical.GetValueOrDefault(hash);
+                    if (copies >= MaxIdenticalIndexed)
+                    {
+                        continue;
+                    }
+
+                    _identical[hash] = copies + 1;
                     _index.Add(_files.Count, hash);
                     _files.Add((row.FileId, row.ReportId));
                     _indexed.Add(row.FileId);

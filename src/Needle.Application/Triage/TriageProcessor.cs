@@ -163,10 +163,12 @@ public sealed class TriageProcessor
             linkedBefore.Add(link.OtherReportId);
         }
 
+        // Only links of the reported person move a score (media links join strangers: see ReportPrioritizer), so a
+        // viral file's new copy asks for no other report to be scored again: triage stays flat as copies grow.
         var rescore = new List<Guid>();
         foreach (var link in links)
         {
-            if (!linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
+            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
             {
                 rescore.Add(link.OtherReportId);
             }
@@ -215,10 +217,11 @@ public sealed class TriageProcessor
         // Two reports sharing a key and triaged at the same time each look before the other's keys are stored, and
         // neither would link. Looking again once ours are stored closes the gap: the later of the two sees the other,
         // and triages again (idempotent: links are never stored twice).
+        // What was found when the outcome was computed is stored now; a key found only now was stored meanwhile.
         if (outcome.Keys.Count > 0)
         {
             var linked = new HashSet<(Guid, LinkKind, string)>();
-            foreach (var link in await _store.Triage.GetLinksAsync(outcome.ReportId, ct).ConfigureAwait(false))
+            foreach (var link in outcome.Links)
             {
                 linked.Add((link.OtherReportId, link.Kind, link.Value));
             }

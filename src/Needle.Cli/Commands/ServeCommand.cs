@@ -31,6 +31,12 @@ internal static class ServeCommand
             HelpName = "N",
             DefaultValueFactory = _ => 2,
         };
+        var videoWorkers = new Option<int>("--video-workers")
+        {
+            Description = "How many of the workers run the video lane (reports holding a video); the others never take a video, so images are not stuck behind videos. 1 to --workers. Default: 1.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
         var sessionIdle = new Option<int>("--session-idle")
         {
             Description = "Minutes without a request after which a review-page session ends. Default: 30.",
@@ -63,7 +69,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Run the Needle HTTP API and the review pages (and, unless --workers 0, background workers) on the given database until interrupted.")
         {
-            urls, workers, sessionIdle, sessionHours, rateLimits, fetchHosts, fetchMaxMb,
+            urls, workers, videoWorkers, sessionIdle, sessionHours, rateLimits, fetchHosts, fetchMaxMb,
         };
         node.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -72,6 +78,13 @@ internal static class ServeCommand
             if (workerCount < 0)
             {
                 context.Error.WriteLine("error: --workers must be 0 or more");
+                return ExitCodes.Usage;
+            }
+
+            var videoWorkerCount = parse.GetValue(videoWorkers);
+            if (workerCount > 0 && (videoWorkerCount < 1 || videoWorkerCount > workerCount))
+            {
+                context.Error.WriteLine("error: --video-workers must be 1 to --workers");
                 return ExitCodes.Usage;
             }
 
@@ -114,6 +127,7 @@ internal static class ServeCommand
             {
                 Urls = [.. (parse.GetValue(urls) ?? [DefaultUrl]).SelectMany(u => u.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 Workers = workerCount,
+                VideoWorkers = Math.Max(1, videoWorkerCount),
                 SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes),
                 SessionLifetime = TimeSpan.FromHours(lifetimeHours),
                 RateLimits = limits,

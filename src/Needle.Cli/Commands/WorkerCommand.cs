@@ -23,6 +23,12 @@ internal static class WorkerCommand
             HelpName = "N",
             DefaultValueFactory = _ => Environment.ProcessorCount,
         };
+        var videoWorkers = new Option<int>("--video-workers")
+        {
+            Description = "How many of the workers run the video lane (reports holding a video); the others never take a video. 1 to --concurrency. Default: 1.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
         var health = new Option<string?>("--health-url")
         {
             Description = "Serve /livez and /readyz (for probes) on this address, e.g. http://0.0.0.0:5081. Default: no port is opened.",
@@ -33,6 +39,7 @@ internal static class WorkerCommand
             "Run background workers (hashing, matching, every job kind) on a shared database, without the API, until SIGTERM or Ctrl+C; jobs cut short are given back.")
         {
             concurrency,
+            videoWorkers,
             health,
         };
         node.AddTo(command);
@@ -45,12 +52,19 @@ internal static class WorkerCommand
                 return ExitCodes.Usage;
             }
 
+            var videoWorkerCount = parse.GetValue(videoWorkers);
+            if (videoWorkerCount < 1 || videoWorkerCount > workers)
+            {
+                context.Error.WriteLine("error: --video-workers must be 1 to --concurrency");
+                return ExitCodes.Usage;
+            }
+
             if (node.Read(parse, context) is not { } nodeOptions)
             {
                 return ExitCodes.Usage;
             }
 
-            var options = nodeOptions with { Workers = workers };
+            var options = nodeOptions with { Workers = workers, VideoWorkers = videoWorkerCount };
             IReadOnlyList<string>? healthUrls = parse.GetValue(health) is { } url ? [url] : null;
             try
             {

@@ -83,8 +83,15 @@ internal sealed class NodeOptionSet
         DefaultValueFactory = _ => 1,
     };
 
+    public Option<string?> OtlpEndpoint { get; } = new("--otlp-endpoint")
+    {
+        Description = "Send metrics and traces over OTLP to this OpenTelemetry collector (e.g. http://collector:4317). Default: $OTEL_EXPORTER_OTLP_ENDPOINT when set, else none (the API's /metrics is scraped with an admin or auditor key either way).",
+        HelpName = "URL",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(OtlpEndpoint);
         command.Options.Add(Database);
         command.Options.Add(Postgres);
         command.Options.Add(MediaKey);
@@ -136,6 +143,13 @@ internal sealed class NodeOptionSet
             return null;
         }
 
+        Uri? otlp = null;
+        if (parse.GetValue(OtlpEndpoint) is { } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out otlp))
+        {
+            context.Error.WriteLine($"error: --otlp-endpoint is not an absolute URL: {endpoint}");
+            return null;
+        }
+
         // Video hashing as the server does by default, with the segments asked for.
         var video = new Needle.Application.Processing.ProcessorOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
 
@@ -153,6 +167,7 @@ internal sealed class NodeOptionSet
             Notices = context.Out,
             Warnings = context.Error,
             Video = video,
+            OtlpEndpoint = otlp,
         };
     }
 

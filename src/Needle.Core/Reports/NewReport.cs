@@ -13,4 +13,11 @@ public sealed record NewReport(
     Guid SubmittedBy,
     string? IdempotencyKey,
     DateTimeOffset ReceivedAt,
-    IReadOnlyList<NewFile> Files);
+    IReadOnlyList<NewFile> Files)
+{
+    /// <summary>
+    /// The <see cref="Jobs.JobLane"/> its processing job is leased in: <see cref="Jobs.JobLane.Video"/> when a file is a
+    /// video (seen in its bytes at intake), else <see cref="Jobs.JobLane.General"/>.
+    /// </summary>
+    public int Lane { get; init; } = Jobs.JobLane.General;
+}

@@ -18,6 +18,12 @@ public interface IJobQueue
     /// </summary>
     Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="TryLeaseAsync(string, TimeSpan, CancellationToken)"/>, from one <see cref="JobLane"/> only: the
+    /// workers of a lane never take another lane's jobs, so long video jobs cannot hold every worker.
+    /// </summary>
+    Task<LeasedJob?> TryLeaseAsync(string workerId, TimeSpan leaseDuration, int lane, CancellationToken cancellationToken);
+
     /// <summary>Extends a lease still held; false if it was lost.</summary>
     Task<bool> RenewAsync(LeasedJob job, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
@@ -53,6 +59,9 @@ public interface IJobQueue
 
     /// <summary>Jobs not yet done (pending, leased or waiting to retry).</summary>
     Task<int> CountOpenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The open jobs by lane and priority, with the age of the oldest waiting one (the queue's metrics).</summary>
+    Task<IReadOnlyList<QueueDepth>> GetDepthAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Gives back at once the jobs leased by workers that <paramref name="isAbandoned"/> (called with each holder's

@@ -32,12 +32,18 @@ public interface ITriageStore
     /// <exception cref="ArgumentException">The job is not a <see cref="JobKinds.ScoreReport"/> job.</exception>
     Task<bool> CompleteScoreAsync(LeasedJob job, Guid reportId, PriorityScore score, CancellationToken cancellationToken = default);
 
-    /// <summary>The report's links, from both sides, as seen from <paramref name="reportId"/>.</summary>
+    /// <summary>
+    /// The report's links, as seen from <paramref name="reportId"/>. Links are kept as clusters (one per shared value,
+    /// one per group of copies and near-duplicates of an image), so a report is linked to every other member of its
+    /// clusters, each with why (the shared value, the same hash, or the PDQ distance of the two files); at most 500 other
+    /// reports per cluster, the most recent.
+    /// </summary>
     Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The report's bundle: the reports reachable from it through media links (<see cref="LinkKind.SameMedia"/>,
-    /// <see cref="LinkKind.SimilarMedia"/>), itself included, at most <paramref name="maxReports"/>, in a stable order.
+    /// <see cref="LinkKind.SimilarMedia"/>: its files' media clusters, their reports' clusters...), itself included, at
+    /// most <paramref name="maxReports"/>, in a stable order.
     /// </summary>
     Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default);
 

@@ -15,7 +15,7 @@ public sealed record TriageOutcome
     /// <summary>The report's link keys, replacing those stored before.</summary>
     public required IReadOnlyList<LinkKey> Keys { get; init; }
 
-    /// <summary>Links to other reports, added to those already stored (never duplicated).</summary>
+    /// <summary>Links to other reports, added to those already stored (as cluster memberships: never duplicated).</summary>
     public required IReadOnlyList<ReportLink> Links { get; init; }
 
     /// <summary>Decisions applied without an analyst (same hash as a file already decided).</summary>

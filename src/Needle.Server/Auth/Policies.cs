@@ -28,6 +28,8 @@ internal static class Policies
 
     /// <summary>HMA curation (<c>/c</c>: banks and their content): an admin, or an HMA-style integration.</summary>
     public const string HmaCuration = "role:hma-curation";
+    /// <summary>A key of one of the roles allowed to scrape metrics (<see cref="NeedleServerOptions.MetricsRoles"/>).</summary>
+    public const string Metrics = "metrics";
 
     /// <summary>Any valid key, whatever its role (the OpenAPI document).</summary>
     public const string AnyKey = "any-key";
@@ -43,8 +45,16 @@ internal static class Policies
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
-    public static void Configure(AuthorizationOptions options)
+    public static void Configure(AuthorizationOptions options) => Configure(options, [ApiRole.Admin, ApiRole.Auditor]);
+
+    public static void Configure(AuthorizationOptions options, IReadOnlyList<ApiRole> metricsRoles)
     {
+        ArgumentNullException.ThrowIfNull(metricsRoles);
+        options.AddPolicy(Metrics, policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .RequireRole([.. metricsRoles.Select(RoleName)]));
+
         foreach (var role in Enum.GetValues<ApiRole>())
         {
             options.AddPolicy("role:" + RoleName(role), policy => policy

@@ -96,6 +96,7 @@ internal static class RateLimits
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var routeClass = RouteClass(context.Request) ?? Other;
+        context.RequestServices.GetService<Needle.Application.Telemetry.NeedleMetrics>()?.RateLimited(routeClass);
         if (routeClass == SignIn)
         {
             // Counted in the address's burst of sign-in attempts (one audit entry per burst, never one per attempt).

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Needle.Application.Lists;
+using Needle.Application.Telemetry;
 
 namespace Needle.Server.Processing;
 
@@ -9,7 +10,7 @@ namespace Needle.Server.Processing;
 /// <see cref="NeedleServerOptions.ListPollInterval"/> (randomly 50-150 % of it, and a random first wait, so nodes
 /// started together never poll or rebuild in lockstep) it applies the changes made by other nodes.
 /// </summary>
-internal sealed partial class ListFollower(HashListService matchers, NeedleServerOptions options, ILogger<ListFollower> logger) : BackgroundService
+internal sealed partial class ListFollower(HashListService matchers, NeedleServerOptions options, NeedleMetrics metrics, ILogger<ListFollower> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,6 +40,8 @@ internal sealed partial class ListFollower(HashListService matchers, NeedleServe
                 {
                     LogChangesApplied(logger, before + 1, matchers.Sequence);
                 }
+
+                metrics.ListsCaughtUp(matchers.Sequence);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

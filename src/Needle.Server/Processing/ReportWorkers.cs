@@ -1,19 +1,24 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Needle.Application.Processing;
+using Needle.Core.Jobs;
 using Needle.Core.Storage;
 
 namespace Needle.Server.Processing;
 
 /// <summary>
 /// Runs N workers that take jobs of every kind from the durable queue (report processing, triage, scores; see
-/// <see cref="JobDispatcher"/>). An idle worker sleeps briefly (on the injected clock)
+/// <see cref="JobDispatcher"/>), in lanes: <see cref="NeedleServerOptions.VideoWorkers"/> of them run the video lane
+/// first, the others never do, so a video backlog cannot hold every worker. An idle worker sleeps briefly (on the injected clock)
 /// before polling again; on shutdown the token stops every loop, and a job cut short is simply leased again later.
 /// At start, jobs still leased by dead workers of this host (the server was killed mid-job) are given back at once
 /// rather than after their lease runs out.
 /// </summary>
 internal sealed partial class ReportWorkers(JobDispatcher processor, INeedleStore store, NeedleServerOptions options, ILogger<ReportWorkers> logger) : BackgroundService
 {
+    private static readonly IReadOnlyList<int> VideoThenGeneral = [JobLane.Video, JobLane.General];
+    private static readonly IReadOnlyList<int> GeneralOnly = [JobLane.General];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Leave the host's start-up path at once.
@@ -41,10 +46,13 @@ internal sealed partial class ReportWorkers(JobDispatcher processor, INeedleStor
             LogGiveBackFailed(logger, ex);
         }
 
-        await Task.WhenAll(Enumerable.Range(1, options.Workers).Select(n => RunAsync(WorkerIdentity.Create(host, self, n), stoppingToken))).ConfigureAwait(false);
+        // The first VideoWorkers workers run the video lane first and the general lane when no video waits; the rest run
+        // the general lane only. A lone worker runs both.
+        await Task.WhenAll(Enumerable.Range(1, options.Workers).Select(n =>
+            RunAsync(WorkerIdentity.Create(host, self, n), n <= options.VideoWorkers ? VideoThenGeneral : GeneralOnly, stoppingToken))).ConfigureAwait(false);
     }
 
-    private async Task RunAsync(string workerId, CancellationToken stoppingToken)
+    private async Task RunAsync(string workerId, IReadOnlyList<int> lanes, CancellationToken stoppingToken)
     {
         // Leave the host's start-up path at once.
         await Task.Yield();
@@ -53,7 +61,7 @@ internal sealed partial class ReportWorkers(JobDispatcher processor, INeedleStor
             bool worked;
             try
             {
-                worked = await processor.ProcessNextAsync(workerId, stoppingToken).ConfigureAwait(false);
+                worked = await processor.ProcessNextAsync(workerId, lanes, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -89,6 +89,42 @@ public abstract class JobQueueContract : StoreContract
     }
 
     [Fact]
+    public async Task Each_lane_is_leased_on_its_own_and_a_report_s_triage_runs_in_the_general_lane()
+    {
+        var video = TestData.SmallReport(Time.GetUtcNow(), files: 0) with { Lane = JobLane.Video };
+        var image = TestData.SmallReport(Time.GetUtcNow(), files: 0);
+        var urgentVideo = TestData.SmallReport(Time.GetUtcNow(), escalate: true, files: 0) with { Lane = JobLane.Video };
+        await SubmitAsync(video);
+        await SubmitAsync(image);
+        await SubmitAsync(urgentVideo);
+
+        // The general lane has the image only, though the videos are older or escalated.
+        var general = await Store.Jobs.TryLeaseAsync("general", Lease, JobLane.General, default);
+        Assert.Equal(image.Id, general?.SubjectId);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("general", Lease, JobLane.General, default));
+
+        // The video lane by priority, then age.
+        var first = await Store.Jobs.TryLeaseAsync("video", Lease, JobLane.Video, default);
+        Assert.Equal(urgentVideo.Id, first?.SubjectId);
+        var second = await Store.Jobs.TryLeaseAsync("video", Lease, JobLane.Video, default);
+        Assert.Equal(video.Id, second?.SubjectId);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("video", Lease, JobLane.Video, default));
+
+        // The video report's triage is short: the general lane runs it.
+        Assert.True(await Store.Jobs.CompleteReportAsync(first!, TestData.Results(urgentVideo)));
+        var triage = await Store.Jobs.TryLeaseAsync("general", Lease, JobLane.General, default);
+        Assert.Equal((JobKinds.TriageReport, urgentVideo.Id), (triage?.Kind, triage?.SubjectId));
+
+        // A video job whose lease ran out is taken again in its own lane only.
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(triage!.Id, (await Store.Jobs.TryLeaseAsync("general-2", Lease, JobLane.General, default))?.Id);
+        Assert.Equal(image.Id, (await Store.Jobs.TryLeaseAsync("general-2", Lease, JobLane.General, default))?.SubjectId);
+        Assert.Null(await Store.Jobs.TryLeaseAsync("general-2", Lease, JobLane.General, default));
+        var again = await Store.Jobs.TryLeaseAsync("video-2", Lease, JobLane.Video, default);
+        Assert.Equal((video.Id, 2), (again?.SubjectId, again?.Attempt));
+    }
+
+    [Fact]
     public async Task A_job_with_nothing_to_write_is_completed_only_while_its_lease_is_held()
     {
         Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty));

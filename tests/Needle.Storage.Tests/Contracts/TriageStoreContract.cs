@@ -199,7 +199,7 @@ public abstract class TriageStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task A_bundle_follows_media_links_breadth_first_up_to_the_limit()
+    public async Task A_bundle_follows_media_clusters_breadth_first_up_to_the_limit()
     {
         var a = await ProcessedAsync([Sha('a')]);
         var b = await ProcessedAsync([Sha('b')]);
@@ -212,9 +212,10 @@ public abstract class TriageStoreContract : StoreContract
         await TriageAsync(Outcome(d) with { Links = [Link(d, c, LinkKind.Email, "d@example.net"), Link(d, a, LinkKind.CameraSerial, "SN-1", d.Files[0].Id, a.Files[0].Id)] });
         await TriageAsync(Outcome(e));
 
-        Assert.Equal([a.Id, b.Id, c.Id], await Store.Triage.GetBundleAsync(a.Id, 10));
-        Assert.Equal([c.Id, b.Id, a.Id], await Store.Triage.GetBundleAsync(c.Id, 10));
-        Assert.Equal([a.Id, b.Id], await Store.Triage.GetBundleAsync(a.Id, 2));
+        // a, b and c are one media cluster (c joined through b): the report first, then the cluster's others in id order.
+        Assert.Equal([a.Id, .. InIdOrder(b.Id, c.Id)], await Store.Triage.GetBundleAsync(a.Id, 10));
+        Assert.Equal([c.Id, .. InIdOrder(a.Id, b.Id)], await Store.Triage.GetBundleAsync(c.Id, 10));
+        Assert.Equal([a.Id, InIdOrder(b.Id, c.Id)[0]], await Store.Triage.GetBundleAsync(a.Id, 2));
         Assert.Equal([d.Id], await Store.Triage.GetBundleAsync(d.Id, 10));
         Assert.Equal([e.Id], await Store.Triage.GetBundleAsync(e.Id, 10));
 
@@ -223,6 +224,82 @@ public abstract class TriageStoreContract : StoreContract
         await TriageAsync(Outcome(hub) with { Links = [Link(hub, e, LinkKind.SameMedia, "sha256:y"), Link(hub, d, LinkKind.SameMedia, "sha256:z")] });
         var expected = new[] { d.Id, e.Id }.OrderBy(id => id.ToString("D"), StringComparer.Ordinal).ToList();
         Assert.Equal([hub.Id, .. expected], await Store.Triage.GetBundleAsync(hub.Id, 10));
+    }
+
+    /// <summary>Rows in a table of the backend's database (link storage, for the viral-media tests).</summary>
+    protected abstract Task<long> CountRowsAsync(string table);
+
+    private async Task<LeasedJob> ReTriageJobAsync(NewReport report)
+    {
+        Assert.True(await Store.Jobs.EnqueueAsync(JobKinds.TriageReport, report.Id));
+        return await JobAsync(JobKinds.TriageReport, report.Id);
+    }
+
+    private static List<Guid> InIdOrder(params Guid[] ids) => ids.OrderBy(id => id.ToString("D"), StringComparer.Ordinal).ToList();
+
+    [Fact]
+    public async Task A_viral_file_s_reports_share_one_cluster_row_and_link_storage_grows_with_reports_not_pairs()
+    {
+        // 60 reports, each with one of 3 images (as triage links a copy to every earlier copy it finds).
+        const int Reports = 60;
+        var reports = new List<NewReport>();
+        for (var i = 0; i < Reports; i++)
+        {
+            var image = (char)('a' + (i % 3));
+            var report = await ProcessedAsync([Sha(image)], md5s: [Md5(image)]);
+            var earlier = reports.Where((_, k) => k % 3 == i % 3).ToList();
+            await TriageAsync(Outcome(report) with
+            {
+                Links = [.. earlier.SelectMany(e => new[]
+                {
+                    Link(report, e, LinkKind.SameMedia, "sha256:" + Sha(image), report.Files[0].Id, e.Files[0].Id),
+                    Link(report, e, LinkKind.SameMedia, "md5:" + Md5(image), report.Files[0].Id, e.Files[0].Id),
+                })],
+            });
+            reports.Add(report);
+        }
+
+        // One member row per file and one cluster row per image, where pairs would be 3 x (20 x 19 / 2) = 570 rows.
+        Assert.Equal(Reports, await CountRowsAsync("link_members"));
+        Assert.Equal(3, await CountRowsAsync("link_clusters"));
+
+        // Each report is still linked to the 19 others with its image, saying why; its bundle is those 20 reports.
+        var last = reports[^1];
+        var links = await Store.Triage.GetLinksAsync(last.Id);
+        var sameImage = reports.Where((_, k) => k % 3 == (Reports - 1) % 3 && k != Reports - 1).Select(r => r.Id).ToHashSet();
+        Assert.Equal(sameImage, links.Select(l => l.OtherReportId).ToHashSet());
+        Assert.Equal(19, links.Count);
+        Assert.All(links, l => Assert.Equal((LinkKind.SameMedia, "sha256:" + Sha('c'), last.Files[0].Id), (l.Kind, l.Value, l.FileId)));
+        Assert.Equal(20, (await Store.Triage.GetBundleAsync(last.Id, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Near_duplicates_joined_through_others_are_linked_with_their_own_pdq_distance_and_clusters_merge()
+    {
+        var pdqA = new string('0', 64);
+        var pdqB = "f" + new string('0', 63);            // 4 bits from A
+        var pdqC = "ff" + new string('0', 62);           // 8 bits from A, 4 from B
+        var a = await ProcessedAsync([Sha('a')], pdqs: [pdqA]);
+        var b = await ProcessedAsync([Sha('b')], pdqs: [pdqB]);
+        var c = await ProcessedAsync([Sha('c')], pdqs: [pdqC]);
+        var d = await ProcessedAsync([Sha('d')], pdqs: [pdqC]);
+        await TriageAsync(Outcome(a));
+        await TriageAsync(Outcome(b) with { Links = [Link(b, a, LinkKind.SimilarMedia, "pdq:4", b.Files[0].Id, a.Files[0].Id, 4)] });
+
+        // c and d form a cluster of their own; then c is found near b: the two clusters are one.
+        await TriageAsync(Outcome(c));
+        await TriageAsync(Outcome(d) with { Links = [Link(d, c, LinkKind.SimilarMedia, "pdq:0", d.Files[0].Id, c.Files[0].Id, 0)] });
+        Assert.Equal(2, await CountRowsAsync("link_clusters"));
+        Assert.True(await Store.Triage.CompleteTriageAsync(await ReTriageJobAsync(c), Outcome(c) with { Links = [Link(c, b, LinkKind.SimilarMedia, "pdq:4", c.Files[0].Id, b.Files[0].Id, 4)] }));
+        Assert.Equal(1, await CountRowsAsync("link_clusters"));
+        Assert.Equal(4, await CountRowsAsync("link_members"));
+
+        var fromA = (await Store.Triage.GetLinksAsync(a.Id)).ToDictionary(l => l.OtherReportId);
+        Assert.Equal((LinkKind.SimilarMedia, "pdq:4", 4), (fromA[b.Id].Kind, fromA[b.Id].Value, fromA[b.Id].Distance));
+        Assert.Equal((LinkKind.SimilarMedia, "pdq:8", 8), (fromA[c.Id].Kind, fromA[c.Id].Value, fromA[c.Id].Distance));
+        Assert.Equal((LinkKind.SimilarMedia, "pdq:8", 8), (fromA[d.Id].Kind, fromA[d.Id].Value, fromA[d.Id].Distance));
+        Assert.Equal((a.Files[0].Id, c.Files[0].Id), (fromA[c.Id].FileId, fromA[c.Id].OtherFileId));
+        Assert.Equal(4, (await Store.Triage.GetBundleAsync(d.Id, 10)).Count);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class PostgresTriageStoreTests(PostgresServer server) : TriageStor
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 
+    protected override async Task<long> CountRowsAsync(string table) => Convert.ToInt64(await _database.ScalarAsync($"SELECT COUNT(*) FROM {table};"), System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task A_follower_never_reads_past_a_media_sequence_still_being_written()
     {

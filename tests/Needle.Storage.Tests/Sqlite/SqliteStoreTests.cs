@@ -127,6 +127,52 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pairwise_links_become_clusters_and_reports_with_media_links_are_triaged_again()
+    {
+        // The file as the steps before link clusters left it: three reports sharing an email, two sharing an image.
+        var clusterStep = Migrations.Steps.Select((sql, i) => (sql, i)).First(step => step.sql.Contains("CREATE TABLE link_clusters", StringComparison.Ordinal)).i;
+        await _database.ExecuteAsync(string.Join("\n", Migrations.Steps.Take(clusterStep)) + $"\nPRAGMA user_version = {clusterStep};");
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid().ToString("D")).Order(StringComparer.Ordinal).ToArray();
+        var at = _time.GetUtcNow().UtcTicks;
+        foreach (var id in ids)
+        {
+            await _database.ExecuteAsync(
+                "INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count) VALUES (@id, 'old', '{}', 1, 0, @at, @at, @by, 0);",
+                ("@id", id), ("@at", at), ("@by", TestData.SubmitterKey.ToString("D")));
+        }
+
+        await _database.ExecuteAsync(
+            """
+            INSERT INTO report_links (report_a, report_b, kind, value, created_at) VALUES (@a, @b, 3, 'x@example.net', @at), (@a, @c, 3, 'x@example.net', @at), (@b, @c, 3, 'x@example.net', @at);
+            INSERT INTO report_links (report_a, report_b, kind, value, created_at) VALUES (@a, @b, 0, 'sha256:aa', @at);
+            """,
+            ("@a", ids[0]), ("@b", ids[1]), ("@c", ids[2]), ("@at", at));
+
+        await using var store = Open();
+        await store.MigrateAsync();
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await _database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+
+        // The email is one cluster of three members, still read as links with their reason; the pairwise table is gone.
+        Assert.Equal(1L, await _database.ScalarAsync("SELECT COUNT(*) FROM link_clusters;"));
+        Assert.Equal(3L, await _database.ScalarAsync("SELECT COUNT(*) FROM link_members;"));
+        Assert.Equal(0L, await _database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'report_links';"));
+        var links = await store.Triage.GetLinksAsync(Guid.Parse(ids[0]));
+        Assert.Equal([ids[1], ids[2]], links.Select(l => l.OtherReportId.ToString("D")).Order(StringComparer.Ordinal));
+        Assert.All(links, l => Assert.Equal((LinkKind.Email, "x@example.net"), (l.Kind, l.Value)));
+
+        // The two reports with a media link are triaged again, to put their files in a media cluster.
+        var jobs = new List<Guid>();
+        while (await store.Jobs.TryLeaseAsync("w", TimeSpan.FromMinutes(1)) is { } job)
+        {
+            Assert.Equal(JobKinds.TriageReport, job.Kind);
+            jobs.Add(job.SubjectId);
+        }
+
+        Assert.Equal([ids[0], ids[1]], jobs.Select(j => j.ToString("D")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_file_from_a_newer_version_is_refused()
     {
         await using (var store = Open())

@@ -11,4 +11,6 @@ public sealed class SqliteTriageStoreTests : TriageStoreContract
     protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+
+    protected override async Task<long> CountRowsAsync(string table) => Convert.ToInt64(await _database.ScalarAsync($"SELECT COUNT(*) FROM {table};"), System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -9,32 +9,32 @@ internal static class GeneratedJpegs
     /// Distinct benign JPEGs, 50-200 KB: random shapes on a gradient with a little noise (so every PDQ hash differs
     /// and the file does not compress away), generated on all cores, the same for the same seed.
     /// </summary>
-    public static byte[][] Generate(int count, int seed)
+    public static byte[][] Generate(int count, int seed, int width = 640, int height = 480)
     {
         var images = new byte[count][];
-        Parallel.For(0, count, i => images[i] = GenerateOne(seed, i));
+        Parallel.For(0, count, i => images[i] = GenerateOne(seed, i, width, height));
         return images;
     }
 
-    public static byte[] GenerateOne(int seed, int index)
+    /// <summary>One of the pictures; smaller sizes (the flood's backlog) keep the same look, with fewer bytes.</summary>
+    public static byte[] GenerateOne(int seed, int index, int width = 640, int height = 480)
     {
         var rng = new Random(unchecked((seed * 1_000_003) + index)); // not HashCode.Combine: randomised per process
-        const int Width = 640, Height = 480;
-        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using (var canvas = new SKCanvas(bitmap))
         {
             using var background = new SKPaint();
-            background.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(Width, Height),
+            background.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, height),
                 [RandomColor(rng), RandomColor(rng)], SKShaderTileMode.Clamp);
-            canvas.DrawRect(0, 0, Width, Height, background);
+            canvas.DrawRect(0, 0, width, height, background);
             using var paint = new SKPaint { IsAntialias = true };
             for (var s = 0; s < 30; s++)
             {
                 paint.Color = RandomColor(rng);
-                var x = rng.Next(Width);
-                var y = rng.Next(Height);
-                var w = rng.Next(20, 240);
-                var h = rng.Next(20, 240);
+                var x = rng.Next(width);
+                var y = rng.Next(height);
+                var w = rng.Next(width / 32, width * 3 / 8);
+                var h = rng.Next(height / 24, height / 2);
                 if (rng.Next(2) == 0)
                 {
                     canvas.DrawRect(x, y, w, h, paint);

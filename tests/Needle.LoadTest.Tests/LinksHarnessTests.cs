@@ -1,0 +1,26 @@
+using System.Globalization;
+using static Needle.LoadTest.Tests.LoadTestRunner;
+
+namespace Needle.LoadTest.Tests;
+
+/// <summary>The <c>links</c> harness: a tiny viral run; every report triaged, one member row per report, one cluster per image.</summary>
+public sealed class LinksHarnessTests
+{
+    [Fact]
+    public async Task A_tiny_viral_run_stores_one_member_per_report_and_one_cluster_per_image()
+    {
+        var result = await RunAsync("links", "--reports", "30", "--images", "3", "--concurrency", "2", "--workers", "2", "--timeout-minutes", "5");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.OutLines;
+        Assert.StartsWith("Needle.LoadTest links: 30 reports reusing 3 images", lines[0], StringComparison.Ordinal);
+        var figures = lines.Skip(1).Take(12).ToDictionary(
+            l => l[..l.IndexOf(':', StringComparison.Ordinal)],
+            l => double.Parse(l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture));
+        Assert.Equal(30, figures["triaged"]);
+        Assert.Equal(30, figures["link member rows"]);
+        Assert.Equal(3, figures["link cluster rows"]);
+        Assert.True(figures["link tables MB"] > 0, result.Out);
+        Assert.True(figures["link key rows"] >= 60, result.Out);
+    }
+}
