@@ -43,7 +43,7 @@ internal static class ScanReportWriters
                     match.SignalType.Name,
                     match.MatchedValue,
                     match.Distance.ToString(CultureInfo.InvariantCulture),
-                    match.Transform.ToName(),
+                    match.TransformName,
                     suffix));
             }
         }
@@ -141,7 +141,7 @@ internal static class ScanReportWriters
             foreach (var match in files[i].Match?.Matches ?? [])
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.Transform.ToName())}</td></tr>"));
+                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.TransformName)}</td></tr>"));
             }
         }
 
@@ -214,7 +214,7 @@ internal static class ScanReportWriters
         json.WriteString("signal", match.SignalType.Name);
         json.WriteString("hash", match.MatchedValue);
         json.WriteNumber("distance", match.Distance);
-        json.WriteString("transform", match.Transform.ToName());
+        json.WriteString("transform", match.TransformName);
         if (match.Entry.Metadata.Count > 0)
         {
             json.WriteStartObject("metadata");
