@@ -5,6 +5,7 @@ using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
 using Needle.Matching.Clustering;
+using Needle.Matching.Expansion;
 using Needle.Matching.Lists;
 using Needle.Video;
 
@@ -51,6 +52,10 @@ internal static class ScanCommand
         {
             Description = "Match only the image as stored, not its rotations and flips.",
         };
+        var noExpand = new Option<bool>("--no-expand")
+        {
+            Description = "Do not undo common edits (a mirror, a frame, a rotation of up to 10 degrees) on files that match no hash.",
+        };
         var format = new Option<string>("--format", "-f")
         {
             Description = "Report format: csv (one row per match), jsonl (one object per file) or html (one self-contained report).",
@@ -86,7 +91,7 @@ internal static class ScanCommand
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates. Videos are matched by vPDQ with the matched time ranges.")
         {
-            against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, noClues,
+            against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, noExpand, format, outFile, noClues,
             videoKnownPct, videoClipPct, videoTimeout,
         };
         inputOptions.AddTo(command);
@@ -180,16 +185,25 @@ internal static class ScanCommand
             var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
+            var expand = !parse.GetValue(noExpand);
             progress.Run("Scanning", inputs.Count, () =>
                 OrderedParallel.Run(
                     inputs,
                     threadCount,
-                    () => new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
-                    (hasher, path, token) =>
+                    () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
+                        Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher) : null, null)),
+                    (state, path, token) =>
                     {
                         var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
+                        var hasher = state.Hasher;
                         var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
-                        return new ScannedFile(hashed, hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null) { Clues = clues };
+                        var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
+                        if (hashed.Succeeded && match is { Status: MatchStatus.NoMatch })
+                        {
+                            match = state.Second.Match(fullPath, token) ?? match;
+                        }
+
+                        return new ScannedFile(hashed, match) { Clues = clues };
                     },
                     (index, file) =>
                     {

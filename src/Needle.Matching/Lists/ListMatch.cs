@@ -30,6 +30,9 @@ public sealed record ListMatch(
     /// </summary>
     public string? Variant { get; init; }
 
+    /// <summary>For a <c>robust</c> match: the inliers, the estimated transform and the descriptor similarity.</summary>
+    public RobustMatchDetails? Robust { get; init; }
+
     /// <summary>How the file relates to the listed item: the variant and the dihedral transform, e.g. <c>unletterbox+flipy</c>, <c>rotate-5</c>, <c>original</c>.</summary>
     public string TransformName => Variant switch
     {

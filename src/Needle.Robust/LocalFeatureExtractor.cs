@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using Needle.Hashing;
+using Needle.Matching.Lists;
+using OpenCvSharp;
+
+namespace Needle.Robust;
+
+/// <summary>
+/// ORB keypoints and descriptors of a picture scaled so its longer side is <see cref="WorkingSize"/> (copies at any
+/// size are compared at one scale). Thread-safe: every call makes its own detector.
+/// </summary>
+public static class LocalFeatureExtractor
+{
+    /// <summary>The longer side of the picture the keypoints are found in.</summary>
+    public const int WorkingSize = 512;
+
+    // A picture shorter than this at the working scale has no room for ORB's 31-pixel patches.
+    private const int MinimumSide = 48;
+
+    private const int LowContrastFastThreshold = 5;
+
+    /// <summary>The keypoints of <paramref name="image"/> (mirrored left to right first when <paramref name="mirror"/>); none for a picture too small or too flat.</summary>
+    public static LocalFeatures Extract(DecodedImage image, int maxKeypoints, bool mirror = false)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxKeypoints, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxKeypoints, RobustFeatures.MaxKeypoints);
+        var scale = (double)WorkingSize / Math.Max(image.Width, image.Height);
+        var width = Math.Max(1, (int)Math.Round(image.Width * scale));
+        var height = Math.Max(1, (int)Math.Round(image.Height * scale));
+        if (width < MinimumSide || height < MinimumSide)
+        {
+            return new LocalFeatures(width, height, [], []);
+        }
+
+        var grey = Grey(image);
+        using var source = Mat.FromPixelData(image.Height, image.Width, MatType.CV_8UC1, grey);
+        using var scaled = new Mat();
+        Cv2.Resize(source, scaled, new Size(width, height), 0, 0, scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+        if (mirror)
+        {
+            Cv2.Flip(scaled, scaled, FlipMode.Y);
+        }
+
+        var descriptors = new Mat();
+        KeyPoint[] keypoints;
+        using (var orb = ORB.Create(maxKeypoints))
+        {
+            orb.DetectAndCompute(scaled, null, out keypoints, descriptors);
+        }
+
+        // Low-contrast pictures (micrographs, haze, night) have few corners at FAST's default threshold: look again
+        // with a lower one, so that they too have enough keypoints to be matched.
+        if (keypoints.Length < maxKeypoints / 4)
+        {
+            using var sensitive = ORB.Create(maxKeypoints, fastThreshold: LowContrastFastThreshold);
+            descriptors.Dispose();
+            descriptors = new Mat();
+            sensitive.DetectAndCompute(scaled, null, out keypoints, descriptors);
+        }
+
+        using var owned = descriptors;
+        var count = Math.Min(keypoints.Length, descriptors.Rows);
+        if (count == 0 || descriptors.Cols != RobustFeatures.KeypointDescriptorBytes)
+        {
+            return new LocalFeatures(width, height, [], []);
+        }
+
+        var points = new float[count * 2];
+        for (var i = 0; i < count; i++)
+        {
+            points[2 * i] = keypoints[i].Pt.X;
+            points[(2 * i) + 1] = keypoints[i].Pt.Y;
+        }
+
+        var bytes = new byte[count * RobustFeatures.KeypointDescriptorBytes];
+        using (var continuous = descriptors.IsContinuous() ? null : descriptors.Clone())
+        {
+            Marshal.Copy((continuous ?? descriptors).Data, bytes, 0, bytes.Length);
+        }
+
+        return new LocalFeatures(width, height, points, bytes);
+    }
+
+    private static byte[] Grey(DecodedImage image)
+    {
+        var pixels = image.Pixels;
+        var count = image.Width * image.Height;
+        var grey = new byte[count];
+        if (image.Layout == PixelLayout.Gray8)
+        {
+            pixels[..count].CopyTo(grey);
+            return grey;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            grey[i] = (byte)(((pixels[3 * i] * 299) + (pixels[(3 * i) + 1] * 587) + (pixels[(3 * i) + 2] * 114) + 500) / 1000);
+        }
+
+        return grey;
+    }
+}
