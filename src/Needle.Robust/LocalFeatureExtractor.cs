@@ -17,7 +17,8 @@ public static class LocalFeatureExtractor
     // A picture shorter than this at the working scale has no room for ORB's 31-pixel patches.
     private const int MinimumSide = 48;
 
-    private const int LowContrastFastThreshold = 5;
+    private const int FastThreshold = 5;
+    private const int GridCells = 8;
 
     /// <summary>The keypoints of <paramref name="image"/> (mirrored left to right first when <paramref name="mirror"/>); none for a picture too small or too flat.</summary>
     public static LocalFeatures Extract(DecodedImage image, int maxKeypoints, bool mirror = false)
@@ -42,23 +43,13 @@ public static class LocalFeatureExtractor
             Cv2.Flip(scaled, scaled, FlipMode.Y);
         }
 
+        // Detect many corners at a low FAST threshold (low-contrast pictures have few at the default), then keep the
+        // strongest in every cell of a grid first: strong text or a logo must not take every keypoint from the picture.
         var descriptors = new Mat();
-        KeyPoint[] keypoints;
-        using (var orb = ORB.Create(maxKeypoints))
-        {
-            orb.DetectAndCompute(scaled, null, out keypoints, descriptors);
-        }
-
-        // Low-contrast pictures (micrographs, haze, night) have few corners at FAST's default threshold: look again
-        // with a lower one, so that they too have enough keypoints to be matched.
-        if (keypoints.Length < maxKeypoints / 4)
-        {
-            using var sensitive = ORB.Create(maxKeypoints, fastThreshold: LowContrastFastThreshold);
-            descriptors.Dispose();
-            descriptors = new Mat();
-            sensitive.DetectAndCompute(scaled, null, out keypoints, descriptors);
-        }
-
+        using var orb = ORB.Create(maxKeypoints, fastThreshold: FastThreshold);
+        using var detector = ORB.Create(maxKeypoints * 4, fastThreshold: FastThreshold);
+        var keypoints = SpreadOut(detector.Detect(scaled), width, height, maxKeypoints);
+        orb.Compute(scaled, ref keypoints, descriptors);
         using var owned = descriptors;
         var count = Math.Min(keypoints.Length, descriptors.Rows);
         if (count == 0 || descriptors.Cols != RobustFeatures.KeypointDescriptorBytes)
@@ -80,6 +71,40 @@ public static class LocalFeatureExtractor
         }
 
         return new LocalFeatures(width, height, points, bytes);
+    }
+
+    private static KeyPoint[] SpreadOut(KeyPoint[] found, int width, int height, int max)
+    {
+        if (found.Length <= max)
+        {
+            return found;
+        }
+
+        Array.Sort(found, (a, b) => b.Response.CompareTo(a.Response));
+        var quota = (max + (GridCells * GridCells) - 1) / (GridCells * GridCells);
+        var perCell = new int[GridCells * GridCells];
+        var taken = new bool[found.Length];
+        var chosen = new List<KeyPoint>(max);
+        for (var i = 0; i < found.Length && chosen.Count < max; i++)
+        {
+            var cx = Math.Clamp((int)(found[i].Pt.X * GridCells / width), 0, GridCells - 1);
+            var cy = Math.Clamp((int)(found[i].Pt.Y * GridCells / height), 0, GridCells - 1);
+            if (perCell[(cy * GridCells) + cx]++ < quota)
+            {
+                chosen.Add(found[i]);
+                taken[i] = true;
+            }
+        }
+
+        for (var i = 0; i < found.Length && chosen.Count < max; i++)
+        {
+            if (!taken[i])
+            {
+                chosen.Add(found[i]);
+            }
+        }
+
+        return [.. chosen];
     }
 
     private static byte[] Grey(DecodedImage image)

@@ -7,6 +7,7 @@ using Needle.Hashing;
 using Needle.Matching.Clustering;
 using Needle.Matching.Expansion;
 using Needle.Matching.Lists;
+using Needle.Robust;
 using Needle.Video;
 
 namespace Needle.Cli.Commands;
@@ -87,6 +88,7 @@ internal static class ScanCommand
             HelpName = "S",
         };
         var decodeOptions = new DecodeOptionSet();
+        var robustOptions = new RobustOptionSet(withMode: true);
         var inputOptions = new InputOptionSet("Files or folders to scan (folders are walked recursively).");
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates. Videos are matched by vPDQ with the matched time ranges.")
@@ -96,6 +98,7 @@ internal static class ScanCommand
         };
         inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
+        robustOptions.AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
         {
@@ -165,6 +168,19 @@ internal static class ScanCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            // The robust tier: its model loads once, before any file is read, so a missing model stops the run at once.
+            var robustMode = robustOptions.Mode(parse);
+            RobustMatcher? robustMatcher = null;
+            if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.Entries.Any(e => e.SignalType == SignalTypes.Robust))))
+            {
+                if (robustOptions.Load(parse, context) is not { } extractor)
+                {
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                robustMatcher = new RobustMatcher(lists, extractor);
+            }
+
             var videos = inputs.Where(VideoFiles.IsVideo).ToList();
             inputs = inputs.Where(p => !VideoFiles.IsVideo(p)).ToList();
             var dihedral = !parse.GetValue(noDihedral);
@@ -191,16 +207,20 @@ internal static class ScanCommand
                     inputs,
                     threadCount,
                     () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
-                        Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher) : null, null)),
+                        Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robustMatcher is null ? null : robustMatcher.Match, robustMode == "always")),
                     (state, path, token) =>
                     {
                         var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
                         var hasher = state.Hasher;
                         var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
                         var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
-                        if (hashed.Succeeded && match is { Status: MatchStatus.NoMatch })
+                        if (hashed.Succeeded && match is { Status: not MatchStatus.Allowed } hashMatch)
                         {
-                            match = state.Second.Match(fullPath, token) ?? match;
+                            var hashMatched = hashMatch.Status == MatchStatus.Match;
+                            if (state.Second.Match(fullPath, hashMatched, token) is { } second)
+                            {
+                                match = hashMatched ? MatchResult.FromMatches([.. hashMatch.Matches, .. second.Matches, .. second.AllowedBy]) : second;
+                            }
                         }
 
                         return new ScannedFile(hashed, match) { Clues = clues };

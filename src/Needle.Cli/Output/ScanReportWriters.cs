@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Needle.Cli.Commands;
-using Needle.Hashing;
 using Needle.Matching.Lists;
 
 namespace Needle.Cli.Output;
@@ -215,6 +214,22 @@ internal static class ScanReportWriters
         json.WriteString("hash", match.MatchedValue);
         json.WriteNumber("distance", match.Distance);
         json.WriteString("transform", match.TransformName);
+        if (match.Robust is { } robust)
+        {
+            json.WriteStartObject("robust");
+            json.WriteNumber("inliers", robust.Inliers);
+            json.WriteNumber("rotation", robust.RotationDegrees);
+            json.WriteNumber("scale", robust.Scale);
+            json.WriteBoolean("mirrored", robust.Mirrored);
+            json.WriteStartArray("crop");
+            json.WriteNumberValue(robust.CropX);
+            json.WriteNumberValue(robust.CropY);
+            json.WriteNumberValue(robust.CropWidth);
+            json.WriteNumberValue(robust.CropHeight);
+            json.WriteEndArray();
+            json.WriteNumber("similarity", robust.Similarity);
+            json.WriteEndObject();
+        }
         if (match.Entry.Metadata.Count > 0)
         {
             json.WriteStartObject("metadata");

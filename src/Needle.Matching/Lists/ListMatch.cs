@@ -33,9 +33,14 @@ public sealed record ListMatch(
     /// <summary>For a <c>robust</c> match: the inliers, the estimated transform and the descriptor similarity.</summary>
     public RobustMatchDetails? Robust { get; init; }
 
-    /// <summary>How the file relates to the listed item: the variant and the dihedral transform, e.g. <c>unletterbox+flipy</c>, <c>rotate-5</c>, <c>original</c>.</summary>
+    /// <summary>
+    /// How the file relates to the listed item: the variant and the dihedral transform, e.g. <c>unletterbox+flipy</c>,
+    /// <c>rotate-5</c>, <c>original</c>; for a robust match the estimated transform, e.g.
+    /// <c>robust(mirror,rotate=4.9,scale=1.1,crop=0.05;0.05;0.9;0.9)</c>.
+    /// </summary>
     public string TransformName => Variant switch
     {
+        _ when Robust is { } robust => "robust(" + robust.Describe() + ")",
         null => Transform.ToName(),
         var variant when Transform == DihedralTransform.Original => variant,
         var variant => variant + "+" + Transform.ToName(),

@@ -1,6 +1,5 @@
 using Needle.Application.Lists;
 using Needle.Core.Reports;
-using Needle.Hashing;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
