@@ -269,6 +269,28 @@ internal static class ScanCommand
                     }, cancellationToken));
             }
 
+            // A second look at the videos that matched nothing: their frames' borders removed (a letterboxed or
+            // framed copy of a known video).
+            var unmatchedVideos = Enumerable.Range(0, scannedVideos.Length).Where(i => expand && scannedVideos[i].Status == "no-match").ToList();
+            if (unmatchedVideos.Count > 0 && videoIndex.Count > 0)
+            {
+                progress.Run("Unletterboxing videos", unmatchedVideos.Count, () =>
+                    VideoCli.HashAll([.. unmatchedVideos.Select(i => videos[i])], videoOptions with { Unletterbox = true }, threadCount, context, (index, video) =>
+                    {
+                        if (video.Error is null && videoIndex.Match(video.Hash!, matchOptions) is { Count: > 0 } found)
+                        {
+                            var original = scannedVideos[unmatchedVideos[index]];
+                            scannedVideos[unmatchedVideos[index]] = original with
+                            {
+                                Matches = [.. found.Select(m => (videoListNames[m.VideoId], m))],
+                                Variant = PdqQueryExpander.UnletterboxVariant,
+                            };
+                        }
+
+                        progress.Advance();
+                    }, cancellationToken));
+            }
+
             var series = FindSeries(results, pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold, parse.GetValue(minQuality));
             var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed);
             var outPath = parse.GetValue(outFile);

@@ -24,9 +24,10 @@ public static class BorderDetector
 
     /// <summary>
     /// The rectangles that may hold the picture inside a frame, most likely first: the inside of a uniform frame, of an
-    /// exactly flat one, then of a smooth one (each when it differs). Empty when no side has a border (at least 2 px and 1 % of that side).
+    /// exactly flat one, then of a smooth one (each when it differs, and the smooth one only when
+    /// <paramref name="smooth"/>). Empty when no side has a border (at least 2 px and 1 % of that side).
     /// </summary>
-    public static IReadOnlyList<PixelRect> FindContent(DecodedImage image)
+    public static IReadOnlyList<PixelRect> FindContent(DecodedImage image, bool smooth = true)
     {
         ArgumentNullException.ThrowIfNull(image);
         var width = image.Width;
@@ -40,6 +41,11 @@ public static class BorderDetector
         var luma = Luma(image);
         foreach (var mode in (ReadOnlySpan<Mode>)[Mode.Uniform, Mode.Exact, Mode.Smooth])
         {
+            if (mode == Mode.Smooth && !smooth)
+            {
+                continue;
+            }
+
             var top = Thickness(luma, width, height, horizontal: true, fromStart: true, mode);
             var bottom = Thickness(luma, width, height, horizontal: true, fromStart: false, mode);
             var left = Thickness(luma, width, height, horizontal: false, fromStart: true, mode);
