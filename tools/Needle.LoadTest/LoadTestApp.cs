@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Needle.LoadTest.Match;
+using Needle.LoadTest.Robust;
 using Needle.LoadTest.Serve;
 using Needle.LoadTest.Video;
 using Needle.LoadTest.Workers;
@@ -20,6 +21,7 @@ internal static class LoadTestApp
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(WorkersCommand.Create(context));
         root.Subcommands.Add(VideoCommand.Create(context));
+        root.Subcommands.Add(RobustEvalCommand.Create(context));
         return root;
     }
 
