@@ -24,24 +24,28 @@ internal static class RobustEvalCommand
             Description = "Folder of photos (PNG or JPEG); every other one, by name, is listed. Default: testdata/pdq/photos.",
             DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(RepositoryRoot(), "testdata", "pdq", "photos")),
         };
+        var pattern = new Option<string>("--pattern")
+        {
+            Description = "Which files of the folder (default p*.png: testdata's photos, not its edge cases, which are copies of them).",
+            DefaultValueFactory = _ => "p*.png",
+        };
         var minSide = new Option<int>("--min-side") { Description = "Photos with a side below this are left out.", DefaultValueFactory = _ => 96 };
         var command = new Command("robust-eval", "Recall and false matches per edit for the PDQ query edits and the robust tier, and the robust tier's costs.")
         {
-            photos, minSide,
+            photos, pattern, minSide,
         };
         command.SetAction(parse =>
         {
-            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(minSide));
+            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide));
             return 0;
         });
         return command;
     }
 
-    private static void Run(LoadTestContext context, string folder, int minSide)
+    private static void Run(LoadTestContext context, string folder, string pattern, int minSide)
     {
         var decoder = new ImageDecoder();
-        var all = Directory.GetFiles(folder).Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal).Where(f =>
+        var all = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).Where(f =>
             {
                 try
                 {
