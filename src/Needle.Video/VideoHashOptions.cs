@@ -27,6 +27,13 @@ public sealed record VideoHashOptions
     public bool Dihedral { get; init; }
 
     /// <summary>
+    /// Hash the inside of each frame's uniform border (letter and pillar boxes, a flat frame) instead of the whole frame,
+    /// so a bordered copy of a known video matches it. Not the reference's hashes: use it for a second look at a video
+    /// that matched nothing, not to make list entries. Default false.
+    /// </summary>
+    public bool Unletterbox { get; init; }
+
+    /// <summary>
     /// Faster H.264/HEVC decoding: skips the in-loop deblocking filter (<c>-skip_loop_filter all</c>). Only ~12% faster
     /// on 1080p, and the error builds up along a GOP (measured up to 50 bits from the reference), so it is off by default.
     /// </summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Needle.Hashing;
 using Needle.Hashing.Pdq;
+using Needle.Hashing.Transforms;
 
 namespace Needle.Video;
 
@@ -523,7 +524,15 @@ public sealed class VideoHasher
                     int quality;
                     PdqHash hash;
                     PdqHash[]? all = null;
-                    if (_options.Dihedral)
+                    using var inside = _options.Unletterbox ? Inside(buffer, plan.Width, plan.Height, plan.Layout) : null;
+                    if (inside is not null)
+                    {
+                        var result = hasher.HashDihedral(inside);
+                        quality = result.Quality;
+                        hash = result.Original;
+                        all = _options.Dihedral ? result.Hashes.ToArray() : null;
+                    }
+                    else if (_options.Dihedral)
                     {
                         var result = hasher.HashDihedral(buffer, plan.Width, plan.Height, plan.Layout);
                         quality = result.Quality;
@@ -565,6 +574,14 @@ public sealed class VideoHasher
         stderr = ffmpeg.StderrTail;
         cancellationToken.ThrowIfCancellationRequested();
         return output;
+    }
+
+    /// <summary>The frame inside its uniform border, or null when it has none.</summary>
+    private static DecodedImage? Inside(byte[] buffer, int width, int height, PixelLayout layout)
+    {
+        using var frame = new DecodedImage(buffer, width, height, layout);
+        var inside = BorderDetector.FindContent(frame, smooth: false);
+        return inside.Count == 0 ? null : ImageTransforms.Crop(frame, inside[0]);
     }
 
     private static void MapInPlace(byte[] buffer, byte[] table)

@@ -17,6 +17,8 @@ public sealed class LayeringTests
         ["Needle.Geo"] = [],
         ["Needle.Matching"] = ["Needle.Hashing"],
         ["Needle.Video"] = ["Needle.Hashing", "Needle.Matching"],
+        // The robust tier keeps its heavy native dependencies (ONNX Runtime, OpenCV) out of the core.
+        ["Needle.Robust"] = ["Needle.Hashing", "Needle.Matching"],
         ["Needle.Core"] = ["Needle.Matching"],
         ["Needle.Application"] = ["Needle.Core", "Needle.Hashing", "Needle.Matching", "Needle.Metadata", "Needle.Geo", "Needle.Video"],
         ["Needle.Storage.Relational"] = ["Needle.Core"],
@@ -26,7 +28,7 @@ public sealed class LayeringTests
         ["Needle.Cli"] =
         [
             "Needle.Hashing", "Needle.Matching", "Needle.Metadata", "Needle.Geo", "Needle.Video", "Needle.Core",
-            "Needle.Application", "Needle.Server", "Needle.Storage.Sqlite", "Needle.Storage.Postgres",
+            "Needle.Application", "Needle.Server", "Needle.Storage.Sqlite", "Needle.Storage.Postgres", "Needle.Robust",
         ],
     };
 

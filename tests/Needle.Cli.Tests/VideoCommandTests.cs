@@ -135,6 +135,28 @@ public sealed class VideoCommandTests : IDisposable
         Assert.StartsWith($"incoming/other.mkv,match,{md5},md5,{md5},known other,md5,", result.OutLines[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Scan_finds_a_letterboxed_copy_of_a_known_video_and_names_the_unletterbox()
+    {
+        var hashed = await CliRunner.RunAsync(_folder.Path, "hash", "known", "--no-progress", "--vpdq-list", "known.vpdql");
+        Assert.Equal(0, hashed.ExitCode);
+        Directory.CreateDirectory(_folder.File("boxed"));
+        Ffmpeg("-i", _folder.File("known/source.mp4"), "-vf", "pad=200:160:20:20:black", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", _folder.File("boxed/letterboxed.mp4"));
+        File.Copy(_folder.File("incoming/other.mkv"), _folder.File("boxed/other.mkv"));
+
+        var result = await CliRunner.RunAsync(_folder.Path, "scan", "--against", "known.vpdql", "boxed", "-f", "jsonl", "--no-progress");
+        Assert.True(result.ExitCode == 0, result.Error);
+        var rows = result.OutLines.Select(l => JsonDocument.Parse(l).RootElement).ToDictionary(r => r.GetProperty("path").GetString()!);
+        var boxed = rows["boxed/letterboxed.mp4"];
+        Assert.Equal("match", boxed.GetProperty("status").GetString());
+        Assert.Equal("unletterbox", boxed.GetProperty("transform").GetString());
+        Assert.Equal("known/source.mp4", boxed.GetProperty("matches")[0].GetProperty("video").GetString());
+        Assert.Equal("no-match", rows["boxed/other.mkv"].GetProperty("status").GetString());
+
+        var plain = await CliRunner.RunAsync(_folder.Path, "scan", "--against", "known.vpdql", "boxed/letterboxed.mp4", "-f", "jsonl", "--no-progress", "--no-expand");
+        Assert.Equal("no-match", JsonDocument.Parse(plain.OutLines.Single()).RootElement.GetProperty("status").GetString());
+    }
+
     private static void Ffmpeg(params string[] arguments)
     {
         var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };

@@ -19,6 +19,7 @@ public sealed class TestVideos : IDisposable
         Mpeg4 = Make("mpeg4.avi", "-i", Source, "-c:v", "mpeg4", "-q:v", "6");
         Resized = Make("resized.mp4", "-i", Source, "-vf", "scale=176:144", "-c:v", "libx264", "-preset", "ultrafast");
         Clip = Make("clip.mp4", "-ss", "20", "-i", Source, "-t", "10", "-c:v", "libx264", "-preset", "ultrafast");
+        Bordered = Make("bordered.mp4", "-i", Source, "-vf", "pad=400:300:40:30:black", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
         Mirrored = Make("mirrored.mp4", "-i", Source, "-vf", "hflip", "-c:v", "libx264", "-preset", "ultrafast");
         Unrelated = Make("unrelated.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
         // 30 fps with B-frames (x264 veryfast: 3 B-frames, pyramid), so 1 s sampling lands on B-frames too.
@@ -39,6 +40,9 @@ public sealed class TestVideos : IDisposable
     public string Clip { get; }
 
     public string Mirrored { get; }
+
+    /// <summary>The source inside a black frame (40 px left and right, 30 px above and below).</summary>
+    public string Bordered { get; }
 
     public string Unrelated { get; }
 

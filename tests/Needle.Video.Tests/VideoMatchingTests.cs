@@ -63,6 +63,18 @@ public sealed class VideoMatchingTests(TestVideos videos) : IClassFixture<TestVi
     }
 
     [Fact]
+    public void A_bordered_copy_matches_when_its_frames_are_unletterboxed_and_an_unrelated_video_still_does_not()
+    {
+        var index = IndexOf((videos.Unrelated, "unrelated"), (videos.Source, "source"));
+        Assert.Empty(index.Match(Hasher.Hash(videos.Bordered)));
+        var unletterbox = new VideoHasher(new VideoHashOptions { Dihedral = true, Unletterbox = true });
+        var match = Assert.Single(index.Match(unletterbox.Hash(videos.Bordered)));
+        Assert.Equal("source", match.Video.Name);
+        Assert.True(match.KnownPercent >= 80, $"{match.KnownPercent} % of the source's frames");
+        Assert.Empty(index.Match(unletterbox.Hash(videos.Bars)));
+    }
+
+    [Fact]
     public void A_ten_second_clip_maps_to_the_right_ten_seconds_of_the_source()
     {
         var index = IndexOf((videos.Unrelated, "unrelated"), (videos.Source, "source"));

@@ -3,6 +3,7 @@ using Needle.LoadTest.Lists;
 using Needle.LoadTest.Flood;
 using Needle.LoadTest.Links;
 using Needle.LoadTest.Match;
+using Needle.LoadTest.Robust;
 using Needle.LoadTest.Serve;
 using Needle.LoadTest.Video;
 using Needle.LoadTest.Workers;
@@ -26,6 +27,7 @@ internal static class LoadTestApp
         root.Subcommands.Add(ListsCommand.Create(context));
         root.Subcommands.Add(FloodCommand.Create(context));
         root.Subcommands.Add(LinksCommand.Create(context));
+        root.Subcommands.Add(RobustEvalCommand.Create(context));
         return root;
     }
 

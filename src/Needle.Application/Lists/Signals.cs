@@ -61,7 +61,7 @@ internal static class Signals
                 match.SignalType.Name,
                 match.MatchedValue,
                 match.Distance,
-                match.Transform.ToName(),
+                match.TransformName,
                 match.ListKind == HashListKind.Allow));
         }
 

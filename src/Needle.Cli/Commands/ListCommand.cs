@@ -7,7 +7,7 @@ using Needle.Matching.Lists;
 
 namespace Needle.Cli.Commands;
 
-/// <summary><c>needle list convert|stats|verify</c>: work with hash-list files.</summary>
+/// <summary><c>needle list convert|stats|verify|build</c>: work with hash-list files.</summary>
 internal static class ListCommand
 {
     public static Command Create(CliContext context)
@@ -16,6 +16,7 @@ internal static class ListCommand
         command.Subcommands.Add(Convert(context));
         command.Subcommands.Add(Stats(context));
         command.Subcommands.Add(Verify(context));
+        command.Subcommands.Add(ListBuildCommand.Create(context));
         return command;
     }
 

@@ -5,7 +5,9 @@ using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
 using Needle.Hashing;
 using Needle.Matching.Clustering;
+using Needle.Matching.Expansion;
 using Needle.Matching.Lists;
+using Needle.Robust;
 using Needle.Video;
 
 namespace Needle.Cli.Commands;
@@ -51,6 +53,10 @@ internal static class ScanCommand
         {
             Description = "Match only the image as stored, not its rotations and flips.",
         };
+        var noExpand = new Option<bool>("--no-expand")
+        {
+            Description = "Do not undo common edits (a mirror, a frame, a rotation of up to 10 degrees) on files that match no hash.",
+        };
         var format = new Option<string>("--format", "-f")
         {
             Description = "Report format: csv (one row per match), jsonl (one object per file) or html (one self-contained report).",
@@ -82,15 +88,17 @@ internal static class ScanCommand
             HelpName = "S",
         };
         var decodeOptions = new DecodeOptionSet();
+        var robustOptions = new RobustOptionSet(withMode: true);
         var inputOptions = new InputOptionSet("Files or folders to scan (folders are walked recursively).");
 
         var command = new Command("scan", "Hash files and match them against hash lists; report matches, unknown files and series of near-duplicates. Videos are matched by vPDQ with the matched time ranges.")
         {
-            against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, format, outFile, noClues,
+            against, allow, listFormat, skipInvalid, threshold, minQuality, noDihedral, noExpand, format, outFile, noClues,
             videoKnownPct, videoClipPct, videoTimeout,
         };
         inputOptions.AddTo(command);
         decodeOptions.AddTo(command);
+        robustOptions.AddTo(command);
 
         command.SetAction((parse, cancellationToken) =>
         {
@@ -160,6 +168,19 @@ internal static class ScanCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            // The robust tier: its model loads once, before any file is read, so a missing model stops the run at once.
+            var robustMode = robustOptions.Mode(parse);
+            RobustMatcher? robustMatcher = null;
+            if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.Entries.Any(e => e.SignalType == SignalTypes.Robust))))
+            {
+                if (robustOptions.Load(parse, context) is not { } extractor)
+                {
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                robustMatcher = new RobustMatcher(lists, extractor);
+            }
+
             var videos = inputs.Where(VideoFiles.IsVideo).ToList();
             inputs = inputs.Where(p => !VideoFiles.IsVideo(p)).ToList();
             var dihedral = !parse.GetValue(noDihedral);
@@ -180,16 +201,29 @@ internal static class ScanCommand
             var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
+            var expand = !parse.GetValue(noExpand);
             progress.Run("Scanning", inputs.Count, () =>
                 OrderedParallel.Run(
                     inputs,
                     threadCount,
-                    () => new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
-                    (hasher, path, token) =>
+                    () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
+                        Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robustMatcher is null ? null : robustMatcher.Match, robustMode == "always")),
+                    (state, path, token) =>
                     {
                         var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
+                        var hasher = state.Hasher;
                         var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
-                        return new ScannedFile(hashed, hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null) { Clues = clues };
+                        var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
+                        if (hashed.Succeeded && match is { Status: not MatchStatus.Allowed } hashMatch)
+                        {
+                            var hashMatched = hashMatch.Status == MatchStatus.Match;
+                            if (state.Second.Match(fullPath, hashMatched, token) is { } second)
+                            {
+                                match = hashMatched ? MatchResult.FromMatches([.. hashMatch.Matches, .. second.Matches, .. second.AllowedBy]) : second;
+                            }
+                        }
+
+                        return new ScannedFile(hashed, match) { Clues = clues };
                     },
                     (index, file) =>
                     {
@@ -229,6 +263,28 @@ internal static class ScanCommand
                             var digests = video.Hash!.Digests!;
                             var exact = matcher.Match(new FileSignals { Md5 = digests.Md5, Sha1 = digests.Sha1, Sha256 = digests.Sha256 });
                             scannedVideos[index] = new ScannedVideo(video, found, exact.Status == MatchStatus.Match ? exact.Matches : []);
+                        }
+
+                        progress.Advance();
+                    }, cancellationToken));
+            }
+
+            // A second look at the videos that matched nothing: their frames' borders removed (a letterboxed or
+            // framed copy of a known video).
+            var unmatchedVideos = Enumerable.Range(0, scannedVideos.Length).Where(i => expand && scannedVideos[i].Status == "no-match").ToList();
+            if (unmatchedVideos.Count > 0 && videoIndex.Count > 0)
+            {
+                progress.Run("Unletterboxing videos", unmatchedVideos.Count, () =>
+                    VideoCli.HashAll([.. unmatchedVideos.Select(i => videos[i])], videoOptions with { Unletterbox = true }, threadCount, context, (index, video) =>
+                    {
+                        if (video.Error is null && videoIndex.Match(video.Hash!, matchOptions) is { Count: > 0 } found)
+                        {
+                            var original = scannedVideos[unmatchedVideos[index]];
+                            scannedVideos[unmatchedVideos[index]] = original with
+                            {
+                                Matches = [.. found.Select(m => (videoListNames[m.VideoId], m))],
+                                Variant = PdqQueryExpander.UnletterboxVariant,
+                            };
                         }
 
                         progress.Advance();

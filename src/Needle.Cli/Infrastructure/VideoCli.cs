@@ -13,6 +13,9 @@ internal sealed record HashedVideo(string Path, VideoHash? Hash, string? Error);
 internal sealed record ScannedVideo(HashedVideo Video, IReadOnlyList<(string List, VideoMatch Match)> Matches, IReadOnlyList<ListMatch> ExactMatches)
 {
     public string Status => Video.Error is not null ? "error" : Matches.Count > 0 || ExactMatches.Count > 0 ? "match" : "no-match";
+
+    /// <summary>The edit undone before the video matched (<c>unletterbox</c>); null when it matched as it was.</summary>
+    public string? Variant { get; init; }
 }
 
 /// <summary>Video support shared by <c>hash</c> and <c>scan</c>: hashing in order, vPDQ list detection and output.</summary>
@@ -181,6 +184,7 @@ internal static class VideoCli
             ["md5"] = video.Video.Hash?.Digests?.Md5,
             ["frames"] = video.Video.Hash?.Frames.Count,
             ["duration"] = video.Video.Hash?.Duration,
+            ["transform"] = video.Variant,
             ["matches"] = video.Matches.Select(m => new Dictionary<string, object?>
             {
                 ["list"] = m.List,

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Needle.Cli.Commands;
-using Needle.Hashing;
 using Needle.Matching.Lists;
 
 namespace Needle.Cli.Output;
@@ -43,7 +42,7 @@ internal static class ScanReportWriters
                     match.SignalType.Name,
                     match.MatchedValue,
                     match.Distance.ToString(CultureInfo.InvariantCulture),
-                    match.Transform.ToName(),
+                    match.TransformName,
                     suffix));
             }
         }
@@ -141,7 +140,7 @@ internal static class ScanReportWriters
             foreach (var match in files[i].Match?.Matches ?? [])
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.Transform.ToName())}</td></tr>"));
+                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.TransformName)}</td></tr>"));
             }
         }
 
@@ -214,7 +213,23 @@ internal static class ScanReportWriters
         json.WriteString("signal", match.SignalType.Name);
         json.WriteString("hash", match.MatchedValue);
         json.WriteNumber("distance", match.Distance);
-        json.WriteString("transform", match.Transform.ToName());
+        json.WriteString("transform", match.TransformName);
+        if (match.Robust is { } robust)
+        {
+            json.WriteStartObject("robust");
+            json.WriteNumber("inliers", robust.Inliers);
+            json.WriteNumber("rotation", robust.RotationDegrees);
+            json.WriteNumber("scale", robust.Scale);
+            json.WriteBoolean("mirrored", robust.Mirrored);
+            json.WriteStartArray("crop");
+            json.WriteNumberValue(robust.CropX);
+            json.WriteNumberValue(robust.CropY);
+            json.WriteNumberValue(robust.CropWidth);
+            json.WriteNumberValue(robust.CropHeight);
+            json.WriteEndArray();
+            json.WriteNumber("similarity", robust.Similarity);
+            json.WriteEndObject();
+        }
         if (match.Entry.Metadata.Count > 0)
         {
             json.WriteStartObject("metadata");

@@ -15,6 +15,25 @@ public sealed class MatchResult
 
     internal static MatchResult NoMatch { get; } = new(MatchStatus.NoMatch, None, None, None);
 
+    /// <summary>
+    /// The result of matches found outside <see cref="ListMatcher"/> (the robust tier): allow-list matches make the file
+    /// Allowed (the known ones kept as suppressed), known ones make it a Match; each group keeps the given order.
+    /// </summary>
+    public static MatchResult FromMatches(IReadOnlyList<ListMatch> matches)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        var known = new List<ListMatch>();
+        var allowed = new List<ListMatch>();
+        foreach (var match in matches)
+        {
+            (match.ListKind == HashListKind.Allow ? allowed : known).Add(match);
+        }
+
+        return allowed.Count > 0 ? new MatchResult(MatchStatus.Allowed, None, allowed, known)
+            : known.Count > 0 ? new MatchResult(MatchStatus.Match, known, None, None)
+            : NoMatch;
+    }
+
     /// <summary>Whether the file matched, was allowed, or neither.</summary>
     public MatchStatus Status { get; }
 

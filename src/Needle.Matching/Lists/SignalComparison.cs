@@ -11,4 +11,7 @@ public enum SignalComparison
 
     /// <summary>Values within a Euclidean distance match (PhotoDNA).</summary>
     Euclidean,
+
+    /// <summary>Values are compared by descriptor similarity and a geometric check of local features (robust), outside <see cref="ListMatcher"/>.</summary>
+    Geometric,
 }

@@ -23,8 +23,14 @@ public static class SignalTypes
     /// <summary>Meta vPDQ: a video's sampled PDQ frames (vPDQ text lines joined by ';'), matched by a video index.</summary>
     public static SignalType Vpdq { get; } = new VpdqSignalType();
 
+    /// <summary>
+    /// Needle's robust entry: a global image descriptor and local features (<see cref="RobustFeatures"/>), matched by
+    /// the robust tier (Needle.Robust) for cropped, rotated, mirrored, framed and screenshotted copies.
+    /// </summary>
+    public static SignalType Robust { get; } = new RobustSignalType();
+
     /// <summary>All built-in types.</summary>
-    public static IReadOnlyList<SignalType> All { get; } = [Pdq, Md5, Sha1, Sha256, PhotoDna, Vpdq];
+    public static IReadOnlyList<SignalType> All { get; } = [Pdq, Md5, Sha1, Sha256, PhotoDna, Vpdq, Robust];
 
     /// <summary>Finds a type by name, case-insensitively; also accepts common spellings (<c>sha-1</c>, <c>pdna</c>, <c>photo_dna</c>, and HMA's <c>video_md5</c> for MD5).</summary>
     public static bool TryGet(string? name, [NotNullWhen(true)] out SignalType? signalType)
@@ -37,6 +43,7 @@ public static class SignalTypes
             "sha256" or "sha-256" => Sha256,
             "photodna" or "pdna" or "photo_dna" or "photo-dna" => PhotoDna,
             "vpdq" => Vpdq,
+            "robust" => Robust,
             _ => null,
         };
         return signalType is not null;
@@ -44,5 +51,5 @@ public static class SignalTypes
 
     /// <summary>Finds a type by name; throws when unknown.</summary>
     public static SignalType Get(string name) =>
-        TryGet(name, out var type) ? type : throw new ArgumentException($"Unknown signal type '{name}'. Known: pdq, md5, sha1, sha256, photodna, vpdq.", nameof(name));
+        TryGet(name, out var type) ? type : throw new ArgumentException($"Unknown signal type '{name}'. Known: pdq, md5, sha1, sha256, photodna, vpdq, robust.", nameof(name));
 }

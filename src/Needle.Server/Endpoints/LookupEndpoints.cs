@@ -1,6 +1,5 @@
 using Needle.Application.Lists;
 using Needle.Core.Reports;
-using Needle.Hashing;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
@@ -124,6 +123,6 @@ internal static class LookupEndpoints
         new(name, match.Status, hashes, error, [.. match.Matches.Select(From)], [.. match.AllowedBy.Select(From)]);
 
     internal static MatchResponse From(ListMatch m) => new(
-        m.ListName, m.Entry.Id, m.Entry.Label, m.Entry.Category, m.SignalType.Name, m.MatchedValue, m.Distance, m.Transform.ToName(),
+        m.ListName, m.Entry.Id, m.Entry.Label, m.Entry.Category, m.SignalType.Name, m.MatchedValue, m.Distance, m.TransformName,
         m.ListKind == HashListKind.Allow, null);
 }

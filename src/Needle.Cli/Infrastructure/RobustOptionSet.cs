@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Needle.Robust;
+
+namespace Needle.Cli.Infrastructure;
+
+/// <summary>
+/// <c>--robust-model PATH</c> (and, for scans, <c>--robust auto|always|off</c>): which ONNX model the robust tier
+/// uses, loaded once per run, with a missing or unusable model reported before any file is read.
+/// </summary>
+internal sealed class RobustOptionSet(bool withMode)
+{
+    private readonly Option<string> _mode = new("--robust")
+    {
+        Description = "The robust tier (descriptor shortlist + geometric check, for cropped, rotated, mirrored, framed and screenshotted copies): auto runs it on the files no hash matched when a list has robust entries; always on every file; off never.",
+        DefaultValueFactory = _ => "auto",
+        HelpName = "MODE",
+    };
+
+    private readonly Option<string?> _model = new("--robust-model")
+    {
+        Description = "An ONNX model for the robust tier's descriptor, input [1,3,H,W] RGB, output N floats (default: the ResNet18 shipped with needle). Its input is normalised with ImageNet's mean and deviation.",
+        HelpName = "PATH",
+    };
+
+    public void AddTo(Command command)
+    {
+        if (withMode)
+        {
+            _mode.AcceptOnlyFromAmong("auto", "always", "off");
+            command.Options.Add(_mode);
+        }
+
+        command.Options.Add(_model);
+    }
+
+    public string Mode(ParseResult parse) => withMode ? parse.GetValue(_mode) ?? "auto" : "always";
+
+    /// <summary>The extractor with its model loaded, or null after writing the error (missing model file, native library).</summary>
+    public RobustFeatureExtractor? Load(ParseResult parse, CliContext context)
+    {
+        var options = parse.GetValue(_model) is { } path
+            ? RobustModelOptions.ForModel(InputPaths.Resolve(path, context.WorkingDirectory))
+            : new RobustModelOptions();
+        ImageDescriptorModel? model = null;
+        try
+        {
+            model = new ImageDescriptorModel(options);
+            return new RobustFeatureExtractor(model);
+        }
+        catch (RobustStartupException e)
+        {
+            model?.Dispose();
+            context.Error.WriteLine($"error: robust tier: {e.Message}");
+            return null;
+        }
+    }
+}

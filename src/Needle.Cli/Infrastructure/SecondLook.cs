@@ -1,0 +1,41 @@
+using Needle.Hashing;
+using Needle.Matching.Expansion;
+using Needle.Matching.Lists;
+
+namespace Needle.Cli.Infrastructure;
+
+/// <summary>
+/// The second look at a file that matched no hash: decoded once with its aspect ratio kept, it goes through the PDQ
+/// query expansion (mirror, frame, rotation) and then, when given, the robust tier; with <c>robustAlways</c> a file
+/// that matched a hash is checked by the robust tier too. One per thread.
+/// </summary>
+internal sealed class SecondLook(ImageDecoder decoder, PdqQueryExpander? expander, Func<DecodedImage, CancellationToken, MatchResult>? robust, bool robustAlways = false)
+{
+    /// <summary>The longer side the second look decodes to.</summary>
+    public const int WorkingSize = 512;
+
+    /// <summary>What the second look found; null when it found nothing or the file cannot be decoded (the first look already said why).</summary>
+    public MatchResult? Match(string fullPath, bool hashMatched, CancellationToken cancellationToken)
+    {
+        if ((expander is null && robust is null) || (hashMatched && !(robustAlways && robust is not null)))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var contents = FileContents.Read(fullPath, decoder.Options.MaxFileBytes, cancellationToken);
+            using var image = decoder.DecodeForDisplay(contents.Bytes, WorkingSize, fullPath, cancellationToken);
+            if (!hashMatched && expander?.Match(image, cancellationToken) is { Status: not MatchStatus.NoMatch } expanded)
+            {
+                return expanded;
+            }
+
+            return robust?.Invoke(image, cancellationToken) is { Status: not MatchStatus.NoMatch } found ? found : null;
+        }
+        catch (ImageDecodeException)
+        {
+            return null;
+        }
+    }
+}

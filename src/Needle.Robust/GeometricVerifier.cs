@@ -1,0 +1,119 @@
+using Needle.Matching.Lists;
+using OpenCvSharp;
+
+namespace Needle.Robust;
+
+/// <summary>
+/// Checks that a file shows a listed picture: its ORB keypoints are matched to the listed ones (Lowe's ratio test),
+/// RANSAC fits a similarity transform (rotation, uniform scale, shift: no shear by construction), and the match holds
+/// only when enough distinct keypoint pairs agree, spread over the picture, at a sane scale.
+/// </summary>
+public static class GeometricVerifier
+{
+    /// <summary>What agrees between <paramref name="query"/> and <paramref name="listed"/>; null when they are not the same picture.</summary>
+    public static RobustMatchDetails? Verify(LocalFeatures query, RobustFeatures listed, RobustMatcherOptions options, bool queryMirrored, double similarity)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(listed);
+        ArgumentNullException.ThrowIfNull(options);
+        if (query.Count < options.MinInliers || listed.KeypointCount < options.MinInliers)
+        {
+            return null;
+        }
+
+        using var queryDescriptors = Mat.FromPixelData(query.Count, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, query.Descriptors);
+        using var listedDescriptors = Mat.FromPixelData(listed.KeypointCount, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, listed.KeypointDescriptors);
+        using var matcher = new BFMatcher(NormTypes.Hamming);
+        var pairs = matcher.KnnMatch(queryDescriptors, listedDescriptors, 2);
+        var from = new List<Point2f>(pairs.Length);
+        var to = new List<Point2f>(pairs.Length);
+        foreach (var pair in pairs)
+        {
+            if (pair.Length == 0 || (pair.Length > 1 && pair[0].Distance >= options.RatioTest * pair[1].Distance))
+            {
+                continue;
+            }
+
+            var m = pair[0];
+            from.Add(new Point2f(listed.Points[2 * m.TrainIdx], listed.Points[(2 * m.TrainIdx) + 1]));
+            to.Add(new Point2f(query.Points[2 * m.QueryIdx], query.Points[(2 * m.QueryIdx) + 1]));
+        }
+
+        if (from.Count < options.MinInliers)
+        {
+            return null;
+        }
+
+        using var inlierMask = new Mat();
+        using var model = Cv2.EstimateAffinePartial2D(
+            InputArray.Create(from), InputArray.Create(to), inlierMask, RobustEstimationAlgorithms.RANSAC, options.RansacThreshold, 4000, 0.995, 10);
+        if (model is null || model.Empty() || inlierMask.Empty())
+        {
+            return null;
+        }
+
+        // Distinct on both sides: several keypoints at one spot (ORB's scale pyramid) or many onto one listed point count once.
+        var queryPoints = new HashSet<(int, int)>();
+        var listedPoints = new HashSet<(int, int)>();
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        for (var i = 0; i < from.Count; i++)
+        {
+            if (inlierMask.At<byte>(i) == 0)
+            {
+                continue;
+            }
+
+            queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
+            listedPoints.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
+            minX = Math.Min(minX, to[i].X);
+            maxX = Math.Max(maxX, to[i].X);
+            minY = Math.Min(minY, to[i].Y);
+            maxY = Math.Max(maxY, to[i].Y);
+        }
+
+        var inliers = Math.Min(queryPoints.Count, listedPoints.Count);
+        if (inliers < options.MinInliers || (maxX - minX) * (maxY - minY) < options.MinInlierSpread * query.Width * query.Height)
+        {
+            return null;
+        }
+
+        double a = model.At<double>(0, 0), b = model.At<double>(1, 0), tx = model.At<double>(0, 2), ty = model.At<double>(1, 2);
+        var scale = Math.Sqrt((a * a) + (b * b));
+        if (!double.IsFinite(scale) || scale > options.MaxScale || scale < 1 / options.MaxScale)
+        {
+            return null;
+        }
+
+        // The model maps listed points to the file's (y down); the file's corners mapped back give the part of the
+        // listed picture it shows.
+        var cos = a / scale;
+        var sin = b / scale;
+        double left = double.MaxValue, top = double.MaxValue, right = double.MinValue, bottom = double.MinValue;
+        foreach (var (x, y) in (ReadOnlySpan<(double, double)>)[(0, 0), (query.Width, 0), (0, query.Height), (query.Width, query.Height)])
+        {
+            var dx = (x - tx) / scale;
+            var dy = (y - ty) / scale;
+            var lx = (cos * dx) + (sin * dy);
+            var ly = (-sin * dx) + (cos * dy);
+            left = Math.Min(left, lx);
+            right = Math.Max(right, lx);
+            top = Math.Min(top, ly);
+            bottom = Math.Max(bottom, ly);
+        }
+
+        left = Math.Clamp(left, 0, listed.Width);
+        right = Math.Clamp(right, 0, listed.Width);
+        top = Math.Clamp(top, 0, listed.Height);
+        bottom = Math.Clamp(bottom, 0, listed.Height);
+        return new RobustMatchDetails(
+            inliers,
+            Math.Round(Math.Atan2(-b, a) * 180 / Math.PI, 2),
+            Math.Round(scale, 4),
+            queryMirrored,
+            Math.Round(left / listed.Width, 4),
+            Math.Round(top / listed.Height, 4),
+            Math.Round((right - left) / listed.Width, 4),
+            Math.Round((bottom - top) / listed.Height, 4),
+            Math.Round(similarity, 4));
+    }
+}

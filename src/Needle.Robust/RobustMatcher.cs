@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text;
+using Needle.Hashing;
+using Needle.Matching.Lists;
+
+namespace Needle.Robust;
+
+/// <summary>
+/// The robust tier over the <c>robust</c> entries of some lists: a file's descriptor shortlists the most similar listed
+/// pictures (a SIMD scan), and each is checked geometrically, with the file as it is and mirrored. Entries are read at
+/// construction (and added with <see cref="Add"/>); searching is thread-safe, adding is not.
+/// </summary>
+public sealed class RobustMatcher
+{
+    /// <summary>The <see cref="ListMatch.Variant"/> of a robust match.</summary>
+    public const string Variant = "robust";
+
+    private readonly RobustFeatureExtractor _extractor;
+    private readonly RobustMatcherOptions _options;
+    private readonly DescriptorIndex _index;
+    private readonly List<(HashList List, HashListEntry Entry, RobustFeatures Features)> _entries = [];
+
+    /// <summary>A matcher over the enabled robust entries of <paramref name="lists"/>.</summary>
+    public RobustMatcher(IEnumerable<HashList> lists, RobustFeatureExtractor extractor)
+    {
+        ArgumentNullException.ThrowIfNull(lists);
+        ArgumentNullException.ThrowIfNull(extractor);
+        _extractor = extractor;
+        _options = extractor.Options;
+        _index = new DescriptorIndex(extractor.Model.Dimension);
+        foreach (var list in lists)
+        {
+            foreach (var entry in list.Entries)
+            {
+                Add(list, entry);
+            }
+        }
+    }
+
+    /// <summary>Listed pictures held.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Adds <paramref name="entry"/> when it is an enabled robust entry of the model's descriptor length; returns whether it was added.</summary>
+    public bool Add(HashList list, HashListEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.SignalType != SignalTypes.Robust || !entry.Enabled ||
+            !RobustFeatures.TryDecode(entry.Value, out var features, out _) || features.Descriptor.Length != _index.Dimension)
+        {
+            return false;
+        }
+
+        _index.Add(features.Descriptor);
+        _entries.Add((list, entry, features));
+        return true;
+    }
+
+    /// <summary>The listed pictures <paramref name="image"/> shows, best first (most inliers); no match for a picture too small, flat or unknown.</summary>
+    public MatchResult Match(DecodedImage image, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (_entries.Count == 0 || _extractor.Extract(image) is not { } query)
+        {
+            return MatchResult.FromMatches([]);
+        }
+
+        return Match(image, query, cancellationToken);
+    }
+
+    /// <summary>As <see cref="Match(DecodedImage, CancellationToken)"/> with the file's entry already computed.</summary>
+    public MatchResult Match(DecodedImage image, RobustFeatures query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(query);
+        if (_entries.Count == 0 || query.Descriptor.Length != _index.Dimension)
+        {
+            return MatchResult.FromMatches([]);
+        }
+
+        var size = Math.Min(_options.ShortlistSize, _entries.Count);
+        Span<int> rows = stackalloc int[size];
+        Span<float> similarities = stackalloc float[size];
+        var found = _index.Search(query.Descriptor, size, rows, similarities);
+        var asIs = new LocalFeatures(query.Width, query.Height, query.Points, query.KeypointDescriptors);
+        LocalFeatures? mirrored = null;
+        var matches = new List<(RobustMatchDetails Details, ListMatch Match)>();
+        for (var i = 0; i < found; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (list, entry, features) = _entries[rows[i]];
+            var details = GeometricVerifier.Verify(asIs, features, _options, queryMirrored: false, similarities[i]);
+            if (details is null)
+            {
+                mirrored ??= LocalFeatureExtractor.Extract(image, _options.MaxKeypoints, mirror: true);
+                details = GeometricVerifier.Verify(mirrored, features, _options, queryMirrored: true, similarities[i]);
+            }
+
+            if (details is not null)
+            {
+                matches.Add((details, new ListMatch(list.Name, list.Kind, entry, SignalTypes.Robust, ShortValue(entry.Value), Math.Round(1 - details.Similarity, 4), DihedralTransform.Original)
+                {
+                    Variant = Variant,
+                    Robust = details,
+                }));
+            }
+        }
+
+        matches.Sort((a, b) => b.Details.Inliers.CompareTo(a.Details.Inliers));
+        return MatchResult.FromMatches([.. matches.Select(m => m.Match)]);
+    }
+
+    /// <summary>A short stand-in for a robust value in reports: <c>robust:</c> and 16 hex digits of its SHA-256.</summary>
+    public static string ShortValue(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return "robust:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(value)).AsSpan(0, 8));
+    }
+}

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Needle.Hashing;
+using Needle.Matching.Expansion;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+using Needle.Robust;
+using Needle.Testing.Images;
+
+namespace Needle.LoadTest.Robust;
+
+/// <summary>
+/// <c>robust-eval</c>: recall and false matches per edit (issue 15's transforms) over a folder of photos, half listed and
+/// half not, against a PDQ-only list (hash + query edits) and against a Needle list with robust entries (hash + query
+/// edits + robust tier), the way <c>needle scan</c> runs them; then the robust tier's costs per picture.
+/// </summary>
+internal static class RobustEvalCommand
+{
+    public static Command Create(LoadTestContext context)
+    {
+        var photos = new Option<DirectoryInfo>("--photos")
+        {
+            Description = "Folder of photos (PNG or JPEG); every other one, by name, is listed. Default: testdata/pdq/photos.",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(RepositoryRoot(), "testdata", "pdq", "photos")),
+        };
+        var pattern = new Option<string>("--pattern")
+        {
+            Description = "Which files of the folder (default p*.png: testdata's photos, not its edge cases, which are copies of them).",
+            DefaultValueFactory = _ => "p*.png",
+        };
+        var minSide = new Option<int>("--min-side") { Description = "Photos with a side below this are left out.", DefaultValueFactory = _ => 96 };
+        var command = new Command("robust-eval", "Recall and false matches per edit for the PDQ query edits and the robust tier, and the robust tier's costs.")
+        {
+            photos, pattern, minSide,
+        };
+        command.SetAction(parse =>
+        {
+            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(LoadTestContext context, string folder, string pattern, int minSide)
+    {
+        var decoder = new ImageDecoder();
+        var all = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).Where(f =>
+            {
+                try
+                {
+                    using var image = decoder.Decode(f);
+                    return image.SourceWidth >= minSide && image.SourceHeight >= minSide;
+                }
+                catch (ImageDecodeException)
+                {
+                    return false;
+                }
+            }).ToArray();
+        var listed = all.Where((_, i) => i % 2 == 0).ToArray();
+        var unlisted = all.Where((_, i) => i % 2 == 1).ToArray();
+        using var model = new ImageDescriptorModel(new RobustModelOptions());
+        var extractor = new RobustFeatureExtractor(model);
+        var hasher = new MediaFileHasher(new MediaHashOptions { Dihedral = true }, decoder);
+        var pdqList = new HashList("pdq-only");
+        var fullList = new HashList("needle");
+        long heldBytes = 0, valueChars = 0;
+        var extract = new Stopwatch();
+        foreach (var path in listed)
+        {
+            var label = Path.GetFileName(path);
+            var pdq = hasher.Hash(path).Pdq!.Value.Hash.ToString();
+            pdqList.Add(new HashListEntry(SignalTypes.Pdq, pdq) { Label = label });
+            fullList.Add(new HashListEntry(SignalTypes.Pdq, pdq) { Label = label });
+            using var image = decoder.DecodeForDisplay(File.ReadAllBytes(path), 512);
+            extract.Start();
+            var features = extractor.Extract(image)!;
+            extract.Stop();
+            var value = features.Encode();
+            valueChars += value.Length;
+            heldBytes += (features.Descriptor.Length * 4) + (features.Points.Length * 4) + features.KeypointDescriptors.Length;
+            fullList.Add(new HashListEntry(SignalTypes.Robust, value) { Label = label });
+        }
+
+        using var pdqMatcher = new ListMatcher([pdqList], () => new BruteForcePdqIndex());
+        using var fullMatcher = new ListMatcher([fullList], () => new BruteForcePdqIndex());
+        var pdqExpander = new PdqQueryExpander(pdqMatcher);
+        var fullExpander = new PdqQueryExpander(fullMatcher);
+        var robust = new RobustMatcher([fullList], extractor);
+        var expandTime = new Stopwatch();
+        var robustTime = new Stopwatch();
+        var robustRuns = 0;
+        var expandRuns = 0;
+
+        (string? Label, string Tier) Scan(byte[] file, ListMatcher matcher, PdqQueryExpander expander, RobustMatcher? tier)
+        {
+            var hashed = hasher.HashBytes(file, "copy");
+            var result = matcher.Match(new FileSignals { PdqDihedral = hashed.Dihedral!.Hashes.ToArray(), PdqQuality = hashed.Pdq!.Value.Quality });
+            if (result.Status == MatchStatus.Match)
+            {
+                return (result.Matches[0].Entry.Label, "pdq");
+            }
+
+            using var image = decoder.DecodeForDisplay(file, 512);
+            expandTime.Start();
+            result = expander.Match(image);
+            expandTime.Stop();
+            expandRuns++;
+            if (result.Status == MatchStatus.Match)
+            {
+                return (result.Matches[0].Entry.Label, result.Matches[0].TransformName.StartsWith("rotate", StringComparison.Ordinal) ? "rotate" : result.Matches[0].TransformName);
+            }
+
+            if (tier is null)
+            {
+                return (null, "");
+            }
+
+            robustTime.Start();
+            result = tier.Match(image);
+            robustTime.Stop();
+            robustRuns++;
+            return result.Status == MatchStatus.Match ? (result.Matches[0].Entry.Label, "robust") : (null, "");
+        }
+
+        var output = context.Out;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{listed.Length} listed photos, {unlisted.Length} not listed (side >= {minSide} px) from {folder}"));
+        output.WriteLine();
+        output.WriteLine("| edit | PDQ-only list: found | false / wrong | Needle list: found | false / wrong | found by (Needle list) |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var edit in CopyEdits.All)
+        {
+            int pdqFound = 0, pdqWrong = 0, fullFound = 0, fullWrong = 0;
+            var tiers = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var path in listed)
+            {
+                var copy = CopyEdits.Apply(edit, File.ReadAllBytes(path));
+                var label = Path.GetFileName(path);
+                var (pdqLabel, _) = Scan(copy, pdqMatcher, pdqExpander, null);
+                pdqFound += pdqLabel == label ? 1 : 0;
+                pdqWrong += pdqLabel is not null && pdqLabel != label ? 1 : 0;
+                var (fullLabel, tier) = Scan(copy, fullMatcher, fullExpander, robust);
+                fullFound += fullLabel == label ? 1 : 0;
+                fullWrong += fullLabel is not null && fullLabel != label ? 1 : 0;
+                if (fullLabel == label)
+                {
+                    tiers[tier] = tiers.GetValueOrDefault(tier) + 1;
+                }
+            }
+
+            foreach (var path in unlisted)
+            {
+                var copy = CopyEdits.Apply(edit, File.ReadAllBytes(path));
+                pdqWrong += Scan(copy, pdqMatcher, pdqExpander, null).Label is null ? 0 : 1;
+                fullWrong += Scan(copy, fullMatcher, fullExpander, robust).Label is null ? 0 : 1;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {edit} | {pdqFound}/{listed.Length} ({100.0 * pdqFound / listed.Length:F0} %) | {pdqWrong} | {fullFound}/{listed.Length} ({100.0 * fullFound / listed.Length:F0} %) | {fullWrong} | {string.Join(", ", tiers.Select(t => $"{t.Key} {t.Value}"))} |"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Costs on this machine (one thread), over {listed.Length} held pictures:"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust entry (descriptor + ORB) of one listed picture: {extract.Elapsed.TotalMilliseconds / listed.Length:F1} ms"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- PDQ query edits (mirror, unletterbox, rotation sweep) per file no hash matched: {expandTime.Elapsed.TotalMilliseconds / Math.Max(1, expandRuns):F1} ms ({expandRuns} files)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust tier per file the hash tiers missed (entry, shortlist, checks): {robustTime.Elapsed.TotalMilliseconds / Math.Max(1, robustRuns):F1} ms ({robustRuns} files)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- memory per held picture: {heldBytes / listed.Length / 1024.0:F1} KiB in memory, {valueChars / listed.Length / 1024.0:F1} KiB as a list value"));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Needle.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}
