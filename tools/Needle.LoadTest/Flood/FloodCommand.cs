@@ -60,7 +60,7 @@ internal static class FloodCommand
             o.WriteLine(FormattableString.Invariant($"drain processed/s:         {r.ReportsProcessedPerSecond:F1}"));
             o.WriteLine(FormattableString.Invariant($"drain estimate s:          {r.EstimatedDrain.TotalSeconds:F0}"));
             o.WriteLine(FormattableString.Invariant($"jobs open after:           {r.JobsAfterDrain}"));
-            o.WriteLine("escalated: from its POST to the server's processed_at and score time (one clock); backlog processed before: reports of the backlog");
+            o.WriteLine("escalated: from its POST to the server's processed_at and score time (one clock); jobs ahead: open jobs when the workers started; backlog processed before: reports of the backlog");
             o.WriteLine("processed after the escalated one was received and before it was processed (those already held by a worker); drain: reports processed per second while watched.");
             return ExitCodes.Success;
         });
