@@ -17,4 +17,8 @@ public sealed record ListMatch(
     SignalType SignalType,
     string MatchedValue,
     double Distance,
-    DihedralTransform Transform);
+    DihedralTransform Transform)
+{
+    /// <summary>For an animation, the number of the frame (not frame 0, the file's own image) that matched; null otherwise.</summary>
+    public int? Frame { get; init; }
+}

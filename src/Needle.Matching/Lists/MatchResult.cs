@@ -15,6 +15,31 @@ public sealed class MatchResult
 
     internal static MatchResult NoMatch { get; } = new(MatchStatus.NoMatch, None, None, None);
 
+    /// <summary>
+    /// <paramref name="first"/> with <paramref name="more"/> matches of the same file added (an animation's frames,
+    /// say): any allow-list match makes it allowed (the known matches then suppressed), as for one match.
+    /// </summary>
+    public static MatchResult Merge(MatchResult first, IReadOnlyList<ListMatch> more)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(more);
+        if (more.Count == 0)
+        {
+            return first;
+        }
+
+        List<ListMatch> known = [.. first.Matches, .. first.SuppressedMatches];
+        List<ListMatch> allowed = [.. first.AllowedBy];
+        foreach (var match in more)
+        {
+            (match.ListKind == HashListKind.Allow ? allowed : known).Add(match);
+        }
+
+        return allowed.Count > 0
+            ? new MatchResult(MatchStatus.Allowed, None, allowed, known)
+            : new MatchResult(MatchStatus.Match, known, None, None);
+    }
+
     /// <summary>Whether the file matched, was allowed, or neither.</summary>
     public MatchStatus Status { get; }
 

@@ -125,5 +125,8 @@ internal static class LookupEndpoints
 
     internal static MatchResponse From(ListMatch m) => new(
         m.ListName, m.Entry.Id, m.Entry.Label, m.Entry.Category, m.SignalType.Name, m.MatchedValue, m.Distance, m.Transform.ToName(),
-        m.ListKind == HashListKind.Allow, null);
+        m.ListKind == HashListKind.Allow, null)
+    {
+        Frame = m.Frame,
+    };
 }
