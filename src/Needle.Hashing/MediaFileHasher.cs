@@ -75,8 +75,8 @@ public sealed class MediaFileHasher
                 pdq = _pdq.Hash(image);
             }
 
-            // An animation is hashed frame by frame too (like a short video); frame 0 is the still hashed above.
-            var animation = image.Format is ImageFormat.Gif or ImageFormat.Webp
+            // An animation (GIF, WebP, APNG) is hashed frame by frame too (like a short video); frame 0 is the still hashed above.
+            var animation = image.Format is ImageFormat.Gif or ImageFormat.Webp or ImageFormat.Png
                 ? AnimationDecoder.Hash(bytes, _decoder.Options, _decoder.TimeProvider, _pdq, name, cancellationToken)
                 : null;
             return new MediaHashResult

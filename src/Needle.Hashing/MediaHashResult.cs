@@ -13,7 +13,7 @@ public sealed class MediaHashResult
     public PdqDihedralResult? Dihedral { get; init; }
 
     /// <summary>
-    /// For an animated image (GIF or WebP with more than one frame): every hashed frame with its number; then
+    /// For an animated image (GIF, WebP or APNG with more than one frame): every hashed frame with its number; then
     /// <see cref="Pdq"/> is frame 0's. Null for a still image.
     /// </summary>
     public AnimationHash? Animation { get; init; }

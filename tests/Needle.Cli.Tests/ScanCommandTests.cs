@@ -104,7 +104,7 @@ public sealed class ScanCommandTests : IDisposable
             "incoming/p14__jpeg_q50.jpg", "incoming/p08__jpeg_q50.jpg");
         Assert.Equal(0, scan.ExitCode);
         var rows = scan.OutLines.Skip(1).Select(l => l.Split(',')).ToArray();
-        Assert.Equal("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,series,error,"
+        Assert.Equal("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,frame,series,error,"
             + "gps_lat,gps_lon,country,region,captured,camera_make,camera_model,camera_serial,thumbnail_differs,metadata_error", scan.OutLines[0]);
         Assert.Equal(["incoming/p14__jpeg_q50.jpg", "allowed"], rows[0][..2]);
         Assert.Equal("false-positives", rows[0][5]);

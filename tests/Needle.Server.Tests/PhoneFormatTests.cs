@@ -18,7 +18,7 @@ namespace Needle.Server.Tests;
 /// <summary>
 /// The formats phones and platforms send, end to end on a real server: a HEIC with GPS routes its report by that GPS
 /// and shows as a thumbnail and a reveal; TIFF, JPEG XL and AVIF are hashed; a listed picture shown as one frame in the
-/// middle of an animated GIF is matched, with the frame number.
+/// middle of an animated GIF or APNG is matched, with the frame number, by report processing and by lookup.
 /// </summary>
 public sealed class PhoneFormatTests
 {
@@ -110,6 +110,43 @@ public sealed class PhoneFormatTests
         Assert.Equal(2, video["frame"]!.GetValue<int>());
         Assert.Equal(0.2, video["segments"]![0]!["queryStart"]!.GetValue<double>(), 3);
         Assert.Equal(1, report["matchedFileCount"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_listed_picture_as_a_middle_frame_is_found_by_lookup_in_a_gif_and_by_report_in_an_apng_with_its_frame_number()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
+        var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);
+        var frames = TestAnimations.Frames();
+        using var known = new ImageDecoder().Decode(TestAnimations.Png(frames[2]), "known.png");
+        var knownPdq = new PdqHasher().Hash(known).Hash.ToString();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/lists", new { name = "known-pictures", kind = "known" })).StatusCode);
+        var added = await admin.PostAsJsonAsync("/api/v1/lists/known-pictures/entries",
+            new { entries = new[] { new { signalType = "pdq", value = knownPdq, label = "frame-picture" } } });
+        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+
+        // The synchronous lookup matches every frame of a GIF, as report processing does.
+        var gif = new ByteArrayContent(TestAnimations.Write(MagickFormat.Gif, frames));
+        gif.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var form = new MultipartFormDataContent { { gif, "file", "funny.gif" } };
+        var lookup = await RunningServer.JsonAsync(await submitter.PostAsync("/api/v1/lookup", form));
+        var result = lookup["results"]![0]!;
+        Assert.Equal("match", result["status"]!.GetValue<string>());
+        var found = Assert.Single(result["matches"]!.AsArray())!;
+        Assert.Equal(("frame-picture", 2), (found["label"]!.GetValue<string>(), found["frame"]!.GetValue<int>()));
+
+        // An APNG (Needle's own frame reader) in a report: frame 2 of 5 matched, with its number and time.
+        var id = await SubmitAsync(submitter, [("funny.png", TestApng.Write(frames))]);
+        var report = await EndToEndTests.PollProcessedAsync(reviewer, id);
+        var file = Assert.Single(report["files"]!.AsArray())!;
+        Assert.Equal(("hashed", "png"), (file["state"]!.GetValue<string>(), file["format"]!.GetValue<string>()));
+        var match = Assert.Single(file["matches"]!.AsArray())!;
+        Assert.Equal("frame-picture", match["label"]!.GetValue<string>());
+        Assert.InRange(match["distance"]!.GetValue<double>(), 0, 31);
+        Assert.Equal(2, match["video"]!["frame"]!.GetValue<int>());
+        Assert.Equal(0.2, match["video"]!["segments"]![0]!["queryStart"]!.GetValue<double>(), 3);
     }
 
     private static byte[] Encode(string photo, MagickFormat format, int quality)

@@ -9,7 +9,7 @@ namespace Needle.Application.Lists;
 
 /// <summary>
 /// Matches media or hashes against the lists without storing anything (<c>POST /api/v1/lookup</c>). Media is hashed
-/// as reports are: PDQ with its dihedral variants, MD5, SHA-1, SHA-256. Thread-safe.
+/// as reports are: PDQ with its dihedral variants, MD5, SHA-1, SHA-256, and an animation's every frame. Thread-safe.
 /// </summary>
 public sealed class MatchLookup : IDisposable
 {
@@ -129,7 +129,15 @@ public sealed class MatchLookup : IDisposable
 
         // A hasher per call: it is not thread-safe, and lookups run concurrently.
         var hashed = new MediaFileHasher(_hashOptions, _decoder).HashBytes(bytes, name, ct);
-        return new MediaLookupResult(hashed, _matchers.Match(Signals.FromHashes(hashed, null)));
+        var match = _matchers.Match(Signals.FromHashes(hashed, null));
+
+        // An animation's every frame is matched, as report processing does (each match names its frame).
+        if (hashed.Animation is { } animation)
+        {
+            match = AnimationMatches.MatchFrames(_matchers.Match, animation, _videoMatch.MinQuality, match);
+        }
+
+        return new MediaLookupResult(hashed, match);
     }
 
     /// <summary>Matches hashes computed elsewhere.</summary>

@@ -53,20 +53,23 @@ internal static class Signals
         var matches = new List<StoredMatch>(result.Matches.Count + result.AllowedBy.Count);
         foreach (var match in result.Matches.Concat(result.AllowedBy))
         {
-            matches.Add(new StoredMatch(
-                match.ListName,
-                match.Entry.Id,
-                match.Entry.Label,
-                match.Entry.Category,
-                match.SignalType.Name,
-                match.MatchedValue,
-                match.Distance,
-                match.TransformName,
-                match.ListKind == HashListKind.Allow));
+            matches.Add(ToStored(match));
         }
 
         return matches;
     }
+
+    /// <summary>One list match in stored form.</summary>
+    internal static StoredMatch ToStored(ListMatch match) => new(
+        match.ListName,
+        match.Entry.Id,
+        match.Entry.Label,
+        match.Entry.Category,
+        match.SignalType.Name,
+        match.MatchedValue,
+        match.Distance,
+        match.TransformName,
+        match.ListKind == HashListKind.Allow);
 
     /// <summary>vPDQ matches in stored form, with their shares of frames and time ranges.</summary>
     public static IEnumerable<StoredMatch> ToStoredMatches(IReadOnlyList<VideoListMatch> matches) => VideoMatches.ToStored(matches);

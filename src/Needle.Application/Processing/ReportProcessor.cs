@@ -235,7 +235,7 @@ public sealed class ReportProcessor
             VideoSummary? animationSummary = null;
             if (hashed.Animation is { } animation)
             {
-                // Every frame of an animated GIF or WebP is matched, as a video's would be.
+                // Every frame of an animated GIF, WebP or APNG is matched, as a video's would be.
                 var video = AnimationMatches.ToVideoHash(animation, hashed.Width, hashed.Height);
                 var minQuality = _options.VideoMatch.MinQuality;
                 matches = [.. matches, .. AnimationMatches.Match(_matchers.Match, v => _matchers.MatchVideo(v, _options.VideoMatch), animation, video, minQuality, matches)];

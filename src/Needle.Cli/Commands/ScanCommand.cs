@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Needle.Application.Lists;
 using Needle.Cli.Clues;
 using Needle.Cli.Infrastructure;
 using Needle.Cli.Output;
@@ -197,6 +198,7 @@ internal static class ScanCommand
                 MinimumPdqQuality = parse.GetValue(minQuality),
             });
 
+            var frameMinQuality = parse.GetValue(minQuality);
             var results = new ScannedFile[inputs.Count];
             var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var withClues = !parse.GetValue(noClues);
@@ -214,6 +216,13 @@ internal static class ScanCommand
                         var hasher = state.Hasher;
                         var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
                         var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
+
+                        // An animation's every frame is matched, as the server does (each match names its frame).
+                        if (match is not null && hashed.Animation is { } animation)
+                        {
+                            match = AnimationMatches.MatchFrames(matcher.Match, animation, frameMinQuality, match);
+                        }
+
                         if (hashed.Succeeded && match is { Status: not MatchStatus.Allowed } hashMatch)
                         {
                             var hashMatched = hashMatch.Status == MatchStatus.Match;

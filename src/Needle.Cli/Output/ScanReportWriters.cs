@@ -11,7 +11,7 @@ internal static class ScanReportWriters
     /// <summary>One row per match (a file with no match gets one row with the match columns empty).</summary>
     public static void WriteCsv(TextWriter output, IReadOnlyList<ScannedFile> files, SeriesAssignment series)
     {
-        output.WriteLine("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,series,error," + ClueWriters.CsvHeader);
+        output.WriteLine("path,status,pdq,quality,md5,list,label,category,signal,matched,distance,transform,frame,series,error," + ClueWriters.CsvHeader);
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
@@ -28,7 +28,7 @@ internal static class ScanReportWriters
             var shown = Shown(file);
             if (shown.Count == 0)
             {
-                output.WriteLine($"{prefix},,,,,,,,{suffix}");
+                output.WriteLine($"{prefix},,,,,,,,,{suffix}");
                 continue;
             }
 
@@ -42,7 +42,8 @@ internal static class ScanReportWriters
                     match.SignalType.Name,
                     match.MatchedValue,
                     match.Distance.ToString(CultureInfo.InvariantCulture),
-                    match.TransformName,
+                    Csv(match.TransformName),
+                    match.Frame?.ToString(CultureInfo.InvariantCulture) ?? "",
                     suffix));
             }
         }
@@ -134,13 +135,13 @@ internal static class ScanReportWriters
             $"<p>{summary.Files} files scanned in {summary.Elapsed.TotalSeconds:F1} s against {summary.ListEntries} list entries: "
             + $"<strong>{summary.Matched} matched</strong>, {summary.Allowed} allowed, {summary.Unknown} unknown, {summary.Errors} errors, {summary.Series} series.</p>"));
 
-        output.WriteLine("<h2>Matches</h2><table><tr><th>File</th><th>List</th><th>Label</th><th>Category</th><th>Signal</th><th>Distance</th><th>Transform</th></tr>");
+        output.WriteLine("<h2>Matches</h2><table><tr><th>File</th><th>List</th><th>Label</th><th>Category</th><th>Signal</th><th>Distance</th><th>Transform</th><th>Frame</th></tr>");
         for (var i = 0; i < files.Count; i++)
         {
             foreach (var match in files[i].Match?.Matches ?? [])
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.TransformName)}</td></tr>"));
+                    $"<tr class=\"match\"><td>{E(files[i].Hashes.Path)}</td><td>{E(match.ListName)}</td><td>{E(match.Entry.Label)}</td><td>{E(match.Entry.Category)}</td><td>{E(match.SignalType.Name)}</td><td>{match.Distance}</td><td>{E(match.TransformName)}</td><td>{match.Frame}</td></tr>"));
             }
         }
 
@@ -229,6 +230,11 @@ internal static class ScanReportWriters
             json.WriteEndArray();
             json.WriteNumber("similarity", robust.Similarity);
             json.WriteEndObject();
+        }
+
+        if (match.Frame is { } frame)
+        {
+            json.WriteNumber("frame", frame);
         }
         if (match.Entry.Metadata.Count > 0)
         {

@@ -4,17 +4,16 @@ using SkiaSharp;
 namespace Needle.Hashing.Decoding;
 
 /// <summary>
-/// Hashes every frame (or an evenly spaced sample) of an animated GIF or WebP, the way a short video's frames are
-/// hashed for vPDQ: Skia's codec composes each frame on one canvas over the frames it depends on. (APNG is not among
-/// them: Skia reads only its default image, and ImageMagick reads APNG through an ffmpeg delegate, which Needle's
-/// coder policy denies.) The same limits apply as to a still image (header size, memory budget, time
+/// Hashes every frame (or an evenly spaced sample) of an animated GIF, WebP or PNG (APNG), the way a short video's
+/// frames are hashed for vPDQ: for GIF and WebP Skia's codec composes each frame on one canvas over the frames it
+/// depends on; APNG, which Skia reads only as its default image, goes to Needle's own <see cref="ApngDecoder"/>. The same limits apply as to a still image (header size, memory budget, time
 /// and cancellation), plus <see cref="DecodeOptions.MaxFrames"/> and <see cref="DecodeOptions.MaxAnimationPixels"/>.
 /// </summary>
 internal static class AnimationDecoder
 {
     /// <summary>
     /// The hashed frames of an animation, or null when <paramref name="bytes"/> is not one (a still image, a single-frame
-    /// GIF or WebP).
+    /// GIF, WebP or APNG, a PNG without an acTL chunk before its image data).
     /// </summary>
     public static AnimationHash? Hash(
         ReadOnlyMemory<byte> bytes, DecodeOptions options, TimeProvider timeProvider, PdqHasher hasher, string? name, CancellationToken cancellationToken)
@@ -25,6 +24,7 @@ internal static class AnimationDecoder
         return format switch
         {
             ImageFormat.Gif or ImageFormat.Webp => HashWithSkia(bytes, format, options, hasher, name, guard),
+            ImageFormat.Png => ApngDecoder.Hash(bytes, options, hasher, name, guard),
             _ => null,
         };
     }

@@ -45,4 +45,6 @@ public sealed record ListMatch(
         var variant when Transform == DihedralTransform.Original => variant,
         var variant => variant + "+" + Transform.ToName(),
     };
+    /// <summary>For an animation, the number of the frame (not frame 0, the file's own image) that matched; null otherwise.</summary>
+    public int? Frame { get; init; }
 }

@@ -34,6 +34,17 @@ public sealed class MatchResult
             : NoMatch;
     }
 
+    /// <summary>
+    /// <paramref name="first"/> with <paramref name="more"/> matches of the same file added (an animation's frames,
+    /// say): any allow-list match makes it allowed (the known matches then suppressed), as for one match.
+    /// </summary>
+    public static MatchResult Merge(MatchResult first, IReadOnlyList<ListMatch> more)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(more);
+        return more.Count == 0 ? first : FromMatches([.. first.Matches, .. first.SuppressedMatches, .. first.AllowedBy, .. more]);
+    }
+
     /// <summary>Whether the file matched, was allowed, or neither.</summary>
     public MatchStatus Status { get; }
 

@@ -124,5 +124,8 @@ internal static class LookupEndpoints
 
     internal static MatchResponse From(ListMatch m) => new(
         m.ListName, m.Entry.Id, m.Entry.Label, m.Entry.Category, m.SignalType.Name, m.MatchedValue, m.Distance, m.TransformName,
-        m.ListKind == HashListKind.Allow, null);
+        m.ListKind == HashListKind.Allow, null)
+    {
+        Frame = m.Frame,
+    };
 }

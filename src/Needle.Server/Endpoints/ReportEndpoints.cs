@@ -18,7 +18,13 @@ internal sealed record SubmitResponse(Guid Id, string Status);
 
 internal sealed record MatchResponse(string List, int EntryId, string? Label, string? Category, string SignalType, string Value, double Distance, string Transform, bool AllowList, VideoMatchDetails? Video)
 {
-    public static MatchResponse From(StoredMatch m) => new(m.ListName, m.EntryId, m.Label, m.Category, m.SignalType, m.Value, m.Distance, m.Transform, m.AllowList, m.Video);
+    public static MatchResponse From(StoredMatch m) => new(m.ListName, m.EntryId, m.Label, m.Category, m.SignalType, m.Value, m.Distance, m.Transform, m.AllowList, m.Video)
+    {
+        Frame = m.Video?.Frame,
+    };
+
+    /// <summary>For an animation: the frame (after frame 0) that matched.</summary>
+    public int? Frame { get; init; }
 }
 
 internal sealed record FileHashes(string? Md5, string? Sha1, string? Sha256, string? Pdq, int? PdqQuality);
