@@ -506,12 +506,20 @@ internal sealed class RelationalTriageStore : ITriageStore
 
                 if (after is { } cursor)
                 {
-                    // The redundant first bound lets the queue index start at the cursor's score instead of the top.
-                    sql.Append(" AND r.score <= @afterScore AND (r.score < @afterScore OR (r.score = @afterScore AND (r.received_at > @afterTicks OR (r.received_at = @afterTicks AND r.id > @afterId))))");
-                    command.With("@afterScore", cursor.Score).With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
+                    if (cursor.Order != query.Order)
+                    {
+                        throw new ArgumentException("The queue cursor belongs to another order.", nameof(query));
+                    }
+
+                    AppendAfter(sql, command, cursor);
                 }
 
-                sql.Append(" ORDER BY r.score DESC, r.received_at ASC, r.id ASC LIMIT @limit;");
+                sql.Append(query.Order switch
+                {
+                    QueueOrder.Age => " ORDER BY r.received_at ASC, r.id ASC LIMIT @limit;",
+                    QueueOrder.Files => " ORDER BY r.file_count DESC, r.received_at ASC, r.id ASC LIMIT @limit;",
+                    _ => " ORDER BY r.score DESC, r.received_at ASC, r.id ASC LIMIT @limit;",
+                });
                 command.With("@at", at);
                 command.With("@limit", limit + 1);
                 command.CommandText = sql.ToString();
@@ -542,9 +550,40 @@ internal sealed class RelationalTriageStore : ITriageStore
 
                 rows.RemoveAt(rows.Count - 1);
                 var last = rows[^1];
-                return new Page<QueueItem>(rows, new QueueCursor(last.Score.Value, last.Report.ReceivedAt.UtcTicks, last.Report.Id).Encode());
+                var key = query.Order switch
+                {
+                    QueueOrder.Age => 0,
+                    QueueOrder.Files => last.Report.FileCount,
+                    _ => last.Score.Value,
+                };
+                return new Page<QueueItem>(rows, new QueueCursor(query.Order, key, last.Report.ReceivedAt.UtcTicks, last.Report.Id).Encode());
             },
             cancellationToken);
+    }
+
+    /// <summary>The rows after <paramref name="cursor"/> in its order; every order ends oldest first, then by id.</summary>
+    private void AppendAfter(StringBuilder sql, RelationalCommand command, QueueCursor cursor)
+    {
+        command.With("@afterTicks", cursor.ReceivedTicks).With("@afterId", cursor.Id);
+
+        // (received_at, id) after the cursor's, written as the cursor's row being less than the report's.
+        var later = _dialect.RowLessThan("@afterTicks", "@afterId", "r.received_at", "r.id");
+        switch (cursor.Order)
+        {
+            case QueueOrder.Age:
+                sql.Append(" AND r.received_at >= @afterTicks AND ").Append(later);
+                break;
+            case QueueOrder.Files:
+                // The redundant first bound lets a scan start at the cursor's file count.
+                sql.Append(" AND r.file_count <= @afterKey AND (r.file_count < @afterKey OR (r.file_count = @afterKey AND ").Append(later).Append("))");
+                command.With("@afterKey", checked((int)cursor.Key));
+                break;
+            default:
+                // The redundant first bound lets the queue index start at the cursor's score instead of the top.
+                sql.Append(" AND r.score <= @afterKey AND (r.score < @afterKey OR (r.score = @afterKey AND ").Append(later).Append("))");
+                command.With("@afterKey", cursor.Key);
+                break;
+        }
     }
 
     public Task<int> CountQueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default)

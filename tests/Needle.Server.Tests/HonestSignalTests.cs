@@ -121,6 +121,11 @@ public sealed class HonestSignalTests
         Assert.Equal(["unassessable"], Reasons(hashOnlyReport));
         Assert.Contains("cannot be assessed", hashOnlyReport["score"]!["reasons"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        // The queue counts it as unassessable, not as unknown (possibly new) material.
+        var queued = (await RunningServer.JsonAsync(await reviewer.GetAsync("/api/v1/queue"))).AsObject()["items"]!.AsArray()
+            .Single(i => i!["id"]!.GetValue<string>() == hashOnly.ToString())!;
+        Assert.Equal((1, 0, 1), (queued["unassessableFileCount"]!.GetValue<int>(), queued["unknownFileCount"]!.GetValue<int>(), queued["reasons"]![0]!["files"]!.GetValue<int>()));
+
         // A flipped copy of the listed low-quality photo: the matcher skipped its PDQ and flips (quality under 50).
         var flippedLow = await TriagedAsync(reviewer, await SubmitAsync(submitter, new { }, Flipped(lowQuality)));
         Assert.True(flippedLow["files"]![0]!["hashes"]!["pdqQuality"]!.GetValue<int>() < 50);

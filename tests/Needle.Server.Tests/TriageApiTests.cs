@@ -95,6 +95,27 @@ public sealed class TriageApiTests
         Assert.True(top["score"]!.GetValue<double>() >= 2000);
         Assert.Equal([unknownReport], await QueueAsync(reviewer, $"?limit=1&after={page["next"]!.GetValue<string>()}"));
 
+        // The whole queue in another order, paged: oldest first, or most files first (then oldest); a cursor keeps to its order.
+        List<Guid> byAge = [];
+        string? next = null;
+        do
+        {
+            var agePage = await RunningServer.JsonAsync(await reviewer.GetAsync("/api/v1/queue?sort=age&limit=1" + (next is null ? "" : "&after=" + next)));
+            byAge.AddRange(agePage["items"]!.AsArray().Select(i => Guid.Parse(i!["id"]!.GetValue<string>())));
+            next = agePage["next"]?.GetValue<string>();
+            if (next is not null)
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, (await reviewer.GetAsync("/api/v1/queue?sort=score&after=" + next)).StatusCode);
+            }
+        }
+        while (next is not null);
+        Assert.Equal([unknownReport, knownReport, escalated], byAge);
+        Assert.Equal([unknownReport, knownReport, escalated], await QueueAsync(reviewer, "?sort=files"));
+        Assert.Equal([escalated, unknownReport, knownReport], await QueueAsync(reviewer, "?sort=SCORE"));
+        var badSort = await reviewer.GetAsync("/api/v1/queue?sort=newest");
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
+        Assert.Contains("sort must be score, age or files", await badSort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         // Filters.
         Assert.Equal([unknownReport], await QueueAsync(reviewer, "?reporter=example%20platform"));
         Assert.Equal([escalated, knownReport], await QueueAsync(reviewer, "?list=provider"));

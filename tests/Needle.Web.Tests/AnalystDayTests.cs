@@ -204,10 +204,22 @@ public sealed class AnalystDayTests(ReviewSite site)
             Assert.Equal(await page.EvaluateAsync<int>("() => window.innerWidth"), await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth"));
             await ReviewSite.ScreenshotAsync(page, $"14-queue-table-{width}");
 
-            // Sorted by files: the counts go down.
+            // A hash-only file is unassessable, not unknown (possibly new) material.
+            var hashOnly = page.Locator($"#queue-table tr[data-report='{site.HashOnlyReport}'] td");
+            Assert.Equal(("1", "0", "1"), (await hashOnly.Nth(3).InnerTextAsync(), await hashOnly.Nth(5).InnerTextAsync(), await hashOnly.Nth(6).InnerTextAsync()));
+
+            // Sorted by files: the whole queue is, not this page only (the rows are the store's first page in that order).
             await page.ClickAsync("#queue-table th a:text('Files')");
+            await page.WaitForURLAsync(url => url.Contains("sort=files", StringComparison.Ordinal));
             var files = (await page.Locator("#queue-table tbody tr td:nth-child(4)").AllInnerTextsAsync()).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(files.OrderByDescending(f => f).ToList(), files);
+            var caption = await page.InnerTextAsync("#queue-table caption");
+            Assert.Contains("Sorted by files, most first", caption, StringComparison.Ordinal);
+            Assert.DoesNotContain("this page.", caption, StringComparison.Ordinal);
+            var byFiles = await site.Store.Triage.QueueAsync(
+                new QueueQuery { Order = QueueOrder.Files, ExcludeClaimedByOthers = true, Viewer = site.ThirdReviewerId.ToString("N"), Limit = 25 }, TimeProvider.System.GetUtcNow());
+            var shown = await page.Locator("#queue-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.report)");
+            Assert.Equal(byFiles.Items.Select(i => i.Report.Id.ToString()), shown);
             await page.Context.CloseAsync();
         }
 

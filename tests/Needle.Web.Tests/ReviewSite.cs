@@ -46,6 +46,12 @@ public sealed class ReviewSite : IAsyncLifetime
     /// <summary>A third reviewer ("Analyst C"), for personal shortcut keys.</summary>
     public string ThirdReviewerKey { get; private set; } = "";
 
+    /// <summary>The key id of <see cref="ThirdReviewerKey"/> (the actor the store knows).</summary>
+    public Guid ThirdReviewerId { get; private set; }
+
+    /// <summary>One file given by its hash only (nothing to look at): unassessable, not possibly new.</summary>
+    public Guid HashOnlyReport { get; private set; }
+
     /// <summary>24 near-duplicates of one photo (one series).</summary>
     public Guid SeriesReport { get; private set; }
 
@@ -99,7 +105,7 @@ public sealed class ReviewSite : IAsyncLifetime
         _server = await RunningServer.StartAsync(o => o with { Workers = 2, DecisionUndoWindow = TimeSpan.FromHours(1) });
         ReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst A")).Key;
         SecondReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst B")).Key;
-        ThirdReviewerKey = (await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst C")).Key;
+        (ThirdReviewerId, ThirdReviewerKey) = await Server.CreateKeyAsync(ApiRole.Reviewer, "Analyst C");
         AuditorKey = (await Server.CreateKeyAsync(ApiRole.Auditor, "Auditor")).Key;
         SubmitterKey = (await Server.CreateKeyAsync(ApiRole.Submitter, "Platform")).Key;
 
@@ -219,7 +225,15 @@ public sealed class ReviewSite : IAsyncLifetime
             files = new object[] { new { part = "f1", originalName = "nebula.jpg" } },
         }, ("f1", "nebula.jpg", TestJpegs.Photo("p40_crab_nebula.png", 480, 360)));
 
-        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport, SeriesReport, FocusReport, UndoReport, UndoCopyReport, ClaimReport })
+        HashOnlyReport = await SubmitAsync(submitter, new
+        {
+            externalId = "HASH-ONLY",
+            incidentType = "child-pornography",
+            reporter = new { organisation = "Other Platform" },
+            files = new object[] { new { originalName = "gone.jpg", hashes = new { md5 = "0123456789abcdef0123456789abcdef" } } },
+        });
+
+        foreach (var id in new[] { KnownReport, UnknownReport, EscalatedReport, DecisionReport, RevealReport, VideoReport, FalsePositiveReport, SeriesReport, FocusReport, UndoReport, UndoCopyReport, ClaimReport, HashOnlyReport })
         {
             await WaitTriagedAsync(id);
         }

@@ -110,7 +110,7 @@ public sealed class ReportPrioritizer(ScoringOptions options)
             // A series scores by its size, sublinearly but without a cap: log2 adds extraUnknownFile per doubling, so
             // 24 unknown files always outweigh 3 (a cap let a 3-file report with a GPS clue outrank a 24-file album).
             reasons.Add(new ScoreReason(UnknownMedia, $"{Files(unknown)} {(unknown == 1 ? "matches" : "match")} nothing known (possibly new material)",
-                o.FirstUnknownFile + (Math.Log2(unknown) * o.ExtraUnknownFile)));
+                o.FirstUnknownFile + (Math.Log2(unknown) * o.ExtraUnknownFile)) { Files = unknown });
         }
 
         if (unassessable > 0)
@@ -118,7 +118,7 @@ public sealed class ReportPrioritizer(ScoringOptions options)
             reasons.Add(new ScoreReason(Unassessable,
                 string.Create(CultureInfo.InvariantCulture,
                     $"{Files(unassessable)} cannot be assessed (hashes only, media that does not decode, or PDQ quality under {o.MinimumPdqQuality}): unassessable, not known to be new"),
-                o.Unassessable));
+                o.Unassessable) { Files = unassessable });
         }
 
         if (known > 0)

@@ -104,11 +104,12 @@ public interface ITriageStore
     Task<ReportClaim?> GetClaimAsync(Guid reportId, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The review queue at <paramref name="at"/> (claims compared against it): highest score first, then oldest, then
-    /// by id; keyset paging. <see cref="QueueQuery.Limit"/> is clamped to 1..500. Reports not triaged yet have score 0
-    /// with no reasons, computed at their receipt.
+    /// The review queue at <paramref name="at"/> (claims compared against it) in <see cref="QueueQuery.Order"/>: highest
+    /// score first (default), oldest first, or most files first; ties oldest first, then by id; keyset paging.
+    /// <see cref="QueueQuery.Limit"/> is clamped to 1..500. Reports not triaged yet have score 0 with no reasons,
+    /// computed at their receipt.
     /// </summary>
-    /// <exception cref="ArgumentException"><see cref="QueueQuery.After"/> is not a queue cursor.</exception>
+    /// <exception cref="ArgumentException"><see cref="QueueQuery.After"/> is not a queue cursor, or one made for another order.</exception>
     Task<Page<QueueItem>> QueueAsync(QueueQuery query, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>How many reports the queue holds with these filters at <paramref name="at"/> (<see cref="QueueQuery.After"/> and <see cref="QueueQuery.Limit"/> ignored).</summary>

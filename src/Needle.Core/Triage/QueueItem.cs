@@ -22,4 +22,26 @@ public sealed record QueueItem
 
     /// <summary>The current claim, if one has not expired.</summary>
     public ReportClaim? Claim { get; init; }
+
+    /// <summary>
+    /// Files that match nothing known and can be assessed (possibly new material), as the score counted them (its
+    /// "unknown-media" reason). A score stored before reasons kept their counts falls back to files minus matched.
+    /// </summary>
+    public int UnknownFileCount => Reason("unknown-media") is { } unknown ? unknown.Files ?? Math.Max(0, Report.FileCount - Report.MatchedFileCount) : 0;
+
+    /// <summary>Files nobody can assess (hashes only, undecodable, PDQ quality too low), as the score counted them (its "unassessable" reason).</summary>
+    public int UnassessableFileCount => Reason("unassessable")?.Files ?? 0;
+
+    private ScoreReason? Reason(string code)
+    {
+        foreach (var reason in Score.Reasons)
+        {
+            if (reason.Code == code)
+            {
+                return reason;
+            }
+        }
+
+        return null;
+    }
 }

@@ -2,7 +2,7 @@ using Needle.Core.Paging;
 
 namespace Needle.Core.Triage;
 
-/// <summary>Filters and paging for the review queue (highest score first, then oldest first).</summary>
+/// <summary>Filters, order and paging for the review queue (by default highest score first, then oldest first).</summary>
 public sealed record QueueQuery
 {
     /// <summary>Default: reports awaiting review.</summary>
@@ -25,6 +25,9 @@ public sealed record QueueQuery
 
     /// <summary>Who is asking (for <see cref="ExcludeClaimedByOthers"/>).</summary>
     public string? Viewer { get; init; }
+
+    /// <summary>The order of the whole queue (every page follows it); a cursor belongs to the order it was made for.</summary>
+    public QueueOrder Order { get; init; } = QueueOrder.Score;
 
     /// <summary>Opaque cursor from the previous page (<see cref="QueueCursor"/>).</summary>
     public string? After { get; init; }

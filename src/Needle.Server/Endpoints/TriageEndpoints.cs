@@ -39,12 +39,15 @@ internal sealed record QueueItemResponse(
     ReviewState State,
     IReadOnlyList<ScoreReason> Reasons,
     ClaimResponse? Claim,
-    string? AssignedTo = null)
+    string? AssignedTo = null,
+    int UnknownFileCount = 0,
+    int UnassessableFileCount = 0)
 {
     public static QueueItemResponse From(QueueItem item) => new(
         item.Report.Id, item.Report.ExternalId, item.Report.ReceivedAt, item.Report.Escalate, item.Report.FileCount, item.Report.MatchedFileCount,
         item.UndecidedFileCount, item.Report.JurisdictionQueue, item.Report.JurisdictionCountry, item.ReporterOrganisation,
-        item.Score.Value, item.Score.State, item.Score.Reasons, item.Claim is { } claim ? ClaimResponse.From(claim, granted: true) : null, item.AssignedTo);
+        item.Score.Value, item.Score.State, item.Score.Reasons, item.Claim is { } claim ? ClaimResponse.From(claim, granted: true) : null, item.AssignedTo,
+        item.UnknownFileCount, item.UnassessableFileCount);
 }
 
 internal sealed record QueuePage(IReadOnlyList<QueueItemResponse> Items, string? Next);
@@ -101,7 +104,7 @@ internal static class TriageEndpoints
         api.MapGet("/queue", QueueAsync)
             .RequireAuthorization(Policies.Reviewer)
             .WithTags("Triage")
-            .WithSummary("Reports awaiting review, highest priority first, with the reasons of their score and their claim. Filters: state (awaiting-review, reviewed, informational, untriaged), jurisdiction (queue), country, list, reporter, excludeClaimed (or mine) =true leaves out reports others hold; page with after/limit.");
+            .WithSummary("Reports awaiting review, highest priority first, with the reasons of their score and their claim. Filters: state (awaiting-review, reviewed, informational, untriaged), jurisdiction (queue), country, list, reporter, excludeClaimed (or mine) =true leaves out reports others hold; sort=score (default: highest first), age (oldest first) or files (most first) orders the whole queue; page with after/limit (a cursor belongs to its sort).");
 
         api.MapPost("/reports/{id:guid}/claim", ClaimAsync)
             .RequireAuthorization(Policies.Reviewer)
@@ -163,10 +166,17 @@ internal static class TriageEndpoints
         string? mine,
         string? after,
         string? limit,
+        string? sort,
         CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         var reviewState = ReviewState.AwaitingReview;
+        var order = QueueOrder.Score;
+        if (sort is not null && !TryParseOrder(sort, out order))
+        {
+            errors.Add("sort must be score, age or files");
+        }
+
         if (state is not null && !TryParseState(state, out reviewState))
         {
             errors.Add("state must be awaiting-review, reviewed, informational or untriaged");
@@ -215,6 +225,7 @@ internal static class TriageEndpoints
             Reporter = string.IsNullOrWhiteSpace(reporter) ? null : reporter,
             ExcludeClaimedByOthers = exclude,
             Viewer = context.User.Actor(),
+            Order = order,
             After = string.IsNullOrEmpty(after) ? null : after,
             Limit = pageSize,
         };
@@ -225,7 +236,7 @@ internal static class TriageEndpoints
         }
         catch (ArgumentException)
         {
-            return Problems.BadRequest("The 'after' cursor is not one this server gave out.");
+            return Problems.BadRequest("The 'after' cursor is not one this server gave out for this sort.");
         }
     }
 
@@ -392,6 +403,19 @@ internal static class TriageEndpoints
         return kind == "csv"
             ? TypedResults.File(Encoding.UTF8.GetBytes(FalsePositiveService.ToCsv(rows)), "text/csv", $"{name}-false-positives.csv")
             : TypedResults.File(Encoding.UTF8.GetBytes(FalsePositiveService.ToJsonLines(rows)), "application/x-ndjson", $"{name}-false-positives.jsonl");
+    }
+
+    /// <summary>"score", "age" or "files" (any case): the orders <see cref="QueueOrder"/> names, and nothing else (not numbers).</summary>
+    private static bool TryParseOrder(string text, out QueueOrder order)
+    {
+        order = text.ToLowerInvariant() switch
+        {
+            "score" => QueueOrder.Score,
+            "age" => QueueOrder.Age,
+            "files" => QueueOrder.Files,
+            _ => (QueueOrder)(-1),
+        };
+        return Enum.IsDefined(order);
     }
 
     private static bool TryParseState(string text, out ReviewState state)

@@ -9,7 +9,7 @@ public sealed record QueueFilters(string State, string? Jurisdiction, string? Co
     /// <summary>"table" for the compact table, null for the cards.</summary>
     public string? View { get; init; }
 
-    /// <summary>How the rows of this page are ordered: "score" (default), "age" or "files".</summary>
+    /// <summary>How the whole queue is ordered (every page follows it): "score" (default), "age" (oldest first) or "files" (most first).</summary>
     public string? Sort { get; init; }
 
     /// <summary>Whether any filter narrows the queue (beyond the default state): an empty answer then says so.</summary>

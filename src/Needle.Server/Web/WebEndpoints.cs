@@ -254,6 +254,12 @@ internal static class WebEndpoints
             Reporter = filters.Reporter,
             Viewer = user.Actor,
             ExcludeClaimedByOthers = !filters.ShowClaimed,
+            Order = filters.Sort switch
+            {
+                "age" => QueueOrder.Age,
+                "files" => QueueOrder.Files,
+                _ => QueueOrder.Score,
+            },
             After = Blank(after),
             Limit = QueuePageSize,
         };
@@ -282,14 +288,7 @@ internal static class WebEndpoints
             }
         }
 
-        // The order asked for applies to the rows of this page; pages follow the score.
-        IReadOnlyList<QueueItem> rows = filters.Sort switch
-        {
-            "age" => [.. page.Items.OrderBy(static i => i.Report.ReceivedAt)],
-            "files" => [.. page.Items.OrderByDescending(static i => i.Report.FileCount)],
-            _ => page.Items,
-        };
-        return Page<QueuePage>(new QueueModel(frame, filters, rows, page.Next, listNames, now, user.Actor, names) { Total = total, Holders = holders, HiddenClaimed = hiddenClaimed });
+        return Page<QueuePage>(new QueueModel(frame, filters, page.Items, page.Next, listNames, now, user.Actor, names) { Total = total, Holders = holders, HiddenClaimed = hiddenClaimed });
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

@@ -530,6 +530,80 @@ public abstract class TriageStoreContract : StoreContract
         Assert.Throws<ArgumentException>(() => QueueCursor.Decode("not a cursor"));
     }
 
+    [Theory]
+    [InlineData(QueueOrder.Score)]
+    [InlineData(QueueOrder.Age)]
+    [InlineData(QueueOrder.Files)]
+    public async Task Every_queue_order_pages_through_every_report_once_in_order_leaving_out_claims_of_others(QueueOrder order)
+    {
+        // Ties on score, on file count and on received time, so every part of each order is used.
+        double[] scores = [10, 50, 50, 50, 0, 30, 30, 90, 10, 50, -5, 20];
+        int[] files = [1, 3, 2, 3, 1, 2, 3, 1, 2, 3, 1, 4];
+        var reports = new List<NewReport>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            reports.Add(await ProcessedAsync([.. Enumerable.Range(0, files[i]).Select(f => Sha((char)('a' + f)))]));
+            if (reports.Count % 3 != 0)
+            {
+                Time.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        for (var i = 0; i < reports.Count; i++)
+        {
+            await TriageAsync(Outcome(reports[i], score: Score(scores[i])));
+        }
+
+        // Someone else holds the last one: left out of every order, and of the count.
+        var now = Time.GetUtcNow();
+        await Store.Triage.TryClaimAsync(reports[^1].Id, "bob", now, now.AddMinutes(15), ClaimAudit("bob"));
+
+        var rows = reports.Take(reports.Count - 1).Select((r, i) => (r.Id, Score: scores[i], Files: files[i], r.ReceivedAt)).ToList();
+        var sorted = order switch
+        {
+            QueueOrder.Age => rows.OrderBy(r => r.ReceivedAt),
+            QueueOrder.Files => rows.OrderByDescending(r => r.Files).ThenBy(r => r.ReceivedAt),
+            _ => rows.OrderByDescending(r => r.Score).ThenBy(r => r.ReceivedAt),
+        };
+        var expected = sorted.ThenBy(r => r.Id.ToString("D"), StringComparer.Ordinal).Select(r => r.Id).ToList();
+
+        var query = new QueueQuery { Order = order, ExcludeClaimedByOthers = true, Viewer = "alice", Limit = 2 };
+        var seen = new List<Guid>();
+        string? after = null;
+        do
+        {
+            var page = await Store.Triage.QueueAsync(query with { After = after }, Time.GetUtcNow());
+            Assert.InRange(page.Items.Count, 1, 2);
+            seen.AddRange(page.Items.Select(i => i.Report.Id));
+            after = page.Next;
+            if (after is not null)
+            {
+                // A cursor belongs to its order: another order refuses it rather than skipping or repeating rows.
+                var other = order == QueueOrder.Files ? QueueOrder.Age : QueueOrder.Files;
+                await Assert.ThrowsAsync<ArgumentException>(() => Store.Triage.QueueAsync(query with { Order = other, After = after }, Time.GetUtcNow()));
+            }
+        }
+        while (after is not null);
+
+        Assert.Equal(expected, seen);
+        Assert.Equal(expected.Count, await Store.Triage.CountQueueAsync(query, Time.GetUtcNow()));
+        Assert.Equal(reports.Count, (await Store.Triage.QueueAsync(query with { ExcludeClaimedByOthers = false, Limit = 500 }, Time.GetUtcNow())).Items.Count);
+    }
+
+    [Fact]
+    public async Task A_queue_item_tells_the_unknown_and_unassessable_files_its_score_counted()
+    {
+        var report = await ProcessedAsync([Sha('a'), Sha('b'), Sha('c')]);
+        var score = new PriorityScore(50,
+            [new ScoreReason("unknown-media", "2 files match nothing known", 40) { Files = 2 }, new ScoreReason("unassessable", "1 file cannot be assessed", 10) { Files = 1 }],
+            ReviewState.AwaitingReview, Time.GetUtcNow());
+        await TriageAsync(Outcome(report, score: score));
+
+        var item = Assert.Single((await Store.Triage.QueueAsync(new QueueQuery(), Time.GetUtcNow())).Items);
+        Assert.Equal((2, 1), (item.UnknownFileCount, item.UnassessableFileCount));
+        Assert.Equal(score.Reasons, item.Score.Reasons);
+    }
+
     [Fact]
     public async Task Every_queue_filter_narrows_the_queue()
     {
