@@ -166,6 +166,19 @@ internal sealed class RelationalListStore : IListStore
                     .With("@id", entryId)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
+                if (changed && enabled)
+                {
+                    // Enabling a quarantined entry releases it (its rate becomes its baseline), as a release would.
+                    await _dialect
+                        .Command(connection, transaction, "UPDATE entry_quarantines SET released_at = @at, released_by = @actor WHERE list_name = @name AND entry_id = @id AND released_at IS NULL;")
+                        .With("@at", _database.Time.GetUtcNow())
+                        .With("@actor", audit.Actor)
+                        .With("@name", listName)
+                        .With("@id", entryId)
+                        .RunAsync(ct)
+                        .ConfigureAwait(false);
+                }
+
                 return await AuditIfAsync(connection, transaction, changed, audit, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
             },
             cancellationToken);

@@ -106,6 +106,11 @@ public abstract class FloodGuardStoreContract : StoreContract
         // Quarantined again after a release: a new record, audited again.
         Assert.True(await Store.Lists.QuarantineEntryAsync(quarantine with { Matches = 2000 }, TestData.AdminAudit("list.entry.quarantine", "list/feed/1")));
         Assert.Equal(2000, Assert.Single(await Store.Lists.GetQuarantinedAsync("feed")).Matches);
+
+        // Enabling it the ordinary way releases it too.
+        Assert.True(await Store.Lists.SetEntryEnabledAsync("feed", 1, true, TestData.AdminAudit("list.entry.enable", "list/feed/1")));
+        Assert.Empty(await Store.Lists.GetQuarantinedAsync("feed"));
+        Assert.Equal(2000, (await RatesAsync(("feed", 1)))[0].ReleasedRate);
     }
 
     [Fact]
