@@ -409,7 +409,7 @@ public static class NeedleServer
             });
         var processing = new ProcessorOptions
         {
-            Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video, VideoTempDirectory = options.MediaTempDirectory, Metrics = telemetry,
+            Geo = parts.Geo, Routing = parts.Routing, Lease = options.JobLease, Video = options.Video, VideoTempDirectory = options.MediaTempDirectory, Metrics = telemetry, FloodGuard = options.FloodGuard,
         };
         var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));

@@ -71,6 +71,9 @@ public sealed record NeedleServerOptions
     /// <summary>How exchanges are fetched: leases, paging, retries (the lease holder is set per process).</summary>
     public Needle.Application.Exchanges.ExchangeOptions Exchanges { get; init; } = new();
 
+    /// <summary>The flood guard's rule: when a list entry suddenly matching far more files than its history is quarantined.</summary>
+    public Needle.Application.Lists.FloodGuardOptions FloodGuard { get; init; } = new();
+
     /// <summary>
     /// How many of the <see cref="Workers"/> run the video lane (reports holding a video: minutes of ffmpeg each); they
     /// take video jobs first and other jobs when no video waits. The others never take a video job, so images, triage

@@ -409,6 +409,31 @@ internal static class Migrations
                 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.subject_id = r.id AND j.kind = 'triage-report' AND j.state = 'pending');
         DROP TABLE report_links;
         """,
+
+        // 10: flood guard. Files matched per list entry per hour (UTC ticks of the hour's start), added in the
+        // transaction that records the matches; and the entries quarantined for a sudden surge (released_at set once an
+        // admin releases one: its rate then becomes the entry's baseline).
+        """
+        CREATE TABLE entry_match_counts (
+            list_name text    NOT NULL,
+            entry_id  integer NOT NULL,
+            bucket    bigint  NOT NULL,  -- UTC ticks of the hour
+            matches   bigint  NOT NULL,  -- files matched
+            PRIMARY KEY (list_name, entry_id, bucket)
+        );
+
+        CREATE TABLE entry_quarantines (
+            list_name      text    NOT NULL,
+            entry_id       integer NOT NULL,
+            matches        bigint  NOT NULL,  -- files matched in the window when quarantined
+            baseline       double precision NOT NULL,  -- files per window the entry's history had
+            window_ticks   bigint  NOT NULL,
+            quarantined_at bigint  NOT NULL,
+            released_at    bigint,
+            released_by    text,
+            PRIMARY KEY (list_name, entry_id)
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

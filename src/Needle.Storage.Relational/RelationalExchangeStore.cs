@@ -283,21 +283,24 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
 
                     var stored = await _dialect
                         .Command(connection, transaction, """
-                            SELECT i.signal, i.entry_id, e.value, e.enabled, e.label, e.category
+                            SELECT i.signal, i.entry_id, e.value, e.enabled, e.label, e.category,
+                                (SELECT COUNT(*) FROM entry_quarantines q WHERE q.list_name = @quarantineList AND q.entry_id = i.entry_id AND q.released_at IS NULL)
                             FROM exchange_items i LEFT JOIN list_entries e ON e.list_id = @list AND e.id = i.entry_id
                             WHERE i.exchange_id = @id AND i.item_key = @key;
                             """)
                         .With("@list", listId)
+                        .With("@quarantineList", listName)
                         .With("@id", id)
                         .With("@key", item.Key)
-                        .ListAsync(static reader => (Signal: reader.GetString(0), EntryId: reader.GetInt32(1), Value: reader.GetStringOrNull(2), Enabled: !reader.IsDBNull(3) && reader.GetBoolean(3), Label: reader.GetStringOrNull(4), Category: reader.GetStringOrNull(5)), ct)
+                        .ListAsync(static reader => (Signal: reader.GetString(0), EntryId: reader.GetInt32(1), Value: reader.GetStringOrNull(2), Enabled: !reader.IsDBNull(3) && reader.GetBoolean(3), Label: reader.GetStringOrNull(4), Category: reader.GetStringOrNull(5), Quarantined: reader.GetInt64(6) > 0), ct)
                         .ConfigureAwait(false);
                     foreach (var old in stored)
                     {
                         if (old.Value is not null && wanted.TryGetValue(old.Signal, out var same)
-                            && same.Value == old.Value && same.Enabled == old.Enabled && same.Label == old.Label && same.Category == old.Category)
+                            && same.Value == old.Value && (same.Enabled == old.Enabled || (old.Quarantined && same.Enabled)) && same.Label == old.Label && same.Category == old.Category)
                         {
-                            // Unchanged: the entry keeps its id (matches and decisions refer to it).
+                            // Unchanged: the entry keeps its id (matches and decisions refer to it). One the flood guard
+                            // quarantined stays so: the provider sending it again does not release it.
                             wanted.Remove(old.Signal);
                             continue;
                         }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Needle.Core.Jobs;
+using Needle.Core.Lists;
 using Needle.Core.Jurisdiction;
 using Needle.Core.Reports;
 using Needle.Core.Serialization;
@@ -160,6 +161,7 @@ internal sealed class RelationalJobQueue : IJobQueue
                     await WriteFileResultAsync(connection, transaction, job.SubjectId, result, ct).ConfigureAwait(false);
                 }
 
+                await CountEntryMatchesAsync(connection, transaction, results, now, ct).ConfigureAwait(false);
                 await MarkProcessedAsync(connection, transaction, job.SubjectId, jurisdiction, now, ct).ConfigureAwait(false);
 
                 // Every processed report is triaged: its job is part of the same commit.
@@ -353,6 +355,63 @@ internal sealed class RelationalJobQueue : IJobQueue
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Adds the files each list entry matched to its count for the hour (the flood guard reads them), in the
+    /// transaction that records the matches: counted once per completion, on whichever node completes. Rows are
+    /// touched in key order so concurrent completions cannot deadlock on them.
+    /// </summary>
+    private async Task CountEntryMatchesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<FileResult> results, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        SortedDictionary<(string List, int Entry), long>? counts = null;
+        var seen = new HashSet<(string, int)>();
+        foreach (var result in results)
+        {
+            // A file counts once per entry, however many of its signals or frames matched it.
+            seen.Clear();
+            foreach (var match in result.Matches)
+            {
+                if (seen.Add((match.ListName, match.EntryId)))
+                {
+                    counts ??= new SortedDictionary<(string, int), long>(EntryKeyOrder.Instance);
+                    counts[(match.ListName, match.EntryId)] = counts.GetValueOrDefault((match.ListName, match.EntryId)) + 1;
+                }
+            }
+        }
+
+        if (counts is null)
+        {
+            return;
+        }
+
+        var bucket = EntryMatchRate.BucketOf(now);
+        foreach (var ((list, entry), count) in counts)
+        {
+            await _dialect
+                .Command(connection, transaction, """
+                    INSERT INTO entry_match_counts (list_name, entry_id, bucket, matches) VALUES (@list, @entry, @bucket, @count)
+                    ON CONFLICT (list_name, entry_id, bucket) DO UPDATE SET matches = entry_match_counts.matches + excluded.matches;
+                    """)
+                .With("@list", list)
+                .With("@entry", entry)
+                .With("@bucket", bucket)
+                .With("@count", count)
+                .RunAsync(cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Orders (list, entry) keys by ordinal list name, then entry id.</summary>
+    private sealed class EntryKeyOrder : IComparer<(string List, int Entry)>
+    {
+        public static readonly EntryKeyOrder Instance = new();
+
+        public int Compare((string List, int Entry) x, (string List, int Entry) y)
+        {
+            var byList = string.CompareOrdinal(x.List, y.List);
+            return byList != 0 ? byList : x.Entry.CompareTo(y.Entry);
+        }
     }
 
     /// <summary>

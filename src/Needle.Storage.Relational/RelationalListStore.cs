@@ -15,6 +15,8 @@ namespace Needle.Storage.Relational;
 /// </summary>
 internal sealed class RelationalListStore : IListStore
 {
+    private static readonly string[] FloodGuardTables = ["entry_match_counts", "entry_quarantines"];
+
     private readonly RelationalDatabase _database;
     private readonly SqlDialect _dialect;
     private readonly string _selectLists;
@@ -82,7 +84,8 @@ internal sealed class RelationalListStore : IListStore
         return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
-                // Its entries go with it (ON DELETE CASCADE).
+                // Its entries go with it (ON DELETE CASCADE); so do the flood guard's counts (a new list of the name restarts its ids).
+                await ClearFloodGuardAsync(connection, transaction, name, null, ct).ConfigureAwait(false);
                 var deleted = await _dialect
                     .Command(connection, transaction, "DELETE FROM lists WHERE name = @name;")
                     .With("@name", name)
@@ -163,6 +166,19 @@ internal sealed class RelationalListStore : IListStore
                     .With("@id", entryId)
                     .RunAsync(ct)
                     .ConfigureAwait(false) == 1;
+                if (changed && enabled)
+                {
+                    // Enabling a quarantined entry releases it (its rate becomes its baseline), as a release would.
+                    await _dialect
+                        .Command(connection, transaction, "UPDATE entry_quarantines SET released_at = @at, released_by = @actor WHERE list_name = @name AND entry_id = @id AND released_at IS NULL;")
+                        .With("@at", _database.Time.GetUtcNow())
+                        .With("@actor", audit.Actor)
+                        .With("@name", listName)
+                        .With("@id", entryId)
+                        .RunAsync(ct)
+                        .ConfigureAwait(false);
+                }
+
                 return await AuditIfAsync(connection, transaction, changed, audit, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
             },
             cancellationToken);
@@ -174,6 +190,7 @@ internal sealed class RelationalListStore : IListStore
         return _database.WriteAsync(
             async (connection, transaction, ct) =>
             {
+                await ClearFloodGuardAsync(connection, transaction, listName, entryId, ct).ConfigureAwait(false);
                 var removed = await _dialect
                     .Command(connection, transaction, "DELETE FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
                     .With("@name", listName)
@@ -288,6 +305,149 @@ internal sealed class RelationalListStore : IListStore
             cancellationToken);
     }
 
+    public Task<IReadOnlyList<EntryMatchRate>> GetMatchRatesAsync(
+        IReadOnlyList<(string ListName, int EntryId)> entries, DateTimeOffset windowStart, DateTimeOffset historyStart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var window = EntryMatchRate.BucketOf(windowStart);
+        var history = EntryMatchRate.BucketOf(historyStart);
+        return _database.ReadAsync<IReadOnlyList<EntryMatchRate>>(
+            async (connection, transaction, ct) =>
+            {
+                var rates = new List<EntryMatchRate>(entries.Count);
+                foreach (var (listName, entryId) in entries)
+                {
+                    // One row per entry: the two sums over its hourly buckets and its quarantine record, if any.
+                    var rate = await _dialect
+                        .Command(connection, transaction, """
+                            SELECT
+                                (SELECT CAST(COALESCE(SUM(matches), 0) AS bigint) FROM entry_match_counts WHERE list_name = @name AND entry_id = @id AND bucket >= @window),
+                                (SELECT CAST(COALESCE(SUM(matches), 0) AS bigint) FROM entry_match_counts WHERE list_name = @name AND entry_id = @id AND bucket >= @history AND bucket < @window),
+                                (SELECT matches FROM entry_quarantines WHERE list_name = @name AND entry_id = @id AND released_at IS NOT NULL),
+                                (SELECT COUNT(*) FROM entry_quarantines WHERE list_name = @name AND entry_id = @id AND released_at IS NULL);
+                            """)
+                        .With("@name", listName)
+                        .With("@id", entryId)
+                        .With("@window", window)
+                        .With("@history", history)
+                        .FirstOrDefaultAsync(
+                            reader => new EntryMatchRate(
+                                listName,
+                                entryId,
+                                reader.GetInt64(0),
+                                reader.GetInt64(1),
+                                reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                                reader.GetInt64(3) > 0),
+                            ct)
+                        .ConfigureAwait(false);
+                    rates.Add(rate!);
+                }
+
+                return rates;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> QuarantineEntryAsync(EntryQuarantine quarantine, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(quarantine);
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                // The entry must exist; a quarantine row not yet released means another node got there first.
+                var exists = await _dialect
+                    .Command(connection, transaction, "SELECT COUNT(*) FROM list_entries WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@name", quarantine.ListName)
+                    .With("@id", quarantine.EntryId)
+                    .ScalarAsync(ct)
+                    .ConfigureAwait(false);
+                if (Convert.ToInt64(exists, CultureInfo.InvariantCulture) == 0)
+                {
+                    return false;
+                }
+
+                var recorded = await _dialect
+                    .Command(connection, transaction, """
+                        INSERT INTO entry_quarantines (list_name, entry_id, matches, baseline, window_ticks, quarantined_at, released_at, released_by)
+                        VALUES (@name, @id, @matches, @baseline, @window, @at, NULL, NULL)
+                        ON CONFLICT (list_name, entry_id) DO UPDATE SET
+                            matches = excluded.matches, baseline = excluded.baseline, window_ticks = excluded.window_ticks,
+                            quarantined_at = excluded.quarantined_at, released_at = NULL, released_by = NULL
+                        WHERE entry_quarantines.released_at IS NOT NULL;
+                        """)
+                    .With("@name", quarantine.ListName)
+                    .With("@id", quarantine.EntryId)
+                    .With("@matches", quarantine.Matches)
+                    .With("@baseline", quarantine.Baseline)
+                    .With("@window", quarantine.Window.Ticks)
+                    .With("@at", quarantine.QuarantinedAt)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                if (!recorded)
+                {
+                    return false;
+                }
+
+                await _dialect
+                    .Command(connection, transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@enabled", false)
+                    .With("@name", quarantine.ListName)
+                    .With("@id", quarantine.EntryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                return await AuditIfAsync(connection, transaction, true, audit, ListChanges.Entries, quarantine.ListName, quarantine.EntryId, quarantine.EntryId, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> ReleaseEntryAsync(string listName, int entryId, string actor, AuditEntryDraft audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentNullException.ThrowIfNull(audit);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var released = await _dialect
+                    .Command(connection, transaction, "UPDATE entry_quarantines SET released_at = @at, released_by = @actor WHERE list_name = @name AND entry_id = @id AND released_at IS NULL;")
+                    .With("@at", _database.Time.GetUtcNow())
+                    .With("@actor", actor)
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false) == 1;
+                if (!released)
+                {
+                    return false;
+                }
+
+                await _dialect
+                    .Command(connection, transaction, "UPDATE list_entries SET enabled = @enabled WHERE list_id = (SELECT id FROM lists WHERE name = @name) AND id = @id;")
+                    .With("@enabled", true)
+                    .With("@name", listName)
+                    .With("@id", entryId)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                return await AuditIfAsync(connection, transaction, true, audit, ListChanges.Entries, listName, entryId, entryId, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<EntryQuarantine>> GetQuarantinedAsync(string listName, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<EntryQuarantine>>(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, """
+                    SELECT list_name, entry_id, matches, baseline, window_ticks, quarantined_at FROM entry_quarantines
+                    WHERE list_name = @name AND released_at IS NULL ORDER BY entry_id;
+                    """)
+                .With("@name", listName)
+                .ListAsync(
+                    reader => new EntryQuarantine(
+                        reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetDouble(3), TimeSpan.FromTicks(reader.GetInt64(4)), reader.GetInstant(5)),
+                    ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
     /// <summary>When the change happened, appends its audit entry and its change-log row in its transaction; returns whether it did.</summary>
     private async Task<bool> AuditIfAsync(
         DbConnection connection, DbTransaction transaction, bool changed, AuditEntryDraft audit, string change, string listName, int firstEntryId, int lastEntryId, CancellationToken cancellationToken)
@@ -319,6 +479,20 @@ internal sealed class RelationalListStore : IListStore
             .With("@at", _database.Time.GetUtcNow())
             .RunAsync(cancellationToken)
             .ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the flood guard's counts and quarantine records of a list (or of one of its entries).</summary>
+    private async Task ClearFloodGuardAsync(DbConnection connection, DbTransaction transaction, string listName, int? entryId, CancellationToken cancellationToken)
+    {
+        foreach (var table in FloodGuardTables)
+        {
+            await _dialect
+                .Command(connection, transaction, $"DELETE FROM {table} WHERE list_name = @name AND (@id IS NULL OR entry_id = @id);")
+                .With("@name", listName)
+                .With("@id", entryId)
+                .RunAsync(cancellationToken)
+                .ConfigureAwait(false);
+        }
     }
 
     private async Task<long?> FindListIdAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)

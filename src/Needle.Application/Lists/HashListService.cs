@@ -282,6 +282,78 @@ public sealed partial class HashListService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Quarantines an entry for the flood guard ("list.entry.quarantine" by <see cref="FloodGuard.Actor"/>, with its
+    /// rate): it stays in the list, disabled here at once and on every other node through the change log. False when
+    /// the entry does not exist or is quarantined already (by this or another node).
+    /// </summary>
+    public async Task<bool> QuarantineAsync(EntryQuarantine quarantine, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(quarantine);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var details = JsonSerializer.Serialize(
+                new QuarantineAuditDetails(quarantine.Matches, quarantine.Baseline, quarantine.Window.TotalHours),
+                DocumentJson.Options);
+            var audit = Draft(FloodGuard.Actor, null, "list.entry.quarantine", $"{quarantine.ListName}/{quarantine.EntryId}", details);
+            if (!await _store.QuarantineEntryAsync(quarantine, audit, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (FindList(quarantine.ListName) is { } list)
+            {
+                list.SetEnabled(quarantine.EntryId, false);
+                _videos.SetEnabled(quarantine.ListName, quarantine.EntryId, false);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Releases a quarantined entry ("list.entry.release"): it matches again, and the rate it was quarantined at
+    /// becomes its baseline. False when the list has no such entry in quarantine.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string listName, int entryId, string actor, string? remoteAddress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var audit = Draft(actor, remoteAddress, "list.entry.release", $"{listName}/{entryId}", null);
+            if (FindList(listName) is not { } list || !await _store.ReleaseEntryAsync(listName, entryId, actor, audit, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            list.SetEnabled(entryId, true);
+            _videos.SetEnabled(listName, entryId, true);
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>The entries of a list in quarantine now, with their rates.</summary>
+    /// <exception cref="ListNotFoundException">No list has this name.</exception>
+    public async Task<IReadOnlyList<EntryQuarantine>> GetQuarantinedAsync(string listName, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        _ = FindList(listName) ?? throw new ListNotFoundException(listName);
+        return await _store.GetQuarantinedAsync(listName, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Reads every list again from the store and swaps them in (after a change made outside this process).</summary>
     public async Task ReloadAsync(CancellationToken ct = default)
     {
@@ -529,6 +601,8 @@ public sealed partial class HashListService : IDisposable
     private sealed record ListAuditDetails(string Kind, double? PdqThreshold, double? PhotoDnaThreshold);
 
     private sealed record EntriesAuditDetails(int Count, int? FirstId, int? LastId);
+
+    private sealed record QuarantineAuditDetails(long Matches, double Baseline, double WindowHours);
 
     /// <summary>The lists and the matcher built on them, swapped as one.</summary>
     private sealed class State

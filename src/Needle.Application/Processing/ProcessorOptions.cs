@@ -51,4 +51,7 @@ public sealed record ProcessorOptions
 
     /// <summary>Where processed reports and files, decode failures, matches and jobs are counted, and jobs traced; null counts nothing.</summary>
     public Telemetry.NeedleMetrics? Metrics { get; init; }
+
+    /// <summary>The flood guard's rule: an entry suddenly matching far more files than its history is quarantined.</summary>
+    public Lists.FloodGuardOptions FloodGuard { get; init; } = new();
 }

@@ -28,6 +28,7 @@ public sealed class ReportProcessor
     private readonly ImageDecoder _decoder;
     private readonly MediaHashOptions _hashOptions;
     private readonly VideoHasher? _videoHasher;
+    private readonly FloodGuard _floodGuard;
 
     /// <summary>A processor over <paramref name="store"/> matching against <paramref name="matchers"/>.</summary>
     /// <param name="store">Where reports, media and jobs are read and results written.</param>
@@ -57,6 +58,7 @@ public sealed class ReportProcessor
             Decode = options.Decode,
         };
         _videoHasher = options.Video is { } video ? new VideoHasher(video with { ComputeDigests = true }) : null;
+        _floodGuard = new FloodGuard(store.Lists, matchers, time, options.FloodGuard);
     }
 
     /// <summary>
@@ -117,6 +119,7 @@ public sealed class ReportProcessor
             }
 
             Count(done.Results);
+            await GuardAsync(done.Results, ct).ConfigureAwait(false);
             return ProcessOutcome.Completed;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -129,6 +132,23 @@ public sealed class ReportProcessor
         {
             await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _options.RetryAfter).ConfigureAwait(false);
             return ProcessOutcome.Failed;
+        }
+    }
+
+    /// <summary>
+    /// Runs the flood guard over a completed report's matches. The report is stored whatever happens here: a failed
+    /// check is not the job's failure, and the counts it would have read are checked again on the entry's next match.
+    /// </summary>
+    private async Task GuardAsync(IReadOnlyList<FileResult> results, CancellationToken ct)
+    {
+        try
+        {
+            await _floodGuard.CheckAsync(results, ct).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The report is stored; the entry's next match checks its counts again.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
         }
     }
 

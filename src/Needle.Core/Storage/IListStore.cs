@@ -89,4 +89,30 @@ public interface IListStore
     /// </summary>
     Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ListChange>>([]);
+
+    /// <summary>
+    /// The match counts of each of <paramref name="entries"/> (list name, entry id) for the flood guard: files matched
+    /// in the buckets from <paramref name="windowStart"/>'s on, and in those from <paramref name="historyStart"/>'s up
+    /// to the window's; with the rate of its last release and whether it is quarantined. Entries never matched count 0.
+    /// The counts are added by <see cref="IJobQueue"/> (completing a report)
+    /// in the transaction that records the matches, so every node sees the same counts.
+    /// </summary>
+    Task<IReadOnlyList<EntryMatchRate>> GetMatchRatesAsync(
+        IReadOnlyList<(string ListName, int EntryId)> entries, DateTimeOffset windowStart, DateTimeOffset historyStart, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Quarantines an entry: disables it, records <paramref name="quarantine"/>, appends <paramref name="audit"/> and a
+    /// change-log row (so every node stops matching it). False (and no audit entry) when the entry does not exist or is
+    /// quarantined already, so two nodes seeing the same surge audit it once.
+    /// </summary>
+    Task<bool> QuarantineEntryAsync(EntryQuarantine quarantine, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Releases a quarantined entry: enables it and keeps its quarantine rate as its baseline from now on; appends
+    /// <paramref name="audit"/> and a change-log row. False (and no audit entry) when it is not quarantined.
+    /// </summary>
+    Task<bool> ReleaseEntryAsync(string listName, int entryId, string actor, AuditEntryDraft audit, CancellationToken cancellationToken = default);
+
+    /// <summary>The entries of a list quarantined now, by entry id.</summary>
+    Task<IReadOnlyList<EntryQuarantine>> GetQuarantinedAsync(string listName, CancellationToken cancellationToken = default);
 }

@@ -35,6 +35,16 @@ internal sealed record AddEntriesResponse(IReadOnlyList<EntryResponse> Added);
 
 internal sealed record PatchEntryRequest(bool? Enabled);
 
+internal sealed record QuarantineResponse(int EntryId, string? SignalType, string? Value, string? Label, long Matches, double Baseline, double WindowHours, DateTimeOffset QuarantinedAt)
+{
+    public static QuarantineResponse From(Needle.Core.Lists.EntryQuarantine q, HashList? list)
+    {
+        HashListEntry? entry = null;
+        _ = list?.TryGet(q.EntryId, out entry);
+        return new(q.EntryId, entry?.SignalType.Name, entry?.Value, entry?.Label, q.Matches, q.Baseline, q.Window.TotalHours, q.QuarantinedAt);
+    }
+}
+
 internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors)
 {
     /// <summary>Values skipped because they can never match (all-zero PDQ hashes of images too small to hash).</summary>
@@ -73,6 +83,16 @@ internal static class ListEndpoints
                     ? await ListChangedAsync(store, Results.NoContent(), ct).ConfigureAwait(false)
                     : Problems.NotFound($"No entry {id} in list '{Problems.Echo(name)}'."))
             .WithSummary("Remove an entry.");
+        lists.MapGet("/{name}/quarantine", async (string name, HashListService host, CancellationToken ct) =>
+                host.FindList(name) is { } list
+                    ? Results.Ok((await host.GetQuarantinedAsync(name, ct).ConfigureAwait(false)).Select(q => QuarantineResponse.From(q, list)).ToList())
+                    : NoList(name))
+            .WithSummary("The list's entries the flood guard quarantined (disabled for a sudden surge of matches), with their rate and when.");
+        lists.MapPost("/{name}/entries/{id:int}/release", async (string name, int id, HttpContext context, HashListService host, INeedleStore store, CancellationToken ct) =>
+                await host.ReleaseAsync(name, id, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false)
+                    ? await ListChangedAsync(store, Results.NoContent(), ct).ConfigureAwait(false)
+                    : Problems.NotFound($"No quarantined entry {id} in list '{Problems.Echo(name)}'."))
+            .WithSummary("Release a quarantined entry: it matches again, and the rate it was quarantined at becomes its baseline.");
         lists.MapPost("/{name}/import", ImportAsync)
             .WithSummary("Import a list file (the body) into the list, creating it if needed: ?format=csv|text|vics|icse|ncmec|stopncii|needle (detected when absent), &skipInvalid=true, &kind=known|allow.");
         lists.MapGet("/{name}/export", Export)

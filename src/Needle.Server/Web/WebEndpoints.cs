@@ -72,6 +72,7 @@ internal static class WebEndpoints
         web.MapPost("/lists/{name}/import", ImportListAsync).RequireAuthorization(WebSession.Admin);
         web.MapGet("/lists/{name}/export", ExportList).RequireAuthorization(WebSession.Admin);
         web.MapPost("/lists/{name}/entries/{id:int}/enabled", SetEntryEnabledAsync).RequireAuthorization(WebSession.Admin);
+        web.MapPost("/lists/{name}/entries/{id:int}/release", ReleaseEntryAsync).RequireAuthorization(WebSession.Admin);
 
         web.MapGet("/audit", AuditAsync).RequireAuthorization(WebSession.Auditor);
 
@@ -766,7 +767,7 @@ internal static class WebEndpoints
         }
     }
 
-    private static IResult ListEntriesPage(string name, int? page, HttpContext context, HashListService host)
+    private static async Task<IResult> ListEntriesPage(string name, int? page, HttpContext context, HashListService host, CancellationToken cancellationToken)
     {
         if (host.FindList(name) is not { } list)
         {
@@ -782,7 +783,11 @@ internal static class WebEndpoints
             shown.Add(entries[i]);
         }
 
-        return Page<ListEntriesPage>(new ListEntriesModel(Frame(context, "List " + name, "lists"), Row(list), shown, current, pageCount, EntriesPageSize, ExportFormats()));
+        var quarantined = await host.GetQuarantinedAsync(name, cancellationToken).ConfigureAwait(false);
+        return Page<ListEntriesPage>(new ListEntriesModel(Frame(context, "List " + name, "lists"), Row(list), shown, current, pageCount, EntriesPageSize, ExportFormats())
+        {
+            Quarantined = quarantined,
+        });
     }
 
     private static async Task<IResult> ImportListAsync(string name, HttpContext context, HashListService host, NeedleServerOptions options,
@@ -849,6 +854,19 @@ internal static class WebEndpoints
         var changed = await host.SetEntryEnabledAsync(name, id, on, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
         var back = "/lists/" + Uri.EscapeDataString(name) + "?page=" + (page ?? 1).ToString(CultureInfo.InvariantCulture);
         return Results.Redirect(WithNotice(back, changed ? $"Entry {id} {(on ? "enabled" : "disabled")}." : $"No entry {id}.", error: !changed));
+    }
+
+    private static async Task<IResult> ReleaseEntryAsync(string name, int id, HttpContext context, HashListService host, INeedleStore store, CancellationToken cancellationToken)
+    {
+        var released = await host.ReleaseAsync(name, id, WebUser.From(context.User).Actor, Remote(context), cancellationToken).ConfigureAwait(false);
+        if (released)
+        {
+            // As the API does: scores of open reports may depend on the entry matching again.
+            await store.Jobs.EnqueueAsync(Needle.Core.Jobs.JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
+        var back = "/lists/" + Uri.EscapeDataString(name);
+        return Results.Redirect(WithNotice(back, released ? $"Entry {id} released from quarantine." : $"Entry {id} is not in quarantine.", error: !released));
     }
 
     // ---------------------------------------------------------------- audit

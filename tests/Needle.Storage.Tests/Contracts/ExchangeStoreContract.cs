@@ -132,6 +132,24 @@ public abstract class ExchangeStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task A_quarantined_entry_sent_again_by_the_provider_stays_quarantined_with_its_id()
+    {
+        var exchange = await CreateAsync();
+        var token = Guid.NewGuid();
+        var now = Time.GetUtcNow();
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, "host/1/1", now, now.AddMinutes(5)));
+        await Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)])], "cp-1"), _ => TestData.AdminAudit("list.entries.sync"));
+        var id = Assert.Single(await Store.Lists.GetEntriesAsync("known")).Id;
+        Assert.True(await Store.Lists.QuarantineEntryAsync(new EntryQuarantine("known", id, 500, 0, TimeSpan.FromHours(1), now), TestData.AdminAudit("list.entry.quarantine")));
+
+        // A full re-fetch sends the same record, enabled: it must not come back as a new, enabled entry.
+        Assert.Equal(new ExchangeBatchResult(0, 0), await Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)])], "cp-2"), _ => TestData.AdminAudit("list.entries.sync")));
+        var entry = Assert.Single(await Store.Lists.GetEntriesAsync("known"));
+        Assert.Equal((id, false), (entry.Id, entry.Enabled));
+        Assert.Equal(id, Assert.Single(await Store.Lists.GetQuarantinedAsync("known")).EntryId);
+    }
+
+    [Fact]
     public async Task A_lease_of_a_dead_holder_is_freed_at_once()
     {
         var exchange = await CreateAsync();

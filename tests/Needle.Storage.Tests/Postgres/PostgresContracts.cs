@@ -133,3 +133,13 @@ public sealed class PostgresExchangeStoreTests(PostgresServer server) : Exchange
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresFloodGuardStoreTests(PostgresServer server) : FloodGuardStoreContract
+{
+    private readonly PostgresTestDatabase _database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

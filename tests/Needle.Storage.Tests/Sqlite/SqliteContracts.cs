@@ -123,3 +123,12 @@ public sealed class SqliteExchangeStoreTests : ExchangeStoreContract
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+public sealed class SqliteFloodGuardStoreTests : FloodGuardStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

@@ -1,0 +1,104 @@
+using Needle.Core.Lists;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+
+namespace Needle.Application.Lists;
+
+/// <summary>
+/// Quarantines a list entry that suddenly matches far more files than its history: the protection against a bad hash
+/// (a blank image, a common logo) arriving from an exchange. The store counts each entry's matched files per hour in
+/// the transaction that records the matches, so any node completing a report sees every node's counts; after a report
+/// is completed its matched entries are checked against <see cref="FloodGuardOptions"/>, and one over the rule is
+/// quarantined through <see cref="HashListService"/> (disabled on every node via the list change log, audited once).
+/// </summary>
+public sealed class FloodGuard
+{
+    /// <summary>The actor the guard's audit entries name.</summary>
+    public const string Actor = "system:flood-guard";
+
+    private readonly IListStore _store;
+    private readonly HashListService _lists;
+    private readonly TimeProvider _time;
+    private readonly FloodGuardOptions _options;
+
+    /// <summary>A guard over <paramref name="store"/>'s counts, quarantining through <paramref name="lists"/>.</summary>
+    public FloodGuard(IListStore store, HashListService lists, TimeProvider time, FloodGuardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(lists);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _store = store;
+        _lists = lists;
+        _time = time;
+        _options = options;
+    }
+
+    /// <summary>The rule in force.</summary>
+    public FloodGuardOptions Options => _options;
+
+    /// <summary>
+    /// Checks every entry <paramref name="results"/> matched (after they are stored) and quarantines those over the
+    /// rule; returns the quarantines made here (another node may have made one first: then it is not among them).
+    /// </summary>
+    public async Task<IReadOnlyList<EntryQuarantine>> CheckAsync(IReadOnlyList<FileResult> results, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (!_options.Enabled)
+        {
+            return [];
+        }
+
+        List<(string, int)>? matched = null;
+        foreach (var result in results)
+        {
+            foreach (var match in result.Matches)
+            {
+                matched ??= [];
+                if (!matched.Contains((match.ListName, match.EntryId)))
+                {
+                    matched.Add((match.ListName, match.EntryId));
+                }
+            }
+        }
+
+        if (matched is null)
+        {
+            return [];
+        }
+
+        var now = _time.GetUtcNow();
+        var rates = await _store.GetMatchRatesAsync(matched, now - _options.Window, now - _options.History, ct).ConfigureAwait(false);
+        List<EntryQuarantine>? quarantined = null;
+        foreach (var rate in rates)
+        {
+            if (Baseline(rate) is not { } baseline)
+            {
+                continue;
+            }
+
+            var quarantine = new EntryQuarantine(rate.ListName, rate.EntryId, rate.InWindow, baseline, _options.Window, now);
+            if (await _lists.QuarantineAsync(quarantine, ct).ConfigureAwait(false))
+            {
+                (quarantined ??= []).Add(quarantine);
+            }
+        }
+
+        return quarantined ?? (IReadOnlyList<EntryQuarantine>)[];
+    }
+
+    /// <summary>The baseline (files per window) an entry's rate is over by the rule, or null when it is within it or quarantined already.</summary>
+    internal double? Baseline(EntryMatchRate rate)
+    {
+        if (rate.Quarantined || rate.InWindow < _options.MinMatches)
+        {
+            return null;
+        }
+
+        // The history before the window, as files per window; a released entry's accepted rate is its floor.
+        var windowsInHistory = (_options.History - _options.Window) / _options.Window;
+        var baseline = Math.Max(rate.InHistory / windowsInHistory, rate.ReleasedRate ?? 0);
+        return rate.InWindow > _options.Ratio * baseline ? baseline : null;
+    }
+}
