@@ -382,7 +382,7 @@ internal static class Migrations
         DROP TABLE report_links;
         """,
 
-        // 10: flood guard. Files matched per list entry per hour (UTC ticks of the hour's start), added in the
+        // 11: flood guard. Files matched per list entry per hour (UTC ticks of the hour's start), added in the
         // transaction that records the matches; and the entries quarantined for a sudden surge (released_at set once an
         // admin releases one: its rate then becomes the entry's baseline).
         """
