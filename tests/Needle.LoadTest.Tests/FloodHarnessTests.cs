@@ -17,12 +17,13 @@ public sealed class FloodHarnessTests
         var figures = lines.Skip(1).Where(l => l.Contains(':', StringComparison.Ordinal) && !l.StartsWith("escalated: ", StringComparison.Ordinal) && !l.StartsWith("processed ", StringComparison.Ordinal))
             .ToDictionary(l => l[..l.IndexOf(':', StringComparison.Ordinal)], l => double.Parse(l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture));
 
-        // The whole backlog was queued when the escalated report came; it was processed before being scored, and
-        // after it was accepted; only reports already held by a worker went before it.
+        // The whole backlog was queued when the workers started; the escalated report was processed before being scored
+        // (its processing can end before its POST's answer reaches the client, so the two are not compared); only
+        // reports already held by a worker went before it.
         Assert.True(figures["jobs ahead"] >= 40, result.Out);
         Assert.True(figures["backlog accepted/s"] > 0, result.Out);
         Assert.True(figures["backlog POST p50 ms"] <= figures["backlog POST p99 ms"], result.Out);
-        Assert.True(figures["escalated accepted s"] <= figures["escalated processed s"], result.Out);
+        Assert.True(figures["escalated accepted s"] > 0, result.Out);
         Assert.True(figures["escalated processed s"] <= figures["escalated scored s"], result.Out);
         Assert.InRange(figures["backlog processed before"], 0, 2);
         // A tiny backlog may be gone before the drain is watched.

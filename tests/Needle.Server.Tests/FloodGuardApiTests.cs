@@ -44,7 +44,7 @@ public sealed class FloodGuardApiTests
     [Fact]
     public async Task A_flooding_entry_is_listed_in_quarantine_with_its_rate_and_an_admin_releases_it()
     {
-        await using var server = await RunningServer.StartAsync(o => o with { Workers = 1, FloodGuard = o.FloodGuard with { MinMatches = 3 } });
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 1, FloodGuard = o.FloodGuard with { Enabled = true, MinMatches = 3 } });
         var admin = server.Client(server.AdminKey);
         var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
         var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);

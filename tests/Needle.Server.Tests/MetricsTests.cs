@@ -13,6 +13,7 @@ namespace Needle.Server.Tests;
 /// /metrics shows the counters (reports and files in and out, the decode failure by format and reason, jobs) and the
 /// sampled queue gauges; it needs an admin or auditor key.
 /// </summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests
 {
     [Fact]
@@ -38,9 +39,10 @@ public sealed class MetricsTests
         var id = Guid.Parse((await RunningServer.JsonAsync(response))["id"]!.GetValue<string>());
         await EndToEndTests.PollProcessedAsync(reviewer, id);
 
-        // Counters move when the report is stored and processed; the scrape is cached briefly, so read until they show.
+        // Counters move when the report is stored and processed, the list gauges once the node has read the list change
+        // log; the scrape is cached briefly, so read until they show.
         string text = "";
-        for (var i = 0; i < 100 && !(text.Contains("needle_reports_processed_total", StringComparison.Ordinal) && text.Contains("needle_queue_depth", StringComparison.Ordinal)); i++)
+        for (var i = 0; i < 100 && !(text.Contains("needle_reports_processed_total", StringComparison.Ordinal) && text.Contains("needle_queue_depth", StringComparison.Ordinal) && text.Contains("needle_lists_staleness_seconds", StringComparison.Ordinal)); i++)
         {
             var scrape = await admin.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);

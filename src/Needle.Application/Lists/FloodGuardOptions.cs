@@ -7,8 +7,12 @@ namespace Needle.Application.Lists;
 /// </summary>
 public sealed record FloodGuardOptions
 {
-    /// <summary>Whether the guard runs; on by default.</summary>
-    public bool Enabled { get; init; } = true;
+    /// <summary>
+    /// Whether the guard runs; off by default (<c>needle serve --flood-guard MIN</c> turns it on): an entry with no
+    /// history cannot tell a bad hash from a known picture going viral, and quarantining the latter would stop matching
+    /// known material, so an operator chooses it.
+    /// </summary>
+    public bool Enabled { get; init; }
 
     /// <summary>The recent window the surge is counted over (default one hour; at least one hour).</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);

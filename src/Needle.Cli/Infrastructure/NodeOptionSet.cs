@@ -89,9 +89,16 @@ internal sealed class NodeOptionSet
         HelpName = "URL",
     };
 
+    public Option<int?> FloodGuard { get; } = new("--flood-guard")
+    {
+        Description = "Quarantine a list entry that matches at least MIN files in an hour and more than 10 times its rate of the last 7 days (an exchange's bad hash). Off by default: a known picture going viral must not stop matching unless you ask for this.",
+        HelpName = "MIN",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(OtlpEndpoint);
+        command.Options.Add(FloodGuard);
         command.Options.Add(Database);
         command.Options.Add(Postgres);
         command.Options.Add(MediaKey);
@@ -150,6 +157,13 @@ internal sealed class NodeOptionSet
             return null;
         }
 
+        var floodGuard = parse.GetValue(FloodGuard);
+        if (floodGuard is < 1)
+        {
+            context.Error.WriteLine("error: --flood-guard must be at least 1 (files matched in an hour)");
+            return null;
+        }
+
         // Video hashing as the server does by default, with the segments asked for.
         var video = new Needle.Application.Processing.ProcessorOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
 
@@ -168,6 +182,7 @@ internal sealed class NodeOptionSet
             Warnings = context.Error,
             Video = video,
             OtlpEndpoint = otlp,
+            FloodGuard = floodGuard is { } min ? new Needle.Application.Lists.FloodGuardOptions { Enabled = true, MinMatches = min } : new Needle.Application.Lists.FloodGuardOptions(),
         };
     }
 
