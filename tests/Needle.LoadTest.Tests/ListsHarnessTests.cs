@@ -16,10 +16,17 @@ public sealed class ListsHarnessTests
         var lines = result.OutLines;
         Assert.StartsWith("Needle.LoadTest lists: 2,000 entries (PDQ + MD5", lines[0], StringComparison.Ordinal);
         Assert.Equal("brute force identical   300/300", lines[^1]);
-        foreach (var name in new[] { "scan load native s", "scan load CSV s", "import entries/s", "cold start s", "lookups/s", "lookup p50 ms", "lookup p99 ms" })
+        // Rates are positive; times of a tiny list can print as 0.00 on a quiet machine, so they are only required.
+        foreach (var name in new[] { "import entries/s", "cold start s", "lookups/s", "lookup p50 ms", "lookup p99 ms" })
         {
             var line = Assert.Single(lines, l => l.StartsWith(name, StringComparison.Ordinal));
             Assert.True(double.Parse(Fields(line[name.Length..])[0], CultureInfo.InvariantCulture) > 0, line);
+        }
+
+        foreach (var name in new[] { "scan load native s", "scan load CSV s" })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith(name, StringComparison.Ordinal));
+            Assert.True(double.Parse(Fields(line[name.Length..])[0], CultureInfo.InvariantCulture) >= 0, line);
         }
 
         Assert.Contains("(1000 PDQ entries)", Assert.Single(lines, l => l.StartsWith("scan load CSV s", StringComparison.Ordinal)), StringComparison.Ordinal);
