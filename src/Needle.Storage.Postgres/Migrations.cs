@@ -434,6 +434,16 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         );
         """,
+
+        // 11: full re-fetch as mark and sweep. A full fetch (a stale checkpoint, or an admin's request) starts a new
+        // sweep generation; every item it delivers is marked with it; once it completes, the exchange's items still
+        // marked with an older generation are removed. Kept in the row so a fetch resumed after a crash goes on marking.
+        """
+        ALTER TABLE exchanges ADD COLUMN full_fetch_requested boolean NOT NULL DEFAULT false;
+        ALTER TABLE exchanges ADD COLUMN full_fetch boolean NOT NULL DEFAULT false;
+        ALTER TABLE exchanges ADD COLUMN sweep_generation bigint NOT NULL DEFAULT 0;
+        ALTER TABLE exchange_items ADD COLUMN seen_generation bigint NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -406,6 +406,16 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         ) WITHOUT ROWID;
         """,
+
+        // 12: full re-fetch as mark and sweep. A full fetch (a stale checkpoint, or an admin's request) starts a new
+        // sweep generation; every item it delivers is marked with it; once it completes, the exchange's items still
+        // marked with an older generation are removed. Kept in the row so a fetch resumed after a crash goes on marking.
+        """
+        ALTER TABLE exchanges ADD COLUMN full_fetch_requested INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchanges ADD COLUMN full_fetch INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchanges ADD COLUMN sweep_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchange_items ADD COLUMN seen_generation INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

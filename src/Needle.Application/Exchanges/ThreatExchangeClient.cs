@@ -109,7 +109,10 @@ internal sealed class ThreatExchangeClient(ExchangeContext context) : ExchangeCl
         return new ExchangePage(items, JsonSerializer.Serialize(after), more);
     }
 
-    public override string? StaleReason(string? checkpoint, DateTimeOffset now)
+    public override string? StaleReason(string? checkpoint, DateTimeOffset now) => Stale(checkpoint, now);
+
+    /// <summary>Why <paramref name="checkpoint"/> is too old to resume from, or null (no client needed: the admin page asks too).</summary>
+    internal static string? Stale(string? checkpoint, DateTimeOffset now)
     {
         var since = Parse(checkpoint).Since;
         var at = DateTimeOffset.FromUnixTimeSeconds(since);
