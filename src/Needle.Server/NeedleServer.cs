@@ -482,6 +482,7 @@ public static class NeedleServer
 
         WebEndpoints.Map(app);
         CaseWebEndpoints.Map(app);
+        ExchangeWebEndpoints.Map(app);
 
         // Last: a malformed id in any route above is a 400 problem naming the parameter (not the fallback's 403).
         MalformedRouteValues.Map(app);
