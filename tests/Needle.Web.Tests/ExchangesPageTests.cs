@@ -70,6 +70,15 @@ public sealed class ExchangesPageTests(ReviewSite site)
 
         Assert.Equal(2, (await site.Server.Client(site.AdminKey).GetFromJsonAsync<List<object>>("/api/v1/lists/ncii-web/entries"))!.Count);
 
+        // A quarantined entry of the list shows on the lists page with its rate.
+        var entryId = (await site.Server.App.Services.GetRequiredService<INeedleStore>().Lists.GetEntriesAsync("ncii-web"))[0].Id;
+        Assert.True(await site.Server.App.Services.GetRequiredService<Needle.Application.Lists.HashListService>().QuarantineAsync(
+            new Needle.Core.Lists.EntryQuarantine("ncii-web", entryId, 150, 2.5, TimeSpan.FromHours(1), TimeProvider.System.GetUtcNow())));
+        await page.GotoAsync("/lists");
+        Assert.Equal("1", await page.Locator("tr[data-list='ncii-web'] [data-quarantined]").GetAttributeAsync("data-quarantined"));
+        Assert.StartsWith("150 / ", (await page.Locator($"tr[data-quarantine='ncii-web/{entryId}'] [data-rate]").InnerTextAsync()).Trim(), StringComparison.Ordinal);
+        row = page.Locator("tr[data-exchange='ncii-web']");
+
         // Edited with the credential fields left empty: the stored keys stay (the fake refuses any other).
         await row.Locator("details > summary").ClickAsync();
         var edit = row.Locator("form[data-form=edit]");

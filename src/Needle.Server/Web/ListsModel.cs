@@ -17,4 +17,7 @@ public sealed record ListsModel(PageFrame Frame, IReadOnlyList<ListRow> Lists, I
 
     /// <summary>Entries in quarantine per list (lists with none are absent).</summary>
     public IReadOnlyDictionary<string, int> Quarantined { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Every list's quarantined entries with their rates.</summary>
+    public IReadOnlyList<Needle.Core.Lists.EntryQuarantine> QuarantinedEntries { get; init; } = [];
 }

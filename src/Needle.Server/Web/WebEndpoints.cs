@@ -738,12 +738,14 @@ internal static class WebEndpoints
         var rows = host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal).ToList();
         var overview = await exchanges.OverviewAsync(cancellationToken).ConfigureAwait(false);
         var quarantined = new Dictionary<string, int>(StringComparer.Ordinal);
+        var quarantinedEntries = new List<Needle.Core.Lists.EntryQuarantine>();
         foreach (var row in rows)
         {
-            var count = (await host.GetQuarantinedAsync(row.Name, cancellationToken).ConfigureAwait(false)).Count;
-            if (count > 0)
+            var held = await host.GetQuarantinedAsync(row.Name, cancellationToken).ConfigureAwait(false);
+            if (held.Count > 0)
             {
-                quarantined[row.Name] = count;
+                quarantined[row.Name] = held.Count;
+                quarantinedEntries.AddRange(held);
             }
         }
 
@@ -760,6 +762,7 @@ internal static class WebEndpoints
             ExchangeSettings = Needle.Application.Exchanges.ExchangeService.SettingNames,
             FloodGuarded = guarded,
             Quarantined = quarantined,
+            QuarantinedEntries = quarantinedEntries,
         });
     }
 
