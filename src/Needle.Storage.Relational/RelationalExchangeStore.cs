@@ -121,7 +121,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
             (connection, transaction, ct) => _dialect
                 .Command(connection, transaction, """
                     SELECT last_fetch_at, last_success_at, checkpoint, checkpoint_at, success, error, notice, added, removed, next_fetch_at, lease_token,
-                        full_fetch, full_fetch_requested
+                        full_fetch, full_fetch_requested, (SELECT COUNT(*) FROM exchange_items i WHERE i.exchange_id = exchanges.id)
                     FROM exchanges WHERE id = @id;
                     """)
                 .With("@id", id)
@@ -141,6 +141,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                         Running = !reader.IsDBNull(10),
                         FullFetch = reader.GetBoolean(11),
                         FullFetchRequested = reader.GetBoolean(12),
+                        Entries = reader.GetInt64(13),
                     },
                     ct),
             cancellationToken);

@@ -59,6 +59,7 @@ public sealed class ExchangesPageTests(ReviewSite site)
         row = page.Locator("tr[data-exchange='ncii-web']");
         Assert.Equal("2", (await row.Locator("[data-added]").InnerTextAsync()).Trim());
         Assert.Equal("0", (await row.Locator("[data-removed]").InnerTextAsync()).Trim());
+        Assert.Equal("2", (await row.Locator("[data-entries]").InnerTextAsync()).Trim());
         Assert.Contains("checkpoint:", await row.Locator("[data-checkpoint]").InnerTextAsync(), StringComparison.Ordinal);
         await ReviewSite.ScreenshotAsync(page, "20-exchanges");
         var html = await page.ContentAsync();

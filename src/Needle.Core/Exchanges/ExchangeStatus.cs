@@ -30,6 +30,9 @@ public sealed record ExchangeStatus
     /// <summary>Entries removed by the last fetch (so far, while it runs).</summary>
     public long Removed { get; init; }
 
+    /// <summary>The list entries the exchange holds now (what the provider has delivered and not removed).</summary>
+    public long Entries { get; init; }
+
     /// <summary>Whether a fetch holds the exchange now.</summary>
     public bool Running { get; init; }
 

@@ -18,10 +18,10 @@ internal sealed record ExchangeResponse(
 }
 
 internal sealed record ExchangeStatusResponse(
-    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, bool Running, DateTimeOffset? NextFetch, bool FullFetch)
+    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, bool Running, DateTimeOffset? NextFetch, bool FullFetch, long Entries)
 {
     public static ExchangeStatusResponse From(ExchangeView view, ExchangeStatus status) =>
-        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.Running, status.NextFetch, status.FullFetch || status.FullFetchRequested);
+        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.Running, status.NextFetch, status.FullFetch || status.FullFetchRequested, status.Entries);
 }
 
 internal sealed record ChangeResponse(int Id, bool? Removed, string? SignalType, string? Value, string? Label, string? Category, bool? Enabled, IReadOnlyDictionary<string, string>? Metadata);
