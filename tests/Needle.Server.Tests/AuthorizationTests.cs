@@ -153,6 +153,11 @@ public sealed partial class AuthorizationTests
         ["GET /assignments"] = PageAdmin,
         ["POST /assignments"] = PageAdmin,
         ["POST /preferences/shortcuts"] = PageAnySession,
+        ["POST /exchanges"] = PageAdmin,
+        ["POST /exchanges/{name}"] = PageAdmin,
+        ["POST /exchanges/{name}/enabled"] = PageAdmin,
+        ["POST /exchanges/{name}/fetch"] = PageAdmin,
+        ["POST /exchanges/{name}/delete"] = PageAdmin,
     };
 
     [Fact]
