@@ -177,7 +177,8 @@ public sealed class FeedbackTests
         }
 
         var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
-        var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer, "analyst")).Key);
+        var (_, reviewerKey) = await server.CreateKeyAsync(ApiRole.Reviewer, "analyst");
+        var reviewer = server.Client(reviewerKey);
         var report = await SubmitAsync(submitter, imageA, imageB, imageC, imageD, imageE);
         var files = (await MatchedAsync(reviewer, report, 5)).ToDictionary(static f => f["ordinal"]!.GetValue<int>());
         var (fileA, fileB, fileC, fileD, fileE) = (Id(files[0]), Id(files[1]), Id(files[2]), Id(files[3]), Id(files[4]));
@@ -240,18 +241,91 @@ public sealed class FeedbackTests
         var forNcmec = JsonNode.Parse(await admin.GetStringAsync("/api/v1/exchanges/ncmec/feedback"))!.AsArray();
         Assert.Equal(["affirmative", "negative"], forNcmec.Select(static f => f!["verdict"]!.GetValue<string>()));
 
+        // The report page shows each match's feedback and its state; the refusal with the provider's reason.
+        using var web = await ProtectedImageTests.SignedInAsync(server, reviewerKey);
+        var page = WebUtility.HtmlDecode(await web.GetStringAsync($"/reports/{report}"));
+        Assert.Contains("Feedback to ncmec (ncmec): affirmative — sent", StripTags(page), StringComparison.Ordinal);
+        Assert.Contains("Feedback to stopncii (stopncii): negative — sent", StripTags(page), StringComparison.Ordinal);
+        Assert.Contains("Feedback to te (threatexchange): negative — failed", StripTags(page), StringComparison.Ordinal);
+        Assert.Contains("Unsupported reaction for this descriptor", page, StringComparison.Ordinal);
+        Assert.Equal(4, CountOf(page, "data-feedback=\"sent\""));
+        Assert.Equal(1, CountOf(page, "data-feedback=\"failed\""));
+
         // Audited: five queued, four sent, one failed. No credential anywhere readable, nor in the log.
         var (_, auditorKey) = await server.CreateKeyAsync(ApiRole.Auditor, "auditor");
         var audit = await server.Client(auditorKey).GetStringAsync("/api/v1/audit?limit=1000");
         var actions = JsonNode.Parse(audit)!["items"]!.AsArray().Select(static e => e!["action"]!.GetValue<string>()).ToList();
         Assert.Equal((5, 4, 1), (actions.Count(static a => a == "exchange.feedback.queue"), actions.Count(static a => a == "exchange.feedback.sent"), actions.Count(static a => a == "exchange.feedback.failed")));
         var readable = string.Join('\n', audit, view.ToJsonString(), forNcmec.ToJsonString(), await EverythingReadableAsync(server, "ncmec"), await EverythingReadableAsync(server, "stopncii"),
-            await EverythingReadableAsync(server, "te"), server.Options.Warnings?.ToString() ?? "");
+            await EverythingReadableAsync(server, "te"), page, server.Options.Warnings?.ToString() ?? "");
         foreach (var secret in new[] { NcmecPassword, StopNciiSubscription, StopNciiFeedbackKey, TeToken, "SECRET" })
         {
             Assert.DoesNotContain(secret, readable, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_feedback_still_failing_after_the_call_retries_goes_back_to_the_queue_and_is_sent_once_later()
+    {
+        var image = TestImages.Generated(911);
+        var md5 = Md5(image);
+        var posts = new ConcurrentQueue<Received>();
+        var failuresLeft = 4;
+        await using var threatExchange = await FakeProvider.StartAsync(async (context, seen) =>
+        {
+            context.Response.ContentType = "application/json";
+            if (seen.Method == "GET")
+            {
+                await context.Response.WriteAsync($$$"""{"data":[{"id":"3001","indicator":"{{{md5}}}","type":"HASH_MD5","last_updated":1767225600,"descriptors":{"data":[{"id":"4001"}]}}]}""");
+                return;
+            }
+
+            // The first call and its three retries fail: the feedback goes back to the queue; the next attempt succeeds.
+            var status = Interlocked.Decrement(ref failuresLeft) >= 0 ? 503 : 200;
+            context.Response.StatusCode = status;
+            posts.Enqueue(new Received(seen.Method, seen.Path, seen.Body, status, seen.At));
+        });
+
+        await using var server = await RunningServer.StartAsync(options => options with
+        {
+            Exchanges = new Needle.Application.Exchanges.ExchangeOptions { RetryDelay = TimeSpan.FromMilliseconds(20), MaxRetries = 3, FeedbackRetryDelay = TimeSpan.FromMilliseconds(300) },
+            ExchangePollInterval = TimeSpan.FromHours(1),
+            ExchangeFeedbackPollInterval = TimeSpan.FromMilliseconds(100),
+        });
+        await CreateListAsync(server, "te");
+        await CreateExchangeAsync(server, new
+        {
+            name = "te",
+            kind = "threatexchange",
+            list = "te",
+            settings = new Dictionary<string, string> { ["baseUrl"] = new Uri(threatExchange.BaseAddress, "/te").ToString(), ["privacyGroup"] = "9" },
+            credentials = new Dictionary<string, string> { ["accessToken"] = TeToken },
+        });
+        Assert.True((await FetchAsync(server, "te"))["success"]!.GetValue<bool>());
+        var (_, reviewerKey) = await server.CreateKeyAsync(ApiRole.Reviewer, "analyst");
+        var reviewer = server.Client(reviewerKey);
+        var report = await SubmitAsync(server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key), image);
+        var file = Id((await MatchedAsync(reviewer, report, 1))[0]);
+        await DecideAsync(reviewer, file, "child-abuse-material");
+
+        var states = await SettledAsync(reviewer, [file]);
+        Assert.Equal(["sent"], states[file]);
+        var sent = (await FeedbackAsync(reviewer, file)).Single()!;
+        Assert.Equal(2, sent["attempts"]!.GetValue<int>());
+        Assert.Equal([503, 503, 503, 503, 200], posts.Select(static p => p.Status));
+        Assert.All(posts, static p => Assert.Equal(("/te/4001", "reactions=HELPFUL"), (p.Path, p.Body)));
+        Assert.Null(sent["error"]);
+
+        // Acknowledged: confirming again queues nothing more.
+        await DecideAsync(reviewer, file, "child-abuse-material");
+        Assert.Single(await FeedbackAsync(reviewer, file));
+        var audit = await server.Client((await server.CreateKeyAsync(ApiRole.Auditor, "auditor")).Key).GetStringAsync("/api/v1/audit?limit=1000");
+        Assert.Equal((1, 1), (CountOf(audit, "\"exchange.feedback.queue\""), CountOf(audit, "\"exchange.feedback.sent\"")));
+    }
+
+    private static string StripTags(string html) => System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Replace(html, "<[^>]+>", ""), "\\s+", " ");
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     private static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
 
