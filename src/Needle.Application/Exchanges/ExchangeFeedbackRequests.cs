@@ -239,7 +239,8 @@ internal static class ExchangeFeedbackRequests
         }
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>How long the response asks to wait before trying again, if it says.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
         if (response.Headers.RetryAfter is not { } header)
         {

@@ -27,6 +27,9 @@ public sealed class ExchangeFeedbackSender : IDisposable
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(6);
 
+    /// <summary>The longest Retry-After waited within a call.</summary>
+    private static readonly TimeSpan MaxInCallWait = TimeSpan.FromSeconds(30);
+
     private readonly INeedleStore _store;
     private readonly MediaProtector _protector;
     private readonly TimeProvider _time;
@@ -57,6 +60,11 @@ public sealed class ExchangeFeedbackSender : IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
+
+                // A provider asking for a long wait is waited out in the queue (the feedback's next attempt), not in the call.
+                ShouldHandle = args => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                    && !(args.Outcome.Result is { } response && ExchangeFeedbackRequests.RetryAfter(response) > MaxInCallWait)),
             })
             .AddTimeout(options.RequestTimeout)
             .Build();
