@@ -352,6 +352,7 @@ internal static class WebEndpoints
 
         var files = new List<ReviewFile>(report.Files.Count);
         var markers = new List<MapMarker>();
+        var feedback = await Endpoints.FeedbackEndpoints.ForFilesAsync(store, report.Files, cancellationToken).ConfigureAwait(false);
         foreach (var file in report.Files)
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
@@ -368,6 +369,7 @@ internal static class WebEndpoints
             {
                 ListCategory = WebDecisions.ListCategory(file),
                 Keyframes = keyframeCount,
+                Feedback = feedback,
             });
             if (file.Clues?.Gps is { } gps)
             {
