@@ -443,7 +443,9 @@ internal static class Migrations
         ALTER TABLE exchanges ADD COLUMN full_fetch boolean NOT NULL DEFAULT false;
         ALTER TABLE exchanges ADD COLUMN sweep_generation bigint NOT NULL DEFAULT 0;
         ALTER TABLE exchange_items ADD COLUMN seen_generation bigint NOT NULL DEFAULT 0;
-        // 11: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
+        """,
+
+        // 12: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
         // 1 sending, 2 sent, 3 failed, 4 cancelled; next_attempt_at is also a sender's lease end), and the item of a list
         // entry found by its entry id.
         """

@@ -415,7 +415,9 @@ internal static class Migrations
         ALTER TABLE exchanges ADD COLUMN full_fetch INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE exchanges ADD COLUMN sweep_generation INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE exchange_items ADD COLUMN seen_generation INTEGER NOT NULL DEFAULT 0;
-        // 12: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
+        """,
+
+        // 13: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
         // 1 sending, 2 sent, 3 failed, 4 cancelled; next_attempt_at is also a sender's lease end), and the item of a list
         // entry found by its entry id.
         """
