@@ -43,16 +43,15 @@ public sealed unsafe class CompiledListFile : IDisposable
         Path = path;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         _length = stream.Length;
-        if (_length < CompiledListLayout.HeaderBytes)
-        {
-            throw Refuse("header", $"the file is {_length} bytes, shorter than the {CompiledListLayout.HeaderBytes}-byte header (truncated, or not a compiled list)");
-        }
-
         Span<byte> magic = stackalloc byte[8];
-        stream.ReadExactly(magic);
-        if (!magic.SequenceEqual(CompiledListLayout.Magic))
+        if (stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) < magic.Length || !magic.SequenceEqual(CompiledListLayout.Magic))
         {
             throw Refuse("header", "it does not start with 'NEEDLNDL' (not a compiled Needle list)");
+        }
+
+        if (_length < CompiledListLayout.HeaderBytes)
+        {
+            throw Refuse("header", $"the file is {_length} bytes, shorter than the {CompiledListLayout.HeaderBytes}-byte header (truncated)");
         }
 
         _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);

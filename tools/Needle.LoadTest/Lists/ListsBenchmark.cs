@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Needle.Hashing;
 using Needle.LoadTest.Common;
+using Needle.Matching.Compiled;
 using Needle.Matching.Formats;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
@@ -41,6 +42,8 @@ internal static class ListsBenchmark
             progress(FormattableString.Invariant($"scan: native list loaded in {nativeSeconds:F2} s; {managed:F0} B/entry managed, {rss:F0} B/entry resident"));
             var (csvSeconds, _, _) = ScanLoad(list.CsvPath, folder, null, queries, 0, measureMemory: false);
             progress(FormattableString.Invariant($"scan: CSV ({list.Pdq.Length:N0} PDQ entries) loaded in {csvSeconds:F2} s"));
+            var compiled = CompiledLoad(list.NativePath, folder, list, queries, options.Checked);
+            progress(FormattableString.Invariant($"scan: compiled .ndl ({compiled.Bytes / 1e6:F0} MB) written in {compiled.CompileSeconds:F1} s, opened in {compiled.OpenSeconds:F3} s, first match (columns verified) {compiled.FirstMatchSeconds:F2} s, {compiled.RssPerEntry:F0} B/entry resident"));
 
             var server = await ServerAsync(folder, list, queries, options, progress, cancellationToken).ConfigureAwait(false);
             return server with
@@ -50,6 +53,7 @@ internal static class ListsBenchmark
                 CsvEntries = list.Pdq.Length,
                 ScanManagedBytesPerEntry = managed,
                 ScanRssBytesPerEntry = rss,
+                Compiled = compiled,
             };
         }
         finally
@@ -144,6 +148,43 @@ internal static class ListsBenchmark
         GC.KeepAlive(result);
         matcher.Dispose();
         return (seconds, managed, rss);
+    }
+
+    /// <summary>
+    /// The native list compiled to <c>.ndl</c> (as <c>needle list compile</c>), then opened as <c>needle scan --against
+    /// FILE.ndl</c> does: the open (memory-mapped), the first match (which verifies the column checksums), resident
+    /// memory after the checked matches, and those matches against brute force.
+    /// </summary>
+    private static CompiledRunResult CompiledLoad(string nativePath, string folder, GeneratedList check, PdqHash[] queries, int checkedCount)
+    {
+        var path = Path.Combine(folder, "bench.ndl");
+        var clock = Stopwatch.StartNew();
+        Compile(nativePath, folder, path);
+        var compileSeconds = clock.Elapsed.TotalSeconds;
+        var (_, rss0) = Memory();
+        clock.Restart();
+        using var file = CompiledListFile.Open(path);
+        using var matcher = new ListMatcher([], [file], static () => new MultiIndexHammingIndex());
+        var openSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        matcher.Match(new FileSignals { Pdq = queries[0], Md5 = "00000000000000000000000000000000" });
+        var firstMatchSeconds = clock.Elapsed.TotalSeconds;
+        var identical = 0;
+        var total = Math.Min(checkedCount, queries.Length);
+        for (var i = 0; i < total; i++)
+        {
+            var got = matcher.Match(new FileSignals { Pdq = queries[i] }).Matches.Select(m => (int)m.Distance).Order().ToArray();
+            identical += got.SequenceEqual(BruteForce(check.Pdq, queries[i])) ? 1 : 0;
+        }
+
+        var (_, rss1) = Memory();
+        return new CompiledRunResult(new FileInfo(path).Length, compileSeconds, openSeconds, firstMatchSeconds, (rss1 - rss0) / (double)check.Entries, total, identical);
+    }
+
+    private static void Compile(string nativePath, string folder, string path)
+    {
+        var result = HashListFormats.Default.ReadFile(nativePath, new ImportOptions { ListName = "bench", FileName = nativePath, DetailDirectory = folder });
+        CompiledListWriter.Write(path, [result.List]);
     }
 
     private static async Task<ListsRunResult> ServerAsync(string folder, GeneratedList list, PdqHash[] queries, ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
