@@ -43,7 +43,7 @@ internal static class ListsBenchmark
             var (csvSeconds, _, _) = ScanLoad(list.CsvPath, folder, null, queries, 0, measureMemory: false);
             progress(FormattableString.Invariant($"scan: CSV ({list.Pdq.Length:N0} PDQ entries) loaded in {csvSeconds:F2} s"));
             var compiled = CompiledLoad(list.NativePath, folder, list, queries, options.Checked);
-            progress(FormattableString.Invariant($"scan: compiled .ndl ({compiled.Bytes / 1e6:F0} MB) written in {compiled.CompileSeconds:F1} s, opened in {compiled.OpenSeconds:F3} s, first match (columns verified) {compiled.FirstMatchSeconds:F2} s, {compiled.RssPerEntry:F0} B/entry resident"));
+            progress(FormattableString.Invariant($"scan: compiled .ndl ({compiled.Bytes / 1e6:F0} MB) written in {compiled.CompileSeconds:F1} s, opened in {compiled.OpenSeconds:F3} s, first match (columns verified) {compiled.FirstMatchSeconds:F2} s, {compiled.RssBytesPerEntry:F0} B/entry resident"));
 
             var server = await ServerAsync(folder, list, queries, options, progress, cancellationToken).ConfigureAwait(false);
             return server with
