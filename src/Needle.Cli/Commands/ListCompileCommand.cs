@@ -36,10 +36,11 @@ internal static class ListCompileCommand
 
             var stopwatch = Stopwatch.StartNew();
             var lists = new List<HashList>();
-            var detailDirectory = Path.GetTempPath();
             foreach (var (file, kind) in known.Select(f => (f, HashListKind.Known)).Concat(allowed.Select(f => (f, HashListKind.Allow))))
             {
-                var list = ListFiles.Load(file, kind, parse.GetValue(from), context, parse.GetValue(skipInvalid), detailDirectory);
+                // Details stay in memory: the lists live only until they are written, and reading every record back
+                // from a temporary file would cost a read per entry.
+                var list = ListFiles.Load(file, kind, parse.GetValue(from), context, parse.GetValue(skipInvalid));
                 if (list is null)
                 {
                     return ExitCodes.Usage;

@@ -13,11 +13,12 @@ internal static class ListsCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent lookup clients.", HelpName = "C", DefaultValueFactory = _ => 16 };
         var check = new Option<int>("--check") { Description = "Lookups whose answer is compared with a brute-force scan.", HelpName = "K", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Random seed of the list and the queries.", DefaultValueFactory = _ => 1 };
+        var postgres = new Option<string?>("--postgres") { Description = "Also time the import into a server on PostgreSQL: a connection string whose role may create databases (each run makes its own and drops it). Default: $NEEDLE_POSTGRES; none: SQLite only.", HelpName = "CONNECTION" };
         var json = new Option<string?>("--json") { Description = "Also append the figures to FILE as one JSON line.", HelpName = "FILE" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, json,
+            entries, lookups, concurrency, check, seed, postgres, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -28,6 +29,7 @@ internal static class ListsCommand
                 Concurrency = parse.GetValue(concurrency),
                 Checked = parse.GetValue(check),
                 Seed = parse.GetValue(seed),
+                PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
             if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
             {
@@ -40,7 +42,7 @@ internal static class ListsCommand
             {
                 r = await ListsBenchmark.RunAsync(options, line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or Npgsql.NpgsqlException)
             {
                 context.Error.WriteLine("error: " + ex.Message);
                 return ExitCodes.RunFailed;
@@ -62,6 +64,10 @@ internal static class ListsCommand
             }
 
             o.WriteLine(FormattableString.Invariant($"import entries/s        {r.ImportEntriesPerSecond:F0}"));
+            if (r.PostgresImportEntriesPerSecond is { } postgresRate)
+            {
+                o.WriteLine(FormattableString.Invariant($"import PostgreSQL /s    {postgresRate:F0}"));
+            }
             o.WriteLine(FormattableString.Invariant($"cold start s            {r.ColdStartSeconds:F2}"));
             o.WriteLine(FormattableString.Invariant($"server B/entry          {r.ServerManagedBytesPerEntry:F0} managed, {r.ServerRssBytesPerEntry:F0} resident"));
             o.WriteLine(FormattableString.Invariant($"lookups/s               {r.LookupsPerSecond:F0}"));
