@@ -51,7 +51,7 @@ internal static class ListsBenchmark
             double? postgresRate = null;
             if (options.PostgresConnection is { } postgres)
             {
-                postgresRate = await PostgresImportAsync(postgres, list, cancellationToken).ConfigureAwait(false);
+                postgresRate = await PostgresImportAsync(postgres, folder, list, cancellationToken).ConfigureAwait(false);
                 progress(FormattableString.Invariant($"server: imported {list.Entries:N0} entries over HTTP into PostgreSQL ({postgresRate:F0}/s)"));
             }
 
@@ -199,8 +199,16 @@ internal static class ListsBenchmark
     }
 
     /// <summary>The native list imported over HTTP into a server on a new PostgreSQL database (dropped afterwards): entries/s.</summary>
-    private static async Task<double> PostgresImportAsync(string adminConnection, GeneratedList list, CancellationToken cancellationToken)
+    private static async Task<double> PostgresImportAsync(string adminConnection, string folder, GeneratedList list, CancellationToken cancellationToken)
     {
+        // Nodes on PostgreSQL share a media key: this one gets its own, in the run's folder.
+        var keyPath = Path.Combine(folder, "media.key");
+        await File.WriteAllTextAsync(keyPath, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         var database = "needle_lists_" + Guid.NewGuid().ToString("N");
         await PostgresAdminAsync(adminConnection, $"CREATE DATABASE {database};", cancellationToken).ConfigureAwait(false);
         try
@@ -213,6 +221,7 @@ internal static class ListsBenchmark
                     Store = services => services.AddPostgresStore(connection),
                     Urls = ["http://127.0.0.1:0"],
                     MediaKeyEnvironmentVariable = null,
+                    MediaKeyPath = keyPath,
                     Notices = notices,
                     Warnings = new StringWriter(CultureInfo.InvariantCulture),
                     MinimumLogLevel = LogLevel.Warning,
