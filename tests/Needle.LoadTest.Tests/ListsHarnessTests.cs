@@ -29,6 +29,14 @@ public sealed class ListsHarnessTests
             Assert.True(double.Parse(Fields(line[name.Length..])[0], CultureInfo.InvariantCulture) >= 0, line);
         }
 
+        // The compiled list: written, opened, and its matches equal brute force; times only required to print.
+        foreach (var name in new[] { "compile .ndl s", "scan open .ndl s", "scan .ndl first match s", "scan .ndl B/entry" })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith(name, StringComparison.Ordinal));
+            Assert.True(double.TryParse(Fields(line[name.Length..])[0], CultureInfo.InvariantCulture, out _), line);
+        }
+
+        Assert.Equal("scan .ndl identical     300/300", Assert.Single(lines, l => l.StartsWith("scan .ndl identical", StringComparison.Ordinal)));
         Assert.Contains("(1000 PDQ entries)", Assert.Single(lines, l => l.StartsWith("scan load CSV s", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 

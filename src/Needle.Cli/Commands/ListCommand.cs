@@ -7,7 +7,7 @@ using Needle.Matching.Lists;
 
 namespace Needle.Cli.Commands;
 
-/// <summary><c>needle list convert|stats|verify|build</c>: work with hash-list files.</summary>
+/// <summary><c>needle list convert|stats|verify|build|compile</c>: work with hash-list files.</summary>
 internal static class ListCommand
 {
     public static Command Create(CliContext context)
@@ -17,6 +17,7 @@ internal static class ListCommand
         command.Subcommands.Add(Stats(context));
         command.Subcommands.Add(Verify(context));
         command.Subcommands.Add(ListBuildCommand.Create(context));
+        command.Subcommands.Add(ListCompileCommand.Create(context));
         return command;
     }
 

@@ -23,7 +23,7 @@ internal static class ScanCommand
     {
         var against = new Option<string[]>("--against")
         {
-            Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle; or a vPDQ video hash file/bundle, .vpdq/.vpdql). Repeatable.",
+            Description = "A hash list to match against (any supported format: csv, text, vics, icse, ncmec, stopncii, needle; a compiled list .ndl from `needle list compile`, memory-mapped; or a vPDQ video hash file/bundle, .vpdq/.vpdql). Repeatable.",
             HelpName = "LIST",
         };
         var allow = new Option<string[]>("--allow")
@@ -153,8 +153,21 @@ internal static class ScanCommand
             }
 
             knownFiles = knownFiles.Where(f => forcedFormat is not null || !File.Exists(InputPaths.Resolve(f, context.WorkingDirectory)) || !VideoCli.IsVpdqList(InputPaths.Resolve(f, context.WorkingDirectory))).ToArray();
+            using var compiled = new CompiledLists();
             foreach (var (file, kind) in knownFiles.Select(f => (f, HashListKind.Known)).Concat(allowFiles.Select(f => (f, HashListKind.Allow))))
             {
+                // A compiled list is memory-mapped, not loaded: it opens at once whatever its size.
+                var resolvedList = InputPaths.Resolve(file, context.WorkingDirectory);
+                if (forcedFormat is null && CompiledLists.IsCompiled(resolvedList))
+                {
+                    if (!compiled.TryOpen(file, resolvedList, kind == HashListKind.Allow ? HashListKind.Allow : null, context))
+                    {
+                        return Task.FromResult(ExitCodes.Usage);
+                    }
+
+                    continue;
+                }
+
                 var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid), Path.GetTempPath());
                 if (list is null)
                 {
@@ -172,7 +185,7 @@ internal static class ScanCommand
             // The robust tier: its model loads once, before any file is read, so a missing model stops the run at once.
             var robustMode = robustOptions.Mode(parse);
             RobustMatcher? robustMatcher = null;
-            if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.Entries.Any(e => e.SignalType == SignalTypes.Robust))))
+            if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.EntriesOf(SignalTypes.Robust).Count > 0)))
             {
                 if (robustOptions.Load(parse, context) is not { } extractor)
                 {
@@ -192,7 +205,7 @@ internal static class ScanCommand
                 Decode = decode,
             };
             var decoder = new ImageDecoder(decode, context.Time);
-            using var matcher = new ListMatcher(lists, PdqIndexes.Create, new ListMatcherOptions
+            using var matcher = new ListMatcher(lists, compiled.Files, PdqIndexes.Create, new ListMatcherOptions
             {
                 PdqThresholdOverride = pdqThreshold,
                 MinimumPdqQuality = parse.GetValue(minQuality),
@@ -204,47 +217,56 @@ internal static class ScanCommand
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
             var expand = !parse.GetValue(noExpand);
-            progress.Run("Scanning", inputs.Count, () =>
-                OrderedParallel.Run(
-                    inputs,
-                    threadCount,
-                    () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
-                        Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robustMatcher is null ? null : robustMatcher.Match, robustMode == "always")),
-                    (state, path, token) =>
-                    {
-                        var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
-                        var hasher = state.Hasher;
-                        var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
-                        var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
-
-                        // An animation's every frame is matched, as the server does (each match names its frame).
-                        if (match is not null && hashed.Animation is { } animation)
+            try
+            {
+                progress.Run("Scanning", inputs.Count, () =>
+                    OrderedParallel.Run(
+                        inputs,
+                        threadCount,
+                        () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
+                            Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robustMatcher is null ? null : robustMatcher.Match, robustMode == "always")),
+                        (state, path, token) =>
                         {
-                            match = AnimationMatches.MatchFrames(matcher.Match, animation, frameMinQuality, match);
-                        }
+                            var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
+                            var hasher = state.Hasher;
+                            var (hashed, clues) = withClues ? hasher.Hash(fullPath, path, token) : (hasher.Hasher.Hash(fullPath, path, token), null);
+                            var match = hashed.Succeeded || hashed.Md5 is not null ? matcher.Match(ToSignals(hashed)) : null;
 
-                        if (hashed.Succeeded && match is { Status: not MatchStatus.Allowed } hashMatch)
-                        {
-                            var hashMatched = hashMatch.Status == MatchStatus.Match;
-                            if (state.Second.Match(fullPath, hashMatched, token) is { } second)
+                            // An animation's every frame is matched, as the server does (each match names its frame).
+                            if (match is not null && hashed.Animation is { } animation)
                             {
-                                match = hashMatched ? MatchResult.FromMatches([.. hashMatch.Matches, .. second.Matches, .. second.AllowedBy]) : second;
+                                match = AnimationMatches.MatchFrames(matcher.Match, animation, frameMinQuality, match);
                             }
-                        }
 
-                        return new ScannedFile(hashed, match) { Clues = clues };
-                    },
-                    (index, file) =>
-                    {
-                        if (!file.Hashes.Succeeded)
+                            if (hashed.Succeeded && match is { Status: not MatchStatus.Allowed } hashMatch)
+                            {
+                                var hashMatched = hashMatch.Status == MatchStatus.Match;
+                                if (state.Second.Match(fullPath, hashMatched, token) is { } second)
+                                {
+                                    match = hashMatched ? MatchResult.FromMatches([.. hashMatch.Matches, .. second.Matches, .. second.AllowedBy]) : second;
+                                }
+                            }
+
+                            return new ScannedFile(hashed, match) { Clues = clues };
+                        },
+                        (index, file) =>
                         {
-                            progress.WriteError($"error: {file.Hashes.Path}: {file.Hashes.Error}");
-                        }
+                            if (!file.Hashes.Succeeded)
+                            {
+                                progress.WriteError($"error: {file.Hashes.Path}: {file.Hashes.Error}");
+                            }
 
-                        results[index] = file;
-                        progress.Advance();
-                    },
-                    cancellationToken));
+                            results[index] = file;
+                            progress.Advance();
+                        },
+                        cancellationToken));
+            }
+            catch (Exception ex) when (CompiledLists.RefusalIn(ex) is { } refusal)
+            {
+                // A compiled list's sections are verified when first used: a damaged one stops the scan here.
+                context.Error.WriteLine($"error: {refusal.FilePath}: section '{refusal.Section}': {CompiledLists.ProblemOf(refusal)}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
 
             var videoOptions = new VideoHashOptions { Dihedral = dihedral, Timeout = TimeSpan.FromSeconds(Math.Max(0.001, parse.GetValue(videoTimeout))) };
             var matchOptions = new VpdqMatchOptions
@@ -301,7 +323,7 @@ internal static class ScanCommand
             }
 
             var series = FindSeries(results, pdqThreshold ?? (int)SignalTypes.Pdq.DefaultThreshold, parse.GetValue(minQuality));
-            var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed);
+            var summary = ScanSummary.From(results, series, lists, stopwatch.Elapsed, compiled.EntryCount);
             var outPath = parse.GetValue(outFile);
             using (var output = outPath is null or "-" ? null : new StreamWriter(InputPaths.Resolve(outPath, context.WorkingDirectory)))
             {

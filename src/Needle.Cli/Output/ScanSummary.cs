@@ -7,7 +7,7 @@ namespace Needle.Cli.Output;
 /// <summary>The totals printed after a scan.</summary>
 internal sealed record ScanSummary(int Files, int Matched, int Allowed, int Unknown, int Errors, int Series, int ListEntries, TimeSpan Elapsed)
 {
-    public static ScanSummary From(IReadOnlyList<ScannedFile> files, SeriesAssignment series, IReadOnlyList<HashList> lists, TimeSpan elapsed)
+    public static ScanSummary From(IReadOnlyList<ScannedFile> files, SeriesAssignment series, IReadOnlyList<HashList> lists, TimeSpan elapsed, long compiledEntries = 0)
     {
         int matched = 0, allowed = 0, unknown = 0, errors = 0;
         foreach (var file in files)
@@ -29,7 +29,7 @@ internal sealed record ScanSummary(int Files, int Matched, int Allowed, int Unkn
             }
         }
 
-        var entries = 0;
+        var entries = (int)Math.Min(int.MaxValue, compiledEntries);
         foreach (var list in lists)
         {
             entries += list.Count;

@@ -1,4 +1,5 @@
 using Needle.Hashing;
+using Needle.Matching.Compiled;
 using Needle.Matching.Index;
 
 namespace Needle.Matching.Lists;
@@ -17,6 +18,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private readonly Dictionary<HashList, int> _listIndex = [];
     private readonly IdMap[] _slotByEntry;
     private readonly List<TypeMatcher> _matchers = [];
+    private readonly CompiledListFile[] _compiled = [];
 
     // Global slots (one per entry followed), as columns: list, entry id (0 once removed), enabled, type and the
     // type matcher's own dense slot.
@@ -81,6 +83,22 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>
+    /// Builds a matcher over <paramref name="lists"/> (as the other constructor) and the compiled list files
+    /// <paramref name="compiled"/>, which are searched where they lie (memory-mapped) and give the matches their source
+    /// lists would. The files stay owned by the caller.
+    /// </summary>
+    /// <param name="lists">The lists to match against; they stay live.</param>
+    /// <param name="compiled">Compiled list files to match against as well.</param>
+    /// <param name="pdqIndexFactory">Makes the PDQ index (one for all lists).</param>
+    /// <param name="options">Threshold overrides and quality filter.</param>
+    public ListMatcher(IEnumerable<HashList> lists, IEnumerable<CompiledListFile> compiled, Func<IPdqIndex> pdqIndexFactory, ListMatcherOptions? options = null)
+        : this(lists, pdqIndexFactory, options)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        _compiled = [.. compiled];
     }
 
     /// <summary>The lists matched against, as given.</summary>
@@ -161,6 +179,11 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             {
                 (known ??= []).Add(match);
             }
+        }
+
+        foreach (var file in _compiled)
+        {
+            file.Collect(signals, pdqUsable, _options, ref known, ref allowed);
         }
 
         if (allowed is not null)

@@ -7,11 +7,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Needle.Hashing;
 using Needle.LoadTest.Common;
+using Needle.Matching.Compiled;
 using Needle.Matching.Formats;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
 using Needle.Server;
+using Needle.Storage.Postgres;
 using Needle.Storage.Sqlite;
+using Npgsql;
 
 namespace Needle.LoadTest.Lists;
 
@@ -41,15 +44,26 @@ internal static class ListsBenchmark
             progress(FormattableString.Invariant($"scan: native list loaded in {nativeSeconds:F2} s; {managed:F0} B/entry managed, {rss:F0} B/entry resident"));
             var (csvSeconds, _, _) = ScanLoad(list.CsvPath, folder, null, queries, 0, measureMemory: false);
             progress(FormattableString.Invariant($"scan: CSV ({list.Pdq.Length:N0} PDQ entries) loaded in {csvSeconds:F2} s"));
+            var compiled = CompiledLoad(list.NativePath, folder, list, queries, options.Checked);
+            progress(FormattableString.Invariant($"scan: compiled .ndl ({compiled.Bytes / 1e6:F0} MB) written in {compiled.CompileSeconds:F1} s, opened in {compiled.OpenSeconds:F3} s, first match (columns verified) {compiled.FirstMatchSeconds:F2} s, {compiled.RssBytesPerEntry:F0} B/entry resident"));
 
             var server = await ServerAsync(folder, list, queries, options, progress, cancellationToken).ConfigureAwait(false);
+            double? postgresRate = null;
+            if (options.PostgresConnection is { } postgres)
+            {
+                postgresRate = await PostgresImportAsync(postgres, folder, list, cancellationToken).ConfigureAwait(false);
+                progress(FormattableString.Invariant($"server: imported {list.Entries:N0} entries over HTTP into PostgreSQL ({postgresRate:F0}/s)"));
+            }
+
             return server with
             {
+                PostgresImportEntriesPerSecond = postgresRate,
                 ScanNativeSeconds = nativeSeconds,
                 ScanCsvSeconds = csvSeconds,
                 CsvEntries = list.Pdq.Length,
                 ScanManagedBytesPerEntry = managed,
                 ScanRssBytesPerEntry = rss,
+                Compiled = compiled,
             };
         }
         finally
@@ -144,6 +158,123 @@ internal static class ListsBenchmark
         GC.KeepAlive(result);
         matcher.Dispose();
         return (seconds, managed, rss);
+    }
+
+    /// <summary>
+    /// The native list compiled to <c>.ndl</c> (as <c>needle list compile</c>), then opened as <c>needle scan --against
+    /// FILE.ndl</c> does: the open (memory-mapped), the first match (which verifies the column checksums), resident
+    /// memory after the checked matches, and those matches against brute force.
+    /// </summary>
+    private static CompiledRunResult CompiledLoad(string nativePath, string folder, GeneratedList check, PdqHash[] queries, int checkedCount)
+    {
+        var path = Path.Combine(folder, "bench.ndl");
+        var clock = Stopwatch.StartNew();
+        Compile(nativePath, path);
+        var compileSeconds = clock.Elapsed.TotalSeconds;
+        var (_, rss0) = Memory();
+        clock.Restart();
+        using var file = CompiledListFile.Open(path);
+        using var matcher = new ListMatcher([], [file], static () => new MultiIndexHammingIndex());
+        var openSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        matcher.Match(new FileSignals { Pdq = queries[0], Md5 = "00000000000000000000000000000000" });
+        var firstMatchSeconds = clock.Elapsed.TotalSeconds;
+        var identical = 0;
+        var total = Math.Min(checkedCount, queries.Length);
+        for (var i = 0; i < total; i++)
+        {
+            var got = matcher.Match(new FileSignals { Pdq = queries[i] }).Matches.Select(m => (int)m.Distance).Order().ToArray();
+            identical += got.SequenceEqual(BruteForce(check.Pdq, queries[i])) ? 1 : 0;
+        }
+
+        var (_, rss1) = Memory();
+        return new CompiledRunResult(new FileInfo(path).Length, compileSeconds, openSeconds, firstMatchSeconds, (rss1 - rss0) / (double)check.Entries, total, identical);
+    }
+
+    private static void Compile(string nativePath, string path)
+    {
+        // As needle list compile does: details in memory while the list is written.
+        var result = HashListFormats.Default.ReadFile(nativePath, new ImportOptions { ListName = "bench", FileName = nativePath });
+        CompiledListWriter.Write(path, [result.List]);
+    }
+
+    /// <summary>The native list imported over HTTP into a server on a new PostgreSQL database (dropped afterwards): entries/s.</summary>
+    private static async Task<double> PostgresImportAsync(string adminConnection, string folder, GeneratedList list, CancellationToken cancellationToken)
+    {
+        // Nodes on PostgreSQL share a media key: this one gets its own, in the run's folder.
+        var keyPath = Path.Combine(folder, "media.key");
+        await File.WriteAllTextAsync(keyPath, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var database = "needle_lists_" + Guid.NewGuid().ToString("N");
+        await PostgresAdminAsync(adminConnection, $"CREATE DATABASE {database};", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var notices = new StringWriter(CultureInfo.InvariantCulture);
+            var connection = new NpgsqlConnectionStringBuilder(adminConnection) { Database = database }.ConnectionString;
+            var app = await NeedleServer.BuildAsync(
+                new NeedleServerOptions
+                {
+                    Store = services => services.AddPostgresStore(connection),
+                    Urls = ["http://127.0.0.1:0"],
+                    MediaKeyEnvironmentVariable = null,
+                    MediaKeyPath = keyPath,
+                    Notices = notices,
+                    Warnings = new StringWriter(CultureInfo.InvariantCulture),
+                    MinimumLogLevel = LogLevel.Warning,
+                    RateLimits = RateLimitOptions.Off,
+                },
+                cancellationToken).ConfigureAwait(false);
+            await using (app.ConfigureAwait(false))
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                using var http = Client(app);
+                var adminKey = notices.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
+                var seconds = await ImportAsync(http, adminKey, list.NativePath, cancellationToken).ConfigureAwait(false);
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                return list.Entries / seconds;
+            }
+        }
+        finally
+        {
+            await PostgresAdminAsync(adminConnection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE);", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PostgresAdminAsync(string adminConnection, string sql, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(adminConnection);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand(sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>POSTs the native list to <c>/api/v1/lists/bench/import</c>; the seconds it took.</summary>
+    private static async Task<double> ImportAsync(HttpClient http, string adminKey, string nativePath, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var file = File.OpenRead(nativePath);
+        await using (file.ConfigureAwait(false))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+            }
+        }
+
+        return clock.Elapsed.TotalSeconds;
     }
 
     private static async Task<ListsRunResult> ServerAsync(string folder, GeneratedList list, PdqHash[] queries, ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)

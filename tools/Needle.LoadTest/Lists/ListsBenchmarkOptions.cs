@@ -16,4 +16,7 @@ internal sealed record ListsBenchmarkOptions
     public int Checked { get; init; } = 200;
 
     public int Seed { get; init; } = 1;
+
+    /// <summary>A PostgreSQL connection string whose role may create databases: the import is timed there too. Null: SQLite only.</summary>
+    public string? PostgresConnection { get; init; }
 }

@@ -32,4 +32,10 @@ internal sealed record ListsRunResult
     public required int Checked { get; init; }
 
     public required int CheckedIdentical { get; init; }
+
+    /// <summary>Import into a server on PostgreSQL (entries/s); null without --postgres.</summary>
+    public double? PostgresImportEntriesPerSecond { get; init; }
+
+    /// <summary>The compiled-list (.ndl) figures; null until the scan part has run.</summary>
+    public CompiledRunResult? Compiled { get; init; }
 }

@@ -1,0 +1,372 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+using Needle.Hashing;
+using Needle.Matching.Index;
+using Needle.Matching.Lists;
+
+namespace Needle.Matching.Compiled;
+
+/// <summary>
+/// Writes lists into one compiled list file (<c>.ndl</c>, see <see cref="CompiledListFile"/>): columns of values, ids,
+/// list numbers and enabled bits per signal type, the PDQ multi-index tables, and the entries' details in a side
+/// section. Written to a temporary file in the target's folder, flushed, then renamed over the target, so a reader
+/// sees the old file or the new one, never a partial one.
+/// </summary>
+public static class CompiledListWriter
+{
+    private const int MaxLists = ushort.MaxValue;
+
+    /// <summary>Compiles <paramref name="lists"/> (their names, kinds, thresholds and every entry) into <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">A list holds entries of a type a compiled list cannot hold (vPDQ, robust), or there are too many lists.</exception>
+    public static void Write(string path, IReadOnlyList<HashList> lists)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(lists);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Compiled lists are written on little-endian machines only.");
+        }
+
+        if (lists.Count > MaxLists)
+        {
+            throw new ArgumentException($"A compiled list holds at most {MaxLists} lists; got {lists.Count}.", nameof(lists));
+        }
+
+        foreach (var list in lists)
+        {
+            foreach (var type in SignalTypes.All)
+            {
+                if (!CompiledListLayout.Types.Contains(type) && list.EntriesOf(type).Count > 0)
+                {
+                    throw new ArgumentException($"List '{list.Name}' holds {type.Name} entries; a compiled list holds pdq, md5, sha1, sha256 and photodna entries only.", nameof(lists));
+                }
+            }
+        }
+
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath)!;
+        var tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var detailPath = tempPath + ".details";
+        try
+        {
+            using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+            using (var details = new FileStream(detailPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose))
+            {
+                var writer = new SectionWriter(file);
+                writer.WriteZeros(CompiledListLayout.HeaderBytes);
+                var counts = new long[lists.Count];
+                for (var type = 0; type < CompiledListLayout.Types.Count; type++)
+                {
+                    WriteType(writer, lists, type, details, counts);
+                }
+
+                writer.Add("lists", ListsSection(lists, counts));
+
+                details.Flush();
+                details.Position = 0;
+                writer.CopySection("details", details, out var blockSums);
+                writer.Add("details.sums", MemoryMarshal.AsBytes(blockSums.AsSpan()));
+                writer.WriteHeader();
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(tempPath, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tempPath);
+            throw;
+        }
+    }
+
+    private static byte[] ListsSection(IReadOnlyList<HashList> lists, long[] counts)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(lists.Count);
+            for (var l = 0; l < lists.Count; l++)
+            {
+                writer.Write(lists[l].Name);
+                writer.Write((byte)lists[l].Kind);
+                foreach (var type in CompiledListLayout.Types)
+                {
+                    writer.Write(lists[l].GetThreshold(type));
+                }
+
+                writer.Write(counts[l]);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteType(SectionWriter writer, IReadOnlyList<HashList> lists, int type, FileStream details, long[] counts)
+    {
+        var signalType = CompiledListLayout.Types[type];
+        var perList = new IReadOnlyList<HashListEntry>[lists.Count];
+        var n = 0;
+        for (var l = 0; l < lists.Count; l++)
+        {
+            perList[l] = lists[l].EntriesOf(signalType);
+            n += perList[l].Count;
+            counts[l] += perList[l].Count;
+        }
+
+        if (n == 0)
+        {
+            return;
+        }
+
+        var width = CompiledListLayout.Width(type);
+        var entries = new HashListEntry[n];
+        var listOf = new ushort[n];
+        var at = 0;
+        for (var l = 0; l < lists.Count; l++)
+        {
+            foreach (var entry in perList[l])
+            {
+                entries[at] = entry;
+                listOf[at++] = (ushort)l;
+            }
+        }
+
+        perList = null!;
+        var name = signalType.Name;
+        var ids = new int[n];
+        var lists16 = new ushort[n];
+        var enabled = new ulong[CompiledListLayout.BitmapWords(n)];
+        var detailOffsets = new long[n];
+        var body = new ArrayBufferWriter<byte>(256);
+        var record = new ArrayBufferWriter<byte>(256);
+        if (type == 0)
+        {
+            var words = new ulong[(long)n * PdqHash.WordCount];
+            for (var i = 0; i < n; i++)
+            {
+                PdqHash.Parse(entries[i].Value).CopyTo(words.AsSpan(i * PdqHash.WordCount, PdqHash.WordCount));
+            }
+
+            FillRows(entries, listOf, null, ids, lists16, enabled, detailOffsets, details, body, record);
+            for (long word = 0; word < words.LongLength; word += 1 << 24)
+            {
+                writer.Append(MemoryMarshal.AsBytes(words.AsSpan((int)word, (int)Math.Min(1 << 24, words.LongLength - word))), word == 0 ? name + ".values" : null);
+            }
+
+            writer.End();
+            WriteRows(writer, name, ids, lists16, enabled, detailOffsets);
+            WriteMultiIndex(writer, words, n);
+            return;
+        }
+
+        var values = new byte[(long)n * width];
+        for (var i = 0; i < n; i++)
+        {
+            signalType.EncodeValue(entries[i].Value, values.AsSpan(i * width, width));
+        }
+
+        // Exact types are sorted by value (a lookup is a binary search); PhotoDNA keeps list order.
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+
+        if (signalType.Comparison == SignalComparison.Exact)
+        {
+            order.AsSpan().Sort((a, b) =>
+            {
+                var byValue = values.AsSpan(a * width, width).SequenceCompareTo(values.AsSpan(b * width, width));
+                return byValue != 0 ? byValue : a.CompareTo(b);
+            });
+        }
+
+        var sorted = new byte[values.LongLength];
+        for (var i = 0; i < n; i++)
+        {
+            values.AsSpan(order[i] * width, width).CopyTo(sorted.AsSpan(i * width, width));
+        }
+
+        FillRows(entries, listOf, order, ids, lists16, enabled, detailOffsets, details, body, record);
+        writer.Add(name + ".values", sorted);
+        WriteRows(writer, name, ids, lists16, enabled, detailOffsets);
+    }
+
+    private static void FillRows(
+        HashListEntry[] entries, ushort[] listOf, int[]? order, int[] ids, ushort[] lists, ulong[] enabled, long[] detailOffsets,
+        FileStream details, ArrayBufferWriter<byte> body, ArrayBufferWriter<byte> record)
+    {
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var source = order is null ? i : order[i];
+            var entry = entries[source];
+            ids[i] = entry.Id;
+            lists[i] = listOf[source];
+            if (entry.Enabled)
+            {
+                enabled[i >> 6] |= 1UL << i;
+            }
+
+            record.ResetWrittenCount();
+            if (CompiledDetailCodec.TryEncode(entry, body, record))
+            {
+                detailOffsets[i] = details.Position;
+                details.Write(record.WrittenSpan);
+            }
+            else
+            {
+                detailOffsets[i] = CompiledListLayout.NoDetails;
+            }
+        }
+    }
+
+    private static void WriteRows(SectionWriter writer, string name, int[] ids, ushort[] lists, ulong[] enabled, long[] detailOffsets)
+    {
+        writer.Add(name + ".ids", MemoryMarshal.AsBytes(ids.AsSpan()));
+        writer.Add(name + ".lists", MemoryMarshal.AsBytes(lists.AsSpan()));
+        writer.Add(name + ".enabled", MemoryMarshal.AsBytes(enabled.AsSpan()));
+        writer.Add(name + ".details", MemoryMarshal.AsBytes(detailOffsets.AsSpan()));
+    }
+
+    /// <summary>The multi-index tables, laid out as <see cref="SubstringLayout.Choose"/> picks for an index of this size.</summary>
+    private static void WriteMultiIndex(SectionWriter writer, ulong[] words, int n)
+    {
+        var layout = SubstringLayout.Choose(n, new PdqIndexOptions().MaxBucketTableBytesPerEntry);
+        if (layout is null)
+        {
+            return;
+        }
+
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(head, layout.Count);
+        writer.Append(head, "pdq.mih");
+        for (var i = 0; i < layout.Count; i++)
+        {
+            var (starts, slots) = CountingSort(words, n, layout.Offsets[i], layout.Widths[i]);
+            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan()), null);
+            writer.Append(MemoryMarshal.AsBytes(slots.AsSpan()), null);
+        }
+
+        writer.End();
+    }
+
+    /// <summary>Slots sorted by one substring's value: bucket starts (2^w + 1) and the slots, ascending within a bucket.</summary>
+    private static (uint[] Starts, int[] Slots) CountingSort(ulong[] words, int n, int offset, int width)
+    {
+        var starts = new uint[(1L << width) + 1];
+        for (var slot = 0; slot < n; slot++)
+        {
+            starts[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width) + 1]++;
+        }
+
+        for (long b = 1; b < starts.LongLength; b++)
+        {
+            starts[b] += starts[b - 1];
+        }
+
+        var cursor = new uint[starts.LongLength - 1];
+        Array.Copy(starts, cursor, cursor.LongLength);
+        var slots = new int[n];
+        for (var slot = 0; slot < n; slot++)
+        {
+            slots[cursor[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
+        }
+
+        return (starts, slots);
+    }
+
+    /// <summary>Appends sections at aligned offsets, hashing each, and writes the header and section table last.</summary>
+    private sealed class SectionWriter(FileStream file)
+    {
+        private readonly List<(string Name, long Offset, long Length, ulong Checksum)> _rows = [];
+        private readonly XxHash3 _hash = new();
+        private string? _open;
+        private long _start;
+
+        public void WriteZeros(int count)
+        {
+            var zeros = new byte[count];
+            file.Write(zeros);
+        }
+
+        public void Add(string name, ReadOnlySpan<byte> bytes)
+        {
+            Append(bytes, name);
+            End();
+        }
+
+        /// <summary>Appends to the open section, or starts section <paramref name="name"/> when given.</summary>
+        public void Append(ReadOnlySpan<byte> bytes, string? name)
+        {
+            if (name is not null)
+            {
+                if (_rows.Count == CompiledListLayout.MaxSections)
+                {
+                    throw new InvalidOperationException("Too many sections.");
+                }
+
+                var aligned = CompiledListLayout.Align(file.Position);
+                file.Write(new byte[aligned - file.Position]);
+                _open = name;
+                _start = aligned;
+                _hash.Reset();
+            }
+
+            for (var offset = 0; offset < bytes.Length; offset += 1 << 24)
+            {
+                var chunk = bytes.Slice(offset, Math.Min(1 << 24, bytes.Length - offset));
+                _hash.Append(chunk);
+                file.Write(chunk);
+            }
+        }
+
+        public void End()
+        {
+            _rows.Add((_open!, _start, file.Position - _start, _hash.GetCurrentHashAsUInt64()));
+            _open = null;
+        }
+
+        /// <summary>Copies <paramref name="source"/> in as a section; <paramref name="blockSums"/> are the hashes of its 64 KiB blocks.</summary>
+        public void CopySection(string name, Stream source, out ulong[] blockSums)
+        {
+            var sums = new List<ulong>();
+            var block = new byte[CompiledListLayout.DetailBlockBytes];
+            Append([], name);
+            int read;
+            while ((read = source.ReadAtLeast(block, block.Length, throwOnEndOfStream: false)) > 0)
+            {
+                sums.Add(XxHash3.HashToUInt64(block.AsSpan(0, read)));
+                Append(block.AsSpan(0, read), null);
+            }
+
+            End();
+            blockSums = [.. sums];
+        }
+
+        public void WriteHeader()
+        {
+            var length = file.Position;
+            var header = new byte[CompiledListLayout.TableChecksumOffset + sizeof(ulong)];
+            CompiledListLayout.Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), CompiledListLayout.Version);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), _rows.Count);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), length);
+            for (var i = 0; i < _rows.Count; i++)
+            {
+                var row = header.AsSpan(CompiledListLayout.FixedHeaderBytes + (i * CompiledListLayout.SectionRowBytes), CompiledListLayout.SectionRowBytes);
+                Encoding.ASCII.GetBytes(_rows[i].Name, row[..CompiledListLayout.SectionNameBytes]);
+                BinaryPrimitives.WriteInt64LittleEndian(row[16..], _rows[i].Offset);
+                BinaryPrimitives.WriteInt64LittleEndian(row[24..], _rows[i].Length);
+                BinaryPrimitives.WriteUInt64LittleEndian(row[32..], _rows[i].Checksum);
+            }
+
+            BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(CompiledListLayout.TableChecksumOffset), XxHash3.HashToUInt64(header.AsSpan(0, CompiledListLayout.TableChecksumOffset)));
+            file.Position = 0;
+            file.Write(header);
+            file.Position = length;
+        }
+    }
+}
