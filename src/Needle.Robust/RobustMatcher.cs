@@ -17,8 +17,10 @@ public sealed class RobustMatcher
 
     private readonly RobustFeatureExtractor _extractor;
     private readonly RobustMatcherOptions _options;
-    private readonly DescriptorIndex _index;
-    private readonly List<(HashList List, HashListEntry Entry, RobustFeatures Features)> _entries = [];
+    // Held compactly: the descriptor only in the int8 + half index, the keypoints packed (HeldKeypoints); the decoded
+    // entry is dropped.
+    private readonly QuantizedDescriptorIndex _index;
+    private readonly List<(HashList List, HashListEntry Entry, HeldKeypoints Keypoints)> _entries = [];
 
     /// <summary>A matcher over the enabled robust entries of <paramref name="lists"/>.</summary>
     public RobustMatcher(IEnumerable<HashList> lists, RobustFeatureExtractor extractor)
@@ -27,7 +29,7 @@ public sealed class RobustMatcher
         ArgumentNullException.ThrowIfNull(extractor);
         _extractor = extractor;
         _options = extractor.Options;
-        _index = new DescriptorIndex(extractor.Model.Dimension);
+        _index = new QuantizedDescriptorIndex(extractor.Model.Dimension);
         foreach (var list in lists)
         {
             foreach (var entry in list.Entries)
@@ -39,6 +41,9 @@ public sealed class RobustMatcher
 
     /// <summary>Listed pictures held.</summary>
     public int Count => _entries.Count;
+
+    /// <summary>Bytes the matcher holds for its pictures' descriptors and keypoints (not the lists' own entries).</summary>
+    public long HeldBytes { get; private set; }
 
     /// <summary>Adds <paramref name="entry"/> when it is an enabled robust entry of the model's descriptor length; returns whether it was added.</summary>
     public bool Add(HashList list, HashListEntry entry)
@@ -52,7 +57,8 @@ public sealed class RobustMatcher
         }
 
         _index.Add(features.Descriptor);
-        _entries.Add((list, entry, features));
+        _entries.Add((list, entry, HeldKeypoints.From(features, _options.HeldKeypoints)));
+        HeldBytes += _index.BytesPerDescriptor + _entries[^1].Keypoints.Bytes;
         return true;
     }
 
