@@ -66,12 +66,13 @@ public sealed class RobustMatcher
     public MatchResult Match(DecodedImage image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (_entries.Count == 0 || _extractor.Extract(image) is not { } query)
+        if (_entries.Count == 0 || image.Width < 8 || image.Height < 8)
         {
             return MatchResult.FromMatches([]);
         }
 
-        return Match(image, query, cancellationToken);
+        // The keypoints are found only when a shortlisted picture is similar enough to be checked.
+        return Match(image, _extractor.Model.Describe(image), null, cancellationToken);
     }
 
     /// <summary>As <see cref="Match(DecodedImage, CancellationToken)"/> with the file's entry already computed.</summary>
@@ -79,7 +80,12 @@ public sealed class RobustMatcher
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(query);
-        if (_entries.Count == 0 || query.Descriptor.Length != _index.Dimension)
+        return Match(image, query.Descriptor, new LocalFeatures(query.Width, query.Height, query.Points, query.KeypointDescriptors), cancellationToken);
+    }
+
+    private MatchResult Match(DecodedImage image, float[] descriptor, LocalFeatures? asIs, CancellationToken cancellationToken)
+    {
+        if (_entries.Count == 0 || descriptor.Length != _index.Dimension)
         {
             return MatchResult.FromMatches([]);
         }
@@ -87,14 +93,20 @@ public sealed class RobustMatcher
         var size = Math.Min(_options.ShortlistSize, _entries.Count);
         Span<int> rows = stackalloc int[size];
         Span<float> similarities = stackalloc float[size];
-        var found = _index.Search(query.Descriptor, size, rows, similarities);
-        var asIs = new LocalFeatures(query.Width, query.Height, query.Points, query.KeypointDescriptors);
+        var found = _index.Search(descriptor, size, rows, similarities);
         LocalFeatures? mirrored = null;
         var matches = new List<(RobustMatchDetails Details, ListMatch Match)>();
         for (var i = 0; i < found; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (similarities[i] < _options.MinSimilarity)
+            {
+                // Best first: the rest are less similar still.
+                break;
+            }
+
             var (list, entry, features) = _entries[rows[i]];
+            asIs ??= LocalFeatureExtractor.Extract(image, _options.MaxKeypoints);
             var details = GeometricVerifier.Verify(asIs, features, _options, queryMirrored: false, similarities[i]);
             if (details is null)
             {

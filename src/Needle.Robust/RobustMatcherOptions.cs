@@ -15,6 +15,12 @@ public sealed record RobustMatcherOptions
     /// </summary>
     public int HeldKeypoints { get; init; } = 500;
 
+    /// <summary>
+    /// Shortlisted pictures less similar than this by descriptor (cosine) are not checked geometrically: the check is
+    /// most of the tier's cost for a file that matches nothing. Default 0 (every shortlisted picture is checked).
+    /// </summary>
+    public double MinSimilarity { get; init; }
+
     /// <summary>Distinct keypoint pairs that must agree with one transform for a match. Default 15.</summary>
     public int MinInliers { get; init; } = 15;
 
