@@ -72,6 +72,10 @@ internal static class RobustEvalCommand
         var probe = new DescriptorIndex(model.Dimension);
         var trueSimilarities = new List<double>();
         var unlistedSimilarities = new List<double>();
+        var lowestByEdit = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var currentEdit = "";
+        var best = new int[1];
+        var bestSimilarity = new float[1];
         var extract = new Stopwatch();
         foreach (var path in listed)
         {
@@ -135,6 +139,7 @@ internal static class RobustEvalCommand
             if (result.Status == MatchStatus.Match && result.Matches[0].Robust is { } details)
             {
                 trueSimilarities.Add(details.Similarity);
+                lowestByEdit[currentEdit] = Math.Min(lowestByEdit.GetValueOrDefault(currentEdit, 1), details.Similarity);
             }
 
             return result.Status == MatchStatus.Match ? (result.Matches[0].Entry.Label, "robust") : (null, "");
@@ -147,6 +152,7 @@ internal static class RobustEvalCommand
         output.WriteLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var edit in CopyEdits.All)
         {
+            currentEdit = edit;
             int pdqFound = 0, pdqWrong = 0, fullFound = 0, fullWrong = 0;
             var tiers = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (var path in listed)
@@ -171,8 +177,6 @@ internal static class RobustEvalCommand
                 pdqWrong += Scan(copy, pdqMatcher, pdqExpander, null).Label is null ? 0 : 1;
                 fullWrong += Scan(copy, fullMatcher, fullExpander, robust).Label is null ? 0 : 1;
                 using var image = decoder.DecodeForDisplay(copy, 512);
-                Span<int> best = stackalloc int[1];
-                Span<float> bestSimilarity = stackalloc float[1];
                 probe.Search(model.Describe(image), 1, best, bestSimilarity);
                 unlistedSimilarities.Add(bestSimilarity[0]);
             }
@@ -189,6 +193,13 @@ internal static class RobustEvalCommand
         unlistedSimilarities.Sort();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"- descriptor similarity of robust matches: lowest {trueSimilarities.FirstOrDefault():F3}, 5th percentile {Percentile(trueSimilarities, 0.05):F3}; of an unlisted copy's most similar listed picture: highest {unlistedSimilarities.LastOrDefault():F3}, median {Percentile(unlistedSimilarities, 0.5):F3} (min similarity checked: {options.MinSimilarity})"));
+        output.WriteLine("- lowest descriptor similarity of a robust match per edit: " + string.Join(", ", lowestByEdit.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value:F3}"))));
+        foreach (var gate in (double[])[0.5, 0.6, 0.7, 0.75, 0.8])
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"- with --min-similarity {gate}: {trueSimilarities.Count(s => s >= gate)}/{trueSimilarities.Count} robust matches kept, {unlistedSimilarities.Count(s => s < gate)}/{unlistedSimilarities.Count} unlisted copies skip every check"));
+        }
+
         var hashMs = hashTime.Elapsed.TotalMilliseconds / Math.Max(1, hashRuns);
         var robustMs = robustTime.Elapsed.TotalMilliseconds / Math.Max(1, robustRuns);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- hash tiers per file (decode, PDQ with 8 dihedral hashes, MD5/SHA): {hashMs:F1} ms ({hashRuns} files)"));
