@@ -22,7 +22,6 @@ public sealed class ImageDescriptorModel : IDisposable
 
     private readonly InferenceSession _model;
     private readonly InferenceSession? _preprocess;
-    private readonly RunOptions _runOptions = new();
     private readonly string[] _modelInput;
     private readonly string[] _modelOutput;
     private readonly string[]? _preprocessInput;
@@ -138,12 +137,12 @@ public sealed class ImageDescriptorModel : IDisposable
             Prepare(image, scratch.Input);
             if (_preprocess is not null)
             {
-                _preprocess.Run(_runOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.PreparedValue!);
-                _model.Run(_runOptions, _modelInput, scratch.PreparedInputValue!, _modelOutput, scratch.OutputValue);
+                _preprocess.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.PreparedValue!);
+                _model.Run(scratch.RunOptions, _modelInput, scratch.PreparedInputValue!, _modelOutput, scratch.OutputValue);
             }
             else
             {
-                _model.Run(_runOptions, _modelInput, scratch.InputValue, _modelOutput, scratch.OutputValue);
+                _model.Run(scratch.RunOptions, _modelInput, scratch.InputValue, _modelOutput, scratch.OutputValue);
             }
 
             var descriptor = scratch.Output.AsSpan(0, Dimension).ToArray();
@@ -161,7 +160,6 @@ public sealed class ImageDescriptorModel : IDisposable
     {
         _model?.Dispose();
         _preprocess?.Dispose();
-        _runOptions.Dispose();
         while (_scratch.TryTake(out var scratch))
         {
             scratch.Dispose();
@@ -194,14 +192,14 @@ public sealed class ImageDescriptorModel : IDisposable
     {
         var plane = _width * _height;
         using var scratch = new Scratch(_inputShape, _preparedShape, 3 * plane, null);
-        _preprocess!.Run(_runOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
+        _preprocess!.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
         var zero = scratch.Output.ToArray();
         for (var k = 0; k < scratch.Input.Length; k++)
         {
             scratch.Input[k] = (k * 37) % 251;
         }
 
-        _preprocess.Run(_runOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
+        _preprocess.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
         foreach (int[] order in (int[][])[[0, 1, 2], [2, 1, 0]])
         {
             var fits = true;
@@ -254,7 +252,7 @@ public sealed class ImageDescriptorModel : IDisposable
         }
     }
 
-    // One caller's tensors: managed buffers wrapped once as ONNX Runtime values (pinned for the values' lifetime).
+    // One caller's run options and tensors: managed buffers wrapped once as ONNX Runtime values (pinned for the values' lifetime).
     private sealed class Scratch : IDisposable
     {
         // The prepared planes (the preprocessing model's output) are one buffer seen in its output shape and in the model's input shape.
@@ -271,6 +269,8 @@ public sealed class ImageDescriptorModel : IDisposable
                 PreparedInputValue = [OrtValue.CreateTensorValueFromMemory(Prepared, inputShape)];
             }
         }
+
+        public RunOptions RunOptions { get; } = new();
 
         public float[] Input { get; }
 
@@ -292,6 +292,7 @@ public sealed class ImageDescriptorModel : IDisposable
             OutputValue[0].Dispose();
             PreparedValue?[0].Dispose();
             PreparedInputValue?[0].Dispose();
+            RunOptions.Dispose();
         }
     }
 }

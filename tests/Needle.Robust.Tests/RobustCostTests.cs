@@ -13,6 +13,30 @@ public sealed class RobustCostTests(RobustFixture fixture) : IClassFixture<Robus
     }
 
     [Fact]
+    public void Descriptors_computed_on_many_threads_at_once_equal_the_one_computed_alone()
+    {
+        // The pooled tensors must never be shared by two calls in flight.
+        var images = fixture.Listed.Take(4).Select(path => fixture.Decoder.DecodeForDisplay(File.ReadAllBytes(path), 512)).ToArray();
+        try
+        {
+            var alone = images.Select(fixture.Model.Describe).ToArray();
+            var together = new float[16][];
+            Parallel.For(0, together.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => together[i] = fixture.Model.Describe(images[i % images.Length]));
+            for (var i = 0; i < together.Length; i++)
+            {
+                Assert.Equal(alone[i % images.Length], together[i]);
+            }
+        }
+        finally
+        {
+            foreach (var image in images)
+            {
+                image.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void A_matcher_holding_fewer_keypoints_holds_less_and_still_finds_cropped_copies_with_their_source()
     {
         var full = fixture.Matcher;
