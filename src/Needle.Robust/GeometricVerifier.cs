@@ -16,13 +16,25 @@ public static class GeometricVerifier
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(listed);
         ArgumentNullException.ThrowIfNull(options);
-        if (query.Count < options.MinInliers || listed.KeypointCount < options.MinInliers)
+        return Verify(query, listed.Width, listed.Height, listed.KeypointCount, listed.KeypointDescriptors, listed.Points, null, options, queryMirrored, similarity);
+    }
+
+    /// <summary>As the public overload, for a listed picture's keypoints as the matcher holds them.</summary>
+    internal static RobustMatchDetails? Verify(LocalFeatures query, HeldKeypoints listed, RobustMatcherOptions options, bool queryMirrored, double similarity) =>
+        Verify(query, listed.Width, listed.Height, listed.Count, listed.Descriptors, null, listed, options, queryMirrored, similarity);
+
+    // The listed positions come as floats (an entry) or packed (held by the matcher).
+    private static RobustMatchDetails? Verify(
+        LocalFeatures query, int listedWidth, int listedHeight, int listedCount, byte[] listedKeypointDescriptors, float[]? listedPoints, HeldKeypoints? held,
+        RobustMatcherOptions options, bool queryMirrored, double similarity)
+    {
+        if (query.Count < options.MinInliers || listedCount < options.MinInliers)
         {
             return null;
         }
 
         using var queryDescriptors = Mat.FromPixelData(query.Count, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, query.Descriptors);
-        using var listedDescriptors = Mat.FromPixelData(listed.KeypointCount, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, listed.KeypointDescriptors);
+        using var listedDescriptors = Mat.FromPixelData(listedCount, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, listedKeypointDescriptors);
         using var matcher = new BFMatcher(NormTypes.Hamming);
         var pairs = matcher.KnnMatch(queryDescriptors, listedDescriptors, 2);
         var from = new List<Point2f>(pairs.Length);
@@ -35,7 +47,9 @@ public static class GeometricVerifier
             }
 
             var m = pair[0];
-            from.Add(new Point2f(listed.Points[2 * m.TrainIdx], listed.Points[(2 * m.TrainIdx) + 1]));
+            from.Add(listedPoints is not null
+                ? new Point2f(listedPoints[2 * m.TrainIdx], listedPoints[(2 * m.TrainIdx) + 1])
+                : new Point2f(held!.X(m.TrainIdx), held.Y(m.TrainIdx)));
             to.Add(new Point2f(query.Points[2 * m.QueryIdx], query.Points[(2 * m.QueryIdx) + 1]));
         }
 
@@ -54,7 +68,7 @@ public static class GeometricVerifier
 
         // Distinct on both sides: several keypoints at one spot (ORB's scale pyramid) or many onto one listed point count once.
         var queryPoints = new HashSet<(int, int)>();
-        var listedPoints = new HashSet<(int, int)>();
+        var listedSpots = new HashSet<(int, int)>();
         float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
         for (var i = 0; i < from.Count; i++)
         {
@@ -64,14 +78,14 @@ public static class GeometricVerifier
             }
 
             queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
-            listedPoints.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
+            listedSpots.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
             minX = Math.Min(minX, to[i].X);
             maxX = Math.Max(maxX, to[i].X);
             minY = Math.Min(minY, to[i].Y);
             maxY = Math.Max(maxY, to[i].Y);
         }
 
-        var inliers = Math.Min(queryPoints.Count, listedPoints.Count);
+        var inliers = Math.Min(queryPoints.Count, listedSpots.Count);
         if (inliers < options.MinInliers || (maxX - minX) * (maxY - minY) < options.MinInlierSpread * query.Width * query.Height)
         {
             return null;
@@ -101,19 +115,19 @@ public static class GeometricVerifier
             bottom = Math.Max(bottom, ly);
         }
 
-        left = Math.Clamp(left, 0, listed.Width);
-        right = Math.Clamp(right, 0, listed.Width);
-        top = Math.Clamp(top, 0, listed.Height);
-        bottom = Math.Clamp(bottom, 0, listed.Height);
+        left = Math.Clamp(left, 0, listedWidth);
+        right = Math.Clamp(right, 0, listedWidth);
+        top = Math.Clamp(top, 0, listedHeight);
+        bottom = Math.Clamp(bottom, 0, listedHeight);
         return new RobustMatchDetails(
             inliers,
             Math.Round(Math.Atan2(-b, a) * 180 / Math.PI, 2),
             Math.Round(scale, 4),
             queryMirrored,
-            Math.Round(left / listed.Width, 4),
-            Math.Round(top / listed.Height, 4),
-            Math.Round((right - left) / listed.Width, 4),
-            Math.Round((bottom - top) / listed.Height, 4),
+            Math.Round(left / listedWidth, 4),
+            Math.Round(top / listedHeight, 4),
+            Math.Round((right - left) / listedWidth, 4),
+            Math.Round((bottom - top) / listedHeight, 4),
             Math.Round(similarity, 4));
     }
 }

@@ -34,10 +34,8 @@ public static class LocalFeatureExtractor
             return new LocalFeatures(width, height, [], []);
         }
 
-        var grey = Grey(image);
-        using var source = Mat.FromPixelData(image.Height, image.Width, MatType.CV_8UC1, grey);
-        using var scaled = new Mat();
-        Cv2.Resize(source, scaled, new Size(width, height), 0, 0, scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+        // OpenCV shrinks the colour picture in place and turns it grey (no managed copy of the full picture).
+        using var scaled = PixelMats.Grey(image, width, height);
         if (mirror)
         {
             Cv2.Flip(scaled, scaled, FlipMode.Y);
@@ -105,24 +103,5 @@ public static class LocalFeatureExtractor
         }
 
         return [.. chosen];
-    }
-
-    private static byte[] Grey(DecodedImage image)
-    {
-        var pixels = image.Pixels;
-        var count = image.Width * image.Height;
-        var grey = new byte[count];
-        if (image.Layout == PixelLayout.Gray8)
-        {
-            pixels[..count].CopyTo(grey);
-            return grey;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            grey[i] = (byte)(((pixels[3 * i] * 299) + (pixels[(3 * i) + 1] * 587) + (pixels[(3 * i) + 2] * 114) + 500) / 1000);
-        }
-
-        return grey;
     }
 }

@@ -17,8 +17,10 @@ public sealed class RobustMatcher
 
     private readonly RobustFeatureExtractor _extractor;
     private readonly RobustMatcherOptions _options;
-    private readonly DescriptorIndex _index;
-    private readonly List<(HashList List, HashListEntry Entry, RobustFeatures Features)> _entries = [];
+    // Held compactly: the descriptor only in the int8 + half index, the keypoints packed (HeldKeypoints); the decoded
+    // entry is dropped.
+    private readonly QuantizedDescriptorIndex _index;
+    private readonly List<(HashList List, HashListEntry Entry, HeldKeypoints Keypoints)> _entries = [];
 
     /// <summary>A matcher over the enabled robust entries of <paramref name="lists"/>.</summary>
     public RobustMatcher(IEnumerable<HashList> lists, RobustFeatureExtractor extractor)
@@ -27,7 +29,7 @@ public sealed class RobustMatcher
         ArgumentNullException.ThrowIfNull(extractor);
         _extractor = extractor;
         _options = extractor.Options;
-        _index = new DescriptorIndex(extractor.Model.Dimension);
+        _index = new QuantizedDescriptorIndex(extractor.Model.Dimension);
         foreach (var list in lists)
         {
             foreach (var entry in list.Entries)
@@ -39,6 +41,9 @@ public sealed class RobustMatcher
 
     /// <summary>Listed pictures held.</summary>
     public int Count => _entries.Count;
+
+    /// <summary>Bytes the matcher holds for its pictures' descriptors and keypoints (not the lists' own entries).</summary>
+    public long HeldBytes { get; private set; }
 
     /// <summary>Adds <paramref name="entry"/> when it is an enabled robust entry of the model's descriptor length; returns whether it was added.</summary>
     public bool Add(HashList list, HashListEntry entry)
@@ -52,7 +57,8 @@ public sealed class RobustMatcher
         }
 
         _index.Add(features.Descriptor);
-        _entries.Add((list, entry, features));
+        _entries.Add((list, entry, HeldKeypoints.From(features, _options.HeldKeypoints)));
+        HeldBytes += _index.BytesPerDescriptor + _entries[^1].Keypoints.Bytes;
         return true;
     }
 
@@ -60,12 +66,13 @@ public sealed class RobustMatcher
     public MatchResult Match(DecodedImage image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (_entries.Count == 0 || _extractor.Extract(image) is not { } query)
+        if (_entries.Count == 0 || image.Width < 8 || image.Height < 8)
         {
             return MatchResult.FromMatches([]);
         }
 
-        return Match(image, query, cancellationToken);
+        // The keypoints are found only when a shortlisted picture is similar enough to be checked.
+        return Match(image, _extractor.Model.Describe(image), null, cancellationToken);
     }
 
     /// <summary>As <see cref="Match(DecodedImage, CancellationToken)"/> with the file's entry already computed.</summary>
@@ -73,7 +80,12 @@ public sealed class RobustMatcher
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(query);
-        if (_entries.Count == 0 || query.Descriptor.Length != _index.Dimension)
+        return Match(image, query.Descriptor, new LocalFeatures(query.Width, query.Height, query.Points, query.KeypointDescriptors), cancellationToken);
+    }
+
+    private MatchResult Match(DecodedImage image, float[] descriptor, LocalFeatures? asIs, CancellationToken cancellationToken)
+    {
+        if (_entries.Count == 0 || descriptor.Length != _index.Dimension)
         {
             return MatchResult.FromMatches([]);
         }
@@ -81,14 +93,20 @@ public sealed class RobustMatcher
         var size = Math.Min(_options.ShortlistSize, _entries.Count);
         Span<int> rows = stackalloc int[size];
         Span<float> similarities = stackalloc float[size];
-        var found = _index.Search(query.Descriptor, size, rows, similarities);
-        var asIs = new LocalFeatures(query.Width, query.Height, query.Points, query.KeypointDescriptors);
+        var found = _index.Search(descriptor, size, rows, similarities);
         LocalFeatures? mirrored = null;
         var matches = new List<(RobustMatchDetails Details, ListMatch Match)>();
         for (var i = 0; i < found; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (similarities[i] < _options.MinSimilarity)
+            {
+                // Best first: the rest are less similar still.
+                break;
+            }
+
             var (list, entry, features) = _entries[rows[i]];
+            asIs ??= LocalFeatureExtractor.Extract(image, _options.MaxKeypoints);
             var details = GeometricVerifier.Verify(asIs, features, _options, queryMirrored: false, similarities[i]);
             if (details is null)
             {

@@ -9,6 +9,18 @@ public sealed record RobustMatcherOptions
     /// <summary>Keypoints found per picture (list entries and queries). Default 500.</summary>
     public int MaxKeypoints { get; init; } = 500;
 
+    /// <summary>
+    /// Keypoints the matcher holds per listed picture (the first of its entry's, which lists them spread over the picture
+    /// first): fewer cost less memory and a faster check. Default 500 (all of an entry made with the default settings).
+    /// </summary>
+    public int HeldKeypoints { get; init; } = 500;
+
+    /// <summary>
+    /// Shortlisted pictures less similar than this by descriptor (cosine) are not checked geometrically: the check is
+    /// most of the tier's cost for a file that matches nothing. Default 0 (every shortlisted picture is checked).
+    /// </summary>
+    public double MinSimilarity { get; init; }
+
     /// <summary>Distinct keypoint pairs that must agree with one transform for a match. Default 15.</summary>
     public int MinInliers { get; init; } = 15;
 

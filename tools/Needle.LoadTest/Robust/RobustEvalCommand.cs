@@ -30,19 +30,23 @@ internal static class RobustEvalCommand
             DefaultValueFactory = _ => "p*.png",
         };
         var minSide = new Option<int>("--min-side") { Description = "Photos with a side below this are left out.", DefaultValueFactory = _ => 96 };
+        var keypoints = new Option<int>("--keypoints") { Description = "ORB keypoints per picture (entries and queries).", DefaultValueFactory = _ => new RobustMatcherOptions().MaxKeypoints };
+        var heldKeypoints = new Option<int>("--held-keypoints") { Description = "Keypoints the matcher holds per listed picture.", DefaultValueFactory = _ => new RobustMatcherOptions().HeldKeypoints };
+        var minSimilarity = new Option<double>("--min-similarity") { Description = "Shortlisted pictures less similar than this are not checked.", DefaultValueFactory = _ => new RobustMatcherOptions().MinSimilarity };
         var command = new Command("robust-eval", "Recall and false matches per edit for the PDQ query edits and the robust tier, and the robust tier's costs.")
         {
-            photos, pattern, minSide,
+            photos, pattern, minSide, keypoints, heldKeypoints, minSimilarity,
         };
         command.SetAction(parse =>
         {
-            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide));
+            var options = new RobustMatcherOptions { MaxKeypoints = parse.GetValue(keypoints), HeldKeypoints = parse.GetValue(heldKeypoints), MinSimilarity = parse.GetValue(minSimilarity) };
+            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide), options);
             return 0;
         });
         return command;
     }
 
-    private static void Run(LoadTestContext context, string folder, string pattern, int minSide)
+    private static void Run(LoadTestContext context, string folder, string pattern, int minSide, RobustMatcherOptions options)
     {
         var decoder = new ImageDecoder();
         var all = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).Where(f =>
@@ -60,11 +64,18 @@ internal static class RobustEvalCommand
         var listed = all.Where((_, i) => i % 2 == 0).ToArray();
         var unlisted = all.Where((_, i) => i % 2 == 1).ToArray();
         using var model = new ImageDescriptorModel(new RobustModelOptions());
-        var extractor = new RobustFeatureExtractor(model);
+        var extractor = new RobustFeatureExtractor(model, options);
         var hasher = new MediaFileHasher(new MediaHashOptions { Dihedral = true }, decoder);
         var pdqList = new HashList("pdq-only");
         var fullList = new HashList("needle");
-        long heldBytes = 0, valueChars = 0;
+        long valueChars = 0;
+        var probe = new DescriptorIndex(model.Dimension);
+        var trueSimilarities = new List<double>();
+        var unlistedSimilarities = new List<double>();
+        var lowestByEdit = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var currentEdit = "";
+        var best = new int[1];
+        var bestSimilarity = new float[1];
         var extract = new Stopwatch();
         foreach (var path in listed)
         {
@@ -76,9 +87,9 @@ internal static class RobustEvalCommand
             extract.Start();
             var features = extractor.Extract(image)!;
             extract.Stop();
+            probe.Add(features.Descriptor);
             var value = features.Encode();
             valueChars += value.Length;
-            heldBytes += (features.Descriptor.Length * 4) + (features.Points.Length * 4) + features.KeypointDescriptors.Length;
             fullList.Add(new HashListEntry(SignalTypes.Robust, value) { Label = label });
         }
 
@@ -89,12 +100,17 @@ internal static class RobustEvalCommand
         var robust = new RobustMatcher([fullList], extractor);
         var expandTime = new Stopwatch();
         var robustTime = new Stopwatch();
+        var hashTime = new Stopwatch();
+        var hashRuns = 0;
         var robustRuns = 0;
         var expandRuns = 0;
 
         (string? Label, string Tier) Scan(byte[] file, ListMatcher matcher, PdqQueryExpander expander, RobustMatcher? tier)
         {
+            hashTime.Start();
             var hashed = hasher.HashBytes(file, "copy");
+            hashTime.Stop();
+            hashRuns++;
             var result = matcher.Match(new FileSignals { PdqDihedral = hashed.Dihedral!.Hashes.ToArray(), PdqQuality = hashed.Pdq!.Value.Quality });
             if (result.Status == MatchStatus.Match)
             {
@@ -120,6 +136,12 @@ internal static class RobustEvalCommand
             result = tier.Match(image);
             robustTime.Stop();
             robustRuns++;
+            if (result.Status == MatchStatus.Match && result.Matches[0].Robust is { } details)
+            {
+                trueSimilarities.Add(details.Similarity);
+                lowestByEdit[currentEdit] = Math.Min(lowestByEdit.GetValueOrDefault(currentEdit, 1), details.Similarity);
+            }
+
             return result.Status == MatchStatus.Match ? (result.Matches[0].Entry.Label, "robust") : (null, "");
         }
 
@@ -130,6 +152,7 @@ internal static class RobustEvalCommand
         output.WriteLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var edit in CopyEdits.All)
         {
+            currentEdit = edit;
             int pdqFound = 0, pdqWrong = 0, fullFound = 0, fullWrong = 0;
             var tiers = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (var path in listed)
@@ -153,6 +176,9 @@ internal static class RobustEvalCommand
                 var copy = CopyEdits.Apply(edit, File.ReadAllBytes(path));
                 pdqWrong += Scan(copy, pdqMatcher, pdqExpander, null).Label is null ? 0 : 1;
                 fullWrong += Scan(copy, fullMatcher, fullExpander, robust).Label is null ? 0 : 1;
+                using var image = decoder.DecodeForDisplay(copy, 512);
+                probe.Search(model.Describe(image), 1, best, bestSimilarity);
+                unlistedSimilarities.Add(bestSimilarity[0]);
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -163,9 +189,26 @@ internal static class RobustEvalCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Costs on this machine (one thread), over {listed.Length} held pictures:"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust entry (descriptor + ORB) of one listed picture: {extract.Elapsed.TotalMilliseconds / listed.Length:F1} ms"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- PDQ query edits (mirror, unletterbox, rotation sweep) per file no hash matched: {expandTime.Elapsed.TotalMilliseconds / Math.Max(1, expandRuns):F1} ms ({expandRuns} files)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust tier per file the hash tiers missed (entry, shortlist, checks): {robustTime.Elapsed.TotalMilliseconds / Math.Max(1, robustRuns):F1} ms ({robustRuns} files)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- memory per held picture: {heldBytes / listed.Length / 1024.0:F1} KiB in memory, {valueChars / listed.Length / 1024.0:F1} KiB as a list value"));
+        trueSimilarities.Sort();
+        unlistedSimilarities.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"- descriptor similarity of robust matches: lowest {trueSimilarities.FirstOrDefault():F3}, 5th percentile {Percentile(trueSimilarities, 0.05):F3}; of an unlisted copy's most similar listed picture: highest {unlistedSimilarities.LastOrDefault():F3}, median {Percentile(unlistedSimilarities, 0.5):F3} (min similarity checked: {options.MinSimilarity})"));
+        output.WriteLine("- lowest descriptor similarity of a robust match per edit: " + string.Join(", ", lowestByEdit.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value:F3}"))));
+        foreach (var gate in (double[])[0.5, 0.6, 0.7, 0.75, 0.8])
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"- with --min-similarity {gate}: {trueSimilarities.Count(s => s >= gate)}/{trueSimilarities.Count} robust matches kept, {unlistedSimilarities.Count(s => s < gate)}/{unlistedSimilarities.Count} unlisted copies skip every check"));
+        }
+
+        var hashMs = hashTime.Elapsed.TotalMilliseconds / Math.Max(1, hashRuns);
+        var robustMs = robustTime.Elapsed.TotalMilliseconds / Math.Max(1, robustRuns);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- hash tiers per file (decode, PDQ with 8 dihedral hashes, MD5/SHA): {hashMs:F1} ms ({hashRuns} files)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust tier per file the hash tiers missed (entry, shortlist, checks): {robustMs:F1} ms ({robustRuns} files), {robustMs / Math.Max(0.001, hashMs):F2} x the hash tiers"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- memory per held picture: {robust.HeldBytes / Math.Max(1, robust.Count) / 1024.0:F1} KiB in the matcher ({options.HeldKeypoints} keypoints held at most), {valueChars / listed.Length / 1024.0:F1} KiB as a list value"));
     }
+
+    private static double Percentile(List<double> sorted, double share) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)(share * sorted.Count), 0, sorted.Count - 1)];
 
     private static string RepositoryRoot()
     {
