@@ -82,6 +82,7 @@ public static class NeedleServer
                 var web = CreateWebBuilder(options, healthUrls);
                 AddNodeServices(web.Services, options, parts);
                 var app = web.Build();
+                OwnRobustParts(app.Services);
                 AdminEndpoints.MapHealth(app);
                 return app;
             }
@@ -97,7 +98,9 @@ public static class NeedleServer
             ConfigureLogging(builder.Logging, options);
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
             AddNodeServices(builder.Services, options, parts);
-            return builder.Build();
+            var host = builder.Build();
+            OwnRobustParts(host.Services);
+            return host;
         }
         catch
         {
@@ -146,6 +149,7 @@ public static class NeedleServer
 
         HashListService? matchers = null;
         GeoLocator? geo = null;
+        Needle.Robust.ImageDescriptorModel? robustModel = null;
         try
         {
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
@@ -154,6 +158,25 @@ public static class NeedleServer
             // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
             // metadata) live in temporary files; memory keeps what matching needs.
             matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
+            SimilarMediaIndex? similar = null;
+            if (options.Robust)
+            {
+                // Loaded once for the whole node (workers, lookups, triage): a missing model stops the start here.
+                try
+                {
+                    robustModel = new Needle.Robust.ImageDescriptorModel(options.RobustModelPath is { } modelPath
+                        ? Needle.Robust.RobustModelOptions.ForModel(modelPath)
+                        : new Needle.Robust.RobustModelOptions());
+                    var extractor = new Needle.Robust.RobustFeatureExtractor(robustModel);
+                    matchers.UseRobust(extractor);
+                    similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
+                }
+                catch (Needle.Robust.RobustStartupException e)
+                {
+                    throw new InvalidOperationException($"robust tier: {e.Message} (or run without it: --robust off)", e);
+                }
+            }
+
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -168,12 +191,13 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring);
+            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring) { RobustModel = robustModel, Similar = similar };
         }
         catch
         {
             geo?.Dispose();
             matchers?.Dispose();
+            robustModel?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -316,6 +340,7 @@ public static class NeedleServer
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
         var app = builder.Build();
+        OwnRobustParts(app.Services);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -415,7 +440,17 @@ public static class NeedleServer
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
-        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar));
+        if (parts.Similar is { } similar)
+        {
+            services.AddSingleton(_ => similar);
+        }
+
+        if (parts.RobustModel is { } robustModel)
+        {
+            services.AddSingleton(_ => robustModel);
+        }
+
         var exchangeOptions = options.Exchanges with { Holder = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0) };
         services.AddSingleton(_ => new ExchangeFetcher(store, matchers, parts.Protector, time, exchangeOptions));
         services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
@@ -428,6 +463,13 @@ public static class NeedleServer
         }
     }
 
+    /// <summary>Resolves the robust tier's parts once, so the container owns them and disposes them with the node.</summary>
+    private static void OwnRobustParts(IServiceProvider services)
+    {
+        _ = services.GetService<Needle.Robust.ImageDescriptorModel>();
+        _ = services.GetService<SimilarMediaIndex>();
+    }
+
     /// <summary>What a node opened at start; disposed together when the start fails.</summary>
     private sealed record NodeParts(
         ServiceProvider StoreServices,
@@ -435,10 +477,18 @@ public static class NeedleServer
         INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
         : IAsyncDisposable
     {
+        /// <summary>The robust tier's model when it is on (one per node).</summary>
+        public Needle.Robust.ImageDescriptorModel? RobustModel { get; init; }
+
+        /// <summary>The descriptor column of every processed image when the robust tier is on.</summary>
+        public SimilarMediaIndex? Similar { get; init; }
+
         public async ValueTask DisposeAsync()
         {
             Geo.Dispose();
             Matchers.Dispose();
+            Similar?.Dispose();
+            RobustModel?.Dispose();
             await StoreServices.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -467,6 +517,7 @@ public static class NeedleServer
         // exception handler (which logs them as errors).
         api.AddEndpointFilter(CatchRequestProblems);
         ReportEndpoints.Map(api);
+        SimilarEndpoints.Map(api);
         ListEndpoints.Map(api);
         ExchangeEndpoints.Map(api);
         LookupEndpoints.Map(api);

@@ -434,6 +434,21 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         );
         """,
+
+        // Robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
+        // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
+        // order; and a robust match's inliers, transform and similarity.
+        """
+        CREATE TABLE robust_features (
+            seq        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            file_id    uuid    NOT NULL UNIQUE REFERENCES files (id),
+            report_id  uuid    NOT NULL REFERENCES reports (id),
+            descriptor bytea   NOT NULL,  -- little-endian half floats
+            features   text    NOT NULL,  -- r1. + base64 (RobustFeatures)
+            created_at bigint  NOT NULL
+        );
+        ALTER TABLE matches ADD COLUMN robust jsonb;  -- RobustMatchDetails
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

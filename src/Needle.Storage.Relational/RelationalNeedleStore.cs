@@ -28,6 +28,7 @@ public abstract class RelationalNeedleStore : INeedleStore
         Audit = new RelationalAuditLog(database);
         Triage = new RelationalTriageStore(database);
         Settings = new RelationalSettingsStore(database);
+        Robust = new RelationalRobustStore(database);
     }
 
     /// <summary>The backend's database: its connections, transactions and dialect.</summary>
@@ -59,6 +60,9 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public IExchangeStore Exchanges { get; }
+
+    /// <inheritdoc/>
+    public IRobustStore Robust { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

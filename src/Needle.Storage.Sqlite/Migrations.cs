@@ -406,6 +406,21 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         ) WITHOUT ROWID;
         """,
+
+        // Robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
+        // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
+        // order; and a robust match's inliers, transform and similarity.
+        """
+        CREATE TABLE robust_features (
+            seq        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,  -- in commit order (one writer)
+            file_id    TEXT    NOT NULL UNIQUE REFERENCES files (id),
+            report_id  TEXT    NOT NULL REFERENCES reports (id),
+            descriptor BLOB    NOT NULL,  -- little-endian half floats
+            features   TEXT    NOT NULL,  -- r1. + base64 (RobustFeatures)
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE matches ADD COLUMN robust TEXT;  -- RobustMatchDetails as JSON
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -30,6 +30,9 @@ public interface INeedleStore : IAsyncDisposable
     /// <summary>Exchanges keeping lists in step with providers, and their fetch state.</summary>
     IExchangeStore Exchanges { get; }
 
+    /// <summary>The robust tier's features of processed images (global descriptor and local keypoints).</summary>
+    IRobustStore Robust { get; }
+
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 
