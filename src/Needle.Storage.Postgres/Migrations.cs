@@ -437,7 +437,7 @@ internal static class Migrations
 
         // Robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
         // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
-        // order; and a robust match's inliers, transform and similarity.
+        // order; a robust match's inliers, transform and similarity; and list entries large enough for robust values.
         """
         CREATE TABLE robust_features (
             seq        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -448,6 +448,11 @@ internal static class Migrations
             created_at bigint  NOT NULL
         );
         ALTER TABLE matches ADD COLUMN robust jsonb;  -- RobustMatchDetails
+
+        -- A robust entry's value (descriptor and keypoints, ~25 KB) is over a btree row's 8 KB limit: the value index
+        -- becomes a hash index (equality only, which is all it serves; hash codes have no size limit).
+        DROP INDEX list_entries_by_value;
+        CREATE INDEX list_entries_by_value ON list_entries USING hash (value);
         """,
     ];
 

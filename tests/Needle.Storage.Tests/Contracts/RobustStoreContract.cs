@@ -1,3 +1,4 @@
+using Needle.Core.Lists;
 using Needle.Core.Reports;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
@@ -45,6 +46,20 @@ public abstract class RobustStoreContract : StoreContract
         var missing = Guid.NewGuid();
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Robust.SaveAsync(new RobustFeatureRow(missing, Guid.NewGuid(), [1, 2], "r1.AAAA")));
         Assert.Empty(await Store.Robust.ReadDescriptorsAsync(0, 10));
+    }
+
+    [Fact]
+    public async Task A_list_holds_robust_entries_of_any_size()
+    {
+        // A real entry is ~25 KB of base64 (descriptor and 500 keypoints): over PostgreSQL's btree row limit.
+        var value = new RobustFeatures(512, 384, [.. Enumerable.Range(0, 512).Select(i => i % 7 / 7f)], [.. Enumerable.Range(0, 1000).Select(i => i % 500f)],
+            [.. Enumerable.Range(0, 500 * RobustFeatures.KeypointDescriptorBytes).Select(i => (byte)i)]).Encode();
+        Assert.True(value.Length > 20_000);
+        Assert.True(await Store.Lists.CreateListAsync(new StoredList("org", HashListKind.Known, null, null, Time.GetUtcNow()), TestData.AdminAudit("list.create")));
+        var added = await Store.Lists.AddEntriesAsync("org", [new HashListEntry(SignalTypes.Robust, value) { Label = "file" }], TestData.EntriesAudit);
+
+        var stored = Assert.Single(await Store.Lists.GetEntriesAsync("org"));
+        Assert.Equal((added[0].Id, "robust", value), (stored.Id, stored.SignalType.Name, stored.Value));
     }
 
     [Fact]
