@@ -17,4 +17,7 @@ public sealed record ReviewFile(
 
     /// <summary>For a video: how many keyframes its strip shows (scene changes, or evenly spaced).</summary>
     public int Keyframes { get; init; }
+
+    /// <summary>The most similar files of reports outside this one's bundle (the robust tier's descriptor), best first; none when the tier is off.</summary>
+    public IReadOnlyList<Needle.Application.Triage.SimilarFile> Similar { get; init; } = [];
 }
