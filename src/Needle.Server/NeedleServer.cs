@@ -131,7 +131,21 @@ public static class NeedleServer
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
         var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
-        var storeServices = OpenStore(options);
+
+        // The robust tier's model and OpenCV, loaded once for the whole node (workers, triage, similar files): a missing
+        // or unusable model stops the start here, before anything is opened.
+        var robustModel = options.Robust ? LoadRobustModel(options) : null;
+        ServiceProvider storeServices;
+        try
+        {
+            storeServices = OpenStore(options);
+        }
+        catch
+        {
+            robustModel?.Dispose();
+            throw;
+        }
+
         var description = storeServices.GetService<StoreDescription>()
             ?? throw new InvalidOperationException("The registered store has no StoreDescription: register it with AddSqliteStore or AddPostgresStore.");
         MediaProtector protector;
@@ -143,13 +157,13 @@ public static class NeedleServer
         }
         catch
         {
+            robustModel?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
         HashListService? matchers = null;
         GeoLocator? geo = null;
-        Needle.Robust.ImageDescriptorModel? robustModel = null;
         try
         {
             // Safe with many nodes starting at once: PostgreSQL migrates under an advisory lock.
@@ -159,22 +173,11 @@ public static class NeedleServer
             // metadata) live in temporary files; memory keeps what matching needs.
             matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
             SimilarMediaIndex? similar = null;
-            if (options.Robust)
+            if (robustModel is not null)
             {
-                // Loaded once for the whole node (workers, lookups, triage): a missing model stops the start here.
-                try
-                {
-                    robustModel = new Needle.Robust.ImageDescriptorModel(options.RobustModelPath is { } modelPath
-                        ? Needle.Robust.RobustModelOptions.ForModel(modelPath)
-                        : new Needle.Robust.RobustModelOptions());
-                    var extractor = new Needle.Robust.RobustFeatureExtractor(robustModel);
-                    matchers.UseRobust(extractor);
-                    similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
-                }
-                catch (Needle.Robust.RobustStartupException e)
-                {
-                    throw new InvalidOperationException($"robust tier: {e.Message} (or run without it: --robust off)", e);
-                }
+                var extractor = new Needle.Robust.RobustFeatureExtractor(robustModel);
+                matchers.UseRobust(extractor);
+                similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
             }
 
             var keys = new ApiKeyService(store.Keys, time);
@@ -200,6 +203,25 @@ public static class NeedleServer
             robustModel?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>The robust tier's model, with OpenCV checked; a missing or unusable file is an error naming it.</summary>
+    private static Needle.Robust.ImageDescriptorModel LoadRobustModel(NeedleServerOptions options)
+    {
+        Needle.Robust.ImageDescriptorModel? model = null;
+        try
+        {
+            model = new Needle.Robust.ImageDescriptorModel(options.RobustModelPath is { } modelPath
+                ? Needle.Robust.RobustModelOptions.ForModel(modelPath)
+                : new Needle.Robust.RobustModelOptions());
+            _ = new Needle.Robust.RobustFeatureExtractor(model);
+            return model;
+        }
+        catch (Needle.Robust.RobustStartupException e)
+        {
+            model?.Dispose();
+            throw new InvalidOperationException($"robust tier: {e.Message} (or run without it: --robust off)", e);
         }
     }
 
