@@ -14,8 +14,11 @@ namespace Needle.Application.Triage;
 /// </summary>
 public sealed class SimilarMediaIndex : IDisposable
 {
-    /// <summary>Sequences read again at each catch-up, for rows of concurrent writers that committed late.</summary>
-    public const int RereadSequences = 1000;
+    /// <summary>
+    /// Sequences read again at each catch-up, for rows of concurrent writers that committed late (each row is a
+    /// one-row transaction of its own, so the gap is a few rows per worker at most).
+    /// </summary>
+    public const int RereadSequences = 64;
 
     private const int ReadBatch = 5000;
 
