@@ -82,6 +82,7 @@ public static class NeedleServer
                 var web = CreateWebBuilder(options, healthUrls);
                 AddNodeServices(web.Services, options, parts);
                 var app = web.Build();
+                OwnRobustParts(app.Services);
                 AdminEndpoints.MapHealth(app);
                 return app;
             }
@@ -97,7 +98,9 @@ public static class NeedleServer
             ConfigureLogging(builder.Logging, options);
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
             AddNodeServices(builder.Services, options, parts);
-            return builder.Build();
+            var host = builder.Build();
+            OwnRobustParts(host.Services);
+            return host;
         }
         catch
         {
@@ -128,7 +131,21 @@ public static class NeedleServer
         // Routing rules first: a bad file stops the start before anything is opened.
         var routing = options.RoutingPath is { } routingPath ? JurisdictionRules.Load(routingPath) : JurisdictionRules.Default;
         var scoring = options.ScoringPath is { } scoringPath ? ScoringOptions.Load(scoringPath) : (options.Scoring ?? ScoringOptions.Default).Validated("scoring options");
-        var storeServices = OpenStore(options);
+
+        // The robust tier's model and OpenCV, loaded once for the whole node (workers, triage, similar files): a missing
+        // or unusable model stops the start here, before anything is opened.
+        var robustModel = options.Robust ? LoadRobustModel(options) : null;
+        ServiceProvider storeServices;
+        try
+        {
+            storeServices = OpenStore(options);
+        }
+        catch
+        {
+            robustModel?.Dispose();
+            throw;
+        }
+
         var description = storeServices.GetService<StoreDescription>()
             ?? throw new InvalidOperationException("The registered store has no StoreDescription: register it with AddSqliteStore or AddPostgresStore.");
         MediaProtector protector;
@@ -140,6 +157,7 @@ public static class NeedleServer
         }
         catch
         {
+            robustModel?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -154,6 +172,14 @@ public static class NeedleServer
             // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
             // metadata) live in temporary files; memory keeps what matching needs.
             matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
+            SimilarMediaIndex? similar = null;
+            if (robustModel is not null)
+            {
+                var extractor = new Needle.Robust.RobustFeatureExtractor(robustModel);
+                matchers.UseRobust(extractor);
+                similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
+            }
+
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -168,14 +194,34 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring);
+            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring) { RobustModel = robustModel, Similar = similar };
         }
         catch
         {
             geo?.Dispose();
             matchers?.Dispose();
+            robustModel?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>The robust tier's model, with OpenCV checked; a missing or unusable file is an error naming it.</summary>
+    private static Needle.Robust.ImageDescriptorModel LoadRobustModel(NeedleServerOptions options)
+    {
+        Needle.Robust.ImageDescriptorModel? model = null;
+        try
+        {
+            model = new Needle.Robust.ImageDescriptorModel(options.RobustModelPath is { } modelPath
+                ? Needle.Robust.RobustModelOptions.ForModel(modelPath)
+                : new Needle.Robust.RobustModelOptions());
+            _ = new Needle.Robust.RobustFeatureExtractor(model);
+            return model;
+        }
+        catch (Needle.Robust.RobustStartupException e)
+        {
+            model?.Dispose();
+            throw new InvalidOperationException($"robust tier: {e.Message} (or run without it: --robust off)", e);
         }
     }
 
@@ -316,6 +362,7 @@ public static class NeedleServer
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
         var app = builder.Build();
+        OwnRobustParts(app.Services);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -415,7 +462,17 @@ public static class NeedleServer
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
-        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing));
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar));
+        if (parts.Similar is { } similar)
+        {
+            services.AddSingleton(_ => similar);
+        }
+
+        if (parts.RobustModel is { } robustModel)
+        {
+            services.AddSingleton(_ => robustModel);
+        }
+
         var exchangeOptions = options.Exchanges with { Holder = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0) };
         services.AddSingleton(_ => new ExchangeFetcher(store, matchers, parts.Protector, time, exchangeOptions));
         services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
@@ -432,6 +489,13 @@ public static class NeedleServer
         }
     }
 
+    /// <summary>Resolves the robust tier's parts once, so the container owns them and disposes them with the node.</summary>
+    private static void OwnRobustParts(IServiceProvider services)
+    {
+        _ = services.GetService<Needle.Robust.ImageDescriptorModel>();
+        _ = services.GetService<SimilarMediaIndex>();
+    }
+
     /// <summary>What a node opened at start; disposed together when the start fails.</summary>
     private sealed record NodeParts(
         ServiceProvider StoreServices,
@@ -439,10 +503,18 @@ public static class NeedleServer
         INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
         : IAsyncDisposable
     {
+        /// <summary>The robust tier's model when it is on (one per node).</summary>
+        public Needle.Robust.ImageDescriptorModel? RobustModel { get; init; }
+
+        /// <summary>The descriptor column of every processed image when the robust tier is on.</summary>
+        public SimilarMediaIndex? Similar { get; init; }
+
         public async ValueTask DisposeAsync()
         {
             Geo.Dispose();
             Matchers.Dispose();
+            Similar?.Dispose();
+            RobustModel?.Dispose();
             await StoreServices.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -471,6 +543,7 @@ public static class NeedleServer
         // exception handler (which logs them as errors).
         api.AddEndpointFilter(CatchRequestProblems);
         ReportEndpoints.Map(api);
+        SimilarEndpoints.Map(api);
         ListEndpoints.Map(api);
         ExchangeEndpoints.Map(api);
         FeedbackEndpoints.Map(api);

@@ -23,6 +23,17 @@ public sealed record NeedleServerOptions
     /// <summary>How report files and lookups that are videos are hashed (limits, time-out); null turns video hashing off.</summary>
     public Needle.Video.VideoHashOptions? Video { get; init; } = new Needle.Application.Processing.ProcessorOptions().Video;
 
+    /// <summary>
+    /// The robust tier (on by default): every processed image's descriptor and keypoints are stored, files no hash
+    /// matched are matched against the lists' robust entries, confirmed files add theirs to the organisation's list,
+    /// triage links reports sharing a cropped or rotated copy, and <c>/files/{id}/similar</c> ranks similar files. The
+    /// model and OpenCV load once at start; a missing model file stops the start naming it.
+    /// </summary>
+    public bool Robust { get; init; } = true;
+
+    /// <summary>The robust tier's ONNX model (input [1,3,H,W], N floats out); null for the ResNet18 shipped next to the binaries.</summary>
+    public string? RobustModelPath { get; init; }
+
     /// <summary>Where Kestrel listens. Port 0 picks a free port (tests read the bound address back).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5080"];
 

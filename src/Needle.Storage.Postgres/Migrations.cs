@@ -476,6 +476,25 @@ internal static class Migrations
         CREATE INDEX exchange_feedback_due ON exchange_feedback (next_attempt_at, id) WHERE state IN (0, 1);
         CREATE INDEX exchange_feedback_by_entry ON exchange_feedback (list_name, entry_id);
         CREATE INDEX exchange_items_by_entry ON exchange_items (exchange_id, entry_id);
+
+        // 13: robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
+        // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
+        // order; a robust match's inliers, transform and similarity; and list entries large enough for robust values.
+        """
+        CREATE TABLE robust_features (
+            seq        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            file_id    uuid    NOT NULL UNIQUE REFERENCES files (id),
+            report_id  uuid    NOT NULL REFERENCES reports (id),
+            descriptor bytea   NOT NULL,  -- little-endian half floats
+            features   text    NOT NULL,  -- r1. + base64 (RobustFeatures)
+            created_at bigint  NOT NULL
+        );
+        ALTER TABLE matches ADD COLUMN robust jsonb;  -- RobustMatchDetails
+
+        -- A robust entry's value (descriptor and keypoints, ~25 KB) is over a btree row's 8 KB limit: the value index
+        -- becomes a hash index (equality only, which is all it serves; hash codes have no size limit).
+        DROP INDEX list_entries_by_value;
+        CREATE INDEX list_entries_by_value ON list_entries USING hash (value);
         """,
     ];
 

@@ -463,8 +463,8 @@ internal sealed class RelationalJobQueue : IJobQueue
         {
             var insert = batch.Statement(
                 """
-                INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video)
-                VALUES (@file, @ordinal, @report, @list, @entry, @label, @category, @signal, @value, @distance, @transform, @allow, @video);
+                INSERT INTO matches (file_id, ordinal, report_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video, robust)
+                VALUES (@file, @ordinal, @report, @list, @entry, @label, @category, @signal, @value, @distance, @transform, @allow, @video, @robust);
                 """,
                 ("@file", SqlType.Uuid),
                 ("@ordinal", SqlType.Integer),
@@ -478,7 +478,8 @@ internal sealed class RelationalJobQueue : IJobQueue
                 ("@distance", SqlType.Real),
                 ("@transform", SqlType.Text),
                 ("@allow", SqlType.Flag),
-                ("@video", SqlType.Json));
+                ("@video", SqlType.Json),
+                ("@robust", SqlType.Json));
             for (var i = 0; i < result.Matches.Count; i++)
             {
                 var match = result.Matches[i];
@@ -495,6 +496,7 @@ internal sealed class RelationalJobQueue : IJobQueue
                 insert.Set(10, match.Transform);
                 insert.Set(11, match.AllowList);
                 insert.Set(12, DocumentJson.SerializeOrNull(match.Video));
+                insert.Set(13, DocumentJson.SerializeOrNull(match.Robust));
                 await insert.AddRowAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -21,7 +21,7 @@ internal static class RelationalLinkClusters
     /// <summary>The <c>kind</c> of a media cluster (exact copies and near-duplicates together).</summary>
     private const int MediaClusterKind = (int)LinkKind.SimilarMedia;
 
-    private static bool IsMedia(LinkKind kind) => kind is LinkKind.SameMedia or LinkKind.SimilarMedia;
+    private static bool IsMedia(LinkKind kind) => kind is LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust;
 
     /// <summary>Stores links found by triage as cluster memberships, inside the caller's write transaction. Idempotent.</summary>
     public static async Task StoreAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, IReadOnlyList<ReportLink> links, CancellationToken cancellationToken)
@@ -312,10 +312,11 @@ internal static class RelationalLinkClusters
             }
 
             var found = await dialect
-                .Command(connection, transaction, "SELECT cluster_id FROM link_members WHERE file_id = @file AND kind IN (@same, @similar) LIMIT 1;")
+                .Command(connection, transaction, "SELECT cluster_id FROM link_members WHERE file_id = @file AND kind IN (@same, @similar, @robust) LIMIT 1;")
                 .With("@file", fileId)
                 .With("@same", (int)LinkKind.SameMedia)
                 .With("@similar", (int)LinkKind.SimilarMedia)
+                .With("@robust", (int)LinkKind.Robust)
                 .FirstOrDefaultAsync(reader => (long?)reader.GetInt64(0), cancellationToken)
                 .ConfigureAwait(false);
             if (found is { } cluster)

@@ -29,6 +29,7 @@ public abstract class RelationalNeedleStore : INeedleStore
         Audit = new RelationalAuditLog(database);
         Triage = new RelationalTriageStore(database);
         Settings = new RelationalSettingsStore(database);
+        Robust = new RelationalRobustStore(database);
     }
 
     /// <summary>The backend's database: its connections, transactions and dialect.</summary>
@@ -63,6 +64,8 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public IExchangeFeedbackStore ExchangeFeedback { get; }
+
+    public IRobustStore Robust { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

@@ -24,7 +24,7 @@ internal static class StoredRows
 
     /// <summary>The columns <see cref="ReadMatch"/> reads, from <c>matches</c>.</summary>
     public static string MatchColumns(SqlDialect dialect) =>
-        "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, " + dialect.JsonText("video");
+        "file_id, list_name, entry_id, label, category, signal, value, distance, transform, allow_list, " + dialect.JsonText("video") + ", " + dialect.JsonText("robust");
 
     /// <summary>The columns <see cref="ReadListEntry"/> reads, from <c>list_entries</c>.</summary>
     public static string ListEntryColumns(SqlDialect dialect) =>
@@ -78,7 +78,7 @@ internal static class StoredRows
         JurisdictionCountry = reader.GetStringOrNull(9),
     };
 
-    /// <summary>file_id (not read), list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video.</summary>
+    /// <summary>file_id (not read), list_name, entry_id, label, category, signal, value, distance, transform, allow_list, video, robust.</summary>
     public static StoredMatch ReadMatch(DbDataReader reader) => new(
         reader.GetString(1),
         reader.GetInt32(2),
@@ -91,6 +91,7 @@ internal static class StoredRows
         reader.GetBoolean(9))
     {
         Video = DocumentJson.DeserializeOrNull<VideoMatchDetails>(reader.GetStringOrNull(10)),
+        Robust = DocumentJson.DeserializeOrNull<Needle.Matching.Lists.RobustMatchDetails>(reader.GetStringOrNull(11)),
     };
 
     /// <summary>id, name, role, salt, secret_hash, created_at, expires_at, revoked_at.</summary>

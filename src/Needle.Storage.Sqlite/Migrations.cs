@@ -448,6 +448,20 @@ internal static class Migrations
         CREATE INDEX exchange_feedback_due ON exchange_feedback (next_attempt_at, id) WHERE state IN (0, 1);
         CREATE INDEX exchange_feedback_by_entry ON exchange_feedback (list_name, entry_id);
         CREATE INDEX exchange_items_by_entry ON exchange_items (exchange_id, entry_id);
+
+        // 14: robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
+        // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
+        // order; and a robust match's inliers, transform and similarity.
+        """
+        CREATE TABLE robust_features (
+            seq        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,  -- in commit order (one writer)
+            file_id    TEXT    NOT NULL UNIQUE REFERENCES files (id),
+            report_id  TEXT    NOT NULL REFERENCES reports (id),
+            descriptor BLOB    NOT NULL,  -- little-endian half floats
+            features   TEXT    NOT NULL,  -- r1. + base64 (RobustFeatures)
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE matches ADD COLUMN robust TEXT;  -- RobustMatchDetails as JSON
         """,
     ];
 

@@ -20,7 +20,7 @@ public sealed class LayeringTests
         // The robust tier keeps its heavy native dependencies (ONNX Runtime, OpenCV) out of the core.
         ["Needle.Robust"] = ["Needle.Hashing", "Needle.Matching"],
         ["Needle.Core"] = ["Needle.Matching"],
-        ["Needle.Application"] = ["Needle.Core", "Needle.Hashing", "Needle.Matching", "Needle.Metadata", "Needle.Geo", "Needle.Video"],
+        ["Needle.Application"] = ["Needle.Core", "Needle.Hashing", "Needle.Matching", "Needle.Metadata", "Needle.Geo", "Needle.Video", "Needle.Robust"],
         ["Needle.Storage.Relational"] = ["Needle.Core"],
         ["Needle.Storage.Sqlite"] = ["Needle.Core", "Needle.Storage.Relational"],
         ["Needle.Storage.Postgres"] = ["Needle.Core", "Needle.Storage.Relational"],

@@ -46,4 +46,23 @@ public sealed class ServeCommandTests
         Assert.Contains("--flood-guard-lists must be exchange, all or none; got 'local'", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(folder.File("needle.db")));
     }
+
+    [Fact]
+    public async Task A_missing_robust_model_stops_serve_and_worker_naming_the_file_before_the_database_is_opened()
+    {
+        using var folder = new TempFolder();
+        foreach (var command in new[] { "serve", "worker" })
+        {
+            var result = await CliRunner.RunAsync(folder.Path, command, "--db", "needle.db", "--robust-model", "no-such-model.onnx", "--ip-db", "missing.mmdb");
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("error: robust tier:", result.Error, StringComparison.Ordinal);
+            Assert.Contains(folder.File("no-such-model.onnx"), result.Error, StringComparison.Ordinal);
+            Assert.Contains("--robust off", result.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(folder.File("needle.db")));
+        }
+
+        var bad = await CliRunner.RunAsync(folder.Path, "serve", "--db", "needle.db", "--robust", "maybe");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("maybe", bad.Error, StringComparison.Ordinal);
+    }
 }

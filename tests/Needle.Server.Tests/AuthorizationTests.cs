@@ -36,6 +36,7 @@ public sealed partial class AuthorizationTests
         ["GET /api/v1/reports"] = "reviewer",
         ["GET /api/v1/reports/{id:guid}"] = "reviewer",
         ["GET /api/v1/files/{id:guid}/media"] = "reviewer",
+        ["GET /api/v1/files/{id:guid}/similar"] = "reviewer",
 
         ["GET /api/v1/lists"] = "admin",
         ["POST /api/v1/lists"] = "admin",

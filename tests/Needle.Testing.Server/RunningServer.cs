@@ -72,6 +72,10 @@ public sealed class RunningServer : IAsyncDisposable
             WorkerIdleDelay = TimeSpan.FromMilliseconds(50),
             MaxFileBytes = 2 * 1024 * 1024,
             MaxReportBytes = 5 * 1024 * 1024,
+
+            // The robust tier (on in the product) loads a 60 MB ONNX model and describes every image: the suites that
+            // test it turn it on (RobustTierTests); the many others start servers faster without it.
+            Robust = false,
         };
         options = configure?.Invoke(options, Path.Combine(folder, DatabaseFileName)) ?? options;
         var app = await NeedleServer.BuildAsync(options);

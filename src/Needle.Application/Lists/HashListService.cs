@@ -6,6 +6,7 @@ using Needle.Core.Audit;
 using Needle.Core.Lists;
 using Needle.Core.Serialization;
 using Needle.Core.Storage;
+using Needle.Hashing;
 using Needle.Matching.Index;
 using Needle.Matching.Lists;
 using Needle.Video;
@@ -44,6 +45,9 @@ public sealed partial class HashListService : IDisposable
 
     // The vPDQ entries of every list, updated entry by entry under _writes; rebuilt on reload.
     private volatile VideoListIndex _videos;
+
+    // The robust entries of every list, when the robust tier is on (UseRobust); updated entry by entry under _writes.
+    private volatile RobustListIndex? _robust;
     private bool _disposed;
 
     private HashListService(IListStore store, TimeProvider time, ListMatcherOptions options, string? detailDirectory, State state, long sequence)
@@ -114,6 +118,46 @@ public sealed partial class HashListService : IDisposable
         return _videos.Match(video, options);
     }
 
+    /// <summary>
+    /// Turns the robust tier on: the enabled <c>robust</c> entries of every list are matched by
+    /// <see cref="MatchRobust"/>, and follow every later change (this host's and, through the change log, other nodes').
+    /// </summary>
+    public void UseRobust(Needle.Robust.RobustFeatureExtractor extractor)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        _writes.Wait();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var index = new RobustListIndex(extractor, IsCurrent);
+            index.Rebuild(_state.Lists);
+            var old = _robust;
+            _robust = index;
+            old?.Dispose();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>The robust tier's extractor when it is on (<see cref="UseRobust"/>), else null.</summary>
+    public Needle.Robust.RobustFeatureExtractor? RobustExtractor => _robust?.Extractor;
+
+    /// <summary>Whether any list holds an enabled robust entry (so the robust tier has something to find).</summary>
+    public bool HasRobustEntries => _robust is { Count: > 0 };
+
+    /// <summary>
+    /// The listed pictures <paramref name="image"/> shows by the robust tier (its features <paramref name="features"/>
+    /// already computed), best first; no match when the tier is off or no list holds robust entries. Thread-safe.
+    /// </summary>
+    public MatchResult MatchRobust(DecodedImage image, RobustFeatures features, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(features);
+        return _robust is { } robust ? robust.Match(image, features, ct) : MatchResult.FromMatches([]);
+    }
+
     /// <summary>Creates an empty list ("list.create", audited with <paramref name="actor"/> and <paramref name="remoteAddress"/>).</summary>
     /// <exception cref="ArgumentException">The name is not 1-100 of letters, digits, '.', '_' or '-' (starting with a letter or digit), or the threshold is out of range.</exception>
     /// <exception cref="ListAlreadyExistsException">The name is taken.</exception>
@@ -175,6 +219,7 @@ public sealed partial class HashListService : IDisposable
             SwapState([.. _state.Lists.Where(l => !string.Equals(l.Name, name, StringComparison.Ordinal))]);
             CollectionsMarshal.GetValueRefOrAddDefault(_ownDeletes, name, out _)++;
             _videos.RemoveList(name);
+            _robust?.Rebuild(_state.Lists);
             return true;
         }
         finally
@@ -222,6 +267,7 @@ public sealed partial class HashListService : IDisposable
             foreach (var entry in added)
             {
                 _videos.Add(list, entry);
+                _robust?.Add(list, entry);
             }
 
             return added;
@@ -249,6 +295,7 @@ public sealed partial class HashListService : IDisposable
 
             list.SetEnabled(entryId, enabled);
             _videos.SetEnabled(listName, entryId, enabled);
+            RobustEnabled(list, entryId, enabled);
             return true;
         }
         finally
@@ -272,8 +319,14 @@ public sealed partial class HashListService : IDisposable
                 return false;
             }
 
+            var robust = IsRobust(list, entryId);
             list.Remove(entryId);
             _videos.Remove(listName, entryId);
+            if (robust)
+            {
+                RobustStale();
+            }
+
             return true;
         }
         finally
@@ -307,6 +360,7 @@ public sealed partial class HashListService : IDisposable
             {
                 list.SetEnabled(quarantine.EntryId, false);
                 _videos.SetEnabled(quarantine.ListName, quarantine.EntryId, false);
+                RobustEnabled(list, quarantine.EntryId, false);
             }
 
             return true;
@@ -337,6 +391,7 @@ public sealed partial class HashListService : IDisposable
 
             list.SetEnabled(entryId, true);
             _videos.SetEnabled(listName, entryId, true);
+            RobustEnabled(list, entryId, true);
             return true;
         }
         finally
@@ -369,6 +424,7 @@ public sealed partial class HashListService : IDisposable
             _ownDeletes.Clear();
             old.Matcher.Dispose();
             _videos = new VideoListIndex(_state.Lists);
+            _robust?.Rebuild(_state.Lists);
         }
         finally
         {
@@ -425,6 +481,7 @@ public sealed partial class HashListService : IDisposable
 
             _disposed = true;
             _state.Matcher.Dispose();
+            _robust?.Dispose();
         }
         finally
         {
@@ -492,6 +549,7 @@ public sealed partial class HashListService : IDisposable
         if (listsChanged)
         {
             SwapState([.. lists.Values]);
+            _robust?.Rebuild(_state.Lists);
         }
     }
 
@@ -519,18 +577,62 @@ public sealed partial class HashListService : IDisposable
                     {
                         list.SetEnabled(id, entry.Enabled);
                         _videos.SetEnabled(list.Name, id, entry.Enabled);
+                        RobustEnabled(list, id, entry.Enabled);
                     }
                 }
                 else
                 {
                     list.Add(entry);
                     _videos.Add(list, entry);
+                    _robust?.Add(list, entry);
                 }
             }
-            else if (list.Remove(id))
+            else
             {
-                _videos.Remove(list.Name, id);
+                var robust = IsRobust(list, id);
+                if (list.Remove(id))
+                {
+                    _videos.Remove(list.Name, id);
+                    if (robust)
+                    {
+                        RobustStale();
+                    }
+                }
             }
+        }
+    }
+
+    /// <summary>Whether a robust result's entry is still present and enabled in a list held now.</summary>
+    private bool IsCurrent(string listName, int entryId) =>
+        FindList(listName) is { } list && list.TryGetEnabled(entryId, out var enabled) && enabled;
+
+    /// <summary>An entry enabled again joins the robust matcher (duplicates are dropped at match time); one disabled is stale.</summary>
+    private void RobustEnabled(HashList list, int entryId, bool enabled)
+    {
+        if (_robust is not { } robust || !list.TryGet(entryId, out var entry) || entry.SignalType != SignalTypes.Robust)
+        {
+            return;
+        }
+
+        if (!enabled)
+        {
+            RobustStale();
+        }
+        else
+        {
+            robust.Add(list, entry with { Enabled = true });
+        }
+    }
+
+    private bool IsRobust(HashList list, int entryId) =>
+        _robust is not null && list.TryGet(entryId, out var entry) && entry.SignalType == SignalTypes.Robust;
+
+    /// <summary>An entry left the robust matcher's view; rebuilt once many have (under _writes).</summary>
+    private void RobustStale()
+    {
+        if (_robust is { } robust && robust.MarkStale())
+        {
+            robust.Rebuild(_state.Lists);
         }
     }
 

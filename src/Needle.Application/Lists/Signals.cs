@@ -69,7 +69,10 @@ internal static class Signals
         match.MatchedValue,
         match.Distance,
         match.TransformName,
-        match.ListKind == HashListKind.Allow);
+        match.ListKind == HashListKind.Allow)
+    {
+        Robust = match.Robust,
+    };
 
     /// <summary>vPDQ matches in stored form, with their shares of frames and time ranges.</summary>
     public static IEnumerable<StoredMatch> ToStoredMatches(IReadOnlyList<VideoListMatch> matches) => VideoMatches.ToStored(matches);

@@ -281,6 +281,11 @@ public sealed class ReportProcessor
                 };
             }
 
+            if (_matchers.RobustExtractor is { } extractor)
+            {
+                matches = await RobustAsync(file, bytes, name, extractor, matches, ct).ConfigureAwait(false);
+            }
+
             return new FileResult
             {
                 FileId = file.Id,
@@ -302,6 +307,57 @@ public sealed class ReportProcessor
         {
             // Do not leave decrypted media lying in memory longer than needed.
             CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>
+    /// The robust tier for a decoded image: its features are computed once and stored (the similarity column, triage's
+    /// robust links and the organisation's list read them), and a file no hash matched is matched against the robust
+    /// entries of the lists. A picture too small or flat to describe gets no features and no match; a failure of the
+    /// tier itself leaves the hash results as they are.
+    /// </summary>
+    private async Task<IReadOnlyList<StoredMatch>> RobustAsync(
+        StoredFile file, byte[] bytes, string name, Needle.Robust.RobustFeatureExtractor extractor, IReadOnlyList<StoredMatch> matches, CancellationToken ct)
+    {
+        DecodedImage image;
+        try
+        {
+            image = _decoder.DecodeForDisplay(bytes, Needle.Robust.LocalFeatureExtractor.WorkingSize, name, ct);
+        }
+        catch (ImageDecodeException)
+        {
+            return matches;
+        }
+
+        using (image)
+        {
+            RobustFeatures? features;
+            try
+            {
+                features = extractor.Extract(image);
+            }
+#pragma warning disable CA1031 // The native tier failing on one picture must not cost the file its hash results.
+            catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                _options.Metrics?.DecodeFailed("robust", e.GetType().Name);
+                return matches;
+            }
+
+            if (features is null)
+            {
+                return matches;
+            }
+
+            await _store.Robust.SaveAsync(
+                new RobustFeatureRow(file.Id, file.ReportId, Triage.HalfDescriptor.Encode(features.Descriptor), features.Encode()), ct).ConfigureAwait(false);
+            if (matches.Count > 0 || !_matchers.HasRobustEntries)
+            {
+                return matches;
+            }
+
+            var found = _matchers.MatchRobust(image, features, ct);
+            return found.Status == MatchStatus.NoMatch ? matches : Signals.ToStoredMatches(found);
         }
     }
 

@@ -320,7 +320,7 @@ public sealed class DecisionService : IDisposable
             ["actor"] = actor,
             ["confirmedAt"] = now.ToString("O", CultureInfo.InvariantCulture),
         };
-        var wanted = new List<HashListEntry>(3);
+        var wanted = new List<HashListEntry>(4);
         if (file.PdqQuality >= _options.MinimumPdqQuality && file.Pdq is { } pdq && SignalTypes.Pdq.TryNormalize(pdq, out var pdqValue, out _))
         {
             wanted.Add(new HashListEntry(SignalTypes.Pdq, pdqValue) { Label = label, Category = "1", Source = "needle-decision", Metadata = metadata });
@@ -334,6 +334,12 @@ public sealed class DecisionService : IDisposable
         if ((file.Sha256 ?? file.ReporterHashes?.Sha256) is { } sha256 && SignalTypes.Sha256.TryNormalize(sha256, out var sha256Value, out _))
         {
             wanted.Add(new HashListEntry(SignalTypes.Sha256, sha256Value) { Label = label, Category = "1", Source = "needle-decision", Metadata = metadata });
+        }
+
+        // The robust entry processing stored, so a cropped, rotated or mirrored copy in a later report matches too.
+        if (await _store.Robust.GetFeaturesAsync(file.Id, ct).ConfigureAwait(false) is { } robust && SignalTypes.Robust.TryNormalize(robust, out var robustValue, out _))
+        {
+            wanted.Add(new HashListEntry(SignalTypes.Robust, robustValue) { Label = label, Category = "1", Source = "needle-decision", Metadata = metadata });
         }
 
         if (wanted.Count == 0)

@@ -281,7 +281,7 @@ public sealed class ReportPrioritizer(ScoringOptions options)
         var others = new HashSet<Guid>();
         foreach (var link in links)
         {
-            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia))
+            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust))
             {
                 others.Add(link.OtherReportId);
             }

@@ -30,6 +30,7 @@ public sealed class TriageProcessor
     private readonly ScoringOptions _options;
     private readonly TimeProvider _time;
     private readonly ProcessorOptions _processing;
+    private readonly SimilarMediaIndex? _similar;
 
     /// <summary>A triage processor over <paramref name="store"/>.</summary>
     /// <param name="store">Where reports, decisions and links are read and the outcome written.</param>
@@ -38,7 +39,9 @@ public sealed class TriageProcessor
     /// <param name="options">Weights, thresholds and limits (validated here).</param>
     /// <param name="time">The clock for scores, links and automatic decisions.</param>
     /// <param name="processing">The lease renewed during long jobs and the retry delay after a failure; null for the defaults.</param>
-    public TriageProcessor(INeedleStore store, HashListService matchers, NearDuplicateMediaIndex nearDuplicates, ScoringOptions options, TimeProvider time, ProcessorOptions? processing = null)
+    /// <param name="similar">The robust tier's descriptor column, to link reports sharing a cropped, rotated or scaled copy; null links none.</param>
+    public TriageProcessor(
+        INeedleStore store, HashListService matchers, NearDuplicateMediaIndex nearDuplicates, ScoringOptions options, TimeProvider time, ProcessorOptions? processing = null, SimilarMediaIndex? similar = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(matchers);
@@ -52,7 +55,14 @@ public sealed class TriageProcessor
         _prioritizer = new ReportPrioritizer(_options);
         _time = time;
         _processing = processing ?? new ProcessorOptions();
+        _similar = similar;
     }
+
+    /// <summary>Files of other reports shortlisted by descriptor for each file's robust link check.</summary>
+    public const int RobustLinkCandidates = 5;
+
+    /// <summary>Descriptor similarity under which a file is not even checked for a robust link.</summary>
+    public const double RobustLinkMinSimilarity = 0.5;
 
     /// <summary>True for the kinds of job this processor runs.</summary>
     public static bool Runs(string kind) =>
@@ -131,6 +141,11 @@ public sealed class TriageProcessor
             }
         }
 
+        if (_similar is not null)
+        {
+            await AddRobustLinksAsync(_similar, report, links, mediaPairs, now, ct).ConfigureAwait(false);
+        }
+
         var decisions = new Dictionary<Guid, FileDecision>(await _store.Triage.GetCurrentDecisionsAsync(report.Id, ct).ConfigureAwait(false));
         var automatic = new List<NewDecision>();
         foreach (var file in report.Files)
@@ -168,7 +183,7 @@ public sealed class TriageProcessor
         var rescore = new List<Guid>();
         foreach (var link in links)
         {
-            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
+            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
             {
                 rescore.Add(link.OtherReportId);
             }
@@ -185,6 +200,48 @@ public sealed class TriageProcessor
             RescoreReports = rescore,
         };
     }
+
+    /// <summary>
+    /// Links the report to others holding a copy of one of its pictures that the hashes miss (cropped, rotated, scaled,
+    /// framed): the most similar files by descriptor are checked geometrically, and a match is a <see cref="LinkKind.Robust"/>
+    /// link naming the inliers and the transform. Pairs linked already (same hash, near PDQ) are not checked again.
+    /// </summary>
+    private async Task AddRobustLinksAsync(SimilarMediaIndex similar, StoredReport report, List<ReportLink> links, HashSet<(Guid, Guid)> mediaPairs, DateTimeOffset now, CancellationToken ct)
+    {
+        Guid[] own = [report.Id];
+        foreach (var file in report.Files)
+        {
+            if (links.Count >= _options.MaxLinks)
+            {
+                return;
+            }
+
+            if (await similar.GetFeaturesAsync(file.Id, ct).ConfigureAwait(false) is not { } mine)
+            {
+                continue;
+            }
+
+            var local = new Needle.Robust.LocalFeatures(mine.Width, mine.Height, mine.Points, mine.KeypointDescriptors);
+            foreach (var candidate in await similar.FindAsync(mine.Descriptor, own, RobustLinkCandidates, RobustLinkMinSimilarity, ct).ConfigureAwait(false))
+            {
+                if (links.Count >= _options.MaxLinks || mediaPairs.Contains((file.Id, candidate.FileId)) ||
+                    await similar.GetFeaturesAsync(candidate.FileId, ct).ConfigureAwait(false) is not { } theirs)
+                {
+                    continue;
+                }
+
+                if (Needle.Robust.GeometricVerifier.Verify(local, theirs, similar.Options, queryMirrored: false, candidate.Similarity) is { } details)
+                {
+                    mediaPairs.Add((file.Id, candidate.FileId));
+                    links.Add(new ReportLink(report.Id, candidate.ReportId, LinkKind.Robust, RobustLinkValue(details), file.Id, candidate.FileId, null, now));
+                }
+            }
+        }
+    }
+
+    /// <summary>A robust link's value: <c>robust:inliers=N,</c> and the transform of the other file in this one.</summary>
+    internal static string RobustLinkValue(RobustMatchDetails details) =>
+        string.Create(CultureInfo.InvariantCulture, $"robust:inliers={details.Inliers},{details.Describe()},similarity={details.Similarity:0.###}");
 
     /// <summary>The report's score now, from its stored links and decisions and the lists as they are.</summary>
     public async Task<PriorityScore?> ComputeScoreAsync(Guid reportId, CancellationToken ct = default)

@@ -102,8 +102,24 @@ internal sealed class NodeOptionSet
         DefaultValueFactory = static _ => "exchange",
     };
 
+    public Option<string> Robust { get; } = new("--robust")
+    {
+        Description = "The robust tier (on by default): store every image's descriptor and keypoints, match files no hash matched against the lists' robust entries (cropped, rotated, mirrored, framed copies), add confirmed files' robust entries to the organisation's list, link reports sharing such a copy, rank similar files. off: hashes only.",
+        HelpName = "on|off",
+        DefaultValueFactory = _ => "on",
+    };
+
+    public Option<string?> RobustModel { get; } = new("--robust-model")
+    {
+        Description = "An ONNX model for the robust tier's descriptor, input [1,3,H,W] RGB, output N floats (default: the ResNet18 shipped with needle; its input is then normalised with ImageNet's mean and deviation). Give every node the same model.",
+        HelpName = "PATH",
+    };
+
     public void AddTo(Command command)
     {
+        Robust.AcceptOnlyFromAmong("on", "off");
+        command.Options.Add(Robust);
+        command.Options.Add(RobustModel);
         command.Options.Add(OtlpEndpoint);
         command.Options.Add(FloodGuard);
         command.Options.Add(FloodGuardLists);
@@ -203,6 +219,8 @@ internal sealed class NodeOptionSet
             Warnings = context.Error,
             Video = video,
             OtlpEndpoint = otlp,
+            Robust = parse.GetValue(Robust) != "off",
+            RobustModelPath = parse.GetValue(RobustModel) is { } model ? InputPaths.Resolve(model, context.WorkingDirectory) : null,
             FloodGuard = new Needle.Application.Lists.FloodGuardOptions { Scope = floodScope.Value, MinMatches = floodGuard ?? new Needle.Application.Lists.FloodGuardOptions().MinMatches },
         };
     }

@@ -33,6 +33,9 @@ public interface INeedleStore : IAsyncDisposable
     /// <summary>The durable queue of feedback to exchange providers.</summary>
     IExchangeFeedbackStore ExchangeFeedback { get; }
 
+    /// <summary>The robust tier's features of processed images (global descriptor and local keypoints).</summary>
+    IRobustStore Robust { get; }
+
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 

@@ -42,7 +42,7 @@ public interface ITriageStore
 
     /// <summary>
     /// The report's bundle: the reports reachable from it through media links (<see cref="LinkKind.SameMedia"/>,
-    /// <see cref="LinkKind.SimilarMedia"/>: its files' media clusters, their reports' clusters...), itself included, at
+    /// <see cref="LinkKind.SimilarMedia"/>, <see cref="LinkKind.Robust"/>: its files' media clusters, their reports' clusters...), itself included, at
     /// most <paramref name="maxReports"/>, in a stable order.
     /// </summary>
     Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default);

@@ -26,4 +26,10 @@ public enum LinkKind
 
     /// <summary>A camera body serial number read from a file's metadata.</summary>
     CameraSerial = 7,
+
+    /// <summary>
+    /// The robust tier's near-duplicate: one file shows the other cropped, rotated, scaled or mirrored, verified by
+    /// agreeing keypoints (value "robust:inliers=N,rotate=...,scale=...,crop=..."). A media link, in the files' media cluster.
+    /// </summary>
+    Robust = 8,
 }

@@ -21,7 +21,11 @@ internal sealed record MatchResponse(string List, int EntryId, string? Label, st
     public static MatchResponse From(StoredMatch m) => new(m.ListName, m.EntryId, m.Label, m.Category, m.SignalType, m.Value, m.Distance, m.Transform, m.AllowList, m.Video)
     {
         Frame = m.Video?.Frame,
+        Robust = m.Robust,
     };
+
+    /// <summary>For a robust match: inliers, rotation, scale, mirror, the crop box in the listed picture and the descriptor similarity.</summary>
+    public Needle.Matching.Lists.RobustMatchDetails? Robust { get; init; }
 
     /// <summary>For an animation: the frame (after frame 0) that matched.</summary>
     public int? Frame { get; init; }

@@ -66,6 +66,7 @@ public static class Format
     {
         LinkKind.SameMedia => "Same file (" + Abbreviated(link.Value) + ")",
         LinkKind.SimilarMedia => "Near-duplicate image" + (link.Distance is { } d ? $" (PDQ distance {d})" : ""),
+        LinkKind.Robust => "Cropped, rotated or mirrored copy (" + link.Value + ")",
         LinkKind.ScreenName => "Same screen name: " + link.Value,
         LinkKind.Email => "Same email: " + link.Value,
         LinkKind.EspUserId => "Same platform user id: " + link.Value,

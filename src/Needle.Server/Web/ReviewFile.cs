@@ -27,4 +27,7 @@ public sealed record ReviewFile(
         ArgumentNullException.ThrowIfNull(match);
         return Feedback.Where(f => f.Feedback.EntryId == match.EntryId && string.Equals(f.Feedback.ListName, match.ListName, StringComparison.Ordinal));
     }
+
+    /// <summary>The most similar files of reports outside this one's bundle (the robust tier's descriptor), best first; none when the tier is off.</summary>
+    public IReadOnlyList<Needle.Application.Triage.SimilarFile> Similar { get; init; } = [];
 }

@@ -34,6 +34,15 @@ internal static class WebEndpoints
     private const int QueuePageSize = 25;
     private const int EntriesPageSize = 50;
     private const int AuditPageSize = 50;
+
+    /// <summary>Files of a report whose similar files of other reports are looked up for its page.</summary>
+    private const int MaxSimilarFiles = 24;
+
+    /// <summary>Similar files shown per file.</summary>
+    private const int SimilarPerFile = 3;
+
+    /// <summary>Descriptor similarity under which a file of another report is not shown as a similar scene.</summary>
+    private const double MinSimilarShown = 0.6;
     private static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(30);
 
     public static void Map(WebApplication app)
@@ -323,7 +332,7 @@ internal static class WebEndpoints
     // ---------------------------------------------------------------- report
 
     private static async Task<IResult> ReportAsync(Guid id, HttpContext context, INeedleStore store, TimeProvider time, ScoringOptions scoring, WebDecisions webDecisions,
-        VideoKeyframeCache keyframes, string? claim, CancellationToken cancellationToken)
+        VideoKeyframeCache keyframes, string? claim, IServiceProvider services, CancellationToken cancellationToken)
     {
         var user = WebUser.From(context.User);
         var report = await store.Reports.GetAsync(id, cancellationToken).ConfigureAwait(false);
@@ -353,6 +362,11 @@ internal static class WebEndpoints
         var files = new List<ReviewFile>(report.Files.Count);
         var markers = new List<MapMarker>();
         var feedback = await Endpoints.FeedbackEndpoints.ForFilesAsync(store, report.Files, cancellationToken).ConfigureAwait(false);
+
+        // Similar scenes in other reports (the robust tier's descriptors), for the first files still to review; the
+        // bundle's reports are shown as related already.
+        var excluded = new HashSet<Guid>(bundle) { id };
+        var similarShown = 0;
         foreach (var file in report.Files)
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
@@ -365,11 +379,16 @@ internal static class WebEndpoints
                 keyframeCount = (await keyframes.GetAsync(video, file.Video?.Duration, cancellationToken).ConfigureAwait(false)).Count;
             }
 
-            files.Add(new ReviewFile(file, current, history, isVideo, file.HasMedia && (isVideo || file.State == FileState.Hashed))
+            var canPreview = file.HasMedia && (isVideo || file.State == FileState.Hashed);
+            files.Add(new ReviewFile(file, current, history, isVideo, canPreview)
             {
                 ListCategory = WebDecisions.ListCategory(file),
                 Keyframes = keyframeCount,
                 Feedback = feedback,
+                Similar = canPreview && current is null && similarShown++ < MaxSimilarFiles && services.GetService<SimilarMediaIndex>() is { } similar
+                    && await similar.GetFeaturesAsync(file.Id, cancellationToken).ConfigureAwait(false) is { } features
+                    ? await similar.FindAsync(features.Descriptor, excluded, SimilarPerFile, MinSimilarShown, cancellationToken).ConfigureAwait(false)
+                    : [],
             });
             if (file.Clues?.Gps is { } gps)
             {
@@ -393,9 +412,10 @@ internal static class WebEndpoints
             bundleReports.Add(new RelatedReport(member, other?.Submission.ExternalId, []));
         }
 
-        // Opening a report shows its blurred thumbnails: the view is audited with the files shown.
+        // Opening a report shows its blurred thumbnails: the view is audited with the files shown (and the similar files
+        // of other reports pointed to, whose thumbnails are audited as they load).
         await store.Audit.AppendAsync(new AuditEntryDraft(user.Actor, "report.view", $"report/{id:N}",
-            JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview) }), Remote(context)), cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { files = files.Count(f => f.Current is null && f.CanPreview), similar = files.Sum(f => f.Similar.Count) }), Remote(context)), cancellationToken).ConfigureAwait(false);
 
         var frame = Frame(context, "Report " + (report.Submission.ExternalId ?? Format.Id(id)), "queue", settings.Effective.BreakMinutes ?? 0) with
         {

@@ -153,3 +153,13 @@ public sealed class PostgresExchangeFeedbackStoreTests(PostgresServer server) : 
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresRobustStoreTests(PostgresServer server) : RobustStoreContract
+{
+    private readonly PostgresTestDatabase _database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

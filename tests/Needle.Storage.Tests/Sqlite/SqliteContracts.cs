@@ -141,3 +141,12 @@ public sealed class SqliteExchangeFeedbackStoreTests : ExchangeFeedbackStoreCont
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+public sealed class SqliteRobustStoreTests : RobustStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

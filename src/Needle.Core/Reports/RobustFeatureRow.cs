@@ -1,0 +1,8 @@
+namespace Needle.Core.Reports;
+
+/// <summary>A processed image's robust features as stored.</summary>
+/// <param name="FileId">The file.</param>
+/// <param name="ReportId">Its report.</param>
+/// <param name="Descriptor">The L2-normalised global descriptor as little-endian half floats (2 bytes per value).</param>
+/// <param name="Features">The whole robust entry, <c>r1.</c> + base64 (descriptor and keypoints).</param>
+public sealed record RobustFeatureRow(Guid FileId, Guid ReportId, byte[] Descriptor, string Features);

@@ -1,0 +1,25 @@
+using Needle.Core.Reports;
+
+namespace Needle.Core.Storage;
+
+/// <summary>
+/// The robust tier's features of every processed image, computed once by processing: the global descriptor (half
+/// floats, compact, read by the in-memory similarity column) and the whole robust entry (descriptor and keypoints,
+/// read back only for the few candidates checked geometrically and for the organisation's list).
+/// </summary>
+public interface IRobustStore
+{
+    /// <summary>Stores a file's features; a file already holding features keeps them (they are computed the same each time).</summary>
+    /// <exception cref="KeyNotFoundException">The file does not exist.</exception>
+    Task SaveAsync(RobustFeatureRow features, CancellationToken cancellationToken = default);
+
+    /// <summary>The file's robust entry (<c>r1.</c> + base64, see <see cref="Needle.Matching.Lists.RobustFeatures"/>), or null when none was stored.</summary>
+    Task<string?> GetFeaturesAsync(Guid fileId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The descriptors stored after <paramref name="afterSequence"/>, in sequence order, at most <paramref name="limit"/>:
+    /// the in-memory similarity column follows them. Sequences only grow; rows of concurrent writers may commit out of
+    /// sequence order, so a follower reads a little way back and skips the files it holds.
+    /// </summary>
+    Task<IReadOnlyList<RobustDescriptorRow>> ReadDescriptorsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+}

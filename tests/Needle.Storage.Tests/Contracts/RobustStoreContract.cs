@@ -1,0 +1,80 @@
+using Needle.Core.Lists;
+using Needle.Core.Reports;
+using Needle.Core.Storage;
+using Needle.Matching.Lists;
+
+namespace Needle.Storage.Tests.Contracts;
+
+/// <summary>The contract of <see cref="IRobustStore"/>, and of a robust match's details kept with the file's matches.</summary>
+public abstract class RobustStoreContract : StoreContract
+{
+    [Fact]
+    public async Task Features_are_stored_once_per_file_and_followed_in_sequence_order()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow(), files: 3);
+        await SubmitAsync(report);
+        var first = new RobustFeatureRow(report.Files[0].Id, report.Id, [1, 2, 3, 4], "r1.AAAA");
+        var second = new RobustFeatureRow(report.Files[1].Id, report.Id, [5, 6, 7, 8], "r1.BBBB");
+        await Store.Robust.SaveAsync(first);
+        await Store.Robust.SaveAsync(second);
+
+        // Computed the same each time: a job run twice keeps the first row.
+        await Store.Robust.SaveAsync(first with { Features = "r1.CCCC" });
+
+        Assert.Equal("r1.AAAA", await Store.Robust.GetFeaturesAsync(first.FileId));
+        Assert.Equal("r1.BBBB", await Store.Robust.GetFeaturesAsync(second.FileId));
+        Assert.Null(await Store.Robust.GetFeaturesAsync(report.Files[2].Id));
+
+        var rows = await Store.Robust.ReadDescriptorsAsync(0, 10);
+        Assert.Equal([first.FileId, second.FileId], rows.Select(r => r.FileId));
+        Assert.All(rows, r => Assert.Equal(report.Id, r.ReportId));
+        Assert.Equal(first.Descriptor, rows[0].Descriptor);
+        Assert.True(rows[1].Sequence > rows[0].Sequence);
+
+        var later = await Store.Robust.ReadDescriptorsAsync(rows[0].Sequence, 10);
+        Assert.Equal([second.FileId], later.Select(r => r.FileId));
+        Assert.Single(await Store.Robust.ReadDescriptorsAsync(0, 1));
+
+        // Kept across a restart.
+        await ReopenAsync();
+        Assert.Equal("r1.BBBB", await Store.Robust.GetFeaturesAsync(second.FileId));
+    }
+
+    [Fact]
+    public async Task Features_of_a_file_that_does_not_exist_are_refused()
+    {
+        var missing = Guid.NewGuid();
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Robust.SaveAsync(new RobustFeatureRow(missing, Guid.NewGuid(), [1, 2], "r1.AAAA")));
+        Assert.Empty(await Store.Robust.ReadDescriptorsAsync(0, 10));
+    }
+
+    [Fact]
+    public async Task A_list_holds_robust_entries_of_any_size()
+    {
+        // A real entry is ~25 KB of base64 (descriptor and 500 keypoints): over PostgreSQL's btree row limit.
+        var value = new RobustFeatures(512, 384, [.. Enumerable.Range(0, 512).Select(i => i % 7 / 7f)], [.. Enumerable.Range(0, 1000).Select(i => i % 500f)],
+            [.. Enumerable.Range(0, 500 * RobustFeatures.KeypointDescriptorBytes).Select(i => (byte)i)]).Encode();
+        Assert.True(value.Length > 20_000);
+        Assert.True(await Store.Lists.CreateListAsync(new StoredList("org", HashListKind.Known, null, null, Time.GetUtcNow()), TestData.AdminAudit("list.create")));
+        var added = await Store.Lists.AddEntriesAsync("org", [new HashListEntry(SignalTypes.Robust, value) { Label = "file" }], TestData.EntriesAudit);
+
+        var stored = Assert.Single(await Store.Lists.GetEntriesAsync("org"));
+        Assert.Equal((added[0].Id, "robust", value), (stored.Id, stored.SignalType.Name, stored.Value));
+    }
+
+    [Fact]
+    public async Task A_robust_match_keeps_its_inliers_transform_and_similarity()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow(), files: 1);
+        await SubmitAsync(report);
+        var details = new RobustMatchDetails(42, -5.1, 0.9, true, 0.05, 0.1, 0.9, 0.8, 0.8734);
+        var match = new StoredMatch("needle-confirmed", 7, "label", "1", "robust", "robust:0123456789abcdef", 0.1266, "robust(" + details.Describe() + ")", false) { Robust = details };
+        Assert.True(await Store.Jobs.CompleteReportAsync(await LeaseAsync(), TestData.Results(report, match)));
+
+        var stored = Assert.Single((await Store.Reports.GetAsync(report.Id))!.Files[0].Matches);
+        Assert.Equal(details, stored.Robust);
+        Assert.Equal("robust", stored.SignalType);
+        Assert.Equal(match.Transform, stored.Transform);
+        Assert.Null(stored.Video);
+    }
+}
