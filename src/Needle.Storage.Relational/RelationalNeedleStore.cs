@@ -65,6 +65,7 @@ public abstract class RelationalNeedleStore : INeedleStore
     /// <inheritdoc/>
     public IExchangeFeedbackStore ExchangeFeedback { get; }
 
+    /// <inheritdoc/>
     public IRobustStore Robust { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
