@@ -156,7 +156,8 @@ public sealed class TriageProcessor
             };
         }
 
-        var stored = await _store.Triage.GetLinksAsync(report.Id, ct).ConfigureAwait(false);
+        // Only the reported person's links move a score or ask for a rescore; a viral file's media cluster is not read.
+        var stored = await _store.Triage.GetPersonLinksAsync(report.Id, ct).ConfigureAwait(false);
         var linkedBefore = new HashSet<Guid>();
         foreach (var link in stored)
         {
@@ -168,7 +169,7 @@ public sealed class TriageProcessor
         var rescore = new List<Guid>();
         foreach (var link in links)
         {
-            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
+            if (!IsMedia(link.Kind) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
             {
                 rescore.Add(link.OtherReportId);
             }
@@ -196,7 +197,7 @@ public sealed class TriageProcessor
         }
 
         var decisions = await _store.Triage.GetCurrentDecisionsAsync(reportId, ct).ConfigureAwait(false);
-        var links = await _store.Triage.GetLinksAsync(reportId, ct).ConfigureAwait(false);
+        var links = await _store.Triage.GetPersonLinksAsync(reportId, ct).ConfigureAwait(false);
         return _prioritizer.Score(CurrentView(report), decisions, links, _time.GetUtcNow());
     }
 
@@ -220,15 +221,16 @@ public sealed class TriageProcessor
         // What was found when the outcome was computed is stored now; a key found only now was stored meanwhile.
         if (outcome.Keys.Count > 0)
         {
+            // A media key is answered by one copy (any: they share a cluster), so it counts as found when it found one.
             var linked = new HashSet<(Guid, LinkKind, string)>();
             foreach (var link in outcome.Links)
             {
-                linked.Add((link.OtherReportId, link.Kind, link.Value));
+                linked.Add(IsMedia(link.Kind) ? (Guid.Empty, link.Kind, link.Value) : (link.OtherReportId, link.Kind, link.Value));
             }
 
             foreach (var link in await _store.Triage.FindSharedKeysAsync(outcome.ReportId, outcome.Keys, _options.MaxLinks, ct).ConfigureAwait(false))
             {
-                if (!linked.Contains((link.OtherReportId, link.Kind, link.Value)))
+                if (!linked.Contains(IsMedia(link.Kind) ? (Guid.Empty, link.Kind, link.Value) : (link.OtherReportId, link.Kind, link.Value)))
                 {
                     await _store.Jobs.EnqueueAsync(JobKinds.TriageReport, outcome.ReportId, ct).ConfigureAwait(false);
                     break;
@@ -238,6 +240,8 @@ public sealed class TriageProcessor
 
         return true;
     }
+
+    private static bool IsMedia(LinkKind kind) => kind is LinkKind.SameMedia or LinkKind.SimilarMedia;
 
     private async Task<bool> RescoreAsync(LeasedJob job, CancellationToken ct)
     {
