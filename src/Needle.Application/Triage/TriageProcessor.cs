@@ -78,6 +78,12 @@ public sealed class TriageProcessor
             await TryReleaseAsync(job, "cancelled: the worker stopped", TimeSpan.Zero).ConfigureAwait(false);
             throw;
         }
+        catch (StorageFullException e)
+        {
+            // The database's failure, not the job's: retried without counting, so a long outage never parks it.
+            await TryReleaseUncountedAsync(job, e.Message).ConfigureAwait(false);
+            return ProcessOutcome.Failed;
+        }
         catch (Exception e)
         {
             await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _processing.RetryAfter).ConfigureAwait(false);
@@ -406,6 +412,19 @@ public sealed class TriageProcessor
         }
 
         return true;
+    }
+
+    private async Task TryReleaseUncountedAsync(LeasedJob job, string error)
+    {
+        try
+        {
+            await _store.Jobs.ReleaseUncountedAsync(job, error, _processing.RetryAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A full disk may refuse the release too; the lease then ends on its own.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)
