@@ -633,6 +633,44 @@ internal sealed class RelationalTriageStore : ITriageStore
             cancellationToken);
     }
 
+    public Task<IReadOnlyList<MediaHashRow>> ReadMediaFilesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<MediaHashRow>>([]);
+        }
+
+        return _database.ReadAsync<IReadOnlyList<MediaHashRow>>(
+            async (connection, transaction, ct) =>
+            {
+                const int Chunk = 100;
+                var rows = new List<MediaHashRow>(sequences.Count);
+                for (var start = 0; start < sequences.Count; start += Chunk)
+                {
+                    var end = Math.Min(sequences.Count, start + Chunk);
+                    var sql = new StringBuilder("SELECT media_seq, id, report_id, pdq, COALESCE(pdq_quality, 0) FROM files WHERE media_seq IN (");
+                    for (var i = start; i < end; i++)
+                    {
+                        sql.Append(i == start ? "@s" : ", @s").Append((i - start).ToString(CultureInfo.InvariantCulture));
+                    }
+
+                    var command = _dialect.Command(connection, transaction, sql.Append(");").ToString());
+                    for (var i = start; i < end; i++)
+                    {
+                        command = command.With("@s" + (i - start).ToString(CultureInfo.InvariantCulture), sequences[i]);
+                    }
+
+                    rows.AddRange(await command
+                        .ListAsync(reader => new MediaHashRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)), ct)
+                        .ConfigureAwait(false));
+                }
+
+                return rows;
+            },
+            cancellationToken);
+    }
+
     /// <inheritdoc/>
     /// <remarks>
     /// With one writer, sequences are assigned in commit order and a plain read is enough. Where transactions may

@@ -131,6 +131,12 @@ public interface ITriageStore
     /// </summary>
     Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The processed files stored with these media sequences (<see cref="MediaHashRow.Sequence"/>), in no particular
+    /// order, those not found left out: the near-duplicate index holds sequences only and reads a hit's details here.
+    /// </summary>
+    Task<IReadOnlyList<MediaHashRow>> ReadMediaFilesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
+
     /// <summary>Open reports (awaiting review or untriaged but processed) after <paramref name="afterId"/> in id order, at most <paramref name="limit"/>: for rescoring after a list change.</summary>
     Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default);
 
