@@ -496,6 +496,14 @@ internal static class Migrations
         DROP INDEX list_entries_by_value;
         CREATE INDEX list_entries_by_value ON list_entries USING hash (value);
         """,
+
+        // 14: decided media: finding a decided copy of a file looks only among decided files, so a viral file's thousands
+        // of undecided copies are not visited on every triage.
+        """
+        CREATE INDEX files_decided_by_sha256 ON files (sha256) WHERE sha256 IS NOT NULL AND current_decision_id IS NOT NULL;
+        CREATE INDEX files_decided_by_md5 ON files (md5) WHERE md5 IS NOT NULL AND current_decision_id IS NOT NULL;
+        CREATE INDEX files_decided_by_pdq ON files (pdq) WHERE pdq IS NOT NULL AND current_decision_id IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

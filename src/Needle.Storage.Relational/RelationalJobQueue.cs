@@ -171,7 +171,35 @@ internal sealed class RelationalJobQueue : IJobQueue
             cancellationToken);
     }
 
-    public Task ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default)
+    // The lease counted an attempt; an uncounted release gives it back (a failure outside the job never parks it).
+    private const string ReleaseCounted = """
+        UPDATE jobs SET
+            state = CASE WHEN attempts >= @max THEN 'failed' ELSE 'pending' END,
+            finished_at = CASE WHEN attempts >= @max THEN @now END,
+            available_at = @available,
+            last_error = @error,
+            leased_by = NULL, lease_token = NULL, leased_until = NULL
+        WHERE id = @id AND state = 'leased' AND lease_token = @token;
+        """;
+
+    private const string ReleaseUncounted = """
+        UPDATE jobs SET
+            state = 'pending',
+            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+            finished_at = NULL,
+            available_at = @available,
+            last_error = @error,
+            leased_by = NULL, lease_token = NULL, leased_until = NULL
+        WHERE id = @id AND state = 'leased' AND lease_token = @token;
+        """;
+
+    public Task ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default) =>
+        ReleaseAsync(job, reason, retryAfter, countAttempt: true, cancellationToken);
+
+    public Task ReleaseUncountedAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default) =>
+        ReleaseAsync(job, reason, retryAfter, countAttempt: false, cancellationToken);
+
+    private Task<int> ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, bool countAttempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(reason);
@@ -181,18 +209,13 @@ internal sealed class RelationalJobQueue : IJobQueue
                 var now = _database.Time.GetUtcNow();
 
                 // A stale release (the lease was lost) changes nothing: the job belongs to its new holder.
-                return await _dialect
-                    .Command(connection, transaction, """
-                        UPDATE jobs SET
-                            state = CASE WHEN attempts >= @max THEN 'failed' ELSE 'pending' END,
-                            finished_at = CASE WHEN attempts >= @max THEN @now END,
-                            available_at = @available,
-                            last_error = @error,
-                            leased_by = NULL, lease_token = NULL, leased_until = NULL
-                        WHERE id = @id AND state = 'leased' AND lease_token = @token;
-                        """)
-                    .With("@max", _database.MaxJobAttempts)
-                    .With("@now", now)
+                var command = _dialect.Command(connection, transaction, countAttempt ? ReleaseCounted : ReleaseUncounted);
+                if (countAttempt)
+                {
+                    command = command.With("@max", _database.MaxJobAttempts).With("@now", now);
+                }
+
+                return await command
                     .With("@available", now + (retryAfter < TimeSpan.Zero ? TimeSpan.Zero : retryAfter))
                     .With("@error", reason)
                     .With("@id", job.Id)

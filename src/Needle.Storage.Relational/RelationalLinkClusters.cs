@@ -21,6 +21,18 @@ internal static class RelationalLinkClusters
     /// <summary>The <c>kind</c> of a media cluster (exact copies and near-duplicates together).</summary>
     private const int MediaClusterKind = (int)LinkKind.SimilarMedia;
 
+    private const string SelectMemberships = """
+        SELECT m.cluster_id, c.kind, c.value, m.file_id, m.kind, m.value, m.via_file, m.distance, f.sha256, f.md5, f.pdq
+        FROM link_members m JOIN link_clusters c ON c.id = m.cluster_id LEFT JOIN files f ON f.id = m.file_id
+        WHERE m.report_id = @id;
+        """;
+
+    private const string SelectPersonMemberships = """
+        SELECT m.cluster_id, c.kind, c.value, m.file_id, m.kind, m.value, m.via_file, m.distance, f.sha256, f.md5, f.pdq
+        FROM link_members m JOIN link_clusters c ON c.id = m.cluster_id LEFT JOIN files f ON f.id = m.file_id
+        WHERE m.report_id = @id AND c.kind NOT IN (0, 1);
+        """;
+
     private static bool IsMedia(LinkKind kind) => kind is LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust;
 
     /// <summary>Stores links found by triage as cluster memberships, inside the caller's write transaction. Idempotent.</summary>
@@ -58,14 +70,10 @@ internal static class RelationalLinkClusters
     /// <see cref="MaxMembersRead"/> reports each, most recent first), with the evidence of each pair. Ordered by when
     /// they were found, then by report, kind and value.
     /// </summary>
-    public static async Task<IReadOnlyList<ReportLink>> ReadLinksAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, Guid reportId, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ReportLink>> ReadLinksAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, Guid reportId, bool includeMedia, CancellationToken cancellationToken)
     {
         var memberships = await dialect
-            .Command(connection, transaction, """
-                SELECT m.cluster_id, c.kind, c.value, m.file_id, m.kind, m.value, m.via_file, m.distance, f.sha256, f.md5, f.pdq
-                FROM link_members m JOIN link_clusters c ON c.id = m.cluster_id LEFT JOIN files f ON f.id = m.file_id
-                WHERE m.report_id = @id;
-                """)
+            .Command(connection, transaction, includeMedia ? SelectMemberships : SelectPersonMemberships)
             .With("@id", reportId)
             .ListAsync(reader => (Cluster: reader.GetInt64(0), Kind: reader.GetInt32(1), Value: reader.GetStringOrNull(2), Member: ReadMember(reader, 3)), cancellationToken)
             .ConfigureAwait(false);

@@ -63,6 +63,21 @@ internal sealed class RelationalTriageStore : ITriageStore
             """;
     }
 
+    private const string SelectKeyHolders = """
+        SELECT k.report_id, k.file_id, r.received_at
+        FROM report_keys k JOIN reports r ON r.id = k.report_id
+        WHERE k.kind = @kind AND k.value = @value AND k.report_id <> @self
+        ORDER BY r.received_at DESC, k.report_id DESC
+        LIMIT @limit;
+        """;
+
+    private const string SelectMediaKeyHolder = """
+        SELECT k.report_id, k.file_id, r.received_at
+        FROM report_keys k JOIN reports r ON r.id = k.report_id
+        WHERE k.kind = @kind AND k.value = @value AND k.report_id <> @self
+        LIMIT @limit;
+        """;
+
     public Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -79,18 +94,15 @@ internal sealed class RelationalTriageStore : ITriageStore
                 var seen = new HashSet<(Guid, LinkKind, string, Guid?, Guid?)>();
                 foreach (var key in keys)
                 {
+                    // A media key needs one other copy only: copies are one media cluster, so joining one joins them
+                    // all. Read without sorting, its cost stays flat however many copies share the hash.
+                    var media = key.Kind is LinkKind.SameMedia or LinkKind.SimilarMedia;
                     var rows = await _dialect
-                        .Command(connection, transaction, """
-                            SELECT k.report_id, k.file_id, r.received_at
-                            FROM report_keys k JOIN reports r ON r.id = k.report_id
-                            WHERE k.kind = @kind AND k.value = @value AND k.report_id <> @self
-                            ORDER BY r.received_at DESC, k.report_id DESC
-                            LIMIT @limit;
-                            """)
+                        .Command(connection, transaction, media ? SelectMediaKeyHolder : SelectKeyHolders)
                         .With("@kind", (int)key.Kind)
                         .With("@value", key.Value)
                         .With("@self", reportId)
-                        .With("@limit", limit)
+                        .With("@limit", media ? 1 : limit)
                         .ListAsync(reader => (Other: reader.GetGuid(0), OtherFile: reader.GetGuidOrNull(1), Received: reader.GetInt64(2)), ct)
                         .ConfigureAwait(false);
                     foreach (var row in rows)
@@ -185,7 +197,12 @@ internal sealed class RelationalTriageStore : ITriageStore
 
     public Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(
-            (connection, transaction, ct) => RelationalLinkClusters.ReadLinksAsync(_dialect, connection, transaction, reportId, ct),
+            (connection, transaction, ct) => RelationalLinkClusters.ReadLinksAsync(_dialect, connection, transaction, reportId, includeMedia: true, ct),
+            cancellationToken);
+
+    public Task<IReadOnlyList<ReportLink>> GetPersonLinksAsync(Guid reportId, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(
+            (connection, transaction, ct) => RelationalLinkClusters.ReadLinksAsync(_dialect, connection, transaction, reportId, includeMedia: false, ct),
             cancellationToken);
 
     public Task<IReadOnlyList<Guid>> GetBundleAsync(Guid reportId, int maxReports, CancellationToken cancellationToken = default) =>
@@ -342,7 +359,7 @@ internal sealed class RelationalTriageStore : ITriageStore
                     var found = await _dialect
                         .Command(connection, transaction, $"""
                             SELECT {DecisionColumns} FROM files f JOIN decisions d ON d.id = f.current_decision_id
-                            WHERE f.{column} = @value AND f.id <> @excluding
+                            WHERE f.{column} = @value AND f.current_decision_id IS NOT NULL AND f.id <> @excluding
                             ORDER BY d.source = {(int)DecisionSource.Analyst} DESC, d.at DESC, d.id DESC
                             LIMIT 1;
                             """)
@@ -612,6 +629,44 @@ internal sealed class RelationalTriageStore : ITriageStore
                 sql.Append(';');
                 command.CommandText = sql.ToString();
                 return checked((int)Convert.ToInt64(await command.ScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture));
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<MediaHashRow>> ReadMediaFilesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<MediaHashRow>>([]);
+        }
+
+        return _database.ReadAsync<IReadOnlyList<MediaHashRow>>(
+            async (connection, transaction, ct) =>
+            {
+                const int Chunk = 100;
+                var rows = new List<MediaHashRow>(sequences.Count);
+                for (var start = 0; start < sequences.Count; start += Chunk)
+                {
+                    var end = Math.Min(sequences.Count, start + Chunk);
+                    var sql = new StringBuilder("SELECT media_seq, id, report_id, pdq, COALESCE(pdq_quality, 0) FROM files WHERE media_seq IN (");
+                    for (var i = start; i < end; i++)
+                    {
+                        sql.Append(i == start ? "@s" : ", @s").Append((i - start).ToString(CultureInfo.InvariantCulture));
+                    }
+
+                    var command = _dialect.Command(connection, transaction, sql.Append(");").ToString());
+                    for (var i = start; i < end; i++)
+                    {
+                        command = command.With("@s" + (i - start).ToString(CultureInfo.InvariantCulture), sequences[i]);
+                    }
+
+                    rows.AddRange(await command
+                        .ListAsync(reader => new MediaHashRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)), ct)
+                        .ConfigureAwait(false));
+                }
+
+                return rows;
             },
             cancellationToken);
     }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Needle.Core.Storage;
 
 namespace Needle.Storage.Sqlite;
 
@@ -55,7 +56,8 @@ internal sealed class SqliteDatabase : RelationalDatabase
 
         // Per-connection settings (journal_mode=WAL is stored in the file and set by the migrator). FULL: a commit
         // returns only once its WAL frames are fsynced, so an acknowledged report survives a power cut.
-        _perConnectionPragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA synchronous = FULL;");
+        _perConnectionPragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA synchronous = FULL;")
+            + (options.MaxPageCount is { } pages ? string.Create(CultureInfo.InvariantCulture, $" PRAGMA max_page_count = {pages};") : string.Empty);
         _writerLoop = Task.Run(RunWriterLoopAsync);
     }
 
@@ -190,7 +192,12 @@ internal sealed class SqliteDatabase : RelationalDatabase
         }
     }
 
-    /// <summary>Runs a group of writes in one transaction. Never throws: every request ends completed, failed or cancelled.</summary>
+    /// <summary>
+    /// Runs a group of writes in one transaction. Never throws: every request ends completed, failed or cancelled. A
+    /// full disk (SQLITE_FULL) is told to every caller it touches as a <see cref="StorageFullException"/>; when SQLite
+    /// ends the whole transaction on an error (it may, on a full disk or an I/O error), the group's other writes are
+    /// rolled back with it and their callers told that error, never a stale transaction's.
+    /// </summary>
     private async Task RunGroupAsync(List<WriteRequest> group)
     {
         var done = new List<WriteRequest>(group.Count);
@@ -203,7 +210,8 @@ internal sealed class SqliteDatabase : RelationalDatabase
                 // deferred: false is BEGIN IMMEDIATE: the file's write lock is taken now (waiting for another process
                 // if need be), never half-way through with a write already made.
                 var transaction = connection.BeginTransaction(deferred: false);
-                await using (transaction.ConfigureAwait(false))
+                Exception? lost = null;
+                try
                 {
                     foreach (var request in group)
                     {
@@ -218,15 +226,36 @@ internal sealed class SqliteDatabase : RelationalDatabase
                         catch (Exception error)
 #pragma warning restore CA1031
                         {
-                            // Told first: should the rollback itself fail (SQLite may have ended the whole transaction),
-                            // this caller still gets its own error and the rest of the group the rollback's.
-                            request.Fail(error);
-                            transaction.Rollback("write");
-                            transaction.Release("write");
+                            // Told first: should the transaction be gone, this caller still gets its own error.
+                            var cause = Translate(error);
+                            request.Fail(cause);
+                            if (!TryRollBackToSavepoint(connection, transaction))
+                            {
+                                lost = cause;
+                                break;
+                            }
                         }
                     }
 
-                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (lost is null)
+                    {
+                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    DisposeQuietly(connection, transaction);
+                }
+
+                if (lost is not null)
+                {
+                    // Nothing of the group was committed: every caller is told why (a write that already failed keeps its own error).
+                    foreach (var request in group)
+                    {
+                        request.Fail(lost);
+                    }
+
+                    return;
                 }
             }
 
@@ -235,13 +264,14 @@ internal sealed class SqliteDatabase : RelationalDatabase
                 request.Succeed();
             }
         }
-#pragma warning disable CA1031 // Opening, beginning, rolling back or committing failed: none of the group is durable; each caller is told.
+#pragma warning disable CA1031 // Opening, beginning or committing failed: none of the group is durable; each caller is told.
         catch (Exception error)
 #pragma warning restore CA1031
         {
+            var cause = Translate(error);
             foreach (var request in group)
             {
-                request.Fail(error);
+                request.Fail(cause);
             }
         }
         finally
@@ -249,6 +279,52 @@ internal sealed class SqliteDatabase : RelationalDatabase
             _writeLock.Release();
         }
     }
+
+    /// <summary>A full database as the type every backend throws for it; any other error as it is.</summary>
+    private static Exception Translate(Exception error) => error switch
+    {
+        StorageFullException => error,
+        SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_FULL } full => new StorageFullException(
+            "The SQLite database is full (its disk, or its size limit): the write was not made and nothing written before is lost; free space and try again.",
+            full),
+        _ => error,
+    };
+
+    /// <summary>Undoes the failed write alone; false when SQLite has already ended the whole transaction (or cannot undo it).</summary>
+    private static bool TryRollBackToSavepoint(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        if (InAutocommit(connection))
+        {
+            return false;
+        }
+
+        try
+        {
+            transaction.Rollback("write");
+            transaction.Release("write");
+            return !InAutocommit(connection);
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Ends the transaction object; when SQLite already rolled the transaction back, there is nothing left to undo.</summary>
+    private static void DisposeQuietly(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Dispose();
+        }
+        catch (Exception e) when ((e is SqliteException or InvalidOperationException) && InAutocommit(connection))
+        {
+        }
+    }
+
+    /// <summary>True when no transaction is open on the connection (SQLite rolled it back, or it ended).</summary>
+    private static bool InAutocommit(SqliteConnection connection) =>
+        connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) != 0;
 
     private abstract class WriteRequest(CancellationToken cancellationToken)
     {

@@ -12,6 +12,13 @@ public sealed record SqliteStoreOptions
     /// <summary>After this many attempts a job that fails again (or whose lease keeps expiring) is parked as failed.</summary>
     public int MaxJobAttempts { get; init; } = 5;
 
+    /// <summary>
+    /// The most pages (4 KiB each by default) the database file may grow to (SQLite's <c>max_page_count</c>), a size
+    /// quota; null for no limit but the disk's. Reaching it is answered like a full disk: a
+    /// <see cref="Core.Storage.StorageFullException"/>, nothing written, and writes succeed again once rows are deleted.
+    /// </summary>
+    public long? MaxPageCount { get; init; }
+
     /// <summary>Most writes committed in one transaction (group commit); 1 commits (and fsyncs) each write alone. For benchmarks and tests.</summary>
     internal int MaxWriteGroupSize { get; init; } = 64;
 }

@@ -128,6 +128,12 @@ public sealed class ReportProcessor
             await TryReleaseAsync(job, "cancelled: the worker stopped", TimeSpan.Zero).ConfigureAwait(false);
             throw;
         }
+        catch (StorageFullException e)
+        {
+            // The database's failure, not the job's: retried without counting, so a long outage never parks it.
+            await TryReleaseUncountedAsync(job, e.Message).ConfigureAwait(false);
+            return ProcessOutcome.Failed;
+        }
         catch (Exception e)
         {
             await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _options.RetryAfter).ConfigureAwait(false);
@@ -512,6 +518,19 @@ public sealed class ReportProcessor
             State = FileState.HashesOnly,
             Matches = signals is null ? [] : Signals.ToStoredMatches(_matchers.Match(signals)),
         };
+    }
+
+    private async Task TryReleaseUncountedAsync(LeasedJob job, string error)
+    {
+        try
+        {
+            await _store.Jobs.ReleaseUncountedAsync(job, error, _options.RetryAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A full disk may refuse the release too; the lease then ends on its own.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)

@@ -11,7 +11,9 @@ namespace Needle.Application.Triage;
 /// commit out of sequence order); files already held are skipped. Files below
 /// <see cref="ScoringOptions.MinimumPdqQuality"/> are not indexed (flat images are near everything). Of files with the
 /// very same PDQ hash only the first <see cref="MaxIdenticalIndexed"/> are indexed: a new copy finds those, and through
-/// their link cluster all the others, so a viral image's thousandth copy costs a search no more than its tenth. Thread-safe.
+/// their link cluster all the others, so a viral image's thousandth copy costs a search no more than its tenth. In
+/// memory, a held file is its PDQ (in the multi-index) and its media sequence only; the file and report ids of a
+/// search's hits are read from the store (<see cref="ITriageStore.ReadMediaFilesAsync"/>). Thread-safe.
 /// </summary>
 public sealed class NearDuplicateMediaIndex : IDisposable
 {
@@ -25,10 +27,12 @@ public sealed class NearDuplicateMediaIndex : IDisposable
     private readonly SemaphoreSlim _catchUp = new(1, 1);
     private readonly MultiIndexHammingIndex _index = new MultiIndexHammingIndex();
 
-    // Entry id in the index = position in this list; only appended, under _catchUp.
-    private readonly List<(Guid FileId, Guid ReportId)> _files = [];
-    private readonly HashSet<Guid> _indexed = [];
-    private readonly Dictionary<PdqHash, int> _identical = [];
+    // Compact columns only: entry id in the index = position in this list, holding the file's media sequence (its ids
+    // are read from the store for hits only); only appended, under _catchUp. Sequences held are remembered only where
+    // the store's rows may be read twice (a re-read window); else rows come once, in sequence order.
+    private readonly List<long> _sequences = [];
+    private readonly HashSet<long>? _held;
+    private readonly List<HammingHit> _identicalHits = [];
     private long _highestSequence;
 
     /// <summary>An empty index following <paramref name="store"/>; it fills on the first search or catch-up.</summary>
@@ -40,6 +44,7 @@ public sealed class NearDuplicateMediaIndex : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _options = options.Validated();
+        _held = _options.MediaRereadSequences > 0 ? [] : null;
     }
 
     /// <summary>How many files are indexed.</summary>
@@ -59,21 +64,22 @@ public sealed class NearDuplicateMediaIndex : IDisposable
                 {
                     after = Math.Max(after, row.Sequence);
                     _highestSequence = Math.Max(_highestSequence, row.Sequence);
-                    if (row.Quality < _options.MinimumPdqQuality || _indexed.Contains(row.FileId) || !PdqHash.TryParse(row.Pdq, out var hash))
+                    if (row.Quality < _options.MinimumPdqQuality || (_held?.Contains(row.Sequence) ?? false) || !PdqHash.TryParse(row.Pdq, out var hash))
                     {
                         continue;
                     }
 
-                    var copies = _identical.GetValueOrDefault(hash);
-                    if (copies >= MaxIdenticalIndexed)
+                    // The copies of this very hash already held, counted by the index itself (no table keyed by hash).
+                    _identicalHits.Clear();
+                    _index.RangeSearch(hash, 0, _identicalHits);
+                    if (_identicalHits.Count >= MaxIdenticalIndexed)
                     {
                         continue;
                     }
 
-                    _identical[hash] = copies + 1;
-                    _index.Add(_files.Count, hash);
-                    _files.Add((row.FileId, row.ReportId));
-                    _indexed.Add(row.FileId);
+                    _index.Add(_sequences.Count, hash);
+                    _sequences.Add(row.Sequence);
+                    _held?.Add(row.Sequence);
                 }
 
                 if (rows.Count < ReadBatch)
@@ -97,22 +103,36 @@ public sealed class NearDuplicateMediaIndex : IDisposable
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         var hits = new List<HammingHit>();
         _index.RangeSearch(pdq, maxDistance ?? _options.NearDuplicateDistance, hits);
-        var result = new List<NearDuplicate>(hits.Count);
+        if (hits.Count == 0)
+        {
+            return [];
+        }
+
+        var sequences = new long[hits.Count];
+        var distances = new Dictionary<long, int>(hits.Count);
         await _catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var hit in hits)
+            for (var i = 0; i < hits.Count; i++)
             {
-                var (fileId, reportId) = _files[hit.EntryId];
-                if (reportId != excludingReportId)
-                {
-                    result.Add(new NearDuplicate(fileId, reportId, hit.Distance));
-                }
+                sequences[i] = _sequences[hits[i].EntryId];
+                distances[sequences[i]] = hits[i].Distance;
             }
         }
         finally
         {
             _catchUp.Release();
+        }
+
+        // The hits' details (file and report ids) are on disk, read in one round trip.
+        var rows = await _store.ReadMediaFilesAsync(sequences, cancellationToken).ConfigureAwait(false);
+        var result = new List<NearDuplicate>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.ReportId != excludingReportId)
+            {
+                result.Add(new NearDuplicate(row.FileId, row.ReportId, distances[row.Sequence]));
+            }
         }
 
         result.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.FileId.CompareTo(b.FileId));

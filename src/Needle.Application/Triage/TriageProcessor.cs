@@ -88,6 +88,12 @@ public sealed class TriageProcessor
             await TryReleaseAsync(job, "cancelled: the worker stopped", TimeSpan.Zero).ConfigureAwait(false);
             throw;
         }
+        catch (StorageFullException e)
+        {
+            // The database's failure, not the job's: retried without counting, so a long outage never parks it.
+            await TryReleaseUncountedAsync(job, e.Message).ConfigureAwait(false);
+            return ProcessOutcome.Failed;
+        }
         catch (Exception e)
         {
             await TryReleaseAsync(job, $"{e.GetType().Name}: {e.Message}", _processing.RetryAfter).ConfigureAwait(false);
@@ -171,7 +177,8 @@ public sealed class TriageProcessor
             };
         }
 
-        var stored = await _store.Triage.GetLinksAsync(report.Id, ct).ConfigureAwait(false);
+        // Only the reported person's links move a score or ask for a rescore; a viral file's media cluster is not read.
+        var stored = await _store.Triage.GetPersonLinksAsync(report.Id, ct).ConfigureAwait(false);
         var linkedBefore = new HashSet<Guid>();
         foreach (var link in stored)
         {
@@ -183,7 +190,7 @@ public sealed class TriageProcessor
         var rescore = new List<Guid>();
         foreach (var link in links)
         {
-            if (link.Kind is not (LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
+            if (!IsMedia(link.Kind) && !linkedBefore.Contains(link.OtherReportId) && !rescore.Contains(link.OtherReportId))
             {
                 rescore.Add(link.OtherReportId);
             }
@@ -253,7 +260,7 @@ public sealed class TriageProcessor
         }
 
         var decisions = await _store.Triage.GetCurrentDecisionsAsync(reportId, ct).ConfigureAwait(false);
-        var links = await _store.Triage.GetLinksAsync(reportId, ct).ConfigureAwait(false);
+        var links = await _store.Triage.GetPersonLinksAsync(reportId, ct).ConfigureAwait(false);
         return _prioritizer.Score(CurrentView(report), decisions, links, _time.GetUtcNow());
     }
 
@@ -277,15 +284,16 @@ public sealed class TriageProcessor
         // What was found when the outcome was computed is stored now; a key found only now was stored meanwhile.
         if (outcome.Keys.Count > 0)
         {
+            // A media key is answered by one copy (any: they share a cluster), so it counts as found when it found one.
             var linked = new HashSet<(Guid, LinkKind, string)>();
             foreach (var link in outcome.Links)
             {
-                linked.Add((link.OtherReportId, link.Kind, link.Value));
+                linked.Add(IsMedia(link.Kind) ? (Guid.Empty, link.Kind, link.Value) : (link.OtherReportId, link.Kind, link.Value));
             }
 
             foreach (var link in await _store.Triage.FindSharedKeysAsync(outcome.ReportId, outcome.Keys, _options.MaxLinks, ct).ConfigureAwait(false))
             {
-                if (!linked.Contains((link.OtherReportId, link.Kind, link.Value)))
+                if (!linked.Contains(IsMedia(link.Kind) ? (Guid.Empty, link.Kind, link.Value) : (link.OtherReportId, link.Kind, link.Value)))
                 {
                     await _store.Jobs.EnqueueAsync(JobKinds.TriageReport, outcome.ReportId, ct).ConfigureAwait(false);
                     break;
@@ -295,6 +303,8 @@ public sealed class TriageProcessor
 
         return true;
     }
+
+    private static bool IsMedia(LinkKind kind) => kind is LinkKind.SameMedia or LinkKind.SimilarMedia or LinkKind.Robust;
 
     private async Task<bool> RescoreAsync(LeasedJob job, CancellationToken ct)
     {
@@ -459,6 +469,19 @@ public sealed class TriageProcessor
         }
 
         return true;
+    }
+
+    private async Task TryReleaseUncountedAsync(LeasedJob job, string error)
+    {
+        try
+        {
+            await _store.Jobs.ReleaseUncountedAsync(job, error, _processing.RetryAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A full disk may refuse the release too; the lease then ends on its own.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)

@@ -46,6 +46,12 @@ public interface IJobQueue
     Task ReleaseAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Gives a job back after a failure that was not the job's (the database was full): it runs again after
+    /// <paramref name="retryAfter"/> and this attempt is not counted, so an outage however long never parks it as failed.
+    /// </summary>
+    Task ReleaseUncountedAsync(LeasedJob job, string reason, TimeSpan retryAfter, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Enqueues a job unless one of the same kind and subject is already pending (not yet leased); true when enqueued.
     /// For jobs that are not part of another write (a list change asking for open reports to be rescored).
     /// </summary>

@@ -15,7 +15,9 @@ public interface ITriageStore
     /// <summary>
     /// Other reports holding any of <paramref name="keys"/> (as stored by earlier triage outcomes), as links seen from
     /// <paramref name="reportId"/> (never linking a report to itself), at most <paramref name="limit"/> of them, most
-    /// recent reports first. Media keys name this report's file and the other report's file.
+    /// recent reports first. Media keys name this report's file and the other report's file; a media key finds one other
+    /// file at most (any one: copies share one media cluster, so linking to one links to all), so its cost does not grow
+    /// with a viral file's copies.
     /// </summary>
     Task<IReadOnlyList<ReportLink>> FindSharedKeysAsync(Guid reportId, IReadOnlyList<LinkKey> keys, int limit, CancellationToken cancellationToken = default);
 
@@ -39,6 +41,13 @@ public interface ITriageStore
     /// reports per cluster, the most recent.
     /// </summary>
     Task<IReadOnlyList<ReportLink>> GetLinksAsync(Guid reportId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The report's links through shared values of the reported person (accounts, addresses, devices, camera serials),
+    /// as <see cref="GetLinksAsync"/> gives them but without media links: what a score needs, read without visiting a
+    /// viral file's media cluster.
+    /// </summary>
+    Task<IReadOnlyList<ReportLink>> GetPersonLinksAsync(Guid reportId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The report's bundle: the reports reachable from it through media links (<see cref="LinkKind.SameMedia"/>,
@@ -121,6 +130,12 @@ public interface ITriageStore
     /// transactions may commit out of sequence order documents how far back a follower must look again.
     /// </summary>
     Task<IReadOnlyList<MediaHashRow>> ReadMediaHashesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The processed files stored with these media sequences (<see cref="MediaHashRow.Sequence"/>), in no particular
+    /// order, those not found left out: the near-duplicate index holds sequences only and reads a hit's details here.
+    /// </summary>
+    Task<IReadOnlyList<MediaHashRow>> ReadMediaFilesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
 
     /// <summary>Open reports (awaiting review or untriaged but processed) after <paramref name="afterId"/> in id order, at most <paramref name="limit"/>: for rescoring after a list change.</summary>
     Task<IReadOnlyList<Guid>> ListOpenReportsAsync(Guid? afterId, int limit, CancellationToken cancellationToken = default);

@@ -273,6 +273,26 @@ public abstract class JobQueueContract : StoreContract
     }
 
     [Fact]
+    public async Task A_job_released_uncounted_for_a_full_database_is_never_parked_and_runs_again_after_the_delay()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow());
+        await SubmitAsync(report);
+        for (var round = 1; round <= MaxJobAttempts * 2; round++)
+        {
+            var job = await LeaseAsync();
+            Assert.Equal(1, job.Attempt);
+            await Store.Jobs.ReleaseUncountedAsync(job, "the database is full", TimeSpan.FromSeconds(30));
+            Assert.Null(await Store.Jobs.TryLeaseAsync("w", Lease));
+            Assert.Equal(1, await Store.Jobs.CountOpenAsync());
+            Time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        // A counted failure after the outage is the first attempt's.
+        var after = await LeaseAsync();
+        Assert.Equal(1, after.Attempt);
+    }
+
+    [Fact]
     public async Task A_released_job_runs_again_after_the_delay_and_is_parked_after_the_last_attempt()
     {
         var report = TestData.SmallReport(Time.GetUtcNow());

@@ -720,6 +720,22 @@ public abstract class TriageStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Media_files_are_read_back_by_their_sequences()
+    {
+        await ProcessedAsync([Sha('a')], pdqs: [new string('1', 64)]);
+        var second = await ProcessedAsync([Sha('c'), Sha('d')], pdqs: [new string('2', 64), new string('3', 64)]);
+        var rows = await Store.Triage.ReadMediaHashesAsync(0, 100);
+
+        // Any order, unknown sequences left out; more than one statement's worth of sequences.
+        var asked = new List<long> { rows[2].Sequence, rows[1].Sequence, rows[2].Sequence + 1000 };
+        asked.AddRange(Enumerable.Range(1, 250).Select(i => rows[2].Sequence + 2000 + i));
+        var found = await Store.Triage.ReadMediaFilesAsync(asked);
+        Assert.Equal([rows[1], rows[2]], found.OrderBy(r => r.Sequence));
+        Assert.Equal([second.Files[0].Id, second.Files[1].Id], found.OrderBy(r => r.Sequence).Select(r => r.FileId));
+        Assert.Empty(await Store.Triage.ReadMediaFilesAsync([]));
+    }
+
+    [Fact]
     public async Task Open_reports_are_listed_in_id_order_after_a_cursor()
     {
         var reports = new List<NewReport>();

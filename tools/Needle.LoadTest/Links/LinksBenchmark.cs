@@ -64,13 +64,16 @@ internal static class LinksBenchmark
                     await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
                     var (first, last) = await TriageRatesAsync(database, cancellationToken).ConfigureAwait(false);
+                    var processedPerSecond = await ProcessedRateAsync(database, cancellationToken).ConfigureAwait(false);
+                    var (firstJobMs, lastJobMs) = await TriageJobTimesAsync(database, cancellationToken).ConfigureAwait(false);
                     var members = await CountAsync(database, "SELECT COUNT(*) FROM link_members;", cancellationToken).ConfigureAwait(false);
                     var clusters = await CountAsync(database, "SELECT COUNT(*) FROM link_clusters;", cancellationToken).ConfigureAwait(false);
                     var keys = await CountAsync(database, "SELECT COUNT(*) FROM report_keys;", cancellationToken).ConfigureAwait(false);
                     var linkBytes = await TableBytesAsync(database, ["link_members", "link_clusters"], cancellationToken).ConfigureAwait(false);
                     var keyBytes = await TableBytesAsync(database, ["report_keys"], cancellationToken).ConfigureAwait(false);
                     var size = new FileInfo(database).Length + (File.Exists(database + "-wal") ? new FileInfo(database + "-wal").Length : 0);
-                    return new LinksResult(reports, images, acceptWall, triaged, triageWall, first, last, members, clusters, linkBytes, keys, keyBytes, size, open);
+                    return new LinksResult(reports, images, acceptWall, triaged, triageWall, first, last, members, clusters, linkBytes, keys, keyBytes, size, open,
+                        processedPerSecond, firstJobMs, lastJobMs);
                 }
                 finally
                 {
@@ -115,6 +118,50 @@ internal static class LinksBenchmark
 
         static double Rate(List<long> t, int from, int to) => (to - from) / Math.Max(TimeSpan.FromTicks(t[to] - t[from]).TotalSeconds, 1e-3);
         return (Rate(times, 0, tenth), Rate(times, times.Count - 1 - tenth, times.Count - 1));
+    }
+
+    /// <summary>Reports processed (hashed) per second, from the first to the last processing.</summary>
+    private static async Task<double> ProcessedRateAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MIN(processed_at), MAX(processed_at) FROM reports WHERE processed_at IS NOT NULL;";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetInt64(0) < 2)
+        {
+            return 0;
+        }
+
+        return (reader.GetInt64(0) - 1) / Math.Max(TimeSpan.FromTicks(reader.GetInt64(2) - reader.GetInt64(1)).TotalSeconds, 1e-3);
+    }
+
+    /// <summary>
+    /// Mean wall time of a triage job over the first and the last tenth of them: each worker runs its jobs one after
+    /// the other, so a job took from its worker's previous job's end to its own (lease and store writes included).
+    /// </summary>
+    private static async Task<(double First, double Last)> TriageJobTimesAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT kind, leased_by, finished_at FROM jobs WHERE state = 'done' AND finished_at IS NOT NULL AND leased_by IS NOT NULL ORDER BY finished_at;";
+        var previous = new Dictionary<string, long>(StringComparer.Ordinal);
+        var triage = new List<double>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var (kind, worker, finished) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
+                if (kind == "triage-report" && previous.TryGetValue(worker, out var before))
+                {
+                    triage.Add(TimeSpan.FromTicks(finished - before).TotalMilliseconds);
+                }
+
+                previous[worker] = finished;
+            }
+        }
+
+        var tenth = triage.Count / 10;
+        return tenth < 1 ? (0, 0) : (triage.Take(tenth).Average(), triage.Skip(triage.Count - tenth).Average());
     }
 
     /// <summary>

@@ -55,8 +55,14 @@ internal static class LinksCommand
             o.WriteLine(FormattableString.Invariant($"link key table MB:       {r.KeyTableBytes / 1048576.0:F2}"));
             o.WriteLine(FormattableString.Invariant($"database MB:             {r.DatabaseBytes / 1048576.0:F1}"));
             o.WriteLine(FormattableString.Invariant($"jobs open at the end:    {r.OpenJobs}"));
+            o.WriteLine(FormattableString.Invariant($"processed/s:             {r.ProcessedPerSecond:F1}"));
+            o.WriteLine(FormattableString.Invariant($"backlog drain s:         {r.DrainWall.TotalSeconds:F0}"));
+            o.WriteLine(FormattableString.Invariant($"triage job ms first:     {r.FirstTriageJobMs:F1}"));
+            o.WriteLine(FormattableString.Invariant($"triage job ms last:      {r.LastTriageJobMs:F1}"));
             o.WriteLine("link tables: link_clusters and link_members with their indexes (copied into an empty file); link keys: report_keys (each report's hashes and");
             o.WriteLine("attributes, read to find links). triaged/s: over the first and the last tenth of the reports triaged, by their first score's time.");
+            o.WriteLine("processed/s: reports hashed per second, first to last; backlog drain: last report accepted to last triaged; triage job ms: mean");
+            o.WriteLine("wall time of a triage job (lease, reads, link writes, score) over the first and the last tenth of them.");
             return ExitCodes.Success;
         });
         return command;

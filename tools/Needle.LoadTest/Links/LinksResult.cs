@@ -15,7 +15,13 @@ internal sealed record LinksResult(
     long KeyRows,
     long KeyTableBytes,
     long DatabaseBytes,
-    int OpenJobs)
+    int OpenJobs,
+    double ProcessedPerSecond,
+    double FirstTriageJobMs,
+    double LastTriageJobMs)
 {
+    /// <summary>From the last report accepted to the last one triaged.</summary>
+    public TimeSpan DrainWall => TriageWall - AcceptWall;
+
     public double ReportsAcceptedPerSecond => Reports / AcceptWall.TotalSeconds;
 }
