@@ -40,7 +40,7 @@ public sealed class HashList
     /// <param name="name">The list's name, shown in matches; not blank.</param>
     /// <param name="kind">Known material (the default) or an allow list of false positives.</param>
     public HashList(string name, HashListKind kind = HashListKind.Known)
-        : this(name, kind, null)
+        : this(name, kind, (string?)null)
     {
     }
 
@@ -58,6 +58,14 @@ public sealed class HashList
         Name = name;
         Kind = kind;
         _details = detailDirectory is null ? new MemoryDetailStore() : new FileDetailStore(detailDirectory);
+    }
+
+    private HashList(string name, HashListKind kind, EntryDetailStore details)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Kind = kind;
+        _details = details;
     }
 
     /// <summary>The list's name, shown in matches and statistics.</summary>
@@ -358,6 +366,131 @@ public sealed class HashList
         }
     }
 
+    /// <summary>
+    /// A copy of the live rows' columns in row order (for <see cref="HashListSnapshotFile"/>), taken under the lock so it
+    /// is one consistent state; detail records are read afterwards with <see cref="ReadDetailRecord"/> (they never
+    /// change once written, so a reference stays valid after the entry is removed).
+    /// </summary>
+    internal HashListColumns CaptureColumns()
+    {
+        lock (_sync)
+        {
+            var n = _rowById.Count;
+            var ids = new int[n];
+            var typeOf = new byte[n];
+            var enabled = new bool[n];
+            var detailRefs = new long[n];
+            var counts = new int[_types.Count];
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] != 0)
+                {
+                    counts[_typeOf[row]]++;
+                }
+            }
+
+            var values = new byte[_types.Count][];
+            for (var t = 0; t < values.Length; t++)
+            {
+                values[t] = new byte[(long)counts[t] * _types[t].ValueBytes];
+                counts[t] = 0;
+            }
+
+            var at = 0;
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] == 0)
+                {
+                    continue;
+                }
+
+                var t = _typeOf[row];
+                ids[at] = _ids[row];
+                typeOf[at] = t;
+                enabled[at] = _enabled[row];
+                detailRefs[at] = _detailRef[row];
+                var width = _types[t].ValueBytes;
+                if (width > 0)
+                {
+                    ValueOf(row).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
+                }
+
+                at++;
+            }
+
+            return new HashListColumns([.. _types], ids, typeOf, enabled, values, detailRefs, new Dictionary<SignalType, double>(_thresholds));
+        }
+    }
+
+    /// <summary>The detail record under <paramref name="reference"/> (from <see cref="CaptureColumns"/>), read under the lock.</summary>
+    internal ReadOnlyMemory<byte> ReadDetailRecord(long reference)
+    {
+        lock (_sync)
+        {
+            return _details.Read(reference);
+        }
+    }
+
+    /// <summary>
+    /// A list made from columns (as <see cref="CaptureColumns"/> returns them, references into <paramref name="details"/>),
+    /// taking ownership of the arrays; the caller has checked them.
+    /// </summary>
+    internal static HashList FromColumns(string name, HashListKind kind, HashListColumns columns, EntryDetailStore details)
+    {
+        var list = new HashList(name, kind, details);
+        var n = columns.Ids.Length;
+        var capacity = Math.Max(16, n);
+        list._ids = columns.Ids.Length == capacity ? columns.Ids : ResizeTo(columns.Ids, capacity);
+        list._typeOf = ResizeTo(columns.TypeOf, capacity);
+        list._enabled = ResizeTo(columns.Enabled, capacity);
+        list._detailRef = ResizeTo(columns.DetailRefs, capacity);
+        list._valueRow = new int[capacity];
+        list._rows = n;
+        list._types.AddRange(columns.Types);
+        var counts = new int[columns.Types.Count];
+        foreach (var type in columns.Types)
+        {
+            list._values.Add(new ValueColumn(type.ValueBytes));
+        }
+
+        for (var t = 0; t < columns.Types.Count; t++)
+        {
+            if (columns.Types[t].ValueBytes > 0)
+            {
+                list._values[t].Adopt(columns.Values[t]);
+            }
+        }
+
+        var nextId = 1;
+        for (var row = 0; row < n; row++)
+        {
+            var t = list._typeOf[row];
+            list._valueRow[row] = columns.Types[t].ValueBytes > 0 ? counts[t]++ : -1;
+            var id = list._ids[row];
+            if (id <= 0 || list._rowById.ContainsKey(id))
+            {
+                throw new InvalidDataException($"Entry id {id} of list '{name}' is not positive or appears twice.");
+            }
+
+            list._rowById.Set(id, row);
+            nextId = Math.Max(nextId, id + 1);
+        }
+
+        list._nextId = nextId;
+        list._thresholds = new Dictionary<SignalType, double>(columns.Thresholds);
+        return list;
+    }
+
+    private static T[] ResizeTo<T>(T[] array, int capacity)
+    {
+        if (array.Length != capacity)
+        {
+            Array.Resize(ref array, capacity);
+        }
+
+        return array;
+    }
+
     /// <summary>"name (kind, N entries)".</summary>
     public override string ToString() => $"{Name} ({Kind}, {Count} entries)";
 
@@ -438,6 +571,13 @@ public sealed class HashList
         }
 
         public ReadOnlySpan<byte> Get(int index) => Data.AsSpan(index * width, width);
+
+        /// <summary>Takes <paramref name="data"/> (whole values back to back) as the column's contents.</summary>
+        public void Adopt(byte[] data)
+        {
+            Data = data.Length == 0 ? new byte[width * 16] : data;
+            _count = data.Length / width;
+        }
     }
 }
 
