@@ -519,7 +519,10 @@ public sealed partial class HashListService : IDisposable
         await _snapshotGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Up to the log's end first, so the snapshot covers (and is anchored at) the newest sequence this node can
+            // name: its own changes are in memory but only counted as covered once read back from the log.
             var started = _time.GetTimestamp();
+            await CatchUpAsync(ct).ConfigureAwait(false);
             var captures = new List<(HashListCapture Capture, string Name, long Generation)>();
             long sequence;
             string anchor;
