@@ -145,6 +145,7 @@ public static class NeedleServer
         }
 
         HashListService? matchers = null;
+        ILoggerFactory? listLogs = null;
         GeoLocator? geo = null;
         try
         {
@@ -153,7 +154,16 @@ public static class NeedleServer
             // One minimum for matching and triage (the scoring file's): a file the matcher did not compare by PDQ is
             // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
             // metadata) live in temporary files; memory keeps what matching needs.
-            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
+            // With a snapshot folder the lists start from their snapshots; the list service logs through its own
+            // factory (the host's does not exist yet), kept for the node's life.
+            listLogs = LoggerFactory.Create(logging => ConfigureLogging(logging, options));
+            var snapshots = options.ListSnapshotDirectory is { } snapshotFolder
+                ? new ListSnapshotOptions { Directory = snapshotFolder, RefreshAfterChanges = options.ListSnapshotRefreshChanges }
+                : null;
+            matchers = await HashListService.LoadAsync(
+                    store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), snapshots,
+                    listLogs.CreateLogger<HashListService>(), cancellationToken)
+                .ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -168,12 +178,13 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring);
+            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring, listLogs);
         }
         catch
         {
             geo?.Dispose();
             matchers?.Dispose();
+            listLogs?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -421,6 +432,7 @@ public static class NeedleServer
         services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
         services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>()));
         services.AddHostedService<ListFollower>();
+        services.AddHostedService<ListSnapshotWriter>();
         services.AddHostedService<ExchangeScheduler>();
         if (options.Workers > 0)
         {
@@ -432,13 +444,15 @@ public static class NeedleServer
     private sealed record NodeParts(
         ServiceProvider StoreServices,
         StoreDescription StoreDescription,
-        INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
+        INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring,
+        ILoggerFactory ListLogs)
         : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             Geo.Dispose();
             Matchers.Dispose();
+            ListLogs.Dispose();
             await StoreServices.DisposeAsync().ConfigureAwait(false);
         }
     }
