@@ -120,7 +120,9 @@ public sealed partial class HashListService : IDisposable
         if (snapshots is null)
         {
             var (loaded, sequence) = await LoadListsAsync(lists, detailDirectory, generations, ct).ConfigureAwait(false);
-            return new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence, null, logger, generations);
+            var plain = new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence, null, logger, generations);
+            ReleaseLoadGarbage();
+            return plain;
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapshots.RefreshAfterChanges);
@@ -133,6 +135,7 @@ public sealed partial class HashListService : IDisposable
         {
             await service.CatchUpAsync(ct).ConfigureAwait(false);
             service._covered = null;
+            ReleaseLoadGarbage();
             return service;
         }
         catch
@@ -726,6 +729,14 @@ public sealed partial class HashListService : IDisposable
 
         return (snapshot, null);
     }
+
+    /// <summary>
+    /// What loading parsed, copied and sorted (entry objects, index build buffers) is garbage once the lists are built;
+    /// a compacting collection returns it to the system at once, so a node's resident memory is its lists, not the
+    /// high-water mark of the load. Once per load, before the node serves anything.
+    /// </summary>
+    private static void ReleaseLoadGarbage() =>
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private long GenerationOf(HashList list) => _generations.TryGetValue(list, out var box) ? box.Value : 0;
 

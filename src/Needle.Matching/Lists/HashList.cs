@@ -19,7 +19,10 @@ public sealed class HashList
     private readonly Lock _sync = new();
     private readonly List<IHashListObserver> _observers = [];
     private readonly EntryDetailStore _details;
-    private readonly IdMap _rowById = new();
+    // Rows are found by id with a binary search over _ids while ids arrive in increasing order (always so for lists
+    // read from a store or a snapshot), which costs no memory; the first id out of order builds this map instead.
+    private IdMap? _rowById;
+    private int _count;
     private readonly List<SignalType> _types = [];
     private readonly List<ValueColumn> _values = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
@@ -81,7 +84,7 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                return _rowById.Count;
+                return _count;
             }
         }
     }
@@ -94,7 +97,7 @@ public sealed class HashList
             lock (_sync)
             {
                 long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(int) + sizeof(long));
-                total += _rowById.Bytes + _details.MemoryBytes;
+                total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
                     total += column.Data.Length;
@@ -144,12 +147,12 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                var snapshot = new HashListEntry[_rowById.Count];
+                var snapshot = new HashListEntry[_count];
                 var n = 0;
                 var sorted = true;
                 for (var row = 0; row < _rows; row++)
                 {
-                    if (_ids[row] != 0)
+                    if (_ids[row] > 0)
                     {
                         snapshot[n] = BuildEntry(row);
                         sorted &= n == 0 || snapshot[n - 1].Id < snapshot[n].Id;
@@ -182,7 +185,7 @@ public sealed class HashList
             var result = new List<HashListEntry>();
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] != 0 && _typeOf[row] == typeIndex)
+                if (_ids[row] > 0 && _typeOf[row] == typeIndex)
                 {
                     result.Add(BuildEntry(row));
                 }
@@ -198,7 +201,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            if (TryFindRow(id, out var row))
             {
                 entry = BuildEntry(row);
                 return true;
@@ -214,7 +217,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            if (TryFindRow(id, out var row))
             {
                 enabled = _enabled[row];
                 return true;
@@ -238,7 +241,7 @@ public sealed class HashList
             {
                 entry = entry with { Id = _nextId };
             }
-            else if (entry.Id < 0 || _rowById.ContainsKey(entry.Id))
+            else if (entry.Id < 0 || TryFindRow(entry.Id, out _))
             {
                 throw new ArgumentException($"Entry id {entry.Id} is negative or already in list '{Name}'.", nameof(entry));
             }
@@ -298,12 +301,15 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id <= 0 || !_rowById.Remove(id, out var row))
+            if (!TryFindRow(id, out var row))
             {
                 return false;
             }
 
-            _ids[row] = 0;
+            // A removed row keeps its place (and its id's order, negated) until the list is rebuilt.
+            _rowById?.Remove(id, out _);
+            _ids[row] = -id;
+            _count--;
             foreach (var observer in _observers)
             {
                 observer.EntryRemoved(this, id);
@@ -318,7 +324,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id <= 0 || !_rowById.TryGetValue(id, out var row))
+            if (!TryFindRow(id, out var row))
             {
                 return false;
             }
@@ -350,7 +356,7 @@ public sealed class HashList
             _observers.Add(observer);
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] != 0)
+                if (_ids[row] > 0)
                 {
                     observer.EntryAdded(this, _ids[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
                 }
@@ -375,7 +381,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            var n = _rowById.Count;
+            var n = _count;
             var ids = new int[n];
             var typeOf = new byte[n];
             var enabled = new bool[n];
@@ -383,7 +389,7 @@ public sealed class HashList
             var counts = new int[_types.Count];
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] != 0)
+                if (_ids[row] > 0)
                 {
                     counts[_typeOf[row]]++;
                 }
@@ -399,7 +405,7 @@ public sealed class HashList
             var at = 0;
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] == 0)
+                if (_ids[row] <= 0)
                 {
                     continue;
                 }
@@ -467,16 +473,17 @@ public sealed class HashList
             var t = list._typeOf[row];
             list._valueRow[row] = columns.Types[t].ValueBytes > 0 ? counts[t]++ : -1;
             var id = list._ids[row];
-            if (id <= 0 || list._rowById.ContainsKey(id))
+            if (id <= 0 || (row > 0 && id <= list._ids[row - 1] && (list._rowById ??= list.MapRows(row)).ContainsKey(id)))
             {
                 throw new InvalidDataException($"Entry id {id} of list '{name}' is not positive or appears twice.");
             }
 
-            list._rowById.Set(id, row);
+            list._rowById?.Set(id, row);
             nextId = Math.Max(nextId, id + 1);
         }
 
         list._nextId = nextId;
+        list._count = n;
         list._thresholds = new Dictionary<SignalType, double>(columns.Thresholds);
         return list;
     }
@@ -531,8 +538,68 @@ public sealed class HashList
         _enabled[row] = entry.Enabled;
         _valueRow[row] = valueRow;
         _detailRef[row] = detail;
-        _rowById.Set(entry.Id, row);
+        _count++;
+        if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
+        {
+            _rowById = MapRows(row);
+        }
+
+        _rowById?.Set(entry.Id, row);
         return row;
+    }
+
+    /// <summary>The row of the live entry <paramref name="id"/>: a binary search while ids are in order, else the map.</summary>
+    private bool TryFindRow(int id, out int row)
+    {
+        if (id <= 0)
+        {
+            row = -1;
+            return false;
+        }
+
+        if (_rowById is not null)
+        {
+            return _rowById.TryGetValue(id, out row);
+        }
+
+        int lo = 0, hi = _rows - 1;
+        while (lo <= hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            var at = Math.Abs(_ids[mid]);
+            if (at == id)
+            {
+                row = mid;
+                return _ids[mid] > 0;
+            }
+
+            if (at < id)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        row = -1;
+        return false;
+    }
+
+    /// <summary>A map of the live rows before <paramref name="rows"/>, built when ids stop arriving in order.</summary>
+    private IdMap MapRows(int rows)
+    {
+        var map = new IdMap();
+        for (var row = 0; row < rows; row++)
+        {
+            if (_ids[row] > 0)
+            {
+                map.Set(_ids[row], row);
+            }
+        }
+
+        return map;
     }
 
     private ReadOnlySpan<byte> ValueOf(int row) =>
