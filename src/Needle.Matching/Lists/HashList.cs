@@ -253,7 +253,7 @@ public sealed class HashList
                 var value = ValueOf(row);
                 foreach (var observer in _observers)
                 {
-                    observer.EntryAdded(this, entry.Id, entry.SignalType, value, entry.Enabled);
+                    observer.EntryAdded(this, entry.Id, row, entry.SignalType, value, entry.Enabled);
                 }
             }
 
@@ -312,7 +312,7 @@ public sealed class HashList
             _count--;
             foreach (var observer in _observers)
             {
-                observer.EntryRemoved(this, id);
+                observer.EntryRemoved(this, id, row);
             }
 
             return true;
@@ -334,7 +334,7 @@ public sealed class HashList
                 _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryEnabledChanged(this, id, enabled);
+                    observer.EntryEnabledChanged(this, id, row, enabled);
                 }
             }
 
@@ -358,7 +358,7 @@ public sealed class HashList
             {
                 if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, _types[_typeOf[row]], ValueOf(row), _enabled[row]);
                 }
             }
         }
@@ -651,12 +651,15 @@ public sealed class HashList
 /// <summary>Told of every change to a list, under the list's lock.</summary>
 internal interface IHashListObserver
 {
-    /// <summary>An entry was added; <paramref name="value"/> is its binary form (empty for types without one).</summary>
-    void EntryAdded(HashList list, int id, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
+    /// <summary>
+    /// An entry was added at <paramref name="row"/> (a list's rows are never reused, so observers may index by it);
+    /// <paramref name="value"/> is its binary form (empty for types without one).
+    /// </summary>
+    void EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
 
-    void EntryRemoved(HashList list, int id);
+    void EntryRemoved(HashList list, int id, int row);
 
-    void EntryEnabledChanged(HashList list, int id, bool enabled);
+    void EntryEnabledChanged(HashList list, int id, int row, bool enabled);
 
     /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
     void BulkStarted(HashList list);
