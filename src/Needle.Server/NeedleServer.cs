@@ -283,8 +283,8 @@ public static class NeedleServer
             MaxFileBytes = options.MaxFileBytes,
             MaxTotalBytes = options.MaxReportBytes,
         }));
-        services.AddSingleton(_ => new DecisionService(store, matchers, parts.Scoring, time));
-        services.AddSingleton(_ => new FalsePositiveService(store, matchers, parts.Scoring, time));
+        services.AddSingleton(sp => new DecisionService(store, matchers, parts.Scoring, time, sp.GetRequiredService<ExchangeFeedbackService>()));
+        services.AddSingleton(sp => new FalsePositiveService(store, matchers, parts.Scoring, time, sp.GetRequiredService<ExchangeFeedbackService>()));
         services.AddSingleton(_ => new CaseService(store, matchers, protector, time, options.MaxReportBytes + options.MaxJsonBytes));
         services.AddSingleton(sp =>
         {
@@ -430,10 +430,14 @@ public static class NeedleServer
         var exchangeOptions = options.Exchanges with { Holder = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0) };
         services.AddSingleton(_ => new ExchangeFetcher(store, matchers, parts.Protector, time, exchangeOptions));
         services.AddSingleton(_ => new ExchangeService(store, matchers, parts.Protector, time));
-        services.AddSingleton(sp => new JobDispatcher(store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>()));
+        services.AddSingleton(_ => new ExchangeFeedbackService(store, matchers, time));
+        services.AddSingleton(_ => new ExchangeFeedbackSender(store, parts.Protector, time, exchangeOptions));
+        services.AddSingleton(sp => new JobDispatcher(
+            store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>(), sp.GetRequiredService<ExchangeFeedbackSender>()));
         services.AddHostedService<ListFollower>();
         services.AddHostedService<ListSnapshotWriter>();
         services.AddHostedService<ExchangeScheduler>();
+        services.AddHostedService<FeedbackScheduler>();
         if (options.Workers > 0)
         {
             services.AddHostedService<ReportWorkers>();
@@ -483,6 +487,7 @@ public static class NeedleServer
         ReportEndpoints.Map(api);
         ListEndpoints.Map(api);
         ExchangeEndpoints.Map(api);
+        FeedbackEndpoints.Map(api);
         LookupEndpoints.Map(api);
         TriageEndpoints.Map(api);
         CaseEndpoints.Map(api);
@@ -496,6 +501,7 @@ public static class NeedleServer
 
         WebEndpoints.Map(app);
         CaseWebEndpoints.Map(app);
+        ExchangeWebEndpoints.Map(app);
 
         // Last: a malformed id in any route above is a 400 problem naming the parameter (not the fallback's 403).
         MalformedRouteValues.Map(app);

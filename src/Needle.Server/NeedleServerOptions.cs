@@ -77,6 +77,9 @@ public sealed record NeedleServerOptions
     /// <summary>How often a node looks for exchanges due for a fetch (and queues their jobs).</summary>
     public TimeSpan ExchangePollInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often a node looks for exchange feedback due for another attempt (and queues the send job).</summary>
+    public TimeSpan ExchangeFeedbackPollInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How exchanges are fetched: leases, paging, retries (the lease holder is set per process).</summary>
     public Needle.Application.Exchanges.ExchangeOptions Exchanges { get; init; } = new();
 

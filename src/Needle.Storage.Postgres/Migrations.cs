@@ -434,6 +434,49 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         );
         """,
+
+        // 11: full re-fetch as mark and sweep. A full fetch (a stale checkpoint, or an admin's request) starts a new
+        // sweep generation; every item it delivers is marked with it; once it completes, the exchange's items still
+        // marked with an older generation are removed. Kept in the row so a fetch resumed after a crash goes on marking.
+        """
+        ALTER TABLE exchanges ADD COLUMN full_fetch_requested boolean NOT NULL DEFAULT false;
+        ALTER TABLE exchanges ADD COLUMN full_fetch boolean NOT NULL DEFAULT false;
+        ALTER TABLE exchanges ADD COLUMN sweep_generation bigint NOT NULL DEFAULT 0;
+        ALTER TABLE exchange_items ADD COLUMN seen_generation bigint NOT NULL DEFAULT 0;
+        """,
+
+        // 12: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
+        // 1 sending, 2 sent, 3 failed, 4 cancelled; next_attempt_at is also a sender's lease end), and the item of a list
+        // entry found by its entry id.
+        """
+        CREATE TABLE exchange_feedback (
+            id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            exchange_id     uuid    NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+            item_key        text    NOT NULL,
+            verdict         integer NOT NULL,  -- FeedbackVerdict
+            list_name       text    NOT NULL,
+            entry_id        integer NOT NULL,
+            signal          text    NOT NULL,
+            value           text    NOT NULL,
+            file_id         uuid    NOT NULL,
+            origin          text    NOT NULL,  -- decision or false-positive
+            actor           text    NOT NULL,
+            details         text    NOT NULL,  -- JSON: what the provider needs to find its item; nothing secret
+            created_at      bigint  NOT NULL,
+            state           integer NOT NULL,  -- FeedbackState
+            attempts        integer NOT NULL DEFAULT 0,
+            next_attempt_at bigint  NOT NULL,
+            lease_token     uuid,
+            leased_by       text,
+            leased_until    bigint,
+            error           text,
+            sent_at         bigint
+        );
+        CREATE INDEX exchange_feedback_by_item ON exchange_feedback (exchange_id, item_key, id);
+        CREATE INDEX exchange_feedback_due ON exchange_feedback (next_attempt_at, id) WHERE state IN (0, 1);
+        CREATE INDEX exchange_feedback_by_entry ON exchange_feedback (list_name, entry_id);
+        CREATE INDEX exchange_items_by_entry ON exchange_items (exchange_id, entry_id);
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -120,7 +120,8 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
         database.ReadAsync(
             (connection, transaction, ct) => _dialect
                 .Command(connection, transaction, """
-                    SELECT last_fetch_at, last_success_at, checkpoint, checkpoint_at, success, error, notice, added, removed, next_fetch_at, lease_token
+                    SELECT last_fetch_at, last_success_at, checkpoint, checkpoint_at, success, error, notice, added, removed, next_fetch_at, lease_token,
+                        full_fetch, full_fetch_requested, (SELECT COUNT(*) FROM exchange_items i WHERE i.exchange_id = exchanges.id)
                     FROM exchanges WHERE id = @id;
                     """)
                 .With("@id", id)
@@ -138,6 +139,9 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                         Removed = reader.GetInt64(8),
                         NextFetch = reader.GetInstant(9),
                         Running = !reader.IsDBNull(10),
+                        FullFetch = reader.GetBoolean(11),
+                        FullFetchRequested = reader.GetBoolean(12),
+                        Entries = reader.GetInt64(13),
                     },
                     ct),
             cancellationToken);
@@ -250,9 +254,9 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
 
                 // The lease, locked to commit where writers are concurrent: a fetch that lost it writes nothing.
                 var held = await _dialect
-                    .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
+                    .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until, full_fetch, sweep_generation FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
                     .With("@id", id)
-                    .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2)), ct)
+                    .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2), Full: reader.GetBoolean(3), Generation: reader.GetInt64(4)), ct)
                     .ConfigureAwait(false);
                 if (held.List is null || held.Token != token || held.Until < now)
                 {
@@ -302,6 +306,19 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                             // Unchanged: the entry keeps its id (matches and decisions refer to it). One the flood guard
                             // quarantined stays so: the provider sending it again does not release it.
                             wanted.Remove(old.Signal);
+                            if (held.Full)
+                            {
+                                // Delivered again by the full fetch: kept by its sweep.
+                                await _dialect
+                                    .Command(connection, transaction, "UPDATE exchange_items SET seen_generation = @generation WHERE exchange_id = @id AND item_key = @key AND signal = @signal;")
+                                    .With("@generation", held.Generation)
+                                    .With("@id", id)
+                                    .With("@key", item.Key)
+                                    .With("@signal", old.Signal)
+                                    .RunAsync(ct)
+                                    .ConfigureAwait(false);
+                            }
+
                             continue;
                         }
 
@@ -354,8 +371,9 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                     for (var i = 0; i < inserts.Count; i++)
                     {
                         await _dialect
-                            .Command(connection, transaction, "INSERT INTO exchange_items (exchange_id, item_key, signal, entry_id) VALUES (@id, @key, @signal, @entry);")
+                            .Command(connection, transaction, "INSERT INTO exchange_items (exchange_id, item_key, signal, entry_id, seen_generation) VALUES (@id, @key, @signal, @entry, @generation);")
                             .With("@id", id)
+                            .With("@generation", held.Generation)
                             .With("@key", inserts[i].Key)
                             .With("@signal", entries[i].SignalType.Name)
                             .With("@entry", entries[i].Id)
@@ -370,18 +388,8 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                     var draft = audit(result) ?? throw new InvalidOperationException("The audit callback returned no entry.");
                     await RelationalAuditLog.AppendAsync(database, connection, transaction, draft, ct).ConfigureAwait(false);
 
-                    // One change-log row per run of consecutive ids: a follower reads each run's current state.
                     removedIds.AddRange(addedIds);
-                    removedIds.Sort();
-                    var start = 0;
-                    for (var i = 1; i <= removedIds.Count; i++)
-                    {
-                        if (i == removedIds.Count || removedIds[i] > removedIds[i - 1] + 1)
-                        {
-                            await lists.AppendChangeAsync(connection, transaction, ListChanges.Entries, listName, removedIds[start], removedIds[i - 1], ct).ConfigureAwait(false);
-                            start = i;
-                        }
-                    }
+                    await AppendChangesAsync(connection, transaction, listName, removedIds, ct).ConfigureAwait(false);
                 }
 
                 await _dialect
@@ -399,6 +407,117 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
                 return result;
             },
             cancellationToken);
+    }
+
+    public Task<bool> RequestFullFetchAsync(Guid id, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, "UPDATE exchanges SET full_fetch_requested = @yes WHERE id = @id;")
+                .With("@id", id)
+                .With("@yes", true)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    public Task<bool> StartFullFetchAsync(Guid id, Guid token, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, """
+                    UPDATE exchanges SET checkpoint = NULL, checkpoint_at = @at, full_fetch_requested = @no, full_fetch = @yes, sweep_generation = sweep_generation + 1
+                    WHERE id = @id AND lease_token = @token;
+                    """)
+                .With("@id", id)
+                .With("@token", token)
+                .With("@at", database.Time.GetUtcNow())
+                .With("@yes", true)
+                .With("@no", false)
+                .RunAsync(ct)
+                .ConfigureAwait(false) == 1,
+            cancellationToken);
+
+    public Task<ExchangeBatchResult> SweepAsync(Guid id, Guid token, Func<ExchangeBatchResult, AuditEntryDraft> audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var now = database.Time.GetUtcNow();
+                var held = await _dialect
+                    .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until, full_fetch, sweep_generation FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
+                    .With("@id", id)
+                    .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2), Full: reader.GetBoolean(3), Generation: reader.GetInt64(4)), ct)
+                    .ConfigureAwait(false);
+                if (held.List is null || held.Token != token || held.Until < now)
+                {
+                    throw new ExchangeLostException();
+                }
+
+                if (!held.Full)
+                {
+                    return new ExchangeBatchResult(0, 0);
+                }
+
+                var listId = await FindListIdAsync(connection, transaction, held.List, ct).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException($"The exchange's list '{held.List}' does not exist.");
+                var unseen = await _dialect
+                    .Command(connection, transaction, """
+                        SELECT i.entry_id FROM exchange_items i JOIN list_entries e ON e.list_id = @list AND e.id = i.entry_id
+                        WHERE i.exchange_id = @id AND i.seen_generation < @generation;
+                        """)
+                    .With("@list", listId)
+                    .With("@id", id)
+                    .With("@generation", held.Generation)
+                    .ListAsync(static reader => reader.GetInt32(0), ct)
+                    .ConfigureAwait(false);
+                await _dialect
+                    .Command(connection, transaction, """
+                        DELETE FROM list_entries WHERE list_id = @list
+                            AND id IN (SELECT entry_id FROM exchange_items WHERE exchange_id = @id AND seen_generation < @generation);
+                        """)
+                    .With("@list", listId)
+                    .With("@id", id)
+                    .With("@generation", held.Generation)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                await _dialect
+                    .Command(connection, transaction, "DELETE FROM exchange_items WHERE exchange_id = @id AND seen_generation < @generation;")
+                    .With("@id", id)
+                    .With("@generation", held.Generation)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                var result = new ExchangeBatchResult(0, unseen.Count);
+                if (unseen.Count > 0)
+                {
+                    var draft = audit(result) ?? throw new InvalidOperationException("The audit callback returned no entry.");
+                    await RelationalAuditLog.AppendAsync(database, connection, transaction, draft, ct).ConfigureAwait(false);
+                    await AppendChangesAsync(connection, transaction, held.List, [.. unseen], ct).ConfigureAwait(false);
+                }
+
+                await _dialect
+                    .Command(connection, transaction, "UPDATE exchanges SET full_fetch = @no, removed = removed + @removed WHERE id = @id;")
+                    .With("@id", id)
+                    .With("@no", false)
+                    .With("@removed", (long)unseen.Count)
+                    .RunAsync(ct)
+                    .ConfigureAwait(false);
+                return result;
+            },
+            cancellationToken);
+    }
+
+    // One change-log row per run of consecutive ids: a follower reads each run's current state.
+    private async Task AppendChangesAsync(DbConnection connection, DbTransaction transaction, string listName, List<int> ids, CancellationToken cancellationToken)
+    {
+        ids.Sort();
+        var start = 0;
+        for (var i = 1; i <= ids.Count; i++)
+        {
+            if (i == ids.Count || ids[i] > ids[i - 1] + 1)
+            {
+                await lists.AppendChangeAsync(connection, transaction, ListChanges.Entries, listName, ids[start], ids[i - 1], cancellationToken).ConfigureAwait(false);
+                start = i;
+            }
+        }
     }
 
     private static StoredExchange Read(DbDataReader reader) => new(

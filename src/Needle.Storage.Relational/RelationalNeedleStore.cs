@@ -24,6 +24,7 @@ public abstract class RelationalNeedleStore : INeedleStore
         var lists = new RelationalListStore(database);
         Lists = lists;
         Exchanges = new RelationalExchangeStore(database, lists);
+        ExchangeFeedback = new RelationalExchangeFeedbackStore(database);
         Keys = new RelationalApiKeyStore(database);
         Audit = new RelationalAuditLog(database);
         Triage = new RelationalTriageStore(database);
@@ -59,6 +60,9 @@ public abstract class RelationalNeedleStore : INeedleStore
 
     /// <inheritdoc/>
     public IExchangeStore Exchanges { get; }
+
+    /// <inheritdoc/>
+    public IExchangeFeedbackStore ExchangeFeedback { get; }
 
     /// <summary>The schema version this build creates and reads.</summary>
     private protected abstract int LatestSchemaVersion { get; }

@@ -406,6 +406,49 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         ) WITHOUT ROWID;
         """,
+
+        // 12: full re-fetch as mark and sweep. A full fetch (a stale checkpoint, or an admin's request) starts a new
+        // sweep generation; every item it delivers is marked with it; once it completes, the exchange's items still
+        // marked with an older generation are removed. Kept in the row so a fetch resumed after a crash goes on marking.
+        """
+        ALTER TABLE exchanges ADD COLUMN full_fetch_requested INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchanges ADD COLUMN full_fetch INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchanges ADD COLUMN sweep_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exchange_items ADD COLUMN seen_generation INTEGER NOT NULL DEFAULT 0;
+        """,
+
+        // 13: feedback to exchange providers: a durable queue, one row per feedback on a provider's item (state: 0 queued,
+        // 1 sending, 2 sent, 3 failed, 4 cancelled; next_attempt_at is also a sender's lease end), and the item of a list
+        // entry found by its entry id.
+        """
+        CREATE TABLE exchange_feedback (
+            id              INTEGER PRIMARY KEY,
+            exchange_id     TEXT    NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+            item_key        TEXT    NOT NULL,
+            verdict         INTEGER NOT NULL,  -- FeedbackVerdict
+            list_name       TEXT    NOT NULL,
+            entry_id        INTEGER NOT NULL,
+            signal          TEXT    NOT NULL,
+            value           TEXT    NOT NULL,
+            file_id         TEXT    NOT NULL,
+            origin          TEXT    NOT NULL,  -- decision or false-positive
+            actor           TEXT    NOT NULL,
+            details         TEXT    NOT NULL,  -- JSON: what the provider needs to find its item; nothing secret
+            created_at      INTEGER NOT NULL,
+            state           INTEGER NOT NULL,  -- FeedbackState
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_token     TEXT,
+            leased_by       TEXT,
+            leased_until    INTEGER,
+            error           TEXT,
+            sent_at         INTEGER
+        );
+        CREATE INDEX exchange_feedback_by_item ON exchange_feedback (exchange_id, item_key, id);
+        CREATE INDEX exchange_feedback_due ON exchange_feedback (next_attempt_at, id) WHERE state IN (0, 1);
+        CREATE INDEX exchange_feedback_by_entry ON exchange_feedback (list_name, entry_id);
+        CREATE INDEX exchange_items_by_entry ON exchange_items (exchange_id, entry_id);
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -23,7 +23,7 @@ public abstract class FloodGuardTests(StoreBackend backend) : StoreBackedTests(b
     private static readonly string[] RoseCopies =
         ["variants/p10__watermark.png", "variants/p10__flip_h.png", "variants/p10__gamma_1.5.png", "variants/p10__grayscale.png", "variants/p10__jpeg_q50.jpg", "variants/p10__resize_50.png"];
 
-    private static readonly FloodGuardOptions Rule = new() { Enabled = true, Window = TimeSpan.FromHours(1), History = TimeSpan.FromDays(7), MinMatches = 3, Ratio = 10 };
+    private static readonly FloodGuardOptions Rule = new() { Scope = FloodGuardScope.AllLists, Window = TimeSpan.FromHours(1), History = TimeSpan.FromDays(7), MinMatches = 3, Ratio = 10 };
 
     /// <summary>Submits one file as a report and processes it (leaving other jobs, such as triage, aside); returns its stored file.</summary>
     private static async Task<StoredFile> SubmitAndProcessAsync(TestStore t, ReportProcessor processor, string file)

@@ -36,4 +36,14 @@ public sealed class ServeCommandTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("nowhere.json", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_bad_flood_guard_scope_is_an_error_naming_the_choices()
+    {
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync(folder.Path, "serve", "--db", "needle.db", "--urls", "http://127.0.0.1:0", "--flood-guard-lists", "local");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--flood-guard-lists must be exchange, all or none; got 'local'", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.File("needle.db")));
+    }
 }

@@ -56,6 +56,7 @@ public sealed partial class AuthorizationTests
         ["PATCH /api/v1/exchanges/{name}"] = "admin",
         ["DELETE /api/v1/exchanges/{name}"] = "admin",
         ["GET /api/v1/exchanges/{name}/status"] = "admin",
+        ["GET /api/v1/exchanges/{name}/feedback"] = "admin",
         ["POST /api/v1/exchanges/{name}/fetch"] = "admin",
         ["GET /c/exchanges/apis"] = "admin|integration",
         ["GET /c/exchanges/api/{api}"] = "admin|integration",
@@ -75,6 +76,7 @@ public sealed partial class AuthorizationTests
         ["POST /api/v1/files/{id:guid}/decision"] = "reviewer",
         ["GET /api/v1/files/{id:guid}/decisions"] = "reviewer",
         ["POST /api/v1/files/{id:guid}/false-positive"] = "reviewer",
+        ["GET /api/v1/files/{id:guid}/feedback"] = "reviewer",
         ["GET /api/v1/lists/{name}/feedback"] = "admin",
         ["GET /api/v1/triage/stats"] = "reviewer",
 
@@ -153,6 +155,11 @@ public sealed partial class AuthorizationTests
         ["GET /assignments"] = PageAdmin,
         ["POST /assignments"] = PageAdmin,
         ["POST /preferences/shortcuts"] = PageAnySession,
+        ["POST /exchanges"] = PageAdmin,
+        ["POST /exchanges/{name}"] = PageAdmin,
+        ["POST /exchanges/{name}/enabled"] = PageAdmin,
+        ["POST /exchanges/{name}/fetch"] = PageAdmin,
+        ["POST /exchanges/{name}/delete"] = PageAdmin,
     };
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class FloodGuardApiTests
     [Fact]
     public async Task A_flooding_entry_is_listed_in_quarantine_with_its_rate_and_an_admin_releases_it()
     {
-        await using var server = await RunningServer.StartAsync(o => o with { Workers = 1, FloodGuard = o.FloodGuard with { Enabled = true, MinMatches = 3 } });
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 1, FloodGuard = o.FloodGuard with { Scope = Needle.Application.Lists.FloodGuardScope.AllLists, MinMatches = 3 } });
         var admin = server.Client(server.AdminKey);
         var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
         var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);
@@ -74,5 +74,46 @@ public sealed class FloodGuardApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/v1/lists/nope/quarantine")).StatusCode);
         Assert.Equal("[]", (await RunningServer.JsonAsync(await admin.GetAsync("/api/v1/lists/feed/quarantine"))).ToJsonString());
         Assert.Equal(new[] { 1 }, MatchedEntries(await ProcessedAsync(submitter, reviewer, Md5("bad"))));
+    }
+
+    [Fact]
+    public async Task By_default_the_guard_watches_lists_an_exchange_feeds_and_leaves_local_lists_alone()
+    {
+        await using var server = await RunningServer.StartAsync(o => o with { Workers = 1, FloodGuard = o.FloodGuard with { MinMatches = 3 } });
+        Assert.Equal(Needle.Application.Lists.FloodGuardScope.ExchangeLists, server.Options.FloodGuard.Scope);
+        var admin = server.Client(server.AdminKey);
+        var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
+        var reviewer = server.Client((await server.CreateKeyAsync(ApiRole.Reviewer)).Key);
+        foreach (var (list, value) in new[] { ("local", "curated"), ("shared", "incoming") })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/lists", new { name = list })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/v1/lists/{list}/entries", new { entries = new[] { new { signalType = "md5", value = Md5(value) } } })).StatusCode);
+        }
+
+        // "shared" is fed by an exchange (disabled: nothing is fetched, the list is still one an exchange feeds).
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/exchanges", new
+        {
+            name = "te",
+            kind = "threatexchange",
+            list = "shared",
+            enabled = false,
+            settings = new Dictionary<string, string> { ["privacyGroup"] = "1" },
+            credentials = new Dictionary<string, string> { ["accessToken"] = "token-1" },
+        })).StatusCode);
+
+        // Four files each in the hour, no history: over the rule on both lists, but only the exchange's entry goes.
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Single(MatchedEntries(await ProcessedAsync(submitter, reviewer, Md5("curated"))));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Single(MatchedEntries(await ProcessedAsync(submitter, reviewer, Md5("incoming"))));
+        }
+
+        Assert.Empty(MatchedEntries(await ProcessedAsync(submitter, reviewer, Md5("incoming"))));
+        Assert.Equal("[]", (await RunningServer.JsonAsync(await admin.GetAsync("/api/v1/lists/local/quarantine"))).ToJsonString());
+        Assert.Equal(3L, Assert.Single((await RunningServer.JsonAsync(await admin.GetAsync("/api/v1/lists/shared/quarantine"))).AsArray())!["matches"]!.GetValue<long>());
     }
 }

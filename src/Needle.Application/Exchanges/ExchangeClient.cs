@@ -47,6 +47,9 @@ internal abstract class ExchangeClient : IDisposable
     /// <summary>The next page after <paramref name="checkpoint"/> (null: from the start).</summary>
     public abstract Task<ExchangePage> NextAsync(string? checkpoint, CancellationToken cancellationToken);
 
+    /// <summary>Called once before a fetch's first page (NCMEC checks its credentials and reads the server's time here).</summary>
+    public virtual Task BeginAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Why <paramref name="checkpoint"/> is too old to resume from (the provider forgets changes after a while), or null when it is not.</summary>
     public virtual string? StaleReason(string? checkpoint, DateTimeOffset now) => null;
 
@@ -79,7 +82,10 @@ internal abstract class ExchangeClient : IDisposable
         {
             if (!response.IsSuccessStatusCode)
             {
-                throw new ExchangeFetchException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase}{(response.StatusCode == HttpStatusCode.TooManyRequests ? " (still rate limited after the retries)" : "")}.");
+                throw new ExchangeFetchException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase}{(response.StatusCode == HttpStatusCode.TooManyRequests ? " (still rate limited after the retries)" : "")}.")
+                {
+                    StatusCode = response.StatusCode,
+                };
             }
 
             var limit = Context.Options.MaxResponseBytes;

@@ -15,6 +15,9 @@ public sealed record ExchangeDefinition
     /// <summary>The kind's credentials; stored encrypted, never returned.</summary>
     public IReadOnlyDictionary<string, string>? Credentials { get; init; }
 
+    /// <summary>On an update: the given <see cref="Credentials"/> replace only those named, the others stay (false: they replace all).</summary>
+    public bool KeepOtherCredentials { get; init; }
+
     /// <summary>How often it is fetched (at least a minute).</summary>
     public TimeSpan? Interval { get; init; }
 

@@ -20,4 +20,7 @@ public sealed class ExchangeFetchException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>The provider's HTTP status when it refused the request; null for other failures.</summary>
+    public System.Net.HttpStatusCode? StatusCode { get; init; }
 }

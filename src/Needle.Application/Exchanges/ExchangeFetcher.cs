@@ -94,16 +94,25 @@ public sealed class ExchangeFetcher
 
             var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(exchange.Settings) ?? [];
             using var client = Create(exchange.Kind, new ExchangeContext(exchange.Name, settings, credentials, _options, _time, _handler));
-            var checkpoint = (await _store.Exchanges.GetStatusAsync(exchange.Id, ct).ConfigureAwait(false))?.Checkpoint;
-            if (client.StaleReason(checkpoint, _time.GetUtcNow()) is { } stale)
+            var status = await _store.Exchanges.GetStatusAsync(exchange.Id, ct).ConfigureAwait(false);
+            var checkpoint = status?.Checkpoint;
+            var stale = client.StaleReason(checkpoint, _time.GetUtcNow());
+            if (stale is not null || status?.FullFetchRequested == true)
             {
-                notice = stale;
+                // From the start, marking what arrives: once complete, what the provider no longer has is swept.
+                notice = stale ?? "full re-fetch asked by an admin";
                 checkpoint = null;
-                if (!await _store.Exchanges.ResetCheckpointAsync(exchange.Id, token, null, ct).ConfigureAwait(false))
+                if (!await _store.Exchanges.StartFullFetchAsync(exchange.Id, token, ct).ConfigureAwait(false))
                 {
                     return false;
                 }
             }
+            else if (status?.FullFetch == true)
+            {
+                notice = "full re-fetch resumed from its checkpoint";
+            }
+
+            await client.BeginAsync(ct).ConfigureAwait(false);
 
             for (var pages = 0; ; pages++)
             {
@@ -141,6 +150,25 @@ public sealed class ExchangeFetcher
 
                 if (!page.More)
                 {
+                    // The provider's end: a full fetch under way is complete, so what it did not deliver goes.
+                    var swept = await _store.Exchanges.SweepAsync(
+                            exchange.Id,
+                            token,
+                            result => new AuditEntryDraft(
+                                "exchange:" + exchange.Name,
+                                "list.entries.sync",
+                                "list/" + exchange.ListName,
+                                JsonSerializer.Serialize(new SyncDetails(exchange.Name, exchange.Kind, result.Added, result.Removed) { FullFetchSweep = true }, DocumentJson.Options),
+                                null),
+                            ct)
+                        .ConfigureAwait(false);
+                    if (swept.Removed > 0)
+                    {
+                        await _lists.CatchUpAsync(ct).ConfigureAwait(false);
+                        await _store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, ct).ConfigureAwait(false);
+                        notice = $"{notice}; the full re-fetch removed {swept.Removed} entries the provider no longer has".TrimStart(';', ' ');
+                    }
+
                     break;
                 }
 
@@ -196,5 +224,10 @@ public sealed class ExchangeFetcher
         return message;
     }
 
-    private sealed record SyncDetails(string Exchange, string Kind, int Added, int Removed);
+    private sealed record SyncDetails(string Exchange, string Kind, int Added, int Removed)
+    {
+        // Set on the sweep that ends a full re-fetch (absent otherwise).
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+        public bool FullFetchSweep { get; init; }
+    }
 }

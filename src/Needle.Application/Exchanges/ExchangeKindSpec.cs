@@ -6,7 +6,7 @@ namespace Needle.Application.Exchanges;
 internal sealed record ExchangeKindSpec(string Kind, IReadOnlyList<string> RequiredSettings, IReadOnlyDictionary<string, string> Defaults, IReadOnlyList<string> RequiredCredentials, IReadOnlyList<string> OptionalCredentials)
 {
     /// <summary>The settings any kind may have.</summary>
-    public static readonly IReadOnlyList<string> KnownSettings = ["baseUrl", "list", "privacyGroup", "environment", "pageSize"];
+    public static readonly IReadOnlyList<string> KnownSettings = ["baseUrl", "list", "privacyGroup", "environment", "pageSize", "feedbackReason"];
 
     /// <summary>NCMEC's environments (python-threatexchange's names) and their base URLs.</summary>
     public static readonly IReadOnlyDictionary<string, string> NcmecEnvironments = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)

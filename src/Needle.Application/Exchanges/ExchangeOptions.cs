@@ -24,6 +24,12 @@ public sealed record ExchangeOptions
     /// <summary>One request's time limit.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a feedback the provider could not take (after the in-call retries) waits before its next attempt; doubled each time, up to 6 hours.</summary>
+    public TimeSpan FeedbackRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Attempts at one feedback before it is recorded as failed.</summary>
+    public int FeedbackMaxAttempts { get; init; } = 30;
+
     /// <summary>The largest response accepted, in bytes.</summary>
     public long MaxResponseBytes { get; init; } = 64L << 20;
 }

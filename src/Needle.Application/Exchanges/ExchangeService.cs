@@ -57,6 +57,50 @@ public sealed class ExchangeService
         return (View(stored), status);
     }
 
+    /// <summary>Every exchange with its fetch state and whether its checkpoint is stale, by name.</summary>
+    public async Task<IReadOnlyList<ExchangeOverview>> OverviewAsync(CancellationToken ct = default)
+    {
+        var now = _time.GetUtcNow();
+        var overviews = new List<ExchangeOverview>();
+        foreach (var stored in await _store.Exchanges.ListAsync(ct).ConfigureAwait(false))
+        {
+            var status = await _store.Exchanges.GetStatusAsync(stored.Id, ct).ConfigureAwait(false) ?? new ExchangeStatus();
+            overviews.Add(new ExchangeOverview(View(stored), status, StaleCheckpoint(stored.Kind, status.Checkpoint, now)));
+        }
+
+        return overviews;
+    }
+
+    /// <summary>The credentials a <paramref name="kind"/> exchange takes (required first), for a form to ask for.</summary>
+    /// <exception cref="ArgumentException">The kind is unknown.</exception>
+    public static IReadOnlyList<string> CredentialNames(string kind)
+    {
+        var spec = ExchangeKindSpec.For(kind);
+        return [.. spec.RequiredCredentials, .. spec.OptionalCredentials];
+    }
+
+    /// <summary>The settings any exchange may have (baseUrl, list, privacyGroup, environment, pageSize).</summary>
+    public static IReadOnlyList<string> SettingNames => ExchangeKindSpec.KnownSettings;
+
+    /// <summary>Why <paramref name="checkpoint"/> of a <paramref name="kind"/> exchange is too old to resume from (StopNCII 30 days, ThreatExchange 85), or null.</summary>
+    public static string? StaleCheckpoint(string kind, string? checkpoint, DateTimeOffset now)
+    {
+        try
+        {
+            return kind switch
+            {
+                ExchangeKinds.StopNcii => StopNciiExchangeClient.Stale(checkpoint, now),
+                ExchangeKinds.ThreatExchange => ThreatExchangeClient.Stale(checkpoint, now),
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is JsonException or FormatException or ExchangeFetchException)
+        {
+            // A checkpoint that cannot be read fails the next fetch, which says why; it is not a stale one.
+            return null;
+        }
+    }
+
     /// <summary>Creates an exchange ("exchange.create"), due for its first fetch at once.</summary>
     /// <exception cref="ArgumentException">The name, kind, a setting, a credential or the interval is not valid (the message names it, never a credential's value).</exception>
     /// <exception cref="ListNotFoundException">The list does not exist.</exception>
@@ -122,9 +166,34 @@ public sealed class ExchangeService
         var credentials = stored.Credentials;
         if (definition.Credentials is { } newCredentials)
         {
+            if (definition.KeepOtherCredentials)
+            {
+                // Only the credentials given change (a form's empty field keeps the stored secret).
+                Dictionary<string, string> merged;
+                try
+                {
+                    merged = Decrypt(_protector, stored);
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    merged = [];
+                }
+
+                foreach (var (key, value) in newCredentials)
+                {
+                    merged[key] = value;
+                }
+
+                newCredentials = merged;
+                changedCredentials = [.. definition.Credentials.Keys];
+            }
+
             spec.CheckCredentials(newCredentials);
             credentials = Encrypt(newCredentials, stored.Id);
-            changedCredentials = [.. newCredentials.Keys];
+            if (!definition.KeepOtherCredentials)
+            {
+                changedCredentials = [.. newCredentials.Keys];
+            }
         }
 
         var updated = stored with
@@ -170,9 +239,26 @@ public sealed class ExchangeService
 
     /// <summary>Queues a fetch of the exchange now (unless one is queued already).</summary>
     /// <exception cref="ExchangeNotFoundException">There is no such exchange.</exception>
-    public async Task FetchNowAsync(string name, CancellationToken ct = default)
+    public Task FetchNowAsync(string name, CancellationToken ct = default) => FetchNowAsync(name, full: false, actor: null, remoteAddress: null, ct);
+
+    /// <summary>
+    /// Queues a fetch of the exchange now; <paramref name="full"/> asks it to start from the beginning and, once it
+    /// completes, remove the entries the provider no longer has. Audited ("exchange.fetch") when an actor is given.
+    /// </summary>
+    /// <exception cref="ExchangeNotFoundException">There is no such exchange.</exception>
+    public async Task FetchNowAsync(string name, bool full, string? actor, string? remoteAddress, CancellationToken ct = default)
     {
         var stored = await _store.Exchanges.GetAsync(name, ct).ConfigureAwait(false) ?? throw new ExchangeNotFoundException(name);
+        if (full && !await _store.Exchanges.RequestFullFetchAsync(stored.Id, ct).ConfigureAwait(false))
+        {
+            throw new ExchangeNotFoundException(name);
+        }
+
+        if (actor is not null)
+        {
+            await _store.Audit.AppendAsync(new AuditEntryDraft(actor, "exchange.fetch", "exchange/" + name, full ? "{\"full\":true}" : null, remoteAddress), ct).ConfigureAwait(false);
+        }
+
         await _store.Jobs.EnqueueAsync(JobKinds.FetchExchange, stored.Id, ct).ConfigureAwait(false);
     }
 

@@ -75,7 +75,10 @@ internal sealed class StopNciiExchangeClient(ExchangeContext context) : Exchange
         return new ExchangePage(Items(records), next, feed.HasMore);
     }
 
-    public override string? StaleReason(string? checkpoint, DateTimeOffset now)
+    public override string? StaleReason(string? checkpoint, DateTimeOffset now) => Stale(checkpoint, now);
+
+    /// <summary>Why <paramref name="checkpoint"/> is too old to resume from, or null (no client needed: the admin page asks too).</summary>
+    internal static string? Stale(string? checkpoint, DateTimeOffset now)
     {
         var (timestamp, _) = Parse(checkpoint);
         var at = DateTimeOffset.FromUnixTimeSeconds(timestamp);

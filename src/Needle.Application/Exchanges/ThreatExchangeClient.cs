@@ -68,10 +68,17 @@ internal sealed class ThreatExchangeClient(ExchangeContext context) : ExchangeCl
                 }
 
                 var tags = new SortedSet<string>(StringComparer.Ordinal);
+                var descriptorIds = new List<string>();
                 if (descriptors.TryGetProperty("data", out var data))
                 {
                     foreach (var descriptor in data.EnumerateArray())
                     {
+                        // Kept for feedback: reactions are given on descriptors, not on the indicator.
+                        if (descriptor.TryGetProperty("id", out var descriptorId) && descriptorId.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+                        {
+                            descriptorIds.Add(descriptorId.ToString());
+                        }
+
                         if (descriptor.TryGetProperty("tags", out var list) && list.ValueKind == JsonValueKind.Array)
                         {
                             foreach (var tag in list.EnumerateArray())
@@ -86,6 +93,11 @@ internal sealed class ThreatExchangeClient(ExchangeContext context) : ExchangeCl
                 if (tags.Count > 0)
                 {
                     metadata["tags"] = string.Join(',', tags);
+                }
+
+                if (descriptorIds.Count > 0)
+                {
+                    metadata["descriptorIds"] = string.Join(',', descriptorIds);
                 }
 
                 items.Add(new ExchangeItem(id, [new HashListEntry(type, indicator)
@@ -109,7 +121,10 @@ internal sealed class ThreatExchangeClient(ExchangeContext context) : ExchangeCl
         return new ExchangePage(items, JsonSerializer.Serialize(after), more);
     }
 
-    public override string? StaleReason(string? checkpoint, DateTimeOffset now)
+    public override string? StaleReason(string? checkpoint, DateTimeOffset now) => Stale(checkpoint, now);
+
+    /// <summary>Why <paramref name="checkpoint"/> is too old to resume from, or null (no client needed: the admin page asks too).</summary>
+    internal static string? Stale(string? checkpoint, DateTimeOffset now)
     {
         var since = Parse(checkpoint).Since;
         var at = DateTimeOffset.FromUnixTimeSeconds(since);

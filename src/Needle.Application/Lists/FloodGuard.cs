@@ -10,19 +10,30 @@ namespace Needle.Application.Lists;
 /// the transaction that records the matches, so any node completing a report sees every node's counts; after a report
 /// is completed its matched entries are checked against <see cref="FloodGuardOptions"/>, and one over the rule is
 /// quarantined through <see cref="HashListService"/> (disabled on every node via the list change log, audited once).
+/// By default only lists an exchange feeds are watched (<see cref="FloodGuardOptions.Scope"/>); which those are is read
+/// from the store at most once a minute.
 /// </summary>
 public sealed class FloodGuard
 {
     /// <summary>The actor the guard's audit entries name.</summary>
     public const string Actor = "system:flood-guard";
 
+    private static readonly TimeSpan FedListsRefresh = TimeSpan.FromMinutes(1);
+
     private readonly IListStore _store;
+    private readonly IExchangeStore? _exchanges;
     private readonly HashListService _lists;
     private readonly TimeProvider _time;
     private readonly FloodGuardOptions _options;
+    private volatile FedLists? _fed;
 
     /// <summary>A guard over <paramref name="store"/>'s counts, quarantining through <paramref name="lists"/>.</summary>
-    public FloodGuard(IListStore store, HashListService lists, TimeProvider time, FloodGuardOptions options)
+    /// <param name="store">The match counts and quarantines.</param>
+    /// <param name="lists">This node's lists, quarantining through their change log.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="options">The rule and the lists it watches.</param>
+    /// <param name="exchanges">Which lists exchanges feed (null: none is, so the default scope watches no list).</param>
+    public FloodGuard(IListStore store, HashListService lists, TimeProvider time, FloodGuardOptions options, IExchangeStore? exchanges = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(lists);
@@ -33,6 +44,7 @@ public sealed class FloodGuard
         _lists = lists;
         _time = time;
         _options = options;
+        _exchanges = exchanges;
     }
 
     /// <summary>The rule in force.</summary>
@@ -69,6 +81,16 @@ public sealed class FloodGuard
         }
 
         var now = _time.GetUtcNow();
+        if (_options.Scope == FloodGuardScope.ExchangeLists)
+        {
+            var fed = await FedListsAsync(now, ct).ConfigureAwait(false);
+            matched.RemoveAll(m => !fed.Contains(m.Item1));
+            if (matched.Count == 0)
+            {
+                return [];
+            }
+        }
+
         var rates = await _store.GetMatchRatesAsync(matched, now - _options.Window, now - _options.History, ct).ConfigureAwait(false);
         List<EntryQuarantine>? quarantined = null;
         foreach (var rate in rates)
@@ -88,6 +110,26 @@ public sealed class FloodGuard
         return quarantined ?? (IReadOnlyList<EntryQuarantine>)[];
     }
 
+    private async Task<IReadOnlySet<string>> FedListsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        if (_fed is { } cached && now - cached.At < FedListsRefresh)
+        {
+            return cached.Names;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (_exchanges is not null)
+        {
+            foreach (var exchange in await _exchanges.ListAsync(ct).ConfigureAwait(false))
+            {
+                names.Add(exchange.ListName);
+            }
+        }
+
+        _fed = new FedLists(names, now);
+        return names;
+    }
+
     /// <summary>The baseline (files per window) an entry's rate is over by the rule, or null when it is within it or quarantined already.</summary>
     internal double? Baseline(EntryMatchRate rate)
     {
@@ -101,4 +143,6 @@ public sealed class FloodGuard
         var baseline = Math.Max(rate.InHistory / windowsInHistory, rate.ReleasedRate ?? 0);
         return rate.InWindow > _options.Ratio * baseline ? baseline : null;
     }
+
+    private sealed record FedLists(IReadOnlySet<string> Names, DateTimeOffset At);
 }

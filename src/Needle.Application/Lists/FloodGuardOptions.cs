@@ -8,11 +8,15 @@ namespace Needle.Application.Lists;
 public sealed record FloodGuardOptions
 {
     /// <summary>
-    /// Whether the guard runs; off by default (<c>needle serve --flood-guard MIN</c> turns it on): an entry with no
-    /// history cannot tell a bad hash from a known picture going viral, and quarantining the latter would stop matching
-    /// known material, so an operator chooses it.
+    /// Which lists the guard watches: by default those an exchange feeds (<see cref="FloodGuardScope.ExchangeLists"/>),
+    /// where a bad hash arrives from outside. A locally curated list is left alone unless the operator asks
+    /// (<c>--flood-guard-lists all</c>): an entry with no history cannot tell a bad hash from a known picture going
+    /// viral, and quarantining the latter would stop matching known material.
     /// </summary>
-    public bool Enabled { get; init; }
+    public FloodGuardScope Scope { get; init; } = FloodGuardScope.ExchangeLists;
+
+    /// <summary>Whether the guard watches any list.</summary>
+    public bool Enabled => Scope != FloodGuardScope.Off;
 
     /// <summary>The recent window the surge is counted over (default one hour; at least one hour).</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);

@@ -17,6 +17,7 @@ public sealed class JobDispatcher
     private readonly TriageProcessor _triage;
     private readonly ProcessorOptions _options;
     private readonly ExchangeFetcher? _exchanges;
+    private readonly ExchangeFeedbackSender? _feedback;
 
     /// <summary>A dispatcher leasing from <paramref name="jobs"/>.</summary>
     /// <param name="jobs">The job queue.</param>
@@ -24,7 +25,8 @@ public sealed class JobDispatcher
     /// <param name="triage">Runs the triage and scoring jobs.</param>
     /// <param name="options">The lease duration and the delay before a job of an unknown kind is retried.</param>
     /// <param name="exchanges">Runs the exchange fetch jobs (null: none are run here).</param>
-    public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options, ExchangeFetcher? exchanges = null)
+    /// <param name="feedback">Runs the exchange feedback send jobs (null: none are run here).</param>
+    public JobDispatcher(IJobQueue jobs, ReportProcessor reports, TriageProcessor triage, ProcessorOptions options, ExchangeFetcher? exchanges = null, ExchangeFeedbackSender? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(reports);
@@ -35,6 +37,7 @@ public sealed class JobDispatcher
         _triage = triage;
         _options = options;
         _exchanges = exchanges;
+        _feedback = feedback;
     }
 
     /// <summary>Leases one job and runs it. True when a job was leased (whatever its outcome), false when the queue had none.</summary>
@@ -108,6 +111,11 @@ public sealed class JobDispatcher
         if (_exchanges is not null && ExchangeFetcher.Runs(job.Kind))
         {
             return await _exchanges.ProcessAsync(job, ct).ConfigureAwait(false);
+        }
+
+        if (_feedback is not null && ExchangeFeedbackSender.Runs(job.Kind))
+        {
+            return await _feedback.ProcessAsync(job, ct).ConfigureAwait(false);
         }
 
         await _jobs.ReleaseAsync(job, $"no processor runs jobs of kind '{job.Kind}'", _options.RetryAfter, ct).ConfigureAwait(false);

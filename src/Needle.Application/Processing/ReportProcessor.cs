@@ -58,7 +58,7 @@ public sealed class ReportProcessor
             Decode = options.Decode,
         };
         _videoHasher = options.Video is { } video ? new VideoHasher(video with { ComputeDigests = true }) : null;
-        _floodGuard = new FloodGuard(store.Lists, matchers, time, options.FloodGuard);
+        _floodGuard = new FloodGuard(store.Lists, matchers, time, options.FloodGuard, store.Exchanges);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Needle.Application.Exchanges;
 using Needle.Application.Lists;
 using Needle.Application.Triage;
 using Needle.Core.Audit;
@@ -26,13 +27,15 @@ public sealed class DecisionService : IDisposable
     private readonly ScoringOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _organisationList = new(1, 1);
+    private readonly ExchangeFeedbackService? _feedback;
 
     /// <summary>A decision service over <paramref name="store"/>.</summary>
     /// <param name="store">Where decisions, copies and audit entries are read and written.</param>
     /// <param name="matchers">The lists, for the organisation's own list of confirmed material.</param>
     /// <param name="options">Copy and bundle limits, the near-duplicate distance, the minimum PDQ quality and the organisation list's name (validated here).</param>
     /// <param name="time">The clock for decision times.</param>
-    public DecisionService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time)
+    /// <param name="feedback">Queues the decision's feedback to the providers of exchange-fed matches (null: none is given).</param>
+    public DecisionService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time, ExchangeFeedbackService? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(matchers);
@@ -42,6 +45,7 @@ public sealed class DecisionService : IDisposable
         _matchers = matchers;
         _options = options.Validated();
         _time = time;
+        _feedback = feedback;
     }
 
     /// <summary>
@@ -92,6 +96,7 @@ public sealed class DecisionService : IDisposable
         var analystDecision = stored.Count > 0 ? stored[0] : throw new InvalidOperationException($"The decision on file {file.Id} was not stored.");
 
         var carried = await CarryAsync(file, analystDecision, applyToBundle, revision: previous is not null, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
+        await QueueFeedbackAsync(file, category, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
         return new DecisionResult(analystDecision, carried, added, disabled);
     }
 
@@ -158,7 +163,18 @@ public sealed class DecisionService : IDisposable
 
         var carried = await CarryAsync(recorded.File, decision, recorded.ApplyToBundle, revision: recorded.Previous is not null, decision.Actor, recorded.RemoteAddress, cancellationToken)
             .ConfigureAwait(false);
+
+        // Past the undo window only: an undone decision never reaches a provider.
+        await QueueFeedbackAsync(recorded.File, decision.Category, decision.Actor, recorded.RemoteAddress, cancellationToken).ConfigureAwait(false);
         return new DecisionResult(decision, carried, added, disabled);
+    }
+
+    private async Task QueueFeedbackAsync(StoredFile file, DecisionCategory category, string actor, string? remoteAddress, CancellationToken ct)
+    {
+        if (_feedback is not null)
+        {
+            await _feedback.OnDecisionAsync(file, category, actor, remoteAddress, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The kebab-case name of a category, as the API speaks it ("child-abuse-material").</summary>

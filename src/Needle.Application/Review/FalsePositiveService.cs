@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Needle.Application.Exchanges;
 using Needle.Application.Lists;
 using Needle.Application.Triage;
 using Needle.Core.Audit;
@@ -24,13 +25,15 @@ public sealed class FalsePositiveService : IDisposable
     private readonly ScoringOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly ExchangeFeedbackService? _feedback;
 
     /// <summary>A false-positive service over <paramref name="store"/>.</summary>
     /// <param name="store">Where files are read, audit entries written and rescoring enqueued.</param>
     /// <param name="matchers">The lists, including the allow list false positives go to.</param>
     /// <param name="options">The allow list's name (<see cref="ScoringOptions.FalsePositiveList"/>; validated here).</param>
     /// <param name="time">The clock for when a false positive was marked.</param>
-    public FalsePositiveService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time)
+    /// <param name="feedback">Queues the negative feedback for a match of an exchange-fed list (null: none is given).</param>
+    public FalsePositiveService(INeedleStore store, HashListService matchers, ScoringOptions options, TimeProvider time, ExchangeFeedbackService? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(matchers);
@@ -40,6 +43,7 @@ public sealed class FalsePositiveService : IDisposable
         _matchers = matchers;
         _options = options.Validated();
         _time = time;
+        _feedback = feedback;
     }
 
     /// <summary>Marks the file's match against <paramref name="listName"/>'s entry <paramref name="entryId"/> as a false positive; returns the allow-list entry (the existing one when marked before).</summary>
@@ -125,6 +129,11 @@ public sealed class FalsePositiveService : IDisposable
         var details = JsonSerializer.Serialize(new MarkAuditDetails(listName, entryId, entry.SignalType.Name, entry.Value, allowed.Id, addedNow, note), DocumentJson.Options);
         await _store.Audit.AppendAsync(new AuditEntryDraft(reviewer, "match.false-positive", $"file/{fileId}", details, remoteAddress), cancellationToken).ConfigureAwait(false);
         await _store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        if (_feedback is not null)
+        {
+            await _feedback.OnFalsePositiveAsync(file, listName, entryId, reviewer, remoteAddress, cancellationToken).ConfigureAwait(false);
+        }
+
         return allowed;
     }
 

@@ -91,7 +91,7 @@ internal sealed class NodeOptionSet
 
     public Option<int?> FloodGuard { get; } = new("--flood-guard")
     {
-        Description = "Quarantine a list entry that matches at least MIN files in an hour and more than 10 times its rate of the last 7 days (an exchange's bad hash). Off by default: a known picture going viral must not stop matching unless you ask for this.",
+        Description = "The flood guard quarantines a list entry that matches at least MIN files in an hour (default 100) and more than 10 times its rate of the last 7 days (an exchange's bad hash). See --flood-guard-lists for which lists it watches.",
         HelpName = "MIN",
     };
 
@@ -108,12 +108,20 @@ internal sealed class NodeOptionSet
         DefaultValueFactory = _ => 100_000,
     };
 
+    public Option<string> FloodGuardLists { get; } = new("--flood-guard-lists")
+    {
+        Description = "Which lists the flood guard watches: exchange (default: lists an exchange feeds, where a bad hash arrives from outside), all (local lists too: a known picture going viral would stop matching), or none.",
+        HelpName = "exchange|all|none",
+        DefaultValueFactory = static _ => "exchange",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(ListSnapshots);
         command.Options.Add(ListSnapshotChanges);
         command.Options.Add(OtlpEndpoint);
         command.Options.Add(FloodGuard);
+        command.Options.Add(FloodGuardLists);
         command.Options.Add(Database);
         command.Options.Add(Postgres);
         command.Options.Add(MediaKey);
@@ -179,6 +187,19 @@ internal sealed class NodeOptionSet
             return null;
         }
 
+        var floodScope = parse.GetValue(FloodGuardLists)?.Trim().ToLowerInvariant() switch
+        {
+            "exchange" or "exchanges" => (Needle.Application.Lists.FloodGuardScope?)Needle.Application.Lists.FloodGuardScope.ExchangeLists,
+            "all" => Needle.Application.Lists.FloodGuardScope.AllLists,
+            "none" or "off" => Needle.Application.Lists.FloodGuardScope.Off,
+            _ => null,
+        };
+        if (floodScope is null)
+        {
+            context.Error.WriteLine($"error: --flood-guard-lists must be exchange, all or none; got '{parse.GetValue(FloodGuardLists)}'");
+            return null;
+        }
+
         // Video hashing as the server does by default, with the segments asked for.
         var video = new Needle.Application.Processing.ProcessorOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
 
@@ -214,7 +235,7 @@ internal sealed class NodeOptionSet
             Warnings = context.Error,
             Video = video,
             OtlpEndpoint = otlp,
-            FloodGuard = floodGuard is { } min ? new Needle.Application.Lists.FloodGuardOptions { Enabled = true, MinMatches = min } : new Needle.Application.Lists.FloodGuardOptions(),
+            FloodGuard = new Needle.Application.Lists.FloodGuardOptions { Scope = floodScope.Value, MinMatches = floodGuard ?? new Needle.Application.Lists.FloodGuardOptions().MinMatches },
         };
     }
 

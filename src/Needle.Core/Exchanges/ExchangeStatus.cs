@@ -30,8 +30,21 @@ public sealed record ExchangeStatus
     /// <summary>Entries removed by the last fetch (so far, while it runs).</summary>
     public long Removed { get; init; }
 
+    /// <summary>The list entries the exchange holds now (what the provider has delivered and not removed).</summary>
+    public long Entries { get; init; }
+
     /// <summary>Whether a fetch holds the exchange now.</summary>
     public bool Running { get; init; }
+
+    /// <summary>
+    /// Whether a fetch from the start (a stale checkpoint or an admin's full re-fetch) is under way: once it completes,
+    /// the exchange's entries it did not deliver again are removed (a failed or interrupted one removes nothing and
+    /// goes on from its checkpoint).
+    /// </summary>
+    public bool FullFetch { get; init; }
+
+    /// <summary>Whether an admin asked for a full re-fetch that has not started yet.</summary>
+    public bool FullFetchRequested { get; init; }
 
     /// <summary>When the exchange is next due on its schedule.</summary>
     public DateTimeOffset? NextFetch { get; init; }

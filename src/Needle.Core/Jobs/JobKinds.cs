@@ -25,4 +25,7 @@ public static class JobKinds
 
     /// <summary>Fetch an exchange's changes into its list (subject: the exchange id); at most one pending per exchange.</summary>
     public const string FetchExchange = "fetch-exchange";
+
+    /// <summary>Send the due feedback to exchange providers (subject: <see cref="Guid.Empty"/>); at most one pending.</summary>
+    public const string SendExchangeFeedback = "send-exchange-feedback";
 }

@@ -70,4 +70,23 @@ public interface IExchangeStore
 
     /// <summary>Sets the checkpoint back (null: fetch everything again) while holding the lease; false when it was lost.</summary>
     Task<bool> ResetCheckpointAsync(Guid id, Guid token, string? checkpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks that the next fetch of the exchange start from the beginning (see <see cref="StartFullFetchAsync"/>); false when there is none.</summary>
+    Task<bool> RequestFullFetchAsync(Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a full fetch while holding the lease: the checkpoint goes back to the start, the request (if any) is
+    /// cleared, and a new sweep generation begins, so every item the fetch delivers from now on is marked seen by it;
+    /// false when the lease was lost. Persisted: a fetch resumed after a crash goes on marking the same generation.
+    /// </summary>
+    Task<bool> StartFullFetchAsync(Guid id, Guid token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends a full fetch that reached the provider's end: in one transaction (under the lease), removes the
+    /// exchange's items the fetch did not deliver and their list entries (through the change log, with
+    /// <paramref name="audit"/> when any go) and ends the full fetch. Does nothing (0 removed) when no full fetch is
+    /// under way.
+    /// </summary>
+    /// <exception cref="Needle.Core.Exchanges.ExchangeLostException">The lease was lost; nothing was removed.</exception>
+    Task<ExchangeBatchResult> SweepAsync(Guid id, Guid token, Func<ExchangeBatchResult, AuditEntryDraft> audit, CancellationToken cancellationToken = default);
 }

@@ -30,6 +30,9 @@ public interface INeedleStore : IAsyncDisposable
     /// <summary>Exchanges keeping lists in step with providers, and their fetch state.</summary>
     IExchangeStore Exchanges { get; }
 
+    /// <summary>The durable queue of feedback to exchange providers.</summary>
+    IExchangeFeedbackStore ExchangeFeedback { get; }
+
     /// <summary>Creates or upgrades the schema (versioned migrations); safe to call at every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 

@@ -18,10 +18,10 @@ internal sealed record ExchangeResponse(
 }
 
 internal sealed record ExchangeStatusResponse(
-    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, bool Running, DateTimeOffset? NextFetch)
+    string Name, string Kind, string List, DateTimeOffset? LastFetch, DateTimeOffset? LastSuccess, string? Checkpoint, bool? Success, string? Error, string? Notice, long Added, long Removed, bool Running, DateTimeOffset? NextFetch, bool FullFetch, long Entries)
 {
     public static ExchangeStatusResponse From(ExchangeView view, ExchangeStatus status) =>
-        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.Running, status.NextFetch);
+        new(view.Name, view.Kind, view.List, status.LastFetch, status.LastSuccess, status.Checkpoint, status.Success, status.Error, status.Notice, status.Added, status.Removed, status.Running, status.NextFetch, status.FullFetch || status.FullFetchRequested, status.Entries);
 }
 
 internal sealed record ChangeResponse(int Id, bool? Removed, string? SignalType, string? Value, string? Label, string? Category, bool? Enabled, IReadOnlyDictionary<string, string>? Metadata);
@@ -55,11 +55,11 @@ internal static class ExchangeEndpoints
         exchanges.MapGet("/{name}/status", async (string name, ExchangeService service, CancellationToken ct) =>
                 await service.GetStatusAsync(name, ct).ConfigureAwait(false) is { } found ? Results.Ok(ExchangeStatusResponse.From(found.Exchange, found.Status)) : NoExchange(name))
             .WithSummary("Where the exchange's fetching stands: {lastFetch, checkpoint, success, error, notice, added, removed}.");
-        exchanges.MapPost("/{name}/fetch", async (string name, ExchangeService service, CancellationToken ct) =>
+        exchanges.MapPost("/{name}/fetch", async (string name, bool? full, HttpContext context, ExchangeService service, CancellationToken ct) =>
             {
                 try
                 {
-                    await service.FetchNowAsync(name, ct).ConfigureAwait(false);
+                    await service.FetchNowAsync(name, full == true, context.User.Actor(), context.Connection.RemoteIpAddress?.ToString(), ct).ConfigureAwait(false);
                     return Results.Accepted($"/api/v1/exchanges/{Uri.EscapeDataString(name)}/status");
                 }
                 catch (ExchangeNotFoundException)
@@ -67,7 +67,7 @@ internal static class ExchangeEndpoints
                     return NoExchange(name);
                 }
             })
-            .WithSummary("Fetch now (queued; see the status).");
+            .WithSummary("Fetch now (queued; see the status). ?full=true fetches everything again and then removes what the provider no longer has.");
 
         api.MapGet("/lists/{name}/changes", ChangesAsync).RequireAuthorization(Policies.ExchangeOrAdmin).WithTags("Exchanges")
             .WithSummary("A list's changes after a cursor, for another Needle server to follow (exchange or admin key): ?after=CURSOR&limit=N.");

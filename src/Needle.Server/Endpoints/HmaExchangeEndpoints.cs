@@ -261,7 +261,8 @@ internal static class HmaExchangeEndpoints
             ["last_fetch_complete_ts"] = status.Running || status.Success is null ? null : lastFetch,
             ["last_fetch_succeeded"] = status.Success,
             ["up_to_date"] = status.Success == true && !status.Running,
-            ["fetched_items"] = status.Added,
+            // HMA's count of what the exchange holds, not of the last fetch's changes.
+            ["fetched_items"] = status.Entries,
             ["last_fetch_time"] = lastFetch,
             ["checkpoint_time"] = checkpoint,
             ["success"] = status.Success,

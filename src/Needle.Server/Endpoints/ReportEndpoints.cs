@@ -25,6 +25,9 @@ internal sealed record MatchResponse(string List, int EntryId, string? Label, st
 
     /// <summary>For an animation: the frame (after frame 0) that matched.</summary>
     public int? Frame { get; init; }
+
+    /// <summary>The feedback given to the provider of the exchange that fed the entry, oldest first; null when none.</summary>
+    public IReadOnlyList<FeedbackResponse>? Feedback { get; init; }
 }
 
 internal sealed record FileHashes(string? Md5, string? Sha1, string? Sha256, string? Pdq, int? PdqQuality);
@@ -232,7 +235,8 @@ internal static class ReportEndpoints
 
         var score = await store.Triage.GetScoreAsync(id, cancellationToken).ConfigureAwait(false);
         var decisions = await store.Triage.GetCurrentDecisionsAsync(id, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(ReportResponse.From(report, score, decisions));
+        var feedback = await FeedbackEndpoints.ForFilesAsync(store, report.Files, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(FeedbackEndpoints.WithFeedback(ReportResponse.From(report, score, decisions), feedback));
     }
 
     private static async Task<IResult> GetMediaAsync(Guid id, HttpContext context, INeedleStore store, MediaProtector protector, CancellationToken cancellationToken)

@@ -17,4 +17,14 @@ public sealed record ReviewFile(
 
     /// <summary>For a video: how many keyframes its strip shows (scene changes, or evenly spaced).</summary>
     public int Keyframes { get; init; }
+
+    /// <summary>The feedback given to exchange providers on the entries this file matched (any file's), oldest first.</summary>
+    public IReadOnlyList<Needle.Core.Exchanges.StoredExchangeFeedback> Feedback { get; init; } = [];
+
+    /// <summary>The feedback on one match's entry, oldest first.</summary>
+    public IEnumerable<Needle.Core.Exchanges.StoredExchangeFeedback> FeedbackOn(StoredMatch match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return Feedback.Where(f => f.Feedback.EntryId == match.EntryId && string.Equals(f.Feedback.ListName, match.ListName, StringComparison.Ordinal));
+    }
 }

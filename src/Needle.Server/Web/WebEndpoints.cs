@@ -352,6 +352,7 @@ internal static class WebEndpoints
 
         var files = new List<ReviewFile>(report.Files.Count);
         var markers = new List<MapMarker>();
+        var feedback = await Endpoints.FeedbackEndpoints.ForFilesAsync(store, report.Files, cancellationToken).ConfigureAwait(false);
         foreach (var file in report.Files)
         {
             var history = await triage.GetDecisionHistoryAsync(file.Id, cancellationToken).ConfigureAwait(false);
@@ -368,6 +369,7 @@ internal static class WebEndpoints
             {
                 ListCategory = WebDecisions.ListCategory(file),
                 Keyframes = keyframeCount,
+                Feedback = feedback,
             });
             if (file.Clues?.Gps is { } gps)
             {
@@ -732,11 +734,39 @@ internal static class WebEndpoints
         return new ListRow(list.Name, list.Kind, list.PdqThreshold, list.PhotoDnaThreshold, list.Entries.Count, enabled);
     }
 
-    private static RazorComponentResult<ListsPage> ListsPage(HttpContext context, HashListService host) => Page<ListsPage>(new ListsModel(
-        Frame(context, "Lists", "lists"),
-        [.. host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal)],
-        [.. HashListFormats.Default.Formats.Select(static f => f.Name)],
-        ExportFormats()));
+    private static async Task<RazorComponentResult<ListsPage>> ListsPage(HttpContext context, HashListService host, Needle.Application.Exchanges.ExchangeService exchanges,
+        NeedleServerOptions options, CancellationToken cancellationToken)
+    {
+        var rows = host.Lists.Select(Row).OrderBy(static l => l.Name, StringComparer.Ordinal).ToList();
+        var overview = await exchanges.OverviewAsync(cancellationToken).ConfigureAwait(false);
+        var quarantined = new Dictionary<string, int>(StringComparer.Ordinal);
+        var quarantinedEntries = new List<Needle.Core.Lists.EntryQuarantine>();
+        foreach (var row in rows)
+        {
+            var held = await host.GetQuarantinedAsync(row.Name, cancellationToken).ConfigureAwait(false);
+            if (held.Count > 0)
+            {
+                quarantined[row.Name] = held.Count;
+                quarantinedEntries.AddRange(held);
+            }
+        }
+
+        var guarded = options.FloodGuard.Scope switch
+        {
+            FloodGuardScope.AllLists => rows.Select(static r => r.Name).ToHashSet(StringComparer.Ordinal),
+            FloodGuardScope.ExchangeLists => overview.Select(static e => e.Exchange.List).ToHashSet(StringComparer.Ordinal),
+            _ => [],
+        };
+        return Page<ListsPage>(new ListsModel(Frame(context, "Lists", "lists"), rows, [.. HashListFormats.Default.Formats.Select(static f => f.Name)], ExportFormats())
+        {
+            Exchanges = overview,
+            ExchangeKinds = [.. Needle.Core.Exchanges.ExchangeKinds.All.Select(static k => (k, Needle.Application.Exchanges.ExchangeService.CredentialNames(k)))],
+            ExchangeSettings = Needle.Application.Exchanges.ExchangeService.SettingNames,
+            FloodGuarded = guarded,
+            Quarantined = quarantined,
+            QuarantinedEntries = quarantinedEntries,
+        });
+    }
 
     private static List<string> ExportFormats() => [.. HashListFormats.Default.Formats.Select(static f => f.Name), "vics-1.3"];
 

@@ -47,10 +47,10 @@ internal static class ExchangeTestHelpers
     }
 
     /// <summary>Asks for a fetch through the API and waits until a fetch started after the ask has ended; returns its status.</summary>
-    public static async Task<JsonNode> FetchAsync(RunningServer server, string name)
+    public static async Task<JsonNode> FetchAsync(RunningServer server, string name, bool full = false)
     {
         var before = (await StatusAsync(server, name))["lastFetch"]?.GetValue<DateTimeOffset>();
-        var response = await server.Client(server.AdminKey).PostAsync($"/api/v1/exchanges/{name}/fetch", null);
+        var response = await server.Client(server.AdminKey).PostAsync($"/api/v1/exchanges/{name}/fetch{(full ? "?full=true" : "")}", null);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (true)

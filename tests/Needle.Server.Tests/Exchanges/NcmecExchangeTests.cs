@@ -8,26 +8,44 @@ namespace Needle.Server.Tests.Exchanges;
 /// The <c>ncmec</c> kind against a fake NCMEC hash-sharing API v2 over real HTTP: HTTP Basic, entries keyed by member
 /// and id (the same id of two members stays two items), classification as category, paging by next, a tombstone of an
 /// entry given earlier in the same window (entries come out of time order), a malformed page that leaves the window's
-/// start where it was, and the next fetch resuming at the page that failed, then starting from the window's end.
+/// start where it was, and the next fetch resuming at the page that failed, then starting from the window's end. Each
+/// fetch asks /v2/status first: its server time ends the window, and refused credentials are an error naming the
+/// exchange (no secret), with no entries asked.
 /// </summary>
 public sealed class NcmecExchangeTests
 {
     [Fact]
     public async Task Ncmec_windows_advance_only_when_exhausted_and_tombstones_remove_by_member_and_id()
     {
+        const string ServerTime = "2026-03-01T12:00:00Z";
         var fetch = 1;
         var nextAttempts = 0;
+        var refuse = false;
         string? firstTo = null;
         await using var provider = await FakeProvider.StartAsync(async (context, seen) =>
         {
             Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("hotline:SECRET-pw")), seen.Headers["Authorization"]);
             context.Response.ContentType = "application/xml";
-            if (seen.Path == "/npo/v2/entries" && !seen.Query.ContainsKey("start"))
+            if (seen.Path == "/npo/v2/status")
+            {
+                if (refuse)
+                {
+                    context.Response.StatusCode = 401;
+                    return;
+                }
+
+                await context.Response.WriteAsync($"""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <statusResponse xmlns="https://hashsharing.ncmec.org/hashsharing/v2"><member id="42">Hotline A</member><serverTime>{ServerTime}</serverTime></statusResponse>
+                    """);
+            }
+            else if (seen.Path == "/npo/v2/entries" && !seen.Query.ContainsKey("start"))
             {
                 if (fetch == 1)
                 {
                     Assert.Equal("1970-01-01T00:00:00Z", seen.Query["from"]);
                     firstTo = seen.Query["to"];
+                    Assert.Equal(ServerTime, firstTo);
                     await context.Response.WriteAsync($"""
                         <?xml version="1.0" encoding="UTF-8"?>
                         <queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2">
@@ -110,6 +128,18 @@ public sealed class NcmecExchangeTests
         status = await FetchAsync(server, "ncmec");
         Assert.True(status["success"]!.GetValue<bool>(), status.ToJsonString());
         Assert.Equal(2, nextAttempts);
+        Assert.Equal(3, provider.Requests.Count(static r => r.Path == "/npo/v2/status"));
+
+        // Credentials refused: the status says so naming the exchange; no entries are asked, nothing changes.
+        refuse = true;
+        var entriesAsked = provider.Requests.Count(static r => r.Path == "/npo/v2/entries");
+        status = await FetchAsync(server, "ncmec");
+        Assert.False(status["success"]!.GetValue<bool>());
+        var error = status["error"]!.GetValue<string>();
+        Assert.Contains("exchange 'ncmec'", error, StringComparison.Ordinal);
+        Assert.Contains("401", error, StringComparison.Ordinal);
+        Assert.Equal(entriesAsked, provider.Requests.Count(static r => r.Path == "/npo/v2/entries"));
+        Assert.Equal(2, (await EntriesAsync(server, "ncmec")).Count);
         Assert.DoesNotContain("SECRET", await EverythingReadableAsync(server, "ncmec"), StringComparison.Ordinal);
     }
 }

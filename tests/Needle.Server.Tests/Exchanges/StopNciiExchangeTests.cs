@@ -71,7 +71,8 @@ public sealed class StopNciiExchangeTests
             else if (fetch == 3)
             {
                 Assert.Equal("0", start);
-                await Json(context, $$"""{"count":1,"nextPageToken":"","nextSetTimestamp":{{recent}},"hasMoreRecords":false,"hashRecords":[{"signalType":"VideoMD5","hashValue":"{{Md5A}}","hashStatus":"Deleted"}]}""");
+                // The full fetch gives everything StopNCII has: the inactive hash again, the video now deleted.
+                await Json(context, $$"""{"count":2,"nextPageToken":"","nextSetTimestamp":{{recent}},"hasMoreRecords":false,"hashRecords":[{"signalType":"ImagePDQ","hashValue":"{{Pdq2}}","hashStatus":"Inactive"},{"signalType":"VideoMD5","hashValue":"{{Md5A}}","hashStatus":"Deleted"}]}""");
             }
             else
             {

@@ -172,4 +172,44 @@ public abstract class ExchangeStoreContract : StoreContract
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)])], "cp"), _ => TestData.AdminAudit("list.entries.sync")));
         Assert.Null((await Store.Exchanges.GetStatusAsync(exchange.Id))!.Checkpoint);
     }
+
+    [Fact]
+    public async Task A_full_fetch_marks_what_it_delivers_and_its_sweep_removes_the_rest_once()
+    {
+        var exchange = await CreateAsync();
+        var token = Guid.NewGuid();
+        var now = Time.GetUtcNow();
+        Assert.True(await Store.Exchanges.TryLeaseAsync(exchange.Id, token, "host/1/1", now, now.AddMinutes(5)));
+        await Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)]), new ExchangeItem("b", [Md5(2)]), new ExchangeItem("c", [Md5(3)])], "cp-1"), _ => TestData.AdminAudit("list.entries.sync"));
+
+        // No full fetch under way: a sweep removes nothing.
+        Assert.Equal(new ExchangeBatchResult(0, 0), await Store.Exchanges.SweepAsync(exchange.Id, token, _ => TestData.AdminAudit("list.entries.sync")));
+        Assert.Equal(3, (await Store.Lists.GetEntriesAsync("known")).Count);
+
+        Assert.True(await Store.Exchanges.RequestFullFetchAsync(exchange.Id));
+        Assert.True((await Store.Exchanges.GetStatusAsync(exchange.Id))!.FullFetchRequested);
+        Assert.True(await Store.Exchanges.StartFullFetchAsync(exchange.Id, token));
+        var status = await Store.Exchanges.GetStatusAsync(exchange.Id);
+        Assert.Equal((true, false, (string?)null), (status!.FullFetch, status.FullFetchRequested, status.Checkpoint));
+        Assert.False(await Store.Exchanges.StartFullFetchAsync(exchange.Id, Guid.NewGuid()));
+
+        // The full fetch delivers "a" unchanged and "c" changed, not "b"; a lost lease sweeps nothing.
+        var kept = (await Store.Lists.GetEntriesAsync("known")).Single(e => e.Value == Md5(1).Value).Id;
+        await Store.Exchanges.ApplyAsync(exchange.Id, token, new ExchangeBatch([new ExchangeItem("a", [Md5(1)]), new ExchangeItem("c", [Md5(5)])], "cp-2"), _ => TestData.AdminAudit("list.entries.sync"));
+        await Assert.ThrowsAsync<ExchangeLostException>(() => Store.Exchanges.SweepAsync(exchange.Id, Guid.NewGuid(), _ => TestData.AdminAudit("list.entries.sync")));
+        Assert.Equal(3, (await Store.Lists.GetEntriesAsync("known")).Count);
+        var start = (await Store.Lists.ReadSnapshotAsync()).Sequence;
+
+        var swept = await Store.Exchanges.SweepAsync(exchange.Id, token, r => TestData.AdminAudit("list.entries.sync", "list/known", $"sweep {r.Removed}"));
+        Assert.Equal(new ExchangeBatchResult(0, 1), swept);
+        var entries = await Store.Lists.GetEntriesAsync("known");
+        Assert.Equal([(Md5(1).Value, kept), (Md5(5).Value, entries[1].Id)], entries.Select(static e => (e.Value, e.Id)));
+        Assert.False((await Store.Exchanges.GetStatusAsync(exchange.Id))!.FullFetch);
+        Assert.Contains(await Store.Audit.ReadAsync(0, 1000), static e => e.Details == "sweep 1");
+        Assert.NotEmpty(await Store.Lists.ReadChangesAsync(start, 100));
+
+        // Done: a second sweep removes nothing more.
+        Assert.Equal(new ExchangeBatchResult(0, 0), await Store.Exchanges.SweepAsync(exchange.Id, token, _ => TestData.AdminAudit("list.entries.sync")));
+        Assert.Equal(2, (await Store.Lists.GetEntriesAsync("known")).Count);
+    }
 }

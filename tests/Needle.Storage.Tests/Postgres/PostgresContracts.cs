@@ -143,3 +143,13 @@ public sealed class PostgresFloodGuardStoreTests(PostgresServer server) : FloodG
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresExchangeFeedbackStoreTests(PostgresServer server) : ExchangeFeedbackStoreContract
+{
+    private readonly PostgresTestDatabase _database = new(server);
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}

@@ -132,3 +132,12 @@ public sealed class SqliteFloodGuardStoreTests : FloodGuardStoreContract
 
     protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
 }
+
+public sealed class SqliteExchangeFeedbackStoreTests : ExchangeFeedbackStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override INeedleStore OpenStore(StoreTestOptions options) => _database.Open(options);
+
+    protected override Task DeleteDatabaseAsync() => _database.DeleteAsync();
+}
