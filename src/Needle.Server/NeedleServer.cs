@@ -163,6 +163,7 @@ public static class NeedleServer
         }
 
         HashListService? matchers = null;
+        ILoggerFactory? listLogs = null;
         GeoLocator? geo = null;
         try
         {
@@ -171,7 +172,16 @@ public static class NeedleServer
             // One minimum for matching and triage (the scoring file's): a file the matcher did not compare by PDQ is
             // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
             // metadata) live in temporary files; memory keeps what matching needs.
-            matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
+            // With a snapshot folder the lists start from their snapshots; the list service logs through its own
+            // factory (the host's does not exist yet), kept for the node's life.
+            listLogs = LoggerFactory.Create(logging => ConfigureLogging(logging, options));
+            var snapshots = options.ListSnapshotDirectory is { } snapshotFolder
+                ? new ListSnapshotOptions { Directory = snapshotFolder, RefreshAfterChanges = options.ListSnapshotRefreshChanges }
+                : null;
+            matchers = await HashListService.LoadAsync(
+                    store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), snapshots,
+                    listLogs.CreateLogger<HashListService>(), cancellationToken)
+                .ConfigureAwait(false);
             SimilarMediaIndex? similar = null;
             if (robustModel is not null)
             {
@@ -194,13 +204,14 @@ public static class NeedleServer
             }
 
             geo = CreateGeoLocator(options, warnings);
-            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring) { RobustModel = robustModel, Similar = similar };
+            return new NodeParts(storeServices, description, store, matchers, protector, keys, geo, routing, scoring, listLogs) { RobustModel = robustModel, Similar = similar };
         }
         catch
         {
             geo?.Dispose();
             matchers?.Dispose();
             robustModel?.Dispose();
+            listLogs?.Dispose();
             await storeServices.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -481,6 +492,7 @@ public static class NeedleServer
         services.AddSingleton(sp => new JobDispatcher(
             store.Jobs, sp.GetRequiredService<ReportProcessor>(), sp.GetRequiredService<TriageProcessor>(), processing, sp.GetRequiredService<ExchangeFetcher>(), sp.GetRequiredService<ExchangeFeedbackSender>()));
         services.AddHostedService<ListFollower>();
+        services.AddHostedService<ListSnapshotWriter>();
         services.AddHostedService<ExchangeScheduler>();
         services.AddHostedService<FeedbackScheduler>();
         if (options.Workers > 0)
@@ -500,7 +512,8 @@ public static class NeedleServer
     private sealed record NodeParts(
         ServiceProvider StoreServices,
         StoreDescription StoreDescription,
-        INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring)
+        INeedleStore Store, HashListService Matchers, MediaProtector Protector, ApiKeyService Keys, GeoLocator Geo, JurisdictionRules Routing, ScoringOptions Scoring,
+        ILoggerFactory ListLogs)
         : IAsyncDisposable
     {
         /// <summary>The robust tier's model when it is on (one per node).</summary>
@@ -515,6 +528,7 @@ public static class NeedleServer
             Matchers.Dispose();
             Similar?.Dispose();
             RobustModel?.Dispose();
+            ListLogs.Dispose();
             await StoreServices.DisposeAsync().ConfigureAwait(false);
         }
     }

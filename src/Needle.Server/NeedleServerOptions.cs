@@ -17,6 +17,15 @@ public sealed record NeedleServerOptions
     /// <summary>How often the list change log is polled (each poll waits this ±50 %, so nodes drift apart). Default 2 s.</summary>
     public TimeSpan ListPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The node's own folder for list snapshots (one file per list, not shared between nodes): the node starts from them
+    /// and applies the change log after them instead of reading every entry from the database. Null keeps none.
+    /// </summary>
+    public string? ListSnapshotDirectory { get; init; }
+
+    /// <summary>Entry changes after which the list snapshots are written again in the background (and on a clean shutdown). Default 100,000.</summary>
+    public int ListSnapshotRefreshChanges { get; init; } = 100_000;
+
     /// <summary>How long a worker holds a job before another may take it (renewed while processing). Default 2 minutes.</summary>
     public TimeSpan JobLease { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -190,6 +199,7 @@ public sealed record NeedleServerOptions
         ArgumentNullException.ThrowIfNull(Store);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ListPollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(JobLease, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ListSnapshotRefreshChanges);
         if (Urls.Count == 0)
         {
             throw new ArgumentException("At least one URL to listen on is needed.");

@@ -305,6 +305,22 @@ internal sealed class RelationalListStore : IListStore
             cancellationToken);
     }
 
+    public Task<(ListChange? Change, long LastSequence)> GetChangeAtAsync(long sequence, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<(ListChange?, long)>(
+            async (connection, transaction, ct) =>
+            {
+                var last = Convert.ToInt64(
+                    await connection.Command(transaction, "SELECT COALESCE(MAX(seq), 0) FROM list_changes;").ScalarAsync(ct).ConfigureAwait(false),
+                    CultureInfo.InvariantCulture);
+                var change = await _dialect
+                    .Command(connection, transaction, "SELECT seq, change, list_name, first_entry_id, last_entry_id FROM list_changes WHERE seq = @seq;")
+                    .With("@seq", sequence)
+                    .FirstOrDefaultAsync(reader => new ListChange(reader.GetInt64(0), ListChanges.Parse(reader.GetString(1)), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4)), ct)
+                    .ConfigureAwait(false);
+                return (change, last);
+            },
+            cancellationToken);
+
     public Task<IReadOnlyList<EntryMatchRate>> GetMatchRatesAsync(
         IReadOnlyList<(string ListName, int EntryId)> entries, DateTimeOffset windowStart, DateTimeOffset historyStart, CancellationToken cancellationToken = default)
     {

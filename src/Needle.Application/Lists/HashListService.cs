@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Needle.Core.Audit;
 using Needle.Core.Lists;
 using Needle.Core.Serialization;
@@ -22,6 +24,15 @@ namespace Needle.Application.Lists;
 /// <see cref="CatchUpAsync"/> applies those after <see cref="Sequence"/> the same way (entries in place, a rebuild only
 /// for a list created or deleted), skipping what this host did itself.
 /// </summary>
+/// <remarks>
+/// With <see cref="ListSnapshotOptions"/> a node keeps one snapshot file per list (<see cref="HashListSnapshotFile"/>:
+/// columns and details, checksummed, written atomically, with the list's generation and the change-log sequence it
+/// covers) and starts from them: each list's newest snapshot is loaded and the change log after it applied. A snapshot
+/// that is damaged (truncated, bit-flipped), of another list or database, of another format version, or ahead of the
+/// database's log is logged with the reason and that list is read from the store instead. Snapshots are written again
+/// in the background after <see cref="ListSnapshotOptions.RefreshAfterChanges"/> entry changes and by
+/// <see cref="WriteSnapshotsAsync"/> (on a clean shutdown).
+/// </remarks>
 public sealed partial class HashListService : IDisposable
 {
     private const int MaxListNameLength = 100;
@@ -29,11 +40,23 @@ public sealed partial class HashListService : IDisposable
     /// <summary>Changes read from the log per round trip.</summary>
     private const int ChangeBatch = 256;
 
+    /// <summary>File name extension of list snapshots.</summary>
+    private const string SnapshotExtension = ".ndls";
+
     private readonly IListStore _store;
     private readonly TimeProvider _time;
     private readonly ListMatcherOptions _options;
     private readonly string? _detailDirectory;
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly ListSnapshotOptions? _snapshots;
+    private readonly ILogger _logger;
+    private readonly ConditionalWeakTable<HashList, StrongBox<long>> _generations;
+    private readonly SemaphoreSlim _snapshotGate = new(1, 1);
+    private long _changesSinceSnapshot;
+    private int _refreshing;
+
+    // While catching up after a start from snapshots: per list, the sequence its snapshot covered (under _writes).
+    private Dictionary<string, long>? _covered;
 
     // List creations and deletions this host made and applied, not yet seen again in the change log (guarded by _writes).
     private readonly Dictionary<string, int> _ownCreates = new(StringComparer.Ordinal);
@@ -50,9 +73,14 @@ public sealed partial class HashListService : IDisposable
     private volatile RobustListIndex? _robust;
     private bool _disposed;
 
-    private HashListService(IListStore store, TimeProvider time, ListMatcherOptions options, string? detailDirectory, State state, long sequence)
+    private HashListService(
+        IListStore store, TimeProvider time, ListMatcherOptions options, string? detailDirectory, State state, long sequence,
+        ListSnapshotOptions? snapshots, ILogger logger, ConditionalWeakTable<HashList, StrongBox<long>> generations)
     {
         _store = store;
+        _snapshots = snapshots;
+        _logger = logger;
+        _generations = generations;
         _detailDirectory = detailDirectory;
         _time = time;
         _options = options;
@@ -70,13 +98,55 @@ public sealed partial class HashListService : IDisposable
     /// streaming the entries into compact lists; with <paramref name="detailDirectory"/> the entries' labels, categories,
     /// sources and metadata go to temporary files there (read back only for matches) instead of memory.
     /// </summary>
-    public static async Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options, string? detailDirectory, CancellationToken ct = default)
+    public static Task<HashListService> LoadAsync(IListStore lists, TimeProvider time, ListMatcherOptions? options, string? detailDirectory, CancellationToken ct = default) =>
+        LoadAsync(lists, time, options, detailDirectory, null, null, ct);
+
+    /// <summary>
+    /// Loads every list as <see cref="LoadAsync(IListStore, TimeProvider, ListMatcherOptions?, string?, CancellationToken)"/>;
+    /// with <paramref name="snapshots"/> from the lists' snapshot files where they are valid (the rest from the store),
+    /// then applies the change log after them, and keeps the snapshots up to date from then on.
+    /// </summary>
+    /// <param name="lists">The store.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="options">Matching options.</param>
+    /// <param name="detailDirectory">Where entry details of entries read from the store go (null: memory).</param>
+    /// <param name="snapshots">Where snapshots live and how often they are refreshed; null: none.</param>
+    /// <param name="logger">Where snapshot use, rejection (with the reason) and writes are logged.</param>
+    /// <param name="ct">Cancels the load.</param>
+    public static async Task<HashListService> LoadAsync(
+        IListStore lists, TimeProvider time, ListMatcherOptions? options, string? detailDirectory, ListSnapshotOptions? snapshots, ILogger? logger, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(lists);
         ArgumentNullException.ThrowIfNull(time);
         options ??= new ListMatcherOptions();
-        var (loaded, sequence) = await LoadListsAsync(lists, detailDirectory, ct).ConfigureAwait(false);
-        return new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence);
+        logger ??= NullLogger.Instance;
+        var generations = new ConditionalWeakTable<HashList, StrongBox<long>>();
+        if (snapshots is null)
+        {
+            var (loaded, sequence) = await LoadListsAsync(lists, detailDirectory, generations, ct).ConfigureAwait(false);
+            var plain = new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence, null, logger, generations);
+            ReleaseLoadGarbage();
+            return plain;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapshots.RefreshAfterChanges);
+        var (fromSnapshots, start, covered) = await LoadWithSnapshotsAsync(lists, detailDirectory, snapshots, generations, logger, ct).ConfigureAwait(false);
+        var service = new HashListService(lists, time, options, detailDirectory, State.Create(fromSnapshots, options), start, snapshots, logger, generations)
+        {
+            _covered = covered,
+        };
+        try
+        {
+            await service.CatchUpAsync(ct).ConfigureAwait(false);
+            service._covered = null;
+            ReleaseLoadGarbage();
+            return service;
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The last change-log sequence applied: every change up to it is in memory.</summary>
@@ -270,6 +340,8 @@ public sealed partial class HashListService : IDisposable
                 _robust?.Add(list, entry);
             }
 
+            NoteChanges(added.Count);
+
             return added;
         }
         finally
@@ -296,6 +368,7 @@ public sealed partial class HashListService : IDisposable
             list.SetEnabled(entryId, enabled);
             _videos.SetEnabled(listName, entryId, enabled);
             RobustEnabled(list, entryId, enabled);
+            NoteChanges(1);
             return true;
         }
         finally
@@ -327,6 +400,7 @@ public sealed partial class HashListService : IDisposable
                 RobustStale();
             }
 
+            NoteChanges(1);
             return true;
         }
         finally
@@ -416,7 +490,7 @@ public sealed partial class HashListService : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var (loaded, sequence) = await LoadListsAsync(_store, _detailDirectory, ct).ConfigureAwait(false);
+            var (loaded, sequence) = await LoadListsAsync(_store, _detailDirectory, _generations, ct).ConfigureAwait(false);
             var old = _state;
             _state = State.Create(loaded, _options);
             Interlocked.Exchange(ref _sequence, sequence);
@@ -489,6 +563,265 @@ public sealed partial class HashListService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a snapshot of every list now, covering <see cref="Sequence"/> (what a clean shutdown does; done in the
+    /// background after <see cref="ListSnapshotOptions.RefreshAfterChanges"/> changes), and deletes the snapshots of
+    /// lists that are gone. Changes wait only while the lists' columns are copied, not while files are written. Does
+    /// nothing without <see cref="ListSnapshotOptions"/>.
+    /// </summary>
+    public async Task WriteSnapshotsAsync(CancellationToken ct = default)
+    {
+        if (_snapshots is null)
+        {
+            return;
+        }
+
+        await _snapshotGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // Up to the log's end first, so the snapshot covers (and is anchored at) the newest sequence this node can
+            // name: its own changes are in memory but only counted as covered once read back from the log.
+            var started = _time.GetTimestamp();
+            await CatchUpAsync(ct).ConfigureAwait(false);
+            var captures = new List<(HashListCapture Capture, string Name, long Generation)>();
+            long sequence;
+            string anchor;
+            await _writes.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                sequence = Sequence;
+                anchor = sequence > 0 ? Anchor((await _store.GetChangeAtAsync(sequence, ct).ConfigureAwait(false)).Change) : "";
+                foreach (var list in _state.Lists)
+                {
+                    captures.Add((HashListSnapshotFile.Capture(list), list.Name, GenerationOf(list)));
+                }
+
+                Interlocked.Exchange(ref _changesSinceSnapshot, 0);
+            }
+            finally
+            {
+                _writes.Release();
+            }
+
+            Directory.CreateDirectory(_snapshots.Directory);
+            long entries = 0;
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (capture, name, generation) in captures)
+            {
+                var path = SnapshotPath(_snapshots.Directory, name);
+                await Task.Run(() => HashListSnapshotFile.Write(path, capture, new HashListSnapshotInfo(generation, sequence, anchor)), ct).ConfigureAwait(false);
+                entries += capture.Count;
+                names.Add(name);
+            }
+
+            foreach (var file in Directory.EnumerateFiles(_snapshots.Directory, "*" + SnapshotExtension))
+            {
+                if (!names.Contains(Path.GetFileNameWithoutExtension(file)))
+                {
+                    File.Delete(file);
+                }
+            }
+
+            var seconds = _time.GetElapsedTime(started).TotalSeconds;
+            LogSnapshotsWritten(_logger, captures.Count, entries, sequence, seconds);
+        }
+        finally
+        {
+            _snapshotGate.Release();
+        }
+    }
+
+    /// <summary>Counts entry changes; enough of them start a snapshot refresh in the background (one at a time).</summary>
+    private void NoteChanges(int count)
+    {
+        if (_snapshots is null || Interlocked.Add(ref _changesSinceSnapshot, count) < _snapshots.RefreshAfterChanges ||
+            Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await WriteSnapshotsAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shut down meanwhile: the shutdown writes them.
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                LogSnapshotWriteFailed(_logger, ex);
+            }
+            finally
+            {
+                Volatile.Write(ref _refreshing, 0);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The lists from their snapshots where valid, the others from the store; the sequence to catch up from (the
+    /// oldest any list is at) and, per list, the sequence it already covers.
+    /// </summary>
+    private static async Task<(List<HashList> Lists, long Start, Dictionary<string, long> Covered)> LoadWithSnapshotsAsync(
+        IListStore store, string? detailDirectory, ListSnapshotOptions snapshots, ConditionalWeakTable<HashList, StrongBox<long>> generations, ILogger logger, CancellationToken ct)
+    {
+        Directory.CreateDirectory(snapshots.Directory);
+
+        // The log's end first: a list created after it is replayed from the log, one before it is in GetListsAsync.
+        var (_, last) = await store.GetChangeAtAsync(0, ct).ConfigureAwait(false);
+        var loaded = new Dictionary<string, HashListSnapshot>(StringComparer.Ordinal);
+        var rebuild = false;
+        foreach (var stored in await store.GetListsAsync(ct).ConfigureAwait(false))
+        {
+            var path = SnapshotPath(snapshots.Directory, stored.Name);
+            if (!File.Exists(path))
+            {
+                LogNoSnapshot(logger, stored.Name);
+                rebuild = true;
+                continue;
+            }
+
+            var (snapshot, reason) = await TryLoadSnapshotAsync(store, path, stored, last, detailDirectory, ct).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                LogSnapshotRejected(logger, stored.Name, reason!);
+                rebuild = true;
+                continue;
+            }
+
+            ApplySettings(snapshot.List, stored, generations);
+            loaded[stored.Name] = snapshot;
+            LogSnapshotLoaded(logger, stored.Name, snapshot.List.Count, snapshot.Info.Sequence);
+        }
+
+        var lists = new List<HashList>();
+        var covered = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!rebuild)
+        {
+            foreach (var (name, snapshot) in loaded)
+            {
+                lists.Add(snapshot.List);
+                covered[name] = snapshot.Info.Sequence;
+            }
+
+            return (lists, covered.Count == 0 ? last : covered.Values.Min(), covered);
+        }
+
+        // The store's lists as of one read; the valid snapshots are kept (their entries read past), the rest built.
+        var rebuilt = new List<string>();
+        var sequence = await store.StreamSnapshotAsync(
+                stored =>
+                {
+                    if (loaded.TryGetValue(stored.Name, out var snapshot) && snapshot.Info.Generation == Generation(stored))
+                    {
+                        lists.Add(snapshot.List);
+                        covered[stored.Name] = snapshot.Info.Sequence;
+                        return static _ => { };
+                    }
+
+                    var list = ToHashList(stored, detailDirectory, generations);
+                    lists.Add(list);
+                    rebuilt.Add(stored.Name);
+                    return entry => list.Add(entry);
+                },
+                ct)
+            .ConfigureAwait(false);
+        foreach (var name in rebuilt)
+        {
+            covered[name] = sequence;
+        }
+
+        return (lists, Math.Min(sequence, covered.Count == 0 ? sequence : covered.Values.Min()), covered);
+    }
+
+    /// <summary>A snapshot that may be trusted for <paramref name="stored"/>, or why not.</summary>
+    private static async Task<(HashListSnapshot? Snapshot, string? Reason)> TryLoadSnapshotAsync(
+        IListStore store, string path, StoredList stored, long lastSequence, string? detailDirectory, CancellationToken ct)
+    {
+        HashListSnapshot snapshot;
+        try
+        {
+            snapshot = HashListSnapshotFile.Read(path, detailDirectory);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, ex.Message);
+        }
+        catch (IOException ex)
+        {
+            return (null, $"cannot read '{path}': {ex.Message}");
+        }
+
+        var info = snapshot.Info;
+        if (!string.Equals(snapshot.List.Name, stored.Name, StringComparison.Ordinal))
+        {
+            return (null, $"'{path}' holds list '{snapshot.List.Name}' (another list's snapshot)");
+        }
+
+        if (info.Generation != Generation(stored) || snapshot.List.Kind != stored.Kind)
+        {
+            return (null, $"'{path}' is of another list named '{stored.Name}' (created at {info.Generation} ms, this one at {Generation(stored)} ms; another list's snapshot)");
+        }
+
+        if (info.Sequence > lastSequence)
+        {
+            return (null, $"'{path}' covers change-log sequence {info.Sequence} but the database's log ends at {lastSequence} (a snapshot of another database, or of this one before it was restored)");
+        }
+
+        if (info.Sequence > 0)
+        {
+            var (change, _) = await store.GetChangeAtAsync(info.Sequence, ct).ConfigureAwait(false);
+            var anchor = Anchor(change);
+            if (!string.Equals(anchor, info.Anchor, StringComparison.Ordinal))
+            {
+                return (null, change is null
+                    ? $"'{path}' covers change-log sequence {info.Sequence}, which the database's log does not hold (stale, or another database)"
+                    : $"'{path}' was written after change {info.Sequence} '{info.Anchor}' but the database's change {info.Sequence} is '{anchor}' (a snapshot of another database)");
+            }
+        }
+
+        return (snapshot, null);
+    }
+
+    /// <summary>
+    /// What loading parsed, copied and sorted (entry objects, index build buffers) is garbage once the lists are built;
+    /// a compacting collection returns it to the system at once, so a node's resident memory is its lists, not the
+    /// high-water mark of the load. Once per load, before the node serves anything.
+    /// </summary>
+    private static void ReleaseLoadGarbage() =>
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    private long GenerationOf(HashList list) => _generations.TryGetValue(list, out var box) ? box.Value : 0;
+
+    /// <summary>A list's generation: its creation time to the millisecond (what every store keeps exactly).</summary>
+    private static long Generation(StoredList stored) => stored.CreatedAt.ToUnixTimeMilliseconds();
+
+    /// <summary>What a snapshot records of the change it covers up to, to recognise the same log when loading.</summary>
+    private static string Anchor(ListChange? change) =>
+        change is null ? "" : FormattableString.Invariant($"{change.Kind} {change.ListName} {change.FirstEntryId}-{change.LastEntryId}");
+
+    // List names are letters, digits, '.', '_' and '-' starting with a letter or digit: safe as file names.
+    private static string SnapshotPath(string directory, string listName) => Path.Combine(directory, listName + SnapshotExtension);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "List '{List}': {Entries} entries loaded from its snapshot (change-log sequence {Sequence}); the log after it is applied")]
+    private static partial void LogSnapshotLoaded(ILogger logger, string list, int entries, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "List '{List}': no snapshot yet; loading it from the database")]
+    private static partial void LogNoSnapshot(ILogger logger, string list);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "List '{List}': snapshot not used, loading the list from the database instead: {Reason}")]
+    private static partial void LogSnapshotRejected(ILogger logger, string list, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Wrote snapshots of {Lists} list(s), {Entries} entries, covering change-log sequence {Sequence} in {Seconds:F1} s")]
+    private static partial void LogSnapshotsWritten(ILogger logger, int lists, long entries, long sequence, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the list snapshots; the next refresh or shutdown tries again")]
+    private static partial void LogSnapshotWriteFailed(ILogger logger, Exception exception);
+
     internal static void ValidateListName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -510,6 +843,12 @@ public sealed partial class HashListService : IDisposable
         var listsChanged = false;
         foreach (var change in changes)
         {
+            // After a start from snapshots: what a list's snapshot already holds is not applied again.
+            if (_covered is not null && _covered.TryGetValue(change.ListName, out var covered) && change.Sequence <= covered)
+            {
+                continue;
+            }
+
             switch (change.Kind)
             {
                 case ListChangeKind.ListCreated:
@@ -518,8 +857,10 @@ public sealed partial class HashListService : IDisposable
                         break;
                     }
 
-                    // Null: deleted again since; its deletion follows in the log.
-                    if (change.List is { } stored)
+                    // Null: deleted again since; its deletion follows in the log. The same list already here (from a
+                    // snapshot written after its creation was applied in memory) stays as it is.
+                    if (change.List is { } stored &&
+                        !(lists.TryGetValue(change.ListName, out var existing) && GenerationOf(existing) == Generation(stored)))
                     {
                         lists[change.ListName] = ToHashList(stored);
                         listsChanged = true;
@@ -538,6 +879,7 @@ public sealed partial class HashListService : IDisposable
                     if (lists.TryGetValue(change.ListName, out var list))
                     {
                         ApplyEntries(list, change);
+                        NoteChanges(Math.Max(1, change.LastEntryId - change.FirstEntryId + 1));
                     }
 
                     break;
@@ -664,13 +1006,14 @@ public sealed partial class HashListService : IDisposable
     private static AuditEntryDraft Draft(string actor, string? remoteAddress, string action, string target, string? details) =>
         new(actor, action, $"list/{target}", details, remoteAddress);
 
-    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(IListStore store, string? detailDirectory, CancellationToken ct)
+    private static async Task<(List<HashList> Lists, long Sequence)> LoadListsAsync(
+        IListStore store, string? detailDirectory, ConditionalWeakTable<HashList, StrongBox<long>> generations, CancellationToken ct)
     {
         var result = new List<HashList>();
         var sequence = await store.StreamSnapshotAsync(
                 stored =>
                 {
-                    var list = ToHashList(stored, detailDirectory);
+                    var list = ToHashList(stored, detailDirectory, generations);
                     result.Add(list);
                     return entry => list.Add(entry);
                 },
@@ -679,11 +1022,19 @@ public sealed partial class HashListService : IDisposable
         return (result, sequence);
     }
 
-    private HashList ToHashList(StoredList stored) => ToHashList(stored, _detailDirectory);
+    private HashList ToHashList(StoredList stored) => ToHashList(stored, _detailDirectory, _generations);
 
-    private static HashList ToHashList(StoredList stored, string? detailDirectory)
+    private static HashList ToHashList(StoredList stored, string? detailDirectory, ConditionalWeakTable<HashList, StrongBox<long>> generations)
     {
         var list = new HashList(stored.Name, stored.Kind, detailDirectory);
+        ApplySettings(list, stored, generations);
+        return list;
+    }
+
+    /// <summary>The stored settings win over a snapshot's; the list is remembered with its generation.</summary>
+    private static void ApplySettings(HashList list, StoredList stored, ConditionalWeakTable<HashList, StrongBox<long>> generations)
+    {
+        generations.AddOrUpdate(list, new StrongBox<long>(Generation(stored)));
         if (stored.PdqThreshold is { } pdq)
         {
             list.SetThreshold(SignalTypes.Pdq, pdq);
@@ -693,8 +1044,6 @@ public sealed partial class HashListService : IDisposable
         {
             list.SetThreshold(SignalTypes.PhotoDna, photoDna);
         }
-
-        return list;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]

@@ -95,6 +95,19 @@ internal sealed class NodeOptionSet
         HelpName = "MIN",
     };
 
+    public Option<string?> ListSnapshots { get; } = new("--list-snapshots")
+    {
+        Description = "Keep a snapshot of each list in DIR and start from them (the change log after them is applied; a damaged, foreign or stale one is logged and rebuilt from the database). Default with --db: the database path + .lists; with --postgres: none. 'off' keeps none.",
+        HelpName = "DIR",
+    };
+
+    public Option<int> ListSnapshotChanges { get; } = new("--list-snapshot-changes")
+    {
+        Description = "Entry changes after which the list snapshots are written again in the background (also on a clean shutdown). Default: 100000.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 100_000,
+    };
+
     public Option<string> FloodGuardLists { get; } = new("--flood-guard-lists")
     {
         Description = "Which lists the flood guard watches: exchange (default: lists an exchange feeds, where a bad hash arrives from outside), all (local lists too: a known picture going viral would stop matching), or none.",
@@ -120,6 +133,8 @@ internal sealed class NodeOptionSet
         Robust.AcceptOnlyFromAmong("on", "off");
         command.Options.Add(Robust);
         command.Options.Add(RobustModel);
+        command.Options.Add(ListSnapshots);
+        command.Options.Add(ListSnapshotChanges);
         command.Options.Add(OtlpEndpoint);
         command.Options.Add(FloodGuard);
         command.Options.Add(FloodGuardLists);
@@ -204,9 +219,26 @@ internal sealed class NodeOptionSet
         // Video hashing as the server does by default, with the segments asked for.
         var video = new Needle.Application.Processing.ProcessorOptions().Video is { } defaults ? defaults with { MaxParallelSegments = segments } : null;
 
+        var snapshotChanges = parse.GetValue(ListSnapshotChanges);
+        if (snapshotChanges < 1)
+        {
+            context.Error.WriteLine("error: --list-snapshot-changes must be 1 or more");
+            return null;
+        }
+
+        var sqlitePath = InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory);
+        var snapshots = parse.GetValue(ListSnapshots) switch
+        {
+            "off" => null,
+            { } folder => InputPaths.Resolve(folder, context.WorkingDirectory),
+            null => connection is null ? sqlitePath + ".lists" : null,
+        };
+
         return new NeedleServerOptions
         {
-            Store = StoreFor(connection, InputPaths.Resolve(parse.GetValue(Database)!, context.WorkingDirectory)),
+            Store = StoreFor(connection, sqlitePath),
+            ListSnapshotDirectory = snapshots,
+            ListSnapshotRefreshChanges = snapshotChanges,
             MediaKeyPath = parse.GetValue(MediaKey) is { } key ? InputPaths.Resolve(key, context.WorkingDirectory) : null,
             MediaTempDirectory = parse.GetValue(MediaTemp) is { } media ? InputPaths.Resolve(media, context.WorkingDirectory) : null,
             IpDatabasePath = parse.GetValue(IpDatabase) is { } ip ? InputPaths.Resolve(ip, context.WorkingDirectory) : null,

@@ -91,6 +91,15 @@ public interface IListStore
         Task.FromResult<IReadOnlyList<ListChange>>([]);
 
     /// <summary>
+    /// The change at exactly <paramref name="sequence"/> without the state it names (<see cref="ListChange.List"/> null,
+    /// <see cref="ListChange.Entries"/> empty), and the log's last sequence: what a node checks a list snapshot against
+    /// before trusting it. The change is null when the log holds none at that sequence. The default (no change log):
+    /// no change, last sequence 0.
+    /// </summary>
+    Task<(ListChange? Change, long LastSequence)> GetChangeAtAsync(long sequence, CancellationToken cancellationToken = default) =>
+        Task.FromResult<(ListChange?, long)>((null, 0));
+
+    /// <summary>
     /// The match counts of each of <paramref name="entries"/> (list name, entry id) for the flood guard: files matched
     /// in the buckets from <paramref name="windowStart"/>'s on, and in those from <paramref name="historyStart"/>'s up
     /// to the window's; with the rate of its last release and whether it is quarantined. Entries never matched count 0.

@@ -19,7 +19,10 @@ public sealed class HashList
     private readonly Lock _sync = new();
     private readonly List<IHashListObserver> _observers = [];
     private readonly EntryDetailStore _details;
-    private readonly IdMap _rowById = new();
+    // Rows are found by id with a binary search over _ids while ids arrive in increasing order (always so for lists
+    // read from a store or a snapshot), which costs no memory; the first id out of order builds this map instead.
+    private IdMap? _rowById;
+    private int _count;
     private readonly List<SignalType> _types = [];
     private readonly List<ValueColumn> _values = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
@@ -40,7 +43,7 @@ public sealed class HashList
     /// <param name="name">The list's name, shown in matches; not blank.</param>
     /// <param name="kind">Known material (the default) or an allow list of false positives.</param>
     public HashList(string name, HashListKind kind = HashListKind.Known)
-        : this(name, kind, null)
+        : this(name, kind, (string?)null)
     {
     }
 
@@ -60,6 +63,14 @@ public sealed class HashList
         _details = detailDirectory is null ? new MemoryDetailStore() : new FileDetailStore(detailDirectory);
     }
 
+    private HashList(string name, HashListKind kind, EntryDetailStore details)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Kind = kind;
+        _details = details;
+    }
+
     /// <summary>The list's name, shown in matches and statistics.</summary>
     public string Name { get; }
 
@@ -73,7 +84,7 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                return _rowById.Count;
+                return _count;
             }
         }
     }
@@ -86,7 +97,7 @@ public sealed class HashList
             lock (_sync)
             {
                 long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(int) + sizeof(long));
-                total += _rowById.Bytes + _details.MemoryBytes;
+                total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
                     total += column.Data.Length;
@@ -136,12 +147,12 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                var snapshot = new HashListEntry[_rowById.Count];
+                var snapshot = new HashListEntry[_count];
                 var n = 0;
                 var sorted = true;
                 for (var row = 0; row < _rows; row++)
                 {
-                    if (_ids[row] != 0)
+                    if (_ids[row] > 0)
                     {
                         snapshot[n] = BuildEntry(row);
                         sorted &= n == 0 || snapshot[n - 1].Id < snapshot[n].Id;
@@ -174,7 +185,7 @@ public sealed class HashList
             var result = new List<HashListEntry>();
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] != 0 && _typeOf[row] == typeIndex)
+                if (_ids[row] > 0 && _typeOf[row] == typeIndex)
                 {
                     result.Add(BuildEntry(row));
                 }
@@ -190,7 +201,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            if (TryFindRow(id, out var row))
             {
                 entry = BuildEntry(row);
                 return true;
@@ -206,7 +217,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id > 0 && _rowById.TryGetValue(id, out var row))
+            if (TryFindRow(id, out var row))
             {
                 enabled = _enabled[row];
                 return true;
@@ -230,7 +241,7 @@ public sealed class HashList
             {
                 entry = entry with { Id = _nextId };
             }
-            else if (entry.Id < 0 || _rowById.ContainsKey(entry.Id))
+            else if (entry.Id < 0 || TryFindRow(entry.Id, out _))
             {
                 throw new ArgumentException($"Entry id {entry.Id} is negative or already in list '{Name}'.", nameof(entry));
             }
@@ -242,7 +253,7 @@ public sealed class HashList
                 var value = ValueOf(row);
                 foreach (var observer in _observers)
                 {
-                    observer.EntryAdded(this, entry.Id, entry.SignalType, value, entry.Enabled);
+                    observer.EntryAdded(this, entry.Id, row, entry.SignalType, value, entry.Enabled);
                 }
             }
 
@@ -290,15 +301,18 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id <= 0 || !_rowById.Remove(id, out var row))
+            if (!TryFindRow(id, out var row))
             {
                 return false;
             }
 
-            _ids[row] = 0;
+            // A removed row keeps its place (and its id's order, negated) until the list is rebuilt.
+            _rowById?.Remove(id, out _);
+            _ids[row] = -id;
+            _count--;
             foreach (var observer in _observers)
             {
-                observer.EntryRemoved(this, id);
+                observer.EntryRemoved(this, id, row);
             }
 
             return true;
@@ -310,7 +324,7 @@ public sealed class HashList
     {
         lock (_sync)
         {
-            if (id <= 0 || !_rowById.TryGetValue(id, out var row))
+            if (!TryFindRow(id, out var row))
             {
                 return false;
             }
@@ -320,7 +334,7 @@ public sealed class HashList
                 _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryEnabledChanged(this, id, enabled);
+                    observer.EntryEnabledChanged(this, id, row, enabled);
                 }
             }
 
@@ -342,9 +356,9 @@ public sealed class HashList
             _observers.Add(observer);
             for (var row = 0; row < _rows; row++)
             {
-                if (_ids[row] != 0)
+                if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, _types[_typeOf[row]], ValueOf(row), _enabled[row]);
                 }
             }
         }
@@ -356,6 +370,132 @@ public sealed class HashList
         {
             _observers.Remove(observer);
         }
+    }
+
+    /// <summary>
+    /// A copy of the live rows' columns in row order (for <see cref="HashListSnapshotFile"/>), taken under the lock so it
+    /// is one consistent state; detail records are read afterwards with <see cref="ReadDetailRecord"/> (they never
+    /// change once written, so a reference stays valid after the entry is removed).
+    /// </summary>
+    internal HashListColumns CaptureColumns()
+    {
+        lock (_sync)
+        {
+            var n = _count;
+            var ids = new int[n];
+            var typeOf = new byte[n];
+            var enabled = new bool[n];
+            var detailRefs = new long[n];
+            var counts = new int[_types.Count];
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] > 0)
+                {
+                    counts[_typeOf[row]]++;
+                }
+            }
+
+            var values = new byte[_types.Count][];
+            for (var t = 0; t < values.Length; t++)
+            {
+                values[t] = new byte[(long)counts[t] * _types[t].ValueBytes];
+                counts[t] = 0;
+            }
+
+            var at = 0;
+            for (var row = 0; row < _rows; row++)
+            {
+                if (_ids[row] <= 0)
+                {
+                    continue;
+                }
+
+                var t = _typeOf[row];
+                ids[at] = _ids[row];
+                typeOf[at] = t;
+                enabled[at] = _enabled[row];
+                detailRefs[at] = _detailRef[row];
+                var width = _types[t].ValueBytes;
+                if (width > 0)
+                {
+                    ValueOf(row).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
+                }
+
+                at++;
+            }
+
+            return new HashListColumns([.. _types], ids, typeOf, enabled, values, detailRefs, new Dictionary<SignalType, double>(_thresholds));
+        }
+    }
+
+    /// <summary>The detail record under <paramref name="reference"/> (from <see cref="CaptureColumns"/>), read under the lock.</summary>
+    internal ReadOnlyMemory<byte> ReadDetailRecord(long reference)
+    {
+        lock (_sync)
+        {
+            return _details.Read(reference);
+        }
+    }
+
+    /// <summary>
+    /// A list made from columns (as <see cref="CaptureColumns"/> returns them, references into <paramref name="details"/>),
+    /// taking ownership of the arrays; the caller has checked them.
+    /// </summary>
+    internal static HashList FromColumns(string name, HashListKind kind, HashListColumns columns, EntryDetailStore details)
+    {
+        var list = new HashList(name, kind, details);
+        var n = columns.Ids.Length;
+        var capacity = Math.Max(16, n);
+        list._ids = columns.Ids.Length == capacity ? columns.Ids : ResizeTo(columns.Ids, capacity);
+        list._typeOf = ResizeTo(columns.TypeOf, capacity);
+        list._enabled = ResizeTo(columns.Enabled, capacity);
+        list._detailRef = ResizeTo(columns.DetailRefs, capacity);
+        list._valueRow = new int[capacity];
+        list._rows = n;
+        list._types.AddRange(columns.Types);
+        var counts = new int[columns.Types.Count];
+        foreach (var type in columns.Types)
+        {
+            list._values.Add(new ValueColumn(type.ValueBytes));
+        }
+
+        for (var t = 0; t < columns.Types.Count; t++)
+        {
+            if (columns.Types[t].ValueBytes > 0)
+            {
+                list._values[t].Adopt(columns.Values[t]);
+            }
+        }
+
+        var nextId = 1;
+        for (var row = 0; row < n; row++)
+        {
+            var t = list._typeOf[row];
+            list._valueRow[row] = columns.Types[t].ValueBytes > 0 ? counts[t]++ : -1;
+            var id = list._ids[row];
+            if (id <= 0 || (row > 0 && id <= list._ids[row - 1] && (list._rowById ??= list.MapRows(row)).ContainsKey(id)))
+            {
+                throw new InvalidDataException($"Entry id {id} of list '{name}' is not positive or appears twice.");
+            }
+
+            list._rowById?.Set(id, row);
+            nextId = Math.Max(nextId, id + 1);
+        }
+
+        list._nextId = nextId;
+        list._count = n;
+        list._thresholds = new Dictionary<SignalType, double>(columns.Thresholds);
+        return list;
+    }
+
+    private static T[] ResizeTo<T>(T[] array, int capacity)
+    {
+        if (array.Length != capacity)
+        {
+            Array.Resize(ref array, capacity);
+        }
+
+        return array;
     }
 
     /// <summary>"name (kind, N entries)".</summary>
@@ -398,8 +538,68 @@ public sealed class HashList
         _enabled[row] = entry.Enabled;
         _valueRow[row] = valueRow;
         _detailRef[row] = detail;
-        _rowById.Set(entry.Id, row);
+        _count++;
+        if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
+        {
+            _rowById = MapRows(row);
+        }
+
+        _rowById?.Set(entry.Id, row);
         return row;
+    }
+
+    /// <summary>The row of the live entry <paramref name="id"/>: a binary search while ids are in order, else the map.</summary>
+    private bool TryFindRow(int id, out int row)
+    {
+        if (id <= 0)
+        {
+            row = -1;
+            return false;
+        }
+
+        if (_rowById is not null)
+        {
+            return _rowById.TryGetValue(id, out row);
+        }
+
+        int lo = 0, hi = _rows - 1;
+        while (lo <= hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            var at = Math.Abs(_ids[mid]);
+            if (at == id)
+            {
+                row = mid;
+                return _ids[mid] > 0;
+            }
+
+            if (at < id)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        row = -1;
+        return false;
+    }
+
+    /// <summary>A map of the live rows before <paramref name="rows"/>, built when ids stop arriving in order.</summary>
+    private IdMap MapRows(int rows)
+    {
+        var map = new IdMap();
+        for (var row = 0; row < rows; row++)
+        {
+            if (_ids[row] > 0)
+            {
+                map.Set(_ids[row], row);
+            }
+        }
+
+        return map;
     }
 
     private ReadOnlySpan<byte> ValueOf(int row) =>
@@ -438,18 +638,28 @@ public sealed class HashList
         }
 
         public ReadOnlySpan<byte> Get(int index) => Data.AsSpan(index * width, width);
+
+        /// <summary>Takes <paramref name="data"/> (whole values back to back) as the column's contents.</summary>
+        public void Adopt(byte[] data)
+        {
+            Data = data.Length == 0 ? new byte[width * 16] : data;
+            _count = data.Length / width;
+        }
     }
 }
 
 /// <summary>Told of every change to a list, under the list's lock.</summary>
 internal interface IHashListObserver
 {
-    /// <summary>An entry was added; <paramref name="value"/> is its binary form (empty for types without one).</summary>
-    void EntryAdded(HashList list, int id, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
+    /// <summary>
+    /// An entry was added at <paramref name="row"/> (a list's rows are never reused, so observers may index by it);
+    /// <paramref name="value"/> is its binary form (empty for types without one).
+    /// </summary>
+    void EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
 
-    void EntryRemoved(HashList list, int id);
+    void EntryRemoved(HashList list, int id, int row);
 
-    void EntryEnabledChanged(HashList list, int id, bool enabled);
+    void EntryEnabledChanged(HashList list, int id, int row, bool enabled);
 
     /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
     void BulkStarted(HashList list);

@@ -16,7 +16,8 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private readonly ListMatcherOptions _options;
     private readonly SignalMatcherContext _context;
     private readonly Dictionary<HashList, int> _listIndex = [];
-    private readonly IdMap[] _slotByEntry;
+    // Per list, the slot of each of its rows (-1: none): 4 bytes a row instead of a map by entry id.
+    private readonly int[][] _slotByRow;
     private readonly List<TypeMatcher> _matchers = [];
     private readonly CompiledListFile[] _compiled = [];
 
@@ -53,10 +54,10 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
 
         _context = new SignalMatcherContext(pdqIndexFactory);
-        _slotByEntry = new IdMap[_lists.Length];
+        _slotByRow = new int[_lists.Length][];
         for (var i = 0; i < _lists.Length; i++)
         {
-            _slotByEntry[i] = new IdMap();
+            _slotByRow[i] = [];
             _listIndex.TryAdd(_lists[i], i);
         }
 
@@ -242,7 +243,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         return byList != 0 ? byList : string.CompareOrdinal(a.Entry.Label, b.Entry.Label);
     }
 
-    void IHashListObserver.EntryAdded(HashList list, int id, SignalType signalType, ReadOnlySpan<byte> value, bool enabled)
+    void IHashListObserver.EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled)
     {
         _lock.EnterWriteLock();
         try
@@ -284,7 +285,16 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             _slotType[slot] = (byte)typeIndex;
             _slotLocal[slot] = local;
             _slotCount++;
-            _slotByEntry[listIndex].Set(id, slot);
+            ref var rows = ref _slotByRow[listIndex];
+            if (row >= rows.Length)
+            {
+                var grown = new int[Math.Max(row + 1, Math.Max(16, rows.Length * 2))];
+                rows.CopyTo(grown, 0);
+                grown.AsSpan(rows.Length).Fill(-1);
+                rows = grown;
+            }
+
+            rows[row] = slot;
         }
         finally
         {
@@ -292,12 +302,12 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    void IHashListObserver.EntryRemoved(HashList list, int id)
+    void IHashListObserver.EntryRemoved(HashList list, int id, int row)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (_slotByEntry[_listIndex[list]].Remove(id, out var slot))
+            if (SlotOf(list, row) is var slot and >= 0 && _slotEntry[slot] == id)
             {
                 _matchers[_slotType[slot]].Matcher.Remove(_slotLocal[slot]);
                 _slotEntry[slot] = 0;
@@ -309,12 +319,12 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    void IHashListObserver.EntryEnabledChanged(HashList list, int id, bool enabled)
+    void IHashListObserver.EntryEnabledChanged(HashList list, int id, int row, bool enabled)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (_slotByEntry[_listIndex[list]].TryGetValue(id, out var slot))
+            if (SlotOf(list, row) is var slot and >= 0 && _slotEntry[slot] == id)
             {
                 _matchers[_slotType[slot]].Matcher.SetEnabled(_slotLocal[slot], enabled);
                 _slotEnabled[slot] = enabled;
@@ -362,6 +372,13 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>The slot of a list's row, or -1.</summary>
+    private int SlotOf(HashList list, int row)
+    {
+        var rows = _slotByRow[_listIndex[list]];
+        return row < rows.Length ? rows[row] : -1;
     }
 
     private readonly record struct FoundHit(HashList List, int EntryId, SignalType Type, double Distance, DihedralTransform Transform);
