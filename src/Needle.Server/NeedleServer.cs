@@ -154,6 +154,10 @@ public static class NeedleServer
             // exactly one triage counts as unassessable, never as possibly new material. Entry details (labels,
             // metadata) live in temporary files; memory keeps what matching needs.
             matchers = await HashListService.LoadAsync(store.Lists, time, new ListMatcherOptions { MinimumPdqQuality = scoring.MinimumPdqQuality }, Path.GetTempPath(), cancellationToken).ConfigureAwait(false);
+            // An import running in a process that was killed left nothing (its transaction died with it): say so in its record.
+            await new ListImporter(matchers, store.Lists, time)
+                .FailAbandonedAsync(node => WorkerIdentity.IsAbandoned(node, Environment.MachineName, Environment.ProcessId, WorkerIdentity.IsRunning), cancellationToken)
+                .ConfigureAwait(false);
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -280,6 +284,7 @@ public static class NeedleServer
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebDecisions>();
             return new DecisionUndoWindow(sp.GetRequiredService<DecisionService>(), store, time, options.DecisionUndoWindow, ex => WebDecisions.LogSpreadFailed(logger, ex));
         });
+        services.AddSingleton(_ => new ListImporter(matchers, store.Lists, time));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>

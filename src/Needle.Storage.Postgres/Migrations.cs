@@ -434,6 +434,24 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         );
         """,
+
+        // list imports: one row per import job (state and counts), so its progress and outcome can be read from any node.
+        """
+        CREATE TABLE list_imports (
+            id           uuid    NOT NULL PRIMARY KEY,
+            list_name    text    NOT NULL,
+            state        text    NOT NULL,  -- ListImportState
+            actor        text    NOT NULL,
+            node         text    NOT NULL,  -- host and process running it
+            started_at   bigint  NOT NULL,  -- UTC ticks
+            finished_at  bigint,
+            format       text,
+            records_read integer NOT NULL,
+            imported     integer NOT NULL,
+            invalid      integer NOT NULL,
+            errors       text             -- JSON array of strings
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -406,6 +406,24 @@ internal static class Migrations
             PRIMARY KEY (list_name, entry_id)
         ) WITHOUT ROWID;
         """,
+
+        // list imports: one row per import job (state and counts), so its progress and outcome can be read from any node.
+        """
+        CREATE TABLE list_imports (
+            id           TEXT    NOT NULL PRIMARY KEY,
+            list_name    TEXT    NOT NULL,
+            state        TEXT    NOT NULL,  -- ListImportState
+            actor        TEXT    NOT NULL,
+            node         TEXT    NOT NULL,  -- host and process running it
+            started_at   INTEGER NOT NULL,  -- UTC ticks
+            finished_at  INTEGER,
+            format       TEXT,
+            records_read INTEGER NOT NULL,
+            imported     INTEGER NOT NULL,
+            invalid      INTEGER NOT NULL,
+            errors       TEXT             -- JSON array of strings
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;
