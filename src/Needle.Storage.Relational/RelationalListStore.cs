@@ -456,6 +456,7 @@ internal sealed class RelationalListStore : IListStore
         Func<ListImportOutcome, AuditEntryDraft> audit,
         AuditEntryDraft? createAudit,
         int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(listName);
@@ -514,6 +515,11 @@ internal sealed class RelationalListStore : IListStore
                     await AppendChangeAsync(connection, transaction, ListChanges.Entries, listName, first, last, ct).ConfigureAwait(false);
                 }
 
+                if (record?.Invoke(outcome) is { } final)
+                {
+                    await SaveImportAsync(connection, transaction, final, ct).ConfigureAwait(false);
+                }
+
                 return outcome;
             },
             cancellationToken);
@@ -541,30 +547,36 @@ internal sealed class RelationalListStore : IListStore
     {
         ArgumentNullException.ThrowIfNull(record);
         return _database.WriteAsync(
-            async (connection, transaction, ct) => await _dialect
-                .Command(connection, transaction, """
-                    INSERT INTO list_imports (id, list_name, state, actor, node, started_at, finished_at, format, records_read, imported, invalid, errors)
-                    VALUES (@id, @list, @state, @actor, @node, @started, @finished, @format, @read, @imported, @invalid, @errors)
-                    ON CONFLICT (id) DO UPDATE SET
-                        state = excluded.state, finished_at = excluded.finished_at, format = excluded.format, records_read = excluded.records_read,
-                        imported = excluded.imported, invalid = excluded.invalid, errors = excluded.errors;
-                    """)
-                .With("@id", record.Id)
-                .With("@list", record.ListName)
-                .With("@state", record.State.ToString())
-                .With("@actor", record.Actor)
-                .With("@node", record.Node)
-                .With("@started", record.StartedAt)
-                .With("@finished", record.FinishedAt)
-                .With("@format", record.Format)
-                .With("@read", record.RecordsRead)
-                .With("@imported", record.Imported)
-                .With("@invalid", record.Invalid)
-                .With("@errors", DocumentJson.SerializeOrNull(record.Errors))
-                .RunAsync(ct)
-                .ConfigureAwait(false),
+            async (connection, transaction, ct) =>
+            {
+                await SaveImportAsync(connection, transaction, record, ct).ConfigureAwait(false);
+                return true;
+            },
             cancellationToken);
     }
+
+    private Task<int> SaveImportAsync(DbConnection connection, DbTransaction transaction, ListImportRecord record, CancellationToken ct) =>
+        _dialect
+            .Command(connection, transaction, """
+                INSERT INTO list_imports (id, list_name, state, actor, node, started_at, finished_at, format, records_read, imported, invalid, errors)
+                VALUES (@id, @list, @state, @actor, @node, @started, @finished, @format, @read, @imported, @invalid, @errors)
+                ON CONFLICT (id) DO UPDATE SET
+                    state = excluded.state, finished_at = excluded.finished_at, format = excluded.format, records_read = excluded.records_read,
+                    imported = excluded.imported, invalid = excluded.invalid, errors = excluded.errors;
+                """)
+            .With("@id", record.Id)
+            .With("@list", record.ListName)
+            .With("@state", record.State.ToString())
+            .With("@actor", record.Actor)
+            .With("@node", record.Node)
+            .With("@started", record.StartedAt)
+            .With("@finished", record.FinishedAt)
+            .With("@format", record.Format)
+            .With("@read", record.RecordsRead)
+            .With("@imported", record.Imported)
+            .With("@invalid", record.Invalid)
+            .With("@errors", DocumentJson.SerializeOrNull(record.Errors))
+            .RunAsync(ct);
 
     public Task<ListImportRecord?> GetImportAsync(Guid id, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(

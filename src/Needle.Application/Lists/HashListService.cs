@@ -238,7 +238,8 @@ public sealed partial class HashListService : IDisposable
     /// <summary>
     /// Imports entries streamed by <paramref name="fill"/> (see <see cref="IListStore.ImportEntriesAsync"/>) in one
     /// transaction, creating the list as <paramref name="createIfMissing"/> says when there is none; audited once as
-    /// "list.import" with <paramref name="auditDetails"/> of the outcome. Once committed the entries are read back from
+    /// "list.import" with <paramref name="auditDetails"/> of the outcome; <paramref name="record"/>, if given, is the
+    /// import job's final record, saved in the same transaction. Once committed the entries are read back from
     /// the store and added to the live list in one batch (the PDQ index is built once), holding no more than a buffer.
     /// </summary>
     /// <exception cref="ListNotFoundException">No list has this name and none is to be created.</exception>
@@ -247,6 +248,7 @@ public sealed partial class HashListService : IDisposable
         StoredList? createIfMissing,
         Action<Action<HashListEntry>> fill,
         Func<ListImportOutcome, string?> auditDetails,
+        Func<ListImportOutcome, ListImportRecord>? record,
         string actor,
         string? remoteAddress = null,
         CancellationToken ct = default)
@@ -271,6 +273,7 @@ public sealed partial class HashListService : IDisposable
                         create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
                             JsonSerializer.Serialize(new ListAuditDetails(create.Kind.ToString(), create.PdqThreshold, create.PhotoDnaThreshold), DocumentJson.Options)),
                         ImportChangeChunk,
+                        record,
                         ct)
                     .ConfigureAwait(false);
             }

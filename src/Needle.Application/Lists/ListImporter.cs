@@ -104,7 +104,11 @@ public sealed class ListImporter
 
         try
         {
-            await _store.SaveImportAsync(finished, CancellationToken.None).ConfigureAwait(false);
+            // A success was saved with the entries, in their transaction; a failure is saved now.
+            if (finished.State != ListImportState.Succeeded)
+            {
+                await _store.SaveImportAsync(finished, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -167,6 +171,7 @@ public sealed class ListImporter
                     new ImportAuditDetails(live.Id, result?.FormatName, result?.RecordsRead ?? 0, done.Count, result?.ErrorCount ?? 0,
                         done.Count > 0 ? done.FirstEntryId : null, done.Count > 0 ? done.LastEntryId : null),
                     DocumentJson.Options),
+                done => live.Succeeded(_time.GetUtcNow(), result!, done.Count),
                 request.Actor,
                 request.RemoteAddress,
                 ct)

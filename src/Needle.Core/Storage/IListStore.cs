@@ -123,7 +123,8 @@ public interface IListStore
     /// exist (its creation audited and logged as <see cref="CreateListAsync"/> does). The import is audited once, with
     /// <paramref name="audit"/> applied to the outcome, and logged in the list change log as ranges of at most
     /// <paramref name="changeChunk"/> ids, so a follower reads and applies it in bounded batches. Nothing of it is
-    /// visible to any reader before the commit, and all of it after.
+    /// visible to any reader before the commit, and all of it after. <paramref name="record"/>, when given, is the
+    /// import job's final record, saved in the same transaction (so it says succeeded exactly when the entries are there).
     /// </summary>
     /// <exception cref="KeyNotFoundException">No list has this name and none is to be created (nothing is written).</exception>
     Task<ListImportOutcome> ImportEntriesAsync(
@@ -133,6 +134,7 @@ public interface IListStore
         Func<ListImportOutcome, AuditEntryDraft> audit,
         AuditEntryDraft? createAudit,
         int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
         CancellationToken cancellationToken = default);
 
     /// <summary>
