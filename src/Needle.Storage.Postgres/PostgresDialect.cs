@@ -170,6 +170,8 @@ internal sealed class PostgresDialect : SqlDialect
             .ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
+            // A list of millions takes longer than a command's usual 30 s, and the parser sets the pace.
+            importer.Timeout = Timeout.InfiniteTimeSpan;
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
             fill(entry =>
             {
@@ -205,14 +207,23 @@ internal sealed class PostgresDialect : SqlDialect
                 .ScalarAsync(cancellationToken)
                 .ConfigureAwait(false),
             CultureInfo.InvariantCulture);
-        await Command(connection, transaction, """
-                INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata)
-                SELECT @list, @first + ord, signal, value, label, category, source, enabled, metadata FROM list_import_stage;
-                """)
-            .With("@list", listId)
-            .With("@first", firstId)
-            .RunAsync(cancellationToken)
-            .ConfigureAwait(false);
+        var insert = new NpgsqlCommand(
+            """
+            INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata)
+            SELECT @list, @first + ord, signal, value, label, category, source, enabled, metadata FROM list_import_stage;
+            """,
+            (NpgsqlConnection)connection,
+            (NpgsqlTransaction)transaction)
+        {
+            // Millions of rows and their index entries: no command timeout (0 is none).
+            CommandTimeout = 0,
+        };
+        await using (insert.ConfigureAwait(false))
+        {
+            insert.Parameters.Add(new NpgsqlParameter("@list", NpgsqlDbType.Bigint) { Value = listId });
+            insert.Parameters.Add(new NpgsqlParameter("@first", NpgsqlDbType.Integer) { Value = firstId });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         return (firstId, count);
     }
 

@@ -620,6 +620,9 @@ public sealed partial class HashListService : IDisposable
     {
         var stored = change.Entries;
         var next = 0;
+
+        // New entries go in as one batch (an import's range is 1,024 ids): matchers take a batch in one go.
+        List<HashListEntry>? added = null;
         for (var id = change.FirstEntryId; id <= change.LastEntryId && id > 0; id++)
         {
             while (next < stored.Count && stored[next].Id < id)
@@ -640,13 +643,20 @@ public sealed partial class HashListService : IDisposable
                 }
                 else
                 {
-                    list.Add(entry);
-                    _videos.Add(list, entry);
+                    (added ??= []).Add(entry);
                 }
             }
             else if (list.Remove(id))
             {
                 _videos.Remove(list.Name, id);
+            }
+        }
+
+        if (added is not null)
+        {
+            foreach (var entry in list.AddRange(added))
+            {
+                _videos.Add(list, entry);
             }
         }
     }

@@ -89,7 +89,7 @@ public sealed class ListImporter
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            finished = live.Failed(_time.GetUtcNow(), ["cancelled: the server stopped during the import, and nothing of it was kept; import the file again"], null);
+            finished = live.Failed(_time.GetUtcNow(), ["cancelled (the server stopping, or the client gone) before it committed: nothing of it was kept; import the file again"], null);
         }
 #pragma warning disable CA1031 // Whatever failed, the import's record says so (nothing of it was kept) rather than staying "running".
         catch (Exception ex)
