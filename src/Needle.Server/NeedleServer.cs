@@ -158,6 +158,7 @@ public static class NeedleServer
             await new ListImporter(matchers, store.Lists, time)
                 .FailAbandonedAsync(node => WorkerIdentity.IsAbandoned(node, Environment.MachineName, Environment.ProcessId, WorkerIdentity.IsRunning), cancellationToken)
                 .ConfigureAwait(false);
+            ListImportFiles.RemoveAbandoned();
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {

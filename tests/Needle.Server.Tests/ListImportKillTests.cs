@@ -75,10 +75,14 @@ public sealed class ListImportKillTests(ITestOutputHelper output)
 
             var readAtKill = progress["recordsRead"]!.GetValue<int>();
             output.WriteLine($"killing at {total.Elapsed.TotalSeconds:F1} s: {progress.ToJsonString()}");
+            var killed = server.ProcessId;
             server.Kill();
             server.Dispose();
             server = await NeedleProcess.StartAsync(db, workers: 1, startTimeout);
             output.WriteLine($"restarted at {total.Elapsed.TotalSeconds:F1} s");
+
+            // The upload the killed process could not delete is gone too.
+            Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), $"needle-import-{killed}-*.tmp"));
 
             // All or none, and the job's record says which.
             var visible = await EntriesAsync(http, server.BaseAddress, "big");

@@ -280,7 +280,7 @@ internal static class ListEndpoints
         }
 
         // The body goes to a temporary file, never memory; the import streams it from there into the store (and deletes it).
-        var path = Path.Combine(Path.GetTempPath(), $"needle-import-{Guid.NewGuid():N}.tmp");
+        var path = ListImportFiles.NewPath();
         long length;
         var keep = false;
         try

@@ -806,7 +806,7 @@ internal static class WebEndpoints
 
         // Streamed as the API's import is: to a temporary file, then parsed from it straight into the store (which deletes it).
         var chosen = Blank(format) is { } f && f != "detect" ? f : null;
-        var path = Path.Combine(Path.GetTempPath(), $"needle-import-{Guid.NewGuid():N}.tmp");
+        var path = Processing.ListImportFiles.NewPath();
         var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using (target.ConfigureAwait(false))
         {
