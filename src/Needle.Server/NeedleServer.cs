@@ -190,6 +190,11 @@ public static class NeedleServer
                 similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
             }
 
+            // An import running in a process that was killed left nothing (its transaction died with it): say so in its record.
+            await new ListImporter(matchers, store.Lists, time)
+                .FailAbandonedAsync(node => WorkerIdentity.IsAbandoned(node, Environment.MachineName, Environment.ProcessId, WorkerIdentity.IsRunning), cancellationToken)
+                .ConfigureAwait(false);
+            ListImportFiles.RemoveAbandoned();
             var keys = new ApiKeyService(store.Keys, time);
             if (createFirstAdmin)
             {
@@ -337,6 +342,7 @@ public static class NeedleServer
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebDecisions>();
             return new DecisionUndoWindow(sp.GetRequiredService<DecisionService>(), store, time, options.DecisionUndoWindow, ex => WebDecisions.LogSpreadFailed(logger, ex));
         });
+        services.AddSingleton(_ => new ListImporter(matchers, store.Lists, time));
         services.AddSingleton(sp => new MatchLookup(matchers, sp.GetRequiredService<ImageDecoder>(), options.Video, mediaTempRoot: options.MediaTempDirectory, maxConcurrentVideos: options.MaxConcurrentVideoLookups));
 
         services.ConfigureHttpJsonOptions(json =>

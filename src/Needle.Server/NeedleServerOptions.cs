@@ -79,8 +79,17 @@ public sealed record NeedleServerOptions
     /// <summary>Largest JSON document (a report without its files, a request body), in bytes. Default 1 MiB.</summary>
     public int MaxJsonBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Largest list file accepted by <c>POST /api/v1/lists/{name}/import</c>. Default 512 MiB.</summary>
-    public long MaxListImportBytes { get; init; } = 512L * 1024 * 1024;
+    /// <summary>
+    /// Largest list file accepted by <c>POST /api/v1/lists/{name}/import</c>; null (the default) for no limit but the
+    /// disk: the file is streamed to a temporary file and parsed from there, never held in memory.
+    /// </summary>
+    public long? MaxListImportBytes { get; init; }
+
+    /// <summary>
+    /// A list file larger than this is imported in the background: the import answers 202 with a job to follow
+    /// (<c>?async=true</c> asks for that at any size). Default 16 MiB.
+    /// </summary>
+    public long AsyncListImportBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Background workers processing reports. 0 runs none (reports stay received).</summary>
     public int Workers { get; init; } = 2;
@@ -213,7 +222,12 @@ public sealed record NeedleServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxReportBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFilesPerRequest);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxJsonBytes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxListImportBytes);
+        if (MaxListImportBytes is { } maxListImport)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxListImport);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(AsyncListImportBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(Workers);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MetricsSampleInterval, TimeSpan.Zero);
         if (Workers > 0 && (VideoWorkers < 1 || VideoWorkers > Workers))

@@ -504,6 +504,24 @@ internal static class Migrations
         CREATE INDEX files_decided_by_md5 ON files (md5) WHERE md5 IS NOT NULL AND current_decision_id IS NOT NULL;
         CREATE INDEX files_decided_by_pdq ON files (pdq) WHERE pdq IS NOT NULL AND current_decision_id IS NOT NULL;
         """,
+
+        // 15: list imports: one row per import job (state and counts), so its progress and outcome can be read from any node.
+        """
+        CREATE TABLE list_imports (
+            id           uuid    NOT NULL PRIMARY KEY,
+            list_name    text    NOT NULL,
+            state        text    NOT NULL,  -- ListImportState
+            actor        text    NOT NULL,
+            node         text    NOT NULL,  -- host and process running it
+            started_at   bigint  NOT NULL,  -- UTC ticks
+            finished_at  bigint,
+            format       text,
+            records_read integer NOT NULL,
+            imported     integer NOT NULL,
+            invalid      integer NOT NULL,
+            errors       text             -- JSON array of strings
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -150,6 +150,95 @@ internal sealed class PostgresDialect : SqlDialect
         }
     }
 
+    /// <summary>
+    /// Binary COPY into a temporary staging table (dropped at commit) while the parser streams, holding no lock anyone
+    /// else waits for; then the id range is taken (the list's row lock) and one INSERT .. SELECT moves the rows in.
+    /// </summary>
+    public override async Task<(int FirstId, int Count)> ImportListEntriesAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    {
+        await Command(connection, transaction, """
+                CREATE TEMPORARY TABLE list_import_stage (
+                    ord integer NOT NULL, signal text NOT NULL, value text NOT NULL, label text, category text, source text, enabled boolean NOT NULL, metadata jsonb
+                ) ON COMMIT DROP;
+                """)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+        var count = 0;
+        var importer = await ((NpgsqlConnection)connection)
+            .BeginBinaryImportAsync("COPY list_import_stage (ord, signal, value, label, category, source, enabled, metadata) FROM STDIN (FORMAT BINARY)", cancellationToken)
+            .ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            // A list of millions takes longer than a command's usual 30 s, and the parser sets the pace.
+            importer.Timeout = Timeout.InfiniteTimeSpan;
+#pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
+            fill(entry =>
+            {
+                ArgumentNullException.ThrowIfNull(entry);
+                importer.StartRow();
+                importer.Write(count, NpgsqlDbType.Integer);
+                importer.Write(entry.SignalType.Name, NpgsqlDbType.Text);
+                importer.Write(entry.Value, NpgsqlDbType.Text);
+                WriteOrNull(importer, entry.Label);
+                WriteOrNull(importer, entry.Category);
+                WriteOrNull(importer, entry.Source);
+                importer.Write(entry.Enabled, NpgsqlDbType.Boolean);
+                if (StoredRows.MetadataJson(entry) is { } metadata)
+                {
+                    importer.Write(metadata, NpgsqlDbType.Jsonb);
+                }
+                else
+                {
+                    importer.WriteNull();
+                }
+
+                count++;
+            });
+#pragma warning restore CA1849
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The row lock of this UPDATE makes concurrent imports into one list take turns for their id ranges.
+        var firstId = Convert.ToInt32(
+            await Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list RETURNING next_entry_id - @count;")
+                .With("@count", count)
+                .With("@list", listId)
+                .ScalarAsync(cancellationToken)
+                .ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+        var insert = new NpgsqlCommand(
+            """
+            INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata)
+            SELECT @list, @first + ord, signal, value, label, category, source, enabled, metadata FROM list_import_stage;
+            """,
+            (NpgsqlConnection)connection,
+            (NpgsqlTransaction)transaction)
+        {
+            // Millions of rows and their index entries: no command timeout (0 is none).
+            CommandTimeout = 0,
+        };
+        await using (insert.ConfigureAwait(false))
+        {
+            insert.Parameters.Add(new NpgsqlParameter("@list", NpgsqlDbType.Bigint) { Value = listId });
+            insert.Parameters.Add(new NpgsqlParameter("@first", NpgsqlDbType.Integer) { Value = firstId });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return (firstId, count);
+    }
+
+    private static void WriteOrNull(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
     /// <summary>Takes a transaction-level advisory lock (held until commit or rollback; taking it again is a no-op).</summary>
     internal Task LockAsync(DbConnection connection, DbTransaction? transaction, long key, CancellationToken cancellationToken) =>
         Command(connection, transaction, "SELECT pg_advisory_xact_lock(@key);").With("@key", key).RunAsync(cancellationToken);

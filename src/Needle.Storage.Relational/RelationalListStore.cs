@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Needle.Core.Audit;
 using Needle.Core.Lists;
+using Needle.Core.Serialization;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
 
@@ -463,6 +464,192 @@ internal sealed class RelationalListStore : IListStore
                     ct)
                 .ConfigureAwait(false),
             cancellationToken);
+
+    public Task<ListImportOutcome> ImportEntriesAsync(
+        string listName,
+        StoredList? createIfMissing,
+        Action<Action<HashListEntry>> fill,
+        Func<ListImportOutcome, AuditEntryDraft> audit,
+        AuditEntryDraft? createAudit,
+        int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        ArgumentNullException.ThrowIfNull(fill);
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(changeChunk);
+        if (createIfMissing is not null && createAudit is null)
+        {
+            throw new ArgumentException("Creating the list needs its audit entry.", nameof(createAudit));
+        }
+
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var created = false;
+                var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false);
+                if (listId is null)
+                {
+                    if (createIfMissing is null)
+                    {
+                        throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                    }
+
+                    // The rows' list id is needed before the first entry: the list is created first, in this transaction.
+                    created = await _dialect
+                        .Command(connection, transaction, """
+                            INSERT INTO lists (name, kind, pdq_threshold, photodna_threshold, created_at)
+                            VALUES (@name, @kind, @pdq, @photodna, @created)
+                            ON CONFLICT (name) DO NOTHING;
+                            """)
+                        .With("@name", listName)
+                        .With("@kind", createIfMissing.Kind.ToString())
+                        .With("@pdq", createIfMissing.PdqThreshold)
+                        .With("@photodna", createIfMissing.PhotoDnaThreshold)
+                        .With("@created", createIfMissing.CreatedAt)
+                        .RunAsync(ct)
+                        .ConfigureAwait(false) == 1;
+                    listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
+                        ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
+                }
+
+                var (firstId, count) = await _dialect.ImportListEntriesAsync(connection, transaction, listId.Value, fill, ct).ConfigureAwait(false);
+                var outcome = new ListImportOutcome(created, count == 0 ? 0 : firstId, count);
+
+                // Audited once, whatever the size; the change log names the range in chunks a follower reads a batch of at a time.
+                if (created)
+                {
+                    await AuditIfAsync(connection, transaction, true, createAudit!, ListChanges.Created, listName, 0, 0, ct).ConfigureAwait(false);
+                }
+
+                var draft = audit(outcome) ?? throw new InvalidOperationException("The audit callback returned no entry.");
+                await RelationalAuditLog.AppendAsync(_database, connection, transaction, draft, ct).ConfigureAwait(false);
+                for (var first = outcome.FirstEntryId; count > 0 && first <= outcome.LastEntryId; first += changeChunk)
+                {
+                    var last = (int)Math.Min((long)first + changeChunk - 1, outcome.LastEntryId);
+                    await AppendChangeAsync(connection, transaction, ListChanges.Entries, listName, first, last, ct).ConfigureAwait(false);
+                }
+
+                if (record?.Invoke(outcome) is { } final)
+                {
+                    await SaveImportAsync(connection, transaction, final, ct).ConfigureAwait(false);
+                }
+
+                return outcome;
+            },
+            cancellationToken);
+    }
+
+    public Task StreamEntriesAsync(string listName, int firstEntryId, int lastEntryId, Action<HashListEntry> sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return _database.ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                await _dialect
+                    .Command(connection, transaction, _selectEntryRange)
+                    .With("@name", listName)
+                    .With("@first", firstEntryId)
+                    .With("@last", lastEntryId)
+                    .ForEachAsync(reader => sink(StoredRows.ReadListEntry(reader)), ct)
+                    .ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    public Task SaveImportAsync(ListImportRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                await SaveImportAsync(connection, transaction, record, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    private Task<int> SaveImportAsync(DbConnection connection, DbTransaction transaction, ListImportRecord record, CancellationToken ct) =>
+        _dialect
+            .Command(connection, transaction, """
+                INSERT INTO list_imports (id, list_name, state, actor, node, started_at, finished_at, format, records_read, imported, invalid, errors)
+                VALUES (@id, @list, @state, @actor, @node, @started, @finished, @format, @read, @imported, @invalid, @errors)
+                ON CONFLICT (id) DO UPDATE SET
+                    state = excluded.state, finished_at = excluded.finished_at, format = excluded.format, records_read = excluded.records_read,
+                    imported = excluded.imported, invalid = excluded.invalid, errors = excluded.errors;
+                """)
+            .With("@id", record.Id)
+            .With("@list", record.ListName)
+            .With("@state", record.State.ToString())
+            .With("@actor", record.Actor)
+            .With("@node", record.Node)
+            .With("@started", record.StartedAt)
+            .With("@finished", record.FinishedAt)
+            .With("@format", record.Format)
+            .With("@read", record.RecordsRead)
+            .With("@imported", record.Imported)
+            .With("@invalid", record.Invalid)
+            .With("@errors", DocumentJson.SerializeOrNull(record.Errors))
+            .RunAsync(ct);
+
+    public Task<ListImportRecord?> GetImportAsync(Guid id, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(
+            async (connection, transaction, ct) => await _dialect
+                .Command(connection, transaction, $"SELECT {ImportColumns} FROM list_imports WHERE id = @id;")
+                .With("@id", id)
+                .FirstOrDefaultAsync(ReadImport, ct)
+                .ConfigureAwait(false),
+            cancellationToken);
+
+    public Task<int> FailAbandonedImportsAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(isAbandoned);
+        return _database.WriteAsync(
+            async (connection, transaction, ct) =>
+            {
+                var running = await _dialect
+                    .Command(connection, transaction, $"SELECT {ImportColumns} FROM list_imports WHERE state = @state;")
+                    .With("@state", nameof(ListImportState.Running))
+                    .ListAsync(ReadImport, ct)
+                    .ConfigureAwait(false);
+                var failed = 0;
+                foreach (var import in running)
+                {
+                    if (!isAbandoned(import.Node))
+                    {
+                        continue;
+                    }
+
+                    failed += await _dialect
+                        .Command(connection, transaction, "UPDATE list_imports SET state = @failed, finished_at = @at, errors = @errors WHERE id = @id AND state = @running;")
+                        .With("@failed", nameof(ListImportState.Failed))
+                        .With("@at", _database.Time.GetUtcNow())
+                        .With("@errors", DocumentJson.SerializeOrNull<IReadOnlyList<string>>([.. import.Errors, reason]))
+                        .With("@id", import.Id)
+                        .With("@running", nameof(ListImportState.Running))
+                        .RunAsync(ct)
+                        .ConfigureAwait(false);
+                }
+
+                return failed;
+            },
+            cancellationToken);
+    }
+
+    private const string ImportColumns = "id, list_name, state, actor, node, started_at, finished_at, format, records_read, imported, invalid, errors";
+
+    private static ListImportRecord ReadImport(DbDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetString(1), Enum.Parse<ListImportState>(reader.GetString(2)), reader.GetString(3), reader.GetString(4), reader.GetInstant(5))
+        {
+            FinishedAt = reader.GetInstantOrNull(6),
+            Format = reader.GetStringOrNull(7),
+            RecordsRead = reader.GetInt32(8),
+            Imported = reader.GetInt32(9),
+            Invalid = reader.GetInt32(10),
+            Errors = DocumentJson.DeserializeOrNull<List<string>>(reader.GetStringOrNull(11)) ?? [],
+        };
 
     /// <summary>When the change happened, appends its audit entry and its change-log row in its transaction; returns whether it did.</summary>
     private async Task<bool> AuditIfAsync(

@@ -169,4 +169,65 @@ internal abstract class SqlDialect
             await batch.RunAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Streams an import's entries into the list, in the caller's transaction: <paramref name="fill"/> hands them over
+    /// one by one (synchronously: it is a parser), they take the list's next ids in that order, and the list's next id
+    /// moves past them. Returns the first id and the count. By default one prepared INSERT run again for every entry
+    /// (in process, that is the fastest there is); a database with a bulk load overrides it.
+    /// </summary>
+    public virtual async Task<(int FirstId, int Count)> ImportListEntriesAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    {
+        // One writer (this default is SQLite's): nobody else takes ids meanwhile.
+        var firstId = Convert.ToInt32(
+            await Command(connection, transaction, "SELECT next_entry_id FROM lists WHERE id = @list;").With("@list", listId).ScalarAsync(cancellationToken).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var count = 0;
+        var insert = connection.Command(
+            transaction,
+            "INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata) VALUES (@list, @id, @signal, @value, @label, @category, @source, @enabled, @metadata);");
+        await using (insert.ConfigureAwait(false))
+        {
+            (string Name, SqlType Type)[] columns =
+            [
+                ("@list", SqlType.BigInt), ("@id", SqlType.Integer), ("@signal", SqlType.Text), ("@value", SqlType.Text), ("@label", SqlType.Text),
+                ("@category", SqlType.Text), ("@source", SqlType.Text), ("@enabled", SqlType.Flag), ("@metadata", SqlType.Json),
+            ];
+            var parameters = new DbParameter[columns.Length];
+            for (var i = 0; i < columns.Length; i++)
+            {
+                parameters[i] = CreateParameter(columns[i].Name, columns[i].Type);
+                insert.Parameters.Add(parameters[i]);
+            }
+
+            parameters[0].Value = ToDatabase(SqlType.BigInt, listId);
+            var enabled = ToDatabase(SqlType.Flag, true);
+            var disabled = ToDatabase(SqlType.Flag, false);
+            insert.Prepare();
+            fill(entry =>
+            {
+                ArgumentNullException.ThrowIfNull(entry);
+                parameters[1].Value = firstId + count;
+                parameters[2].Value = entry.SignalType.Name;
+                parameters[3].Value = entry.Value;
+                parameters[4].Value = (object?)entry.Label ?? DBNull.Value;
+                parameters[5].Value = (object?)entry.Category ?? DBNull.Value;
+                parameters[6].Value = (object?)entry.Source ?? DBNull.Value;
+                parameters[7].Value = entry.Enabled ? enabled : disabled;
+                parameters[8].Value = (object?)StoredRows.MetadataJson(entry) ?? DBNull.Value;
+#pragma warning disable CA1849 // The parser hands entries over synchronously; in process the call does not wait on I/O.
+                insert.ExecuteNonQuery();
+#pragma warning restore CA1849
+                count++;
+            });
+        }
+
+        await Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list;")
+            .With("@count", count)
+            .With("@list", listId)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return (firstId, count);
+    }
 }

@@ -471,6 +471,24 @@ internal static class Migrations
         CREATE INDEX files_decided_by_md5 ON files (md5) WHERE md5 IS NOT NULL AND current_decision_id IS NOT NULL;
         CREATE INDEX files_decided_by_pdq ON files (pdq) WHERE pdq IS NOT NULL AND current_decision_id IS NOT NULL;
         """,
+
+        // 16: list imports: one row per import job (state and counts), so its progress and outcome can be read from any node.
+        """
+        CREATE TABLE list_imports (
+            id           TEXT    NOT NULL PRIMARY KEY,
+            list_name    TEXT    NOT NULL,
+            state        TEXT    NOT NULL,  -- ListImportState
+            actor        TEXT    NOT NULL,
+            node         TEXT    NOT NULL,  -- host and process running it
+            started_at   INTEGER NOT NULL,  -- UTC ticks
+            finished_at  INTEGER,
+            format       TEXT,
+            records_read INTEGER NOT NULL,
+            imported     INTEGER NOT NULL,
+            invalid      INTEGER NOT NULL,
+            errors       TEXT             -- JSON array of strings
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Needle.Matching.Lists;
 
 namespace Needle.Storage.Sqlite;
 
@@ -88,4 +89,24 @@ internal sealed class SqliteDialect : SqlDialect
     public override Task LockFileAsync(DbConnection connection, DbTransaction transaction, Guid fileId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override IReadOnlyList<Guid> InLockOrder(IReadOnlyList<Guid> reportIds) => reportIds;
+
+    /// <summary>
+    /// The prepared INSERT of the default, with a page cache large enough to hold the list's value index while it
+    /// grows (random hash values touch every page of it), put back as it was afterwards.
+    /// </summary>
+    public override async Task<(int FirstId, int Count)> ImportListEntriesAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    {
+        var previous = Convert.ToInt64(await connection.Command(transaction, "PRAGMA cache_size;").ScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        await connection.Command(transaction, "PRAGMA cache_size = -262144;").RunAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await base.ImportListEntriesAsync(connection, transaction, listId, fill, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The number is ours (PRAGMA takes no parameters).
+            await connection.Command(transaction, string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size = {previous};")).RunAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 }

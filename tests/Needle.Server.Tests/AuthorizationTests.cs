@@ -47,6 +47,7 @@ public sealed partial class AuthorizationTests
         ["PATCH /api/v1/lists/{name}/entries/{id:int}"] = "admin",
         ["DELETE /api/v1/lists/{name}/entries/{id:int}"] = "admin",
         ["POST /api/v1/lists/{name}/import"] = "admin",
+        ["GET /api/v1/lists/{name}/imports/{id:guid}"] = "admin",
         ["GET /api/v1/lists/{name}/export"] = "admin",
         ["GET /api/v1/lists/{name}/quarantine"] = "admin",
         ["POST /api/v1/lists/{name}/entries/{id:int}/release"] = "admin",

@@ -43,6 +43,9 @@ public sealed partial class HashListService : IDisposable
     /// <summary>File name extension of list snapshots.</summary>
     private const string SnapshotExtension = ".ndls";
 
+    /// <summary>Ids per change-log row of an import: a follower reads at most <see cref="ChangeBatch"/> times this many entries at once.</summary>
+    private const int ImportChangeChunk = 1024;
+
     private readonly IListStore _store;
     private readonly TimeProvider _time;
     private readonly ListMatcherOptions _options;
@@ -347,6 +350,121 @@ public sealed partial class HashListService : IDisposable
         finally
         {
             _writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Imports entries streamed by <paramref name="fill"/> (see <see cref="IListStore.ImportEntriesAsync"/>) in one
+    /// transaction, creating the list as <paramref name="createIfMissing"/> says when there is none; audited once as
+    /// "list.import" with <paramref name="auditDetails"/> of the outcome; <paramref name="record"/>, if given, is the
+    /// import job's final record, saved in the same transaction. Once committed the entries are read back from
+    /// the store and added to the live list in one batch (the PDQ index is built once), holding no more than a buffer.
+    /// </summary>
+    /// <exception cref="ListNotFoundException">No list has this name and none is to be created.</exception>
+    public async Task<ListImportOutcome> ImportAsync(
+        string listName,
+        StoredList? createIfMissing,
+        Action<Action<HashListEntry>> fill,
+        Func<ListImportOutcome, string?> auditDetails,
+        Func<ListImportOutcome, ListImportRecord>? record,
+        string actor,
+        string? remoteAddress = null,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        ArgumentNullException.ThrowIfNull(auditDetails);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        ValidateListName(listName);
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var create = FindList(listName) is null ? createIfMissing : null;
+            ListImportOutcome outcome;
+            try
+            {
+                outcome = await _store.ImportEntriesAsync(
+                        listName,
+                        create,
+                        fill,
+                        result => Draft(actor, remoteAddress, "list.import", listName, auditDetails(result)),
+                        create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
+                            JsonSerializer.Serialize(new ListAuditDetails(create.Kind.ToString(), create.PdqThreshold, create.PhotoDnaThreshold), DocumentJson.Options)),
+                        ImportChangeChunk,
+                        record,
+                        ct)
+                    .ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException)
+            {
+                throw new ListNotFoundException(listName);
+            }
+
+            var list = FindList(listName);
+            if (list is null && outcome.ListCreated)
+            {
+                list = ToHashList(create!);
+                SwapState([.. _state.Lists, list]);
+                CollectionsMarshal.GetValueRefOrAddDefault(_ownCreates, listName, out _)++;
+            }
+
+            // A list another node created meanwhile comes with its entries through the change log.
+            if (list is not null && outcome.Count > 0)
+            {
+                await AddStoredRangeAsync(list, outcome.FirstEntryId, outcome.LastEntryId, ct).ConfigureAwait(false);
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Streams stored entries first..last into the live list as one batch, through a bounded buffer.</summary>
+    private async Task AddStoredRangeAsync(HashList list, int first, int last, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var buffer = new System.Collections.Concurrent.BlockingCollection<HashListEntry>(8192);
+        var reading = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await _store.StreamEntriesAsync(list.Name, first, last, entry => buffer.Add(entry, stop.Token), stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    buffer.CompleteAdding();
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            // The caller's thread takes the entries as they come; the batch ends when the reader does.
+            var added = await Task.Run(() => list.AddRange(buffer.GetConsumingEnumerable(stop.Token)), CancellationToken.None).ConfigureAwait(false);
+            foreach (var entry in added)
+            {
+                _videos.Add(list, entry);
+                _robust?.Add(list, entry);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            try
+            {
+                await reading.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopped because the adding side failed: its error is the one thrown.
+            }
         }
     }
 
@@ -903,6 +1021,9 @@ public sealed partial class HashListService : IDisposable
     {
         var stored = change.Entries;
         var next = 0;
+
+        // New entries go in as one batch (an import's range is 1,024 ids): matchers take a batch in one go.
+        List<HashListEntry>? added = null;
         for (var id = change.FirstEntryId; id <= change.LastEntryId && id > 0; id++)
         {
             while (next < stored.Count && stored[next].Id < id)
@@ -924,9 +1045,7 @@ public sealed partial class HashListService : IDisposable
                 }
                 else
                 {
-                    list.Add(entry);
-                    _videos.Add(list, entry);
-                    _robust?.Add(list, entry);
+                    (added ??= []).Add(entry);
                 }
             }
             else
@@ -940,6 +1059,15 @@ public sealed partial class HashListService : IDisposable
                         RobustStale();
                     }
                 }
+            }
+        }
+
+        if (added is not null)
+        {
+            foreach (var entry in list.AddRange(added))
+            {
+                _videos.Add(list, entry);
+                _robust?.Add(list, entry);
             }
         }
     }

@@ -124,4 +124,43 @@ public interface IListStore
 
     /// <summary>The entries of a list quarantined now, by entry id.</summary>
     Task<IReadOnlyList<EntryQuarantine>> GetQuarantinedAsync(string listName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Imports entries in one transaction: <paramref name="fill"/> is called once, inside it, with where each entry
+    /// goes (its id is ignored: the store assigns the next ones, in the order given) and may throw to roll everything
+    /// back. With <paramref name="createIfMissing"/> the list is created in the same transaction when it does not
+    /// exist (its creation audited and logged as <see cref="CreateListAsync"/> does). The import is audited once, with
+    /// <paramref name="audit"/> applied to the outcome, and logged in the list change log as ranges of at most
+    /// <paramref name="changeChunk"/> ids, so a follower reads and applies it in bounded batches. Nothing of it is
+    /// visible to any reader before the commit, and all of it after. <paramref name="record"/>, when given, is the
+    /// import job's final record, saved in the same transaction (so it says succeeded exactly when the entries are there).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No list has this name and none is to be created (nothing is written).</exception>
+    Task<ListImportOutcome> ImportEntriesAsync(
+        string listName,
+        StoredList? createIfMissing,
+        Action<Action<HashListEntry>> fill,
+        Func<ListImportOutcome, AuditEntryDraft> audit,
+        AuditEntryDraft? createAudit,
+        int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams the entries of <paramref name="listName"/> with ids <paramref name="firstEntryId"/> to
+    /// <paramref name="lastEntryId"/> (those that exist, in id order) to <paramref name="sink"/>, from one snapshot.
+    /// </summary>
+    Task StreamEntriesAsync(string listName, int firstEntryId, int lastEntryId, Action<HashListEntry> sink, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a list import job as it is now (insert or replace).</summary>
+    Task SaveImportAsync(ListImportRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>A list import job; null when there is none with this id.</summary>
+    Task<ListImportRecord?> GetImportAsync(Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks failed, with <paramref name="reason"/>, the running imports whose node <paramref name="isAbandoned"/>
+    /// says is dead (their transaction died with it: nothing of them was kept). Returns how many.
+    /// </summary>
+    Task<int> FailAbandonedImportsAsync(Func<string, bool> isAbandoned, string reason, CancellationToken cancellationToken = default);
 }

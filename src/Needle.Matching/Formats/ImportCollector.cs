@@ -44,6 +44,10 @@ internal sealed class ImportCollector
         _recordFailed = false;
         _pending.Clear();
         _recordsRead++;
+        if (_options.Progress is { } progress && _recordsRead % _options.ProgressInterval == 0)
+        {
+            progress(_recordsRead, _errorCount);
+        }
     }
 
     public void Error(string? field, string reason)
@@ -115,7 +119,14 @@ internal sealed class ImportCollector
 
     public void EndRecord()
     {
-        if (!_recordFailed)
+        if (!_recordFailed && _options.EntrySink is { } sink)
+        {
+            foreach (var entry in _pending)
+            {
+                sink(List, entry);
+            }
+        }
+        else if (!_recordFailed)
         {
             foreach (var entry in _pending)
             {

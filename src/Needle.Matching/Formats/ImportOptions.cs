@@ -43,4 +43,17 @@ public sealed record ImportOptions
 
     /// <summary>Stop collecting errors after this many (the import still fails or skips them all).</summary>
     public int MaxErrorsKept { get; init; } = 10_000;
+
+    /// <summary>
+    /// When set, each valid entry is handed to it (with the list as the file describes it: name, kind, thresholds) as
+    /// its record ends, instead of being kept in <see cref="ImportResult.List"/>, which stays empty: an import of any
+    /// size then costs no memory per entry. Entries keep the file's ids (0 when it has none); duplicate ids are not checked.
+    /// </summary>
+    public Action<HashList, HashListEntry>? EntrySink { get; init; }
+
+    /// <summary>Called every <see cref="ProgressInterval"/> records with the records read and the invalid ones so far.</summary>
+    public Action<int, int>? Progress { get; init; }
+
+    /// <summary>Records between two <see cref="Progress"/> calls.</summary>
+    public int ProgressInterval { get; init; } = 4096;
 }

@@ -1,13 +1,17 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Hosting;
 using Needle.Application.Lists;
 using Needle.Core.Jobs;
+using Needle.Core.Lists;
 using Needle.Core.Storage;
 using Needle.Hashing;
 using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 using Needle.Server.Auth;
 using Needle.Server.Http;
+using Needle.Server.Processing;
 
 namespace Needle.Server.Endpoints;
 
@@ -43,6 +47,12 @@ internal sealed record QuarantineResponse(int EntryId, string? SignalType, strin
         _ = list?.TryGet(q.EntryId, out entry);
         return new(q.EntryId, entry?.SignalType.Name, entry?.Value, entry?.Label, q.Matches, q.Baseline, q.Window.TotalHours, q.QuarantinedAt);
     }
+}
+
+internal sealed record ImportJobResponse(Guid Id, string List, ListImportState State, string? Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors,
+    DateTimeOffset StartedAt, DateTimeOffset? FinishedAt)
+{
+    public static ImportJobResponse From(ListImportRecord r) => new(r.Id, r.ListName, r.State, r.Format, r.RecordsRead, r.Imported, r.Invalid, r.Errors, r.StartedAt, r.FinishedAt);
 }
 
 internal sealed record ImportResponse(string List, string Format, int RecordsRead, int Imported, int Invalid, IReadOnlyList<string> Errors)
@@ -94,7 +104,9 @@ internal static class ListEndpoints
                     : Problems.NotFound($"No quarantined entry {id} in list '{Problems.Echo(name)}'."))
             .WithSummary("Release a quarantined entry: it matches again, and the rate it was quarantined at becomes its baseline.");
         lists.MapPost("/{name}/import", ImportAsync)
-            .WithSummary("Import a list file (the body) into the list, creating it if needed: ?format=csv|text|vics|icse|ncmec|stopncii|needle (detected when absent), &skipInvalid=true, &kind=known|allow.");
+            .WithSummary("Import a list file (the body) into the list, creating it if needed: ?format=csv|text|vics|icse|ncmec|stopncii|needle (detected when absent), &skipInvalid=true, &kind=known|allow, &async=true (202 with a job; always for a large file).");
+        lists.MapGet("/{name}/imports/{id:guid}", GetImportAsync)
+            .WithSummary("An import job: state (running, succeeded, failed), records read, imported, invalid, the first errors.");
         lists.MapGet("/{name}/export", Export)
             .WithSummary("Export the list as a file: ?format=csv|text|vics|vics-1.3|icse|ncmec|stopncii|needle (default needle).");
     }
@@ -247,8 +259,8 @@ internal static class ListEndpoints
         return host.FindList(name) is { } list && list.TryGet(id, out var entry) ? Results.Ok(EntryResponse.From(entry)) : Results.NoContent();
     }
 
-    private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, HttpContext context, HashListService host,
-        NeedleServerOptions options, INeedleStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ImportAsync(string name, string? format, bool? skipInvalid, string? kind, [FromQuery(Name = "async")] bool? runAsync, HttpContext context, ListImporter importer,
+        NeedleServerOptions options, INeedleStore store, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         if (format is not null && !HashListFormats.Default.TryGet(format, out _))
         {
@@ -261,75 +273,89 @@ internal static class ListEndpoints
             return Problems.BadRequest("kind must be known or allow.");
         }
 
-        // List files are larger than reports: this endpoint raises the request limit for itself.
+        // List files are larger than reports: this endpoint lifts the request limit for itself (to the configured one, if any).
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = options.MaxListImportBytes;
         }
 
-        // The body goes to a temporary file, not memory, and is parsed from there into a compact list whose labels and
-        // metadata stay in a temporary file too: a large list costs disk, not memory.
-        ImportResult imported;
-        var temporary = new FileStream(
-            Path.Combine(Path.GetTempPath(), $"needle-import-{Guid.NewGuid():N}.tmp"),
-            FileMode.CreateNew,
-            FileAccess.ReadWrite,
-            FileShare.None,
-            1 << 16,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        await using (temporary.ConfigureAwait(false))
+        // The body goes to a temporary file, never memory; the import streams it from there into the store (and deletes it).
+        var path = ListImportFiles.NewPath();
+        long length;
+        var keep = false;
+        try
         {
-            if (await JsonBody.CopyBoundedAsync(context.Request.Body, temporary, options.MaxListImportBytes, "The list file", cancellationToken).ConfigureAwait(false) == 0)
+            var temporary = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (temporary.ConfigureAwait(false))
+            {
+                length = await JsonBody.CopyBoundedAsync(context.Request.Body, temporary, options.MaxListImportBytes ?? long.MaxValue, "The list file", cancellationToken).ConfigureAwait(false);
+            }
+
+            if (length == 0)
             {
                 return Problems.BadRequest("The body is empty: send the list file as the request body.");
             }
 
-            temporary.Position = 0;
+            var request = new ListImportRequest
+            {
+                ListName = name,
+                FilePath = path,
+                Format = format,
+                SkipInvalid = skipInvalid ?? false,
+                Kind = listKind,
+                Actor = context.User.Actor(),
+                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+                Node = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0),
+            };
+            ListImportRecord done;
             try
             {
-                imported = HashListFormats.Default.Read(
-                    temporary,
-                    new ImportOptions { SkipInvalid = skipInvalid ?? false, ListName = name, Kind = listKind, FileName = name, DetailDirectory = Path.GetTempPath() },
-                    format);
-            }
-            catch (HashListFormatException ex)
-            {
-                return Problems.BadRequest("The list file could not be imported; nothing was added.", [.. ex.Errors.Select(e => e.ToString()).DefaultIfEmpty(ex.Message)]);
-            }
-        }
+                if (runAsync == true || length > options.AsyncListImportBytes)
+                {
+                    // Large: answered at once; the import runs on, stopped (and rolled back) only by the server stopping.
+                    var started = await importer.StartAsync(request, lifetime.ApplicationStopping).ConfigureAwait(false);
+                    keep = true;
+                    return TypedResults.Accepted($"/api/v1/lists/{Uri.EscapeDataString(name)}/imports/{started.Id}", ImportJobResponse.From(started));
+                }
 
-        var actor = context.User.Actor();
-        var remoteAddress = context.Connection.RemoteIpAddress?.ToString();
-        if (host.FindList(name) is null)
-        {
-            try
-            {
-                var pdq = imported.List.HasExplicitThreshold(SignalTypes.Pdq) ? imported.List.GetThreshold(SignalTypes.Pdq) : (double?)null;
-                await host.CreateListAsync(name, listKind ?? imported.List.Kind, pdq, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ListAlreadyExistsException)
-            {
-                // Created concurrently: import into it.
+                done = await importer.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                keep = true;
             }
             catch (ArgumentException ex)
             {
+                // The list name (checked before anything is recorded).
                 return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
             }
-        }
 
-        var added = await host.AddEntriesAsync(name, imported.List.Entries, actor, remoteAddress, cancellationToken).ConfigureAwait(false);
-        if (added.Count > 0)
-        {
-            await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
-        }
+            if (done.State != ListImportState.Succeeded)
+            {
+                return Problems.BadRequest("The list file could not be imported; nothing was added.", done.Errors);
+            }
 
-        return TypedResults.Ok(new ImportResponse(name, imported.FormatName, imported.RecordsRead, added.Count, imported.ErrorCount,
-            [.. imported.Errors.Select(e => e.ToString())])
+            if (done.Imported > 0)
+            {
+                await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+            }
+
+            return TypedResults.Ok(new ImportResponse(name, done.Format ?? "", done.RecordsRead, done.Imported, done.Invalid, done.Errors)
+            {
+                Skipped = done.Skipped,
+                Warnings = done.Warnings,
+            });
+        }
+        finally
         {
-            Skipped = imported.WarningCount,
-            Warnings = [.. imported.Warnings.Select(e => e.ToString())],
-        });
+            if (!keep)
+            {
+                File.Delete(path);
+            }
+        }
     }
+
+    private static async Task<IResult> GetImportAsync(string name, Guid id, ListImporter importer, CancellationToken cancellationToken) =>
+        await importer.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } record && string.Equals(record.ListName, name, StringComparison.Ordinal)
+            ? Results.Ok(ImportJobResponse.From(record))
+            : Problems.NotFound($"No import {id} into list '{Problems.Echo(name)}'.");
 
     private static IResult Export(string name, string? format, HashListService host)
     {

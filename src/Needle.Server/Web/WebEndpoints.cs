@@ -840,7 +840,7 @@ internal static class WebEndpoints
         });
     }
 
-    private static async Task<IResult> ImportListAsync(string name, HttpContext context, HashListService host, NeedleServerOptions options,
+    private static async Task<IResult> ImportListAsync(string name, HttpContext context, ListImporter importer, NeedleServerOptions options,
         IFormFile? file, [FromForm(Name = "format")] string? format, [FromForm(Name = "skipInvalid")] string? skipInvalid, CancellationToken cancellationToken)
     {
         var back = "/lists/" + Uri.EscapeDataString(name);
@@ -854,25 +854,45 @@ internal static class WebEndpoints
             return Results.Redirect(WithNotice(back, "That file is larger than this server imports.", error: true));
         }
 
+        // Streamed as the API's import is: to a temporary file, then parsed from it straight into the store (which deletes it).
         var chosen = Blank(format) is { } f && f != "detect" ? f : null;
-        ImportResult imported;
-        try
+        var path = Processing.ListImportFiles.NewPath();
+        var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using (target.ConfigureAwait(false))
         {
-            await using var stream = file.OpenReadStream();
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            buffer.Position = 0;
-            imported = HashListFormats.Default.Read(buffer, new ImportOptions { SkipInvalid = skipInvalid == "on", ListName = name, FileName = file.FileName }, chosen);
-        }
-        catch (HashListFormatException ex)
-        {
-            var first = ex.Errors.Select(static e => e.ToString()).FirstOrDefault() ?? ex.Message;
-            return Results.Redirect(WithNotice(back, "Nothing was imported: " + first, error: true));
+            await file.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
         }
 
         var user = WebUser.From(context.User);
-        var added = await host.AddEntriesAsync(name, imported.List.Entries, user.Actor, Remote(context), cancellationToken).ConfigureAwait(false);
-        return Results.Redirect(WithNotice(back, $"Imported {added.Count} entries ({imported.FormatName}; {imported.RecordsRead} records read, {imported.ErrorCount} skipped)."));
+        Needle.Core.Lists.ListImportRecord done;
+        try
+        {
+            done = await importer.RunAsync(
+                    new ListImportRequest
+                    {
+                        ListName = name,
+                        FilePath = path,
+                        Format = chosen,
+                        SkipInvalid = skipInvalid == "on",
+                        Actor = user.Actor,
+                        RemoteAddress = Remote(context),
+                        Node = Processing.WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0),
+                    },
+                    cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            File.Delete(path);
+            return Results.Redirect(WithNotice("/lists", "Unknown list.", error: true));
+        }
+
+        if (done.State != Needle.Core.Lists.ListImportState.Succeeded)
+        {
+            return Results.Redirect(WithNotice(back, "Nothing was imported: " + (done.Errors.Count > 0 ? done.Errors[0] : "the import failed"), error: true));
+        }
+
+        return Results.Redirect(WithNotice(back, $"Imported {done.Imported} entries ({done.Format}; {done.RecordsRead} records read, {done.Invalid} skipped)."));
     }
 
     private static IResult ExportList(string name, string? format, HashListService host)

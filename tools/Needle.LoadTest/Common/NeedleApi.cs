@@ -66,9 +66,42 @@ internal static class NeedleApi
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK)
+        await WaitForImportAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for a list import answered with <paramref name="response"/>: 200 is done; 202 (a large import, run in the
+    /// background) is followed at its Location until it succeeds. Returns the entries imported.
+    /// </summary>
+    public static async Task<int> WaitForImportAsync(HttpClient http, string adminKey, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.OK)
         {
-            throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+            return JsonNode.Parse(text)!["imported"]!.GetValue<int>();
+        }
+
+        if (response.StatusCode != HttpStatusCode.Accepted || response.Headers.Location is not { } job)
+        {
+            throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {text}");
+        }
+
+        while (true)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            using var poll = new HttpRequestMessage(HttpMethod.Get, job);
+            poll.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            using var state = await http.SendAsync(poll, cancellationToken).ConfigureAwait(false);
+            var body = JsonNode.Parse(await state.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))!;
+            switch (body["state"]?.GetValue<string>())
+            {
+                case "running":
+                    continue;
+                case "succeeded":
+                    return body["imported"]!.GetValue<int>();
+                default:
+                    throw new InvalidOperationException($"the list import failed: {body.ToJsonString()}");
+            }
         }
     }
 }

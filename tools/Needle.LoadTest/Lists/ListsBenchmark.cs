@@ -298,10 +298,7 @@ internal static class ListsBenchmark
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
                 using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    throw new InvalidOperationException($"importing the list got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
-                }
+                await NeedleApi.WaitForImportAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false);
             }
 
             importRate = list.Entries / clock.Elapsed.TotalSeconds;

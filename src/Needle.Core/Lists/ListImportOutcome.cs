@@ -1,0 +1,11 @@
+namespace Needle.Core.Lists;
+
+/// <summary>What a committed list import wrote.</summary>
+/// <param name="ListCreated">Whether the import created the list (in its own transaction).</param>
+/// <param name="FirstEntryId">The id of the first entry imported; the others follow without gaps. 0 when none was.</param>
+/// <param name="Count">Entries imported.</param>
+public sealed record ListImportOutcome(bool ListCreated, int FirstEntryId, int Count)
+{
+    /// <summary>The id of the last entry imported; 0 when none was.</summary>
+    public int LastEntryId => Count == 0 ? 0 : FirstEntryId + Count - 1;
+}

@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Needle.Application.Lists;
+using Needle.Core.Lists;
+using Needle.Hashing;
+using Needle.Matching.Lists;
+using Needle.Testing.Postgres;
+
+namespace Needle.Application.Tests;
+
+/// <summary>
+/// List import at size: streamed from a file into the store's bulk load in one transaction, audited once, visible to
+/// matching all at once, followed by a second node through the change log; malformed records named by number.
+/// </summary>
+public abstract class ListImporterTests(StoreBackend backend) : StoreBackedTests(backend)
+{
+    private const string Variant = "variants/p08__jpeg_q50.jpg";
+
+    /// <summary>Random PDQ hashes with labels (seeded), after the listed photos: a CSV of <paramref name="generated"/> + photo lines.</summary>
+    internal static string WriteList(string folder, int generated, int seed, params string[] photos)
+    {
+        var path = Path.Combine(folder, $"list-{Guid.NewGuid():N}.csv");
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
+        writer.Write(TestLists.PhotoCsv(photos));
+        var rng = new Random(seed);
+        Span<byte> bytes = stackalloc byte[32];
+        for (var i = 0; i < generated; i++)
+        {
+            rng.NextBytes(bytes);
+            writer.Write(Convert.ToHexStringLower(bytes));
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $",100,generated-{i:D7}\n"));
+        }
+
+        return path;
+    }
+
+    private static ListImportRequest Request(string list, string path, bool skipInvalid = false) => new()
+    {
+        ListName = list,
+        FilePath = path,
+        Format = "csv",
+        SkipInvalid = skipInvalid,
+        Actor = "admin",
+        Node = "test/1/0",
+    };
+
+    [Fact]
+    public async Task An_import_streams_into_the_store_matches_at_once_is_audited_once_and_a_second_node_follows_it()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            using var leader = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            using var follower = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            var importer = new ListImporter(leader, t.Store.Lists, t.Time);
+            const int generated = 200_000;
+            var path = WriteList(folder, generated, 7, "p03_flower.png", "p08_video_frame.png");
+            var signals = TestLists.SignalsOf(Variant);
+            Assert.Equal(MatchStatus.NoMatch, leader.Match(signals).Status);
+
+            var clock = Stopwatch.StartNew();
+            var done = await importer.RunAsync(Request("big", path));
+            var seconds = clock.Elapsed.TotalSeconds;
+            Assert.Equal(ListImportState.Succeeded, done.State);
+            Assert.Equal(generated + 2, done.Imported);
+            Assert.Equal(0, done.Invalid);
+            Assert.False(File.Exists(path));
+
+            // The importing node matches at once; entries got ids 1..N in file order.
+            var list = leader.FindList("big")!;
+            Assert.Equal(generated + 2, list.Count);
+            var match = Assert.Single(leader.Match(signals).Matches);
+            Assert.Equal("photos/p08_video_frame.png", match.Entry.Label);
+            Assert.Equal(2, match.Entry.Id);
+            Assert.True(list.TryGet(generated + 2, out var last));
+            Assert.Equal($"generated-{generated - 1:D7}", last.Label);
+
+            // Audited once: the list's creation and the import (with its counts), never per entry.
+            var audit = await t.AuditEntriesAsync();
+            Assert.Equal(["list.create", "list.import"], audit.Select(static e => e.Action));
+            using (var details = JsonDocument.Parse(audit[1].Details!))
+            {
+                Assert.Equal(generated + 2, details.RootElement.GetProperty("imported").GetInt32());
+                Assert.Equal(1, details.RootElement.GetProperty("firstId").GetInt32());
+                Assert.Equal(generated + 2, details.RootElement.GetProperty("lastId").GetInt32());
+            }
+
+            // The record, read back from the store once the import is done.
+            var stored = await importer.GetAsync(done.Id);
+            Assert.NotNull(stored);
+            Assert.Equal(ListImportState.Succeeded, stored.State);
+            Assert.Equal(generated + 2, stored.Imported);
+            Assert.Equal(generated + 2, stored.RecordsRead);
+
+            // The other node applies it from the change log (in bounded batches), without a rebuild of its lists.
+            Assert.Null(follower.FindList("big"));
+            Assert.True(await follower.CatchUpAsync() > 1);
+            var followed = follower.FindList("big")!;
+            Assert.Equal(generated + 2, followed.Count);
+            var rng = new Random(11);
+            var hashes = list.EntriesOf(SignalTypes.Pdq);
+            for (var i = 0; i < 200; i++)
+            {
+                var near = PdqHash.Parse(hashes[rng.Next(hashes.Count)].Value);
+                var query = new FileSignals { Pdq = near, PdqQuality = 100 };
+                Assert.Equal(Describe(leader.Match(query)), Describe(follower.Match(query)));
+                Assert.NotEmpty(follower.Match(query).Matches);
+            }
+
+            Assert.Equal(Describe(leader.Match(signals)), Describe(follower.Match(signals)));
+            Console.WriteLine(FormattableString.Invariant($"{Backend}: imported {generated + 2:N0} entries in {seconds:F1} s"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_records_are_named_by_number_and_nothing_is_imported()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            using var host = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            var importer = new ListImporter(host, t.Store.Lists, t.Time);
+            var path = WriteBroken(folder);
+
+            var done = await importer.RunAsync(Request("broken", path));
+            Assert.Equal(ListImportState.Failed, done.State);
+            Assert.Equal(0, done.Imported);
+            Assert.Equal(2, done.Invalid);
+            Assert.Contains(done.Errors, static e => e.StartsWith("record 4", StringComparison.Ordinal));
+            Assert.Contains(done.Errors, static e => e.StartsWith("record 6", StringComparison.Ordinal));
+
+            // Nothing at all: not the list, not an entry, not an audit entry.
+            Assert.Null(host.FindList("broken"));
+            Assert.Empty(await t.Store.Lists.GetListsAsync());
+            Assert.Empty(await t.AuditEntriesAsync());
+            Assert.Equal(ListImportState.Failed, (await importer.GetAsync(done.Id))!.State);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task With_skipInvalid_the_good_records_are_imported_and_the_bad_ones_reported()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            using var host = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            var importer = new ListImporter(host, t.Store.Lists, t.Time);
+            var path = WriteBroken(folder);
+
+            var done = await importer.RunAsync(Request("partly", path, skipInvalid: true));
+            Assert.Equal(ListImportState.Succeeded, done.State);
+            Assert.Equal(4, done.Imported);
+            Assert.Equal(2, done.Invalid);
+            Assert.Equal(["record 4", "record 6"], done.Errors.Select(static e => e.Split(',', ':')[0]));
+            Assert.Equal(4, host.FindList("partly")!.Count);
+            Assert.Equal(MatchStatus.Match, host.Match(TestLists.SignalsOf(Variant)).Status);
+            Assert.Equal(["list.create", "list.import"], (await t.AuditEntriesAsync()).Select(static e => e.Action));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_background_import_shows_its_progress_while_it_runs_and_nothing_matches_before_it_commits()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            using var host = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            await host.CreateListAsync("piped", HashListKind.Known, null, "admin");
+            var importer = new ListImporter(host, t.Store.Lists, t.Time);
+
+            // A named pipe as the file: the import reads what the test has written and waits for the rest.
+            var pipe = Path.Combine(folder, "list.pipe");
+            using (var mkfifo = Process.Start("mkfifo", [pipe]))
+            {
+                await mkfifo.WaitForExitAsync();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            var started = await importer.StartAsync(Request("piped", pipe), CancellationToken.None);
+            Assert.Equal(ListImportState.Running, started.State);
+            var source = WriteList(folder, 20_000, 3, "p08_video_frame.png");
+            var lines = await File.ReadAllLinesAsync(source);
+            var signals = TestLists.SignalsOf(Variant);
+            var writer = new StreamWriter(new FileStream(pipe, FileMode.Open, FileAccess.Write), new UTF8Encoding(false));
+            await using (writer)
+            {
+                foreach (var line in lines.Take(10_001))
+                {
+                    await writer.WriteLineAsync(line);
+                }
+
+                await writer.FlushAsync();
+
+                // The importer has read at least 8,192 records (progress is counted every 4,096) and waits for more.
+                ListImportRecord? running;
+                do
+                {
+                    running = await importer.GetAsync(started.Id);
+                    Assert.NotNull(running);
+                    Assert.Equal(ListImportState.Running, running.State);
+                    await Task.Yield();
+                }
+                while (running.RecordsRead < 8192);
+
+                Assert.True(running.Imported >= 8190);
+                Assert.Equal(0, host.FindList("piped")!.Count);
+                Assert.Equal(MatchStatus.NoMatch, host.Match(signals).Status);
+                Assert.Empty(await t.Store.Lists.GetEntriesAsync("piped"));
+                foreach (var line in lines.Skip(10_001))
+                {
+                    await writer.WriteLineAsync(line);
+                }
+            }
+
+            ListImportRecord? done;
+            do
+            {
+                await Task.Delay(10);
+                done = await importer.GetAsync(started.Id);
+            }
+            while (done!.State == ListImportState.Running);
+
+            Assert.Equal(ListImportState.Succeeded, done.State);
+            Assert.Equal(20_001, done.Imported);
+            Assert.Equal(20_001, host.FindList("piped")!.Count);
+            Assert.Equal(MatchStatus.Match, host.Match(signals).Status);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Header, 3 photos, a bad hash (line 4), a photo, a bad quality (line 6), a good random line: 4 good, 2 bad.</summary>
+    private static string WriteBroken(string folder)
+    {
+        var photos = TestLists.PhotoCsv("p03_flower.png", "p08_video_frame.png", "p05_branches.png").TrimEnd('\n').Split('\n');
+        var extra = TestLists.PhotoCsv("p29_koala.png").TrimEnd('\n').Split('\n')[1];
+        var path = Path.Combine(folder, "broken.csv");
+        File.WriteAllLines(path, [photos[0], photos[1], photos[2], "zz-not-a-hash,100,bad", photos[3], photos[3][..64] + ",not-a-quality,bad", extra]);
+        return path;
+    }
+
+    private static string Describe(MatchResult result) =>
+        string.Join(";", result.Matches.Select(static m => $"{m.ListName}/{m.Entry.Id}/{m.Distance}").Order(StringComparer.Ordinal));
+}
+
+public sealed class ListImporterTests_on_Sqlite() : ListImporterTests(StoreBackend.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ListImporterTests_on_Postgres(PostgresServer server) : ListImporterTests(StoreBackend.Postgres(server));

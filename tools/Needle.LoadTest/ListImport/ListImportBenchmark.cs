@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using Needle.LoadTest.Common;
+using Needle.LoadTest.Lists;
+using Needle.Server;
+using Needle.Storage.Postgres;
+using Needle.Storage.Sqlite;
+using Npgsql;
+
+namespace Needle.LoadTest.ListImport;
+
+/// <summary>Times one list import over HTTP into a fresh server per backend (the file generated once, up front).</summary>
+internal static class ListImportBenchmark
+{
+    public static async Task<IReadOnlyList<(string Backend, double Seconds)>> RunAsync(int entries, int seed, string? postgres, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "needle-list-import-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var list = GeneratedList.Write(folder, entries, seed);
+            progress(FormattableString.Invariant($"generated {list.Entries:N0} entries ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native)"));
+            var keyPath = Path.Combine(folder, "media.key");
+            await File.WriteAllTextAsync(keyPath, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            var results = new List<(string, double)>();
+            var sqlite = await ImportAsync(services => services.AddSqliteStore(Path.Combine(folder, "needle.db")), list, cancellationToken).ConfigureAwait(false);
+            progress(FormattableString.Invariant($"SQLite: {list.Entries:N0} entries in {sqlite:F1} s"));
+            results.Add(("SQLite", sqlite));
+            if (postgres is not null)
+            {
+                var database = "needle_bench_" + Guid.NewGuid().ToString("N");
+                var connectionString = new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ConnectionString;
+                await AdminAsync(postgres, $"CREATE DATABASE {database};", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var seconds = await ImportAsync(services => services.AddPostgresStore(connectionString), list, cancellationToken).ConfigureAwait(false);
+                    progress(FormattableString.Invariant($"PostgreSQL: {list.Entries:N0} entries in {seconds:F1} s"));
+                    results.Add(("PostgreSQL", seconds));
+                }
+                finally
+                {
+                    NpgsqlConnection.ClearAllPools();
+                    await AdminAsync(postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE);", CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp cleaner.
+            }
+        }
+    }
+
+    /// <summary>Seconds from the first byte sent until the import is committed (200, or its job succeeded).</summary>
+    private static async Task<double> ImportAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> store, GeneratedList list, CancellationToken cancellationToken)
+    {
+        var notices = new StringWriter(CultureInfo.InvariantCulture);
+        var app = await NeedleServer.BuildAsync(
+                new NeedleServerOptions
+                {
+                    Store = store,
+                    Urls = ["http://127.0.0.1:0"],
+                    MediaKeyEnvironmentVariable = null,
+                    MediaKeyPath = Path.Combine(Path.GetDirectoryName(list.NativePath)!, "media.key"),
+                    Notices = notices,
+                    Warnings = new StringWriter(CultureInfo.InvariantCulture),
+                    MinimumLogLevel = LogLevel.Warning,
+                    Workers = 0,
+                    RateLimits = RateLimitOptions.Off,
+                },
+                cancellationToken)
+            .ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            using var http = new HttpClient { BaseAddress = new Uri(NeedleServer.Addresses(app).Single()), Timeout = TimeSpan.FromMinutes(30) };
+            var adminKey = notices.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
+            var clock = Stopwatch.StartNew();
+            var file = File.OpenRead(list.NativePath);
+            await using (file.ConfigureAwait(false))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+                using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var imported = await NeedleApi.WaitForImportAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false);
+                if (imported != list.Entries)
+                {
+                    throw new InvalidOperationException($"imported {imported} entries of {list.Entries}");
+                }
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return seconds;
+        }
+    }
+
+    private static async Task AdminAsync(string adminConnectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
