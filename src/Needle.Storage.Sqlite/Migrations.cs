@@ -448,6 +448,7 @@ internal static class Migrations
         CREATE INDEX exchange_feedback_due ON exchange_feedback (next_attempt_at, id) WHERE state IN (0, 1);
         CREATE INDEX exchange_feedback_by_entry ON exchange_feedback (list_name, entry_id);
         CREATE INDEX exchange_items_by_entry ON exchange_items (exchange_id, entry_id);
+        """,
 
         // 14: robust tier: each processed image's global descriptor (half floats) apart from its whole robust entry
         // (descriptor and keypoints, read only for candidates), followed by the in-memory similarity column in seq
