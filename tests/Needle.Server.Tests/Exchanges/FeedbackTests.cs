@@ -47,7 +47,15 @@ public sealed class FeedbackTests
         {
             Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("hotline:" + NcmecPassword)), seen.Headers["Authorization"]);
             context.Response.ContentType = "application/xml";
-            if (seen.Method == "GET" && seen.Path == "/npo/v2/entries")
+            if (seen.Method == "GET" && seen.Path == "/npo/v2/status")
+            {
+                // The fetch checks the credentials first; no serverTime, so the node's clock ends the window.
+                await context.Response.WriteAsync("""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <statusResponse xmlns="https://hashsharing.ncmec.org/hashsharing/v2"><member id="42">Hotline A</member></statusResponse>
+                    """);
+            }
+            else if (seen.Method == "GET" && seen.Path == "/npo/v2/entries")
             {
                 await context.Response.WriteAsync($"""
                     <?xml version="1.0" encoding="UTF-8"?>
