@@ -18,14 +18,16 @@ public sealed class FloodHarnessTests
             .ToDictionary(l => l[..l.IndexOf(':', StringComparison.Ordinal)], l => double.Parse(l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture));
 
         // The whole backlog was queued when the workers started; the escalated report was processed before being scored
-        // (its processing can end before its POST's answer reaches the client, so the two are not compared); only
-        // reports already held by a worker went before it.
+        // (its processing can end before its POST's answer reaches the client, so the two are not compared).
         Assert.True(figures["jobs ahead"] >= 40, result.Out);
         Assert.True(figures["backlog accepted/s"] > 0, result.Out);
         Assert.True(figures["backlog POST p50 ms"] <= figures["backlog POST p99 ms"], result.Out);
         Assert.True(figures["escalated accepted s"] >= 0, result.Out);
         Assert.True(figures["escalated processed s"] <= figures["escalated scored s"], result.Out);
-        Assert.InRange(figures["backlog processed before"], 0, 2);
+        // First in, first out would process the whole backlog of 40 first. With priority only the reports already held
+        // by a worker go before it, plus what the other worker finishes while the escalated report is processed (longer
+        // with the robust tier on, as in the product): far fewer than the backlog.
+        Assert.InRange(figures["backlog processed before"], 0, 20);
         // A tiny backlog may be gone before the drain is watched.
         Assert.True(figures["drain watched s"] >= 0 && figures["drain processed/s"] >= 0, result.Out);
     }
