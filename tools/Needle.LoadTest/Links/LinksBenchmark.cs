@@ -15,7 +15,7 @@ namespace Needle.LoadTest.Links;
 /// </summary>
 internal static class LinksBenchmark
 {
-    public static async Task<LinksResult> RunAsync(int reports, int images, int concurrency, int workers, TimeSpan timeout, Action<string> progress, CancellationToken cancellationToken)
+    public static async Task<LinksResult> RunAsync(int reports, int images, int concurrency, int workers, bool robust, TimeSpan timeout, Action<string> progress, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "needle-links-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -24,7 +24,7 @@ internal static class LinksBenchmark
         {
             var pictures = GeneratedJpegs.Generate(images, seed: 11, 320, 240);
             var notices = new StringWriter(CultureInfo.InvariantCulture);
-            var app = await NeedleServer.BuildAsync(FloodBenchmark.Options(database, notices, workers), cancellationToken).ConfigureAwait(false);
+            var app = await NeedleServer.BuildAsync(FloodBenchmark.Options(database, notices, workers) with { Robust = robust }, cancellationToken).ConfigureAwait(false);
             await using (app.ConfigureAwait(false))
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -11,11 +11,13 @@ internal static class LinksCommand
         var images = new Option<int>("--images") { Description = "Distinct images (320x240 generated JPEGs) the reports reuse.", HelpName = "M", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "Clients posting at once.", HelpName = "C", DefaultValueFactory = _ => 8 };
         var workers = new Option<int>("--workers") { Description = "Job workers of the node.", HelpName = "W", DefaultValueFactory = _ => 2 };
+        var robust = new Option<string>("--robust") { Description = "The node's robust tier (on, as in the product; off: hashes only, to measure links and triage alone).", HelpName = "on|off", DefaultValueFactory = _ => "on" };
+        robust.AcceptOnlyFromAmong("on", "off");
         var timeout = new Option<int>("--timeout-minutes") { Description = "Longest wait for every report to be triaged; the figures are then of those triaged.", HelpName = "MIN", DefaultValueFactory = _ => 60 };
         var command = new Command("links",
             "Post N reports reusing M images (viral media) to a node with W workers on a temporary SQLite file, wait for their triage, and print the link tables' rows and bytes and the triage rate at the start and at the end.")
         {
-            reports, images, concurrency, workers, timeout,
+            reports, images, concurrency, workers, timeout, robust,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,7 +35,7 @@ internal static class LinksCommand
             LinksResult r;
             try
             {
-                r = await LinksBenchmark.RunAsync(n, m, c, w, TimeSpan.FromMinutes(minutes), line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+                r = await LinksBenchmark.RunAsync(n, m, c, w, parse.GetValue(robust) != "off", TimeSpan.FromMinutes(minutes), line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException or Microsoft.Data.Sqlite.SqliteException)
             {
@@ -42,7 +44,7 @@ internal static class LinksCommand
             }
 
             var o = context.Out;
-            o.WriteLine(FormattableString.Invariant($"Needle.LoadTest links: {r.Reports} reports reusing {r.Images} images; {w} workers, SQLite, {Environment.ProcessorCount} cores"));
+            o.WriteLine(FormattableString.Invariant($"Needle.LoadTest links: {r.Reports} reports reusing {r.Images} images; {w} workers, robust tier {parse.GetValue(robust)}, SQLite, {Environment.ProcessorCount} cores"));
             o.WriteLine(FormattableString.Invariant($"accepted/s:              {r.ReportsAcceptedPerSecond:F1}"));
             o.WriteLine(FormattableString.Invariant($"triaged:                 {r.Triaged}"));
             o.WriteLine(FormattableString.Invariant($"triage wall s:           {r.TriageWall.TotalSeconds:F0}"));
