@@ -95,7 +95,8 @@ internal static class EntryDetailCodec
         output.Advance(written);
     }
 
-    private static void WriteNumber(int number, ArrayBufferWriter<byte> output)
+    /// <summary>Writes <paramref name="number"/> 7 bits a byte, low first (a compiled list's record length uses it too).</summary>
+    internal static void WriteNumber(int number, ArrayBufferWriter<byte> output)
     {
         var span = output.GetSpan(5);
         var n = (uint)number;
