@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
 using Needle.Application.Media;
@@ -123,14 +122,7 @@ public sealed class ExchangeFeedbackSender : IDisposable
         FeedbackOutcome outcome;
         try
         {
-            try
-            {
-                credentials = ExchangeService.Decrypt(_protector, exchange);
-            }
-            catch (CryptographicException)
-            {
-                throw new ExchangeFetchException("The exchange's credentials cannot be decrypted with this node's media key: set them again.");
-            }
+            credentials = ExchangeService.DecryptForUse(_protector, exchange);
 
             var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(exchange.Settings) ?? [];
             outcome = await ExchangeFeedbackRequests.SendAsync(_http, exchange.Kind, settings, credentials, feedback, ct).ConfigureAwait(false);

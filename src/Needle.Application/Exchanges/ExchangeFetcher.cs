@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Needle.Application.Lists;
 using Needle.Application.Media;
@@ -83,14 +82,7 @@ public sealed class ExchangeFetcher
         Dictionary<string, string> credentials = [];
         try
         {
-            try
-            {
-                credentials = ExchangeService.Decrypt(_protector, exchange);
-            }
-            catch (CryptographicException)
-            {
-                throw new ExchangeFetchException("The exchange's credentials cannot be decrypted with this node's media key: set them again.");
-            }
+            credentials = ExchangeService.DecryptForUse(_protector, exchange);
 
             var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(exchange.Settings) ?? [];
             using var client = Create(exchange.Kind, new ExchangeContext(exchange.Name, settings, credentials, _options, _time, _handler));

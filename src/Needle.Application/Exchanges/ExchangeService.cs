@@ -277,6 +277,22 @@ public sealed class ExchangeService
         return queued;
     }
 
+    /// <summary>
+    /// The stored credentials for a fetch or a feedback: a node whose media key cannot decrypt them gets an
+    /// <see cref="ExchangeFetchException"/> that says to set them again (the status shows it; the key is never named).
+    /// </summary>
+    internal static Dictionary<string, string> DecryptForUse(MediaProtector protector, StoredExchange exchange)
+    {
+        try
+        {
+            return Decrypt(protector, exchange);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new ExchangeFetchException("The exchange's credentials cannot be decrypted with this node's media key: set them again.");
+        }
+    }
+
     /// <summary>The stored credentials, decrypted (for the fetcher and the feedback sender only).</summary>
     internal static Dictionary<string, string> Decrypt(MediaProtector protector, StoredExchange exchange)
     {
