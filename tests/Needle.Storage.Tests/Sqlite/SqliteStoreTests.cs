@@ -288,6 +288,18 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         await using (var store = Open())
         {
             await store.MigrateAsync();
+
+            // A connection of the test's own keeps the WAL open: another test clearing the connection pools could
+            // otherwise close the store's last connection, which checkpoints and deletes the WAL as a clean close
+            // does, and a power cut leaves no such thing.
+            await using var holder = new SqliteConnection($"Data Source={_database.FilePath};Pooling=False");
+            await holder.OpenAsync();
+            await using (var read = holder.CreateCommand())
+            {
+                read.CommandText = "SELECT COUNT(*) FROM sqlite_master;";
+                await read.ExecuteScalarAsync();
+            }
+
             await store.Reports.SubmitAsync(report, TestData.SubmitAudit(report));
 
             // As after a power cut: the files as they are now, with no checkpoint or close.
