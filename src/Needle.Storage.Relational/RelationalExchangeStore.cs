@@ -251,17 +251,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
             async (connection, transaction, ct) =>
             {
                 var now = database.Time.GetUtcNow();
-
-                // The lease, locked to commit where writers are concurrent: a fetch that lost it writes nothing.
-                var held = await _dialect
-                    .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until, full_fetch, sweep_generation FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
-                    .With("@id", id)
-                    .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2), Full: reader.GetBoolean(3), Generation: reader.GetInt64(4)), ct)
-                    .ConfigureAwait(false);
-                if (held.List is null || held.Token != token || held.Until < now)
-                {
-                    throw new ExchangeLostException();
-                }
+                var held = await ReadHeldLeaseAsync(connection, transaction, id, token, now, ct).ConfigureAwait(false);
 
                 var listName = held.List;
                 var listId = await FindListIdAsync(connection, transaction, listName, ct).ConfigureAwait(false)
@@ -442,15 +432,7 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
             async (connection, transaction, ct) =>
             {
                 var now = database.Time.GetUtcNow();
-                var held = await _dialect
-                    .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until, full_fetch, sweep_generation FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
-                    .With("@id", id)
-                    .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2), Full: reader.GetBoolean(3), Generation: reader.GetInt64(4)), ct)
-                    .ConfigureAwait(false);
-                if (held.List is null || held.Token != token || held.Until < now)
-                {
-                    throw new ExchangeLostException();
-                }
+                var held = await ReadHeldLeaseAsync(connection, transaction, id, token, now, ct).ConfigureAwait(false);
 
                 if (!held.Full)
                 {
@@ -545,5 +527,25 @@ internal sealed class RelationalExchangeStore(RelationalDatabase database, Relat
     {
         var id = await _dialect.Command(connection, transaction, "SELECT id FROM lists WHERE name = @name;").With("@name", name).ScalarAsync(cancellationToken).ConfigureAwait(false);
         return id is null ? null : Convert.ToInt64(id, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The exchange's list and sweep state under its fetch lease, locked to commit where writers are concurrent; a fetch
+    /// that lost the lease (another token, or expired) gets <see cref="ExchangeLostException"/> and writes nothing.
+    /// </summary>
+    private async Task<(string List, bool Full, long Generation)> ReadHeldLeaseAsync(
+        DbConnection connection, DbTransaction transaction, Guid id, Guid token, DateTimeOffset now, CancellationToken ct)
+    {
+        var held = await _dialect
+            .Command(connection, transaction, $"SELECT list_name, lease_token, leased_until, full_fetch, sweep_generation FROM exchanges WHERE id = @id{_dialect.ForUpdate};")
+            .With("@id", id)
+            .FirstOrDefaultAsync(static reader => (List: reader.GetString(0), Token: reader.GetGuidOrNull(1), Until: reader.GetInstantOrNull(2), Full: reader.GetBoolean(3), Generation: reader.GetInt64(4)), ct)
+            .ConfigureAwait(false);
+        if (held.List is null || held.Token != token || held.Until < now)
+        {
+            throw new ExchangeLostException();
+        }
+
+        return (held.List, held.Full, held.Generation);
     }
 }
