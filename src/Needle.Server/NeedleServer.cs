@@ -478,7 +478,11 @@ public static class NeedleServer
         var scoring = parts.Scoring;
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
-        services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
+        // The near-duplicate index keeps its snapshot in the list snapshot folder (same refresh interval).
+        var mediaSnapshots = options.ListSnapshotDirectory is { } mediaSnapshotFolder
+            ? new ListSnapshotOptions { Directory = mediaSnapshotFolder, RefreshAfterChanges = options.ListSnapshotRefreshChanges }
+            : null;
+        services.AddSingleton(sp => new NearDuplicateMediaIndex(store.Triage, scoring, mediaSnapshots, sp.GetRequiredService<ILogger<NearDuplicateMediaIndex>>()));
         services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar));
         if (parts.Similar is { } similar)
         {
@@ -504,6 +508,7 @@ public static class NeedleServer
         if (options.Workers > 0)
         {
             services.AddHostedService<ReportWorkers>();
+            services.AddHostedService<MediaIndexStarter>();
         }
     }
 
