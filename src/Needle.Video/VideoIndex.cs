@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Needle.Hashing;
 using Needle.Matching.Index;
 
@@ -7,7 +8,12 @@ namespace Needle.Video;
 /// All frames of all known videos in one <see cref="MultiIndexHammingIndex"/>; a query's frames are range-searched
 /// once each and the hits are counted per video, so the cost grows with the number of hits, not of videos.
 /// </summary>
-/// <remarks>Build first, then query; queries may run concurrently once building is done.</remarks>
+/// <remarks>
+/// Build first, then query; queries may run concurrently once building is done. A known video is kept as compact
+/// columns, no object per frame: its distinct frame hashes live only in the PDQ index (entry id = frame row), and per
+/// frame row the video it belongs to and where its timestamps start in one column of numbers; per video its first frame
+/// row, sampling step and <see cref="IndexedVideo"/>.
+/// </remarks>
 public sealed class VideoIndex
 {
     private const int MaxInstancesPerHash = 256;
@@ -15,10 +21,16 @@ public sealed class VideoIndex
 
     private readonly int _minQuality;
     private readonly IPdqIndex _index;
-    private readonly List<KnownVideo> _videos = [];
-    private readonly List<UniqueFrame[]> _uniqueFrames = [];
+    private readonly List<IndexedVideo> _videos = [];
     private readonly List<double> _steps = [];
-    private readonly List<(int Video, int Frame)> _entries = [];
+
+    // Video v's distinct frames are rows _firstFrame[v] .. _firstFrame[v + 1] - 1 (one sentinel at the end).
+    private readonly List<int> _firstFrame = [0];
+
+    // Per frame row: its video, and its timestamps _timestamps[_firstTimestamp[row] .. _firstTimestamp[row + 1] - 1].
+    private readonly List<int> _frameVideo = [];
+    private readonly List<int> _firstTimestamp = [0];
+    private readonly List<double> _timestamps = [];
     private readonly Dictionary<string, List<int>> _byMd5 = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="minQuality">
@@ -36,26 +48,81 @@ public sealed class VideoIndex
     public int Count => _videos.Count;
 
     /// <summary>Distinct frame hashes indexed.</summary>
-    public int FrameCount => _entries.Count;
+    public int FrameCount => _frameVideo.Count;
 
     /// <summary>The known videos, by id.</summary>
-    public IReadOnlyList<KnownVideo> Videos => _videos;
+    public IReadOnlyList<IndexedVideo> Videos => _videos;
 
-    /// <summary>Adds a known video; returns its id (0, 1, ...).</summary>
+    /// <summary>Adds a known video; returns its id (0, 1, ...). Its frames are copied into the columns, not kept.</summary>
     public int Add(KnownVideo video)
     {
         ArgumentNullException.ThrowIfNull(video);
         var id = _videos.Count;
-        var unique = Dedupe(video.Frames, null, _minQuality, DihedralTransform.Original);
-        _videos.Add(video);
-        _uniqueFrames.Add(unique);
-        _steps.Add(EstimateStep(video.Frames, _minQuality));
-        foreach (var (frame, index) in unique.Select((f, i) => (f, i)))
+        var frames = video.Frames;
+
+        // Quality filter, then one row per distinct hash (first seen first) with up to MaxInstancesPerHash timestamps
+        // in frame order: counted first, so each row's timestamps are placed side by side in the column.
+        var rowOf = new Dictionary<PdqHash, int>();
+        var hashes = new List<PdqHash>();
+        var counts = new List<int>();
+        for (var i = 0; i < frames.Count; i++)
         {
-            _index.Add(_entries.Count, frame.Hash);
-            _entries.Add((id, index));
+            var frame = frames[i];
+            if (frame.Quality < _minQuality || frame.Hash == PdqHash.Zero)
+            {
+                continue;
+            }
+
+            if (!rowOf.TryGetValue(frame.Hash, out var row))
+            {
+                rowOf[frame.Hash] = row = hashes.Count;
+                hashes.Add(frame.Hash);
+                counts.Add(0);
+            }
+
+            if (counts[row] < MaxInstancesPerHash)
+            {
+                counts[row]++;
+            }
         }
 
+        var firstRow = _frameVideo.Count;
+        var starts = new int[hashes.Count];
+        var end = _timestamps.Count;
+        for (var row = 0; row < hashes.Count; row++)
+        {
+            starts[row] = end;
+            end = checked(end + counts[row]);
+        }
+
+        CollectionsMarshal.SetCount(_timestamps, end);
+        var timestamps = CollectionsMarshal.AsSpan(_timestamps);
+        var filled = new int[hashes.Count];
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var frame = frames[i];
+            if (frame.Quality < _minQuality || frame.Hash == PdqHash.Zero)
+            {
+                continue;
+            }
+
+            var row = rowOf[frame.Hash];
+            if (filled[row] < counts[row])
+            {
+                timestamps[starts[row] + filled[row]++] = frame.Timestamp;
+            }
+        }
+
+        for (var row = 0; row < hashes.Count; row++)
+        {
+            _index.Add(firstRow + row, hashes[row]);
+            _frameVideo.Add(id);
+            _firstTimestamp.Add(starts[row] + counts[row]);
+        }
+
+        _videos.Add(new IndexedVideo(video.Name, video.Md5, video.Label, frames.Count));
+        _steps.Add(EstimateStep(frames, _minQuality));
+        _firstFrame.Add(firstRow + hashes.Count);
         if (video.Md5 is not null)
         {
             if (!_byMd5.TryGetValue(video.Md5, out var ids))
@@ -102,7 +169,8 @@ public sealed class VideoIndex
                 _index.RangeSearch(unique[u].Hash, options.MaxDistance, hits);
                 foreach (var hit in hits)
                 {
-                    var (video, frame) = _entries[hit.EntryId];
+                    var video = _frameVideo[hit.EntryId];
+                    var frame = hit.EntryId - _firstFrame[video];
                     if (!perVideo.TryGetValue(video, out var state))
                     {
                         perVideo[video] = state = ([], [], []);
@@ -117,7 +185,7 @@ public sealed class VideoIndex
             foreach (var (video, state) in perVideo)
             {
                 var queryPercent = state.Query.Count * 100.0 / unique.Length;
-                var knownPercent = state.Known.Count * 100.0 / _uniqueFrames[video].Length;
+                var knownPercent = state.Known.Count * 100.0 / (_firstFrame[video + 1] - _firstFrame[video]);
                 var rule = VideoMatchRule.None;
                 if (knownPercent >= options.MinKnownPercent && queryPercent >= options.MinQueryPercent)
                 {
@@ -139,7 +207,7 @@ public sealed class VideoIndex
                     continue;
                 }
 
-                var segments = BuildSegments(unique, _uniqueFrames[video], state.Pairs, queryStep, _steps[video]);
+                var segments = BuildSegments(unique, _firstFrame[video], state.Pairs, queryStep, _steps[video]);
                 best[video] = new VideoMatch(video, _videos[video], rule, queryPercent, knownPercent, transform, segments);
             }
         }
@@ -176,6 +244,10 @@ public sealed class VideoIndex
         var kMatched = k.Count(b => q.Any(a => a.Hash.HammingDistance(b.Hash) <= maxDistance));
         return (qMatched * 100.0 / q.Length, kMatched * 100.0 / k.Length);
     }
+
+    /// <summary>A known frame row's timestamps (at most <see cref="MaxInstancesPerHash"/>, in frame order).</summary>
+    private ReadOnlySpan<double> KnownTimestamps(int row) =>
+        CollectionsMarshal.AsSpan(_timestamps)[_firstTimestamp[row].._firstTimestamp[row + 1]];
 
     private sealed record UniqueFrame(PdqHash Hash, List<double> Timestamps);
 
@@ -248,7 +320,7 @@ public sealed class VideoIndex
     /// one sampling step, each matched query instant takes the best-voted offset it supports, and consecutive instants
     /// sharing an offset merge into one segment.
     /// </summary>
-    private static List<MatchedSegment> BuildSegments(UniqueFrame[] query, UniqueFrame[] known, List<(int Query, int Known)> pairs, double queryStep, double knownStep)
+    private List<MatchedSegment> BuildSegments(UniqueFrame[] query, int knownFirstRow, List<(int Query, int Known)> pairs, double queryStep, double knownStep)
     {
         var bin = Math.Max(Math.Max(queryStep, knownStep), 1e-3);
         var candidates = new Dictionary<double, List<double>>(); // query instant -> known instants
@@ -263,7 +335,8 @@ public sealed class VideoIndex
 
                 if (list.Count < MaxInstancesPerHash)
                 {
-                    list.AddRange(known[k].Timestamps.Take(MaxInstancesPerHash - list.Count));
+                    var known = KnownTimestamps(knownFirstRow + k);
+                    list.AddRange(known[..Math.Min(known.Length, MaxInstancesPerHash - list.Count)]);
                 }
             }
         }

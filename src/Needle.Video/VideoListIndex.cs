@@ -6,14 +6,15 @@ namespace Needle.Video;
 /// The vPDQ entries (<see cref="SignalTypes.Vpdq"/>) of hash lists in one <see cref="VideoIndex"/>, kept up to date
 /// entry by entry: adding indexes the entry's frames, disabling hides it, removing hides it for good (its frames stay
 /// in the index until the next rebuild, which a list reload does). Thread-safe: one lock serialises matches and
-/// changes (a video match costs little next to hashing the video).
+/// changes (a video match costs little next to hashing the video). Per video it keeps the list and the entry id only
+/// (the frames are columns in the <see cref="VideoIndex"/>); a match reads the entry's details from its list.
 /// </summary>
 public sealed class VideoListIndex
 {
     private readonly Lock _lock = new();
     private readonly VideoIndex _index = new();
     private readonly Dictionary<(string List, int Entry), int> _videoByEntry = [];
-    private readonly List<(string List, HashListKind Kind, HashListEntry Entry)> _owners = [];
+    private readonly List<(HashList List, int EntryId)> _owners = [];
     private readonly HashSet<int> _hidden = [];
 
     /// <summary>Builds the index from the vPDQ entries of <paramref name="lists"/>.</summary>
@@ -65,8 +66,8 @@ public sealed class VideoListIndex
                 _hidden.Add(previous);
             }
 
-            var id = _index.Add(new KnownVideo($"{list.Name}/{entry.Id}", frames, entry.Metadata.GetValueOrDefault("md5"), entry.Label));
-            _owners.Add((list.Name, list.Kind, entry));
+            var id = _index.Add(new KnownVideo($"{list.Name}/{entry.Id}", frames, entry.Metadata.GetValueOrDefault("md5")));
+            _owners.Add((list, entry.Id));
             _videoByEntry[(list.Name, entry.Id)] = id;
             if (!entry.Enabled)
             {
@@ -142,6 +143,7 @@ public sealed class VideoListIndex
     {
         ArgumentNullException.ThrowIfNull(query);
         options ??= new VpdqMatchOptions();
+        var visible = new List<(HashList List, int EntryId, VideoMatch Match)>();
         _lock.Enter();
         try
         {
@@ -150,29 +152,36 @@ public sealed class VideoListIndex
                 return [];
             }
 
-            var found = _index.Match(query, options with { MaxResults = int.MaxValue });
-            var result = new List<VideoListMatch>();
-            foreach (var match in found)
+            foreach (var match in _index.Match(query, options with { MaxResults = int.MaxValue }))
             {
-                if (_hidden.Contains(match.VideoId))
+                if (!_hidden.Contains(match.VideoId))
                 {
-                    continue;
-                }
-
-                var (list, kind, entry) = _owners[match.VideoId];
-                result.Add(new VideoListMatch(list, kind, entry, match));
-                if (result.Count == options.MaxResults)
-                {
-                    break;
+                    var (list, entryId) = _owners[match.VideoId];
+                    visible.Add((list, entryId, match));
                 }
             }
-
-            return result;
         }
         finally
         {
             _lock.Exit();
         }
+
+        // The entries' details from their lists, outside the lock (an entry removed meanwhile is left out).
+        var result = new List<VideoListMatch>();
+        foreach (var (list, entryId, match) in visible)
+        {
+            if (result.Count == options.MaxResults)
+            {
+                break;
+            }
+
+            if (list.TryGet(entryId, out var entry))
+            {
+                result.Add(new VideoListMatch(list.Name, list.Kind, entry, match));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The frames of a normalized vPDQ value (lines joined by ';').</summary>

@@ -5,7 +5,7 @@ namespace Needle.Video;
 /// <summary>One known video that matched a query.</summary>
 public sealed record VideoMatch(
     int VideoId,
-    KnownVideo Video,
+    IndexedVideo Video,
     VideoMatchRule Rule,
     double QueryPercent,
     double KnownPercent,

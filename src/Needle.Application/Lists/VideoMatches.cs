@@ -40,7 +40,7 @@ public static class VideoMatches
                 entry.Label,
                 entry.Category,
                 entry.SignalType.Name,
-                string.Create(CultureInfo.InvariantCulture, $"vpdq:{match.Video.Frames.Count} frames"),
+                string.Create(CultureInfo.InvariantCulture, $"vpdq:{match.Video.FrameCount} frames"),
                 Math.Round(100 - Math.Max(match.QueryPercent, match.KnownPercent), 3),
                 match.Transform.ToName(),
                 kind == HashListKind.Allow)
