@@ -29,6 +29,7 @@ internal static class LoadTestApp
         root.Subcommands.Add(FloodCommand.Create(context));
         root.Subcommands.Add(LinksCommand.Create(context));
         root.Subcommands.Add(RobustEvalCommand.Create(context));
+        root.Subcommands.Add(MediaIndex.MediaIndexCommand.Create(context));
         return root;
     }
 
