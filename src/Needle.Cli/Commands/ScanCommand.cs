@@ -182,7 +182,8 @@ internal static class ScanCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            // The robust tier: its model loads once, before any file is read, so a missing model stops the run at once.
+            // The robust tier: its model is checked before any file is read, so a missing model stops the run at once; it
+            // loads on the first file no hash matched (a scan whose every file matches never pays for it).
             var robustMode = robustOptions.Mode(parse);
             RobustMatcher? robustMatcher = null;
             if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.EntriesOf(SignalTypes.Robust).Count > 0)))
@@ -265,6 +266,12 @@ internal static class ScanCommand
             {
                 // A compiled list's sections are verified when first used: a damaged one stops the scan here.
                 context.Error.WriteLine($"error: {refusal.FilePath}: section '{refusal.Section}': {CompiledLists.ProblemOf(refusal)}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            catch (Exception ex) when (RobustOptionSet.FailureIn(ex) is { } failure)
+            {
+                // A model file that passed the start-up check but that ONNX Runtime cannot load fails on first need.
+                context.Error.WriteLine($"error: robust tier: {failure.Message}");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
