@@ -24,6 +24,7 @@ public sealed class RobustLazyLoadTests : IDisposable
             _folder.Write($"same/{name}.png", bytes);
             _folder.Write($"same/{name}__jpeg50.jpg", CopyEdits.Apply("jpeg50", bytes));
             _folder.Write($"cropped/{name}__crop10.png", CopyEdits.Apply("crop10", bytes));
+            _folder.Write($"turned/{name}__rotate5.png", CopyEdits.Apply("rotate5", bytes));
         }
     }
 
@@ -77,5 +78,28 @@ public sealed class RobustLazyLoadTests : IDisposable
         Assert.Contains("not an ONNX model", scan.Result.Error, StringComparison.Ordinal);
         Assert.Empty(scan.Result.Out);
         Assert.Empty(scan.Models);
+    }
+
+    [Fact]
+    public async Task With_robust_entries_in_every_list_a_turned_copy_is_found_by_the_robust_tier_and_a_pdq_only_list_still_finds_it_by_the_sweep()
+    {
+        var build = await RunAsync("list", "build", "originals", "-o", "list.jsonl", "--label-from-name");
+        Assert.True(build.Result.ExitCode == 0, build.Result.Error);
+        var hashOnly = await RunAsync("list", "build", "originals", "-o", "hashes.jsonl", "--label-from-name", "--no-robust");
+        Assert.True(hashOnly.Result.ExitCode == 0, hashOnly.Result.Error);
+
+        foreach (var (list, signal, transform) in new[] { ("list.jsonl", "robust", "robust("), ("hashes.jsonl", "pdq", "rotate") })
+        {
+            var scan = await RunAsync("scan", "--against", list, "--format", "jsonl", "--no-clues", "turned");
+            Assert.True(scan.Result.ExitCode == 0, scan.Result.Error);
+            Assert.Equal(Listed.Length, scan.Result.OutLines.Length);
+            foreach (var file in scan.Result.OutLines.Select(l => JsonDocument.Parse(l).RootElement))
+            {
+                var match = file.GetProperty("matches")[0];
+                Assert.Equal(Path.GetFileName(file.GetProperty("path").GetString()!).Split("__")[0] + ".png", match.GetProperty("label").GetString());
+                Assert.Equal(signal, match.GetProperty("signal").GetString());
+                Assert.StartsWith(transform, match.GetProperty("transform").GetString(), StringComparison.Ordinal);
+            }
+        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Needle.Core.Access;
 using Needle.Robust;
 using Needle.Testing;
