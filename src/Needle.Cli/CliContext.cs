@@ -20,6 +20,9 @@ internal sealed class CliContext
     /// <summary>Working directory that relative paths are resolved against.</summary>
     public string WorkingDirectory { get; init; } = Environment.CurrentDirectory;
 
+    /// <summary>Called with every robust tier model a command makes (tests watch whether its sessions were created).</summary>
+    public Action<Needle.Robust.ImageDescriptorModel>? RobustModelMade { get; init; }
+
     public static CliContext FromConsole() => new()
     {
         Out = Console.Out,

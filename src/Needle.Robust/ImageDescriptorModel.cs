@@ -6,8 +6,10 @@ namespace Needle.Robust;
 
 /// <summary>
 /// Computes a picture's global descriptor with an ONNX model: the picture stretched to the model's input size, as RGB
-/// planes, through the optional preprocessing model (or ImageNet normalisation), then L2-normalised. Load it once per
-/// process: the sessions are large, and <see cref="Describe"/> is safe to call from many threads at once.
+/// planes, through the optional preprocessing model (or ImageNet normalisation), then L2-normalised. Make one per
+/// process: construction only checks the model files (they exist and declare an ONNX graph of the right shape), and
+/// the sessions (about 0.4 CPU-s and 300 MB for ResNet18) are created once, on the first <see cref="Describe"/>, so a
+/// scan whose every file matches by hash never pays for them. <see cref="Describe"/> is safe to call from many threads at once.
 /// </summary>
 /// <remarks>
 /// Cheap per call: one ONNX Runtime thread per call (callers run one picture per core), sequential execution, every
@@ -20,8 +22,7 @@ public sealed class ImageDescriptorModel : IDisposable
     private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] ImageNetDeviation = [0.229f, 0.224f, 0.225f];
 
-    private readonly InferenceSession _model;
-    private readonly InferenceSession? _preprocess;
+    private readonly RobustModelOptions _options;
     private readonly string[] _modelInput;
     private readonly string[] _modelOutput;
     private readonly string[]? _preprocessInput;
@@ -31,118 +32,101 @@ public sealed class ImageDescriptorModel : IDisposable
     private readonly long[] _preparedShape;
     private readonly int _height;
     private readonly int _width;
+    private readonly Lazy<Sessions> _sessions;
     private readonly ConcurrentBag<Scratch> _scratch = [];
 
-    // The fused preparation: input[c][i] = pixel[i][_sourceChannel[c]] * _gain[c] - _offset[c * plane + i].
-    private readonly int[] _sourceChannel = [0, 1, 2];
-    private readonly float[] _gain = new float[3];
-    private readonly float[] _offset;
-
-    /// <summary>Loads the model (and its preprocessing model); a missing or unusable file is a <see cref="RobustStartupException"/> naming it.</summary>
+    /// <summary>
+    /// Checks the model (and its preprocessing model) without loading them: a missing file, or one that is not an ONNX
+    /// model of input [1,3,H,W] and 8..4096 output values, is a <see cref="RobustStartupException"/> naming it.
+    /// </summary>
     public ImageDescriptorModel(RobustModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var sessionOptions = new SessionOptions
+        _options = options;
+        var model = OnnxModelFile.Read(options.ModelPath);
+        var (name, dimensions) = model.Inputs[0];
+        _modelInput = [name];
+        if (dimensions.Length != 4 || dimensions[1] != 3)
         {
-            IntraOpNumThreads = Math.Max(1, options.IntraOpThreads),
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        _model = Load(options.ModelPath, sessionOptions);
-        try
+            throw new RobustStartupException($"the robust model file '{options.ModelPath}' takes input [{string.Join(',', dimensions)}], not [1,3,height,width]");
+        }
+
+        _height = dimensions[2] > 0 ? (int)dimensions[2] : 224;
+        _width = dimensions[3] > 0 ? (int)dimensions[3] : 224;
+        _inputShape = [1, 3, _height, _width];
+        var (outputName, output) = model.Outputs[0];
+        _modelOutput = [outputName];
+        _outputShape = new long[Math.Max(1, output.Length)];
+        _outputShape[0] = 1;
+        long dimension = 1;
+        for (var i = 1; i < output.Length; i++)
         {
-            var (name, input) = _model.InputMetadata.First();
-            _modelInput = [name];
-            var dimensions = input.Dimensions;
-            if (dimensions.Length != 4 || dimensions[1] != 3)
-            {
-                throw new RobustStartupException($"the robust model file '{options.ModelPath}' takes input [{string.Join(',', dimensions)}], not [1,3,height,width]");
-            }
+            _outputShape[i] = Math.Max(1, output[i]);
+            dimension *= Math.Max(1, output[i]);
+        }
 
-            _height = dimensions[2] > 0 ? dimensions[2] : 224;
-            _width = dimensions[3] > 0 ? dimensions[3] : 224;
-            _inputShape = [1, 3, _height, _width];
-            var (outputName, outputMetadata) = _model.OutputMetadata.First();
-            _modelOutput = [outputName];
-            var output = outputMetadata.Dimensions;
-            _outputShape = new long[Math.Max(1, output.Length)];
-            _outputShape[0] = 1;
-            Dimension = 1;
-            for (var i = 1; i < output.Length; i++)
-            {
-                _outputShape[i] = Math.Max(1, output[i]);
-                Dimension *= Math.Max(1, output[i]);
-            }
+        if (dimension is < 8 or > Needle.Matching.Lists.RobustFeatures.MaxDescriptorLength)
+        {
+            throw new RobustStartupException($"the robust model file '{options.ModelPath}' gives {dimension} values per picture; 8..4096 are supported");
+        }
 
-            if (Dimension is < 8 or > Needle.Matching.Lists.RobustFeatures.MaxDescriptorLength)
+        Dimension = (int)dimension;
+        _preparedShape = _inputShape;
+        if (options.PreprocessPath is { } preprocessPath)
+        {
+            var preprocess = OnnxModelFile.Read(preprocessPath);
+            _preprocessInput = [preprocess.Inputs[0].Name];
+            var (preparedName, prepared) = preprocess.Outputs[0];
+            _preprocessOutput = [preparedName];
+            _preparedShape = [.. prepared.Select(d => Math.Max(1, d))];
+            if (_preparedShape.Aggregate(1L, (a, b) => a * b) != 3L * _width * _height)
             {
-                throw new RobustStartupException($"the robust model file '{options.ModelPath}' gives {Dimension} values per picture; 8..4096 are supported");
-            }
-
-            var plane = _width * _height;
-            _offset = new float[3 * plane];
-            _preparedShape = _inputShape;
-            if (options.PreprocessPath is { } preprocessPath)
-            {
-                _preprocess = Load(preprocessPath, sessionOptions);
-                _preprocessInput = [_preprocess.InputMetadata.Keys.First()];
-                var (preparedName, prepared) = _preprocess.OutputMetadata.First();
-                _preprocessOutput = [preparedName];
-                _preparedShape = [.. prepared.Dimensions.Select(d => (long)Math.Max(1, d))];
-                if (_preparedShape.Aggregate(1L, (a, b) => a * b) != 3L * plane)
-                {
-                    throw new RobustStartupException($"the preprocessing model file '{preprocessPath}' gives [{string.Join(',', prepared.Dimensions)}], not 3 x {_height} x {_width} values");
-                }
-
-                if (TryFoldPreprocess())
-                {
-                    _preprocess.Dispose();
-                    _preprocess = null;
-                }
-            }
-            else
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    _gain[c] = 1 / (255f * ImageNetDeviation[c]);
-                    _offset.AsSpan(c * plane, plane).Fill(ImageNetMean[c] / ImageNetDeviation[c]);
-                }
+                throw new RobustStartupException($"the preprocessing model file '{preprocessPath}' gives [{string.Join(',', prepared)}], not 3 x {_height} x {_width} values");
             }
         }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+
+        _sessions = new Lazy<Sessions>(LoadSessions, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>Raised once, on the thread that needed them, when the sessions have been created (the first <see cref="Describe"/>).</summary>
+    public event EventHandler? Loaded;
 
     /// <summary>Length of the descriptor (512 for ResNet18).</summary>
     public int Dimension { get; }
 
-    /// <summary>Whether the preprocessing model was folded into the C# preparation (true for the default model).</summary>
-    public bool PreprocessFolded => _preprocess is null;
+    /// <summary>Whether the sessions exist: false until the first <see cref="Describe"/> (or <see cref="Load"/>).</summary>
+    public bool IsLoaded => _sessions.IsValueCreated;
+
+    /// <summary>Whether the preprocessing model was folded into the C# preparation (true for the default model). Loads the sessions.</summary>
+    public bool PreprocessFolded => _sessions.Value.Preprocess is null;
+
+    /// <summary>
+    /// Creates the sessions now if no call has yet (once per instance, whichever thread comes first; the others wait).
+    /// A file that passed the start-up check but that ONNX Runtime cannot load is a <see cref="RobustStartupException"/> naming it.
+    /// </summary>
+    public void Load() => _ = _sessions.Value;
 
     /// <summary>The L2-normalised descriptor of <paramref name="image"/>.</summary>
     public float[] Describe(DecodedImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var sessions = _sessions.Value;
         if (!_scratch.TryTake(out var scratch))
         {
-            scratch = new Scratch(_inputShape, _outputShape, Dimension, _preprocess is null ? null : _preparedShape);
+            scratch = new Scratch(_inputShape, _outputShape, Dimension, sessions.Preprocess is null ? null : _preparedShape);
         }
 
         try
         {
-            Prepare(image, scratch.Input);
-            if (_preprocess is not null)
+            Prepare(sessions, image, scratch.Input);
+            if (sessions.Preprocess is not null)
             {
-                _preprocess.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.PreparedValue!);
-                _model.Run(scratch.RunOptions, _modelInput, scratch.PreparedInputValue!, _modelOutput, scratch.OutputValue);
+                sessions.Preprocess.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.PreparedValue!);
+                sessions.Model.Run(scratch.RunOptions, _modelInput, scratch.PreparedInputValue!, _modelOutput, scratch.OutputValue);
             }
             else
             {
-                _model.Run(scratch.RunOptions, _modelInput, scratch.InputValue, _modelOutput, scratch.OutputValue);
+                sessions.Model.Run(scratch.RunOptions, _modelInput, scratch.InputValue, _modelOutput, scratch.OutputValue);
             }
 
             var descriptor = scratch.Output.AsSpan(0, Dimension).ToArray();
@@ -155,19 +139,66 @@ public sealed class ImageDescriptorModel : IDisposable
         }
     }
 
-    /// <summary>Releases the sessions.</summary>
+    /// <summary>Releases the sessions (when they were created).</summary>
     public void Dispose()
     {
-        _model?.Dispose();
-        _preprocess?.Dispose();
+        if (_sessions.IsValueCreated)
+        {
+            _sessions.Value.Dispose();
+        }
+
         while (_scratch.TryTake(out var scratch))
         {
             scratch.Dispose();
         }
     }
 
+    private Sessions LoadSessions()
+    {
+        // Every robust path describes a picture first, so OpenCV (which preparing the picture uses) loads here too.
+        OpenCvLibrary.Load();
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = Math.Max(1, _options.IntraOpThreads),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        var model = Open(_options.ModelPath, sessionOptions);
+        var plane = _width * _height;
+        var sessions = new Sessions(model, new float[3 * plane]);
+        try
+        {
+            if (_options.PreprocessPath is { } preprocessPath)
+            {
+                sessions.Preprocess = Open(preprocessPath, sessionOptions);
+                if (TryFoldPreprocess(sessions))
+                {
+                    sessions.Preprocess.Dispose();
+                    sessions.Preprocess = null;
+                }
+            }
+            else
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    sessions.Gain[c] = 1 / (255f * ImageNetDeviation[c]);
+                    sessions.Offset.AsSpan(c * plane, plane).Fill(ImageNetMean[c] / ImageNetDeviation[c]);
+                }
+            }
+        }
+        catch
+        {
+            sessions.Dispose();
+            throw;
+        }
+
+        Loaded?.Invoke(this, EventArgs.Empty);
+        return sessions;
+    }
+
     // The picture resized to the model's input (OpenCV, in place) and turned into normalised planes in one pass.
-    private unsafe void Prepare(DecodedImage image, float[] input)
+    private unsafe void Prepare(Sessions sessions, DecodedImage image, float[] input)
     {
         var plane = _width * _height;
         using var resized = PixelMats.Resize(image, _width, _height);
@@ -175,9 +206,9 @@ public sealed class ImageDescriptorModel : IDisposable
         var pixels = new ReadOnlySpan<byte>((void*)resized.Data, plane * channels);
         for (var c = 0; c < 3; c++)
         {
-            var source = channels == 3 ? _sourceChannel[c] : 0;
-            var gain = _gain[c];
-            var offset = _offset.AsSpan(c * plane, plane);
+            var source = channels == 3 ? sessions.SourceChannel[c] : 0;
+            var gain = sessions.Gain[c];
+            var offset = sessions.Offset.AsSpan(c * plane, plane);
             var target = input.AsSpan(c * plane, plane);
             for (var i = 0; i < target.Length; i++)
             {
@@ -188,18 +219,20 @@ public sealed class ImageDescriptorModel : IDisposable
 
     // Runs the preprocessing model on zeros (giving minus its mean) and on a probe pattern; when the probe comes out as
     // its own channels (in some order) minus that mean, the model is exactly a reorder and a subtraction, done in C#.
-    private bool TryFoldPreprocess()
+    private bool TryFoldPreprocess(Sessions sessions)
     {
         var plane = _width * _height;
         using var scratch = new Scratch(_inputShape, _preparedShape, 3 * plane, null);
-        _preprocess!.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
+        var input = _preprocessInput!;
+        var output = _preprocessOutput!;
+        sessions.Preprocess!.Run(scratch.RunOptions, input, scratch.InputValue, output, scratch.OutputValue);
         var zero = scratch.Output.ToArray();
         for (var k = 0; k < scratch.Input.Length; k++)
         {
             scratch.Input[k] = (k * 37) % 251;
         }
 
-        _preprocess.Run(scratch.RunOptions, _preprocessInput!, scratch.InputValue, _preprocessOutput!, scratch.OutputValue);
+        sessions.Preprocess.Run(scratch.RunOptions, input, scratch.InputValue, output, scratch.OutputValue);
         foreach (int[] order in (int[][])[[0, 1, 2], [2, 1, 0]])
         {
             var fits = true;
@@ -216,13 +249,13 @@ public sealed class ImageDescriptorModel : IDisposable
             {
                 for (var c = 0; c < 3; c++)
                 {
-                    _sourceChannel[c] = order[c];
-                    _gain[c] = 1;
+                    sessions.SourceChannel[c] = order[c];
+                    sessions.Gain[c] = 1;
                 }
 
                 for (var k = 0; k < zero.Length; k++)
                 {
-                    _offset[k] = -zero[k];
+                    sessions.Offset[k] = -zero[k];
                 }
 
                 return true;
@@ -230,18 +263,12 @@ public sealed class ImageDescriptorModel : IDisposable
         }
 
         // Not a plain subtraction: the model runs on raw 0..255 planes every time.
-        _gain.AsSpan().Fill(1);
+        sessions.Gain.AsSpan().Fill(1);
         return false;
     }
 
-    private static InferenceSession Load(string path, SessionOptions options)
+    private static InferenceSession Open(string path, SessionOptions options)
     {
-        if (!File.Exists(path))
-        {
-            throw new RobustStartupException(
-                $"the robust model file '{path}' does not exist: build Needle (the build copies the default ResNet18 model next to the binaries) or give a model file with --robust-model");
-        }
-
         try
         {
             return new InferenceSession(path, options);
@@ -249,6 +276,26 @@ public sealed class ImageDescriptorModel : IDisposable
         catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or TypeInitializationException)
         {
             throw new RobustStartupException($"the robust model file '{path}' could not be loaded: {e.Message}", e);
+        }
+    }
+
+    // The loaded sessions and the fused preparation: input[c][i] = pixel[i][SourceChannel[c]] * Gain[c] - Offset[c * plane + i].
+    private sealed class Sessions(InferenceSession model, float[] offset) : IDisposable
+    {
+        public InferenceSession Model { get; } = model;
+
+        public InferenceSession? Preprocess { get; set; }
+
+        public int[] SourceChannel { get; } = [0, 1, 2];
+
+        public float[] Gain { get; } = new float[3];
+
+        public float[] Offset { get; } = offset;
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            Preprocess?.Dispose();
         }
     }
 

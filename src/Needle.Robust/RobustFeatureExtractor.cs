@@ -1,31 +1,26 @@
 using Needle.Hashing;
 using Needle.Matching.Lists;
-using OpenCvSharp;
 
 namespace Needle.Robust;
 
 /// <summary>
 /// Computes robust entries: the global descriptor (<see cref="ImageDescriptorModel"/>) and the ORB keypoints of a
-/// picture. Make one per process: it checks at construction that the OpenCV native library loads, so a missing
-/// library is a start-up error, not a failure at the first picture. Thread-safe.
+/// picture. Make one per process. It checks at construction that the OpenCV native library is where the application
+/// looks for it (loading it then only when it is not, to say so at start-up); the library itself loads with the
+/// model's sessions, on the first picture. Thread-safe.
 /// </summary>
 public sealed class RobustFeatureExtractor
 {
     /// <summary>An extractor using <paramref name="model"/> (kept, not disposed) and <paramref name="options"/>' keypoint count.</summary>
-    /// <exception cref="RobustStartupException">The OpenCV native library cannot be loaded.</exception>
+    /// <exception cref="RobustStartupException">The OpenCV native library cannot be found or loaded.</exception>
     public RobustFeatureExtractor(ImageDescriptorModel model, RobustMatcherOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
         Options = options ?? new RobustMatcherOptions();
-        try
+        if (!OpenCvLibrary.IsInProbedFolder())
         {
-            _ = Cv2.GetVersionString();
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
-        {
-            throw new RobustStartupException(
-                $"the OpenCV native library (libOpenCvSharpExtern.so, from OpenCvSharp4.official.runtime.linux-x64) could not be loaded: {e.GetBaseException().Message}. On Debian it needs libgtk-3-0 (apt-get install -y libgtk-3-0).", e);
+            OpenCvLibrary.Load();
         }
     }
 
@@ -44,7 +39,9 @@ public sealed class RobustFeatureExtractor
             return null;
         }
 
+        // The descriptor first: it loads the model and OpenCV on the first picture.
+        var descriptor = Model.Describe(image);
         var local = LocalFeatureExtractor.Extract(image, Options.MaxKeypoints);
-        return new RobustFeatures(local.Width, local.Height, Model.Describe(image), local.Points, local.Descriptors);
+        return new RobustFeatures(local.Width, local.Height, descriptor, local.Points, local.Descriptors);
     }
 }

@@ -12,7 +12,11 @@ internal static class CliRunner
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
     }
 
-    public static async Task<Result> RunWithInputAsync(string workingDirectory, string stdin, params string[] args)
+    public static Task<Result> RunWithInputAsync(string workingDirectory, string stdin, params string[] args) =>
+        RunWithInputAsync(workingDirectory, stdin, null, args);
+
+    /// <summary>Runs in-process; <paramref name="robustModelMade"/> sees every robust model the command makes.</summary>
+    public static async Task<Result> RunWithInputAsync(string workingDirectory, string stdin, Action<Needle.Robust.ImageDescriptorModel>? robustModelMade, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -23,6 +27,7 @@ internal static class CliRunner
             In = new StringReader(stdin),
             WorkingDirectory = workingDirectory,
             ErrorIsTerminal = false,
+            RobustModelMade = robustModelMade,
         };
         var code = await NeedleApp.RunAsync(args, context);
         return new Result(code, output.ToString(), error.ToString());

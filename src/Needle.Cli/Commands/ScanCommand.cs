@@ -182,9 +182,10 @@ internal static class ScanCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            // The robust tier: its model loads once, before any file is read, so a missing model stops the run at once.
+            // The robust tier: its model is checked before any file is read, so a missing model stops the run at once; it
+            // loads on the first file no hash matched (a scan whose every file matches never pays for it).
             var robustMode = robustOptions.Mode(parse);
-            RobustMatcher? robustMatcher = null;
+            Lazy<RobustMatcher>? robustMatcher = null;
             if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.EntriesOf(SignalTypes.Robust).Count > 0)))
             {
                 if (robustOptions.Load(parse, context) is not { } extractor)
@@ -192,7 +193,8 @@ internal static class ScanCommand
                     return Task.FromResult(ExitCodes.Usage);
                 }
 
-                robustMatcher = new RobustMatcher(lists, extractor);
+                // Its entries are decoded on first need too.
+                robustMatcher = new Lazy<RobustMatcher>(() => new RobustMatcher(lists, extractor), LazyThreadSafetyMode.ExecutionAndPublication);
             }
 
             var videos = inputs.Where(VideoFiles.IsVideo).ToList();
@@ -211,12 +213,17 @@ internal static class ScanCommand
                 MinimumPdqQuality = parse.GetValue(minQuality),
             });
 
+            // With robust entries in every list (lists made by `needle list build`), the rotation sweep runs after the robust
+            // tier, only for the files it did not find: a PDQ-only list, a compiled list or --robust off keeps the usual order.
+            var expand = !parse.GetValue(noExpand);
+            var sweepLast = expand && robustMatcher is not null && compiled.Files.Count == 0 &&
+                lists.All(l => l.EntriesOf(SignalTypes.Pdq).Count == 0 || l.EntriesOf(SignalTypes.Robust).Count > 0);
+            Func<DecodedImage, CancellationToken, MatchResult>? robust = robustMatcher is null ? null : (image, token) => robustMatcher.Value.Match(image, token);
             var frameMinQuality = parse.GetValue(minQuality);
             var results = new ScannedFile[inputs.Count];
             var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
-            var expand = !parse.GetValue(noExpand);
             try
             {
                 progress.Run("Scanning", inputs.Count, () =>
@@ -224,7 +231,9 @@ internal static class ScanCommand
                         inputs,
                         threadCount,
                         () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
-                            Second: new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robustMatcher is null ? null : robustMatcher.Match, robustMode == "always")),
+                            Second: sweepLast
+                                ? new SecondLook(decoder, new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral, MaxRotationDegrees = 0 }), robust, robustMode == "always", new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false }))
+                                : new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robust, robustMode == "always")),
                         (state, path, token) =>
                         {
                             var fullPath = InputPaths.Resolve(path, context.WorkingDirectory);
@@ -265,6 +274,12 @@ internal static class ScanCommand
             {
                 // A compiled list's sections are verified when first used: a damaged one stops the scan here.
                 context.Error.WriteLine($"error: {refusal.FilePath}: section '{refusal.Section}': {CompiledLists.ProblemOf(refusal)}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            catch (Exception ex) when (RobustOptionSet.FailureIn(ex) is { } failure)
+            {
+                // A model file that passed the start-up check but that ONNX Runtime cannot load fails on first need.
+                context.Error.WriteLine($"error: robust tier: {failure.Message}");
                 return Task.FromResult(ExitCodes.Usage);
             }
 

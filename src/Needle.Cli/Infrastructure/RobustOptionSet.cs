@@ -5,7 +5,8 @@ namespace Needle.Cli.Infrastructure;
 
 /// <summary>
 /// <c>--robust-model PATH</c> (and, for scans, <c>--robust auto|always|off</c>): which ONNX model the robust tier
-/// uses, loaded once per run, with a missing or unusable model reported before any file is read.
+/// uses: checked before any file is read (a missing model file or one that is not ONNX is reported at once), loaded
+/// once per run, on the first file that needs it.
 /// </summary>
 internal sealed class RobustOptionSet(bool withMode)
 {
@@ -35,7 +36,7 @@ internal sealed class RobustOptionSet(bool withMode)
 
     public string Mode(ParseResult parse) => withMode ? parse.GetValue(_mode) ?? "auto" : "always";
 
-    /// <summary>The extractor with its model loaded, or null after writing the error (missing model file, native library).</summary>
+    /// <summary>The extractor with its model checked (loaded on first need), or null after writing the error (missing or unusable model file, native library).</summary>
     public RobustFeatureExtractor? Load(ParseResult parse, CliContext context)
     {
         var options = parse.GetValue(_model) is { } path
@@ -45,7 +46,9 @@ internal sealed class RobustOptionSet(bool withMode)
         try
         {
             model = new ImageDescriptorModel(options);
-            return new RobustFeatureExtractor(model);
+            var extractor = new RobustFeatureExtractor(model);
+            context.RobustModelMade?.Invoke(model);
+            return extractor;
         }
         catch (RobustStartupException e)
         {
@@ -53,5 +56,19 @@ internal sealed class RobustOptionSet(bool withMode)
             context.Error.WriteLine($"error: robust tier: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>The robust tier's failure to load (on first need) inside <paramref name="exception"/>, or null.</summary>
+    public static RobustStartupException? FailureIn(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is RobustStartupException failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
     }
 }

@@ -96,7 +96,9 @@ internal static class RobustEvalCommand
         using var pdqMatcher = new ListMatcher([pdqList], () => new BruteForcePdqIndex());
         using var fullMatcher = new ListMatcher([fullList], () => new BruteForcePdqIndex());
         var pdqExpander = new PdqQueryExpander(pdqMatcher);
-        var fullExpander = new PdqQueryExpander(fullMatcher);
+        // As needle scan runs a list whose every picture has a robust entry: the rotation sweep after the robust tier.
+        var fullExpander = new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { MaxRotationDegrees = 0 });
+        var fullSweep = new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false });
         var robust = new RobustMatcher([fullList], extractor);
         var expandTime = new Stopwatch();
         var robustTime = new Stopwatch();
@@ -105,7 +107,7 @@ internal static class RobustEvalCommand
         var robustRuns = 0;
         var expandRuns = 0;
 
-        (string? Label, string Tier) Scan(byte[] file, ListMatcher matcher, PdqQueryExpander expander, RobustMatcher? tier)
+        (string? Label, string Tier) Scan(byte[] file, ListMatcher matcher, PdqQueryExpander expander, RobustMatcher? tier, PdqQueryExpander? sweep = null)
         {
             hashTime.Start();
             var hashed = hasher.HashBytes(file, "copy");
@@ -142,7 +144,20 @@ internal static class RobustEvalCommand
                 lowestByEdit[currentEdit] = Math.Min(lowestByEdit.GetValueOrDefault(currentEdit, 1), details.Similarity);
             }
 
-            return result.Status == MatchStatus.Match ? (result.Matches[0].Entry.Label, "robust") : (null, "");
+            if (result.Status == MatchStatus.Match)
+            {
+                return (result.Matches[0].Entry.Label, "robust");
+            }
+
+            if (sweep is null)
+            {
+                return (null, "");
+            }
+
+            expandTime.Start();
+            result = sweep.Match(image);
+            expandTime.Stop();
+            return result.Status == MatchStatus.Match ? (result.Matches[0].Entry.Label, "rotate") : (null, "");
         }
 
         var output = context.Out;
@@ -162,7 +177,7 @@ internal static class RobustEvalCommand
                 var (pdqLabel, _) = Scan(copy, pdqMatcher, pdqExpander, null);
                 pdqFound += pdqLabel == label ? 1 : 0;
                 pdqWrong += pdqLabel is not null && pdqLabel != label ? 1 : 0;
-                var (fullLabel, tier) = Scan(copy, fullMatcher, fullExpander, robust);
+                var (fullLabel, tier) = Scan(copy, fullMatcher, fullExpander, robust, fullSweep);
                 fullFound += fullLabel == label ? 1 : 0;
                 fullWrong += fullLabel is not null && fullLabel != label ? 1 : 0;
                 if (fullLabel == label)
@@ -175,7 +190,7 @@ internal static class RobustEvalCommand
             {
                 var copy = CopyEdits.Apply(edit, File.ReadAllBytes(path));
                 pdqWrong += Scan(copy, pdqMatcher, pdqExpander, null).Label is null ? 0 : 1;
-                fullWrong += Scan(copy, fullMatcher, fullExpander, robust).Label is null ? 0 : 1;
+                fullWrong += Scan(copy, fullMatcher, fullExpander, robust, fullSweep).Label is null ? 0 : 1;
                 using var image = decoder.DecodeForDisplay(copy, 512);
                 probe.Search(model.Describe(image), 1, best, bestSimilarity);
                 unlistedSimilarities.Add(bestSimilarity[0]);
