@@ -91,7 +91,7 @@ internal sealed class CompiledLists : IDisposable
         var temporary = Path.Combine(Path.GetTempPath(), $"needle-scan-{Guid.NewGuid():N}.ndl");
         try
         {
-            builder.Write(temporary);
+            builder.Write(temporary, flushToDisk: false);
             _files.Insert(0, CompiledListFile.Open(temporary));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CompiledListFormatException)

@@ -168,10 +168,16 @@ public sealed class CompiledListBuilder : IDisposable
     }
 
     /// <summary>
-    /// Writes the compiled list to <paramref name="path"/> (through a temporary file in its folder, renamed into place),
-    /// freeing the columns as it goes: the builder holds nothing afterwards.
+    /// Writes the compiled list to <paramref name="path"/> (through a temporary file in its folder, renamed into place,
+    /// flushed to disk first), freeing the columns as it goes: the builder holds nothing afterwards.
     /// </summary>
-    public void Write(string path)
+    public void Write(string path) => Write(path, flushToDisk: true);
+
+    /// <summary>
+    /// As <see cref="Write(string)"/>; with <paramref name="flushToDisk"/> false the file is not forced to disk
+    /// before it is renamed (a scratch file that lives only as long as the process that reads it).
+    /// </summary>
+    public void Write(string path, bool flushToDisk)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -199,7 +205,7 @@ public sealed class CompiledListBuilder : IDisposable
                 writer.CopySection("details", _details, out var blockSums);
                 writer.Add("details.sums", MemoryMarshal.AsBytes(blockSums.AsSpan()));
                 writer.WriteHeader();
-                file.Flush(flushToDisk: true);
+                file.Flush(flushToDisk);
             }
 
             File.Move(tempPath, fullPath, overwrite: true);
@@ -221,6 +227,13 @@ public sealed class CompiledListBuilder : IDisposable
 
         _disposed = true;
         _details.Dispose();
+    }
+
+    /// <summary>Makes room for <paramref name="count"/> more PDQ rows at once (a reader that can tell how many are coming saves the growth copies).</summary>
+    internal void ReservePdq(long count)
+    {
+        var column = _columns[0];
+        column.Resize((int)Math.Min(Array.MaxLength / column.Words, column.Count + Math.Max(0, count)));
     }
 
     /// <summary>Appends a block of PDQ rows parsed elsewhere: ids are given in order, details are relative to <paramref name="details"/>.</summary>
@@ -455,9 +468,9 @@ public sealed class CompiledListBuilder : IDisposable
     {
         var n = column.Count;
         var ids = Permute(column.Ids, order, n);
-        writer.Add(name + ".ids", MemoryMarshal.AsBytes(ids.AsSpan()));
+        writer.Add(name + ".ids", MemoryMarshal.AsBytes(ids));
         var lists = Permute(column.Lists, order, n);
-        writer.Add(name + ".lists", MemoryMarshal.AsBytes(lists.AsSpan()));
+        writer.Add(name + ".lists", MemoryMarshal.AsBytes(lists));
         var enabled = new ulong[CompiledListLayout.BitmapWords(n)];
         for (var i = 0; i < n; i++)
         {
@@ -469,14 +482,14 @@ public sealed class CompiledListBuilder : IDisposable
 
         writer.Add(name + ".enabled", MemoryMarshal.AsBytes(enabled.AsSpan()));
         var details = Permute(column.Details, order, n);
-        writer.Add(name + ".details", MemoryMarshal.AsBytes(details.AsSpan()));
+        writer.Add(name + ".details", MemoryMarshal.AsBytes(details));
     }
 
-    private static T[] Permute<T>(T[] values, int[]? order, int n)
+    private static Span<T> Permute<T>(T[] values, int[]? order, int n)
     {
         if (order is null)
         {
-            return values.Length == n ? values : values[..n];
+            return values.AsSpan(0, n);
         }
 
         var result = new T[n];
@@ -542,6 +555,16 @@ public sealed class CompiledListBuilder : IDisposable
             if (needed > capacity)
             {
                 throw new InvalidOperationException("A compiled list holds at most 2^31 entries of one type.");
+            }
+
+            Resize(capacity);
+        }
+
+        public void Resize(int capacity)
+        {
+            if (capacity <= Ids.Length)
+            {
+                return;
             }
 
             var values = Values;

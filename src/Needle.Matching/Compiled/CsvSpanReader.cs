@@ -83,6 +83,18 @@ internal static unsafe class CsvSpanReader
                 var begin = bounds[from + i];
                 blocks[i] = Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[from + i + 1] - begin)), source, maxLineLength);
             });
+            if (first == 0)
+            {
+                // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
+                long parsed = 0, bytes = bounds[count] - bounds[0];
+                for (var i = 0; i < count; i++)
+                {
+                    parsed += blocks[i]!.Count;
+                }
+
+                builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
+            }
+
             for (var i = 0; i < count; i++)
             {
                 var block = blocks[i]!;
