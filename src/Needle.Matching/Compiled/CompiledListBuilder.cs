@@ -425,6 +425,7 @@ public sealed class CompiledListBuilder : IDisposable
 
             writer.End();
             WriteRows(writer, name, column, null);
+            column.ReleaseRows();
             CompiledListWriter.WriteMultiIndex(writer, words, n);
             return;
         }
@@ -558,6 +559,15 @@ public sealed class CompiledListBuilder : IDisposable
             }
 
             Resize(capacity);
+        }
+
+        /// <summary>Drops every column but the values (written already; the values are still needed for the index).</summary>
+        public void ReleaseRows()
+        {
+            Ids = [];
+            Lists = [];
+            Enabled = [];
+            Details = [];
         }
 
         public void Resize(int capacity)

@@ -242,10 +242,18 @@ public static class CompiledListWriter
         Span<byte> head = stackalloc byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(head, layout.Count);
         writer.Append(head, "pdq.mih");
+
+        // One set of buffers for every substring (sized for the widest): the tables of a 100M list are gigabytes,
+        // and a fresh set per substring would pile up as garbage faster than it is collected.
+        var widest = layout.Widths.Max();
+        var starts = new uint[(1L << widest) + 1];
+        var cursor = new uint[1L << widest];
+        var slots = new int[n];
         for (var i = 0; i < layout.Count; i++)
         {
-            var (starts, slots) = CountingSort(words, n, layout.Offsets[i], layout.Widths[i]);
-            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan()), null);
+            var buckets = 1L << layout.Widths[i];
+            CountingSort(words, n, layout.Offsets[i], layout.Widths[i], starts.AsSpan(0, (int)(buckets + 1)), cursor.AsSpan(0, (int)buckets), slots);
+            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan(0, (int)(buckets + 1))), null);
             writer.Append(MemoryMarshal.AsBytes(slots.AsSpan()), null);
         }
 
@@ -253,27 +261,23 @@ public static class CompiledListWriter
     }
 
     /// <summary>Slots sorted by one substring's value: bucket starts (2^w + 1) and the slots, ascending within a bucket.</summary>
-    private static (uint[] Starts, int[] Slots) CountingSort(ulong[] words, int n, int offset, int width)
+    private static void CountingSort(ulong[] words, int n, int offset, int width, Span<uint> starts, Span<uint> cursor, int[] slots)
     {
-        var starts = new uint[(1L << width) + 1];
+        starts.Clear();
         for (var slot = 0; slot < n; slot++)
         {
-            starts[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width) + 1]++;
+            starts[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width) + 1]++;
         }
 
-        for (long b = 1; b < starts.LongLength; b++)
+        for (var b = 1; b < starts.Length; b++)
         {
             starts[b] += starts[b - 1];
         }
 
-        var cursor = new uint[starts.LongLength - 1];
-        Array.Copy(starts, cursor, cursor.LongLength);
-        var slots = new int[n];
+        starts[..cursor.Length].CopyTo(cursor);
         for (var slot = 0; slot < n; slot++)
         {
-            slots[cursor[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
+            slots[cursor[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
         }
-
-        return (starts, slots);
     }
 }

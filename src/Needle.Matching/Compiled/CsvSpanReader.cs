@@ -73,7 +73,15 @@ internal static unsafe class CsvSpanReader
         var spans = bounds.Count - 1;
         var group = Math.Max(1, Environment.ProcessorCount * 2);
         var records = 0;
-        var blocks = new Block?[group];
+
+        // The blocks are reused group after group: fresh ones would pile up as large-object garbage.
+        group = Math.Min(group, spans);
+        var blocks = new Block[group];
+        for (var i = 0; i < group; i++)
+        {
+            blocks[i] = new Block((int)(Math.Min(SpanBytes, length) / 64) + 16);
+        }
+
         for (var first = 0; first < spans; first += group)
         {
             var count = Math.Min(group, spans - first);
@@ -81,7 +89,7 @@ internal static unsafe class CsvSpanReader
             Parallel.For(0, count, i =>
             {
                 var begin = bounds[from + i];
-                blocks[i] = Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[from + i + 1] - begin)), source, maxLineLength);
+                Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[from + i + 1] - begin)), source, maxLineLength, blocks[i]);
             });
             if (first == 0)
             {
@@ -89,7 +97,7 @@ internal static unsafe class CsvSpanReader
                 long parsed = 0, bytes = bounds[count] - bounds[0];
                 for (var i = 0; i < count; i++)
                 {
-                    parsed += blocks[i]!.Count;
+                    parsed += blocks[i].Count;
                 }
 
                 builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
@@ -97,7 +105,7 @@ internal static unsafe class CsvSpanReader
 
             for (var i = 0; i < count; i++)
             {
-                var block = blocks[i]!;
+                var block = blocks[i];
                 if (block.Failed)
                 {
                     return null;
@@ -105,7 +113,6 @@ internal static unsafe class CsvSpanReader
 
                 builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
                 records += block.Count;
-                blocks[i] = null;
             }
         }
 
@@ -137,9 +144,9 @@ internal static unsafe class CsvSpanReader
         return 0;
     }
 
-    private static Block Parse(ReadOnlySpan<byte> span, byte[]? source, int maxLineLength)
+    private static void Parse(ReadOnlySpan<byte> span, byte[]? source, int maxLineLength, Block block)
     {
-        var block = new Block(span.Length / 80 + 16);
+        block.Reset();
         while (!span.IsEmpty)
         {
             var newline = span.IndexOf((byte)'\n');
@@ -153,11 +160,9 @@ internal static unsafe class CsvSpanReader
             if (!ParseLine(line, source, maxLineLength, block))
             {
                 block.Failed = true;
-                return block;
+                return;
             }
         }
-
-        return block;
     }
 
     private static bool ParseLine(ReadOnlySpan<byte> line, byte[]? source, int maxLineLength, Block block)
@@ -358,11 +363,18 @@ internal static unsafe class CsvSpanReader
 
         public long[] Offsets { get; private set; } = new long[capacity];
 
-        public ArrayBufferWriter<byte> Details { get; } = new(capacity * 48);
+        public ArrayBufferWriter<byte> Details { get; } = new(capacity * 32);
 
         public int Count { get; set; }
 
         public bool Failed { get; set; }
+
+        public void Reset()
+        {
+            Count = 0;
+            Failed = false;
+            Details.ResetWrittenCount();
+        }
 
         public void Ensure()
         {
