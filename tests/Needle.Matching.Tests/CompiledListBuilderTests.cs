@@ -111,6 +111,12 @@ public sealed class CompiledListBuilderTests : IDisposable
         var expected = Path.Combine(_directory, "writer.ndl");
         CompiledListWriter.Write(expected, [loaded.List]);
 
+        // Plain lines take the parallel span reader; the odd ones send the file to the csv reader.
+        using (var probe = new CompiledListBuilder(_directory))
+        {
+            Assert.Equal(shape == "plain", CsvSpanReader.TryRead(csv, "big list.csv", options.MaxLineLength, probe, 0) is not null);
+        }
+
         var actual = Path.Combine(_directory, "builder.ndl");
         using (var builder = new CompiledListBuilder(_directory))
         {
