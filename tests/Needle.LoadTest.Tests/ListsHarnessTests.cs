@@ -41,6 +41,24 @@ public sealed class ListsHarnessTests
     }
 
     [Fact]
+    public async Task The_cli_only_run_times_the_real_needle_and_finds_every_checked_hash_in_the_compiled_list()
+    {
+        var result = await RunAsync("lists", "--cli-only", "--entries", "3000", "--check", "50");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.OutLines;
+        Assert.StartsWith("Needle.LoadTest lists --cli-only: 3,000 PDQ lines", lines[0], StringComparison.Ordinal);
+        foreach (var step in new[] { "scan csv", "compile", "scan ndl" })
+        {
+            var fields = Fields(Assert.Single(lines, l => l.StartsWith("this      " + step + " ", StringComparison.Ordinal))["this      ".Length..][step.Length..]);
+            Assert.Equal(6, fields.Length);
+            Assert.True(double.Parse(fields[2], CultureInfo.InvariantCulture) > 0, "peak RSS of " + step);
+        }
+
+        Assert.Equal("listed hashes found     50/50", lines[^1]);
+    }
+
+    [Fact]
     public void Half_the_queries_are_near_copies_that_brute_force_finds()
     {
         var listed = ListsBenchmark.Queries(ListsBenchmark.Queries([Needle.Hashing.PdqHash.FromWords([1, 2, 3, 4])], 400, 5), 400, 9);

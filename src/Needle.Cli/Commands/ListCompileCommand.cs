@@ -13,6 +13,8 @@ namespace Needle.Cli.Commands;
 /// </summary>
 internal static class ListCompileCommand
 {
+    private static readonly string[] Compilable = ["pdq", "md5", "sha1", "sha256", "photodna"];
+
     public static Command Create(CliContext context)
     {
         var inputs = new Argument<string[]>("LIST") { Description = "Known lists to compile (any supported format); each keeps its name.", Arity = ArgumentArity.ZeroOrMore };
@@ -35,24 +37,42 @@ internal static class ListCompileCommand
             }
 
             var stopwatch = Stopwatch.StartNew();
-            var lists = new List<HashList>();
-            foreach (var (file, kind) in known.Select(f => (f, HashListKind.Known)).Concat(allowed.Select(f => (f, HashListKind.Allow))))
-            {
-                // Details stay in memory: the lists live only until they are written, and reading every record back
-                // from a temporary file would cost a read per entry.
-                var list = ListFiles.Load(file, kind, parse.GetValue(from), context, parse.GetValue(skipInvalid));
-                if (list is null)
-                {
-                    return ExitCodes.Usage;
-                }
-
-                lists.Add(list);
-            }
-
             var target = InputPaths.Resolve(parse.GetValue(outFile)!, context.WorkingDirectory);
+            long entries;
+            int listCount;
             try
             {
-                CompiledListWriter.Write(target, lists);
+                // Streamed: each list is read straight into columns (details to a side file), never held as entries.
+                using var builder = new CompiledListBuilder(Path.GetDirectoryName(Path.GetFullPath(target))!);
+                foreach (var (file, kind) in known.Select(f => (f, HashListKind.Known)).Concat(allowed.Select(f => (f, HashListKind.Allow))))
+                {
+                    if (!ListFiles.TryCompile(builder, file, kind, parse.GetValue(from), context, parse.GetValue(skipInvalid), out var compiled))
+                    {
+                        return ExitCodes.Usage;
+                    }
+
+                    if (!compiled)
+                    {
+                        // Loaded the ordinary way: it reports a repeated id (or skips it with --skip-invalid), and
+                        // names the entries of a type a compiled list cannot hold.
+                        var list = ListFiles.Load(file, kind, parse.GetValue(from), context, parse.GetValue(skipInvalid));
+                        if (list is null)
+                        {
+                            return ExitCodes.Usage;
+                        }
+
+                        if (!builder.TryAddList(list))
+                        {
+                            var type = SignalTypes.All.First(t => !Compilable.Contains(t.Name) && list.EntriesOf(t).Count > 0);
+                            context.Error.WriteLine($"error: List '{list.Name}' holds {type.Name} entries; a compiled list holds pdq, md5, sha1, sha256 and photodna entries only.");
+                            return ExitCodes.Usage;
+                        }
+                    }
+                }
+
+                entries = builder.EntryCount;
+                listCount = builder.ListCount;
+                builder.Write(target);
             }
             catch (ArgumentException ex)
             {
@@ -65,9 +85,8 @@ internal static class ListCompileCommand
                 return ExitCodes.Usage;
             }
 
-            var entries = lists.Sum(l => (long)l.Count);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"compiled {lists.Count} list(s), {entries} entries, into {parse.GetValue(outFile)} ({new FileInfo(target).Length / 1048576.0:F1} MiB) in {stopwatch.Elapsed.TotalSeconds:F1} s"));
+                $"compiled {listCount} list(s), {entries} entries, into {parse.GetValue(outFile)} ({new FileInfo(target).Length / 1048576.0:F1} MiB) in {stopwatch.Elapsed.TotalSeconds:F1} s"));
             return ExitCodes.Success;
         });
         return command;

@@ -168,13 +168,16 @@ internal static class ScanCommand
                     continue;
                 }
 
-                var list = ListFiles.Load(file, kind, forcedFormat, context, parse.GetValue(skipInvalid), Path.GetTempPath());
-                if (list is null)
+                // A text list is compiled as it is read into one temporary compiled list: only its columns are held.
+                if (!compiled.TryAddText(file, kind, forcedFormat, parse.GetValue(skipInvalid), context, lists))
                 {
                     return Task.FromResult(ExitCodes.Usage);
                 }
+            }
 
-                lists.Add(list);
+            if (!compiled.TryFinishText(context))
+            {
+                return Task.FromResult(ExitCodes.Usage);
             }
 
             if (inputOptions.Expand(parse, context) is not { } inputs)

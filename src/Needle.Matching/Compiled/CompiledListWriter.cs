@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using Needle.Hashing;
@@ -55,7 +54,7 @@ public static class CompiledListWriter
             using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
             using (var details = new FileStream(detailPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose))
             {
-                var writer = new SectionWriter(file);
+                var writer = new CompiledSectionWriter(file);
                 writer.WriteZeros(CompiledListLayout.HeaderBytes);
                 var counts = new long[lists.Count];
                 for (var type = 0; type < CompiledListLayout.Types.Count; type++)
@@ -104,7 +103,7 @@ public static class CompiledListWriter
         return buffer.ToArray();
     }
 
-    private static void WriteType(SectionWriter writer, IReadOnlyList<HashList> lists, int type, FileStream details, long[] counts)
+    private static void WriteType(CompiledSectionWriter writer, IReadOnlyList<HashList> lists, int type, FileStream details, long[] counts)
     {
         var signalType = CompiledListLayout.Types[type];
         var perList = new IReadOnlyList<HashListEntry>[lists.Count];
@@ -223,7 +222,7 @@ public static class CompiledListWriter
         }
     }
 
-    private static void WriteRows(SectionWriter writer, string name, int[] ids, ushort[] lists, ulong[] enabled, long[] detailOffsets)
+    private static void WriteRows(CompiledSectionWriter writer, string name, int[] ids, ushort[] lists, ulong[] enabled, long[] detailOffsets)
     {
         writer.Add(name + ".ids", MemoryMarshal.AsBytes(ids.AsSpan()));
         writer.Add(name + ".lists", MemoryMarshal.AsBytes(lists.AsSpan()));
@@ -232,7 +231,7 @@ public static class CompiledListWriter
     }
 
     /// <summary>The multi-index tables, laid out as <see cref="SubstringLayout.Choose"/> picks for an index of this size.</summary>
-    private static void WriteMultiIndex(SectionWriter writer, ulong[] words, int n)
+    internal static void WriteMultiIndex(CompiledSectionWriter writer, ulong[] words, int n)
     {
         var layout = SubstringLayout.Choose(n, new PdqIndexOptions().MaxBucketTableBytesPerEntry);
         if (layout is null)
@@ -243,10 +242,18 @@ public static class CompiledListWriter
         Span<byte> head = stackalloc byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(head, layout.Count);
         writer.Append(head, "pdq.mih");
+
+        // One set of buffers for every substring (sized for the widest): the tables of a 100M list are gigabytes,
+        // and a fresh set per substring would pile up as garbage faster than it is collected.
+        var widest = layout.Widths.Max();
+        var starts = new uint[(1L << widest) + 1];
+        var cursor = new uint[1L << widest];
+        var slots = new int[n];
         for (var i = 0; i < layout.Count; i++)
         {
-            var (starts, slots) = CountingSort(words, n, layout.Offsets[i], layout.Widths[i]);
-            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan()), null);
+            var buckets = 1L << layout.Widths[i];
+            CountingSort(words, n, layout.Offsets[i], layout.Widths[i], starts.AsSpan(0, (int)(buckets + 1)), cursor.AsSpan(0, (int)buckets), slots);
+            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan(0, (int)(buckets + 1))), null);
             writer.Append(MemoryMarshal.AsBytes(slots.AsSpan()), null);
         }
 
@@ -254,119 +261,23 @@ public static class CompiledListWriter
     }
 
     /// <summary>Slots sorted by one substring's value: bucket starts (2^w + 1) and the slots, ascending within a bucket.</summary>
-    private static (uint[] Starts, int[] Slots) CountingSort(ulong[] words, int n, int offset, int width)
+    private static void CountingSort(ulong[] words, int n, int offset, int width, Span<uint> starts, Span<uint> cursor, int[] slots)
     {
-        var starts = new uint[(1L << width) + 1];
+        starts.Clear();
         for (var slot = 0; slot < n; slot++)
         {
-            starts[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width) + 1]++;
+            starts[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width) + 1]++;
         }
 
-        for (long b = 1; b < starts.LongLength; b++)
+        for (var b = 1; b < starts.Length; b++)
         {
             starts[b] += starts[b - 1];
         }
 
-        var cursor = new uint[starts.LongLength - 1];
-        Array.Copy(starts, cursor, cursor.LongLength);
-        var slots = new int[n];
+        starts[..cursor.Length].CopyTo(cursor);
         for (var slot = 0; slot < n; slot++)
         {
-            slots[cursor[SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
-        }
-
-        return (starts, slots);
-    }
-
-    /// <summary>Appends sections at aligned offsets, hashing each, and writes the header and section table last.</summary>
-    private sealed class SectionWriter(FileStream file)
-    {
-        private readonly List<(string Name, long Offset, long Length, ulong Checksum)> _rows = [];
-        private readonly XxHash3 _hash = new();
-        private string? _open;
-        private long _start;
-
-        public void WriteZeros(int count)
-        {
-            var zeros = new byte[count];
-            file.Write(zeros);
-        }
-
-        public void Add(string name, ReadOnlySpan<byte> bytes)
-        {
-            Append(bytes, name);
-            End();
-        }
-
-        /// <summary>Appends to the open section, or starts section <paramref name="name"/> when given.</summary>
-        public void Append(ReadOnlySpan<byte> bytes, string? name)
-        {
-            if (name is not null)
-            {
-                if (_rows.Count == CompiledListLayout.MaxSections)
-                {
-                    throw new InvalidOperationException("Too many sections.");
-                }
-
-                var aligned = CompiledListLayout.Align(file.Position);
-                file.Write(new byte[aligned - file.Position]);
-                _open = name;
-                _start = aligned;
-                _hash.Reset();
-            }
-
-            for (var offset = 0; offset < bytes.Length; offset += 1 << 24)
-            {
-                var chunk = bytes.Slice(offset, Math.Min(1 << 24, bytes.Length - offset));
-                _hash.Append(chunk);
-                file.Write(chunk);
-            }
-        }
-
-        public void End()
-        {
-            _rows.Add((_open!, _start, file.Position - _start, _hash.GetCurrentHashAsUInt64()));
-            _open = null;
-        }
-
-        /// <summary>Copies <paramref name="source"/> in as a section; <paramref name="blockSums"/> are the hashes of its 64 KiB blocks.</summary>
-        public void CopySection(string name, Stream source, out ulong[] blockSums)
-        {
-            var sums = new List<ulong>();
-            var block = new byte[CompiledListLayout.DetailBlockBytes];
-            Append([], name);
-            int read;
-            while ((read = source.ReadAtLeast(block, block.Length, throwOnEndOfStream: false)) > 0)
-            {
-                sums.Add(XxHash3.HashToUInt64(block.AsSpan(0, read)));
-                Append(block.AsSpan(0, read), null);
-            }
-
-            End();
-            blockSums = [.. sums];
-        }
-
-        public void WriteHeader()
-        {
-            var length = file.Position;
-            var header = new byte[CompiledListLayout.TableChecksumOffset + sizeof(ulong)];
-            CompiledListLayout.Magic.CopyTo(header);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), CompiledListLayout.Version);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), _rows.Count);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), length);
-            for (var i = 0; i < _rows.Count; i++)
-            {
-                var row = header.AsSpan(CompiledListLayout.FixedHeaderBytes + (i * CompiledListLayout.SectionRowBytes), CompiledListLayout.SectionRowBytes);
-                Encoding.ASCII.GetBytes(_rows[i].Name, row[..CompiledListLayout.SectionNameBytes]);
-                BinaryPrimitives.WriteInt64LittleEndian(row[16..], _rows[i].Offset);
-                BinaryPrimitives.WriteInt64LittleEndian(row[24..], _rows[i].Length);
-                BinaryPrimitives.WriteUInt64LittleEndian(row[32..], _rows[i].Checksum);
-            }
-
-            BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(CompiledListLayout.TableChecksumOffset), XxHash3.HashToUInt64(header.AsSpan(0, CompiledListLayout.TableChecksumOffset)));
-            file.Position = 0;
-            file.Write(header);
-            file.Position = length;
+            slots[cursor[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
         }
     }
 }

@@ -193,9 +193,10 @@ internal static class ListsBenchmark
 
     private static void Compile(string nativePath, string path)
     {
-        // As needle list compile does: details in memory while the list is written.
-        var result = HashListFormats.Default.ReadFile(nativePath, new ImportOptions { ListName = "bench", FileName = nativePath });
-        CompiledListWriter.Write(path, [result.List]);
+        // As needle list compile does: streamed into columns, details to a side file.
+        using var builder = new CompiledListBuilder(Path.GetDirectoryName(path)!);
+        _ = builder.TryAddFile(nativePath, new ImportOptions { ListName = "bench", FileName = nativePath }) ?? throw new InvalidOperationException("the generated list cannot be compiled");
+        builder.Write(path);
     }
 
     /// <summary>The native list imported over HTTP into a server on a new PostgreSQL database (dropped afterwards): entries/s.</summary>

@@ -15,13 +15,21 @@ internal static class ListsCommand
         var seed = new Option<int>("--seed") { Description = "Random seed of the list and the queries.", DefaultValueFactory = _ => 1 };
         var postgres = new Option<string?>("--postgres") { Description = "Also time the import into a server on PostgreSQL: a connection string whose role may create databases (each run makes its own and drops it). Default: $NEEDLE_POSTGRES; none: SQLite only.", HelpName = "CONNECTION" };
         var json = new Option<string?>("--json") { Description = "Also append the figures to FILE as one JSON line.", HelpName = "FILE" };
+        var cliOnly = new Option<bool>("--cli-only") { Description = "Only the CLI side, no server: an N-line hash,quality,path CSV, then the built needle's scan --against list.csv, list compile and scan --against list.ndl under /usr/bin/time (wall, CPU, peak RSS), and the .ndl's open and first match." };
+        var baseline = new Option<string?>("--baseline-needle") { Description = "With --cli-only: another needle (its needle.dll or apphost) to run the same commands with, in the same run.", HelpName = "PATH" };
+        var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(cliOnly))
+            {
+                return RunCli(context, parse.GetValue(entries), parse.GetValue(seed), parse.GetValue(check), parse.GetValue(folder), parse.GetValue(baseline), parse.GetValue(json));
+            }
+
             var options = new ListsBenchmarkOptions
             {
                 Entries = parse.GetValue(entries),
@@ -83,5 +91,52 @@ internal static class ListsCommand
             return r.CheckedIdentical == r.Checked && compiledIdentical ? ExitCodes.Success : ExitCodes.RunFailed;
         });
         return command;
+    }
+
+    private static int RunCli(LoadTestContext context, int entries, int seed, int check, string? folderOption, string? baseline, string? jsonPath)
+    {
+        if (entries < 1 || check < 1)
+        {
+            context.Error.WriteLine("error: --entries and --check must be positive");
+            return ExitCodes.Usage;
+        }
+
+        var folder = Path.Combine(folderOption ?? Path.GetTempPath(), "needle-cli-lists-" + Guid.NewGuid().ToString("N"));
+        CliListsRunResult r;
+        try
+        {
+            r = CliListsBenchmark.Run(entries, seed, check, folder, baseline, line => context.Error.WriteLine(line));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            context.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.RunFailed;
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        var o = context.Out;
+        o.WriteLine(FormattableString.Invariant($"Needle.LoadTest lists --cli-only: {r.Entries:N0} PDQ lines ({r.CsvBytes / 1e6:F0} MB CSV, {r.NdlBytes / 1e6:F0} MB .ndl), {Environment.ProcessorCount} cores"));
+        o.WriteLine("needle    step       wall s   cpu s  peak RSS MB  B/entry  peak anon MB  B/entry");
+        foreach (var run in r.Runs)
+        {
+            o.WriteLine(FormattableString.Invariant(
+                $"{run.Needle,-9} {run.Step,-9} {run.WallSeconds,7:F2} {run.CpuSeconds,7:F2} {run.PeakRssBytes / 1e6,12:F0} {run.PeakRssBytes / (double)r.Entries,8:F0} {run.PeakAnonymousBytes / 1e6,13:F0} {run.PeakAnonymousBytes / (double)r.Entries,8:F0}"));
+        }
+
+        o.WriteLine(FormattableString.Invariant($".ndl open s             {r.OpenSeconds:F3}"));
+        o.WriteLine(FormattableString.Invariant($".ndl {r.Checked} lookups s    {r.LookupSeconds:F2} (the first verifies the PDQ columns)"));
+        o.WriteLine(FormattableString.Invariant($"listed hashes found     {r.Found}/{r.Checked}"));
+        if (jsonPath is not null)
+        {
+            File.AppendAllText(jsonPath, JsonSerializer.Serialize(new { harness = "lists-cli", cores = Environment.ProcessorCount, result = r }) + "\n");
+        }
+
+        return r.Found == r.Checked ? ExitCodes.Success : ExitCodes.RunFailed;
     }
 }

@@ -1,0 +1,394 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+using System.Text;
+using System.Text.Unicode;
+using Needle.Hashing;
+
+namespace Needle.Matching.Compiled;
+
+/// <summary>
+/// Reads a <c>hash,quality,path</c> list (the "csv" format) straight into a <see cref="CompiledListBuilder"/>: the file
+/// is memory-mapped, cut into spans at line ends and the spans parsed in parallel, with no string per line; each
+/// entry's details record (label, source, quality) is written as the csv reader's entry would encode it. Only plain
+/// lines are taken: anything the csv reader treats specially or refuses (a quoted path, a byte order mark, unusual
+/// spacing, a bad hash or quality, an all-zero hash, invalid UTF-8, an over-long line) makes it give up, and the
+/// caller reads the file with the csv reader instead, which reports the problem with its line number as always.
+/// </summary>
+internal static unsafe class CsvSpanReader
+{
+    private const int SpanBytes = 16 << 20;
+    private const byte Label = 1;
+    private const byte Source = 4;
+    private const byte Metadata = 16;
+
+    /// <summary>The records read, or null when the file needs the csv reader; entries go to list <paramref name="list"/>.</summary>
+    public static int? TryRead(string path, string? source, int maxLineLength, CompiledListBuilder builder, ushort list)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        var length = stream.Length;
+        if (length == 0)
+        {
+            return null;
+        }
+
+        using var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        using var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        try
+        {
+            return Read((nint)(pointer + view.PointerOffset), length, SourceField(source), maxLineLength, builder, list);
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    private static int? Read(nint data, long length, byte[]? source, int maxLineLength, CompiledListBuilder builder, ushort list)
+    {
+        var all = (byte*)data;
+        if (all[0] >= 0x80 || all[0] == 0)
+        {
+            // A byte order mark or a UTF-16 file: the csv reader decides.
+            return null;
+        }
+
+        var start = HeaderEnd(all, length);
+        var bounds = new List<long> { start };
+        while (bounds[^1] < length)
+        {
+            var next = bounds[^1] + SpanBytes;
+            if (next >= length)
+            {
+                bounds.Add(length);
+                break;
+            }
+
+            var rest = new ReadOnlySpan<byte>(all + next, (int)Math.Min(int.MaxValue, length - next));
+            var newline = rest.IndexOf((byte)'\n');
+            bounds.Add(newline < 0 ? length : next + newline + 1);
+        }
+
+        var spans = bounds.Count - 1;
+        var group = Math.Max(1, Environment.ProcessorCount * 2);
+        var records = 0;
+
+        // The blocks are reused group after group: fresh ones would pile up as large-object garbage.
+        group = Math.Min(group, spans);
+        var blocks = new Block[group];
+        for (var i = 0; i < group; i++)
+        {
+            blocks[i] = new Block((int)(Math.Min(SpanBytes, length) / 64) + 16);
+        }
+
+        for (var first = 0; first < spans; first += group)
+        {
+            var count = Math.Min(group, spans - first);
+            var from = first;
+            Parallel.For(0, count, i =>
+            {
+                var begin = bounds[from + i];
+                Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[from + i + 1] - begin)), source, maxLineLength, blocks[i]);
+            });
+            if (first == 0)
+            {
+                // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
+                long parsed = 0, bytes = bounds[count] - bounds[0];
+                for (var i = 0; i < count; i++)
+                {
+                    parsed += blocks[i].Count;
+                }
+
+                builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var block = blocks[i];
+                if (block.Failed)
+                {
+                    return null;
+                }
+
+                builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
+                records += block.Count;
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Where parsing starts: after the first content line when it is a header (its first field "hash" or "pdq").</summary>
+    private static long HeaderEnd(byte* all, long length)
+    {
+        long position = 0;
+        while (position < length)
+        {
+            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
+            var newline = rest.IndexOf((byte)'\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            var next = newline < 0 ? length : position + newline + 1;
+            var trimmed = line.Trim(" \t\v\f\r"u8);
+            if (trimmed.IsEmpty || trimmed[0] == '#')
+            {
+                position = next;
+                continue;
+            }
+
+            var comma = line.IndexOf((byte)',');
+            var field = (comma < 0 ? line : line[..comma]).Trim(" \t\v\f\r"u8);
+            return Ascii.EqualsIgnoreCase(field, "hash"u8) || Ascii.EqualsIgnoreCase(field, "pdq"u8) ? next : 0;
+        }
+
+        return 0;
+    }
+
+    private static void Parse(ReadOnlySpan<byte> span, byte[]? source, int maxLineLength, Block block)
+    {
+        block.Reset();
+        while (!span.IsEmpty)
+        {
+            var newline = span.IndexOf((byte)'\n');
+            var line = newline < 0 ? span : span[..newline];
+            span = newline < 0 ? default : span[(newline + 1)..];
+            if (newline >= 0 && !line.IsEmpty && line[^1] == '\r')
+            {
+                line = line[..^1];
+            }
+
+            if (!ParseLine(line, source, maxLineLength, block))
+            {
+                block.Failed = true;
+                return;
+            }
+        }
+    }
+
+    private static bool ParseLine(ReadOnlySpan<byte> line, byte[]? source, int maxLineLength, Block block)
+    {
+        if (line.Length > maxLineLength || line.IndexOfAny((byte)'\0', (byte)'\r') >= 0)
+        {
+            return false;
+        }
+
+        var trimmed = line.TrimStart(" \t\v\f"u8);
+        if (trimmed.IsEmpty || trimmed[0] == '#')
+        {
+            return true;
+        }
+
+        var firstComma = line.IndexOf((byte)',');
+        if (firstComma < 0)
+        {
+            return false;
+        }
+
+        var hash = line[..firstComma].Trim(" \t\v\f"u8);
+        if (hash.Length != PdqHash.HexLength)
+        {
+            return false;
+        }
+
+        block.Ensure();
+        var words = block.Words.AsSpan(block.Count * PdqHash.WordCount, PdqHash.WordCount);
+        ulong any = 0;
+        for (var w = 0; w < PdqHash.WordCount; w++)
+        {
+            // Meta's hex form writes the highest word first.
+            if (!TryParseHex(hash.Slice(w * 16, 16), out var word))
+            {
+                return false;
+            }
+
+            words[PdqHash.WordCount - 1 - w] = word;
+            any |= word;
+        }
+
+        if (any == 0)
+        {
+            return false;
+        }
+
+        var rest = line[(firstComma + 1)..];
+        var secondComma = rest.IndexOf((byte)',');
+        var quality = (secondComma < 0 ? rest : rest[..secondComma]).Trim(" \t\v\f"u8);
+        var label = secondComma < 0 ? default : rest[(secondComma + 1)..];
+        if (quality.Length > 3 || !label.IsEmpty && (label[0] == '"' || !Utf8.IsValid(label)))
+        {
+            return false;
+        }
+
+        var value = 0;
+        foreach (var digit in quality)
+        {
+            if (digit is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (digit - '0');
+        }
+
+        if (value > 100)
+        {
+            return false;
+        }
+
+        WriteDetails(label, source, quality.IsEmpty ? -1 : value, block);
+        block.Count++;
+        return true;
+    }
+
+    /// <summary>The record the csv reader's entry encodes to: flags, label, source, metadata {quality}, behind its length.</summary>
+    private static void WriteDetails(ReadOnlySpan<byte> label, byte[]? source, int quality, Block block)
+    {
+        byte flags = 0;
+        flags |= label.IsEmpty ? (byte)0 : Label;
+        flags |= source is null ? (byte)0 : Source;
+        flags |= quality < 0 ? (byte)0 : Metadata;
+        if (flags == 0)
+        {
+            block.Offsets[block.Count] = CompiledListLayout.NoDetails;
+            return;
+        }
+
+        Span<byte> digits = stackalloc byte[3];
+        var digitCount = 0;
+        if (quality >= 0)
+        {
+            quality.TryFormat(digits, out digitCount, default, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var bodyLength = 1
+            + (label.IsEmpty ? 0 : NumberLength(label.Length) + label.Length)
+            + (source?.Length ?? 0)
+            + (quality < 0 ? 0 : 1 + 1 + "quality"u8.Length + 1 + digitCount);
+        var output = block.Details;
+        block.Offsets[block.Count] = output.WrittenCount;
+        WriteNumber(bodyLength, output);
+        output.GetSpan(1)[0] = flags;
+        output.Advance(1);
+        if (!label.IsEmpty)
+        {
+            WriteNumber(label.Length, output);
+            output.Write(label);
+        }
+
+        if (source is not null)
+        {
+            output.Write(source);
+        }
+
+        if (quality >= 0)
+        {
+            WriteNumber(1, output);
+            WriteNumber("quality"u8.Length, output);
+            output.Write("quality"u8);
+            WriteNumber(digitCount, output);
+            output.Write(digits[..digitCount]);
+        }
+    }
+
+    /// <summary>The source's string as a record holds it (length, UTF-8), or null for none.</summary>
+    private static byte[]? SourceField(string? source)
+    {
+        if (source is null)
+        {
+            return null;
+        }
+
+        var output = new ArrayBufferWriter<byte>();
+        var bytes = Encoding.UTF8.GetBytes(source);
+        WriteNumber(bytes.Length, output);
+        output.Write(bytes);
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static int NumberLength(int number)
+    {
+        var length = 1;
+        for (var n = (uint)number; n >= 0x80; n >>= 7)
+        {
+            length++;
+        }
+
+        return length;
+    }
+
+    private static void WriteNumber(int number, ArrayBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(5);
+        var n = (uint)number;
+        var i = 0;
+        while (n >= 0x80)
+        {
+            span[i++] = (byte)(n | 0x80);
+            n >>= 7;
+        }
+
+        span[i++] = (byte)n;
+        output.Advance(i);
+    }
+
+    private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
+    {
+        value = 0;
+        foreach (var c in hex)
+        {
+            int digit;
+            if (c is >= (byte)'0' and <= (byte)'9')
+            {
+                digit = c - '0';
+            }
+            else if ((c | 0x20) is >= (byte)'a' and <= (byte)'f')
+            {
+                digit = (c | 0x20) - 'a' + 10;
+            }
+            else
+            {
+                return false;
+            }
+
+            value = (value << 4) | (uint)digit;
+        }
+
+        return true;
+    }
+
+    /// <summary>One span's rows: PDQ words, details offsets relative to the span's own details bytes.</summary>
+    private sealed class Block(int capacity)
+    {
+        public ulong[] Words { get; private set; } = new ulong[capacity * PdqHash.WordCount];
+
+        public long[] Offsets { get; private set; } = new long[capacity];
+
+        public ArrayBufferWriter<byte> Details { get; } = new(capacity * 32);
+
+        public int Count { get; set; }
+
+        public bool Failed { get; set; }
+
+        public void Reset()
+        {
+            Count = 0;
+            Failed = false;
+            Details.ResetWrittenCount();
+        }
+
+        public void Ensure()
+        {
+            if (Count < Offsets.Length)
+            {
+                return;
+            }
+
+            var words = Words;
+            Array.Resize(ref words, words.Length * 2);
+            Words = words;
+            var offsets = Offsets;
+            Array.Resize(ref offsets, offsets.Length * 2);
+            Offsets = offsets;
+        }
+    }
+}
