@@ -24,7 +24,7 @@ public sealed class HashList
     private IdMap? _rowById;
     private int _count;
     private readonly List<SignalType> _types = [];
-    private readonly List<ValueColumn> _values = [];
+    private readonly List<ValueColumn?> _values = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
 
     // Replaced whole on every change so matchers read thresholds without locking.
@@ -100,7 +100,7 @@ public sealed class HashList
                 total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
-                    total += column.Data.Length;
+                    total += column?.Bytes ?? 0;
                 }
 
                 return total;
@@ -253,7 +253,7 @@ public sealed class HashList
                 var value = ValueOf(row);
                 foreach (var observer in _observers)
                 {
-                    observer.EntryAdded(this, entry.Id, row, entry.SignalType, value, entry.Enabled);
+                    observer.EntryAdded(this, entry.Id, row, _valueRow[row], entry.SignalType, value, entry.Enabled);
                 }
             }
 
@@ -312,7 +312,7 @@ public sealed class HashList
             _count--;
             foreach (var observer in _observers)
             {
-                observer.EntryRemoved(this, id, row);
+                observer.EntryRemoved(this, id, row, _valueRow[row], _types[_typeOf[row]]);
             }
 
             return true;
@@ -334,7 +334,7 @@ public sealed class HashList
                 _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryEnabledChanged(this, id, row, enabled);
+                    observer.EntryEnabledChanged(this, id, row, _valueRow[row], _types[_typeOf[row]], enabled);
                 }
             }
 
@@ -358,7 +358,7 @@ public sealed class HashList
             {
                 if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], row, _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, _valueRow[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
                 }
             }
         }
@@ -454,24 +454,32 @@ public sealed class HashList
         list._rows = n;
         list._types.AddRange(columns.Types);
         var counts = new int[columns.Types.Count];
-        foreach (var type in columns.Types)
-        {
-            list._values.Add(new ValueColumn(type.ValueBytes));
-        }
-
+        var rowsOf = new int[columns.Types.Count][];
         for (var t = 0; t < columns.Types.Count; t++)
         {
-            if (columns.Types[t].ValueBytes > 0)
-            {
-                list._values[t].Adopt(columns.Values[t]);
-            }
+            var width = columns.Types[t].ValueBytes;
+            rowsOf[t] = width > 0 ? new int[columns.Values[t].Length / width] : [];
         }
 
         var nextId = 1;
         for (var row = 0; row < n; row++)
         {
             var t = list._typeOf[row];
-            list._valueRow[row] = columns.Types[t].ValueBytes > 0 ? counts[t]++ : -1;
+            if (columns.Types[t].ValueBytes > 0)
+            {
+                if (counts[t] == rowsOf[t].Length)
+                {
+                    throw new InvalidDataException($"List '{name}' holds more {columns.Types[t].Name} entries than values.");
+                }
+
+                rowsOf[t][counts[t]] = row;
+                list._valueRow[row] = counts[t]++;
+            }
+            else
+            {
+                list._valueRow[row] = -1;
+            }
+
             var id = list._ids[row];
             if (id <= 0 || (row > 0 && id <= list._ids[row - 1] && (list._rowById ??= list.MapRows(row)).ContainsKey(id)))
             {
@@ -480,6 +488,12 @@ public sealed class HashList
 
             list._rowById?.Set(id, row);
             nextId = Math.Max(nextId, id + 1);
+        }
+
+        for (var t = 0; t < columns.Types.Count; t++)
+        {
+            var width = columns.Types[t].ValueBytes;
+            list._values.Add(width > 0 ? ValueColumn.FromPacked(width, columns.Values[t], rowsOf[t]) : null);
         }
 
         list._nextId = nextId;
@@ -523,16 +537,17 @@ public sealed class HashList
 
             typeIndex = _types.Count;
             _types.Add(entry.SignalType);
-            _values.Add(new ValueColumn(entry.SignalType.ValueBytes));
+            _values.Add(entry.SignalType.ValueBytes > 0 ? new ValueColumn(entry.SignalType.ValueBytes) : null);
         }
 
         var type = entry.SignalType;
         var fixedWidth = type.ValueBytes > 0;
-        var valueRow = fixedWidth ? _values[typeIndex].Append(type, entry.Value) : -1;
+        var row = _rows;
+        var valueRow = fixedWidth ? _values[typeIndex]!.Append(type, entry.Value, row) : -1;
         _scratch.ResetWrittenCount();
         var detail = EntryDetailCodec.TryEncode(entry, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
 
-        var row = _rows++;
+        _rows++;
         _ids[row] = entry.Id;
         _typeOf[row] = (byte)typeIndex;
         _enabled[row] = entry.Enabled;
@@ -603,7 +618,41 @@ public sealed class HashList
     }
 
     private ReadOnlySpan<byte> ValueOf(int row) =>
-        _valueRow[row] < 0 ? default : _values[_typeOf[row]].Get(_valueRow[row]);
+        _valueRow[row] < 0 ? default : _values[_typeOf[row]]!.Get(_valueRow[row]);
+
+    /// <summary>
+    /// The value column of <paramref name="signalType"/> (null for types without fixed-width values), for matchers that
+    /// search the list's own values; see <see cref="ValueColumn"/> for what may be read without the lock.
+    /// </summary>
+    internal ValueColumn? ColumnOf(SignalType signalType)
+    {
+        lock (_sync)
+        {
+            var typeIndex = _types.IndexOf(signalType);
+            return typeIndex < 0 ? null : _values[typeIndex];
+        }
+    }
+
+    /// <summary>
+    /// The id of <paramref name="row"/> (negative once removed), read without the lock by matchers that learnt of the row
+    /// through the observer calls; a change racing with the read is seen before or after, never torn.
+    /// </summary>
+    internal int IdAt(int row) => Volatile.Read(ref _ids)[row];
+
+    /// <summary>Whether <paramref name="row"/> is enabled, read as <see cref="IdAt"/> is.</summary>
+    internal bool EnabledAt(int row) => Volatile.Read(ref _enabled)[row];
+
+    /// <summary>Shrinks the value columns to their contents (a matcher built next shares them, slack and all).</summary>
+    internal void TrimExcess()
+    {
+        lock (_sync)
+        {
+            foreach (var column in _values)
+            {
+                column?.TrimExcess();
+            }
+        }
+    }
 
     private HashListEntry BuildEntry(int row)
     {
@@ -616,36 +665,6 @@ public sealed class HashList
 
         return EntryDetailCodec.Decode(_details.Read(_detailRef[row]).Span, type, value, _ids[row], _enabled[row]);
     }
-
-    /// <summary>The binary values of one signal type, packed back to back.</summary>
-    private sealed class ValueColumn(int width)
-    {
-        private int _count;
-
-        public byte[] Data { get; private set; } = new byte[width * 16];
-
-        public int Append(SignalType type, string canonical)
-        {
-            if ((_count + 1) * width > Data.Length)
-            {
-                var data = Data;
-                Array.Resize(ref data, Math.Max(Data.Length * 2, width * 16));
-                Data = data;
-            }
-
-            type.EncodeValue(canonical, Data.AsSpan(_count * width, width));
-            return _count++;
-        }
-
-        public ReadOnlySpan<byte> Get(int index) => Data.AsSpan(index * width, width);
-
-        /// <summary>Takes <paramref name="data"/> (whole values back to back) as the column's contents.</summary>
-        public void Adopt(byte[] data)
-        {
-            Data = data.Length == 0 ? new byte[width * 16] : data;
-            _count = data.Length / width;
-        }
-    }
 }
 
 /// <summary>Told of every change to a list, under the list's lock.</summary>
@@ -655,11 +674,12 @@ internal interface IHashListObserver
     /// An entry was added at <paramref name="row"/> (a list's rows are never reused, so observers may index by it);
     /// <paramref name="value"/> is its binary form (empty for types without one).
     /// </summary>
-    void EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
+    /// <remarks><paramref name="valueRow"/> is its place in the list's <see cref="ValueColumn"/> of its type (-1: none).</remarks>
+    void EntryAdded(HashList list, int id, int row, int valueRow, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
 
-    void EntryRemoved(HashList list, int id, int row);
+    void EntryRemoved(HashList list, int id, int row, int valueRow, SignalType signalType);
 
-    void EntryEnabledChanged(HashList list, int id, int row, bool enabled);
+    void EntryEnabledChanged(HashList list, int id, int row, int valueRow, SignalType signalType, bool enabled);
 
     /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
     void BulkStarted(HashList list);
