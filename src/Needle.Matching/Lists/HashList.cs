@@ -36,7 +36,6 @@ public sealed class HashList
     private int[] _ids = new int[16];
     private byte[] _typeOf = new byte[16];
     private bool[] _enabled = new bool[16];
-    private int[] _valueRow = new int[16];
     private long[] _detailRef = new long[16];
 
     /// <summary>An empty list with default thresholds; details (labels, metadata) are held in memory.</summary>
@@ -96,7 +95,7 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(int) + sizeof(long));
+                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(long));
                 total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
@@ -253,7 +252,7 @@ public sealed class HashList
                 var value = ValueOf(row);
                 foreach (var observer in _observers)
                 {
-                    observer.EntryAdded(this, entry.Id, row, _valueRow[row], entry.SignalType, value, entry.Enabled);
+                    observer.EntryAdded(this, entry.Id, row, ValueRowOf(row), entry.SignalType, value, entry.Enabled);
                 }
             }
 
@@ -312,7 +311,7 @@ public sealed class HashList
             _count--;
             foreach (var observer in _observers)
             {
-                observer.EntryRemoved(this, id, row, _valueRow[row], _types[_typeOf[row]]);
+                observer.EntryRemoved(this, id, row, ValueRowOf(row), _types[_typeOf[row]]);
             }
 
             return true;
@@ -334,7 +333,7 @@ public sealed class HashList
                 _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryEnabledChanged(this, id, row, _valueRow[row], _types[_typeOf[row]], enabled);
+                    observer.EntryEnabledChanged(this, id, row, ValueRowOf(row), _types[_typeOf[row]], enabled);
                 }
             }
 
@@ -354,11 +353,16 @@ public sealed class HashList
         lock (_sync)
         {
             _observers.Add(observer);
+            // Rows are visited in order, so each type's value index is a running count (removed rows keep theirs).
+            var next = new int[_types.Count];
             for (var row = 0; row < _rows; row++)
             {
+                var t = _typeOf[row];
+                var column = _values[t];
+                var valueRow = column is null ? -1 : next[t]++;
                 if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], row, _valueRow[row], _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, valueRow, _types[t], column is null ? default : column.Get(valueRow), _enabled[row]);
                 }
             }
         }
@@ -403,14 +407,17 @@ public sealed class HashList
             }
 
             var at = 0;
+            // Each type's value index is a running count over all its rows, removed ones included.
+            var valueRows = new int[_types.Count];
             for (var row = 0; row < _rows; row++)
             {
+                var t = _typeOf[row];
+                var valueRow = _values[t] is null ? -1 : valueRows[t]++;
                 if (_ids[row] <= 0)
                 {
                     continue;
                 }
 
-                var t = _typeOf[row];
                 ids[at] = _ids[row];
                 typeOf[at] = t;
                 enabled[at] = _enabled[row];
@@ -418,7 +425,7 @@ public sealed class HashList
                 var width = _types[t].ValueBytes;
                 if (width > 0)
                 {
-                    ValueOf(row).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
+                    _values[t]!.Get(valueRow).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
                 }
 
                 at++;
@@ -450,7 +457,6 @@ public sealed class HashList
         list._typeOf = ResizeTo(columns.TypeOf, capacity);
         list._enabled = ResizeTo(columns.Enabled, capacity);
         list._detailRef = ResizeTo(columns.DetailRefs, capacity);
-        list._valueRow = new int[capacity];
         list._rows = n;
         list._types.AddRange(columns.Types);
         var counts = new int[columns.Types.Count];
@@ -472,12 +478,7 @@ public sealed class HashList
                     throw new InvalidDataException($"List '{name}' holds more {columns.Types[t].Name} entries than values.");
                 }
 
-                rowsOf[t][counts[t]] = row;
-                list._valueRow[row] = counts[t]++;
-            }
-            else
-            {
-                list._valueRow[row] = -1;
+                rowsOf[t][counts[t]++] = row;
             }
 
             var id = list._ids[row];
@@ -523,7 +524,6 @@ public sealed class HashList
             Array.Resize(ref _ids, capacity);
             Array.Resize(ref _typeOf, capacity);
             Array.Resize(ref _enabled, capacity);
-            Array.Resize(ref _valueRow, capacity);
             Array.Resize(ref _detailRef, capacity);
         }
 
@@ -543,7 +543,11 @@ public sealed class HashList
         var type = entry.SignalType;
         var fixedWidth = type.ValueBytes > 0;
         var row = _rows;
-        var valueRow = fixedWidth ? _values[typeIndex]!.Append(type, entry.Value, row) : -1;
+        if (fixedWidth)
+        {
+            _values[typeIndex]!.Append(type, entry.Value, row);
+        }
+
         _scratch.ResetWrittenCount();
         var detail = EntryDetailCodec.TryEncode(entry, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
 
@@ -551,7 +555,6 @@ public sealed class HashList
         _ids[row] = entry.Id;
         _typeOf[row] = (byte)typeIndex;
         _enabled[row] = entry.Enabled;
-        _valueRow[row] = valueRow;
         _detailRef[row] = detail;
         _count++;
         if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
@@ -618,7 +621,10 @@ public sealed class HashList
     }
 
     private ReadOnlySpan<byte> ValueOf(int row) =>
-        _valueRow[row] < 0 ? default : _values[_typeOf[row]]!.Get(_valueRow[row]);
+        _values[_typeOf[row]] is { } column ? column.Get(column.IndexOfRow(row)) : default;
+
+    /// <summary>The place of <paramref name="row"/>'s value in its type's column, or -1 for types without one.</summary>
+    private int ValueRowOf(int row) => _values[_typeOf[row]] is { } column ? column.IndexOfRow(row) : -1;
 
     /// <summary>
     /// The value column of <paramref name="signalType"/> (null for types without fixed-width values), for matchers that
@@ -657,7 +663,7 @@ public sealed class HashList
     private HashListEntry BuildEntry(int row)
     {
         var type = _types[_typeOf[row]];
-        var value = _valueRow[row] < 0 ? null : type.DecodeValue(ValueOf(row));
+        var value = _values[_typeOf[row]] is null ? null : type.DecodeValue(ValueOf(row));
         if (_detailRef[row] == NoDetails)
         {
             return HashListEntry.Trusted(type, value!, _ids[row], _enabled[row], null, null, null);

@@ -7,7 +7,7 @@ namespace Needle.Matching.Lists;
 /// <see cref="StrideWords"/> words; its bytes are the first <see cref="Width"/> of them), and per value the list row it
 /// belongs to. Append-only: a value keeps its place (and bytes) after its entry is removed, so matchers can search the
 /// column itself instead of a copy (the PDQ index uses <see cref="Words"/> as its hash array and <see cref="Rows"/> as
-/// its ids).
+/// its ids). The rows increase with the value index, so the value of a row is found by binary search.
 /// </summary>
 /// <remarks>
 /// One writer appends under the list's lock. A reader that learnt of value v (through the list's observer calls) may
@@ -66,6 +66,16 @@ internal sealed class ValueColumn
 
     /// <summary>The bytes of value <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Get(int index) => ValueBytes(Words, index);
+
+    /// <summary>
+    /// The index of the value of <paramref name="row"/>, found by binary search (values are appended in row order, so
+    /// <see cref="Rows"/> increases): the list keeps no per-row value index. Writer or lock holder only.
+    /// </summary>
+    public int IndexOfRow(int row)
+    {
+        var index = Array.BinarySearch(_rows, 0, _count, row);
+        return index >= 0 ? index : throw new InvalidOperationException($"Row {row} has no value in this column.");
+    }
 
     /// <summary>The row of value <paramref name="index"/>.</summary>
     public int RowOf(int index) => Rows[index];
