@@ -648,18 +648,6 @@ public sealed class HashList
     /// <summary>Whether <paramref name="row"/> is enabled, read as <see cref="IdAt"/> is.</summary>
     internal bool EnabledAt(int row) => Volatile.Read(ref _enabled)[row];
 
-    /// <summary>Shrinks the value columns to their contents (a matcher built next shares them, slack and all).</summary>
-    internal void TrimExcess()
-    {
-        lock (_sync)
-        {
-            foreach (var column in _values)
-            {
-                column?.TrimExcess();
-            }
-        }
-    }
-
     private HashListEntry BuildEntry(int row)
     {
         var type = _types[_typeOf[row]];

@@ -80,24 +80,6 @@ internal sealed class ValueColumn
     /// <summary>The row of value <paramref name="index"/>.</summary>
     public int RowOf(int index) => Rows[index];
 
-    /// <summary>Shrinks the arrays to the values held (after a bulk load the doubling slack would stay resident).</summary>
-    public void TrimExcess()
-    {
-        var count = _count;
-        var capacity = Math.Max(count, InitialCapacity);
-        if (_rows.Length - capacity <= capacity / 16)
-        {
-            return;
-        }
-
-        var words = GC.AllocateUninitializedArray<ulong>(capacity * StrideWords);
-        _words.AsSpan(0, count * StrideWords).CopyTo(words);
-        var rows = GC.AllocateUninitializedArray<int>(capacity);
-        _rows.AsSpan(0, count).CopyTo(rows);
-        Volatile.Write(ref _words, words);
-        Volatile.Write(ref _rows, rows);
-    }
-
     /// <summary>A column holding <paramref name="packed"/> (whole values back to back) for rows <paramref name="rows"/>, taking ownership of the rows.</summary>
     public static ValueColumn FromPacked(int width, ReadOnlySpan<byte> packed, int[] rows)
     {
