@@ -124,17 +124,25 @@ public sealed partial class HashListService : IDisposable
         options ??= new ListMatcherOptions();
         logger ??= NullLogger.Instance;
         var generations = new ConditionalWeakTable<HashList, StrongBox<long>>();
+        var started = time.GetTimestamp();
         if (snapshots is null)
         {
             var (loaded, sequence) = await LoadListsAsync(lists, detailDirectory, generations, ct).ConfigureAwait(false);
-            var plain = new HashListService(lists, time, options, detailDirectory, State.Create(loaded, options), sequence, null, logger, generations);
+            var read = time.GetTimestamp();
+            var state = State.Create(loaded, options);
+            var built = time.GetTimestamp();
+            var plain = new HashListService(lists, time, options, detailDirectory, state, sequence, null, logger, generations);
             ReleaseLoadGarbage();
+            LogStart(logger, time, loaded, started, read, built, built);
             return plain;
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapshots.RefreshAfterChanges);
         var (fromSnapshots, start, covered) = await LoadWithSnapshotsAsync(lists, detailDirectory, snapshots, generations, logger, ct).ConfigureAwait(false);
-        var service = new HashListService(lists, time, options, detailDirectory, State.Create(fromSnapshots, options), start, snapshots, logger, generations)
+        var loadedAt = time.GetTimestamp();
+        var created = State.Create(fromSnapshots, options);
+        var builtAt = time.GetTimestamp();
+        var service = new HashListService(lists, time, options, detailDirectory, created, start, snapshots, logger, generations)
         {
             _covered = covered,
         };
@@ -142,7 +150,9 @@ public sealed partial class HashListService : IDisposable
         {
             await service.CatchUpAsync(ct).ConfigureAwait(false);
             service._covered = null;
+            var caughtUp = time.GetTimestamp();
             ReleaseLoadGarbage();
+            LogStart(logger, time, fromSnapshots, started, loadedAt, builtAt, caughtUp);
             return service;
         }
         catch
@@ -927,6 +937,30 @@ public sealed partial class HashListService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "List '{List}': {Entries} entries loaded from its snapshot (change-log sequence {Sequence}); the log after it is applied")]
     private static partial void LogSnapshotLoaded(ILogger logger, string list, int entries, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lists ready: {Entries} entries; read (store or snapshots) {ReadSeconds:F2} s, matcher built {BuildSeconds:F2} s, change log applied {CatchUpSeconds:F2} s, garbage released {CollectSeconds:F2} s")]
+    private static partial void LogStartTimings(ILogger logger, long entries, double readSeconds, double buildSeconds, double catchUpSeconds, double collectSeconds);
+
+    /// <summary>Where start-up time went (timestamps from <paramref name="time"/>; the last phase ends now).</summary>
+    private static void LogStart(ILogger logger, TimeProvider time, IEnumerable<HashList> lists, long started, long read, long built, long caughtUp)
+    {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        long entries = 0;
+        foreach (var list in lists)
+        {
+            entries += list.Count;
+        }
+
+        var reading = time.GetElapsedTime(started, read).TotalSeconds;
+        var building = time.GetElapsedTime(read, built).TotalSeconds;
+        var catchingUp = time.GetElapsedTime(built, caughtUp).TotalSeconds;
+        var collecting = time.GetElapsedTime(caughtUp).TotalSeconds;
+        LogStartTimings(logger, entries, reading, building, catchingUp, collecting);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "List '{List}': no snapshot yet; loading it from the database")]
     private static partial void LogNoSnapshot(ILogger logger, string list);

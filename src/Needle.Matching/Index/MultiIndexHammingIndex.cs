@@ -68,6 +68,29 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         return new MultiIndexHammingIndex(BuildMain(data, options), options);
     }
 
+    /// <summary>
+    /// Builds an index whose main segment is <paramref name="words"/> and <paramref name="ids"/> themselves, not a copy:
+    /// slot s (below <paramref name="count"/>) has hash words [4s, 4s+4), id ids[s] and is live when its bit is set. The
+    /// arrays may be longer than <paramref name="count"/>; the caller never changes the first <paramref name="count"/>
+    /// entries afterwards and gives ids strictly increasing (so no sort and no duplicate check is needed).
+    /// </summary>
+    internal static MultiIndexHammingIndex BuildShared(ulong[] words, int[] ids, int count, ulong[] liveBits, PdqIndexOptions options)
+    {
+        var segment = new HashSegment(words, ids, liveBits, count);
+        var layout = count == 0 ? null : options.SubstringCount is int m ? new SubstringLayout(m) : SubstringLayout.Choose(count, options.MaxBucketTableBytesPerEntry);
+        var tables = layout is null ? null : MultiIndexTables.Build(layout, words, count);
+        return new MultiIndexHammingIndex(new MainSegment(segment, tables), options);
+    }
+
+    /// <summary>The main segment's hash array (shared with its source after <see cref="BuildShared"/>).</summary>
+    internal ulong[] MainWords => Volatile.Read(ref _state).Main.Segment.Words;
+
+    /// <summary>Entries added since the last merge (held in the delta, scanned linearly).</summary>
+    internal int DeltaCount => Volatile.Read(ref _state).Delta.Count;
+
+    /// <summary>Bytes of the bucket tables alone.</summary>
+    internal long TableBytes => Volatile.Read(ref _state).Main.Tables?.Bytes ?? 0;
+
     /// <inheritdoc/>
     public int Count => Volatile.Read(ref _count);
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 
 namespace Needle.Matching.Lists;
 
@@ -58,7 +59,8 @@ internal abstract class ExactHashSignalType<TKey> : SignalType
         }
     }
 
-    internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new ExactSignalMatcher<TKey>(this);
+    internal override SignalMatcher CreateMatcher(SignalMatcherContext context) =>
+        new ExactSignalMatcher<TKey>(this, context.Column ?? throw new InvalidOperationException($"{Name} values are kept in a column."));
 }
 
 internal sealed class Md5SignalType : ExactHashSignalType<UInt128>
@@ -108,119 +110,63 @@ internal sealed class Sha256SignalType : ExactHashSignalType<Sha256Key>
 }
 
 /// <summary>
-/// Exact lookup over dense slots: the keys in one array, an open-addressing table of the first slot holding each key,
-/// and a chain to the next slot with the same key (the same digest may sit in several lists or twice in one). About
-/// key size + 12 bytes a slot; no per-entry objects.
+/// Exact lookup over one list's <see cref="ValueColumn"/>: an open-addressing table (linear probing, at most half full)
+/// of value numbers, whose keys are read from the column itself, so a digest is held once. The same digest may sit
+/// twice in a list: each copy has its own cell and a lookup collects every cell with the key up to the first empty one.
+/// About 8-16 bytes a value; no per-entry objects.
 /// </summary>
-internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type) : SignalMatcher
+internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type, ValueColumn column) : SignalMatcher
     where TKey : struct, IEquatable<TKey>
 {
     private const int Empty = -1;
     private const int Deleted = -2;
 
-    private TKey[] _keys = new TKey[16];
-    private int[] _next = new int[16];
-    private bool[] _live = new bool[16];
     private int[] _table = NewTable(32);
+    // Cells holding a value or a deletion mark (both lengthen probes).
     private int _used;
-    private int _tableUsed;
+    private int _live;
 
-    public override void Add(int slot, ReadOnlySpan<byte> value)
+    /// <summary>Cells of the table (for tests and memory accounting).</summary>
+    internal int TableLength => _table.Length;
+
+    public override void Add(int slot, int valueRow, ReadOnlySpan<byte> value, bool enabled)
     {
-        if (slot >= _keys.Length)
+        if ((_used + 1) * 2 > _table.Length)
         {
-            var capacity = Math.Max(slot + 1, _keys.Length * 2);
-            Array.Resize(ref _keys, capacity);
-            Array.Resize(ref _next, capacity);
-            Array.Resize(ref _live, capacity);
-        }
-
-        if ((_tableUsed + 1) * 2 > _table.Length)
-        {
-            Rehash();
+            Rehash(_live + 1);
         }
 
         var key = type.KeyFromBytes(value);
-        _keys[slot] = key;
-        _live[slot] = true;
-        _used = Math.Max(_used, slot + 1);
         var mask = _table.Length - 1;
-        var insertAt = -1;
-        for (var i = Home(key, mask); ; i = (i + 1) & mask)
+        var i = Home(key, mask);
+        while (_table[i] >= 0)
         {
-            var head = _table[i];
-            if (head == Empty)
-            {
-                if (insertAt < 0)
-                {
-                    insertAt = i;
-                    _tableUsed++;
-                }
-
-                _next[slot] = Empty;
-                _table[insertAt] = slot;
-                return;
-            }
-
-            if (head == Deleted)
-            {
-                insertAt = insertAt < 0 ? i : insertAt;
-                continue;
-            }
-
-            if (_keys[head].Equals(key))
-            {
-                _next[slot] = head;
-                _table[i] = slot;
-                return;
-            }
+            i = (i + 1) & mask;
         }
+
+        _used += _table[i] == Empty ? 1 : 0;
+        _table[i] = valueRow;
+        _live++;
     }
 
-    public override void Remove(int slot)
+    public override void Remove(int slot, int valueRow)
     {
-        if (slot >= _used || !_live[slot])
-        {
-            return;
-        }
-
-        _live[slot] = false;
-        var key = _keys[slot];
+        var words = column.Words;
+        var key = KeyOf(words, valueRow);
         var mask = _table.Length - 1;
-        for (var i = Home(key, mask); ; i = (i + 1) & mask)
+        for (var i = Home(key, mask); _table[i] != Empty; i = (i + 1) & mask)
         {
-            var head = _table[i];
-            if (head == Empty)
+            if (_table[i] == valueRow)
             {
+                _table[i] = Deleted;
+                _live--;
                 return;
             }
-
-            if (head == Deleted || !_keys[head].Equals(key))
-            {
-                continue;
-            }
-
-            if (head == slot)
-            {
-                _table[i] = _next[slot] == Empty ? Deleted : _next[slot];
-                return;
-            }
-
-            for (var s = head; _next[s] != Empty; s = _next[s])
-            {
-                if (_next[s] == slot)
-                {
-                    _next[s] = _next[slot];
-                    return;
-                }
-            }
-
-            return;
         }
     }
 
     // Enabled state is checked by the owner for every hit; nothing to do here.
-    public override void SetEnabled(int slot, bool enabled)
+    public override void SetEnabled(int slot, int valueRow, bool enabled)
     {
     }
 
@@ -232,26 +178,27 @@ internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type) :
             return;
         }
 
-        var mask = _table.Length - 1;
+        var table = _table;
+        var words = column.Words;
+        var rows = column.Rows;
+        var mask = table.Length - 1;
         for (var i = Home(key, mask); ; i = (i + 1) & mask)
         {
-            var head = _table[i];
-            if (head == Empty)
+            var cell = table[i];
+            if (cell == Empty)
             {
                 return;
             }
 
-            if (head != Deleted && _keys[head].Equals(key))
+            if (cell >= 0 && KeyOf(words, cell).Equals(key))
             {
-                for (var s = head; s != Empty; s = _next[s])
-                {
-                    hits.Add(new SignalHit(s, 0, Hashing.DihedralTransform.Original));
-                }
-
-                return;
+                hits.Add(new SignalHit(rows[cell], 0, Hashing.DihedralTransform.Original));
             }
         }
     }
+
+    private TKey KeyOf(ulong[] words, int valueRow) =>
+        type.KeyFromBytes(MemoryMarshal.AsBytes(words.AsSpan(valueRow * column.StrideWords, column.StrideWords)));
 
     private static int[] NewTable(int capacity)
     {
@@ -262,39 +209,36 @@ internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type) :
 
     private static int Home(TKey key, int mask) => (int)((uint)key.GetHashCode() * 2654435769u) & mask;
 
-    // Rebuilds the table at twice the live keys (at least), dropping deleted marks; chains are kept as they are.
-    private void Rehash()
+    // Rebuilds the table at two to four times the live values (so at most half full), dropping deletion marks.
+    private void Rehash(int live)
     {
         var old = _table;
-        var heads = 0;
-        foreach (var head in old)
-        {
-            heads += head >= 0 ? 1 : 0;
-        }
-
         var capacity = 32;
-        while (capacity < (heads + 1) * 4)
+        while (capacity < live * 2)
         {
             capacity *= 2;
         }
 
-        _table = NewTable(capacity);
-        _tableUsed = heads;
+        var table = NewTable(capacity);
         var mask = capacity - 1;
-        foreach (var head in old)
+        var words = column.Words;
+        foreach (var cell in old)
         {
-            if (head < 0)
+            if (cell < 0)
             {
                 continue;
             }
 
-            var i = Home(_keys[head], mask);
-            while (_table[i] != Empty)
+            var i = Home(KeyOf(words, cell), mask);
+            while (table[i] != Empty)
             {
                 i = (i + 1) & mask;
             }
 
-            _table[i] = head;
+            table[i] = cell;
         }
+
+        _table = table;
+        _used = _live;
     }
 }

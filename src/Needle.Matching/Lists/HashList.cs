@@ -24,7 +24,7 @@ public sealed class HashList
     private IdMap? _rowById;
     private int _count;
     private readonly List<SignalType> _types = [];
-    private readonly List<ValueColumn> _values = [];
+    private readonly List<ValueColumn?> _values = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
 
     // Replaced whole on every change so matchers read thresholds without locking.
@@ -36,7 +36,6 @@ public sealed class HashList
     private int[] _ids = new int[16];
     private byte[] _typeOf = new byte[16];
     private bool[] _enabled = new bool[16];
-    private int[] _valueRow = new int[16];
     private long[] _detailRef = new long[16];
 
     /// <summary>An empty list with default thresholds; details (labels, metadata) are held in memory.</summary>
@@ -96,11 +95,11 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(int) + sizeof(long));
+                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(long));
                 total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
-                    total += column.Data.Length;
+                    total += column?.Bytes ?? 0;
                 }
 
                 return total;
@@ -253,7 +252,7 @@ public sealed class HashList
                 var value = ValueOf(row);
                 foreach (var observer in _observers)
                 {
-                    observer.EntryAdded(this, entry.Id, row, entry.SignalType, value, entry.Enabled);
+                    observer.EntryAdded(this, entry.Id, row, ValueRowOf(row), entry.SignalType, value, entry.Enabled);
                 }
             }
 
@@ -312,7 +311,7 @@ public sealed class HashList
             _count--;
             foreach (var observer in _observers)
             {
-                observer.EntryRemoved(this, id, row);
+                observer.EntryRemoved(this, id, row, ValueRowOf(row), _types[_typeOf[row]]);
             }
 
             return true;
@@ -334,7 +333,7 @@ public sealed class HashList
                 _enabled[row] = enabled;
                 foreach (var observer in _observers)
                 {
-                    observer.EntryEnabledChanged(this, id, row, enabled);
+                    observer.EntryEnabledChanged(this, id, row, ValueRowOf(row), _types[_typeOf[row]], enabled);
                 }
             }
 
@@ -354,11 +353,16 @@ public sealed class HashList
         lock (_sync)
         {
             _observers.Add(observer);
+            // Rows are visited in order, so each type's value index is a running count (removed rows keep theirs).
+            var next = new int[_types.Count];
             for (var row = 0; row < _rows; row++)
             {
+                var t = _typeOf[row];
+                var column = _values[t];
+                var valueRow = column is null ? -1 : next[t]++;
                 if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], row, _types[_typeOf[row]], ValueOf(row), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, valueRow, _types[t], column is null ? default : column.Get(valueRow), _enabled[row]);
                 }
             }
         }
@@ -403,14 +407,17 @@ public sealed class HashList
             }
 
             var at = 0;
+            // Each type's value index is a running count over all its rows, removed ones included.
+            var valueRows = new int[_types.Count];
             for (var row = 0; row < _rows; row++)
             {
+                var t = _typeOf[row];
+                var valueRow = _values[t] is null ? -1 : valueRows[t]++;
                 if (_ids[row] <= 0)
                 {
                     continue;
                 }
 
-                var t = _typeOf[row];
                 ids[at] = _ids[row];
                 typeOf[at] = t;
                 enabled[at] = _enabled[row];
@@ -418,7 +425,7 @@ public sealed class HashList
                 var width = _types[t].ValueBytes;
                 if (width > 0)
                 {
-                    ValueOf(row).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
+                    _values[t]!.Get(valueRow).CopyTo(values[t].AsSpan(counts[t]++ * width, width));
                 }
 
                 at++;
@@ -450,28 +457,30 @@ public sealed class HashList
         list._typeOf = ResizeTo(columns.TypeOf, capacity);
         list._enabled = ResizeTo(columns.Enabled, capacity);
         list._detailRef = ResizeTo(columns.DetailRefs, capacity);
-        list._valueRow = new int[capacity];
         list._rows = n;
         list._types.AddRange(columns.Types);
         var counts = new int[columns.Types.Count];
-        foreach (var type in columns.Types)
-        {
-            list._values.Add(new ValueColumn(type.ValueBytes));
-        }
-
+        var rowsOf = new int[columns.Types.Count][];
         for (var t = 0; t < columns.Types.Count; t++)
         {
-            if (columns.Types[t].ValueBytes > 0)
-            {
-                list._values[t].Adopt(columns.Values[t]);
-            }
+            var width = columns.Types[t].ValueBytes;
+            rowsOf[t] = width > 0 ? new int[columns.Values[t].Length / width] : [];
         }
 
         var nextId = 1;
         for (var row = 0; row < n; row++)
         {
             var t = list._typeOf[row];
-            list._valueRow[row] = columns.Types[t].ValueBytes > 0 ? counts[t]++ : -1;
+            if (columns.Types[t].ValueBytes > 0)
+            {
+                if (counts[t] == rowsOf[t].Length)
+                {
+                    throw new InvalidDataException($"List '{name}' holds more {columns.Types[t].Name} entries than values.");
+                }
+
+                rowsOf[t][counts[t]++] = row;
+            }
+
             var id = list._ids[row];
             if (id <= 0 || (row > 0 && id <= list._ids[row - 1] && (list._rowById ??= list.MapRows(row)).ContainsKey(id)))
             {
@@ -480,6 +489,12 @@ public sealed class HashList
 
             list._rowById?.Set(id, row);
             nextId = Math.Max(nextId, id + 1);
+        }
+
+        for (var t = 0; t < columns.Types.Count; t++)
+        {
+            var width = columns.Types[t].ValueBytes;
+            list._values.Add(width > 0 ? ValueColumn.FromPacked(width, columns.Values[t], rowsOf[t]) : null);
         }
 
         list._nextId = nextId;
@@ -509,7 +524,6 @@ public sealed class HashList
             Array.Resize(ref _ids, capacity);
             Array.Resize(ref _typeOf, capacity);
             Array.Resize(ref _enabled, capacity);
-            Array.Resize(ref _valueRow, capacity);
             Array.Resize(ref _detailRef, capacity);
         }
 
@@ -523,20 +537,24 @@ public sealed class HashList
 
             typeIndex = _types.Count;
             _types.Add(entry.SignalType);
-            _values.Add(new ValueColumn(entry.SignalType.ValueBytes));
+            _values.Add(entry.SignalType.ValueBytes > 0 ? new ValueColumn(entry.SignalType.ValueBytes) : null);
         }
 
         var type = entry.SignalType;
         var fixedWidth = type.ValueBytes > 0;
-        var valueRow = fixedWidth ? _values[typeIndex].Append(type, entry.Value) : -1;
+        var row = _rows;
+        if (fixedWidth)
+        {
+            _values[typeIndex]!.Append(type, entry.Value, row);
+        }
+
         _scratch.ResetWrittenCount();
         var detail = EntryDetailCodec.TryEncode(entry, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
 
-        var row = _rows++;
+        _rows++;
         _ids[row] = entry.Id;
         _typeOf[row] = (byte)typeIndex;
         _enabled[row] = entry.Enabled;
-        _valueRow[row] = valueRow;
         _detailRef[row] = detail;
         _count++;
         if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
@@ -603,48 +621,43 @@ public sealed class HashList
     }
 
     private ReadOnlySpan<byte> ValueOf(int row) =>
-        _valueRow[row] < 0 ? default : _values[_typeOf[row]].Get(_valueRow[row]);
+        _values[_typeOf[row]] is { } column ? column.Get(column.IndexOfRow(row)) : default;
+
+    /// <summary>The place of <paramref name="row"/>'s value in its type's column, or -1 for types without one.</summary>
+    private int ValueRowOf(int row) => _values[_typeOf[row]] is { } column ? column.IndexOfRow(row) : -1;
+
+    /// <summary>
+    /// The value column of <paramref name="signalType"/> (null for types without fixed-width values), for matchers that
+    /// search the list's own values; see <see cref="ValueColumn"/> for what may be read without the lock.
+    /// </summary>
+    internal ValueColumn? ColumnOf(SignalType signalType)
+    {
+        lock (_sync)
+        {
+            var typeIndex = _types.IndexOf(signalType);
+            return typeIndex < 0 ? null : _values[typeIndex];
+        }
+    }
+
+    /// <summary>
+    /// The id of <paramref name="row"/> (negative once removed), read without the lock by matchers that learnt of the row
+    /// through the observer calls; a change racing with the read is seen before or after, never torn.
+    /// </summary>
+    internal int IdAt(int row) => Volatile.Read(ref _ids)[row];
+
+    /// <summary>Whether <paramref name="row"/> is enabled, read as <see cref="IdAt"/> is.</summary>
+    internal bool EnabledAt(int row) => Volatile.Read(ref _enabled)[row];
 
     private HashListEntry BuildEntry(int row)
     {
         var type = _types[_typeOf[row]];
-        var value = _valueRow[row] < 0 ? null : type.DecodeValue(ValueOf(row));
+        var value = _values[_typeOf[row]] is null ? null : type.DecodeValue(ValueOf(row));
         if (_detailRef[row] == NoDetails)
         {
             return HashListEntry.Trusted(type, value!, _ids[row], _enabled[row], null, null, null);
         }
 
         return EntryDetailCodec.Decode(_details.Read(_detailRef[row]).Span, type, value, _ids[row], _enabled[row]);
-    }
-
-    /// <summary>The binary values of one signal type, packed back to back.</summary>
-    private sealed class ValueColumn(int width)
-    {
-        private int _count;
-
-        public byte[] Data { get; private set; } = new byte[width * 16];
-
-        public int Append(SignalType type, string canonical)
-        {
-            if ((_count + 1) * width > Data.Length)
-            {
-                var data = Data;
-                Array.Resize(ref data, Math.Max(Data.Length * 2, width * 16));
-                Data = data;
-            }
-
-            type.EncodeValue(canonical, Data.AsSpan(_count * width, width));
-            return _count++;
-        }
-
-        public ReadOnlySpan<byte> Get(int index) => Data.AsSpan(index * width, width);
-
-        /// <summary>Takes <paramref name="data"/> (whole values back to back) as the column's contents.</summary>
-        public void Adopt(byte[] data)
-        {
-            Data = data.Length == 0 ? new byte[width * 16] : data;
-            _count = data.Length / width;
-        }
     }
 }
 
@@ -655,11 +668,12 @@ internal interface IHashListObserver
     /// An entry was added at <paramref name="row"/> (a list's rows are never reused, so observers may index by it);
     /// <paramref name="value"/> is its binary form (empty for types without one).
     /// </summary>
-    void EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
+    /// <remarks><paramref name="valueRow"/> is its place in the list's <see cref="ValueColumn"/> of its type (-1: none).</remarks>
+    void EntryAdded(HashList list, int id, int row, int valueRow, SignalType signalType, ReadOnlySpan<byte> value, bool enabled);
 
-    void EntryRemoved(HashList list, int id, int row);
+    void EntryRemoved(HashList list, int id, int row, int valueRow, SignalType signalType);
 
-    void EntryEnabledChanged(HashList list, int id, int row, bool enabled);
+    void EntryEnabledChanged(HashList list, int id, int row, int valueRow, SignalType signalType, bool enabled);
 
     /// <summary>A batch of changes starts: structures may collect them and build once at <see cref="BulkEnded"/>.</summary>
     void BulkStarted(HashList list);

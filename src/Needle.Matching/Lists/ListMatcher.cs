@@ -5,8 +5,9 @@ using Needle.Matching.Index;
 namespace Needle.Matching.Lists;
 
 /// <summary>
-/// Matches files against several lists at once. One search structure per signal type holds the entries of every
-/// list; hits are then filtered by each entry's list threshold. List changes are applied as they happen.
+/// Matches files against several lists at once. Each list has one search structure per signal type, built over the
+/// list's own value columns where the type allows (so a hash is held once, by its list); hits are filtered by the list's
+/// threshold. List changes are applied as they happen.
 /// Thread-safe: any number of concurrent <see cref="Match"/> calls, serialized against list changes.
 /// </summary>
 public sealed class ListMatcher : IDisposable, IHashListObserver
@@ -14,28 +15,20 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly HashList[] _lists;
     private readonly ListMatcherOptions _options;
-    private readonly SignalMatcherContext _context;
-    private readonly Dictionary<HashList, int> _listIndex = [];
-    // Per list, the slot of each of its rows (-1: none): 4 bytes a row instead of a map by entry id.
-    private readonly int[][] _slotByRow;
-    private readonly List<TypeMatcher> _matchers = [];
+    private readonly Func<IPdqIndex> _pdqIndexFactory;
+    // Per distinct list, in the order given: its matchers by the index of their type in _types.
+    private readonly Dictionary<HashList, ListState> _states = new(ReferenceEqualityComparer.Instance);
+    private readonly List<ListState> _ordered = [];
+    // Signal types in the order first seen (the order hits are collected in, as before per-list matchers).
+    private readonly List<SignalType> _types = [];
     private readonly CompiledListFile[] _compiled = [];
-
-    // Global slots (one per entry followed), as columns: list, entry id (0 once removed), enabled, type and the
-    // type matcher's own dense slot.
-    private int _slotCount;
-    private int[] _slotList = new int[16];
-    private int[] _slotEntry = new int[16];
-    private bool[] _slotEnabled = new bool[16];
-    private byte[] _slotType = new byte[16];
-    private int[] _slotLocal = new int[16];
     private bool _disposed;
     // Batches in progress (the constructor's, and lists' AddRange calls); structures collect while it is above 0.
     private int _bulkDepth;
 
-    /// <summary>Builds one search structure per signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
+    /// <summary>Builds one search structure per list and signal type over every entry of <paramref name="lists"/> and follows their changes.</summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
-    /// <param name="pdqIndexFactory">Makes the PDQ index (one for all lists).</param>
+    /// <param name="pdqIndexFactory">Makes a PDQ index (one per list holding PDQ entries).</param>
     /// <param name="options">Threshold overrides and quality filter.</param>
     public ListMatcher(IEnumerable<HashList> lists, Func<IPdqIndex> pdqIndexFactory, ListMatcherOptions? options = null)
     {
@@ -53,20 +46,22 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
             SignalTypes.PhotoDna.ValidateThreshold(photoDna);
         }
 
-        _context = new SignalMatcherContext(pdqIndexFactory);
-        _slotByRow = new int[_lists.Length][];
-        for (var i = 0; i < _lists.Length; i++)
+        _pdqIndexFactory = pdqIndexFactory;
+        foreach (var list in _lists)
         {
-            _slotByRow[i] = [];
-            _listIndex.TryAdd(_lists[i], i);
+            var state = new ListState(list);
+            if (_states.TryAdd(list, state))
+            {
+                _ordered.Add(state);
+            }
         }
 
         // The entries already in the lists are collected first and each structure is built once (a PDQ index built
         // entry by entry would re-merge its tables many times over).
         _bulkDepth = 1;
-        foreach (var list in _lists)
+        foreach (var state in _ordered)
         {
-            list.Subscribe(this);
+            state.List.Subscribe(this);
         }
 
         _lock.EnterWriteLock();
@@ -74,10 +69,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         {
             if (--_bulkDepth == 0)
             {
-                foreach (var typeMatcher in _matchers)
-                {
-                    typeMatcher.Matcher.EndBulk();
-                }
+                ForEachMatcher(static m => m.EndBulk());
             }
         }
         finally
@@ -93,7 +85,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     /// </summary>
     /// <param name="lists">The lists to match against; they stay live.</param>
     /// <param name="compiled">Compiled list files to match against as well.</param>
-    /// <param name="pdqIndexFactory">Makes the PDQ index (one for all lists).</param>
+    /// <param name="pdqIndexFactory">Makes a PDQ index (one per list holding PDQ entries).</param>
     /// <param name="options">Threshold overrides and quality filter.</param>
     public ListMatcher(IEnumerable<HashList> lists, IEnumerable<CompiledListFile> compiled, Func<IPdqIndex> pdqIndexFactory, ListMatcherOptions? options = null)
         : this(lists, pdqIndexFactory, options)
@@ -127,33 +119,36 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            foreach (var typeMatcher in _matchers)
+            for (var t = 0; t < _types.Count; t++)
             {
-                var type = typeMatcher.Type;
+                var type = _types[t];
                 if (!pdqUsable && type.Comparison == SignalComparison.Hamming)
                 {
                     continue;
                 }
 
                 var overrideThreshold = OverrideFor(type);
-                var maxDistance = overrideThreshold ?? MaxListThreshold(type);
-                hits.Clear();
-                typeMatcher.Matcher.Match(signals, maxDistance, hits);
-                foreach (var hit in hits)
+                foreach (var state in _ordered)
                 {
-                    var slot = typeMatcher.GlobalSlots[hit.Slot];
-                    if (_slotEntry[slot] == 0 || !_slotEnabled[slot])
+                    if (t >= state.Matchers.Length || state.Matchers[t] is not { } matcher)
                     {
                         continue;
                     }
 
-                    var list = _lists[_slotList[slot]];
-                    if (hit.Distance > (overrideThreshold ?? list.GetThreshold(type)))
+                    var list = state.List;
+                    var threshold = overrideThreshold ?? list.GetThreshold(type);
+                    hits.Clear();
+                    matcher.Match(signals, threshold, hits);
+                    foreach (var hit in hits)
                     {
-                        continue;
-                    }
+                        var id = list.IdAt(hit.Slot);
+                        if (id <= 0 || !list.EnabledAt(hit.Slot) || hit.Distance > threshold)
+                        {
+                            continue;
+                        }
 
-                    found.Add(new FoundHit(list, _slotEntry[slot], type, hit.Distance, hit.Transform));
+                        found.Add(new FoundHit(list, id, type, hit.Distance, hit.Transform));
+                    }
                 }
             }
         }
@@ -206,9 +201,9 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     /// <summary>Stops following the lists' changes; <see cref="Match"/> throws afterwards.</summary>
     public void Dispose()
     {
-        foreach (var list in _lists)
+        foreach (var state in _ordered)
         {
-            list.Unsubscribe(this);
+            state.List.Unsubscribe(this);
         }
 
         _lock.EnterWriteLock();
@@ -219,17 +214,6 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
     private double? OverrideFor(SignalType type) =>
         type == SignalTypes.Pdq ? _options.PdqThresholdOverride :
         type == SignalTypes.PhotoDna ? _options.PhotoDnaThresholdOverride : null;
-
-    private double MaxListThreshold(SignalType type)
-    {
-        var max = 0.0;
-        foreach (var list in _lists)
-        {
-            max = Math.Max(max, list.GetThreshold(type));
-        }
-
-        return max;
-    }
 
     private static int CompareMatches(ListMatch a, ListMatch b)
     {
@@ -243,58 +227,39 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         return byList != 0 ? byList : string.CompareOrdinal(a.Entry.Label, b.Entry.Label);
     }
 
-    void IHashListObserver.EntryAdded(HashList list, int id, int row, SignalType signalType, ReadOnlySpan<byte> value, bool enabled)
+    void IHashListObserver.EntryAdded(HashList list, int id, int row, int valueRow, SignalType signalType, ReadOnlySpan<byte> value, bool enabled)
     {
         _lock.EnterWriteLock();
         try
         {
-            var typeIndex = _matchers.FindIndex(m => m.Type == signalType);
+            var typeIndex = _types.IndexOf(signalType);
             if (typeIndex < 0)
             {
-                typeIndex = _matchers.Count;
-                _matchers.Add(new TypeMatcher(signalType, signalType.CreateMatcher(_context)));
+                typeIndex = _types.Count;
+                _types.Add(signalType);
+            }
+
+            var state = _states[list];
+            if (typeIndex >= state.Matchers.Length)
+            {
+                var matchers = state.Matchers;
+                Array.Resize(ref matchers, _types.Count);
+                state.Matchers = matchers;
+            }
+
+            var matcher = state.Matchers[typeIndex];
+            if (matcher is null)
+            {
+                matcher = signalType.CreateMatcher(new SignalMatcherContext(_pdqIndexFactory, list, list.ColumnOf(signalType)));
                 if (_bulkDepth > 0)
                 {
-                    _matchers[typeIndex].Matcher.BeginBulk();
+                    matcher.BeginBulk();
                 }
+
+                state.Matchers[typeIndex] = matcher;
             }
 
-            var typeMatcher = _matchers[typeIndex];
-            if (_slotCount == _slotEntry.Length)
-            {
-                var capacity = _slotCount * 2;
-                Array.Resize(ref _slotList, capacity);
-                Array.Resize(ref _slotEntry, capacity);
-                Array.Resize(ref _slotEnabled, capacity);
-                Array.Resize(ref _slotType, capacity);
-                Array.Resize(ref _slotLocal, capacity);
-            }
-
-            var slot = _slotCount;
-            var local = typeMatcher.AddSlot(slot);
-            typeMatcher.Matcher.Add(local, value);
-            if (!enabled)
-            {
-                typeMatcher.Matcher.SetEnabled(local, false);
-            }
-
-            var listIndex = _listIndex[list];
-            _slotList[slot] = listIndex;
-            _slotEntry[slot] = id;
-            _slotEnabled[slot] = enabled;
-            _slotType[slot] = (byte)typeIndex;
-            _slotLocal[slot] = local;
-            _slotCount++;
-            ref var rows = ref _slotByRow[listIndex];
-            if (row >= rows.Length)
-            {
-                var grown = new int[Math.Max(row + 1, Math.Max(16, rows.Length * 2))];
-                rows.CopyTo(grown, 0);
-                grown.AsSpan(rows.Length).Fill(-1);
-                rows = grown;
-            }
-
-            rows[row] = slot;
+            matcher.Add(row, valueRow, value, enabled);
         }
         finally
         {
@@ -302,16 +267,12 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    void IHashListObserver.EntryRemoved(HashList list, int id, int row)
+    void IHashListObserver.EntryRemoved(HashList list, int id, int row, int valueRow, SignalType signalType)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (SlotOf(list, row) is var slot and >= 0 && _slotEntry[slot] == id)
-            {
-                _matchers[_slotType[slot]].Matcher.Remove(_slotLocal[slot]);
-                _slotEntry[slot] = 0;
-            }
+            MatcherOf(list, signalType)?.Remove(row, valueRow);
         }
         finally
         {
@@ -319,16 +280,12 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    void IHashListObserver.EntryEnabledChanged(HashList list, int id, int row, bool enabled)
+    void IHashListObserver.EntryEnabledChanged(HashList list, int id, int row, int valueRow, SignalType signalType, bool enabled)
     {
         _lock.EnterWriteLock();
         try
         {
-            if (SlotOf(list, row) is var slot and >= 0 && _slotEntry[slot] == id)
-            {
-                _matchers[_slotType[slot]].Matcher.SetEnabled(_slotLocal[slot], enabled);
-                _slotEnabled[slot] = enabled;
-            }
+            MatcherOf(list, signalType)?.SetEnabled(row, valueRow, enabled);
         }
         finally
         {
@@ -343,10 +300,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         {
             if (_bulkDepth++ == 0)
             {
-                foreach (var typeMatcher in _matchers)
-                {
-                    typeMatcher.Matcher.BeginBulk();
-                }
+                ForEachMatcher(static m => m.BeginBulk());
             }
         }
         finally
@@ -362,10 +316,7 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         {
             if (--_bulkDepth == 0)
             {
-                foreach (var typeMatcher in _matchers)
-                {
-                    typeMatcher.Matcher.EndBulk();
-                }
+                ForEachMatcher(static m => m.EndBulk());
             }
         }
         finally
@@ -374,37 +325,49 @@ public sealed class ListMatcher : IDisposable, IHashListObserver
         }
     }
 
-    /// <summary>The slot of a list's row, or -1.</summary>
-    private int SlotOf(HashList list, int row)
+    /// <summary>The matcher of a list's signal type, or null.</summary>
+    private SignalMatcher? MatcherOf(HashList list, SignalType signalType)
     {
-        var rows = _slotByRow[_listIndex[list]];
-        return row < rows.Length ? rows[row] : -1;
+        var typeIndex = _types.IndexOf(signalType);
+        var matchers = _states[list].Matchers;
+        return typeIndex >= 0 && typeIndex < matchers.Length ? matchers[typeIndex] : null;
+    }
+
+    private void ForEachMatcher(Action<SignalMatcher> action)
+    {
+        foreach (var state in _ordered)
+        {
+            foreach (var matcher in state.Matchers)
+            {
+                if (matcher is not null)
+                {
+                    action(matcher);
+                }
+            }
+        }
+    }
+
+    /// <summary>The matcher of <paramref name="list"/> for <paramref name="signalType"/> (for tests), or null.</summary>
+    internal SignalMatcher? MatcherFor(HashList list, SignalType signalType)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return MatcherOf(list, signalType);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
 
     private readonly record struct FoundHit(HashList List, int EntryId, SignalType Type, double Distance, DihedralTransform Transform);
 
-    /// <summary>The matcher of one signal type and, per its dense slot, the global slot.</summary>
-    private sealed class TypeMatcher(SignalType type, SignalMatcher matcher)
+    /// <summary>One list followed and its matchers, by the index of their type in the matcher's type order.</summary>
+    private sealed class ListState(HashList list)
     {
-        private int _count;
+        public HashList List { get; } = list;
 
-        public SignalType Type { get; } = type;
-
-        public SignalMatcher Matcher { get; } = matcher;
-
-        public int[] GlobalSlots { get; private set; } = new int[16];
-
-        public int AddSlot(int globalSlot)
-        {
-            if (_count == GlobalSlots.Length)
-            {
-                var slots = GlobalSlots;
-                Array.Resize(ref slots, _count * 2);
-                GlobalSlots = slots;
-            }
-
-            GlobalSlots[_count] = globalSlot;
-            return _count++;
-        }
+        public SignalMatcher?[] Matchers { get; set; } = [];
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Needle.Hashing;
 using Needle.Matching.Index;
 
@@ -67,144 +68,172 @@ internal sealed class PdqSignalType : SignalType
 
     internal override string DecodeValue(ReadOnlySpan<byte> source) => PdqHash.ReadBigEndian(source).ToString();
 
-    internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PdqSignalMatcher(context.PdqIndexFactory());
+    internal override SignalMatcher CreateMatcher(SignalMatcherContext context) => new PdqSignalMatcher(context.PdqIndexFactory(), context);
 
     internal static string Describe(ReadOnlySpan<char> text) =>
         text.Length == 0 ? "an empty value" : $"{text.Length} characters '{(text.Length <= 40 ? text.ToString() : string.Concat(text[..37], "..."))}'";
 }
 
-/// <summary>PDQ matching delegated to an <see cref="IPdqIndex"/>; dihedral queries keep the best transform per entry.</summary>
-internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
+/// <summary>
+/// PDQ matching of one list delegated to an <see cref="IPdqIndex"/> whose entry ids are the list's rows; dihedral
+/// queries keep the best transform per entry.
+/// </summary>
+/// <remarks>
+/// When the factory makes a <see cref="MultiIndexHammingIndex"/> the index is built over the list's own
+/// <see cref="ValueColumn"/> (its words are the hashes, its row numbers the ids), so the hashes are held once. The column
+/// keeps PDQ values as big-endian bytes; the index reads them as little-endian words, a fixed permutation of the bits,
+/// and queries are permuted the same way, so every Hamming distance is unchanged. Entries added one at a time go to the
+/// index's delta; the matcher itself rebuilds the shared main segment from the column when the delta grows (the index's
+/// own merge would copy), and once after a bulk load.
+/// </remarks>
+internal sealed class PdqSignalMatcher : SignalMatcher
 {
-    private IPdqIndex _index = index;
+    private readonly HashList _list;
+    private readonly ValueColumn? _column;
+    // Non-null when the index is built over the column.
+    private readonly PdqIndexOptions? _shared;
+    private readonly int? _mergeThreshold;
+    private IPdqIndex _index;
+    private bool _bulk;
+    // Values of the column the matcher was told of, those in the index (main or delta) and those in the main segment.
+    private int _known;
+    private int _indexed;
+    private int _main;
 
-    private const byte Live = 0;
-    private const byte Disabled = 1;
-    private const byte Gone = 2;
-
-    // While bulk loading: the values of slots _bulkStart.. (slots are dense) and their state.
-    private PdqHash[]? _bulkHashes;
-    private byte[]? _bulkState;
-    private int _bulkStart;
-    private int _bulkCount;
-    private int _nextSlot;
-
-    public override void Add(int slot, ReadOnlySpan<byte> value)
+    public PdqSignalMatcher(IPdqIndex index, SignalMatcherContext context)
     {
-        var hash = PdqHash.ReadBigEndian(value);
-        _nextSlot = Math.Max(_nextSlot, slot + 1);
-        if (_bulkHashes is null)
+        _list = context.List;
+        _column = context.Column;
+        _index = index;
+        if (index is MultiIndexHammingIndex multiIndex && index.Count == 0 && _column is not null)
         {
-            _index.Add(slot, hash);
+            _mergeThreshold = multiIndex.Options.DeltaMergeThreshold;
+            _shared = multiIndex.Options with { DeltaMergeThreshold = int.MaxValue };
+            _index = MultiIndexHammingIndex.BuildShared([], [], 0, [], _shared);
+        }
+    }
+
+    /// <summary>The index searched (for tests: whether it shares the list's column).</summary>
+    internal IPdqIndex Index => _index;
+
+    public override void Add(int slot, int valueRow, ReadOnlySpan<byte> value, bool enabled)
+    {
+        if (_shared is null)
+        {
+            _index.Add(slot, PdqHash.ReadBigEndian(value));
+            if (!enabled)
+            {
+                _index.SetEnabled(slot, false);
+            }
+
             return;
         }
 
-        var at = slot - _bulkStart;
-        if (at >= _bulkHashes.Length)
+        _known = Math.Max(_known, valueRow + 1);
+        if (_bulk)
         {
-            Array.Resize(ref _bulkHashes, Math.Max(at + 1, _bulkHashes.Length * 2));
-            Array.Resize(ref _bulkState, _bulkHashes.Length);
+            return;
         }
 
-        _bulkHashes[at] = hash;
-        _bulkState![at] = Live;
-        _bulkCount = Math.Max(_bulkCount, at + 1);
-    }
-
-    public override void Remove(int slot)
-    {
-        if (_bulkState is null || slot < _bulkStart)
+        _index.Add(slot, ColumnHash(value));
+        if (!enabled)
         {
-            _index.Remove(slot);
+            _index.SetEnabled(slot, false);
         }
-        else if (slot - _bulkStart < _bulkCount)
+
+        _indexed = _known;
+        if (((MultiIndexHammingIndex)_index).DeltaCount >= MergeThreshold())
         {
-            _bulkState[slot - _bulkStart] = Gone;
+            Rebuild();
         }
     }
 
-    public override void SetEnabled(int slot, bool enabled)
-    {
-        if (_bulkState is null || slot < _bulkStart)
-        {
-            _index.SetEnabled(slot, enabled);
-        }
-        else if (slot - _bulkStart < _bulkCount && _bulkState[slot - _bulkStart] != Gone)
-        {
-            _bulkState[slot - _bulkStart] = enabled ? Live : Disabled;
-        }
-    }
+    // Entries collected in a bulk are not in the index yet (they are read from the list when it ends): nothing to do.
+    public override void Remove(int slot, int valueRow) => _index.Remove(slot);
 
-    public override void BeginBulk()
-    {
-        _bulkHashes = new PdqHash[1024];
-        _bulkState = new byte[1024];
-        _bulkStart = _nextSlot;
-        _bulkCount = 0;
-    }
+    public override void SetEnabled(int slot, int valueRow, bool enabled) => _index.SetEnabled(slot, enabled);
+
+    public override void BeginBulk() => _bulk = _shared is not null;
 
     public override void EndBulk()
     {
-        if (_bulkHashes is null || _bulkState is null)
+        if (!_bulk)
         {
             return;
         }
 
-        var hashes = _bulkHashes;
-        var state = _bulkState;
-        _bulkHashes = null;
-        _bulkState = null;
-        var live = 0;
-        for (var s = 0; s < _bulkCount; s++)
+        _bulk = false;
+        var pending = _known - _indexed;
+        if (pending == 0)
         {
-            live += state[s] == Gone ? 0 : 1;
+            return;
         }
 
-        // A large batch rebuilds the index once from what it holds plus the batch (added one by one, the index would
-        // merge its tables again every 1/32 of growth); a small one goes through the delta.
-        if (_index is MultiIndexHammingIndex multiIndex && live > Math.Max(4096, multiIndex.Count / 8))
+        // A large batch rebuilds the index once over the whole column; a small one goes through the delta.
+        if (pending > Math.Max(4096, _main / 8))
         {
-            var current = multiIndex.ExportData();
-            var total = current.Count + live;
-            var ids = new int[total];
-            var words = new ulong[total * PdqHash.WordCount];
-            var enabled = new ulong[(total + 63) / 64];
-            current.Ids.CopyTo(ids, 0);
-            current.HashWords.CopyTo(words, 0);
-            current.EnabledBits.CopyTo(enabled, 0);
-            var n = current.Count;
-            for (var s = 0; s < _bulkCount; s++)
+            Rebuild();
+            return;
+        }
+
+        var column = _column!;
+        for (var v = _indexed; v < _known; v++)
+        {
+            var row = column.RowOf(v);
+            if (_list.IdAt(row) > 0)
             {
-                if (state[s] == Gone)
+                _index.Add(row, ColumnHash(column.Get(v)));
+                if (!_list.EnabledAt(row))
                 {
-                    continue;
+                    _index.SetEnabled(row, false);
                 }
-
-                ids[n] = _bulkStart + s;
-                hashes[s].CopyTo(words.AsSpan(n * PdqHash.WordCount, PdqHash.WordCount));
-                enabled[n >> 6] |= state[s] == Live ? 1UL << n : 0;
-                n++;
             }
-
-            _index = MultiIndexHammingIndex.BuildFrom(new PdqIndexData(ids, words, enabled), multiIndex.Options);
-            return;
         }
 
-        for (var s = 0; s < _bulkCount; s++)
+        _indexed = _known;
+        if (((MultiIndexHammingIndex)_index).DeltaCount >= MergeThreshold())
         {
-            if (state[s] != Gone)
+            Rebuild();
+        }
+    }
+
+    /// <summary>Builds the main segment over the column's first <see cref="_known"/> values, live as the list says.</summary>
+    private void Rebuild()
+    {
+        var column = _column!;
+        var words = column.Words;
+        var rows = column.Rows;
+        var count = _known;
+        var live = new ulong[(count + 63) >> 6];
+        for (var v = 0; v < count; v++)
+        {
+            var row = rows[v];
+            if (_list.IdAt(row) > 0 && _list.EnabledAt(row))
             {
-                _index.Add(_bulkStart + s, hashes[s]);
+                live[v >> 6] |= 1UL << v;
             }
         }
 
-        for (var s = 0; s < _bulkCount; s++)
+        _index = MultiIndexHammingIndex.BuildShared(words, rows, count, live, _shared!);
+        _main = _indexed = count;
+    }
+
+    private int MergeThreshold() => _mergeThreshold ?? Math.Clamp(_main / 32, 4096, 1 << 18);
+
+    /// <summary>A hash as the index over the column holds it: its big-endian bytes read as little-endian words.</summary>
+    private static PdqHash ColumnHash(ReadOnlySpan<byte> bigEndian) =>
+        PdqHash.FromWords(MemoryMarshal.Cast<byte, ulong>(bigEndian[..32]));
+
+    private PdqHash QueryHash(PdqHash hash)
+    {
+        if (_shared is null)
         {
-            if (state[s] == Disabled)
-            {
-                _index.SetEnabled(_bulkStart + s, false);
-            }
+            return hash;
         }
+
+        Span<byte> bytes = stackalloc byte[32];
+        hash.WriteBigEndian(bytes);
+        return ColumnHash(bytes);
     }
 
     public override void Match(FileSignals signals, double maxDistance, List<SignalHit> hits)
@@ -219,7 +248,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
             }
 
             var found = new List<HammingHit>();
-            _index.RangeSearch(single, radius, found);
+            _index.RangeSearch(QueryHash(single), radius, found);
             foreach (var hit in found)
             {
                 hits.Add(new SignalHit(hit.EntryId, hit.Distance, DihedralTransform.Original));
@@ -235,7 +264,7 @@ internal sealed class PdqSignalMatcher(IPdqIndex index) : SignalMatcher
         for (var t = 0; t < dihedral.Count; t++)
         {
             scratch.Clear();
-            _index.RangeSearch(dihedral[t], radius, scratch);
+            _index.RangeSearch(QueryHash(dihedral[t]), radius, scratch);
             foreach (var hit in scratch)
             {
                 if (!best.TryGetValue(hit.EntryId, out var current) || hit.Distance < current.Distance)

@@ -209,7 +209,7 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
     private int _count;
     private readonly Dictionary<int, int> _positionBySlot = [];
 
-    public override void Add(int slot, ReadOnlySpan<byte> value)
+    public override void Add(int slot, int valueRow, ReadOnlySpan<byte> value, bool enabled)
     {
         if (_count == _slots.Length)
         {
@@ -220,12 +220,12 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
 
         value.CopyTo(_vectors.AsSpan(_count * Length, Length));
         _slots[_count] = slot;
-        _enabled[_count] = true;
+        _enabled[_count] = enabled;
         _positionBySlot.Add(slot, _count);
         _count++;
     }
 
-    public override void Remove(int slot)
+    public override void Remove(int slot, int valueRow)
     {
         if (!_positionBySlot.Remove(slot, out var position))
         {
@@ -244,7 +244,7 @@ internal sealed class PhotoDnaSignalMatcher : SignalMatcher
         _count--;
     }
 
-    public override void SetEnabled(int slot, bool enabled)
+    public override void SetEnabled(int slot, int valueRow, bool enabled)
     {
         if (_positionBySlot.TryGetValue(slot, out var position))
         {

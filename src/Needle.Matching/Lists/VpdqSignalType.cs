@@ -118,15 +118,15 @@ internal sealed class VpdqSignalType : SignalType
 /// <summary>Holds nothing and finds nothing: for types matched outside <see cref="ListMatcher"/>.</summary>
 internal sealed class NoSignalMatcher : SignalMatcher
 {
-    public override void Add(int slot, ReadOnlySpan<byte> value)
+    public override void Add(int slot, int valueRow, ReadOnlySpan<byte> value, bool enabled)
     {
     }
 
-    public override void Remove(int slot)
+    public override void Remove(int slot, int valueRow)
     {
     }
 
-    public override void SetEnabled(int slot, bool enabled)
+    public override void SetEnabled(int slot, int valueRow, bool enabled)
     {
     }
 
