@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
 using Npgsql;
 using NpgsqlTypes;
@@ -224,6 +225,17 @@ internal sealed class PostgresDialect : SqlDialect
             importer.Write(value, NpgsqlDbType.Text);
         }
     }
+
+    /// <summary>
+    /// PostgreSQL's "disk full" (SQLSTATE 53100: a table, index, WAL or temporary file could not grow) as the
+    /// <see cref="StorageFullException"/> every backend throws for it (the server answers 507 with a Retry-After); null
+    /// for any other error. The transaction it ended was rolled back: nothing of it was kept.
+    /// </summary>
+    internal static StorageFullException? AsStorageFull(PostgresException error) =>
+        error.SqlState == PostgresErrorCodes.DiskFull
+            ? new StorageFullException(
+                "The PostgreSQL database is full (its disk): the write was not made and nothing written before is lost; free space and try again.", error)
+            : null;
 
     /// <summary>Takes a transaction-level advisory lock (held until commit or rollback; taking it again is a no-op).</summary>
     internal Task LockAsync(DbConnection connection, DbTransaction? transaction, long key, CancellationToken cancellationToken) =>
