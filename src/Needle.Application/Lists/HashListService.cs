@@ -426,8 +426,21 @@ public sealed partial class HashListService : IDisposable
                     throw new InvalidOperationException($"The store imported {outcome.Count} entries of the {stage.Count} handed to it.");
                 }
 
-                var added = await Task.Run(() => list.AddRange(stage.Read(outcome.FirstEntryId)), CancellationToken.None).ConfigureAwait(false);
-                foreach (var entry in added)
+                // Only the few entries the video and robust indexes take are kept past the batch.
+                List<HashListEntry>? others = null;
+                await Task.Run(
+                        () => list.AddBatch(
+                            stage.Read(outcome.FirstEntryId),
+                            entry =>
+                            {
+                                if (entry.SignalType == SignalTypes.Vpdq || entry.SignalType == SignalTypes.Robust)
+                                {
+                                    (others ??= []).Add(entry);
+                                }
+                            }),
+                        CancellationToken.None)
+                    .ConfigureAwait(false);
+                foreach (var entry in others ?? [])
                 {
                     _videos.Add(list, entry);
                     _robust?.Add(list, entry);
