@@ -21,7 +21,15 @@ internal sealed class ImportStage : IDisposable
         directory ??= Path.GetTempPath();
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"needle-import-{Guid.NewGuid():N}.tmp");
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, FileOptions.DeleteOnClose | FileOptions.SequentialScan);
+        // A process killed mid-import runs no cleanup: where the system allows it the name goes at once (the open
+        // handle keeps the data until closed); on Windows the system deletes the file when the handle closes.
+        var windows = OperatingSystem.IsWindows();
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, windows ? FileOptions.DeleteOnClose | FileOptions.SequentialScan : FileOptions.SequentialScan);
+        if (!windows)
+        {
+            File.Delete(path);
+        }
+
         _writer = new BinaryWriter(_file, Encoding.UTF8, leaveOpen: true);
     }
 
