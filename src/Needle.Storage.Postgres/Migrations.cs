@@ -523,6 +523,12 @@ internal static class Migrations
             errors       text             -- JSON array of strings
         );
         """,
+
+        // 16: list entries lose their value index: nothing looks entries up by value (matching is in memory; the store
+        // reads entries by list and id), and on an import of random hash values it cost more than the rows themselves.
+        """
+        DROP INDEX list_entries_by_value;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

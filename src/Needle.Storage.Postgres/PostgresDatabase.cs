@@ -47,6 +47,37 @@ internal sealed class PostgresDatabase : RelationalDatabase
     /// <summary>Runs <paramref name="read"/> in a REPEATABLE READ, READ ONLY transaction: one snapshot.</summary>
     public override async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadCoreAsync(read, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException error) when (PostgresDialect.AsStorageFull(error) is { } full)
+        {
+            throw full;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in a READ COMMITTED transaction of its own and commits it; a write that throws is
+    /// rolled back (nothing of it is kept) and its exception rethrown. A full disk (SQLSTATE 53100) is thrown as
+    /// <see cref="Core.Storage.StorageFullException"/>, as every backend throws it.
+    /// </summary>
+    public override async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WriteCoreAsync(write, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException error) when (PostgresDialect.AsStorageFull(error) is { } full)
+        {
+            throw full;
+        }
+    }
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<T> ReadCoreAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -61,11 +92,7 @@ internal sealed class PostgresDatabase : RelationalDatabase
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="write"/> in a READ COMMITTED transaction of its own and commits it; a write that throws is
-    /// rolled back (nothing of it is kept) and its exception rethrown.
-    /// </summary>
-    public override async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    private async Task<T> WriteCoreAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -81,5 +108,4 @@ internal sealed class PostgresDatabase : RelationalDatabase
         }
     }
 
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Needle.Core.Storage;
 using Needle.Matching.Lists;
 using Npgsql;
 using NpgsqlTypes;
@@ -151,22 +152,22 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     /// <summary>
-    /// Binary COPY into a temporary staging table (dropped at commit) while the parser streams, holding no lock anyone
-    /// else waits for; then the id range is taken (the list's row lock) and one INSERT .. SELECT moves the rows in.
+    /// Binary COPY straight into <c>list_entries</c> while the parser streams: the list's row is locked first (so the
+    /// ids from its next id on are this import's; an import or an add into the same list from elsewhere waits for this
+    /// one to commit), every row written once with its id, and the list's next id moved past them at the end.
     /// </summary>
     public override async Task<(int FirstId, int Count)> ImportListEntriesAsync(
         DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
     {
-        await Command(connection, transaction, """
-                CREATE TEMPORARY TABLE list_import_stage (
-                    ord integer NOT NULL, signal text NOT NULL, value text NOT NULL, label text, category text, source text, enabled boolean NOT NULL, metadata jsonb
-                ) ON COMMIT DROP;
-                """)
-            .RunAsync(cancellationToken)
-            .ConfigureAwait(false);
+        var firstId = Convert.ToInt32(
+            await Command(connection, transaction, "SELECT next_entry_id FROM lists WHERE id = @list FOR UPDATE;")
+                .With("@list", listId)
+                .ScalarAsync(cancellationToken)
+                .ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
         var count = 0;
         var importer = await ((NpgsqlConnection)connection)
-            .BeginBinaryImportAsync("COPY list_import_stage (ord, signal, value, label, category, source, enabled, metadata) FROM STDIN (FORMAT BINARY)", cancellationToken)
+            .BeginBinaryImportAsync("COPY list_entries (list_id, id, signal, value, label, category, source, enabled, metadata) FROM STDIN (FORMAT BINARY)", cancellationToken)
             .ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
@@ -176,8 +177,14 @@ internal sealed class PostgresDialect : SqlDialect
             fill(entry =>
             {
                 ArgumentNullException.ThrowIfNull(entry);
+                if (count == int.MaxValue - firstId)
+                {
+                    throw new InvalidOperationException("The list has run out of entry ids.");
+                }
+
                 importer.StartRow();
-                importer.Write(count, NpgsqlDbType.Integer);
+                importer.Write(listId, NpgsqlDbType.Bigint);
+                importer.Write(firstId + count, NpgsqlDbType.Integer);
                 importer.Write(entry.SignalType.Name, NpgsqlDbType.Text);
                 importer.Write(entry.Value, NpgsqlDbType.Text);
                 WriteOrNull(importer, entry.Label);
@@ -199,31 +206,11 @@ internal sealed class PostgresDialect : SqlDialect
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The row lock of this UPDATE makes concurrent imports into one list take turns for their id ranges.
-        var firstId = Convert.ToInt32(
-            await Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list RETURNING next_entry_id - @count;")
-                .With("@count", count)
-                .With("@list", listId)
-                .ScalarAsync(cancellationToken)
-                .ConfigureAwait(false),
-            CultureInfo.InvariantCulture);
-        var insert = new NpgsqlCommand(
-            """
-            INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata)
-            SELECT @list, @first + ord, signal, value, label, category, source, enabled, metadata FROM list_import_stage;
-            """,
-            (NpgsqlConnection)connection,
-            (NpgsqlTransaction)transaction)
-        {
-            // Millions of rows and their index entries: no command timeout (0 is none).
-            CommandTimeout = 0,
-        };
-        await using (insert.ConfigureAwait(false))
-        {
-            insert.Parameters.Add(new NpgsqlParameter("@list", NpgsqlDbType.Bigint) { Value = listId });
-            insert.Parameters.Add(new NpgsqlParameter("@first", NpgsqlDbType.Integer) { Value = firstId });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list;")
+            .With("@count", count)
+            .With("@list", listId)
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
         return (firstId, count);
     }
 
@@ -238,6 +225,17 @@ internal sealed class PostgresDialect : SqlDialect
             importer.Write(value, NpgsqlDbType.Text);
         }
     }
+
+    /// <summary>
+    /// PostgreSQL's "disk full" (SQLSTATE 53100: a table, index, WAL or temporary file could not grow) as the
+    /// <see cref="StorageFullException"/> every backend throws for it (the server answers 507 with a Retry-After); null
+    /// for any other error. The transaction it ended was rolled back: nothing of it was kept.
+    /// </summary>
+    internal static StorageFullException? AsStorageFull(PostgresException error) =>
+        error.SqlState == PostgresErrorCodes.DiskFull
+            ? new StorageFullException(
+                "The PostgreSQL database is full (its disk): the write was not made and nothing written before is lost; free space and try again.", error)
+            : null;
 
     /// <summary>Takes a transaction-level advisory lock (held until commit or rollback; taking it again is a no-op).</summary>
     internal Task LockAsync(DbConnection connection, DbTransaction? transaction, long key, CancellationToken cancellationToken) =>

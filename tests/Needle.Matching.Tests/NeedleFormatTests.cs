@@ -50,6 +50,32 @@ public sealed class NeedleFormatTests
     }
 
     [Fact]
+    public void Needle_format_reads_unusual_entry_lines_as_leniently_as_ever()
+    {
+        // Lines as Needle writes them take the fast reader; these do not (a capitalised field, a number as label and
+        // metadata value, a null metadata value, an unknown field, an upper-case hash, escapes, CRLF) and must read
+        // exactly as before.
+        var text = "{\"format\":\"needle-hashlist\",\"version\":1,\"name\":\"n\"}\r\n" +
+            $$$"""{"id":3,"SignalType":"md5","value":"{{{Md5A.ToUpperInvariant()}}}","label":7,"metadata":{"n":5,"s":"x","z":null},"extra":[1]}""" + "\r\n" +
+            $$$"""{"id":4,"signalType":"pdq","value":" {{{Pdq1}}} ","label":"a\"b\u00e9","category":null,"enabled":false,"metadata":{"k":"v","k":"w"}}""" + "\r\n" +
+            $$$"""{"signalType":"md5","value":"{{{Md5B}}}","source":"s"}""";
+
+        var entries = Read("needle", text).List.Entries;
+
+        Assert.Equal(3, entries.Count);
+        Assert.Equal((3, SignalTypes.Md5, Md5A, "7", true), (entries[0].Id, entries[0].SignalType, entries[0].Value, entries[0].Label, entries[0].Enabled));
+        Assert.Equal(new Dictionary<string, string> { ["n"] = "5", ["s"] = "x" }, entries[0].Metadata);
+        Assert.Equal((4, SignalTypes.Pdq, Pdq1, "a\"b\u00e9", null, false), (entries[1].Id, entries[1].SignalType, entries[1].Value, entries[1].Label, entries[1].Category, entries[1].Enabled));
+        Assert.Equal(new Dictionary<string, string> { ["k"] = "w" }, entries[1].Metadata);
+        Assert.Equal((SignalTypes.Md5, Md5B, "s", true), (entries[2].SignalType, entries[2].Value, entries[2].Source, entries[2].Enabled));
+        Assert.Empty(entries[2].Metadata);
+
+        // Something after the object is still an error of that record.
+        var error = ReadFails("needle", text + "\n" + $$$"""{"id":9,"signalType":"md5","value":"{{{Md5A}}}"} trailing""");
+        Assert.Equal([(5, null)], error.Errors.Select(static e => (e.Record, e.Field)));
+    }
+
+    [Fact]
     public void Needle_format_without_header_or_from_the_future_is_rejected()
     {
         Assert.Throws<HashListFormatException>(() => Read("needle", $$"""{"id":1,"signalType":"md5","value":"{{Md5A}}"}"""));

@@ -367,8 +367,10 @@ public sealed partial class HashListService : IDisposable
     /// Imports entries streamed by <paramref name="fill"/> (see <see cref="IListStore.ImportEntriesAsync"/>) in one
     /// transaction, creating the list as <paramref name="createIfMissing"/> says when there is none; audited once as
     /// "list.import" with <paramref name="auditDetails"/> of the outcome; <paramref name="record"/>, if given, is the
-    /// import job's final record, saved in the same transaction. Once committed the entries are read back from
-    /// the store and added to the live list in one batch (the PDQ index is built once), holding no more than a buffer.
+    /// import job's final record, saved in the same transaction. While the store takes the entries they are also
+    /// staged here (<see cref="ImportStage"/>: a temporary file written and read in sequence); once the store has
+    /// committed, the staged entries are added to the live list in one batch (the PDQ index is built once) with the
+    /// ids the store assigned, without reading anything back. Other nodes follow through the change log.
     /// </summary>
     /// <exception cref="ListNotFoundException">No list has this name and none is to be created.</exception>
     public async Task<ListImportOutcome> ImportAsync(
@@ -391,12 +393,20 @@ public sealed partial class HashListService : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var create = FindList(listName) is null ? createIfMissing : null;
             ListImportOutcome outcome;
+
+            // What the store is handed, in its order (it gives them ids first, first + 1, ... in that order), staged
+            // to go live once it commits.
+            using var stage = new ImportStage(_detailDirectory);
             try
             {
                 outcome = await _store.ImportEntriesAsync(
                         listName,
                         create,
-                        fill,
+                        add => fill(entry =>
+                        {
+                            add(entry);
+                            stage.Add(entry);
+                        }),
                         result => Draft(actor, remoteAddress, "list.import", listName, auditDetails(result)),
                         create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
                             JsonSerializer.Serialize(new ListAuditDetails(create.Kind.ToString(), create.PdqThreshold, create.PhotoDnaThreshold), DocumentJson.Options)),
@@ -421,7 +431,30 @@ public sealed partial class HashListService : IDisposable
             // A list another node created meanwhile comes with its entries through the change log.
             if (list is not null && outcome.Count > 0)
             {
-                await AddStoredRangeAsync(list, outcome.FirstEntryId, outcome.LastEntryId, ct).ConfigureAwait(false);
+                if (stage.Count != outcome.Count)
+                {
+                    throw new InvalidOperationException($"The store imported {outcome.Count} entries of the {stage.Count} handed to it.");
+                }
+
+                // Only the few entries the video and robust indexes take are kept past the batch.
+                List<HashListEntry>? others = null;
+                await Task.Run(
+                        () => list.AddBatch(
+                            stage.Read(outcome.FirstEntryId),
+                            entry =>
+                            {
+                                if (entry.SignalType == SignalTypes.Vpdq || entry.SignalType == SignalTypes.Robust)
+                                {
+                                    (others ??= []).Add(entry);
+                                }
+                            }),
+                        CancellationToken.None)
+                    .ConfigureAwait(false);
+                foreach (var entry in others ?? [])
+                {
+                    _videos.Add(list, entry);
+                    _robust?.Add(list, entry);
+                }
             }
 
             return outcome;
@@ -429,52 +462,6 @@ public sealed partial class HashListService : IDisposable
         finally
         {
             _writes.Release();
-        }
-    }
-
-    /// <summary>Streams stored entries first..last into the live list as one batch, through a bounded buffer.</summary>
-    private async Task AddStoredRangeAsync(HashList list, int first, int last, CancellationToken ct)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var buffer = new System.Collections.Concurrent.BlockingCollection<HashListEntry>(8192);
-        var reading = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await _store.StreamEntriesAsync(list.Name, first, last, entry => buffer.Add(entry, stop.Token), stop.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    buffer.CompleteAdding();
-                }
-            },
-            CancellationToken.None);
-        try
-        {
-            // The caller's thread takes the entries as they come; the batch ends when the reader does.
-            var added = await Task.Run(() => list.AddRange(buffer.GetConsumingEnumerable(stop.Token)), CancellationToken.None).ConfigureAwait(false);
-            foreach (var entry in added)
-            {
-                _videos.Add(list, entry);
-                _robust?.Add(list, entry);
-            }
-        }
-        catch
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            try
-            {
-                await reading.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Stopped because the adding side failed: its error is the one thrown.
-            }
         }
     }
 

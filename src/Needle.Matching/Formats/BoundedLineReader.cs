@@ -14,7 +14,8 @@ internal sealed class BoundedLineReader : IDisposable
     private readonly ImportCollector _collector;
     private readonly int _maxLength;
     private readonly char[] _buffer = new char[16 * 1024];
-    private readonly StringBuilder _line = new();
+    private char[] _line = new char[256];
+    private int _lineLength;
     private int _position;
     private int _length;
 
@@ -31,14 +32,25 @@ internal sealed class BoundedLineReader : IDisposable
     /// <summary>Next line without its terminator; <paramref name="tooLong"/> when it was cut (the rest is skipped).</summary>
     public bool TryReadLine(out string line, out bool tooLong)
     {
-        _line.Clear();
+        var read = TryReadLineChars(out var chars, out tooLong);
+        line = read && !tooLong ? chars.ToString() : string.Empty;
+        return read;
+    }
+
+    /// <summary>
+    /// Next line as <see cref="TryReadLine(out string, out bool)"/> reads it, without making a string: the characters
+    /// are valid until the next call (a line wholly in the read buffer is not even copied).
+    /// </summary>
+    public bool TryReadLineChars(out ReadOnlySpan<char> line, out bool tooLong)
+    {
+        _lineLength = 0;
         tooLong = false;
         var sawAny = false;
         while (true)
         {
             if (_position == _length && !Fill())
             {
-                line = _line.ToString();
+                line = tooLong ? default : _line.AsSpan(0, _lineLength);
                 if (sawAny)
                 {
                     LineNumber++;
@@ -56,15 +68,31 @@ internal sealed class BoundedLineReader : IDisposable
                 throw _collector.Fatal($"line {LineNumber + 1} contains a NUL character: the file is binary or UTF-16 without a byte order mark");
             }
 
+            if (newline >= 0 && _lineLength == 0 && !tooLong)
+            {
+                // The whole line is in the buffer: handed out in place.
+                _position += newline + 1;
+                LineNumber++;
+                tooLong = chunk.Length > _maxLength;
+                line = tooLong ? default : chunk.Length > 0 && chunk[^1] == '\r' ? chunk[..^1] : chunk;
+                return true;
+            }
+
             if (!tooLong)
             {
-                if (_line.Length + chunk.Length > _maxLength)
+                if (_lineLength + chunk.Length > _maxLength)
                 {
                     tooLong = true;
                 }
                 else
                 {
-                    _line.Append(chunk);
+                    if (_lineLength + chunk.Length > _line.Length)
+                    {
+                        Array.Resize(ref _line, Math.Min(Math.Max(_line.Length * 2, _lineLength + chunk.Length), Math.Max(_maxLength, _lineLength + chunk.Length)));
+                    }
+
+                    chunk.CopyTo(_line.AsSpan(_lineLength));
+                    _lineLength += chunk.Length;
                 }
             }
 
@@ -73,12 +101,12 @@ internal sealed class BoundedLineReader : IDisposable
             {
                 _position++;
                 LineNumber++;
-                if (_line.Length > 0 && _line[^1] == '\r')
+                if (_lineLength > 0 && _line[_lineLength - 1] == '\r')
                 {
-                    _line.Length--;
+                    _lineLength--;
                 }
 
-                line = tooLong ? string.Empty : _line.ToString();
+                line = tooLong ? default : _line.AsSpan(0, _lineLength);
                 return true;
             }
         }

@@ -34,13 +34,16 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
         return HashLine().IsMatch(lines[0]) ? 0.9 : 0;
     }
 
+    /// <summary>The qualities 0 to 100 as text, made once rather than per entry.</summary>
+    private static readonly string[] QualityText = [.. Enumerable.Range(0, 101).Select(static q => q.ToString(CultureInfo.InvariantCulture))];
+
     public ImportResult Read(Stream stream, ImportOptions options)
     {
         var collector = new ImportCollector(Name, options);
         using var reader = new BoundedLineReader(stream, collector);
         var fields = new List<string>();
         var sawContent = false;
-        while (reader.TryReadLine(out var line, out var tooLong))
+        while (reader.TryReadLineChars(out var line, out var tooLong))
         {
             var lineNumber = reader.LineNumber;
             if (tooLong)
@@ -51,7 +54,7 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
                 continue;
             }
 
-            var trimmed = line.AsSpan().Trim();
+            var trimmed = line.Trim();
             if (trimmed.IsEmpty || trimmed[0] == '#')
             {
                 continue;
@@ -59,7 +62,7 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
 
             var first = !sawContent;
             sawContent = true;
-            var firstComma = line.IndexOf(',', StringComparison.Ordinal);
+            var firstComma = line.IndexOf(',');
             var firstField = (firstComma < 0 ? line : line[..firstComma]).Trim();
             if (first && (firstField.Equals("hash", StringComparison.OrdinalIgnoreCase) || firstField.Equals("pdq", StringComparison.OrdinalIgnoreCase)))
             {
@@ -74,11 +77,19 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
                 continue;
             }
 
-            var secondComma = line.IndexOf(',', firstComma + 1);
-            var qualityText = (secondComma < 0 ? line[(firstComma + 1)..] : line[(firstComma + 1)..secondComma]).Trim();
-            var path = secondComma < 0 ? string.Empty : line[(secondComma + 1)..];
-            if (path.StartsWith('"'))
+            var rest = line[(firstComma + 1)..];
+            var secondComma = rest.IndexOf(',');
+            var qualityText = (secondComma < 0 ? rest : rest[..secondComma]).Trim();
+            var pathChars = secondComma < 0 ? ReadOnlySpan<char>.Empty : rest[(secondComma + 1)..];
+            string path;
+            string? hash = null;
+            string? qualityString = null;
+            if (pathChars.StartsWith('"'))
             {
+                // Reading on invalidates the line's characters: what is still needed becomes strings first.
+                hash = firstField.ToString();
+                qualityString = qualityText.ToString();
+                path = pathChars.ToString();
                 while (DelimitedText.HasOpenQuote(path) && path.Length < options.MaxLineLength && reader.TryReadLine(out var more, out _))
                 {
                     path += "\n" + more;
@@ -92,6 +103,12 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
                 }
 
                 path = fields[0];
+                firstField = hash;
+                qualityText = qualityString;
+            }
+            else
+            {
+                path = pathChars.IsEmpty ? string.Empty : pathChars.ToString();
             }
 
             var metadata = new Dictionary<string, string>();
@@ -104,15 +121,19 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
                     continue;
                 }
 
-                metadata["quality"] = quality.ToString(CultureInfo.InvariantCulture);
+                metadata["quality"] = QualityText[quality];
             }
 
-            collector.AddHash(SignalTypes.Pdq, firstField, "hash", (type, value) => new HashListEntry(type, value)
+            if (collector.TryNormalize(SignalTypes.Pdq, firstField, "hash", out var normalized))
             {
-                Label = path.Length == 0 ? null : path,
-                Source = collector.DefaultSource,
-                Metadata = metadata,
-            });
+                collector.Add(new HashListEntry(SignalTypes.Pdq, normalized)
+                {
+                    Label = path.Length == 0 ? null : path,
+                    Source = collector.DefaultSource,
+                    Metadata = metadata,
+                });
+            }
+
             collector.EndRecord();
         }
 

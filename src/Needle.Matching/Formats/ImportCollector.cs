@@ -25,6 +25,7 @@ internal sealed class ImportCollector
     {
         _formatName = formatName;
         _options = options;
+        DefaultSource = options.FileName is { } fileName ? Path.GetFileName(fileName) : null;
         var name = options.ListName ?? nameFromFile ?? (options.FileName is { } file ? Path.GetFileNameWithoutExtension(file) : null);
         List = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, options.Kind ?? kindFromFile ?? HashListKind.Known, options.DetailDirectory);
     }
@@ -33,7 +34,7 @@ internal sealed class ImportCollector
 
     public ImportOptions Options => _options;
 
-    public string? DefaultSource => _options.FileName is { } file ? Path.GetFileName(file) : null;
+    public string? DefaultSource { get; }
 
     /// <summary>Replaces the list before any entry is added (the native format learns name and kind from its header).</summary>
     public void ReplaceList(HashList list) => List = list;
@@ -76,7 +77,23 @@ internal sealed class ImportCollector
     /// </summary>
     public bool AddHash(SignalType type, string? value, string field, Func<SignalType, string, HashListEntry> create)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (!TryNormalize(type, value, field, out var normalized))
+        {
+            return false;
+        }
+
+        _pending.Add(create(type, normalized));
+        return true;
+    }
+
+    /// <summary>
+    /// The checks of <see cref="AddHash"/> without the entry: the normalized value, or false with the error or warning
+    /// recorded (for readers that build the entry themselves, from characters not yet a string).
+    /// </summary>
+    public bool TryNormalize(SignalType type, ReadOnlySpan<char> value, string field, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? normalized)
+    {
+        normalized = null;
+        if (value.IsWhiteSpace())
         {
             Error(field, "is empty");
             return false;
@@ -88,13 +105,12 @@ internal sealed class ImportCollector
             return false;
         }
 
-        if (!type.TryNormalize(value, out var normalized, out var reason))
+        if (!type.TryNormalize(value, out normalized, out var reason))
         {
             Error(field, reason);
             return false;
         }
 
-        _pending.Add(create(type, normalized));
         return true;
     }
 

@@ -27,17 +27,18 @@ internal sealed class NeedleHashListFormat : IHashListFormat
         var collector = new ImportCollector(Name, options);
         var documentOptions = new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth };
         using var reader = new BoundedLineReader(stream, collector);
+        var fast = new NeedleEntryReader(options.MaxJsonDepth);
         var sawHeader = false;
-        while (reader.TryReadLine(out var line, out var tooLong))
+        while (reader.TryReadLineChars(out var line, out var tooLong))
         {
-            if (!tooLong && line.AsSpan().Trim().IsEmpty)
+            if (!tooLong && line.Trim().IsEmpty)
             {
                 continue;
             }
 
             if (!sawHeader)
             {
-                ReadHeader(line, tooLong, collector, documentOptions);
+                ReadHeader(tooLong ? string.Empty : line.ToString(), tooLong, collector, documentOptions);
                 sawHeader = true;
                 continue;
             }
@@ -47,11 +48,17 @@ internal sealed class NeedleHashListFormat : IHashListFormat
             {
                 collector.Error(null, $"line is longer than {options.MaxLineLength} characters");
             }
+            else if (fast.TryRead(line) is { } entry)
+            {
+                collector.Add(entry);
+            }
             else
             {
+                // Anything the fast reader does not take as it is (an error, an unusual field or type) is read here,
+                // which names the problem or reads it leniently.
                 try
                 {
-                    using var document = JsonDocument.Parse(line, documentOptions);
+                    using var document = JsonDocument.Parse(line.ToString(), documentOptions);
                     ReadEntry(document.RootElement, collector);
                 }
                 catch (JsonException e)

@@ -295,6 +295,43 @@ public sealed class HashList
         return added;
     }
 
+    /// <summary>
+    /// Adds entries as <see cref="AddRange"/> does (one batch under the list's lock, stopping at the first refused
+    /// entry) without keeping them: a batch of millions is not held as objects. Each added entry, with its id, goes to
+    /// <paramref name="added"/> when given. Returns how many were added.
+    /// </summary>
+    public int AddBatch(IEnumerable<HashListEntry> entries, Action<HashListEntry>? added = null)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var count = 0;
+        lock (_sync)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.BulkStarted(this);
+            }
+
+            try
+            {
+                foreach (var entry in entries)
+                {
+                    var stored = Add(entry);
+                    added?.Invoke(stored);
+                    count++;
+                }
+            }
+            finally
+            {
+                foreach (var observer in _observers)
+                {
+                    observer.BulkEnded(this);
+                }
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Removes an entry; false when no entry has that id.</summary>
     public bool Remove(int id)
     {
