@@ -479,7 +479,8 @@ public static class NeedleServer
         services.AddSingleton(sp => new ReportProcessor(store, matchers, parts.Protector, time, processing));
         services.AddSingleton(scoring);
         services.AddSingleton(_ => new NearDuplicateMediaIndex(store.Triage, scoring));
-        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar));
+        var mirrored = parts.Similar is { } similarColumn ? new MirroredFeatureReader(store.Reports, parts.Protector, processing.Decode, similarColumn.Options, time) : null;
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar, mirrored));
         if (parts.Similar is { } similar)
         {
             services.AddSingleton(_ => similar);
