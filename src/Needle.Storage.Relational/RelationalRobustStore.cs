@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Needle.Core.Reports;
 using Needle.Core.Storage;
 
@@ -10,6 +12,9 @@ namespace Needle.Storage.Relational;
 /// </summary>
 internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobustStore
 {
+    // Parameters per IN list: well under SQLite's and PostgreSQL's limits.
+    private const int DescriptorsPerRead = 500;
+
     public Task SaveAsync(RobustFeatureRow features, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -145,5 +150,42 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
                 .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)), ct)
                 .ConfigureAwait(false),
             cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RobustDescriptorRow>> ReadDescriptorsOfAsync(IReadOnlyList<Guid> fileIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fileIds);
+        var found = new List<RobustDescriptorRow>(fileIds.Count);
+        for (var start = 0; start < fileIds.Count; start += DescriptorsPerRead)
+        {
+            var count = Math.Min(DescriptorsPerRead, fileIds.Count - start);
+            var offset = start;
+            found.AddRange(await database.ReadAsync<IReadOnlyList<RobustDescriptorRow>>(
+                async (connection, transaction, ct) =>
+                {
+                    var names = new StringBuilder();
+                    for (var i = 0; i < count; i++)
+                    {
+                        names.Append(i == 0 ? "@f" : ", @f").Append(i.ToString(CultureInfo.InvariantCulture));
+                    }
+
+                    var command = database.Dialect.Command(connection, transaction, $"""
+                        SELECT r.seq, r.file_id, r.report_id, COALESCE(r.descriptor, s.descriptor) FROM robust_features r
+                        LEFT JOIN robust_features s ON s.file_id = r.same_as
+                        WHERE r.file_id IN ({names});
+                        """);
+                    for (var i = 0; i < count; i++)
+                    {
+                        command.With("@f" + i.ToString(CultureInfo.InvariantCulture), fileIds[offset + i]);
+                    }
+
+                    return await command
+                        .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)), ct)
+                        .ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false));
+        }
+
+        return found;
     }
 }

@@ -90,6 +90,27 @@ public abstract class RobustCopyTests(StoreBackend backend, RobustModelFixture r
 
         // Seen from the original, the link is there too.
         Assert.Contains(await h.Store.Triage.GetLinksAsync(original.Id), l => l.Kind == LinkKind.Robust && l.OtherReportId == mirrored.Id);
+
+        // Similar files: the compact column's ranking and similarities equal an exact scan of the stored descriptors.
+        var query = (await h.Similar!.GetFeaturesAsync(mirrored.Files[0].Id))!.Descriptor;
+        var exact = new List<(Guid File, double Similarity)>();
+        foreach (var row in await h.Store.Robust.ReadDescriptorsAsync(0, 100))
+        {
+            if (row.ReportId != mirrored.Id)
+            {
+                var values = new float[row.Descriptor.Length / 2];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = (float)System.Buffers.Binary.BinaryPrimitives.ReadHalfLittleEndian(row.Descriptor.AsSpan(i * 2));
+                }
+
+                exact.Add((row.FileId, Math.Round(Needle.Robust.DescriptorKernel.Dot(values, query), 4)));
+            }
+        }
+
+        var found = await h.Similar.FindAsync(query, [mirrored.Id], 10);
+        Assert.Equal(exact.OrderByDescending(e => e.Similarity).ToList(), found.Select(f => (f.FileId, f.Similarity)).ToList());
+        Assert.Equal(original.Files[0].Id, found[0].FileId);
     }
 }
 

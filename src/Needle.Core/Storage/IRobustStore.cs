@@ -41,4 +41,10 @@ public interface IRobustStore
     /// sequence order, so a follower reads a little way back and skips the files it holds.
     /// </summary>
     Task<IReadOnlyList<RobustDescriptorRow>> ReadDescriptorsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The stored descriptors of these files (those that have one), in no particular order: the exact values the
+    /// in-memory similarity column re-ranks its compact shortlist by.
+    /// </summary>
+    Task<IReadOnlyList<RobustDescriptorRow>> ReadDescriptorsOfAsync(IReadOnlyList<Guid> fileIds, CancellationToken cancellationToken = default);
 }

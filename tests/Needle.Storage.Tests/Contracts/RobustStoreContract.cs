@@ -59,6 +59,10 @@ public abstract class RobustStoreContract : StoreContract
         var rows = await Store.Robust.ReadDescriptorsAsync(0, 10);
         Assert.Equal([owner.FileId, report.Files[1].Id], rows.Select(r => r.FileId));
         Assert.Equal(owner.Descriptor, rows[1].Descriptor);
+        var some = await Store.Robust.ReadDescriptorsOfAsync([report.Files[2].Id, report.Files[1].Id, owner.FileId]);
+        Assert.Equal([owner.FileId, report.Files[1].Id], some.OrderBy(r => r.Sequence).Select(r => r.FileId));
+        Assert.All(some, r => Assert.Equal(owner.Descriptor, r.Descriptor));
+        Assert.Empty(await Store.Robust.ReadDescriptorsOfAsync([]));
 
         // The owner stays the one found (the copy holds no features); a file with no features cannot be referred to.
         Assert.Equal(owner.FileId, await Store.Robust.FindBySha256Async(sha256));
