@@ -483,7 +483,8 @@ public static class NeedleServer
             ? new ListSnapshotOptions { Directory = mediaSnapshotFolder, RefreshAfterChanges = options.ListSnapshotRefreshChanges }
             : null;
         services.AddSingleton(sp => new NearDuplicateMediaIndex(store.Triage, scoring, mediaSnapshots, sp.GetRequiredService<ILogger<NearDuplicateMediaIndex>>()));
-        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar));
+        var mirrored = parts.Similar is { } similarColumn ? new MirroredFeatureReader(store.Reports, parts.Protector, processing.Decode, similarColumn.Options, time) : null;
+        services.AddSingleton(sp => new TriageProcessor(store, matchers, sp.GetRequiredService<NearDuplicateMediaIndex>(), scoring, time, processing, parts.Similar, mirrored));
         if (parts.Similar is { } similar)
         {
             services.AddSingleton(_ => similar);

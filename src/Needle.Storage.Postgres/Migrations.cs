@@ -529,6 +529,19 @@ internal static class Migrations
         """
         DROP INDEX list_entries_by_value;
         """,
+
+        // 17: robust features shared by identical copies: a row holding features records the file's SHA-256 (found by the
+        // next copy), and a copy's row holds only same_as, the file whose row has them.
+        """
+        ALTER TABLE robust_features
+            ALTER COLUMN descriptor DROP NOT NULL,
+            ALTER COLUMN features DROP NOT NULL,
+            ADD COLUMN sha256 text,
+            ADD COLUMN same_as uuid REFERENCES files (id),
+            ADD CONSTRAINT robust_features_copy_or_features CHECK ((features IS NULL) = (same_as IS NOT NULL));
+        UPDATE robust_features r SET sha256 = f.sha256 FROM files f WHERE f.id = r.file_id;
+        CREATE INDEX robust_features_by_sha256 ON robust_features (sha256) WHERE sha256 IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

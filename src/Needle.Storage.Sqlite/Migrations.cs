@@ -496,6 +496,29 @@ internal static class Migrations
         """
         DROP INDEX list_entries_by_value;
         """,
+
+        // 18: robust features shared by identical copies: a row holding features records the file's SHA-256 (found by the
+        // next copy), and a copy's row holds only same_as, the file whose row has them. SQLite cannot drop NOT NULL in
+        // place, so the table is rebuilt (sequences kept, so the similarity column's position stays valid).
+        """
+        CREATE TABLE robust_features_shared (
+            seq        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            file_id    TEXT    NOT NULL UNIQUE REFERENCES files (id),
+            report_id  TEXT    NOT NULL REFERENCES reports (id),
+            descriptor BLOB,              -- little-endian half floats; null on a copy's row
+            features   TEXT,              -- r1. + base64 (RobustFeatures); null on a copy's row
+            sha256     TEXT,              -- of the file, on rows holding features
+            same_as    TEXT    REFERENCES files (id),  -- a copy's row: the file whose row holds the features
+            created_at INTEGER NOT NULL,
+            CHECK ((features IS NULL) = (same_as IS NOT NULL))
+        );
+        INSERT INTO robust_features_shared (seq, file_id, report_id, descriptor, features, sha256, created_at)
+            SELECT r.seq, r.file_id, r.report_id, r.descriptor, r.features, f.sha256, r.created_at
+            FROM robust_features r LEFT JOIN files f ON f.id = r.file_id;
+        DROP TABLE robust_features;
+        ALTER TABLE robust_features_shared RENAME TO robust_features;
+        CREATE INDEX robust_features_by_sha256 ON robust_features (sha256) WHERE sha256 IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

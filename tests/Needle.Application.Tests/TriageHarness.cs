@@ -19,7 +19,7 @@ internal sealed class TriageHarness : IAsyncDisposable
     public static readonly Guid Submitter = Guid.Parse("0195a000-0000-7000-8000-000000000002");
     public const string Analyst = "analyst-1";
 
-    private TriageHarness(TestStore test, HashListService matchers, ScoringOptions options)
+    private TriageHarness(TestStore test, HashListService matchers, ScoringOptions options, Needle.Robust.RobustFeatureExtractor? robust = null)
     {
         Test = test;
         Matchers = matchers;
@@ -27,7 +27,15 @@ internal sealed class TriageHarness : IAsyncDisposable
         Intake = new ReportIntake(test.Store, test.Protector, test.Time, new IntakeOptions());
         Index = new NearDuplicateMediaIndex(test.Store.Triage, options);
         var processing = new ProcessorOptions();
-        Triage = new TriageProcessor(test.Store, matchers, Index, options, test.Time, processing);
+        if (robust is not null)
+        {
+            // The robust tier as `needle serve` runs it: features stored by processing, robust links in triage.
+            matchers.UseRobust(robust);
+            Similar = new SimilarMediaIndex(test.Store.Robust, robust.Model.Dimension, robust.Options);
+        }
+
+        var mirrored = Similar is null ? null : new MirroredFeatureReader(test.Store.Reports, test.Protector, processing.Decode, Similar.Options, test.Time);
+        Triage = new TriageProcessor(test.Store, matchers, Index, options, test.Time, processing, Similar, mirrored);
         Dispatcher = new JobDispatcher(test.Store.Jobs, new ReportProcessor(test.Store, matchers, test.Protector, test.Time, processing), Triage, processing);
         Decisions = new DecisionService(test.Store, matchers, options, test.Time);
         FalsePositives = new FalsePositiveService(test.Store, matchers, options, test.Time);
@@ -45,6 +53,9 @@ internal sealed class TriageHarness : IAsyncDisposable
 
     public NearDuplicateMediaIndex Index { get; }
 
+    /// <summary>The robust tier's descriptor column when the harness runs the robust tier, else null.</summary>
+    public SimilarMediaIndex? Similar { get; }
+
     public TriageProcessor Triage { get; }
 
     public JobDispatcher Dispatcher { get; }
@@ -53,11 +64,11 @@ internal sealed class TriageHarness : IAsyncDisposable
 
     public FalsePositiveService FalsePositives { get; }
 
-    public static async Task<TriageHarness> CreateAsync(StoreBackend backend, ScoringOptions? options = null)
+    public static async Task<TriageHarness> CreateAsync(StoreBackend backend, ScoringOptions? options = null, Needle.Robust.RobustFeatureExtractor? robust = null)
     {
         var test = await TestStore.CreateAsync(backend);
         var matchers = await HashListService.LoadAsync(test.Store.Lists, test.Time);
-        return new TriageHarness(test, matchers, options ?? ScoringOptions.Default);
+        return new TriageHarness(test, matchers, options ?? ScoringOptions.Default, robust);
     }
 
     /// <summary>A known list holding the PDQ and MD5 of <paramref name="images"/> (as a hash list provider would ship them).</summary>
@@ -115,6 +126,7 @@ internal sealed class TriageHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Index.Dispose();
+        Similar?.Dispose();
         Matchers.Dispose();
         await Test.DisposeAsync();
     }

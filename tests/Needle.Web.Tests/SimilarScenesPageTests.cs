@@ -6,7 +6,6 @@ using Needle.Core.Access;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
 using Needle.Testing;
-using Needle.Testing.Images;
 using Needle.Testing.Server;
 
 namespace Needle.Web.Tests;
@@ -47,12 +46,12 @@ public sealed class SimilarScenesPageTests
         var submitter = server.Client((await server.CreateKeyAsync(ApiRole.Submitter)).Key);
         var store = server.App.Services.GetRequiredService<INeedleStore>();
 
-        // The same scene in two reports that nothing links: a mirrored, cropped copy (its PDQ is far from the original's,
-        // and triage's keypoint check does not mirror), which the descriptor still finds close.
+        // The same scene in two reports that nothing links: the left and the right half of one photo (no pixel in common,
+        // so neither a hash nor triage's keypoint check links them), which the descriptor still finds close.
         var photo = File.ReadAllBytes(TestPaths.PdqFile("photos/p01_keong_macan.png"));
-        var earlier = await SubmitAsync(submitter, "earlier.png", photo);
+        var earlier = await SubmitAsync(submitter, "earlier.png", Half(photo, right: false));
         await WaitTriagedAsync(store, earlier);
-        var later = await SubmitAsync(submitter, "later.png", CopyEdits.Apply("crop10", CopyEdits.Apply("mirror", photo)));
+        var later = await SubmitAsync(submitter, "later.png", Half(photo, right: true));
         await WaitTriagedAsync(store, later);
         var earlierFile = (await store.Reports.GetAsync(earlier))!.Files[0].Id;
 
@@ -80,6 +79,21 @@ public sealed class SimilarScenesPageTests
         Assert.Contains(audit, e => e.Action == "media.thumbnail" && e.Target == $"file/{earlierFile:N}");
         Assert.Contains(audit, e => e.Action == "media.reveal" && e.Target == $"file/{earlierFile:N}");
         Assert.Contains(audit, e => e.Action == "report.view" && e.Target == $"report/{later:N}" && e.Details!.Contains("\"similar\":", StringComparison.Ordinal));
+    }
+
+    /// <summary>The left or the right half of a picture, as PNG.</summary>
+    private static byte[] Half(byte[] image, bool right)
+    {
+        using var source = SkiaSharp.SKBitmap.Decode(image);
+        var width = source.Width / 2;
+        using var half = new SkiaSharp.SKBitmap(width, source.Height);
+        using (var canvas = new SkiaSharp.SKCanvas(half))
+        {
+            canvas.DrawBitmap(source, right ? -(source.Width - width) : 0, 0);
+        }
+
+        using var data = half.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     /// <summary>Headless Chromium for one test.</summary>

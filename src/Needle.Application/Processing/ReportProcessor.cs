@@ -289,7 +289,7 @@ public sealed class ReportProcessor
 
             if (_matchers.RobustExtractor is { } extractor)
             {
-                matches = await RobustAsync(file, bytes, name, extractor, matches, ct).ConfigureAwait(false);
+                matches = await RobustAsync(file, bytes, name, hashed.Sha256, extractor, matches, ct).ConfigureAwait(false);
             }
 
             return new FileResult
@@ -323,8 +323,22 @@ public sealed class ReportProcessor
     /// tier itself leaves the hash results as they are.
     /// </summary>
     private async Task<IReadOnlyList<StoredMatch>> RobustAsync(
-        StoredFile file, byte[] bytes, string name, Needle.Robust.RobustFeatureExtractor extractor, IReadOnlyList<StoredMatch> matches, CancellationToken ct)
+        StoredFile file, byte[] bytes, string name, string? sha256, Needle.Robust.RobustFeatureExtractor extractor, IReadOnlyList<StoredMatch> matches, CancellationToken ct)
     {
+        // An identical copy (a viral file in thousands of reports) refers to the features stored for the first one
+        // instead of computing (~26 ms) and storing (~24 KB) the same again; they are read back only to match.
+        RobustFeatures? features = null;
+        if (sha256 is not null && await _store.Robust.FindBySha256Async(sha256, ct).ConfigureAwait(false) is { } source &&
+            await _store.Robust.SaveCopyAsync(file.Id, file.ReportId, source, ct).ConfigureAwait(false))
+        {
+            if (matches.Count > 0 || !_matchers.HasRobustEntries ||
+                await _store.Robust.GetFeaturesAsync(source, ct).ConfigureAwait(false) is not { } stored ||
+                !RobustFeatures.TryDecode(stored, out features, out _))
+            {
+                return matches;
+            }
+        }
+
         DecodedImage image;
         try
         {
@@ -337,7 +351,12 @@ public sealed class ReportProcessor
 
         using (image)
         {
-            RobustFeatures? features;
+            if (features is not null)
+            {
+                var copyFound = _matchers.MatchRobust(image, features, ct);
+                return copyFound.Status == MatchStatus.NoMatch ? matches : Signals.ToStoredMatches(copyFound);
+            }
+
             try
             {
                 features = extractor.Extract(image);
@@ -356,7 +375,7 @@ public sealed class ReportProcessor
             }
 
             await _store.Robust.SaveAsync(
-                new RobustFeatureRow(file.Id, file.ReportId, Triage.HalfDescriptor.Encode(features.Descriptor), features.Encode()), ct).ConfigureAwait(false);
+                new RobustFeatureRow(file.Id, file.ReportId, Triage.HalfDescriptor.Encode(features.Descriptor), features.Encode()) { Sha256 = sha256 }, ct).ConfigureAwait(false);
             if (matches.Count > 0 || !_matchers.HasRobustEntries)
             {
                 return matches;

@@ -5,9 +5,10 @@ using Needle.Robust;
 namespace Needle.Application.Triage;
 
 /// <summary>
-/// The global descriptors of every processed image, in memory as one compact column (a <see cref="DescriptorIndex"/>:
-/// one flat float array, scanned with SIMD, no allocation per file), with the file and report of each row in two
-/// parallel arrays. It follows <see cref="IRobustStore.ReadDescriptorsAsync"/>: each search first reads what was stored
+/// The global descriptors of every processed image, in memory as one compact column: each as int8 codes with one scale
+/// (0.5 KiB per 512-value descriptor instead of 2 KiB of floats), scanned with <see cref="QuantizedDescriptorKernel"/>
+/// for a wide shortlist that is re-ranked exactly by the stored half-precision descriptors (read for those few files
+/// only), so results equal an exact scan; the file and report of each row are in two parallel arrays. It follows <see cref="IRobustStore.ReadDescriptorsAsync"/>: each search first reads what was stored
 /// since the last one (starting <see cref="RereadSequences"/> back, for rows committed out of sequence order); files
 /// already held are skipped. It ranks the files of other reports by similarity (same scene, not only copies) and
 /// shortlists the candidates the robust triage links verify. Thread-safe.
@@ -22,13 +23,23 @@ public sealed class SimilarMediaIndex : IDisposable
 
     private const int ReadBatch = 5000;
 
+    // The int8 scan keeps max(MinimumCandidates, Widening x limit) rows for the exact re-ranking (as QuantizedDescriptorIndex).
+    private const int Widening = 4;
+    private const int MinimumCandidates = 32;
+
+    // How far under minSimilarity an approximate score may be and still be re-ranked: far over the int8 rounding.
+    private const float ApproximationMargin = 0.05f;
+
     private readonly IRobustStore _store;
     private readonly SemaphoreSlim _catchUp = new(1, 1);
     private readonly ReaderWriterLockSlim _lock = new();
-    private readonly DescriptorIndex _index;
+    private readonly int _dimension;
     private readonly HashSet<Guid> _held = [];
-    private Guid[] _files = new Guid[1024];
-    private Guid[] _reports = new Guid[1024];
+    private sbyte[] _codes = [];
+    private float[] _scales = [];
+    private Guid[] _files = [];
+    private Guid[] _reports = [];
+    private int _count;
     private long _highestSequence;
 
     /// <summary>An empty column of <paramref name="dimension"/>-long descriptors following <paramref name="store"/>; it fills on the first search.</summary>
@@ -39,8 +50,10 @@ public sealed class SimilarMediaIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dimension, RobustFeatures.MaxDescriptorLength);
         _store = store;
-        _index = new DescriptorIndex(dimension);
+        _dimension = dimension;
         Options = options;
     }
 
@@ -52,7 +65,7 @@ public sealed class SimilarMediaIndex : IDisposable
             _lock.EnterReadLock();
             try
             {
-                return _index.Count;
+                return _count;
             }
             finally
             {
@@ -62,7 +75,10 @@ public sealed class SimilarMediaIndex : IDisposable
     }
 
     /// <summary>Length of every descriptor.</summary>
-    public int Dimension => _index.Dimension;
+    public int Dimension => _dimension;
+
+    /// <summary>Bytes held in memory per file (codes, scale, file and report ids), not counting the set of files held.</summary>
+    public int BytesPerFile => _dimension + sizeof(float) + (2 * 16);
 
     /// <summary>How the robust triage links verify candidates.</summary>
     public RobustMatcherOptions Options { get; }
@@ -77,7 +93,7 @@ public sealed class SimilarMediaIndex : IDisposable
         try
         {
             var after = Math.Max(0, _highestSequence - RereadSequences);
-            var values = new float[_index.Dimension];
+            var values = new float[_dimension];
             while (true)
             {
                 var rows = await _store.ReadDescriptorsAsync(after, ReadBatch, cancellationToken).ConfigureAwait(false);
@@ -93,15 +109,19 @@ public sealed class SimilarMediaIndex : IDisposable
                     _lock.EnterWriteLock();
                     try
                     {
-                        var at = _index.Add(values);
-                        if (at >= _files.Length)
+                        if (_count == _files.Length)
                         {
-                            Array.Resize(ref _files, _files.Length * 2);
-                            Array.Resize(ref _reports, _reports.Length * 2);
+                            var capacity = Math.Max(1024, _files.Length * 2);
+                            Array.Resize(ref _codes, capacity * _dimension);
+                            Array.Resize(ref _scales, capacity);
+                            Array.Resize(ref _files, capacity);
+                            Array.Resize(ref _reports, capacity);
                         }
 
-                        _files[at] = row.FileId;
-                        _reports[at] = row.ReportId;
+                        _scales[_count] = QuantizedDescriptorKernel.Quantize(values, _codes.AsSpan(_count * _dimension, _dimension));
+                        _files[_count] = row.FileId;
+                        _reports[_count] = row.ReportId;
+                        _count++;
                     }
                     finally
                     {
@@ -133,50 +153,111 @@ public sealed class SimilarMediaIndex : IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(excludedReports);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        if (descriptor.Length != _index.Dimension)
+        if (descriptor.Length != _dimension)
         {
             return [];
         }
 
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
-
-        // The excluded reports' own files come up first (the file itself, its copies): ask for enough to skip them,
-        // and more when they were not enough.
-        var wanted = limit + 64;
-        while (true)
+        var shortlist = Shortlist(descriptor, excludedReports, Math.Max(MinimumCandidates, limit * Widening), (float)minSimilarity - ApproximationMargin);
+        if (shortlist.Count == 0)
         {
-            var rows = new int[wanted];
-            var similarities = new float[wanted];
-            var result = new List<SimilarFile>(limit);
-            int found;
-            _lock.EnterReadLock();
-            try
-            {
-                found = _index.Search(descriptor, wanted, rows, similarities);
-                for (var i = 0; i < found && result.Count < limit; i++)
-                {
-                    if (similarities[i] < minSimilarity)
-                    {
-                        break;
-                    }
+            return [];
+        }
 
-                    if (!excludedReports.Contains(_reports[rows[i]]))
-                    {
-                        result.Add(new SimilarFile(_files[rows[i]], _reports[rows[i]], Math.Round(similarities[i], 4)));
-                    }
+        // Exact re-ranking over the stored descriptors of the shortlist (the values an exact scan would use); ties keep
+        // the column's order, as the exact scan did.
+        var ids = new Guid[shortlist.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = shortlist[i].File;
+        }
+
+        var stored = await _store.ReadDescriptorsOfAsync(ids, cancellationToken).ConfigureAwait(false);
+        var byFile = new Dictionary<Guid, byte[]>(stored.Count);
+        foreach (var row in stored)
+        {
+            byFile[row.FileId] = row.Descriptor;
+        }
+
+        var values = new float[_dimension];
+        var ranked = new List<(int Row, float Similarity, Guid File, Guid Report)>(shortlist.Count);
+        foreach (var (row, file, report) in shortlist)
+        {
+            if (byFile.TryGetValue(file, out var half) && HalfDescriptor.TryDecode(half, values))
+            {
+                var similarity = DescriptorKernel.Dot(values, descriptor);
+                if (similarity >= minSimilarity)
+                {
+                    ranked.Add((row, similarity, file, report));
                 }
             }
-            finally
+        }
+
+        ranked.Sort((a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Row.CompareTo(b.Row));
+        var result = new List<SimilarFile>(Math.Min(limit, ranked.Count));
+        for (var i = 0; i < ranked.Count && result.Count < limit; i++)
+        {
+            result.Add(new SimilarFile(ranked[i].File, ranked[i].Report, Math.Round(ranked[i].Similarity, 4)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The int8 scan: the <paramref name="wanted"/> rows of reports not excluded with the highest approximate
+    /// similarity (at least <paramref name="floor"/>), best first, ties in column order.
+    /// </summary>
+    private List<(int Row, Guid File, Guid Report)> Shortlist(float[] descriptor, IReadOnlyCollection<Guid> excludedReports, int wanted, float floor)
+    {
+        // The query as int16 (the kernel's other operand) with its own scale, so scores are similarities.
+        var codes = new sbyte[_dimension];
+        var queryScale = QuantizedDescriptorKernel.Quantize(descriptor, codes);
+        var query = new short[_dimension];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            query[i] = codes[i];
+        }
+
+        var rows = new int[wanted];
+        var scores = new float[wanted];
+        var found = 0;
+        _lock.EnterReadLock();
+        try
+        {
+            var data = _codes.AsSpan(0, _count * _dimension);
+            for (var r = 0; r < _count; r++)
             {
-                _lock.ExitReadLock();
+                var score = QuantizedDescriptorKernel.Dot(data.Slice(r * _dimension, _dimension), query) * _scales[r] * queryScale;
+                if (score < floor || (found == wanted && score <= scores[found - 1]) || excludedReports.Contains(_reports[r]))
+                {
+                    continue;
+                }
+
+                // Insertion into the small sorted shortlist.
+                var at = found < wanted ? found++ : found - 1;
+                while (at > 0 && scores[at - 1] < score)
+                {
+                    scores[at] = scores[at - 1];
+                    rows[at] = rows[at - 1];
+                    at--;
+                }
+
+                scores[at] = score;
+                rows[at] = r;
             }
 
-            if (result.Count >= limit || found < wanted || (found > 0 && similarities[found - 1] < minSimilarity))
+            var shortlist = new List<(int Row, Guid File, Guid Report)>(found);
+            for (var i = 0; i < found; i++)
             {
-                return result;
+                shortlist.Add((rows[i], _files[rows[i]], _reports[rows[i]]));
             }
 
-            wanted *= 4;
+            return shortlist;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 

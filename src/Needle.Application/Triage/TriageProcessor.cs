@@ -31,6 +31,7 @@ public sealed class TriageProcessor
     private readonly TimeProvider _time;
     private readonly ProcessorOptions _processing;
     private readonly SimilarMediaIndex? _similar;
+    private readonly MirroredFeatureReader? _mirrored;
 
     /// <summary>A triage processor over <paramref name="store"/>.</summary>
     /// <param name="store">Where reports, decisions and links are read and the outcome written.</param>
@@ -40,8 +41,10 @@ public sealed class TriageProcessor
     /// <param name="time">The clock for scores, links and automatic decisions.</param>
     /// <param name="processing">The lease renewed during long jobs and the retry delay after a failure; null for the defaults.</param>
     /// <param name="similar">The robust tier's descriptor column, to link reports sharing a cropped, rotated or scaled copy; null links none.</param>
+    /// <param name="mirrored">Reads a file's mirrored keypoints, so robust links also find mirrored copies; null checks pictures only as they are.</param>
     public TriageProcessor(
-        INeedleStore store, HashListService matchers, NearDuplicateMediaIndex nearDuplicates, ScoringOptions options, TimeProvider time, ProcessorOptions? processing = null, SimilarMediaIndex? similar = null)
+        INeedleStore store, HashListService matchers, NearDuplicateMediaIndex nearDuplicates, ScoringOptions options, TimeProvider time, ProcessorOptions? processing = null,
+        SimilarMediaIndex? similar = null, MirroredFeatureReader? mirrored = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(matchers);
@@ -56,6 +59,7 @@ public sealed class TriageProcessor
         _time = time;
         _processing = processing ?? new ProcessorOptions();
         _similar = similar;
+        _mirrored = mirrored;
     }
 
     /// <summary>Files of other reports shortlisted by descriptor for each file's robust link check.</summary>
@@ -210,8 +214,8 @@ public sealed class TriageProcessor
 
     /// <summary>
     /// Links the report to others holding a copy of one of its pictures that the hashes miss (cropped, rotated, scaled,
-    /// framed): the most similar files by descriptor are checked geometrically, and a match is a <see cref="LinkKind.Robust"/>
-    /// link naming the inliers and the transform. Pairs linked already (same hash, near PDQ) are not checked again.
+    /// framed, mirrored): the most similar files by descriptor are checked geometrically (as they are, then mirrored),
+    /// and a match is a <see cref="LinkKind.Robust"/> link naming the inliers and the transform. Pairs linked already (same hash, near PDQ) are not checked again.
     /// </summary>
     private async Task AddRobustLinksAsync(SimilarMediaIndex similar, StoredReport report, List<ReportLink> links, HashSet<(Guid, Guid)> mediaPairs, DateTimeOffset now, CancellationToken ct)
     {
@@ -229,6 +233,8 @@ public sealed class TriageProcessor
             }
 
             var local = new Needle.Robust.LocalFeatures(mine.Width, mine.Height, mine.Points, mine.KeypointDescriptors);
+            Needle.Robust.LocalFeatures? mirrored = null;
+            var mirroredRead = false;
             foreach (var candidate in await similar.FindAsync(mine.Descriptor, own, RobustLinkCandidates, RobustLinkMinSimilarity, ct).ConfigureAwait(false))
             {
                 if (links.Count >= _options.MaxLinks || mediaPairs.Contains((file.Id, candidate.FileId)) ||
@@ -237,7 +243,24 @@ public sealed class TriageProcessor
                     continue;
                 }
 
-                if (Needle.Robust.GeometricVerifier.Verify(local, theirs, similar.Options, queryMirrored: false, candidate.Similarity) is { } details)
+                var details = Needle.Robust.GeometricVerifier.Verify(local, theirs, similar.Options, queryMirrored: false, candidate.Similarity);
+                if (details is null && _mirrored is not null)
+                {
+                    // As the list-side matcher does: the file seen in a mirror, its keypoints extracted once per file,
+                    // only when a shortlisted candidate failed as it is.
+                    if (!mirroredRead)
+                    {
+                        mirrored = await _mirrored.ReadAsync(file.Id, ct).ConfigureAwait(false);
+                        mirroredRead = true;
+                    }
+
+                    if (mirrored is not null)
+                    {
+                        details = Needle.Robust.GeometricVerifier.Verify(mirrored, theirs, similar.Options, queryMirrored: true, candidate.Similarity);
+                    }
+                }
+
+                if (details is not null)
                 {
                     mediaPairs.Add((file.Id, candidate.FileId));
                     links.Add(new ReportLink(report.Id, candidate.ReportId, LinkKind.Robust, RobustLinkValue(details), file.Id, candidate.FileId, null, now));

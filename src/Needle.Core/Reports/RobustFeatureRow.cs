@@ -5,4 +5,8 @@ namespace Needle.Core.Reports;
 /// <param name="ReportId">Its report.</param>
 /// <param name="Descriptor">The L2-normalised global descriptor as little-endian half floats (2 bytes per value).</param>
 /// <param name="Features">The whole robust entry, <c>r1.</c> + base64 (descriptor and keypoints).</param>
-public sealed record RobustFeatureRow(Guid FileId, Guid ReportId, byte[] Descriptor, string Features);
+public sealed record RobustFeatureRow(Guid FileId, Guid ReportId, byte[] Descriptor, string Features)
+{
+    /// <summary>The file's SHA-256 (lowercase hex), so identical copies find these features instead of computing them; null stores none.</summary>
+    public string? Sha256 { get; init; }
+}

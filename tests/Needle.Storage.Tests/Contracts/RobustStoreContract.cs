@@ -41,6 +41,45 @@ public abstract class RobustStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task An_identical_copy_refers_to_the_stored_features_and_reads_them_back()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow(), files: 3);
+        await SubmitAsync(report);
+        var sha256 = new string('a', 64);
+        Assert.Null(await Store.Robust.FindBySha256Async(sha256));
+        var owner = new RobustFeatureRow(report.Files[0].Id, report.Id, [1, 2, 3, 4], "r1.AAAA") { Sha256 = sha256 };
+        await Store.Robust.SaveAsync(owner);
+        Assert.Equal(owner.FileId, await Store.Robust.FindBySha256Async(sha256));
+        Assert.Null(await Store.Robust.FindBySha256Async(new string('b', 64)));
+
+        // A copy stores a reference: no second blob, the same features and descriptor read back, in sequence order.
+        Assert.True(await Store.Robust.SaveCopyAsync(report.Files[1].Id, report.Id, owner.FileId));
+        Assert.Equal(new RobustFeatureCounts(1, 1, 4 + "r1.AAAA".Length), await Store.Robust.CountAsync());
+        Assert.Equal("r1.AAAA", await Store.Robust.GetFeaturesAsync(report.Files[1].Id));
+        var rows = await Store.Robust.ReadDescriptorsAsync(0, 10);
+        Assert.Equal([owner.FileId, report.Files[1].Id], rows.Select(r => r.FileId));
+        Assert.Equal(owner.Descriptor, rows[1].Descriptor);
+        var some = await Store.Robust.ReadDescriptorsOfAsync([report.Files[2].Id, report.Files[1].Id, owner.FileId]);
+        Assert.Equal([owner.FileId, report.Files[1].Id], some.OrderBy(r => r.Sequence).Select(r => r.FileId));
+        Assert.All(some, r => Assert.Equal(owner.Descriptor, r.Descriptor));
+        Assert.Empty(await Store.Robust.ReadDescriptorsOfAsync([]));
+
+        // The owner stays the one found (the copy holds no features); a file with no features cannot be referred to.
+        Assert.Equal(owner.FileId, await Store.Robust.FindBySha256Async(sha256));
+        Assert.False(await Store.Robust.SaveCopyAsync(report.Files[2].Id, report.Id, report.Files[1].Id));
+        Assert.Null(await Store.Robust.GetFeaturesAsync(report.Files[2].Id));
+
+        // Saved again (a job run twice), nothing changes.
+        Assert.True(await Store.Robust.SaveCopyAsync(report.Files[1].Id, report.Id, owner.FileId));
+        await Store.Robust.SaveAsync(owner);
+        Assert.Equal(new RobustFeatureCounts(1, 1, 4 + "r1.AAAA".Length), await Store.Robust.CountAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.Robust.SaveCopyAsync(Guid.NewGuid(), report.Id, owner.FileId));
+
+        await ReopenAsync();
+        Assert.Equal("r1.AAAA", await Store.Robust.GetFeaturesAsync(report.Files[1].Id));
+    }
+
+    [Fact]
     public async Task Features_of_a_file_that_does_not_exist_are_refused()
     {
         var missing = Guid.NewGuid();

@@ -127,6 +127,39 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Robust_features_stored_before_copies_shared_them_keep_their_sequence_and_are_found_by_SHA_256()
+    {
+        // The file as the steps before shared features left it: one processed image with its features.
+        var sharedStep = Migrations.Steps.Select((sql, i) => (sql, i)).First(step => step.sql.Contains("CREATE TABLE robust_features_shared", StringComparison.Ordinal)).i;
+        await _database.ExecuteAsync(string.Join("\n", Migrations.Steps.Take(sharedStep)) + $"\nPRAGMA user_version = {sharedStep};");
+        var (report, file, copy) = (Guid.NewGuid().ToString("D"), Guid.NewGuid().ToString("D"), Guid.NewGuid().ToString("D"));
+        var at = _time.GetUtcNow().UtcTicks;
+        var sha256 = new string('c', 64);
+        await _database.ExecuteAsync(
+            """
+            INSERT INTO reports (id, external_id, submission, status, escalate, received_at, processed_at, submitted_by, file_count) VALUES (@r, 'old', '{}', 2, 0, @at, @at, @by, 2);
+            INSERT INTO files (id, report_id, ordinal, size, has_media, state, sha256) VALUES (@f, @r, 0, 10, 1, 1, @sha), (@c, @r, 1, 10, 1, 1, @sha);
+            INSERT INTO robust_features (seq, file_id, report_id, descriptor, features, created_at) VALUES (41, @f, @r, X'01020304', 'r1.AAAA', @at);
+            """,
+            ("@r", report), ("@f", file), ("@c", copy), ("@at", at), ("@by", TestData.SubmitterKey.ToString("D")), ("@sha", sha256));
+
+        await using var store = Open();
+        await store.MigrateAsync();
+        Assert.Equal((long)SqliteNeedleStore.SchemaVersion, await _database.ScalarAsync("PRAGMA user_version;"));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+
+        Assert.Equal(Guid.Parse(file), await store.Robust.FindBySha256Async(sha256));
+        Assert.Equal("r1.AAAA", await store.Robust.GetFeaturesAsync(Guid.Parse(file)));
+        Assert.Equal(41, Assert.Single(await store.Robust.ReadDescriptorsAsync(0, 10)).Sequence);
+
+        // Sequences go on after the kept ones, and a copy refers to the old row.
+        Assert.True(await store.Robust.SaveCopyAsync(Guid.Parse(copy), Guid.Parse(report), Guid.Parse(file)));
+        var rows = await store.Robust.ReadDescriptorsAsync(0, 10);
+        Assert.Equal((42L, Guid.Parse(copy)), (rows[1].Sequence, rows[1].FileId));
+        Assert.Equal(rows[0].Descriptor, rows[1].Descriptor);
+    }
+
+    [Fact]
     public async Task Pairwise_links_become_clusters_and_reports_with_media_links_are_triaged_again()
     {
         // The file as the steps before link clusters left it: three reports sharing an email, two sharing an image.

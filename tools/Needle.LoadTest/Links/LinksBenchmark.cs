@@ -71,9 +71,15 @@ internal static class LinksBenchmark
                     var keys = await CountAsync(database, "SELECT COUNT(*) FROM report_keys;", cancellationToken).ConfigureAwait(false);
                     var linkBytes = await TableBytesAsync(database, ["link_members", "link_clusters"], cancellationToken).ConfigureAwait(false);
                     var keyBytes = await TableBytesAsync(database, ["report_keys"], cancellationToken).ConfigureAwait(false);
+                    var robustRows = await CountAsync(database, "SELECT COUNT(*) FROM robust_features;", cancellationToken).ConfigureAwait(false);
+                    var robustBytes = await TableBytesAsync(database, ["robust_features"], cancellationToken).ConfigureAwait(false);
                     var size = new FileInfo(database).Length + (File.Exists(database + "-wal") ? new FileInfo(database + "-wal").Length : 0);
                     return new LinksResult(reports, images, acceptWall, triaged, triageWall, first, last, members, clusters, linkBytes, keys, keyBytes, size, open,
-                        processedPerSecond, firstJobMs, lastJobMs);
+                        processedPerSecond, firstJobMs, lastJobMs)
+                    {
+                        RobustRows = robustRows,
+                        RobustTableBytes = robustBytes,
+                    };
                 }
                 finally
                 {
@@ -185,6 +191,9 @@ internal static class LinksBenchmark
                 {
                     var (type, name, sql) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
                     var at = sql.IndexOf(name, StringComparison.Ordinal);
+
+                    // A renamed table's DDL has its name quoted: the schema goes before the quote.
+                    at = at > 0 && sql[at - 1] == '"' ? at - 1 : at;
                     ddl.Add(string.Concat(sql.AsSpan(0, at), "measured.", sql.AsSpan(at)));
                 }
             }

@@ -56,6 +56,8 @@ internal static class LinksCommand
             o.WriteLine(FormattableString.Invariant($"link key rows:           {r.KeyRows}"));
             o.WriteLine(FormattableString.Invariant($"link key table MB:       {r.KeyTableBytes / 1048576.0:F2}"));
             o.WriteLine(FormattableString.Invariant($"database MB:             {r.DatabaseBytes / 1048576.0:F1}"));
+            o.WriteLine(FormattableString.Invariant($"robust feature rows:     {r.RobustRows}"));
+            o.WriteLine(FormattableString.Invariant($"robust features MB:      {r.RobustTableBytes / 1048576.0:F2}"));
             o.WriteLine(FormattableString.Invariant($"jobs open at the end:    {r.OpenJobs}"));
             o.WriteLine(FormattableString.Invariant($"processed/s:             {r.ProcessedPerSecond:F1}"));
             o.WriteLine(FormattableString.Invariant($"backlog drain s:         {r.DrainWall.TotalSeconds:F0}"));

@@ -24,4 +24,10 @@ internal sealed record LinksResult(
     public TimeSpan DrainWall => TriageWall - AcceptWall;
 
     public double ReportsAcceptedPerSecond => Reports / AcceptWall.TotalSeconds;
+
+    /// <summary>Rows of robust_features (one per processed image, with features or referring to a copy's).</summary>
+    public long RobustRows { get; init; }
+
+    /// <summary>robust_features with its indexes, copied into an empty file.</summary>
+    public long RobustTableBytes { get; init; }
 }
