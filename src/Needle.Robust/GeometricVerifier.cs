@@ -53,7 +53,10 @@ public static class GeometricVerifier
             to.Add(new Point2f(query.Points[2 * m.QueryIdx], query.Points[(2 * m.QueryIdx) + 1]));
         }
 
-        if (from.Count < options.MinInliers)
+        // Exact pre-check before RANSAC (its iterations are most of a failing check): the inliers are a subset of these
+        // pairs, so when all of them together have too few distinct spots on either side, or spread over too small a
+        // box, no transform can pass the checks below.
+        if (from.Count < options.MinInliers || !CanPass(from, to, query, options))
         {
             return null;
         }
@@ -129,5 +132,25 @@ public static class GeometricVerifier
             Math.Round((right - left) / listedWidth, 4),
             Math.Round((bottom - top) / listedHeight, 4),
             Math.Round(similarity, 4));
+    }
+
+    // The checks made on the inliers, made on every ratio-test pair: an upper bound, so false means no match.
+    private static bool CanPass(List<Point2f> from, List<Point2f> to, LocalFeatures query, RobustMatcherOptions options)
+    {
+        var queryPoints = new HashSet<(int, int)>(to.Count);
+        var listedSpots = new HashSet<(int, int)>(from.Count);
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        for (var i = 0; i < from.Count; i++)
+        {
+            queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
+            listedSpots.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
+            minX = Math.Min(minX, to[i].X);
+            maxX = Math.Max(maxX, to[i].X);
+            minY = Math.Min(minY, to[i].Y);
+            maxY = Math.Max(maxY, to[i].Y);
+        }
+
+        return Math.Min(queryPoints.Count, listedSpots.Count) >= options.MinInliers &&
+            (maxX - minX) * (maxY - minY) >= options.MinInlierSpread * query.Width * query.Height;
     }
 }
