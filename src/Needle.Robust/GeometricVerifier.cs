@@ -33,27 +33,31 @@ public static class GeometricVerifier
             return null;
         }
 
-        using var queryDescriptors = Mat.FromPixelData(query.Count, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, query.Descriptors);
-        using var listedDescriptors = Mat.FromPixelData(listedCount, RobustFeatures.KeypointDescriptorBytes, MatType.CV_8UC1, listedKeypointDescriptors);
-        using var matcher = new BFMatcher(NormTypes.Hamming);
-        var pairs = matcher.KnnMatch(queryDescriptors, listedDescriptors, 2);
-        var from = new List<Point2f>(pairs.Length);
-        var to = new List<Point2f>(pairs.Length);
-        foreach (var pair in pairs)
+        Span<int> nearest = query.Count <= RobustFeatures.MaxKeypoints ? stackalloc int[query.Count] : new int[query.Count];
+        Span<int> best = query.Count <= RobustFeatures.MaxKeypoints ? stackalloc int[query.Count] : new int[query.Count];
+        Span<int> second = query.Count <= RobustFeatures.MaxKeypoints ? stackalloc int[query.Count] : new int[query.Count];
+        KeypointMatcher.NearestTwo(query.Descriptors, query.Count, listedKeypointDescriptors, listedCount, nearest, best, second);
+        var from = new List<Point2f>(query.Count);
+        var to = new List<Point2f>(query.Count);
+        for (var i = 0; i < query.Count; i++)
         {
-            if (pair.Length == 0 || (pair.Length > 1 && pair[0].Distance >= options.RatioTest * pair[1].Distance))
+            // Lowe's ratio test, skipped (as OpenCV's two-nearest match leaves it) when only one listed keypoint exists.
+            if (nearest[i] < 0 || (second[i] != int.MaxValue && best[i] >= options.RatioTest * second[i]))
             {
                 continue;
             }
 
-            var m = pair[0];
+            var t = nearest[i];
             from.Add(listedPoints is not null
-                ? new Point2f(listedPoints[2 * m.TrainIdx], listedPoints[(2 * m.TrainIdx) + 1])
-                : new Point2f(held!.X(m.TrainIdx), held.Y(m.TrainIdx)));
-            to.Add(new Point2f(query.Points[2 * m.QueryIdx], query.Points[(2 * m.QueryIdx) + 1]));
+                ? new Point2f(listedPoints[2 * t], listedPoints[(2 * t) + 1])
+                : new Point2f(held!.X(t), held.Y(t)));
+            to.Add(new Point2f(query.Points[2 * i], query.Points[(2 * i) + 1]));
         }
 
-        if (from.Count < options.MinInliers)
+        // Exact pre-check before RANSAC (its iterations are most of a failing check): the inliers are a subset of these
+        // pairs, so when all of them together have too few distinct spots on either side, or spread over too small a
+        // box, no transform can pass the checks below.
+        if (from.Count < options.MinInliers || !CanPass(from, to, query, options))
         {
             return null;
         }
@@ -129,5 +133,25 @@ public static class GeometricVerifier
             Math.Round((right - left) / listedWidth, 4),
             Math.Round((bottom - top) / listedHeight, 4),
             Math.Round(similarity, 4));
+    }
+
+    // The checks made on the inliers, made on every ratio-test pair: an upper bound, so false means no match.
+    private static bool CanPass(List<Point2f> from, List<Point2f> to, LocalFeatures query, RobustMatcherOptions options)
+    {
+        var queryPoints = new HashSet<(int, int)>(to.Count);
+        var listedSpots = new HashSet<(int, int)>(from.Count);
+        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
+        for (var i = 0; i < from.Count; i++)
+        {
+            queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
+            listedSpots.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
+            minX = Math.Min(minX, to[i].X);
+            maxX = Math.Max(maxX, to[i].X);
+            minY = Math.Min(minY, to[i].Y);
+            maxY = Math.Max(maxY, to[i].Y);
+        }
+
+        return Math.Min(queryPoints.Count, listedSpots.Count) >= options.MinInliers &&
+            (maxX - minX) * (maxY - minY) >= options.MinInlierSpread * query.Width * query.Height;
     }
 }
