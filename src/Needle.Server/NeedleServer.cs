@@ -359,7 +359,7 @@ public static class NeedleServer
         services.AddWebSessions(authentication, options);
         services.AddRazorComponents();
         services.AddSingleton(_ => new UrlFetch.MediaUrlFetcher(options.UrlFetch, time));
-        services.AddSingleton(_ => new BankSampling(store.Settings));
+        services.AddSingleton(_ => new BankSampling(store.Settings, time, options.BankRatioCacheDuration));
         services.AddSingleton(WorldMap.Default());
         services.AddSingleton<WebDecisions>();
         services.AddSingleton<VideoKeyframeCache>();

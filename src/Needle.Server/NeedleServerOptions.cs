@@ -123,6 +123,12 @@ public sealed record NeedleServerOptions
     public TimeSpan KeyCacheDuration { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long an HMA lookup reuses a bank's enabled ratio read from the store. A ratio set through this server
+    /// applies at once; one set on another node within this window. Zero reads the store at every lookup. At most 30 seconds.
+    /// </summary>
+    public TimeSpan BankRatioCacheDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// The IP-to-country database (.mmdb) placing the reported person's IP capture events in countries. Default
     /// <see cref="Needle.Geo.GeoDataPaths.DefaultIpDatabase"/>. When the file is missing the server warns at start and
     /// records no IP clues.
@@ -241,6 +247,11 @@ public sealed record NeedleServerOptions
         if (KeyCacheDuration < TimeSpan.Zero || KeyCacheDuration > TimeSpan.FromSeconds(30))
         {
             throw new ArgumentOutOfRangeException(nameof(KeyCacheDuration), KeyCacheDuration, "The key cache keeps a lookup 0 to 30 seconds.");
+        }
+
+        if (BankRatioCacheDuration < TimeSpan.Zero || BankRatioCacheDuration > TimeSpan.FromSeconds(30))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BankRatioCacheDuration), BankRatioCacheDuration, "The bank ratio cache keeps a ratio 0 to 30 seconds.");
         }
     }
 }

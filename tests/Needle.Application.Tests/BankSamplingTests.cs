@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Needle.Application.Lists;
 using Needle.Testing.Postgres;
 
@@ -25,6 +26,32 @@ public abstract class BankSamplingTests(StoreBackend backend) : StoreBackedTests
         Assert.Contains(audit, e => e.Action == "hma.bank.ratio" && e.Target == "BANK_A" && e.RemoteAddress == "10.0.0.9");
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => sampling.SetRatioAsync("BANK_A", 1.01, "tester"));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => sampling.SetRatioAsync("BANK_A", double.NaN, "tester"));
+    }
+
+    [Fact]
+    public async Task A_cached_ratio_changes_at_once_when_set_here_and_within_the_cache_window_when_set_by_another_node()
+    {
+        await using var t = await CreateStoreAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var here = new BankSampling(t.Store.Settings, clock, TimeSpan.FromSeconds(1));
+        var otherNode = new BankSampling(t.Store.Settings, clock, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1.0, await here.GetRatioAsync("BANK"));
+        await here.SetRatioAsync("BANK", 0.5, "tester");
+        Assert.Equal(0.5, await here.GetRatioAsync("BANK"));
+
+        // Another node's change: the cached ratio is kept until the window ends, then the store's is read.
+        await otherNode.SetRatioAsync("BANK", 0.25, "tester");
+        Assert.Equal(0.5, await here.GetRatioAsync("BANK"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0.25, await here.GetRatioAsync("BANK"));
+
+        // Without a window every read goes to the store.
+        var uncached = new BankSampling(t.Store.Settings, clock);
+        Assert.Equal(0.25, await uncached.GetRatioAsync("BANK"));
+        await otherNode.SetRatioAsync("BANK", 0.75, "tester");
+        Assert.Equal(0.75, await uncached.GetRatioAsync("BANK"));
+        Assert.Equal(3, (await t.Store.Audit.ReadAsync(0, 100)).Count(e => e.Action == "hma.bank.ratio"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,20 +15,67 @@ namespace Needle.Application.Lists;
 /// be trialled on part of the traffic. As in HMA the flip is derived from a seed: the caller's <c>seed</c> (HMA's
 /// content id for a consistent flip) or else the looked-up content itself, so the same item always gets the same
 /// answer; <c>bypass_coinflip</c> skips it. Ratios are kept per bank in the settings store (scope
-/// <c>hma-bank:NAME</c>), read at each lookup so every node sees a change at once; every change is audited.
+/// <c>hma-bank:NAME</c>); every change is audited. A lookup reads a bank's ratio from a short in-memory cache rather than
+/// the store (a store read per lookup capped the lookup rate): a change made through this instance is seen at once, one
+/// made on another node within <paramref name="cacheFor"/>.
 /// </summary>
 /// <param name="settings">Where the ratios are kept.</param>
-public sealed class BankSampling(ISettingsStore settings)
+/// <param name="time">The clock the cache ages by (the system clock when null).</param>
+/// <param name="cacheFor">How long a ratio read from the store is reused; zero (the default) reads the store every time.</param>
+public sealed class BankSampling(ISettingsStore settings, TimeProvider? time = null, TimeSpan cacheFor = default)
 {
-    private const string ScopePrefix = "hma-bank:";
-
     /// <summary>The ratio of a bank that never had one set.</summary>
     public const double DefaultRatio = 1.0;
 
-    /// <summary>A bank's enabled ratio (1.0 unless set).</summary>
-    public async Task<double> GetRatioAsync(string bank, CancellationToken cancellationToken = default)
+    private const string ScopePrefix = "hma-bank:";
+
+    // Bounded: past this many banks the cache is emptied rather than grown (it only costs store reads).
+    private const int MaxCached = 10_000;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, CachedRatio> _cache = new(StringComparer.Ordinal);
+
+    // Bumped by every change through this instance: a read that began before a change does not cache what it read.
+    private long _changes;
+
+    /// <summary>A bank's enabled ratio (1.0 unless set), from the cache while it is fresh.</summary>
+    public ValueTask<double> GetRatioAsync(string bank, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bank);
+        if (cacheFor > TimeSpan.Zero && _cache.TryGetValue(bank, out var cached) && _time.GetUtcNow() < cached.Until)
+        {
+            return ValueTask.FromResult(cached.Ratio);
+        }
+
+        return new ValueTask<double>(ReadRatioAsync(bank, cancellationToken));
+    }
+
+    private async Task<double> ReadRatioAsync(string bank, CancellationToken cancellationToken)
+    {
+        // Stamped before the read, so a value is never kept longer than cacheFor after it was current in the store.
+        var until = _time.GetUtcNow() + cacheFor;
+        var changes = Interlocked.Read(ref _changes);
+        var ratio = await ReadStoredRatioAsync(bank, cancellationToken).ConfigureAwait(false);
+        if (cacheFor > TimeSpan.Zero && Interlocked.Read(ref _changes) == changes)
+        {
+            if (_cache.Count >= MaxCached)
+            {
+                _cache.Clear();
+            }
+
+            _cache[bank] = new CachedRatio(ratio, until);
+            if (Interlocked.Read(ref _changes) != changes)
+            {
+                // A change began while this was stored: forget it rather than risk keeping the old ratio.
+                _cache.TryRemove(bank, out _);
+            }
+        }
+
+        return ratio;
+    }
+
+    private async Task<double> ReadStoredRatioAsync(string bank, CancellationToken cancellationToken)
+    {
         var json = await settings.GetSettingsAsync(ScopePrefix + bank, cancellationToken).ConfigureAwait(false);
         if (json is null)
         {
@@ -46,7 +94,24 @@ public sealed class BankSampling(ISettingsStore settings)
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
         ValidateRatio(ratio);
         var json = JsonSerializer.Serialize(new Dictionary<string, double> { ["enabled_ratio"] = ratio });
-        return settings.SetSettingsAsync(ScopePrefix + bank, json, new AuditEntryDraft(actor, "hma.bank.ratio", bank, json, remoteAddress), cancellationToken);
+        return SetAsync(bank, json, new AuditEntryDraft(actor, "hma.bank.ratio", bank, json, remoteAddress), cancellationToken);
+    }
+
+    private async Task SetAsync(string bank, string json, AuditEntryDraft audit, CancellationToken cancellationToken)
+    {
+        // Forgotten before and after the write, and reads in flight meanwhile are not cached: once the write is done,
+        // no lookup through this instance sees the old ratio.
+        Interlocked.Increment(ref _changes);
+        _cache.TryRemove(bank, out _);
+        try
+        {
+            await settings.SetSettingsAsync(ScopePrefix + bank, json, audit, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _changes);
+            _cache.TryRemove(bank, out _);
+        }
     }
 
     /// <summary>Throws unless <paramref name="ratio"/> is a number from 0 to 1.</summary>
@@ -81,4 +146,6 @@ public sealed class BankSampling(ISettingsStore settings)
             _ => false,
         };
     }
+
+    private sealed record CachedRatio(double Ratio, DateTimeOffset Until);
 }

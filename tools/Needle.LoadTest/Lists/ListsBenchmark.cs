@@ -40,6 +40,11 @@ internal static class ListsBenchmark
             progress(FormattableString.Invariant($"generated {list.Entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native, {new FileInfo(list.CsvPath).Length / 1e6:F0} MB CSV)"));
             var queries = Queries(list.Pdq, options.Lookups, options.Seed);
 
+            if (options.ServerOnly)
+            {
+                return await ServerAsync(folder, list, queries, options, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             var (nativeSeconds, managed, rss) = ScanLoad(list.NativePath, folder, list, queries, options.Checked, measureMemory: true);
             progress(FormattableString.Invariant($"scan: native list loaded in {nativeSeconds:F2} s; {managed:F0} B/entry managed, {rss:F0} B/entry resident"));
             var (csvSeconds, _, _) = ScanLoad(list.CsvPath, folder, null, queries, 0, measureMemory: false);
@@ -330,6 +335,7 @@ internal static class ListsBenchmark
             var identical = 0;
             var next = -1;
             var checkedCount = Math.Min(options.Checked, queries.Length);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var clients = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(
                 async () =>
@@ -357,6 +363,7 @@ internal static class ListsBenchmark
                 cancellationToken)).ToArray();
             await Task.WhenAll(clients).ConfigureAwait(false);
             var rate = queries.Length / clock.Elapsed.TotalSeconds;
+            var cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / queries.Length;
             await second.StopAsync(CancellationToken.None).ConfigureAwait(false);
             return new ListsRunResult
             {
@@ -373,6 +380,7 @@ internal static class ListsBenchmark
                 LookupsPerSecond = rate,
                 LookupP50Ms = Percentiles.Of(latencies, 50),
                 LookupP99Ms = Percentiles.Of(latencies, 99),
+                LookupCpuMicroseconds = cpuMicroseconds,
                 Checked = checkedCount,
                 CheckedIdentical = identical,
             };

@@ -17,6 +17,9 @@ internal sealed record ListsBenchmarkOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Only the server part (import, cold start, lookups): no scan load or compile, to iterate on lookups faster.</summary>
+    public bool ServerOnly { get; init; }
+
     /// <summary>A PostgreSQL connection string whose role may create databases: the import is timed there too. Null: SQLite only.</summary>
     public string? PostgresConnection { get; init; }
 }

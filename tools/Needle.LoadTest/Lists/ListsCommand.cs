@@ -17,11 +17,12 @@ internal static class ListsCommand
         var json = new Option<string?>("--json") { Description = "Also append the figures to FILE as one JSON line.", HelpName = "FILE" };
         var cliOnly = new Option<bool>("--cli-only") { Description = "Only the CLI side, no server: an N-line hash,quality,path CSV, then the built needle's scan --against list.csv, list compile and scan --against list.ndl under /usr/bin/time (wall, CPU, peak RSS), and the .ndl's open and first match." };
         var baseline = new Option<string?>("--baseline-needle") { Description = "With --cli-only: another needle (its needle.dll or apphost) to run the same commands with, in the same run.", HelpName = "PATH" };
+        var serverOnly = new Option<bool>("--server-only") { Description = "Only the server part: import, cold start and the lookups (no scan load, no compile)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,6 +38,7 @@ internal static class ListsCommand
                 Concurrency = parse.GetValue(concurrency),
                 Checked = parse.GetValue(check),
                 Seed = parse.GetValue(seed),
+                ServerOnly = parse.GetValue(serverOnly),
                 PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
             if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
@@ -81,6 +83,7 @@ internal static class ListsCommand
             o.WriteLine(FormattableString.Invariant($"lookups/s               {r.LookupsPerSecond:F0}"));
             o.WriteLine(FormattableString.Invariant($"lookup p50 ms           {r.LookupP50Ms:F2}"));
             o.WriteLine(FormattableString.Invariant($"lookup p99 ms           {r.LookupP99Ms:F2}"));
+            o.WriteLine(FormattableString.Invariant($"lookup CPU us/lookup    {r.LookupCpuMicroseconds:F0} (server and clients, one process)"));
             o.WriteLine(FormattableString.Invariant($"brute force identical   {r.CheckedIdentical}/{r.Checked}"));
             if (parse.GetValue(json) is { } jsonPath)
             {

@@ -29,6 +29,9 @@ internal sealed record ListsRunResult
 
     public required double LookupP99Ms { get; init; }
 
+    /// <summary>CPU time (user + system) of the whole process, server and clients together, per lookup, in microseconds.</summary>
+    public double LookupCpuMicroseconds { get; init; }
+
     public required int Checked { get; init; }
 
     public required int CheckedIdentical { get; init; }
