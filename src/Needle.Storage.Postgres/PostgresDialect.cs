@@ -52,6 +52,9 @@ internal sealed class PostgresDialect : SqlDialect
     /// </summary>
     public override string NextListChangeSequence => "(SELECT COALESCE(MAX(seq), 0) + 1 FROM list_changes)";
 
+    /// <inheritdoc/>
+    public override string NextListChangeSequenceOfRow(string n) => $"(SELECT COALESCE(MAX(seq), 0) + 1 FROM list_changes) + {n}";
+
     public override string JsonText(string column) => $"{column}::text";
 
     /// <summary>"C" is byte order, whatever the database's collation.</summary>
@@ -173,6 +176,7 @@ internal sealed class PostgresDialect : SqlDialect
         {
             // A list of millions takes longer than a command's usual 30 s, and the parser sets the pace.
             importer.Timeout = Timeout.InfiniteTimeSpan;
+            using var metadataJson = new MetadataJsonWriter();
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
             fill(entry =>
             {
@@ -191,7 +195,7 @@ internal sealed class PostgresDialect : SqlDialect
                 WriteOrNull(importer, entry.Category);
                 WriteOrNull(importer, entry.Source);
                 importer.Write(entry.Enabled, NpgsqlDbType.Boolean);
-                if (StoredRows.MetadataJson(entry) is { } metadata)
+                if (metadataJson.Write(entry) is { } metadata)
                 {
                     importer.Write(metadata, NpgsqlDbType.Jsonb);
                 }

@@ -25,6 +25,7 @@ internal sealed class RelationalListStore : IListStore
     private readonly string _selectEntries;
     private readonly string _selectEntryRange;
     private readonly string _insertChange;
+    private readonly string _insertChangeRange;
 
     public RelationalListStore(RelationalDatabase database)
     {
@@ -42,6 +43,15 @@ internal sealed class RelationalListStore : IListStore
         _insertChange = $"""
             INSERT INTO list_changes (seq, list_name, change, first_entry_id, last_entry_id, at)
             VALUES ({_dialect.NextListChangeSequence}, @name, @change, @first, @last, @at);
+            """;
+
+        // Row n covers ids first + n * chunk .. (that + chunk - 1, at most last); 64-bit arithmetic near the int range's end.
+        _insertChangeRange = $"""
+            WITH RECURSIVE chunks(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM chunks WHERE n + 1 < @chunks)
+            INSERT INTO list_changes (seq, list_name, change, first_entry_id, last_entry_id, at)
+            SELECT {_dialect.NextListChangeSequenceOfRow("n")}, @name, @change, @first + n * @chunk,
+                CASE WHEN @first + n * @chunk + @chunk - 1 < @last THEN @first + n * @chunk + @chunk - 1 ELSE @last END, @at
+            FROM chunks ORDER BY n;
             """;
     }
 
@@ -525,10 +535,9 @@ internal sealed class RelationalListStore : IListStore
 
                 var draft = audit(outcome) ?? throw new InvalidOperationException("The audit callback returned no entry.");
                 await RelationalAuditLog.AppendAsync(_database, connection, transaction, draft, ct).ConfigureAwait(false);
-                for (var first = outcome.FirstEntryId; count > 0 && first <= outcome.LastEntryId; first += changeChunk)
+                if (count > 0)
                 {
-                    var last = (int)Math.Min((long)first + changeChunk - 1, outcome.LastEntryId);
-                    await AppendChangeAsync(connection, transaction, ListChanges.Entries, listName, first, last, ct).ConfigureAwait(false);
+                    await AppendChangeRangeAsync(connection, transaction, listName, outcome.FirstEntryId, outcome.LastEntryId, changeChunk, ct).ConfigureAwait(false);
                 }
 
                 if (record?.Invoke(outcome) is { } final)
@@ -679,6 +688,27 @@ internal sealed class RelationalListStore : IListStore
             .With("@change", change)
             .With("@first", firstEntryId)
             .With("@last", lastEntryId)
+            .With("@at", _database.Time.GetUtcNow())
+            .RunAsync(cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Appends the change-log rows naming entries <paramref name="first"/>..<paramref name="last"/> in chunks of
+    /// <paramref name="chunk"/> ids, in order, with one statement (an import of millions names about a thousand).
+    /// </summary>
+    private async Task AppendChangeRangeAsync(
+        DbConnection connection, DbTransaction transaction, string listName, int first, int last, int chunk, CancellationToken cancellationToken)
+    {
+        await _dialect.LockAuditChainAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await _dialect
+            .Command(connection, transaction, _insertChangeRange)
+            .With("@chunks", ((long)last - first + chunk) / chunk)
+            .With("@name", listName)
+            .With("@change", ListChanges.Entries)
+            .With("@first", (long)first)
+            .With("@chunk", (long)chunk)
+            .With("@last", (long)last)
             .With("@at", _database.Time.GetUtcNow())
             .RunAsync(cancellationToken)
             .ConfigureAwait(false);

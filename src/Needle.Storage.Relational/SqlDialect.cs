@@ -49,6 +49,12 @@ internal abstract class SqlDialect
     /// <summary>The value inserted as the next list change's <c>seq</c>, taken while <see cref="LockAuditChainAsync"/> is held.</summary>
     public abstract string NextListChangeSequence { get; }
 
+    /// <summary>
+    /// As <see cref="NextListChangeSequence"/>, for the <c>n</c>th (from 0) of the rows one statement inserts in order
+    /// (<paramref name="n"/> is the expression of that number).
+    /// </summary>
+    public abstract string NextListChangeSequenceOfRow(string n);
+
     /// <summary>A JSON column read back as its text, as it was written.</summary>
     public abstract string JsonText(string column);
 
@@ -204,6 +210,7 @@ internal abstract class SqlDialect
             parameters[0].Value = ToDatabase(SqlType.BigInt, listId);
             var enabled = ToDatabase(SqlType.Flag, true);
             var disabled = ToDatabase(SqlType.Flag, false);
+            using var metadataJson = new MetadataJsonWriter();
             insert.Prepare();
             fill(entry =>
             {
@@ -215,7 +222,7 @@ internal abstract class SqlDialect
                 parameters[5].Value = (object?)entry.Category ?? DBNull.Value;
                 parameters[6].Value = (object?)entry.Source ?? DBNull.Value;
                 parameters[7].Value = entry.Enabled ? enabled : disabled;
-                parameters[8].Value = (object?)StoredRows.MetadataJson(entry) ?? DBNull.Value;
+                parameters[8].Value = (object?)metadataJson.Write(entry) ?? DBNull.Value;
 #pragma warning disable CA1849 // The parser hands entries over synchronously; in process the call does not wait on I/O.
                 insert.ExecuteNonQuery();
 #pragma warning restore CA1849

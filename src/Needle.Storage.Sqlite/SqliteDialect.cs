@@ -48,6 +48,9 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>NULL: <c>seq</c> is an INTEGER PRIMARY KEY AUTOINCREMENT (never reused; one writer, so commit order).</summary>
     public override string NextListChangeSequence => "NULL";
 
+    /// <inheritdoc/>
+    public override string NextListChangeSequenceOfRow(string n) => "NULL";
+
     public override string JsonText(string column) => column;
 
     /// <summary>BINARY, SQLite's default collation, is byte order.</summary>

@@ -126,6 +126,78 @@ public abstract class ListImporterTests(StoreBackend backend) : StoreBackedTests
     }
 
     [Fact]
+    public async Task A_native_import_keeps_every_field_as_written_on_the_importing_node_and_on_a_follower()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            using var leader = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            using var follower = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            var importer = new ListImporter(leader, t.Store.Lists, t.Time);
+
+            // Repeated texts (pooled when read) between unique ones, escapes, non-ASCII, HTML characters, no metadata.
+            var rng = new Random(5);
+            Span<byte> bytes = stackalloc byte[16];
+            var written = new List<(string Value, string? Label, string? Category, string? Source, bool Enabled, Dictionary<string, string> Metadata)>();
+            string[] categories = ["A1", "B2", "Catégorie \"ß\"", "<b>&'"];
+            var path = Path.Combine(folder, "list.ndjson");
+            using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
+            {
+                writer.Write("{\"format\":\"needle-hashlist\",\"version\":1,\"name\":\"native\",\"kind\":\"known\"}\n");
+                for (var i = 0; i < 3000; i++)
+                {
+                    rng.NextBytes(bytes);
+                    var value = Convert.ToHexStringLower(bytes);
+                    var metadata = i % 7 == 0
+                        ? new Dictionary<string, string>()
+                        : new Dictionary<string, string>
+                        {
+                            ["case"] = string.Create(CultureInfo.InvariantCulture, $"C-{i % 13}"),
+                            ["note"] = i % 2 == 0 ? "tab\there, quote \" and 💡" : string.Create(CultureInfo.InvariantCulture, $"unique {i} <x>"),
+                            [i % 3 == 0 ? "clé" : "key"] = "v",
+                        };
+                    var entry = (value, i % 5 == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"label-{i}"), categories[i % 4], i % 2 == 0 ? "programme.csv" : null, i % 9 != 0, metadata);
+                    written.Add(entry);
+                    writer.Write(JsonSerializer.Serialize(new
+                    {
+                        id = i + 1,
+                        signalType = "md5",
+                        value,
+                        label = entry.Item2,
+                        category = entry.Item3,
+                        source = entry.Item4,
+                        enabled = entry.Item5,
+                        metadata,
+                    }));
+                    writer.Write('\n');
+                }
+            }
+
+            var done = await importer.RunAsync(Request("native", path) with { Format = "needle" });
+            Assert.True(done.State == ListImportState.Succeeded, string.Join("; ", done.Errors));
+            Assert.Equal(written.Count, done.Imported);
+            Assert.True(await follower.CatchUpAsync() > 0);
+            foreach (var service in new[] { leader, follower })
+            {
+                var list = service.FindList("native")!;
+                Assert.Equal(written.Count, list.Count);
+                for (var i = 0; i < written.Count; i++)
+                {
+                    Assert.True(list.TryGet(i + 1, out var entry));
+                    var expected = written[i];
+                    Assert.Equal((expected.Value, expected.Label, expected.Category, expected.Source, expected.Enabled), (entry.Value, entry.Label, entry.Category, entry.Source, entry.Enabled));
+                    Assert.Equal(expected.Metadata.OrderBy(static p => p.Key, StringComparer.Ordinal), entry.Metadata.OrderBy(static p => p.Key, StringComparer.Ordinal));
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Malformed_records_are_named_by_number_and_nothing_is_imported()
     {
         await using var t = await CreateStoreAsync();

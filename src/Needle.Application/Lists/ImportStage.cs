@@ -1,4 +1,5 @@
 using System.Text;
+using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 
 namespace Needle.Application.Lists;
@@ -15,6 +16,10 @@ internal sealed class ImportStage : IDisposable
 
     private readonly FileStream _file;
     private readonly BinaryWriter _writer;
+
+    // Read back, the texts that repeat (signal types, categories, sources, metadata keys) are one string each.
+    private readonly StringPool _pool = new();
+    private byte[] _bytes = new byte[256];
 
     public ImportStage(string? directory)
     {
@@ -63,23 +68,23 @@ internal sealed class ImportStage : IDisposable
         using var reader = new BinaryReader(_file, Encoding.UTF8, leaveOpen: true);
         for (var i = 0; i < Count; i++)
         {
-            var typeName = reader.ReadString();
+            var typeName = ReadText(reader, pooled: true);
             if (!SignalTypes.TryGet(typeName, out var type))
             {
                 throw new InvalidDataException($"The import stage holds the unknown signal type '{typeName}'.");
             }
 
-            var value = reader.ReadString();
+            var value = ReadText(reader, pooled: false);
             var flags = reader.ReadByte();
-            var label = (flags & HasLabel) != 0 ? reader.ReadString() : null;
-            var category = (flags & HasCategory) != 0 ? reader.ReadString() : null;
-            var source = (flags & HasSource) != 0 ? reader.ReadString() : null;
+            var label = (flags & HasLabel) != 0 ? ReadText(reader, pooled: true) : null;
+            var category = (flags & HasCategory) != 0 ? ReadText(reader, pooled: true) : null;
+            var source = (flags & HasSource) != 0 ? ReadText(reader, pooled: true) : null;
             var pairs = reader.Read7BitEncodedInt();
             var metadata = new Dictionary<string, string>(pairs, StringComparer.Ordinal);
             for (var p = 0; p < pairs; p++)
             {
-                var key = reader.ReadString();
-                metadata[key] = reader.ReadString();
+                var key = ReadText(reader, pooled: true);
+                metadata[key] = ReadText(reader, pooled: true);
             }
 
             yield return new HashListEntry(type, value)
@@ -98,6 +103,21 @@ internal sealed class ImportStage : IDisposable
     {
         _writer.Dispose();
         _file.Dispose();
+    }
+
+    /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> wrote it (its UTF-8 length, then its bytes).</summary>
+    private string ReadText(BinaryReader reader, bool pooled)
+    {
+        var length = reader.Read7BitEncodedInt();
+        if (_bytes.Length < length)
+        {
+            _bytes = new byte[length];
+        }
+
+        // The reader reads byte by byte from the file's buffer, so reading the bytes from the file directly keeps the place.
+        _file.ReadExactly(_bytes, 0, length);
+        var bytes = _bytes.AsSpan(0, length);
+        return pooled ? _pool.Get(bytes) : Encoding.UTF8.GetString(bytes);
     }
 
     private void WriteIf(string? text)

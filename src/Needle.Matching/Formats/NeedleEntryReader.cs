@@ -18,6 +18,9 @@ internal sealed class NeedleEntryReader(int maxDepth)
     private byte[] _utf8 = new byte[1024];
     private char[] _value = new char[256];
 
+    // Categories, sources, metadata keys and many of their values repeat from line to line: one string each.
+    private readonly StringPool _pool = new();
+
     public HashListEntry? TryRead(ReadOnlySpan<char> line)
     {
         var max = Encoding.UTF8.GetMaxByteCount(line.Length);
@@ -97,7 +100,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
                     string? text;
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        text = reader.GetString();
+                        text = Text(ref reader);
                     }
                     else if (reader.TokenType == JsonTokenType.Null)
                     {
@@ -139,13 +142,13 @@ internal sealed class NeedleEntryReader(int maxDepth)
                     metadata = new Dictionary<string, string>(StringComparer.Ordinal);
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var key = reader.GetString()!;
+                        var key = Text(ref reader);
                         if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                         {
                             return null;
                         }
 
-                        metadata[key] = reader.GetString()!;
+                        metadata[key] = Text(ref reader);
                     }
 
                     if (reader.TokenType != JsonTokenType.EndObject)
@@ -179,6 +182,9 @@ internal sealed class NeedleEntryReader(int maxDepth)
             Metadata = metadata ?? new Dictionary<string, string>(StringComparer.Ordinal),
         };
     }
+
+    /// <summary>The current string token (or property name), pooled; the escaped rarity decoded as usual.</summary>
+    private string Text(ref Utf8JsonReader reader) => reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : _pool.Get(reader.ValueSpan);
 
     private static int FieldOf(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("id"u8) ? Id
