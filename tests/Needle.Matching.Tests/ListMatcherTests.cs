@@ -222,4 +222,37 @@ public sealed class ListMatcherTests
     }
 
     private static string[] Labels(MatchResult result) => [.. result.Matches.Select(static m => m.Entry.Label!)];
+    [Fact]
+    public void Exact_tables_built_in_bulk_find_every_copy_and_follow_later_changes()
+    {
+        static string Digest(int i) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(BitConverter.GetBytes(i)));
+        var list = new HashList("known");
+        list.AddBatch([.. Enumerable.Range(0, 3000).Select(static i => new HashListEntry(SignalTypes.Md5, Digest(i)) { Label = $"e{i}" })]);
+        var copy = list.Add(new HashListEntry(SignalTypes.Md5, Digest(7)) { Label = "copy7" });
+        var removed = list.Add(new HashListEntry(SignalTypes.Md5, Md5A) { Label = "removed" });
+        list.Add(new HashListEntry(SignalTypes.Md5, Md5B) { Label = "disabled", Enabled = false });
+        list.Remove(removed.Id);
+
+        // Built over the existing entries in one bulk.
+        using var matcher = Matcher(list);
+        for (var i = 0; i < 3000; i += 97)
+        {
+            Assert.Equal(i == 7 ? ["copy7", "e7"] : [$"e{i}"], Labels(matcher.Match(new FileSignals { Md5 = Digest(i) })).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(["copy7", "e7"], Labels(matcher.Match(new FileSignals { Md5 = Digest(7) })).Order(StringComparer.Ordinal));
+        Assert.Equal(MatchStatus.NoMatch, matcher.Match(new FileSignals { Md5 = Md5A }).Status);
+        Assert.Equal(MatchStatus.NoMatch, matcher.Match(new FileSignals { Md5 = Md5B }).Status);
+
+        // A later batch (collected, then inserted at once) and single changes after it.
+        list.AddBatch([.. Enumerable.Range(3000, 5000).Select(static i => new HashListEntry(SignalTypes.Md5, Digest(i)) { Label = $"e{i}" })]);
+        list.Remove(copy.Id);
+        for (var i = 1; i < 8000; i += 211)
+        {
+            Assert.Equal([$"e{i}"], Labels(matcher.Match(new FileSignals { Md5 = Digest(i) })));
+        }
+
+        Assert.Equal(["e7"], Labels(matcher.Match(new FileSignals { Md5 = Digest(7) })));
+        Assert.Equal(MatchStatus.NoMatch, matcher.Match(new FileSignals { Md5 = Digest(8000) }).Status);
+    }
 }

@@ -125,18 +125,68 @@ internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type, V
     // Cells holding a value or a deletion mark (both lengthen probes).
     private int _used;
     private int _live;
+    // During a bulk: the value rows told of, inserted at its end into a table sized once (no doubling rehashes).
+    private bool _bulk;
+    private int[] _pending = [];
+    private int _pendingCount;
 
     /// <summary>Cells of the table (for tests and memory accounting).</summary>
     internal int TableLength => _table.Length;
 
     public override void Add(int slot, int valueRow, ReadOnlySpan<byte> value, bool enabled)
     {
+        if (_bulk)
+        {
+            if (_pendingCount == _pending.Length)
+            {
+                Array.Resize(ref _pending, Math.Max(1024, _pendingCount * 2));
+            }
+
+            _pending[_pendingCount++] = valueRow;
+            return;
+        }
+
+        Insert(type.KeyFromBytes(value), valueRow);
+    }
+
+    public override void BeginBulk() => _bulk = true;
+
+    public override void EndBulk()
+    {
+        _bulk = false;
+        FlushPending();
+    }
+
+    /// <summary>Inserts the values collected in a bulk, growing the table once for all of them.</summary>
+    private void FlushPending()
+    {
+        if (_pendingCount == 0)
+        {
+            return;
+        }
+
+        if ((_used + _pendingCount) * 2 > _table.Length)
+        {
+            Rehash(_live + _pendingCount);
+        }
+
+        var words = column.Words;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            Insert(KeyOf(words, _pending[i]), _pending[i]);
+        }
+
+        _pending = [];
+        _pendingCount = 0;
+    }
+
+    private void Insert(TKey key, int valueRow)
+    {
         if ((_used + 1) * 2 > _table.Length)
         {
             Rehash(_live + 1);
         }
 
-        var key = type.KeyFromBytes(value);
         var mask = _table.Length - 1;
         var i = Home(key, mask);
         while (_table[i] >= 0)
@@ -151,6 +201,8 @@ internal sealed class ExactSignalMatcher<TKey>(ExactHashSignalType<TKey> type, V
 
     public override void Remove(int slot, int valueRow)
     {
+        // A value told of in this bulk is in the table once flushed; its removal then finds it.
+        FlushPending();
         var words = column.Words;
         var key = KeyOf(words, valueRow);
         var mask = _table.Length - 1;

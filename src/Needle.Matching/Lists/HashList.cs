@@ -35,7 +35,8 @@ public sealed class HashList
     private int _rows;
     private int[] _ids = new int[16];
     private byte[] _typeOf = new byte[16];
-    private bool[] _enabled = new bool[16];
+    // Enabled flags, one bit a row (row r is bit r % 64 of word r / 64); changed under the lock, read without it.
+    private ulong[] _enabled = new ulong[1];
     private long[] _detailRef = new long[16];
 
     /// <summary>An empty list with default thresholds; details (labels, metadata) are held in memory.</summary>
@@ -95,7 +96,7 @@ public sealed class HashList
         {
             lock (_sync)
             {
-                long total = _ids.Length * (sizeof(int) + sizeof(byte) + sizeof(bool) + sizeof(long));
+                long total = (_ids.Length * (sizeof(int) + sizeof(byte) + sizeof(long))) + (_enabled.Length * sizeof(ulong));
                 total += (_rowById?.Bytes ?? 0) + _details.MemoryBytes;
                 foreach (var column in _values)
                 {
@@ -218,7 +219,7 @@ public sealed class HashList
         {
             if (TryFindRow(id, out var row))
             {
-                enabled = _enabled[row];
+                enabled = IsEnabled(_enabled, row);
                 return true;
             }
 
@@ -365,9 +366,9 @@ public sealed class HashList
                 return false;
             }
 
-            if (_enabled[row] != enabled)
+            if (IsEnabled(_enabled, row) != enabled)
             {
-                _enabled[row] = enabled;
+                SetEnabledBit(row, enabled);
                 foreach (var observer in _observers)
                 {
                     observer.EntryEnabledChanged(this, id, row, ValueRowOf(row), _types[_typeOf[row]], enabled);
@@ -399,7 +400,7 @@ public sealed class HashList
                 var valueRow = column is null ? -1 : next[t]++;
                 if (_ids[row] > 0)
                 {
-                    observer.EntryAdded(this, _ids[row], row, valueRow, _types[t], column is null ? default : column.Get(valueRow), _enabled[row]);
+                    observer.EntryAdded(this, _ids[row], row, valueRow, _types[t], column is null ? default : column.Get(valueRow), IsEnabled(_enabled, row));
                 }
             }
         }
@@ -457,7 +458,7 @@ public sealed class HashList
 
                 ids[at] = _ids[row];
                 typeOf[at] = t;
-                enabled[at] = _enabled[row];
+                enabled[at] = IsEnabled(_enabled, row);
                 detailRefs[at] = _detailRef[row];
                 var width = _types[t].ValueBytes;
                 if (width > 0)
@@ -492,7 +493,15 @@ public sealed class HashList
         var capacity = Math.Max(16, n);
         list._ids = columns.Ids.Length == capacity ? columns.Ids : ResizeTo(columns.Ids, capacity);
         list._typeOf = ResizeTo(columns.TypeOf, capacity);
-        list._enabled = ResizeTo(columns.Enabled, capacity);
+        list._enabled = new ulong[BitmapWords(capacity)];
+        for (var row = 0; row < n; row++)
+        {
+            if (columns.Enabled[row])
+            {
+                list._enabled[row >> 6] |= 1UL << row;
+            }
+        }
+
         list._detailRef = ResizeTo(columns.DetailRefs, capacity);
         list._rows = n;
         list._types.AddRange(columns.Types);
@@ -560,7 +569,7 @@ public sealed class HashList
             var capacity = _rows * 2;
             Array.Resize(ref _ids, capacity);
             Array.Resize(ref _typeOf, capacity);
-            Array.Resize(ref _enabled, capacity);
+            Array.Resize(ref _enabled, BitmapWords(capacity));
             Array.Resize(ref _detailRef, capacity);
         }
 
@@ -591,7 +600,7 @@ public sealed class HashList
         _rows++;
         _ids[row] = entry.Id;
         _typeOf[row] = (byte)typeIndex;
-        _enabled[row] = entry.Enabled;
+        SetEnabledBit(row, entry.Enabled);
         _detailRef[row] = detail;
         _count++;
         if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
@@ -683,7 +692,18 @@ public sealed class HashList
     internal int IdAt(int row) => Volatile.Read(ref _ids)[row];
 
     /// <summary>Whether <paramref name="row"/> is enabled, read as <see cref="IdAt"/> is.</summary>
-    internal bool EnabledAt(int row) => Volatile.Read(ref _enabled)[row];
+    internal bool EnabledAt(int row) => IsEnabled(Volatile.Read(ref _enabled), row);
+
+    private static bool IsEnabled(ulong[] bits, int row) => (bits[row >> 6] & (1UL << row)) != 0;
+
+    private static int BitmapWords(int rows) => (rows + 63) >> 6;
+
+    /// <summary>Sets or clears a row's enabled bit (under the lock; a lock-free reader sees the word before or after).</summary>
+    private void SetEnabledBit(int row, bool enabled)
+    {
+        ref var word = ref _enabled[row >> 6];
+        word = enabled ? word | (1UL << row) : word & ~(1UL << row);
+    }
 
     private HashListEntry BuildEntry(int row)
     {
@@ -691,10 +711,10 @@ public sealed class HashList
         var value = _values[_typeOf[row]] is null ? null : type.DecodeValue(ValueOf(row));
         if (_detailRef[row] == NoDetails)
         {
-            return HashListEntry.Trusted(type, value!, _ids[row], _enabled[row], null, null, null);
+            return HashListEntry.Trusted(type, value!, _ids[row], IsEnabled(_enabled, row), null, null, null);
         }
 
-        return EntryDetailCodec.Decode(_details.Read(_detailRef[row]).Span, type, value, _ids[row], _enabled[row]);
+        return EntryDetailCodec.Decode(_details.Read(_detailRef[row]).Span, type, value, _ids[row], IsEnabled(_enabled, row));
     }
 }
 
