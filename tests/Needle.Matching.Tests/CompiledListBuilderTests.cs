@@ -65,10 +65,12 @@ public sealed class CompiledListBuilderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("plain", 60_000)]
-    [InlineData("odd", 60_000)]
-    [InlineData("plain", 260_000)] // over 16 MiB: several spans parsed in parallel, their rows and details joined in order
-    public void A_csv_list_gives_the_file_of_the_list_the_csv_reader_loads(string shape, int lines)
+    [InlineData("plain", 60_000, CsvSpanReader.SpanBytes)]
+    [InlineData("odd", 60_000, CsvSpanReader.SpanBytes)]
+    [InlineData("plain", 260_000, CsvSpanReader.SpanBytes)] // over 16 MiB: several spans parsed in parallel, their rows and details joined in order
+    [InlineData("plain", 60_000, 64 << 10)] // many groups of spans: one group is appended while the next is parsed
+    [InlineData("odd", 60_000, 64 << 10)] // a line the span reader refuses in a later group, while the next one is parsed
+    public void A_csv_list_gives_the_file_of_the_list_the_csv_reader_loads(string shape, int lines, int spanBytes)
     {
         var random = new Random(9);
         var text = new StringBuilder();
@@ -114,11 +116,11 @@ public sealed class CompiledListBuilderTests : IDisposable
         // Plain lines take the parallel span reader; the odd ones send the file to the csv reader.
         using (var probe = new CompiledListBuilder(_directory))
         {
-            Assert.Equal(shape == "plain", CsvSpanReader.TryRead(csv, "big list.csv", options.MaxLineLength, probe, 0) is not null);
+            Assert.Equal(shape == "plain", CsvSpanReader.TryRead(csv, "big list.csv", options.MaxLineLength, probe, 0, spanBytes) is not null);
         }
 
         var actual = Path.Combine(_directory, "builder.ndl");
-        using (var builder = new CompiledListBuilder(_directory))
+        using (var builder = new CompiledListBuilder(_directory) { CsvSpanBytes = spanBytes })
         {
             var result = builder.TryAddFile(csv, options, "csv");
             Assert.NotNull(result);

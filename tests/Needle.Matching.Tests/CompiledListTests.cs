@@ -287,6 +287,53 @@ public sealed class CompiledListTests : IDisposable
         return path;
     }
 
+    [Fact]
+    public void Multi_index_tables_hold_every_slot_in_its_bucket_in_slot_order()
+    {
+        // The tables are sorted a few substrings at a time in parallel; they must equal a plain stable sort, in order.
+        var list = SampleList();
+        var path = Compile(list);
+        var pdq = list.EntriesOf(SignalTypes.Pdq);
+        var words = new ulong[pdq.Count * PdqHash.WordCount];
+        for (var i = 0; i < pdq.Count; i++)
+        {
+            PdqHash.Parse(pdq[i].Value).CopyTo(words.AsSpan(i * PdqHash.WordCount, PdqHash.WordCount));
+        }
+
+        var layout = SubstringLayout.Choose(pdq.Count, new PdqIndexOptions().MaxBucketTableBytesPerEntry)!;
+        Assert.True(layout.Count > 4);
+        var expected = new List<byte>();
+        expected.AddRange(BitConverter.GetBytes(layout.Count));
+        expected.AddRange(new byte[4]);
+        for (var s = 0; s < layout.Count; s++)
+        {
+            var keys = new uint[pdq.Count];
+            for (var slot = 0; slot < pdq.Count; slot++)
+            {
+                keys[slot] = SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], layout.Offsets[s], layout.Widths[s]);
+            }
+
+            var slots = Enumerable.Range(0, pdq.Count).OrderBy(slot => keys[slot]).ThenBy(slot => slot).ToArray();
+            var start = 0u;
+            for (var bucket = 0u; bucket <= 1u << layout.Widths[s]; bucket++)
+            {
+                expected.AddRange(BitConverter.GetBytes(start));
+                while (start < slots.Length && keys[slots[start]] == bucket)
+                {
+                    start++;
+                }
+            }
+
+            foreach (var slot in slots)
+            {
+                expected.AddRange(BitConverter.GetBytes(slot));
+            }
+        }
+
+        var (offset, length) = SectionOf(path, "pdq.mih");
+        Assert.Equal(expected.ToArray(), File.ReadAllBytes(path).AsSpan(offset, length).ToArray());
+    }
+
     private static HashList SampleList()
     {
         var random = new Random(5);

@@ -53,6 +53,9 @@ public sealed class CompiledListBuilder : IDisposable
         _details = new FileStream(_detailPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
     }
 
+    /// <summary>Bytes of a csv file each parallel span covers (tests make it small to get many spans).</summary>
+    internal int CsvSpanBytes { get; init; } = CsvSpanReader.SpanBytes;
+
     /// <summary>Lists added so far.</summary>
     public int ListCount => _lists.Count;
 
@@ -98,7 +101,7 @@ public sealed class CompiledListBuilder : IDisposable
             if (IsCsv(path, formatName))
             {
                 var source = options.FileName is { } file ? Path.GetFileName(file) : null;
-                if (CsvSpanReader.TryRead(path, source, options.MaxLineLength, this, number) is { } records)
+                if (CsvSpanReader.TryRead(path, source, options.MaxLineLength, this, number, CsvSpanBytes) is { } records)
                 {
                     var name = options.ListName ?? Path.GetFileNameWithoutExtension(options.FileName);
                     var list = new HashList(string.IsNullOrWhiteSpace(name) ? "list" : name, options.Kind ?? HashListKind.Known);

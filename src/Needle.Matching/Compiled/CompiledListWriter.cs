@@ -243,26 +243,49 @@ public static class CompiledListWriter
         BinaryPrimitives.WriteInt32LittleEndian(head, layout.Count);
         writer.Append(head, "pdq.mih");
 
-        // One set of buffers for every substring (sized for the widest): the tables of a 100M list are gigabytes,
-        // and a fresh set per substring would pile up as garbage faster than it is collected.
+        // Substrings are sorted a few at a time in parallel (one lane per core, at most four), then written in order.
+        // Each lane keeps one set of buffers for every substring it sorts (sized for the widest): the tables of a 100M
+        // list are gigabytes, and a fresh set per substring would pile up as garbage faster than it is collected.
         var widest = layout.Widths.Max();
-        var starts = new uint[(1L << widest) + 1];
-        var cursor = new uint[1L << widest];
-        var slots = new int[n];
-        for (var i = 0; i < layout.Count; i++)
+        var lanes = Math.Clamp(Math.Min(Environment.ProcessorCount, layout.Count), 1, 4);
+        var starts = new uint[lanes][];
+        var slots = new int[lanes][];
+        for (var lane = 0; lane < lanes; lane++)
         {
-            var buckets = 1L << layout.Widths[i];
-            CountingSort(words, n, layout.Offsets[i], layout.Widths[i], starts.AsSpan(0, (int)(buckets + 1)), cursor.AsSpan(0, (int)buckets), slots);
-            writer.Append(MemoryMarshal.AsBytes(starts.AsSpan(0, (int)(buckets + 1))), null);
-            writer.Append(MemoryMarshal.AsBytes(slots.AsSpan()), null);
+            starts[lane] = new uint[(1L << widest) + 1];
+            slots[lane] = new int[n];
+        }
+
+        for (var first = 0; first < layout.Count; first += lanes)
+        {
+            var batch = Math.Min(lanes, layout.Count - first);
+            var at = first;
+            if (batch == 1)
+            {
+                CountingSort(words, n, layout.Offsets[at], layout.Widths[at], starts[0], slots[0]);
+            }
+            else
+            {
+                Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = batch }, lane =>
+                    CountingSort(words, n, layout.Offsets[at + lane], layout.Widths[at + lane], starts[lane], slots[lane]));
+            }
+
+            for (var lane = 0; lane < batch; lane++)
+            {
+                var buckets = 1L << layout.Widths[first + lane];
+                writer.Append(MemoryMarshal.AsBytes(starts[lane].AsSpan(0, (int)(buckets + 1))), null);
+                writer.Append(MemoryMarshal.AsBytes(slots[lane].AsSpan()), null);
+            }
         }
 
         writer.End();
     }
 
     /// <summary>Slots sorted by one substring's value: bucket starts (2^w + 1) and the slots, ascending within a bucket.</summary>
-    private static void CountingSort(ulong[] words, int n, int offset, int width, Span<uint> starts, Span<uint> cursor, int[] slots)
+    private static void CountingSort(ulong[] words, int n, int offset, int width, uint[] startsBuffer, int[] slots)
     {
+        var buckets = 1 << width;
+        var starts = startsBuffer.AsSpan(0, buckets + 1);
         starts.Clear();
         for (var slot = 0; slot < n; slot++)
         {
@@ -274,10 +297,14 @@ public static class CompiledListWriter
             starts[b] += starts[b - 1];
         }
 
-        starts[..cursor.Length].CopyTo(cursor);
+        // starts[b] serves as bucket b's cursor: afterwards it holds the start of bucket b + 1, so the starts are
+        // shifted back by one (saves a second 2^w table per lane).
         for (var slot = 0; slot < n; slot++)
         {
-            slots[cursor[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
+            slots[starts[(int)SubstringLayout.Extract(ref words[slot * PdqHash.WordCount], offset, width)]++] = slot;
         }
+
+        starts[..buckets].CopyTo(starts[1..]);
+        starts[0] = 0;
     }
 }

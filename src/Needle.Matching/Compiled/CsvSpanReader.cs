@@ -16,13 +16,14 @@ namespace Needle.Matching.Compiled;
 /// </summary>
 internal static unsafe class CsvSpanReader
 {
-    private const int SpanBytes = 16 << 20;
+    /// <summary>Bytes of file one parallel span covers (tests use smaller ones to get many groups).</summary>
+    public const int SpanBytes = 16 << 20;
     private const byte Label = 1;
     private const byte Source = 4;
     private const byte Metadata = 16;
 
     /// <summary>The records read, or null when the file needs the csv reader; entries go to list <paramref name="list"/>.</summary>
-    public static int? TryRead(string path, string? source, int maxLineLength, CompiledListBuilder builder, ushort list)
+    public static int? TryRead(string path, string? source, int maxLineLength, CompiledListBuilder builder, ushort list, int spanBytes = SpanBytes)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         var length = stream.Length;
@@ -37,7 +38,7 @@ internal static unsafe class CsvSpanReader
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
-            return Read((nint)(pointer + view.PointerOffset), length, SourceField(source), maxLineLength, builder, list);
+            return Read((nint)(pointer + view.PointerOffset), length, SourceField(source), maxLineLength, builder, list, spanBytes);
         }
         finally
         {
@@ -45,7 +46,7 @@ internal static unsafe class CsvSpanReader
         }
     }
 
-    private static int? Read(nint data, long length, byte[]? source, int maxLineLength, CompiledListBuilder builder, ushort list)
+    private static int? Read(nint data, long length, byte[]? source, int maxLineLength, CompiledListBuilder builder, ushort list, int spanBytes)
     {
         var all = (byte*)data;
         if (all[0] >= 0x80 || all[0] == 0)
@@ -58,7 +59,7 @@ internal static unsafe class CsvSpanReader
         var bounds = new List<long> { start };
         while (bounds[^1] < length)
         {
-            var next = bounds[^1] + SpanBytes;
+            var next = bounds[^1] + spanBytes;
             if (next >= length)
             {
                 bounds.Add(length);
@@ -71,48 +72,68 @@ internal static unsafe class CsvSpanReader
         }
 
         var spans = bounds.Count - 1;
-        var group = Math.Max(1, Environment.ProcessorCount * 2);
+        var group = Math.Min(Math.Max(1, Environment.ProcessorCount), spans);
         var records = 0;
 
-        // The blocks are reused group after group: fresh ones would pile up as large-object garbage.
-        group = Math.Min(group, spans);
-        var blocks = new Block[group];
-        for (var i = 0; i < group; i++)
+        // Two sets of blocks, reused group after group (fresh ones would pile up as large-object garbage): while one
+        // group's rows are appended to the builder, which only one thread can do, the next group is parsed.
+        var sets = new Block[2][];
+        for (var set = 0; set < sets.Length; set++)
         {
-            blocks[i] = new Block((int)(Math.Min(SpanBytes, length) / 64) + 16);
+            sets[set] = new Block[group];
+            for (var i = 0; i < group; i++)
+            {
+                sets[set][i] = new Block((int)(Math.Min(spanBytes, length) / 64) + 16);
+            }
         }
 
-        for (var first = 0; first < spans; first += group)
+        void ParseGroup(int first, Block[] blocks)
         {
             var count = Math.Min(group, spans - first);
-            var from = first;
             Parallel.For(0, count, i =>
             {
-                var begin = bounds[from + i];
-                Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[from + i + 1] - begin)), source, maxLineLength, blocks[i]);
+                var begin = bounds[first + i];
+                Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[first + i + 1] - begin)), source, maxLineLength, blocks[i]);
             });
-            if (first == 0)
+        }
+
+        ParseGroup(0, sets[0]);
+        for (var first = 0; first < spans; first += group)
+        {
+            var blocks = sets[(first / group) % 2];
+            var count = Math.Min(group, spans - first);
+            var next = first + group;
+            var parsing = next < spans ? Task.Run(() => ParseGroup(next, sets[(next / group) % 2])) : Task.CompletedTask;
+            try
             {
-                // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
-                long parsed = 0, bytes = bounds[count] - bounds[0];
+                if (first == 0)
+                {
+                    // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
+                    long parsed = 0, bytes = bounds[count] - bounds[0];
+                    for (var i = 0; i < count; i++)
+                    {
+                        parsed += blocks[i].Count;
+                    }
+
+                    builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
+                }
+
                 for (var i = 0; i < count; i++)
                 {
-                    parsed += blocks[i].Count;
-                }
+                    var block = blocks[i];
+                    if (block.Failed)
+                    {
+                        return null;
+                    }
 
-                builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
+                    builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
+                    records += block.Count;
+                }
             }
-
-            for (var i = 0; i < count; i++)
+            finally
             {
-                var block = blocks[i];
-                if (block.Failed)
-                {
-                    return null;
-                }
-
-                builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
-                records += block.Count;
+                // The next group's parse reads the mapped file: it ends before this method (and the mapping) does.
+                parsing.GetAwaiter().GetResult();
             }
         }
 
