@@ -33,6 +33,7 @@ public sealed class ImageDescriptorModel : IDisposable
     private readonly int _height;
     private readonly int _width;
     private readonly Lazy<Sessions> _sessions;
+    private readonly Lazy<string> _modelId;
     private readonly ConcurrentBag<Scratch> _scratch = [];
 
     /// <summary>
@@ -86,7 +87,17 @@ public sealed class ImageDescriptorModel : IDisposable
         }
 
         _sessions = new Lazy<Sessions>(LoadSessions, LazyThreadSafetyMode.ExecutionAndPublication);
+        _modelId = new Lazy<string>(ComputeModelId, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>
+    /// The model's identity, recorded with every descriptor it makes (descriptors of different models are not
+    /// comparable): the SHA-256 of the model file, or, with a preprocessing model, the SHA-256 of the two files' SHA-256s
+    /// (the same model with other preprocessing describes differently). Computed once, on first need (reading the
+    /// files: about 0.1 s for ResNet18's 64 MB), so a run that never describes a picture or compares entries never pays.
+    /// The default model's is <see cref="Needle.Matching.Lists.RobustFeatures.DefaultModelId"/>.
+    /// </summary>
+    public string ModelId => _modelId.Value;
 
     /// <summary>Raised once, on the thread that needed them, when the sessions have been created (the first <see cref="Describe"/>).</summary>
     public event EventHandler? Loaded;
@@ -150,6 +161,30 @@ public sealed class ImageDescriptorModel : IDisposable
         while (_scratch.TryTake(out var scratch))
         {
             scratch.Dispose();
+        }
+    }
+
+    private string ComputeModelId()
+    {
+        var model = HashFile(_options.ModelPath);
+        if (_options.PreprocessPath is not { } preprocessPath)
+        {
+            return Convert.ToHexStringLower(model);
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. model, .. HashFile(preprocessPath)]));
+    }
+
+    private static byte[] HashFile(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return System.Security.Cryptography.SHA256.HashData(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RobustStartupException($"the robust model file '{path}' cannot be read ({e.Message})", e);
         }
     }
 

@@ -42,6 +42,6 @@ public sealed class RobustFeatureExtractor
         // The descriptor first: it loads the model and OpenCV on the first picture.
         var descriptor = Model.Describe(image);
         var local = LocalFeatureExtractor.Extract(image, Options.MaxKeypoints);
-        return new RobustFeatures(local.Width, local.Height, descriptor, local.Points, local.Descriptors);
+        return new RobustFeatures(local.Width, local.Height, descriptor, local.Points, local.Descriptors, Model.ModelId);
     }
 }

@@ -21,13 +21,19 @@ public sealed class RobustMatcher
     // entry is dropped.
     private readonly QuantizedDescriptorIndex _index;
     private readonly List<(HashList List, HashListEntry Entry, HeldKeypoints Keypoints)> _entries = [];
+    private readonly Action<RobustModelMismatch>? _otherModel;
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
-    /// <summary>A matcher over the enabled robust entries of <paramref name="lists"/>.</summary>
-    public RobustMatcher(IEnumerable<HashList> lists, RobustFeatureExtractor extractor)
+    /// <summary>
+    /// A matcher over the enabled robust entries of <paramref name="lists"/> made by the extractor's model; entries of
+    /// another model are skipped, and <paramref name="otherModel"/> told once per list.
+    /// </summary>
+    public RobustMatcher(IEnumerable<HashList> lists, RobustFeatureExtractor extractor, Action<RobustModelMismatch>? otherModel = null)
     {
         ArgumentNullException.ThrowIfNull(lists);
         ArgumentNullException.ThrowIfNull(extractor);
         _extractor = extractor;
+        _otherModel = otherModel;
         _options = extractor.Options;
         _index = new QuantizedDescriptorIndex(extractor.Model.Dimension);
         foreach (var list in lists)
@@ -45,13 +51,32 @@ public sealed class RobustMatcher
     /// <summary>Bytes the matcher holds for its pictures' descriptors and keypoints (not the lists' own entries).</summary>
     public long HeldBytes { get; private set; }
 
-    /// <summary>Adds <paramref name="entry"/> when it is an enabled robust entry of the model's descriptor length; returns whether it was added.</summary>
+    /// <summary>
+    /// Adds <paramref name="entry"/> when it is an enabled robust entry made by the extractor's model; returns whether it
+    /// was added. An entry of another model is skipped (its descriptor is not comparable), the list reported once.
+    /// </summary>
     public bool Add(HashList list, HashListEntry entry)
     {
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(entry);
         if (entry.SignalType != SignalTypes.Robust || !entry.Enabled ||
-            !RobustFeatures.TryDecode(entry.Value, out var features, out _) || features.Descriptor.Length != _index.Dimension)
+            !RobustFeatures.TryDecode(entry.Value, out var features, out _))
+        {
+            return false;
+        }
+
+        var model = _extractor.Model.ModelId;
+        if (!string.Equals(features.ModelId, model, StringComparison.Ordinal))
+        {
+            if (_warned.Add(list.Name))
+            {
+                _otherModel?.Invoke(new RobustModelMismatch(list.Name, features.ModelId, model));
+            }
+
+            return false;
+        }
+
+        if (features.Descriptor.Length != _index.Dimension)
         {
             return false;
         }

@@ -187,7 +187,7 @@ public static class NeedleServer
             {
                 var extractor = new Needle.Robust.RobustFeatureExtractor(robustModel);
                 matchers.UseRobust(extractor);
-                similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options);
+                similar = new SimilarMediaIndex(store.Robust, robustModel.Dimension, extractor.Options, () => extractor.Model.ModelId);
             }
 
             // An import running in a process that was killed left nothing (its transaction died with it): say so in its record.

@@ -35,8 +35,8 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
 
                 await database.Dialect
                     .Command(connection, transaction, """
-                        INSERT INTO robust_features (file_id, report_id, descriptor, features, sha256, created_at)
-                        VALUES (@file, @report, @descriptor, @features, @sha256, @at)
+                        INSERT INTO robust_features (file_id, report_id, descriptor, features, sha256, model, created_at)
+                        VALUES (@file, @report, @descriptor, @features, @sha256, @model, @at)
                         ON CONFLICT (file_id) DO NOTHING;
                         """)
                     .With("@file", features.FileId)
@@ -44,6 +44,7 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
                     .With("@descriptor", features.Descriptor)
                     .With("@features", features.Features)
                     .With("@sha256", features.Sha256)
+                    .With("@model", features.Model)
                     .With("@at", database.Time.GetUtcNow())
                     .RunAsync(ct)
                     .ConfigureAwait(false);
@@ -52,7 +53,7 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
             cancellationToken);
     }
 
-    public Task<Guid?> FindBySha256Async(string sha256, CancellationToken cancellationToken = default)
+    public Task<Guid?> FindBySha256Async(string sha256, string? model = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sha256);
         return database.ReadAsync<Guid?>(
@@ -61,9 +62,10 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
                 var found = await database.Dialect
                     .Command(connection, transaction, """
                         SELECT file_id FROM robust_features
-                        WHERE sha256 = @sha256 AND features IS NOT NULL ORDER BY seq LIMIT 1;
+                        WHERE sha256 = @sha256 AND features IS NOT NULL AND COALESCE(model, '') = @model ORDER BY seq LIMIT 1;
                         """)
                     .With("@sha256", sha256)
+                    .With("@model", model ?? "")
                     .ListAsync(reader => reader.GetGuid(0), ct)
                     .ConfigureAwait(false);
                 return found.Count == 0 ? null : found[0];
@@ -141,13 +143,13 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
         return database.ReadAsync<IReadOnlyList<RobustDescriptorRow>>(
             async (connection, transaction, ct) => await database.Dialect
                 .Command(connection, transaction, """
-                    SELECT r.seq, r.file_id, r.report_id, COALESCE(r.descriptor, s.descriptor) FROM robust_features r
+                    SELECT r.seq, r.file_id, r.report_id, COALESCE(r.descriptor, s.descriptor), COALESCE(r.model, s.model) FROM robust_features r
                     LEFT JOIN robust_features s ON s.file_id = r.same_as
                     WHERE r.seq > @after ORDER BY r.seq LIMIT @limit;
                     """)
                 .With("@after", afterSequence)
                 .With("@limit", limit)
-                .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)), ct)
+                .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)) { Model = reader.IsDBNull(4) ? null : reader.GetString(4) }, ct)
                 .ConfigureAwait(false),
             cancellationToken);
     }
@@ -170,7 +172,7 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
                     }
 
                     var command = database.Dialect.Command(connection, transaction, $"""
-                        SELECT r.seq, r.file_id, r.report_id, COALESCE(r.descriptor, s.descriptor) FROM robust_features r
+                        SELECT r.seq, r.file_id, r.report_id, COALESCE(r.descriptor, s.descriptor), COALESCE(r.model, s.model) FROM robust_features r
                         LEFT JOIN robust_features s ON s.file_id = r.same_as
                         WHERE r.file_id IN ({names});
                         """);
@@ -180,7 +182,7 @@ internal sealed class RelationalRobustStore(RelationalDatabase database) : IRobu
                     }
 
                     return await command
-                        .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)), ct)
+                        .ListAsync(reader => new RobustDescriptorRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<byte[]>(3)) { Model = reader.IsDBNull(4) ? null : reader.GetString(4) }, ct)
                         .ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false));

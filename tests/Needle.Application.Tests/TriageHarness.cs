@@ -19,8 +19,11 @@ internal sealed class TriageHarness : IAsyncDisposable
     public static readonly Guid Submitter = Guid.Parse("0195a000-0000-7000-8000-000000000002");
     public const string Analyst = "analyst-1";
 
-    private TriageHarness(TestStore test, HashListService matchers, ScoringOptions options, Needle.Robust.RobustFeatureExtractor? robust = null)
+    private readonly bool _ownsStore;
+
+    private TriageHarness(TestStore test, HashListService matchers, ScoringOptions options, Needle.Robust.RobustFeatureExtractor? robust = null, bool ownsStore = true)
     {
+        _ownsStore = ownsStore;
         Test = test;
         Matchers = matchers;
         Options = options;
@@ -31,7 +34,7 @@ internal sealed class TriageHarness : IAsyncDisposable
         {
             // The robust tier as `needle serve` runs it: features stored by processing, robust links in triage.
             matchers.UseRobust(robust);
-            Similar = new SimilarMediaIndex(test.Store.Robust, robust.Model.Dimension, robust.Options);
+            Similar = new SimilarMediaIndex(test.Store.Robust, robust.Model.Dimension, robust.Options, () => robust.Model.ModelId);
         }
 
         var mirrored = Similar is null ? null : new MirroredFeatureReader(test.Store.Reports, test.Protector, processing.Decode, Similar.Options, test.Time);
@@ -69,6 +72,13 @@ internal sealed class TriageHarness : IAsyncDisposable
         var test = await TestStore.CreateAsync(backend);
         var matchers = await HashListService.LoadAsync(test.Store.Lists, test.Time);
         return new TriageHarness(test, matchers, options ?? ScoringOptions.Default, robust);
+    }
+
+    /// <summary>Another node on <paramref name="test"/>'s store (left open when this one is disposed), say after a model change.</summary>
+    public static async Task<TriageHarness> CreateOnAsync(TestStore test, Needle.Robust.RobustFeatureExtractor? robust = null)
+    {
+        var matchers = await HashListService.LoadAsync(test.Store.Lists, test.Time);
+        return new TriageHarness(test, matchers, ScoringOptions.Default, robust, ownsStore: false);
     }
 
     /// <summary>A known list holding the PDQ and MD5 of <paramref name="images"/> (as a hash list provider would ship them).</summary>
@@ -128,6 +138,9 @@ internal sealed class TriageHarness : IAsyncDisposable
         Index.Dispose();
         Similar?.Dispose();
         Matchers.Dispose();
-        await Test.DisposeAsync();
+        if (_ownsStore)
+        {
+            await Test.DisposeAsync();
+        }
     }
 }

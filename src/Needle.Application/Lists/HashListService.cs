@@ -74,6 +74,9 @@ public sealed partial class HashListService : IDisposable
 
     // The robust entries of every list, when the robust tier is on (UseRobust); updated entry by entry under _writes.
     private volatile RobustListIndex? _robust;
+
+    // Lists already reported as holding robust entries of another model.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _robustModelWarned = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private HashListService(
@@ -217,7 +220,14 @@ public sealed partial class HashListService : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var index = new RobustListIndex(extractor, IsCurrent);
+            var index = new RobustListIndex(extractor, IsCurrent, mismatch =>
+            {
+                // Once per list for the service's life, however often the matcher is rebuilt.
+                if (_robustModelWarned.TryAdd(mismatch.ListName, 0))
+                {
+                    LogRobustModelMismatch(_logger, mismatch.ListName, mismatch.ListModelId, mismatch.ModelId);
+                }
+            });
             index.Rebuild(_state.Lists);
             var old = _robust;
             _robust = index;
@@ -926,6 +936,9 @@ public sealed partial class HashListService : IDisposable
 
     // List names are letters, digits, '.', '_' and '-' starting with a letter or digit: safe as file names.
     private static string SnapshotPath(string directory, string listName) => Path.Combine(directory, listName + SnapshotExtension);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "List '{List}' holds robust entries made by model {ListModel}, not by the model in use ({Model}): they are skipped; build the list again with this model to match them")]
+    private static partial void LogRobustModelMismatch(ILogger logger, string list, string listModel, string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "List '{List}': {Entries} entries loaded from its snapshot (change-log sequence {Sequence}); the log after it is applied")]
     private static partial void LogSnapshotLoaded(ILogger logger, string list, int entries, long sequence);

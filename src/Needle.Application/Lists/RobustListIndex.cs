@@ -8,12 +8,13 @@ namespace Needle.Application.Lists;
 /// The robust entries of the lists behind one <see cref="RobustMatcher"/>, kept in step entry by entry: entries added
 /// (or enabled again) join the matcher at once; entries removed or disabled stay in it but are dropped from its results
 /// by the current state of their list (<paramref name="isCurrent"/>), and the matcher is rebuilt once they pile up.
-/// Matching takes a read lock, changes a write lock, so many files match at once.
+/// Matching takes a read lock, changes a write lock, so many files match at once. Entries made by another model than
+/// the extractor's are skipped, each list reported to <paramref name="otherModel"/> (once per matcher built).
 /// </summary>
-internal sealed class RobustListIndex(RobustFeatureExtractor extractor, Func<string, int, bool> isCurrent) : IDisposable
+internal sealed class RobustListIndex(RobustFeatureExtractor extractor, Func<string, int, bool> isCurrent, Action<RobustModelMismatch>? otherModel = null) : IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new();
-    private RobustMatcher _matcher = new([], extractor);
+    private RobustMatcher _matcher = new([], extractor, otherModel);
     private int _stale;
 
     public RobustFeatureExtractor Extractor => extractor;
@@ -38,7 +39,7 @@ internal sealed class RobustListIndex(RobustFeatureExtractor extractor, Func<str
     /// <summary>Builds the matcher again from the lists' enabled robust entries (only those rows are read).</summary>
     public void Rebuild(IEnumerable<HashList> lists)
     {
-        var matcher = new RobustMatcher([], extractor);
+        var matcher = new RobustMatcher([], extractor, otherModel);
         foreach (var list in lists)
         {
             foreach (var entry in list.EntriesOf(SignalTypes.Robust))

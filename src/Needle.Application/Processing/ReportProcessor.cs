@@ -327,8 +327,11 @@ public sealed class ReportProcessor
     {
         // An identical copy (a viral file in thousands of reports) refers to the features stored for the first one
         // instead of computing (~26 ms) and storing (~24 KB) the same again; they are read back only to match.
+        // Only features of the model in use are reused: another model's (the model changed) are not comparable.
         RobustFeatures? features = null;
-        if (sha256 is not null && await _store.Robust.FindBySha256Async(sha256, ct).ConfigureAwait(false) is { } source &&
+        var model = extractor.Model.ModelId;
+        var storedModel = string.Equals(model, RobustFeatures.DefaultModelId, StringComparison.Ordinal) ? null : model;
+        if (sha256 is not null && await _store.Robust.FindBySha256Async(sha256, storedModel, ct).ConfigureAwait(false) is { } source &&
             await _store.Robust.SaveCopyAsync(file.Id, file.ReportId, source, ct).ConfigureAwait(false))
         {
             if (matches.Count > 0 || !_matchers.HasRobustEntries ||
@@ -375,7 +378,7 @@ public sealed class ReportProcessor
             }
 
             await _store.Robust.SaveAsync(
-                new RobustFeatureRow(file.Id, file.ReportId, Triage.HalfDescriptor.Encode(features.Descriptor), features.Encode()) { Sha256 = sha256 }, ct).ConfigureAwait(false);
+                new RobustFeatureRow(file.Id, file.ReportId, Triage.HalfDescriptor.Encode(features.Descriptor), features.Encode()) { Sha256 = sha256, Model = storedModel }, ct).ConfigureAwait(false);
             if (matches.Count > 0 || !_matchers.HasRobustEntries)
             {
                 return matches;

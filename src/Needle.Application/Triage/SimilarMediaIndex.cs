@@ -41,12 +41,17 @@ public sealed class SimilarMediaIndex : IDisposable
     private Guid[] _reports = [];
     private int _count;
     private long _highestSequence;
+    private readonly Lazy<string> _modelId;
 
     /// <summary>An empty column of <paramref name="dimension"/>-long descriptors following <paramref name="store"/>; it fills on the first search.</summary>
     /// <param name="store">Where the descriptors of processed images are read.</param>
     /// <param name="dimension">The model's descriptor length; rows of another length (an earlier model) are skipped.</param>
     /// <param name="options">How candidates are verified geometrically.</param>
-    public SimilarMediaIndex(IRobustStore store, int dimension, RobustMatcherOptions options)
+    /// <param name="modelId">
+    /// The identity of the model in use, asked on first need (null: the default model): only descriptors it made are
+    /// held and only its features are read back, as descriptors of different models are not comparable.
+    /// </param>
+    public SimilarMediaIndex(IRobustStore store, int dimension, RobustMatcherOptions options, Func<string>? modelId = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,7 +60,11 @@ public sealed class SimilarMediaIndex : IDisposable
         _store = store;
         _dimension = dimension;
         Options = options;
+        _modelId = new Lazy<string>(() => modelId?.Invoke() ?? RobustFeatures.DefaultModelId, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The identity of the model whose descriptors the column holds.</summary>
+    public string ModelId => _modelId.Value;
 
     /// <summary>Files held.</summary>
     public int Count
@@ -101,7 +110,8 @@ public sealed class SimilarMediaIndex : IDisposable
                 {
                     after = Math.Max(after, row.Sequence);
                     _highestSequence = Math.Max(_highestSequence, row.Sequence);
-                    if (_held.Contains(row.FileId) || !HalfDescriptor.TryDecode(row.Descriptor, values))
+                    if (_held.Contains(row.FileId) || !string.Equals(row.Model ?? RobustFeatures.DefaultModelId, ModelId, StringComparison.Ordinal) ||
+                        !HalfDescriptor.TryDecode(row.Descriptor, values))
                     {
                         continue;
                     }
@@ -261,9 +271,13 @@ public sealed class SimilarMediaIndex : IDisposable
         }
     }
 
-    /// <summary>The file's robust entry as stored, decoded; null when none was stored or it cannot be read.</summary>
+    /// <summary>
+    /// The file's robust entry as stored, decoded; null when none was stored, it cannot be read, or another model made
+    /// it (its descriptor is not comparable with this column's).
+    /// </summary>
     public async Task<RobustFeatures?> GetFeaturesAsync(Guid fileId, CancellationToken cancellationToken = default) =>
-        await _store.GetFeaturesAsync(fileId, cancellationToken).ConfigureAwait(false) is { } text && RobustFeatures.TryDecode(text, out var features, out _)
+        await _store.GetFeaturesAsync(fileId, cancellationToken).ConfigureAwait(false) is { } text && RobustFeatures.TryDecode(text, out var features, out _) &&
+            string.Equals(features.ModelId, ModelId, StringComparison.Ordinal)
             ? features
             : null;
 

@@ -189,6 +189,7 @@ internal static class ScanCommand
             // loads on the first file no hash matched (a scan whose every file matches never pays for it).
             var robustMode = robustOptions.Mode(parse);
             Lazy<RobustMatcher>? robustMatcher = null;
+            Action<string> warn = context.Error.WriteLine;
             if (robustMode == "always" || (robustMode == "auto" && lists.Any(l => l.EntriesOf(SignalTypes.Robust).Count > 0)))
             {
                 if (robustOptions.Load(parse, context) is not { } extractor)
@@ -197,7 +198,9 @@ internal static class ScanCommand
                 }
 
                 // Its entries are decoded on first need too.
-                robustMatcher = new Lazy<RobustMatcher>(() => new RobustMatcher(lists, extractor), LazyThreadSafetyMode.ExecutionAndPublication);
+                robustMatcher = new Lazy<RobustMatcher>(
+                    () => new RobustMatcher(lists, extractor, mismatch => warn($"warning: {mismatch.Message}")),
+                    LazyThreadSafetyMode.ExecutionAndPublication);
             }
 
             var videos = inputs.Where(VideoFiles.IsVideo).ToList();
@@ -225,6 +228,7 @@ internal static class ScanCommand
             var frameMinQuality = parse.GetValue(minQuality);
             var results = new ScannedFile[inputs.Count];
             var progress = new ProgressReporter(context, !!inputOptions.ShowProgress(parse));
+            warn = progress.WriteError;
             var withClues = !parse.GetValue(noClues);
             var geocoder = withClues ? new SharedGeocoder(progress.WriteError) : null;
             try

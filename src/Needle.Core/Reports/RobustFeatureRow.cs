@@ -9,4 +9,10 @@ public sealed record RobustFeatureRow(Guid FileId, Guid ReportId, byte[] Descrip
 {
     /// <summary>The file's SHA-256 (lowercase hex), so identical copies find these features instead of computing them; null stores none.</summary>
     public string? Sha256 { get; init; }
+
+    /// <summary>
+    /// The identity of the model that made the features (64 lowercase hex digits), or null for the default model (which
+    /// made every row stored before models were recorded). Features of different models are never compared.
+    /// </summary>
+    public string? Model { get; init; }
 }

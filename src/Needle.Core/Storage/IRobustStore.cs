@@ -14,11 +14,12 @@ public interface IRobustStore
     Task SaveAsync(RobustFeatureRow features, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The file holding stored features for files of this SHA-256 (saved with <see cref="RobustFeatureRow.Sha256"/>),
-    /// or null when none does: an identical copy then refers to it with <see cref="SaveCopyAsync"/> instead of
-    /// computing and storing the same features again.
+    /// The file holding stored features for files of this SHA-256 (saved with <see cref="RobustFeatureRow.Sha256"/>)
+    /// made by <paramref name="model"/> (<see cref="RobustFeatureRow.Model"/>: null for the default model), or null
+    /// when none does: an identical copy then refers to it with <see cref="SaveCopyAsync"/> instead of computing and
+    /// storing the same features again. Features another model made are never reused.
     /// </summary>
-    Task<Guid?> FindBySha256Async(string sha256, CancellationToken cancellationToken = default);
+    Task<Guid?> FindBySha256Async(string sha256, string? model = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores that a file has the same features as <paramref name="sourceFileId"/> (an identical copy): a reference row

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Needle.Matching.Lists;
 
 /// <summary>
-/// Needle's robust entry (<see cref="RobustFeatures"/>, <c>r1.</c> + base64). Lists hold and carry these entries;
+/// Needle's robust entry (<see cref="RobustFeatures"/>, <c>r1.</c> or <c>r2.</c> + base64). Lists hold and carry these entries;
 /// the robust tier matches them (a descriptor shortlist, then a geometric check), so <see cref="ListMatcher"/> finds
 /// none itself. The threshold is unused (the tier has its own settings).
 /// </summary>

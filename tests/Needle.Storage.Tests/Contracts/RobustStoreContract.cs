@@ -41,6 +41,32 @@ public abstract class RobustStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task Features_are_found_for_copies_only_within_the_model_that_made_them()
+    {
+        var report = TestData.SmallReport(Time.GetUtcNow(), files: 3);
+        await SubmitAsync(report);
+        var sha256 = new string('c', 64);
+        var other = new string('d', 64);
+
+        // The default model's row (no model recorded) is not found for another model, and the reverse.
+        var mine = new RobustFeatureRow(report.Files[0].Id, report.Id, [1, 2, 3, 4], "r1.AAAA") { Sha256 = sha256 };
+        await Store.Robust.SaveAsync(mine);
+        Assert.Null(await Store.Robust.FindBySha256Async(sha256, other));
+        var theirs = new RobustFeatureRow(report.Files[1].Id, report.Id, [5, 6, 7, 8], "r2.BBBB") { Sha256 = sha256, Model = other };
+        await Store.Robust.SaveAsync(theirs);
+        Assert.Equal(mine.FileId, await Store.Robust.FindBySha256Async(sha256));
+        Assert.Equal(mine.FileId, await Store.Robust.FindBySha256Async(sha256, null));
+        Assert.Equal(theirs.FileId, await Store.Robust.FindBySha256Async(sha256, other));
+        Assert.Null(await Store.Robust.FindBySha256Async(sha256, new string('e', 64)));
+
+        // A copy's descriptor row carries its source's model.
+        Assert.True(await Store.Robust.SaveCopyAsync(report.Files[2].Id, report.Id, theirs.FileId));
+        var rows = await Store.Robust.ReadDescriptorsAsync(0, 10);
+        Assert.Equal([(mine.FileId, (string?)null), (theirs.FileId, other), (report.Files[2].Id, other)], rows.Select(r => (r.FileId, r.Model)));
+        Assert.All(await Store.Robust.ReadDescriptorsOfAsync([report.Files[2].Id]), r => Assert.Equal(other, r.Model));
+    }
+
+    [Fact]
     public async Task An_identical_copy_refers_to_the_stored_features_and_reads_them_back()
     {
         var report = TestData.SmallReport(Time.GetUtcNow(), files: 3);
