@@ -543,7 +543,7 @@ internal static class Migrations
         CREATE INDEX robust_features_by_sha256 ON robust_features (sha256) WHERE sha256 IS NOT NULL;
         """,
 
-        // Robust features record the model that made them (descriptors of different models are not comparable): the
+        // 18: robust features record the model that made them (descriptors of different models are not comparable): the
         // model's identity (SHA-256, see ImageDescriptorModel.ModelId) on rows holding features; null for the default
         // ResNet18, which made every row stored before. Identical copies and similarity compare within one model only.
         """
