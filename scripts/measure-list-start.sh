@@ -35,7 +35,7 @@ if [ ! -f $D/needle.db ]; then
   mkdir -p $D; gen $N > $D/list.ndjson
   start empty off; echo $RSS > $D/empty.rss
   KEY=$(grep -o 'ndl_[A-Za-z0-9_-]*' $D/empty.out | head -1)
-  LOC=$(curl -sf -X POST -H "Authorization: Bearer $KEY" --data-binary @$D/list.ndjson "http://127.0.0.1:$PORT/api/v1/lists/bench/import?format=needle" -o /dev/null -D - | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}') || echo "import failed"
+  LOC=$(curl -sf -X POST -H "Authorization: Bearer $KEY" -T $D/list.ndjson "http://127.0.0.1:$PORT/api/v1/lists/bench/import?format=needle" -o /dev/null -D - | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}') || echo "import failed"
   # A large import is answered at once with a job: wait for it before stopping the server.
   while [ -n "$LOC" ] && curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$LOC" | grep -qi '"state":"running"'; do sleep 1; done
   [ -n "$LOC" ] && curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$LOC" | head -c 300; echo
