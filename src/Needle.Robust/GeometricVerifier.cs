@@ -70,27 +70,7 @@ public static class GeometricVerifier
             return null;
         }
 
-        // Distinct on both sides: several keypoints at one spot (ORB's scale pyramid) or many onto one listed point count once.
-        var queryPoints = new HashSet<(int, int)>();
-        var listedSpots = new HashSet<(int, int)>();
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
-        for (var i = 0; i < from.Count; i++)
-        {
-            if (inlierMask.At<byte>(i) == 0)
-            {
-                continue;
-            }
-
-            queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
-            listedSpots.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
-            minX = Math.Min(minX, to[i].X);
-            maxX = Math.Max(maxX, to[i].X);
-            minY = Math.Min(minY, to[i].Y);
-            maxY = Math.Max(maxY, to[i].Y);
-        }
-
-        var inliers = Math.Min(queryPoints.Count, listedSpots.Count);
-        if (inliers < options.MinInliers || (maxX - minX) * (maxY - minY) < options.MinInlierSpread * query.Width * query.Height)
+        if (!PassesInlierChecks(from, to, inlierMask, query, options, out var inliers))
         {
             return null;
         }
@@ -136,13 +116,24 @@ public static class GeometricVerifier
     }
 
     // The checks made on the inliers, made on every ratio-test pair: an upper bound, so false means no match.
-    private static bool CanPass(List<Point2f> from, List<Point2f> to, LocalFeatures query, RobustMatcherOptions options)
+    private static bool CanPass(List<Point2f> from, List<Point2f> to, LocalFeatures query, RobustMatcherOptions options) =>
+        PassesInlierChecks(from, to, inlierMask: null, query, options, out _);
+
+    // Enough distinct inliers, spread over enough of the query. Distinct on both sides: several keypoints at one spot
+    // (ORB's scale pyramid) or many onto one listed point count once. A null mask takes every pair.
+    private static bool PassesInlierChecks(
+        List<Point2f> from, List<Point2f> to, Mat? inlierMask, LocalFeatures query, RobustMatcherOptions options, out int inliers)
     {
         var queryPoints = new HashSet<(int, int)>(to.Count);
         var listedSpots = new HashSet<(int, int)>(from.Count);
         float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
         for (var i = 0; i < from.Count; i++)
         {
+            if (inlierMask is not null && inlierMask.At<byte>(i) == 0)
+            {
+                continue;
+            }
+
             queryPoints.Add(((int)MathF.Round(to[i].X), (int)MathF.Round(to[i].Y)));
             listedSpots.Add(((int)MathF.Round(from[i].X), (int)MathF.Round(from[i].Y)));
             minX = Math.Min(minX, to[i].X);
@@ -151,7 +142,7 @@ public static class GeometricVerifier
             maxY = Math.Max(maxY, to[i].Y);
         }
 
-        return Math.Min(queryPoints.Count, listedSpots.Count) >= options.MinInliers &&
-            (maxX - minX) * (maxY - minY) >= options.MinInlierSpread * query.Width * query.Height;
+        inliers = Math.Min(queryPoints.Count, listedSpots.Count);
+        return inliers >= options.MinInliers && (maxX - minX) * (maxY - minY) >= options.MinInlierSpread * query.Width * query.Height;
     }
 }

@@ -3,6 +3,7 @@ using System.IO.MemoryMappedFiles;
 using System.Text;
 using System.Text.Unicode;
 using Needle.Hashing;
+using Needle.Matching.Lists;
 
 namespace Needle.Matching.Compiled;
 
@@ -287,12 +288,12 @@ internal static unsafe class CsvSpanReader
             + (quality < 0 ? 0 : 1 + 1 + "quality"u8.Length + 1 + digitCount);
         var output = block.Details;
         block.Offsets[block.Count] = output.WrittenCount;
-        WriteNumber(bodyLength, output);
+        EntryDetailCodec.WriteNumber(bodyLength, output);
         output.GetSpan(1)[0] = flags;
         output.Advance(1);
         if (!label.IsEmpty)
         {
-            WriteNumber(label.Length, output);
+            EntryDetailCodec.WriteNumber(label.Length, output);
             output.Write(label);
         }
 
@@ -303,10 +304,10 @@ internal static unsafe class CsvSpanReader
 
         if (quality >= 0)
         {
-            WriteNumber(1, output);
-            WriteNumber("quality"u8.Length, output);
+            EntryDetailCodec.WriteNumber(1, output);
+            EntryDetailCodec.WriteNumber("quality"u8.Length, output);
             output.Write("quality"u8);
-            WriteNumber(digitCount, output);
+            EntryDetailCodec.WriteNumber(digitCount, output);
             output.Write(digits[..digitCount]);
         }
     }
@@ -321,7 +322,7 @@ internal static unsafe class CsvSpanReader
 
         var output = new ArrayBufferWriter<byte>();
         var bytes = Encoding.UTF8.GetBytes(source);
-        WriteNumber(bytes.Length, output);
+        EntryDetailCodec.WriteNumber(bytes.Length, output);
         output.Write(bytes);
         return output.WrittenSpan.ToArray();
     }
@@ -335,21 +336,6 @@ internal static unsafe class CsvSpanReader
         }
 
         return length;
-    }
-
-    private static void WriteNumber(int number, ArrayBufferWriter<byte> output)
-    {
-        var span = output.GetSpan(5);
-        var n = (uint)number;
-        var i = 0;
-        while (n >= 0x80)
-        {
-            span[i++] = (byte)(n | 0x80);
-            n >>= 7;
-        }
-
-        span[i++] = (byte)n;
-        output.Advance(i);
     }
 
     private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
