@@ -131,7 +131,7 @@ public sealed class ReportProcessor
         catch (StorageFullException e)
         {
             // The database's failure, not the job's: retried without counting, so a long outage never parks it.
-            await TryReleaseUncountedAsync(job, e.Message).ConfigureAwait(false);
+            await UncountedRelease.ReleaseAsync(_store.Jobs, job, e.Message, _options.RetryAfter, _options.Lease, _time, ct).ConfigureAwait(false);
             return ProcessOutcome.Failed;
         }
         catch (Exception e)
@@ -540,19 +540,6 @@ public sealed class ReportProcessor
             State = FileState.HashesOnly,
             Matches = signals is null ? [] : Signals.ToStoredMatches(_matchers.Match(signals)),
         };
-    }
-
-    private async Task TryReleaseUncountedAsync(LeasedJob job, string error)
-    {
-        try
-        {
-            await _store.Jobs.ReleaseUncountedAsync(job, error, _options.RetryAfter, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A full disk may refuse the release too; the lease then ends on its own.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
     }
 
     private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)

@@ -95,7 +95,7 @@ public sealed class TriageProcessor
         catch (StorageFullException e)
         {
             // The database's failure, not the job's: retried without counting, so a long outage never parks it.
-            await TryReleaseUncountedAsync(job, e.Message).ConfigureAwait(false);
+            await UncountedRelease.ReleaseAsync(_store.Jobs, job, e.Message, _processing.RetryAfter, _processing.Lease, _time, ct).ConfigureAwait(false);
             return ProcessOutcome.Failed;
         }
         catch (Exception e)
@@ -492,19 +492,6 @@ public sealed class TriageProcessor
         }
 
         return true;
-    }
-
-    private async Task TryReleaseUncountedAsync(LeasedJob job, string error)
-    {
-        try
-        {
-            await _store.Jobs.ReleaseUncountedAsync(job, error, _processing.RetryAfter, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A full disk may refuse the release too; the lease then ends on its own.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
     }
 
     private async Task TryReleaseAsync(LeasedJob job, string error, TimeSpan retryAfter)
