@@ -189,6 +189,12 @@ public sealed class NeedleSpanReaderTests : IDisposable
                 9 => ("photodna", Convert.ToBase64String(RandomBytes(random, 144))),
                 _ => ("md5", new string('a', 32)),
             };
+            if (i % 41 == 7)
+            {
+                // Spaces around the value: the type's normalization trims them.
+                value = " " + value + " ";
+            }
+
             text.Append("\"signalType\":\"").Append(type).Append("\",\"value\":\"").Append(value).Append('"');
             var label = labels[i % labels.Length] + " " + i.ToString(CultureInfo.InvariantCulture);
             switch (i % 4)
@@ -227,6 +233,11 @@ public sealed class NeedleSpanReaderTests : IDisposable
             else if (i % 10 == 1)
             {
                 text.Append(",\"metadata\":{}");
+            }
+            else if (i % 10 == 3)
+            {
+                // A repeated key: the entry keeps the last value in the first key's place.
+                text.Append(",\"metadata\":{\"k\":\"first\",\"other\":\"\",\"k\":\"last\"}");
             }
 
             lines.Add(text.Append('}').ToString());
