@@ -65,6 +65,9 @@ public sealed class CompiledListBuilder : IDisposable
     /// <summary>Whether the last native list added was read by the parallel span reader (tests check it did).</summary>
     internal bool LastReadInParallel { get; private set; }
 
+    /// <summary>Of the last native list read in parallel, the rows written straight from their line's bytes, without an entry.</summary>
+    internal long LastDirectRows { get; private set; }
+
     /// <summary>Lists added so far.</summary>
     public int ListCount => _lists.Count;
 
@@ -111,10 +114,11 @@ public sealed class CompiledListBuilder : IDisposable
             if (format == "needle")
             {
                 LastReadInParallel = false;
-                if (NeedleSpanReader.TryRead(path, options, this, number, NeedleSpanBytes) is { } read)
+                if (NeedleSpanReader.TryRead(path, options, this, number, out var directRows, NeedleSpanBytes) is { } read)
                 {
                     AddListRow(read.List);
                     LastReadInParallel = true;
+                    LastDirectRows = directRows;
                     return read;
                 }
 

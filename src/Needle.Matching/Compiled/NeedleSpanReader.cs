@@ -26,8 +26,9 @@ internal static unsafe class NeedleSpanReader
     private const int IdField = 1, SignalField = 2, ValueField = 4, LabelField = 8, CategoryField = 16, SourceField = 32, EnabledField = 64, MetadataField = 128;
 
     /// <summary>The list (name, kind, thresholds from the header) and the records read, or null when the file needs the native reader.</summary>
-    public static ImportResult? TryRead(string path, ImportOptions options, CompiledListBuilder builder, ushort list, int spanBytes = SpanBytes)
+    public static ImportResult? TryRead(string path, ImportOptions options, CompiledListBuilder builder, ushort list, out long directRows, int spanBytes = SpanBytes)
     {
+        directRows = 0;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         var length = stream.Length;
         if (length == 0)
@@ -41,7 +42,7 @@ internal static unsafe class NeedleSpanReader
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
-            return Read((nint)(pointer + view.PointerOffset), length, options, builder, list, spanBytes);
+            return Read((nint)(pointer + view.PointerOffset), length, options, builder, list, spanBytes, out directRows);
         }
         finally
         {
@@ -49,8 +50,9 @@ internal static unsafe class NeedleSpanReader
         }
     }
 
-    private static ImportResult? Read(nint data, long length, ImportOptions options, CompiledListBuilder builder, ushort list, int spanBytes)
+    private static ImportResult? Read(nint data, long length, ImportOptions options, CompiledListBuilder builder, ushort list, int spanBytes, out long directRows)
     {
+        directRows = 0;
         var all = (byte*)data;
         if (all[0] >= 0x80 || all[0] == 0)
         {
@@ -150,6 +152,7 @@ internal static unsafe class NeedleSpanReader
                         }
 
                         records += block.Records;
+                        directRows += block.DirectRows;
                     }
                 }
                 finally
@@ -250,6 +253,7 @@ internal static unsafe class NeedleSpanReader
         {
             if (TryParseDirect(line, block))
             {
+                block.DirectRows++;
                 return true;
             }
 
@@ -677,6 +681,9 @@ internal static unsafe class NeedleSpanReader
         /// <summary>Lines that are not blank, as the native reader counts records.</summary>
         public int Records { get; set; }
 
+        /// <summary>Rows written straight from their line's bytes (the others went through an entry).</summary>
+        public int DirectRows { get; set; }
+
         public bool Failed { get; set; }
 
         public void Reset()
@@ -684,6 +691,7 @@ internal static unsafe class NeedleSpanReader
             Count = 0;
             ValueWords = 0;
             Records = 0;
+            DirectRows = 0;
             Failed = false;
             Details.ResetWrittenCount();
         }

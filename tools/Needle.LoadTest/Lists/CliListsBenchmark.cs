@@ -126,7 +126,7 @@ internal static class CliListsBenchmark
             double.Parse(fields[1], CultureInfo.InvariantCulture) + double.Parse(fields[2], CultureInfo.InvariantCulture),
             long.Parse(fields[3], CultureInfo.InvariantCulture) * 1024,
             peakAnon);
-        progress(FormattableString.Invariant($"{needleName,-8} {step,-9} wall {run.WallSeconds,7:F2} s  cpu {run.CpuSeconds,7:F2} s  peak RSS {run.PeakRssBytes / 1e6,8:F0} MB  peak anonymous {run.PeakAnonymousBytes / 1e6,8:F0} MB"));
+        progress(FormattableString.Invariant($"{needleName,-8} {step,-11} wall {run.WallSeconds,7:F2} s  cpu {run.CpuSeconds,7:F2} s  peak RSS {run.PeakRssBytes / 1e6,8:F0} MB  peak anonymous {run.PeakAnonymousBytes / 1e6,8:F0} MB"));
         return run;
     }
 

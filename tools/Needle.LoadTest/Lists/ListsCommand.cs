@@ -126,11 +126,11 @@ internal static class ListsCommand
 
         var o = context.Out;
         o.WriteLine(FormattableString.Invariant($"Needle.LoadTest lists --cli-only: {r.Entries:N0} {(native ? "native entries, PDQ and MD5" : "PDQ lines")} ({r.CsvBytes / 1e6:F0} MB {(native ? "native list" : "CSV")}, {r.NdlBytes / 1e6:F0} MB .ndl), {Environment.ProcessorCount} cores"));
-        o.WriteLine("needle    step       wall s   cpu s  peak RSS MB  B/entry  peak anon MB  B/entry");
+        o.WriteLine("needle    step         wall s   cpu s  peak RSS MB  B/entry  peak anon MB  B/entry");
         foreach (var run in r.Runs)
         {
             o.WriteLine(FormattableString.Invariant(
-                $"{run.Needle,-9} {run.Step,-9} {run.WallSeconds,7:F2} {run.CpuSeconds,7:F2} {run.PeakRssBytes / 1e6,12:F0} {run.PeakRssBytes / (double)r.Entries,8:F0} {run.PeakAnonymousBytes / 1e6,13:F0} {run.PeakAnonymousBytes / (double)r.Entries,8:F0}"));
+                $"{run.Needle,-9} {run.Step,-11} {run.WallSeconds,7:F2} {run.CpuSeconds,7:F2} {run.PeakRssBytes / 1e6,12:F0} {run.PeakRssBytes / (double)r.Entries,8:F0} {run.PeakAnonymousBytes / 1e6,13:F0} {run.PeakAnonymousBytes / (double)r.Entries,8:F0}"));
         }
 
         o.WriteLine(FormattableString.Invariant($".ndl open s             {r.OpenSeconds:F3}"));
