@@ -17,8 +17,8 @@ namespace Needle.Matching.Compiled;
 /// <remarks>
 /// Lists are added one at a time (<see cref="TryAddFile"/>); a list that cannot be compiled (vPDQ or robust entries,
 /// a repeated explicit id) is rolled back whole and reported as such, so the caller can fall back to loading it.
-/// Comma-separated <c>hash,quality,path</c> lists are parsed in parallel straight from the memory-mapped file; other
-/// formats stream through their usual reader. Not thread-safe.
+/// Comma-separated <c>hash,quality,path</c> lists and Needle's native lists are parsed in parallel straight from the
+/// memory-mapped file; other formats stream through their usual reader. Not thread-safe.
 /// </remarks>
 public sealed class CompiledListBuilder : IDisposable
 {
@@ -55,6 +55,18 @@ public sealed class CompiledListBuilder : IDisposable
 
     /// <summary>Bytes of a csv file each parallel span covers (tests make it small to get many spans).</summary>
     internal int CsvSpanBytes { get; init; } = CsvSpanReader.SpanBytes;
+
+    /// <summary>Bytes of a native list each parallel span covers (tests make it small to get many spans).</summary>
+    internal int NeedleSpanBytes { get; init; } = NeedleSpanReader.SpanBytes;
+
+    /// <summary>False reads every file through its format's ordinary reader (tests compare the two ways).</summary>
+    internal bool SpanReaders { get; init; } = true;
+
+    /// <summary>Whether the last native list added was read by the parallel span reader (tests check it did).</summary>
+    internal bool LastReadInParallel { get; private set; }
+
+    /// <summary>Of the last native list read in parallel, the rows written straight from their line's bytes, without an entry.</summary>
+    internal long LastDirectRows { get; private set; }
 
     /// <summary>Lists added so far.</summary>
     public int ListCount => _lists.Count;
@@ -98,7 +110,26 @@ public sealed class CompiledListBuilder : IDisposable
         Array.Clear(_seenIds);
         try
         {
-            if (IsCsv(path, formatName))
+            var format = SpanReaders ? formatName ?? DetectedFormat(path) : null;
+            if (format == "needle")
+            {
+                LastReadInParallel = false;
+                if (NeedleSpanReader.TryRead(path, options, this, number, out var directRows, NeedleSpanBytes) is { } read)
+                {
+                    AddListRow(read.List);
+                    LastReadInParallel = true;
+                    LastDirectRows = directRows;
+                    return read;
+                }
+
+                // A line the fast reader does not take as it is (or a vPDQ entry, a repeated id): the native reader
+                // reads the file again, and reports any problem (or leniency) the way it always does.
+                Rollback(checkpoint);
+                _nextId = 1;
+                Array.Clear(_seenIds);
+            }
+
+            if (format == "csv")
             {
                 var source = options.FileName is { } file ? Path.GetFileName(file) : null;
                 if (CsvSpanReader.TryRead(path, source, options.MaxLineLength, this, number, CsvSpanBytes) is { } records)
@@ -233,9 +264,12 @@ public sealed class CompiledListBuilder : IDisposable
     }
 
     /// <summary>Makes room for <paramref name="count"/> more PDQ rows at once (a reader that can tell how many are coming saves the growth copies).</summary>
-    internal void ReservePdq(long count)
+    internal void ReservePdq(long count) => Reserve(0, count);
+
+    /// <summary>Makes room for <paramref name="count"/> more rows of type number <paramref name="type"/> at once.</summary>
+    internal void Reserve(int type, long count)
     {
-        var column = _columns[0];
+        var column = _columns[type];
         column.Resize((int)Math.Min(Array.MaxLength / column.Words, column.Count + Math.Max(0, count)));
     }
 
@@ -260,6 +294,48 @@ public sealed class CompiledListBuilder : IDisposable
 
         column.Count += n;
         _details.Write(details);
+    }
+
+    /// <summary>
+    /// Appends rows parsed elsewhere, in order: type numbers, ids (0: the next one), enabled flags, the values' words
+    /// back to back, details offsets relative to <paramref name="details"/>. False at a repeated id (the rows appended
+    /// so far stay: the caller rolls the list back).
+    /// </summary>
+    internal bool AppendRows(
+        ushort list, ReadOnlySpan<byte> types, ReadOnlySpan<int> ids, ReadOnlySpan<byte> enabled, ReadOnlySpan<ulong> values, ReadOnlySpan<long> detailOffsets, ReadOnlySpan<byte> details)
+    {
+        var baseOffset = _details.Position;
+        var word = 0;
+        for (var i = 0; i < types.Length; i++)
+        {
+            var column = _columns[types[i]];
+            column.Ensure(1);
+            var row = column.Count;
+            values.Slice(word, column.Words).CopyTo(column.Values.AsSpan(row * column.Words, column.Words));
+            word += column.Words;
+
+            // The ids Add gives (an explicit one kept, else the next); a repeat is the native reader's to handle.
+            var id = ids[i];
+            if (id == 0)
+            {
+                id = _nextId;
+            }
+            else if (id < 0 || IsSeen(id))
+            {
+                return false;
+            }
+
+            _nextId = Math.Max(_nextId, id + 1);
+            MarkId(id);
+            column.Ids[row] = id;
+            column.Lists[row] = list;
+            column.Enabled[row] = enabled[i];
+            column.Details[row] = detailOffsets[i] < 0 ? CompiledListLayout.NoDetails : baseOffset + detailOffsets[i];
+            column.Count++;
+        }
+
+        _details.Write(details);
+        return true;
     }
 
     private void Add(HashListEntry entry, ushort list)
@@ -373,13 +449,8 @@ public sealed class CompiledListBuilder : IDisposable
         _details.Position = checkpoint.Details;
     }
 
-    private static bool IsCsv(string path, string? formatName)
+    private static string? DetectedFormat(string path)
     {
-        if (formatName is not null)
-        {
-            return formatName == "csv";
-        }
-
         var head = new byte[HashListFormats.DetectionHeadBytes];
         int read;
         using (var stream = File.OpenRead(path))
@@ -387,7 +458,7 @@ public sealed class CompiledListBuilder : IDisposable
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
 
-        return HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name == "csv";
+        return HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name;
     }
 
     private byte[] ListsSection()

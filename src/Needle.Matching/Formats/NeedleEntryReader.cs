@@ -40,6 +40,22 @@ internal sealed class NeedleEntryReader(int maxDepth)
         }
     }
 
+    /// <summary>
+    /// As <see cref="TryRead(ReadOnlySpan{char})"/> for a line already in UTF-8 (valid UTF-8, checked by the caller):
+    /// the mapped bytes of a file, read without decoding them to characters first.
+    /// </summary>
+    public HashListEntry? TryRead(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return Read(new Utf8JsonReader(utf8, _options));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private HashListEntry? Read(Utf8JsonReader reader)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -12,29 +12,49 @@ namespace Needle.LoadTest.Lists;
 
 /// <summary>
 /// The CLI side of lists at size, without a server: writes an N-line <c>hash,quality,path</c> CSV (streamed, nothing
-/// held), then runs the real <c>needle</c> as a child process under <c>/usr/bin/time</c> (wall, CPU, peak resident
+/// held; or, native, the server harness's list of PDQ and MD5 entries with labels and metadata), then runs the real <c>needle</c> as a child process under <c>/usr/bin/time</c> (wall, CPU, peak resident
 /// set): <c>scan --against list.csv</c> of one picture, <c>list compile list.csv -o list.ndl</c>, <c>scan --against
 /// list.ndl</c>; and in this process opens the .ndl and times the first match, checking K listed hashes are found
 /// with their labels. With a baseline <c>needle</c> the same commands run with it too, in the same run.
 /// </summary>
 internal static class CliListsBenchmark
 {
-    public static CliListsRunResult Run(int entries, int seed, int checkedCount, string folder, string? baselineNeedle, Action<string> progress)
+    public static CliListsRunResult Run(int entries, int seed, int checkedCount, string folder, string? baselineNeedle, bool native, Action<string> progress)
     {
         Directory.CreateDirectory(folder);
-        var csv = Path.Combine(folder, "list.csv");
         var ndl = Path.Combine(folder, "list.ndl");
         var picture = Path.Combine(folder, "one.jpg");
         File.WriteAllBytes(picture, GeneratedJpegs.GenerateOne(seed, 0));
         var clock = Stopwatch.StartNew();
-        var samples = WriteCsv(csv, entries, seed, Math.Max(1, checkedCount));
-        progress(FormattableString.Invariant($"generated {entries:N0} lines in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(csv).Length / 1e6:F0} MB CSV)"));
+        string list;
+        List<(PdqHash Hash, string Label)> samples;
+        if (native)
+        {
+            // The server harness's list: PDQ and MD5 alternating, label, category, source and two metadata fields.
+            var generated = GeneratedList.Write(folder, entries, seed);
+            File.Delete(generated.CsvPath);
+            list = generated.NativePath;
+            samples = [];
+            var every = Math.Max(1, generated.Pdq.Length / Math.Max(1, checkedCount));
+            for (var i = 0; i < generated.Pdq.Length && samples.Count < checkedCount; i += every)
+            {
+                samples.Add((generated.Pdq[i], "NCMEC-" + i.ToString("D9", CultureInfo.InvariantCulture)));
+            }
+        }
+        else
+        {
+            list = Path.Combine(folder, "list.csv");
+            samples = WriteCsv(list, entries, seed, Math.Max(1, checkedCount));
+        }
+
+        var kind = native ? "native" : "csv";
+        progress(FormattableString.Invariant($"generated {entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list).Length / 1e6:F0} MB {kind} list)"));
 
         var runs = new List<CliRun>();
         foreach (var (name, needle) in Needles(baselineNeedle))
         {
-            runs.Add(Time(name, needle, folder, "scan csv", ["scan", "--against", csv, picture, "--no-clues"], progress));
-            runs.Add(Time(name, needle, folder, "compile", ["list", "compile", csv, "-o", ndl], progress));
+            runs.Add(Time(name, needle, folder, "scan " + kind, ["scan", "--against", list, picture, "--no-clues"], progress));
+            runs.Add(Time(name, needle, folder, "compile", ["list", "compile", list, "-o", ndl], progress));
             runs.Add(Time(name, needle, folder, "scan ndl", ["scan", "--against", ndl, picture, "--no-clues"], progress));
         }
 
@@ -57,7 +77,7 @@ internal static class CliListsBenchmark
         }
 
         var firstMatchSeconds = clock.Elapsed.TotalSeconds;
-        return new CliListsRunResult(entries, new FileInfo(csv).Length, ndlBytes, runs, openSeconds, firstMatchSeconds, samples.Count, found);
+        return new CliListsRunResult(entries, new FileInfo(list).Length, ndlBytes, runs, openSeconds, firstMatchSeconds, samples.Count, found);
     }
 
     private static IEnumerable<(string Name, ProcessStartInfo Needle)> Needles(string? baselineNeedle)
@@ -106,7 +126,7 @@ internal static class CliListsBenchmark
             double.Parse(fields[1], CultureInfo.InvariantCulture) + double.Parse(fields[2], CultureInfo.InvariantCulture),
             long.Parse(fields[3], CultureInfo.InvariantCulture) * 1024,
             peakAnon);
-        progress(FormattableString.Invariant($"{needleName,-8} {step,-9} wall {run.WallSeconds,7:F2} s  cpu {run.CpuSeconds,7:F2} s  peak RSS {run.PeakRssBytes / 1e6,8:F0} MB  peak anonymous {run.PeakAnonymousBytes / 1e6,8:F0} MB"));
+        progress(FormattableString.Invariant($"{needleName,-8} {step,-11} wall {run.WallSeconds,7:F2} s  cpu {run.CpuSeconds,7:F2} s  peak RSS {run.PeakRssBytes / 1e6,8:F0} MB  peak anonymous {run.PeakAnonymousBytes / 1e6,8:F0} MB"));
         return run;
     }
 

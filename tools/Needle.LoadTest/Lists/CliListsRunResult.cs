@@ -1,8 +1,8 @@
 namespace Needle.LoadTest.Lists;
 
 /// <summary>The figures of a <c>lists --cli-only</c> run.</summary>
-/// <param name="Entries">Lines of the CSV list (one PDQ entry each).</param>
-/// <param name="CsvBytes">Size of the CSV.</param>
+/// <param name="Entries">Entries of the list (CSV: one PDQ line each; native: PDQ and MD5 alternating).</param>
+/// <param name="CsvBytes">Size of the text list (CSV or native).</param>
 /// <param name="NdlBytes">Size of the compiled list.</param>
 /// <param name="Runs">The needle commands run, with their times and peak memory.</param>
 /// <param name="OpenSeconds">Opening the .ndl in this process (memory-mapped) and building a matcher on it.</param>

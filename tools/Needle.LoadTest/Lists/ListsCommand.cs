@@ -17,18 +17,19 @@ internal static class ListsCommand
         var json = new Option<string?>("--json") { Description = "Also append the figures to FILE as one JSON line.", HelpName = "FILE" };
         var cliOnly = new Option<bool>("--cli-only") { Description = "Only the CLI side, no server: an N-line hash,quality,path CSV, then the built needle's scan --against list.csv, list compile and scan --against list.ndl under /usr/bin/time (wall, CPU, peak RSS), and the .ndl's open and first match." };
         var baseline = new Option<string?>("--baseline-needle") { Description = "With --cli-only: another needle (its needle.dll or apphost) to run the same commands with, in the same run.", HelpName = "PATH" };
+        var nativeList = new Option<bool>("--native") { Description = "With --cli-only: the list in Needle's native format (PDQ and MD5 alternating, with labels, categories, sources and two metadata fields, as the server run imports) instead of a CSV." };
         var serverOnly = new Option<bool>("--server-only") { Description = "Only the server part: import, cold start and the lookups (no scan load, no compile)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(cliOnly))
             {
-                return RunCli(context, parse.GetValue(entries), parse.GetValue(seed), parse.GetValue(check), parse.GetValue(folder), parse.GetValue(baseline), parse.GetValue(json));
+                return RunCli(context, parse.GetValue(entries), parse.GetValue(seed), parse.GetValue(check), parse.GetValue(folder), parse.GetValue(baseline), parse.GetValue(nativeList), parse.GetValue(json));
             }
 
             var options = new ListsBenchmarkOptions
@@ -96,7 +97,7 @@ internal static class ListsCommand
         return command;
     }
 
-    private static int RunCli(LoadTestContext context, int entries, int seed, int check, string? folderOption, string? baseline, string? jsonPath)
+    private static int RunCli(LoadTestContext context, int entries, int seed, int check, string? folderOption, string? baseline, bool native, string? jsonPath)
     {
         if (entries < 1 || check < 1)
         {
@@ -108,7 +109,7 @@ internal static class ListsCommand
         CliListsRunResult r;
         try
         {
-            r = CliListsBenchmark.Run(entries, seed, check, folder, baseline, line => context.Error.WriteLine(line));
+            r = CliListsBenchmark.Run(entries, seed, check, folder, baseline, native, line => context.Error.WriteLine(line));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
         {
@@ -124,12 +125,12 @@ internal static class ListsCommand
         }
 
         var o = context.Out;
-        o.WriteLine(FormattableString.Invariant($"Needle.LoadTest lists --cli-only: {r.Entries:N0} PDQ lines ({r.CsvBytes / 1e6:F0} MB CSV, {r.NdlBytes / 1e6:F0} MB .ndl), {Environment.ProcessorCount} cores"));
-        o.WriteLine("needle    step       wall s   cpu s  peak RSS MB  B/entry  peak anon MB  B/entry");
+        o.WriteLine(FormattableString.Invariant($"Needle.LoadTest lists --cli-only: {r.Entries:N0} {(native ? "native entries, PDQ and MD5" : "PDQ lines")} ({r.CsvBytes / 1e6:F0} MB {(native ? "native list" : "CSV")}, {r.NdlBytes / 1e6:F0} MB .ndl), {Environment.ProcessorCount} cores"));
+        o.WriteLine("needle    step         wall s   cpu s  peak RSS MB  B/entry  peak anon MB  B/entry");
         foreach (var run in r.Runs)
         {
             o.WriteLine(FormattableString.Invariant(
-                $"{run.Needle,-9} {run.Step,-9} {run.WallSeconds,7:F2} {run.CpuSeconds,7:F2} {run.PeakRssBytes / 1e6,12:F0} {run.PeakRssBytes / (double)r.Entries,8:F0} {run.PeakAnonymousBytes / 1e6,13:F0} {run.PeakAnonymousBytes / (double)r.Entries,8:F0}"));
+                $"{run.Needle,-9} {run.Step,-11} {run.WallSeconds,7:F2} {run.CpuSeconds,7:F2} {run.PeakRssBytes / 1e6,12:F0} {run.PeakRssBytes / (double)r.Entries,8:F0} {run.PeakAnonymousBytes / 1e6,13:F0} {run.PeakAnonymousBytes / (double)r.Entries,8:F0}"));
         }
 
         o.WriteLine(FormattableString.Invariant($".ndl open s             {r.OpenSeconds:F3}"));
