@@ -38,21 +38,21 @@ public abstract class ListImportPathTests(StoreBackend backend) : StoreBackedTes
         var robust = new RobustFeatures(40, 30, [0.6f, 0.8f], [1f, 2f, 3f, 4f], new byte[2 * RobustFeatures.KeypointDescriptorBytes]).Encode();
         var lines = new List<string>
         {
-            $$"""{"id":1,"signalType":"md5","value":"{{photoMd5.ToUpperInvariant()}}","label":"Ünïcødé 💡 \"q\"","category":"A\u00e9","source":"s.csv","enabled":true,"metadata":{"case":"C-1","note":"tab\there \\ \/ \u00e9 💡 <b>&'","clé":"v"}}""",
-            $$"""{"signalType":"sha1","value":"{{Hex(20)}}"}""",
-            $$"""{"id":3,"signalType":"sha256","value":"{{Hex(32)}}","label":null,"category":"","source":"","enabled":false,"metadata":{}}""",
-            $$"""{"signalType":"pdq","value":"{{photoPdq}}","label":"photo \ud83d\udca1","metadata":{"k":"1","k":"2","z":""}}""",
-            $$"""{"signalType":"pdq","value":"{{photoPdq.ToUpperInvariant()}}","label":"disabled copy","enabled":false}""",
-            $$"""{"signalType":"photodna","value":"{{Convert.ToBase64String(pdna)}}","label":"pdna"}""",
-            $$"""{"signalType":"vpdq","value":"0,100,{{photoPdq}},0.000;1,90,{{Hex(32)}},1.000","label":"video","metadata":{"frames":"2"}}""",
-            $$"""{"signalType":"robust","value":"{{robust}}","category":"r"}""",
-            $$"""{"signalType":"pdq","value":"{{new string('0', 64)}}","label":"never matches"}""",
-            $$"""{"signalType":"md5","value":" {{Hex(16)}} ","label":"padded"}""",
-            $$"""{"enabled":false,"metadata":{"a":"1"},"value":"{{Hex(16)}}","signalType":"md5","id":12}""",
+            $$$"""{"id":1,"signalType":"md5","value":"{{{photoMd5.ToUpperInvariant()}}}","label":"Ünïcødé 💡 \"q\"","category":"A\u00e9","source":"s.csv","enabled":true,"metadata":{"case":"C-1","note":"tab\there \\ \/ \u00e9 💡 <b>&'","clé":"v"}}""",
+            $$$"""{"signalType":"sha1","value":"{{{Hex(20)}}}"}""",
+            $$$"""{"id":3,"signalType":"sha256","value":"{{{Hex(32)}}}","label":null,"category":"","source":"","enabled":false,"metadata":{}}""",
+            $$$"""{"signalType":"pdq","value":"{{{photoPdq}}}","label":"photo \ud83d\udca1","metadata":{"k":"1","k":"2","z":""}}""",
+            $$$"""{"signalType":"pdq","value":"{{{photoPdq.ToUpperInvariant()}}}","label":"disabled copy","enabled":false}""",
+            $$$"""{"signalType":"photodna","value":"{{{Convert.ToBase64String(pdna)}}}","label":"pdna"}""",
+            $$$"""{"signalType":"vpdq","value":"0,100,{{{photoPdq}}},0.000;1,90,{{{Hex(32)}}},1.000","label":"video","metadata":{"frames":"2"}}""",
+            $$$"""{"signalType":"robust","value":"{{{robust}}}","category":"r"}""",
+            $$$"""{"signalType":"pdq","value":"{{{new string('0', 64)}}}","label":"never matches"}""",
+            $$$"""{"signalType":"md5","value":" {{{Hex(16)}}} ","label":"padded"}""",
+            $$$"""{"enabled":false,"metadata":{"a":"1"},"value":"{{{Hex(16)}}}","signalType":"md5","id":12}""",
         };
         for (var i = 0; i < 40; i++)
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $$"""{"signalType":"{{(i % 2 == 0 ? "pdq" : "sha256")}}","value":"{{Hex(32)}}","label":"gen-{{i}}","category":"C{{i % 3}}","source":"programme","enabled":{{(i % 5 != 0 ? "true" : "false")}},"metadata":{"n":"{{i}}","m":"été"}}"""));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $$$"""{"signalType":"{{{(i % 2 == 0 ? "pdq" : "sha256")}}}","value":"{{{Hex(32)}}}","label":"gen-{{{i}}}","category":"C{{{i % 3}}}","source":"programme","enabled":{{{(i % 5 != 0 ? "true" : "false")}}},"metadata":{"n":"{{{i}}}","m":"été"}}"""));
         }
 
         return lines;
