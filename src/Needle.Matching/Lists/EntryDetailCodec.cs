@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Needle.Matching.Lists;
@@ -53,6 +54,7 @@ internal static class EntryDetailCodec
     }
 
     /// <summary>The record <see cref="TryEncode(HashListEntry, bool, ArrayBufferWriter{byte})"/> writes for the same entry, from its bytes.</summary>
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryEncode(ImportRow row, bool includeValue, ArrayBufferWriter<byte> output)
     {
         byte flags = 0;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Needle.Matching.Lists;
 
@@ -677,6 +678,7 @@ public sealed class HashList
         return row;
     }
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AppendRow(ImportRow item, out int valueRow)
     {
         if (_rows == _ids.Length)
