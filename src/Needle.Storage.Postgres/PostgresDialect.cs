@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
@@ -181,7 +180,7 @@ internal sealed class PostgresDialect : SqlDialect
             using var metadataJson = new MetadataJsonWriter();
             var chars = new Utf16Scratch();
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
-            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
+            fill(row =>
             {
                 ArgumentNullException.ThrowIfNull(row);
                 if (count == int.MaxValue - firstId)
@@ -233,7 +232,6 @@ internal sealed class PostgresDialect : SqlDialect
         private int _used;
 
         /// <summary>The text as characters; valid for the current row (the buffer is reused from the start when full).</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ReadOnlyMemory<char> Of(ReadOnlySpan<byte> utf8)
         {
             if (_chars.Length - _used < utf8.Length)

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Needle.Matching.Lists;
@@ -141,7 +140,7 @@ internal sealed class SqliteDialect : SqlDialect
             byte[] typeName = [];
             using var metadataJson = new MetadataJsonWriter();
             Check(db, raw.sqlite3_bind_int64(statement, 1, listId));
-            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
+            fill(row =>
             {
                 ArgumentNullException.ThrowIfNull(row);
                 if (!ReferenceEquals(row.SignalType, lastType))
@@ -172,7 +171,6 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     /// <summary>UTF-8 text, NULL when absent; an empty text is bound as '' (an empty span would bind NULL).</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, ReadOnlySpan<byte> text, bool present)
     {
         var rc = !present ? raw.sqlite3_bind_null(statement, index)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Matching.Lists;
 
@@ -41,7 +40,6 @@ internal sealed class ImportStage : IDisposable
     public int Count { get; private set; }
 
     /// <summary>Stages the row's bytes as they are (type, flags, value, texts, metadata pairs).</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ImportRow row)
     {
         var type = TypeIndex(row.SignalType);
@@ -155,7 +153,6 @@ internal sealed class ImportStage : IDisposable
     /// <summary>A text as <see cref="WriteText"/> wrote it (its length, then its bytes), in the scratch buffer.</summary>
     private ReadOnlySpan<byte> ReadText(BinaryReader reader) => _bytes.AsSpan(0, ReadInto(reader, ref _bytes));
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ReadInto(BinaryReader reader, ref byte[] buffer)
     {
         var length = reader.Read7BitEncodedInt();

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Needle.Matching.Formats;
@@ -42,7 +41,6 @@ internal sealed class BoundedLineReader : IDisposable
     /// Next line as <see cref="TryReadLine(out string, out bool)"/> reads it, without making a string: the characters
     /// are valid until the next call (a line wholly in the read buffer is not even copied).
     /// </summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadLineChars(out ReadOnlySpan<char> line, out bool tooLong)
     {
         _lineLength = 0;

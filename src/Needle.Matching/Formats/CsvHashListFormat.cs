@@ -8,7 +8,6 @@
 // - Export writes PDQ entries only (throws for other types rather than dropping them silently); disabled entries are
 //   written as "# disabled: ..." comment lines so they are visible but never re-imported as active.
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Needle.Hashing;
@@ -161,7 +160,6 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
     /// An unquoted line whose hash is plain hex of a PDQ hash (not all zero), read straight into <paramref name="row"/>
     /// as the entry the general way makes of it; false for anything else (the general way then reads it).
     /// </summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryReadRow(ReadOnlySpan<char> hash, ReadOnlySpan<char> path, int quality, byte[]? source, ImportRow row)
     {
         Span<byte> hex = stackalloc byte[PdqHash.HexLength];

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Needle.Matching.Lists;
@@ -47,7 +46,6 @@ internal sealed class NeedleEntryReader(int maxDepth)
     /// <summary>
     /// The line (transcoded to UTF-8 once) read into <paramref name="row"/> by <see cref="TryRead(ReadOnlySpan{byte}, ImportRow)"/>.
     /// </summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ReadOnlySpan<char> line, ImportRow row)
     {
         var max = Encoding.UTF8.GetMaxByteCount(line.Length);
@@ -66,7 +64,6 @@ internal sealed class NeedleEntryReader(int maxDepth)
     /// whose metadata keys are distinct. False for anything else (the row is then unspecified), and the caller reads
     /// the line the other ways, so both give the same row for a line this takes.
     /// </summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ReadOnlySpan<byte> line, ImportRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -85,7 +82,6 @@ internal sealed class NeedleEntryReader(int maxDepth)
         }
     }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Read(Utf8JsonReader reader, ImportRow row)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -255,7 +251,6 @@ internal sealed class NeedleEntryReader(int maxDepth)
     }
 
     /// <summary>The current string token, unescaped, appended to the pending bytes (length first); returns where it starts.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Pend(ref Utf8JsonReader reader)
     {
         var at = _pending.WrittenCount;

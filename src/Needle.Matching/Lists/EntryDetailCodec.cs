@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Needle.Matching.Lists;
@@ -54,7 +53,6 @@ internal static class EntryDetailCodec
     }
 
     /// <summary>The record <see cref="TryEncode(HashListEntry, bool, ArrayBufferWriter{byte})"/> writes for the same entry, from its bytes.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryEncode(ImportRow row, bool includeValue, ArrayBufferWriter<byte> output)
     {
         byte flags = 0;

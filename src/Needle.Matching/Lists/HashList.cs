@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 
 namespace Needle.Matching.Lists;
 
@@ -678,7 +677,6 @@ public sealed class HashList
         return row;
     }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AppendRow(ImportRow item, out int valueRow)
     {
         if (_rows == _ids.Length)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Needle.Matching.Lists;
@@ -10,11 +9,6 @@ namespace Needle.Matching.Lists;
 /// load, the import stage, <see cref="HashList.AddRows"/>) takes the bytes it needs, and no entry object, dictionary
 /// or string is made per entry. Valid until the next entry is written into it.
 /// </summary>
-/// <remarks>
-/// The per-entry methods of an import (here, in the readers, the stage, the stores and <see cref="HashList"/>) are
-/// marked <see cref="MethodImplOptions.AggressiveOptimization"/>: run millions of times in a fresh server, they are
-/// compiled optimized at once instead of running unoptimized until a busy machine gets round to recompiling them.
-/// </remarks>
 public sealed class ImportRow
 {
     private const int ValueSlot = 0, LabelSlot = 1, CategorySlot = 2, SourceSlot = 3;
@@ -74,7 +68,6 @@ public sealed class ImportRow
     public ReadOnlySpan<byte> MetadataValue(int index) => _text.AsSpan(_pairs[(index * 4) + 2], _pairs[(index * 4) + 3]);
 
     /// <summary>Empties the row for a new entry of <paramref name="signalType"/> (enabled, id 0, no value, texts or metadata).</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reset(SignalType signalType)
     {
         ArgumentNullException.ThrowIfNull(signalType);
@@ -97,7 +90,6 @@ public sealed class ImportRow
 
     /// <summary>Sets the canonical value text; the binary form is encoded from it for fixed-width types.</summary>
     /// <exception cref="FormatException">The value is not canonical for the type.</exception>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetCanonicalValue(ReadOnlySpan<byte> canonical)
     {
         SetSlot(ValueSlot, canonical);
@@ -120,7 +112,6 @@ public sealed class ImportRow
     public void SetSource(ReadOnlySpan<byte> text, bool present = true) => SetSlot(SourceSlot, text, present);
 
     /// <summary>Adds a metadata pair; false (nothing added) when the key is already there.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAddMetadata(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         for (var i = 0; i < MetadataCount; i++)
@@ -222,7 +213,6 @@ public sealed class ImportRow
 
     private ReadOnlySpan<byte> Slot(int slot) => _length[slot] < 0 ? default : _text.AsSpan(_start[slot], _length[slot]);
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetSlot(int slot, ReadOnlySpan<byte> text, bool present = true)
     {
         if (!present)
@@ -236,7 +226,6 @@ public sealed class ImportRow
         _length[slot] = text.Length;
     }
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Append(ReadOnlySpan<byte> bytes)
     {
         if (_text.Length - _used < bytes.Length)
@@ -251,7 +240,6 @@ public sealed class ImportRow
     }
 
     /// <summary>Lowercase hex digits into bytes; false on anything else.</summary>
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryDecodeHex(ReadOnlySpan<byte> hex, Span<byte> destination)
     {
         if (hex.Length != destination.Length * 2)
