@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
 using Npgsql;
@@ -159,8 +160,8 @@ internal sealed class PostgresDialect : SqlDialect
     /// ids from its next id on are this import's; an import or an add into the same list from elsewhere waits for this
     /// one to commit), every row written once with its id, and the list's next id moved past them at the end.
     /// </summary>
-    public override async Task<(int FirstId, int Count)> ImportListEntriesAsync(
-        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    public override async Task<(int FirstId, int Count)> ImportListRowsAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<ImportRow>> fill, CancellationToken cancellationToken)
     {
         var firstId = Convert.ToInt32(
             await Command(connection, transaction, "SELECT next_entry_id FROM lists WHERE id = @list FOR UPDATE;")
@@ -177,33 +178,27 @@ internal sealed class PostgresDialect : SqlDialect
             // A list of millions takes longer than a command's usual 30 s, and the parser sets the pace.
             importer.Timeout = Timeout.InfiniteTimeSpan;
             using var metadataJson = new MetadataJsonWriter();
+            var chars = new Utf16Scratch();
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
-            fill(entry =>
+            fill(row =>
             {
-                ArgumentNullException.ThrowIfNull(entry);
+                ArgumentNullException.ThrowIfNull(row);
                 if (count == int.MaxValue - firstId)
                 {
                     throw new InvalidOperationException("The list has run out of entry ids.");
                 }
 
+                // Texts go from the row's bytes through one reused character buffer: no string per row.
                 importer.StartRow();
                 importer.Write(listId, NpgsqlDbType.Bigint);
                 importer.Write(firstId + count, NpgsqlDbType.Integer);
-                importer.Write(entry.SignalType.Name, NpgsqlDbType.Text);
-                importer.Write(entry.Value, NpgsqlDbType.Text);
-                WriteOrNull(importer, entry.Label);
-                WriteOrNull(importer, entry.Category);
-                WriteOrNull(importer, entry.Source);
-                importer.Write(entry.Enabled, NpgsqlDbType.Boolean);
-                if (metadataJson.Write(entry) is { } metadata)
-                {
-                    importer.Write(metadata, NpgsqlDbType.Jsonb);
-                }
-                else
-                {
-                    importer.WriteNull();
-                }
-
+                importer.Write(row.SignalType.Name, NpgsqlDbType.Text);
+                importer.Write(chars.Of(row.Value), NpgsqlDbType.Text);
+                WriteOrNull(importer, chars, row.Label, row.HasLabel, NpgsqlDbType.Text);
+                WriteOrNull(importer, chars, row.Category, row.HasCategory, NpgsqlDbType.Text);
+                WriteOrNull(importer, chars, row.Source, row.HasSource, NpgsqlDbType.Text);
+                importer.Write(row.Enabled, NpgsqlDbType.Boolean);
+                WriteOrNull(importer, chars, metadataJson.Write(row), row.MetadataCount > 0, NpgsqlDbType.Jsonb);
                 count++;
             });
 #pragma warning restore CA1849
@@ -218,15 +213,40 @@ internal sealed class PostgresDialect : SqlDialect
         return (firstId, count);
     }
 
-    private static void WriteOrNull(NpgsqlBinaryImporter importer, string? value)
+    private static void WriteOrNull(NpgsqlBinaryImporter importer, Utf16Scratch chars, ReadOnlySpan<byte> utf8, bool present, NpgsqlDbType type)
     {
-        if (value is null)
+        if (present)
         {
-            importer.WriteNull();
+            importer.Write(chars.Of(utf8), type);
         }
         else
         {
-            importer.Write(value, NpgsqlDbType.Text);
+            importer.WriteNull();
+        }
+    }
+
+    /// <summary>One growing character buffer the texts of a row are decoded into (COPY copies them into its own buffer at once).</summary>
+    private sealed class Utf16Scratch
+    {
+        private char[] _chars = new char[1024];
+        private int _used;
+
+        /// <summary>The text as characters; valid for the current row (the buffer is reused from the start when full).</summary>
+        public ReadOnlyMemory<char> Of(ReadOnlySpan<byte> utf8)
+        {
+            if (_chars.Length - _used < utf8.Length)
+            {
+                _used = 0;
+                if (_chars.Length < utf8.Length)
+                {
+                    _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
+                }
+            }
+
+            var written = Encoding.UTF8.GetChars(utf8, _chars.AsSpan(_used));
+            var text = new ReadOnlyMemory<char>(_chars, _used, written);
+            _used += written;
+            return text;
         }
     }
 

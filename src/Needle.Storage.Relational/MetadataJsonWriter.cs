@@ -51,5 +51,29 @@ internal sealed class MetadataJsonWriter : IDisposable
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// The row's metadata as <see cref="Write(HashListEntry)"/> writes the same pairs, as UTF-8 (valid until the next
+    /// call); empty when it has none.
+    /// </summary>
+    public ReadOnlySpan<byte> Write(ImportRow row)
+    {
+        if (row.MetadataCount == 0)
+        {
+            return default;
+        }
+
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        for (var i = 0; i < row.MetadataCount; i++)
+        {
+            _writer.WriteString(row.MetadataKey(i), row.MetadataValue(i));
+        }
+
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return _buffer.WrittenSpan;
+    }
+
     public void Dispose() => _writer.Dispose();
 }

@@ -485,6 +485,37 @@ internal sealed class RelationalListStore : IListStore
         Func<ListImportOutcome, ListImportRecord>? record,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(fill);
+        return ImportRowsAsync(
+            listName,
+            createIfMissing,
+            add =>
+            {
+                var row = new ImportRow();
+                fill(entry =>
+                {
+                    ArgumentNullException.ThrowIfNull(entry);
+                    row.Set(entry);
+                    add(row);
+                });
+            },
+            audit,
+            createAudit,
+            changeChunk,
+            record,
+            cancellationToken);
+    }
+
+    public Task<ListImportOutcome> ImportRowsAsync(
+        string listName,
+        StoredList? createIfMissing,
+        Action<Action<ImportRow>> fill,
+        Func<ListImportOutcome, AuditEntryDraft> audit,
+        AuditEntryDraft? createAudit,
+        int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(listName);
         ArgumentNullException.ThrowIfNull(fill);
         ArgumentNullException.ThrowIfNull(audit);
@@ -524,7 +555,7 @@ internal sealed class RelationalListStore : IListStore
                         ?? throw new KeyNotFoundException($"There is no list named '{listName}'.");
                 }
 
-                var (firstId, count) = await _dialect.ImportListEntriesAsync(connection, transaction, listId.Value, fill, ct).ConfigureAwait(false);
+                var (firstId, count) = await _dialect.ImportListRowsAsync(connection, transaction, listId.Value, fill, ct).ConfigureAwait(false);
                 var outcome = new ListImportOutcome(created, count == 0 ? 0 : firstId, count);
 
                 // Audited once, whatever the size; the change log names the range in chunks a follower reads a batch of at a time.

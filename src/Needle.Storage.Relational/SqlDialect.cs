@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Needle.Matching.Lists;
 
 namespace Needle.Storage.Relational;
@@ -182,8 +183,8 @@ internal abstract class SqlDialect
     /// moves past them. Returns the first id and the count. By default one prepared INSERT run again for every entry
     /// (in process, that is the fastest there is); a database with a bulk load overrides it.
     /// </summary>
-    public virtual async Task<(int FirstId, int Count)> ImportListEntriesAsync(
-        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    public virtual async Task<(int FirstId, int Count)> ImportListRowsAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<ImportRow>> fill, CancellationToken cancellationToken)
     {
         // One writer (this default is SQLite's): nobody else takes ids meanwhile.
         var firstId = Convert.ToInt32(
@@ -212,17 +213,17 @@ internal abstract class SqlDialect
             var disabled = ToDatabase(SqlType.Flag, false);
             using var metadataJson = new MetadataJsonWriter();
             insert.Prepare();
-            fill(entry =>
+            fill(row =>
             {
-                ArgumentNullException.ThrowIfNull(entry);
+                ArgumentNullException.ThrowIfNull(row);
                 parameters[1].Value = firstId + count;
-                parameters[2].Value = entry.SignalType.Name;
-                parameters[3].Value = entry.Value;
-                parameters[4].Value = (object?)entry.Label ?? DBNull.Value;
-                parameters[5].Value = (object?)entry.Category ?? DBNull.Value;
-                parameters[6].Value = (object?)entry.Source ?? DBNull.Value;
-                parameters[7].Value = entry.Enabled ? enabled : disabled;
-                parameters[8].Value = (object?)metadataJson.Write(entry) ?? DBNull.Value;
+                parameters[2].Value = row.SignalType.Name;
+                parameters[3].Value = Encoding.UTF8.GetString(row.Value);
+                parameters[4].Value = row.HasLabel ? Encoding.UTF8.GetString(row.Label) : DBNull.Value;
+                parameters[5].Value = row.HasCategory ? Encoding.UTF8.GetString(row.Category) : DBNull.Value;
+                parameters[6].Value = row.HasSource ? Encoding.UTF8.GetString(row.Source) : DBNull.Value;
+                parameters[7].Value = row.Enabled ? enabled : disabled;
+                parameters[8].Value = row.MetadataCount > 0 ? Encoding.UTF8.GetString(metadataJson.Write(row)) : DBNull.Value;
 #pragma warning disable CA1849 // The parser hands entries over synchronously; in process the call does not wait on I/O.
                 insert.ExecuteNonQuery();
 #pragma warning restore CA1849

@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Needle.Matching.Lists;
+using SQLitePCL;
 
 namespace Needle.Storage.Sqlite;
 
@@ -94,17 +96,29 @@ internal sealed class SqliteDialect : SqlDialect
     public override IReadOnlyList<Guid> InLockOrder(IReadOnlyList<Guid> reportIds) => reportIds;
 
     /// <summary>
-    /// The prepared INSERT of the default, with a page cache large enough to hold the list's value index while it
-    /// grows (random hash values touch every page of it), put back as it was afterwards.
+    /// One statement prepared on the connection's own handle and run again for every row, with the row's UTF-8 bytes
+    /// bound as they are (no string, no boxed parameter value per row), and a page cache large enough for the table's
+    /// pages while it grows, put back as it was afterwards. Durability is the connection's: the rows commit with the
+    /// rest of the import.
     /// </summary>
-    public override async Task<(int FirstId, int Count)> ImportListEntriesAsync(
-        DbConnection connection, DbTransaction transaction, long listId, Action<Action<HashListEntry>> fill, CancellationToken cancellationToken)
+    public override async Task<(int FirstId, int Count)> ImportListRowsAsync(
+        DbConnection connection, DbTransaction transaction, long listId, Action<Action<ImportRow>> fill, CancellationToken cancellationToken)
     {
         var previous = Convert.ToInt64(await connection.Command(transaction, "PRAGMA cache_size;").ScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         await connection.Command(transaction, "PRAGMA cache_size = -262144;").RunAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await base.ImportListEntriesAsync(connection, transaction, listId, fill, cancellationToken).ConfigureAwait(false);
+            // One writer: nobody else takes ids meanwhile.
+            var firstId = Convert.ToInt32(
+                await Command(connection, transaction, "SELECT next_entry_id FROM lists WHERE id = @list;").With("@list", listId).ScalarAsync(cancellationToken).ConfigureAwait(false),
+                CultureInfo.InvariantCulture);
+            var count = InsertRows(((SqliteConnection)connection).Handle!, listId, firstId, fill);
+            await Command(connection, transaction, "UPDATE lists SET next_entry_id = next_entry_id + @count WHERE id = @list;")
+                .With("@count", count)
+                .With("@list", listId)
+                .RunAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return (firstId, count);
         }
         finally
         {
@@ -112,4 +126,58 @@ internal sealed class SqliteDialect : SqlDialect
             await connection.Command(transaction, string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size = {previous};")).RunAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    private static int InsertRows(sqlite3 db, long listId, int firstId, Action<Action<ImportRow>> fill)
+    {
+        Check(db, raw.sqlite3_prepare_v2(
+            db,
+            "INSERT INTO list_entries (list_id, id, signal, value, label, category, source, enabled, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);",
+            out var statement));
+        using (statement)
+        {
+            var count = 0;
+            SignalType? lastType = null;
+            byte[] typeName = [];
+            using var metadataJson = new MetadataJsonWriter();
+            Check(db, raw.sqlite3_bind_int64(statement, 1, listId));
+            fill(row =>
+            {
+                ArgumentNullException.ThrowIfNull(row);
+                if (!ReferenceEquals(row.SignalType, lastType))
+                {
+                    lastType = row.SignalType;
+                    typeName = Encoding.UTF8.GetBytes(lastType.Name);
+                }
+
+                Check(db, raw.sqlite3_bind_int(statement, 2, firstId + count));
+                BindText(db, statement, 3, typeName, true);
+                BindText(db, statement, 4, row.Value, true);
+                BindText(db, statement, 5, row.Label, row.HasLabel);
+                BindText(db, statement, 6, row.Category, row.HasCategory);
+                BindText(db, statement, 7, row.Source, row.HasSource);
+                Check(db, raw.sqlite3_bind_int(statement, 8, row.Enabled ? 1 : 0));
+                BindText(db, statement, 9, metadataJson.Write(row), row.MetadataCount > 0);
+                var done = raw.sqlite3_step(statement);
+                raw.sqlite3_reset(statement);
+                if (done != raw.SQLITE_DONE)
+                {
+                    Check(db, done);
+                }
+
+                count++;
+            });
+            return count;
+        }
+    }
+
+    /// <summary>UTF-8 text, NULL when absent; an empty text is bound as '' (an empty span would bind NULL).</summary>
+    private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, ReadOnlySpan<byte> text, bool present)
+    {
+        var rc = !present ? raw.sqlite3_bind_null(statement, index)
+            : text.IsEmpty ? raw.sqlite3_bind_text(statement, index, string.Empty)
+            : raw.sqlite3_bind_text(statement, index, text);
+        Check(db, rc);
+    }
+
+    private static void Check(sqlite3 db, int rc) => SqliteException.ThrowExceptionForRC(rc, db);
 }

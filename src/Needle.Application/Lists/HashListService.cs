@@ -391,7 +391,7 @@ public sealed partial class HashListService : IDisposable
     public async Task<ListImportOutcome> ImportAsync(
         string listName,
         StoredList? createIfMissing,
-        Action<Action<HashListEntry>> fill,
+        Action<Action<ImportRow>> fill,
         Func<ListImportOutcome, string?> auditDetails,
         Func<ListImportOutcome, ListImportRecord>? record,
         string actor,
@@ -414,13 +414,13 @@ public sealed partial class HashListService : IDisposable
             using var stage = new ImportStage(_detailDirectory);
             try
             {
-                outcome = await _store.ImportEntriesAsync(
+                outcome = await _store.ImportRowsAsync(
                         listName,
                         create,
-                        add => fill(entry =>
+                        add => fill(row =>
                         {
-                            add(entry);
-                            stage.Add(entry);
+                            add(row);
+                            stage.Add(row);
                         }),
                         result => Draft(actor, remoteAddress, "list.import", listName, auditDetails(result)),
                         create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
@@ -451,24 +451,29 @@ public sealed partial class HashListService : IDisposable
                     throw new InvalidOperationException($"The store imported {outcome.Count} entries of the {stage.Count} handed to it.");
                 }
 
-                // Only the few entries the video and robust indexes take are kept past the batch.
-                List<HashListEntry>? others = null;
+                // Added column by column from the staged bytes; only the few entries the video and robust indexes
+                // take are made into objects.
+                List<int>? others = null;
                 await Task.Run(
-                        () => list.AddBatch(
+                        () => list.AddRows(
                             stage.Read(outcome.FirstEntryId),
-                            entry =>
+                            stage.Count,
+                            row =>
                             {
-                                if (entry.SignalType == SignalTypes.Vpdq || entry.SignalType == SignalTypes.Robust)
+                                if (row.SignalType == SignalTypes.Vpdq || row.SignalType == SignalTypes.Robust)
                                 {
-                                    (others ??= []).Add(entry);
+                                    (others ??= []).Add(row.Id);
                                 }
                             }),
                         CancellationToken.None)
                     .ConfigureAwait(false);
-                foreach (var entry in others ?? [])
+                foreach (var id in others ?? [])
                 {
-                    _videos.Add(list, entry);
-                    _robust?.Add(list, entry);
+                    if (list.TryGet(id, out var entry))
+                    {
+                        _videos.Add(list, entry);
+                        _robust?.Add(list, entry);
+                    }
                 }
             }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Needle.Matching.Formats;
 using Needle.Matching.Lists;
 
 namespace Needle.Application.Lists;
@@ -17,9 +16,8 @@ internal sealed class ImportStage : IDisposable
     private readonly FileStream _file;
     private readonly BinaryWriter _writer;
 
-    // Read back, the texts that repeat (signal types, categories, sources, metadata keys) are one string each.
-    private readonly StringPool _pool = new();
     private byte[] _bytes = new byte[256];
+    private byte[] _key = new byte[256];
 
     public ImportStage(string? directory)
     {
@@ -41,61 +39,89 @@ internal sealed class ImportStage : IDisposable
     /// <summary>Entries staged so far.</summary>
     public int Count { get; private set; }
 
-    public void Add(HashListEntry entry)
+    /// <summary>Stages the row's bytes as they are (type, flags, value, texts, metadata pairs).</summary>
+    public void Add(ImportRow row)
     {
-        var flags = (byte)((entry.Label is null ? 0 : HasLabel) | (entry.Category is null ? 0 : HasCategory) | (entry.Source is null ? 0 : HasSource) | (entry.Enabled ? IsEnabled : 0));
-        _writer.Write(entry.SignalType.Name);
-        _writer.Write(entry.Value);
+        var type = TypeIndex(row.SignalType);
+        var flags = (byte)((row.HasLabel ? HasLabel : 0) | (row.HasCategory ? HasCategory : 0) | (row.HasSource ? HasSource : 0) | (row.Enabled ? IsEnabled : 0));
+        _writer.Write(type);
         _writer.Write(flags);
-        WriteIf(entry.Label);
-        WriteIf(entry.Category);
-        WriteIf(entry.Source);
-        _writer.Write7BitEncodedInt(entry.Metadata.Count);
-        foreach (var (key, value) in entry.Metadata)
+        WriteText(row.Value);
+        if (row.HasLabel)
         {
-            _writer.Write(key);
-            _writer.Write(value);
+            WriteText(row.Label);
+        }
+
+        if (row.HasCategory)
+        {
+            WriteText(row.Category);
+        }
+
+        if (row.HasSource)
+        {
+            WriteText(row.Source);
+        }
+
+        _writer.Write7BitEncodedInt(row.MetadataCount);
+        for (var i = 0; i < row.MetadataCount; i++)
+        {
+            WriteText(row.MetadataKey(i));
+            WriteText(row.MetadataValue(i));
         }
 
         Count++;
     }
 
-    /// <summary>The staged entries in order, with ids <paramref name="firstId"/>, <paramref name="firstId"/> + 1, ...; read once.</summary>
-    public IEnumerable<HashListEntry> Read(int firstId)
+    /// <summary>
+    /// The staged entries in order, with ids <paramref name="firstId"/>, <paramref name="firstId"/> + 1, ..., in one
+    /// reused row (valid until the next is read); read once.
+    /// </summary>
+    public IEnumerable<ImportRow> Read(int firstId)
     {
         _writer.Flush();
         _file.Position = 0;
         using var reader = new BinaryReader(_file, Encoding.UTF8, leaveOpen: true);
+        var row = new ImportRow();
         for (var i = 0; i < Count; i++)
         {
-            var typeName = ReadText(reader, pooled: true);
-            if (!SignalTypes.TryGet(typeName, out var type))
+            var type = reader.ReadByte();
+            if (type >= SignalTypes.All.Count)
             {
-                throw new InvalidDataException($"The import stage holds the unknown signal type '{typeName}'.");
+                throw new InvalidDataException($"The import stage holds the unknown signal type {type}.");
             }
 
-            var value = ReadText(reader, pooled: false);
+            row.Reset(SignalTypes.All[type]);
             var flags = reader.ReadByte();
-            var label = (flags & HasLabel) != 0 ? ReadText(reader, pooled: true) : null;
-            var category = (flags & HasCategory) != 0 ? ReadText(reader, pooled: true) : null;
-            var source = (flags & HasSource) != 0 ? ReadText(reader, pooled: true) : null;
+            row.SetCanonicalValue(ReadText(reader));
+            if ((flags & HasLabel) != 0)
+            {
+                row.SetLabel(ReadText(reader));
+            }
+
+            if ((flags & HasCategory) != 0)
+            {
+                row.SetCategory(ReadText(reader));
+            }
+
+            if ((flags & HasSource) != 0)
+            {
+                row.SetSource(ReadText(reader));
+            }
+
             var pairs = reader.Read7BitEncodedInt();
-            var metadata = new Dictionary<string, string>(pairs, StringComparer.Ordinal);
             for (var p = 0; p < pairs; p++)
             {
-                var key = ReadText(reader, pooled: true);
-                metadata[key] = ReadText(reader, pooled: true);
+                // Two texts held at once: the key is copied out of the scratch before the value is read into it.
+                var keyLength = ReadInto(reader, ref _key);
+                if (!row.TryAddMetadata(_key.AsSpan(0, keyLength), ReadText(reader)))
+                {
+                    throw new InvalidDataException("The import stage holds a repeated metadata key.");
+                }
             }
 
-            yield return new HashListEntry(type, value)
-            {
-                Id = firstId + i,
-                Label = label,
-                Category = category,
-                Source = source,
-                Enabled = (flags & IsEnabled) != 0,
-                Metadata = metadata,
-            };
+            row.Id = firstId + i;
+            row.Enabled = (flags & IsEnabled) != 0;
+            yield return row;
         }
     }
 
@@ -105,26 +131,38 @@ internal sealed class ImportStage : IDisposable
         _file.Dispose();
     }
 
-    /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> wrote it (its UTF-8 length, then its bytes).</summary>
-    private string ReadText(BinaryReader reader, bool pooled)
+    private static byte TypeIndex(SignalType type)
+    {
+        for (var i = 0; i < SignalTypes.All.Count; i++)
+        {
+            if (ReferenceEquals(SignalTypes.All[i], type))
+            {
+                return (byte)i;
+            }
+        }
+
+        throw new InvalidOperationException($"The signal type '{type.Name}' is not one of the built-in types.");
+    }
+
+    private void WriteText(ReadOnlySpan<byte> utf8)
+    {
+        _writer.Write7BitEncodedInt(utf8.Length);
+        _writer.Write(utf8);
+    }
+
+    /// <summary>A text as <see cref="WriteText"/> wrote it (its length, then its bytes), in the scratch buffer.</summary>
+    private ReadOnlySpan<byte> ReadText(BinaryReader reader) => _bytes.AsSpan(0, ReadInto(reader, ref _bytes));
+
+    private int ReadInto(BinaryReader reader, ref byte[] buffer)
     {
         var length = reader.Read7BitEncodedInt();
-        if (_bytes.Length < length)
+        if (buffer.Length < length)
         {
-            _bytes = new byte[length];
+            buffer = new byte[length];
         }
 
         // The reader reads byte by byte from the file's buffer, so reading the bytes from the file directly keeps the place.
-        _file.ReadExactly(_bytes, 0, length);
-        var bytes = _bytes.AsSpan(0, length);
-        return pooled ? _pool.Get(bytes) : Encoding.UTF8.GetString(bytes);
-    }
-
-    private void WriteIf(string? text)
-    {
-        if (text is not null)
-        {
-            _writer.Write(text);
-        }
+        _file.ReadExactly(buffer, 0, length);
+        return length;
     }
 }

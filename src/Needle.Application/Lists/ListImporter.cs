@@ -153,9 +153,10 @@ public sealed class ListImporter
                         file,
                         options with
                         {
-                            EntrySink = (_, entry) =>
+                            // The entries as bytes: the native format's usual lines never become objects.
+                            RowSink = row =>
                             {
-                                add(entry);
+                                add(row);
                                 live.Added();
                             },
                             Progress = (read, invalid) =>

@@ -147,6 +147,22 @@ public interface IListStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="ImportEntriesAsync"/> with the entries as bytes: <paramref name="fill"/> hands over one reused
+    /// <see cref="ImportRow"/> per entry (valid during the call), which the store writes without making an entry
+    /// object or, where its driver allows, a string. The rows' ids are ignored (the store assigns them in order).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No list has this name and none is to be created (nothing is written).</exception>
+    Task<ListImportOutcome> ImportRowsAsync(
+        string listName,
+        StoredList? createIfMissing,
+        Action<Action<ImportRow>> fill,
+        Func<ListImportOutcome, AuditEntryDraft> audit,
+        AuditEntryDraft? createAudit,
+        int changeChunk,
+        Func<ListImportOutcome, ListImportRecord>? record,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Streams the entries of <paramref name="listName"/> with ids <paramref name="firstEntryId"/> to
     /// <paramref name="lastEntryId"/> (those that exist, in id order) to <paramref name="sink"/>, from one snapshot.
     /// </summary>

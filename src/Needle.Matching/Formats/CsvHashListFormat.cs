@@ -10,6 +10,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Needle.Hashing;
 using Needle.Matching.Lists;
 
 namespace Needle.Matching.Formats;
@@ -37,12 +38,17 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
     /// <summary>The qualities 0 to 100 as text, made once rather than per entry.</summary>
     private static readonly string[] QualityText = [.. Enumerable.Range(0, 101).Select(static q => q.ToString(CultureInfo.InvariantCulture))];
 
+    /// <summary>The same as UTF-8.</summary>
+    private static readonly byte[][] QualityUtf8 = [.. QualityText.Select(static q => Encoding.UTF8.GetBytes(q))];
+
     public ImportResult Read(Stream stream, ImportOptions options)
     {
         var collector = new ImportCollector(Name, options);
         using var reader = new BoundedLineReader(stream, collector);
         var fields = new List<string>();
         var sawContent = false;
+        var row = options.RowSink is null || options.EntrySink is not null ? null : new ImportRow();
+        var sourceUtf8 = collector.DefaultSource is { } source ? Encoding.UTF8.GetBytes(source) : null;
         while (reader.TryReadLineChars(out var line, out var tooLong))
         {
             var lineNumber = reader.LineNumber;
@@ -81,7 +87,7 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
             var secondComma = rest.IndexOf(',');
             var qualityText = (secondComma < 0 ? rest : rest[..secondComma]).Trim();
             var pathChars = secondComma < 0 ? ReadOnlySpan<char>.Empty : rest[(secondComma + 1)..];
-            string path;
+            string? path;
             string? hash = null;
             string? qualityString = null;
             if (pathChars.StartsWith('"'))
@@ -108,19 +114,29 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
             }
             else
             {
-                path = pathChars.IsEmpty ? string.Empty : pathChars.ToString();
+                // Made a string only if the line is not read straight into a row.
+                path = null;
             }
 
-            var metadata = new Dictionary<string, string>();
-            if (qualityText.Length > 0)
+            var quality = -1;
+            if (qualityText.Length > 0 && (!int.TryParse(qualityText, NumberStyles.None, CultureInfo.InvariantCulture, out quality) || quality > 100))
             {
-                if (!int.TryParse(qualityText, NumberStyles.None, CultureInfo.InvariantCulture, out var quality) || quality > 100)
-                {
-                    collector.Error("quality", $"'{qualityText}' is not a whole number from 0 to 100");
-                    collector.EndRecord();
-                    continue;
-                }
+                collector.Error("quality", $"'{qualityText}' is not a whole number from 0 to 100");
+                collector.EndRecord();
+                continue;
+            }
 
+            if (row is not null && path is null && TryReadRow(firstField, pathChars, quality, sourceUtf8, row))
+            {
+                collector.AddRow(row);
+                collector.EndRecord();
+                continue;
+            }
+
+            path ??= pathChars.IsEmpty ? string.Empty : pathChars.ToString();
+            var metadata = new Dictionary<string, string>();
+            if (quality >= 0)
+            {
                 metadata["quality"] = QualityText[quality];
             }
 
@@ -138,6 +154,63 @@ internal sealed partial class CsvHashListFormat : IHashListFormat
         }
 
         return collector.Finish();
+    }
+
+    /// <summary>
+    /// An unquoted line whose hash is plain hex of a PDQ hash (not all zero), read straight into <paramref name="row"/>
+    /// as the entry the general way makes of it; false for anything else (the general way then reads it).
+    /// </summary>
+    private static bool TryReadRow(ReadOnlySpan<char> hash, ReadOnlySpan<char> path, int quality, byte[]? source, ImportRow row)
+    {
+        Span<byte> hex = stackalloc byte[PdqHash.HexLength];
+        if (hash.Length != PdqHash.HexLength)
+        {
+            return false;
+        }
+
+        var any = false;
+        for (var i = 0; i < hash.Length; i++)
+        {
+            var c = hash[i];
+            if (char.IsAsciiHexDigitUpper(c))
+            {
+                c = (char)(c | 0x20);
+            }
+
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            any |= c != '0';
+            hex[i] = (byte)c;
+        }
+
+        if (!any)
+        {
+            // The all-zero hash: the general way warns and skips it.
+            return false;
+        }
+
+        row.Reset(SignalTypes.Pdq);
+        row.SetCanonicalValue(hex);
+        if (!path.IsEmpty)
+        {
+            Span<byte> label = path.Length <= 256 ? stackalloc byte[path.Length * 3] : new byte[Encoding.UTF8.GetMaxByteCount(path.Length)];
+            row.SetLabel(label[..Encoding.UTF8.GetBytes(path, label)]);
+        }
+
+        if (source is not null)
+        {
+            row.SetSource(source);
+        }
+
+        if (quality >= 0)
+        {
+            row.TryAddMetadata("quality"u8, QualityUtf8[quality]);
+        }
+
+        return true;
     }
 
     public void Write(HashList list, Stream stream)

@@ -20,6 +20,7 @@ internal sealed class ImportCollector
     private int _record;
     private bool _recordFailed;
     private int _recordsRead;
+    private ImportRow? _row;
 
     public ImportCollector(string formatName, ImportOptions options, string? nameFromFile = null, HashListKind? kindFromFile = null)
     {
@@ -116,6 +117,9 @@ internal sealed class ImportCollector
 
     public void Add(HashListEntry entry) => _pending.Add(entry);
 
+    /// <summary>A whole valid record read straight into a row (<see cref="ImportOptions.RowSink"/> is set): handed on at once.</summary>
+    public void AddRow(ImportRow row) => _options.RowSink!(row);
+
     /// <summary>
     /// An invalid value that voids only itself, not its record (one bad fingerprint of an NCMEC item: its other hashes
     /// stay). Counted as an error like <see cref="Error"/>, so a strict import still fails.
@@ -140,6 +144,14 @@ internal sealed class ImportCollector
             foreach (var entry in _pending)
             {
                 sink(List, entry);
+            }
+        }
+        else if (!_recordFailed && _options.RowSink is { } rows)
+        {
+            foreach (var entry in _pending)
+            {
+                (_row ??= new ImportRow()).Set(entry);
+                rows(_row);
             }
         }
         else if (!_recordFailed)

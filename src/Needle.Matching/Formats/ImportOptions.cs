@@ -51,6 +51,13 @@ public sealed record ImportOptions
     /// </summary>
     public Action<HashList, HashListEntry>? EntrySink { get; init; }
 
+    /// <summary>
+    /// When set (and <see cref="EntrySink"/> is not), each valid entry goes here as bytes instead of into the list:
+    /// the native format reads its usual lines straight into the row, other entries are copied into it. The row is
+    /// reused; it is valid during the call only.
+    /// </summary>
+    public Action<ImportRow>? RowSink { get; init; }
+
     /// <summary>Called every <see cref="ProgressInterval"/> records with the records read and the invalid ones so far.</summary>
     public Action<int, int>? Progress { get; init; }
 

@@ -17,6 +17,9 @@ internal sealed class NeedleEntryReader(int maxDepth)
     private readonly JsonReaderOptions _options = new() { MaxDepth = maxDepth };
     private byte[] _utf8 = new byte[1024];
     private char[] _value = new char[256];
+    private readonly byte[] _hex = new byte[512];
+    private readonly byte[] _binary = new byte[256];
+    private readonly System.Buffers.ArrayBufferWriter<byte> _pending = new(1024);
 
     // Categories, sources, metadata keys and many of their values repeat from line to line: one string each.
     private readonly StringPool _pool = new();
@@ -53,6 +56,268 @@ internal sealed class NeedleEntryReader(int maxDepth)
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The line (transcoded to UTF-8 once) read into <paramref name="row"/> by <see cref="TryRead(ReadOnlySpan{byte}, ImportRow)"/>.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<char> line, ImportRow row)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(line.Length);
+        if (_utf8.Length < max)
+        {
+            _utf8 = new byte[max];
+        }
+
+        var length = Encoding.UTF8.GetBytes(line, _utf8);
+        return TryRead(_utf8.AsSpan(0, length), row);
+    }
+
+    /// <summary>
+    /// One entry line, as UTF-8 bytes, read straight into <paramref name="row"/> with no string, entry object or
+    /// dictionary: the lines <see cref="TryRead(ReadOnlySpan{char})"/> takes whose value is plain hex of its type and
+    /// whose metadata keys are distinct. False for anything else (the row is then unspecified), and the caller reads
+    /// the line the other ways, so both give the same row for a line this takes.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> line, ImportRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        try
+        {
+            return Read(new Utf8JsonReader(line, _options), row);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that is no text (a lone surrogate): the other ways name it.
+            return false;
+        }
+    }
+
+    private bool Read(Utf8JsonReader reader, ImportRow row)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        // The value and the metadata are kept until the type is known (row.Reset needs it); texts go in as read.
+        var seen = 0;
+        var id = 0;
+        SignalType? type = null;
+        var enabled = true;
+        var valueLength = 0;
+        _pending.ResetWrittenCount();
+        var metadataStart = -1;
+        var textsAt = new TextSpans();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = FieldOf(ref reader);
+            if (field == 0 || (seen & field) != 0 || !reader.Read())
+            {
+                return false;
+            }
+
+            seen |= field;
+            switch (field)
+            {
+                case Id:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out id) || id <= 0)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case Signal:
+                    type = reader.TokenType == JsonTokenType.String ? TypeOf(ref reader) : null;
+                    if (type is null)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case Value:
+                    // Plain hex only (no escapes, no padding): anything else takes the other ways.
+                    if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > _hex.Length)
+                    {
+                        return false;
+                    }
+
+                    valueLength = reader.ValueSpan.Length;
+                    reader.ValueSpan.CopyTo(_hex);
+                    break;
+                case Label:
+                case Category:
+                case Source:
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        textsAt.Set(field, Pend(ref reader));
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case Enabled:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return false;
+                    }
+
+                    enabled = reader.TokenType == JsonTokenType.True;
+                    break;
+                default:
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return false;
+                    }
+
+                    metadataStart = _pending.WrittenCount;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        Pend(ref reader);
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                        {
+                            return false;
+                        }
+
+                        Pend(ref reader);
+                    }
+
+                    if (reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || type is null || (seen & Value) == 0 || !type.IsHexValue)
+        {
+            return false;
+        }
+
+        // The general way trims and takes either case; plain lowercased hex of the right length is what it keeps.
+        var width = type.ValueBytes;
+        var hex = _hex.AsSpan(0, valueLength);
+        if (valueLength != width * 2)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < hex.Length; i++)
+        {
+            var c = hex[i];
+            if (c is >= (byte)'A' and <= (byte)'F')
+            {
+                hex[i] = (byte)(c | 0x20);
+            }
+        }
+
+        row.Reset(type);
+        if (!ImportRow.TryDecodeHex(hex, _binary.AsSpan(0, width)) || (type == SignalTypes.Pdq && !_binary.AsSpan(0, width).ContainsAnyExcept((byte)0)))
+        {
+            // Not hex, or the all-zero PDQ hash (a warning the general way gives).
+            return false;
+        }
+
+        row.Id = id;
+        row.Enabled = enabled;
+        row.SetCanonicalValue(hex);
+        var pending = _pending.WrittenSpan;
+        if (textsAt.Label >= 0)
+        {
+            row.SetLabel(PendingAt(pending, textsAt.Label));
+        }
+
+        if (textsAt.Category >= 0)
+        {
+            row.SetCategory(PendingAt(pending, textsAt.Category));
+        }
+
+        if (textsAt.Source >= 0)
+        {
+            row.SetSource(PendingAt(pending, textsAt.Source));
+        }
+
+        if (metadataStart >= 0)
+        {
+            var at = metadataStart;
+            while (at < pending.Length)
+            {
+                var key = PendingAt(pending, at);
+                at += 4 + key.Length;
+                var value = PendingAt(pending, at);
+                at += 4 + value.Length;
+                if (!row.TryAddMetadata(key, value))
+                {
+                    // A repeated key: the general way keeps its first place with the last value.
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The current string token, unescaped, appended to the pending bytes (length first); returns where it starts.</summary>
+    private int Pend(ref Utf8JsonReader reader)
+    {
+        var at = _pending.WrittenCount;
+        var max = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+        var span = _pending.GetSpan(4 + max);
+        int length;
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            reader.ValueSpan.CopyTo(span[4..]);
+            length = reader.ValueSpan.Length;
+        }
+        else
+        {
+            length = reader.CopyString(span[4..]);
+        }
+
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, length);
+        _pending.Advance(4 + length);
+        return at;
+    }
+
+    private static ReadOnlySpan<byte> PendingAt(ReadOnlySpan<byte> pending, int at) =>
+        pending.Slice(at + 4, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pending[at..]));
+
+    /// <summary>Where the label, category and source start in the pending bytes (-1: absent or null).</summary>
+    private struct TextSpans
+    {
+        public TextSpans()
+        {
+        }
+
+        public int Label { get; private set; } = -1;
+
+        public int Category { get; private set; } = -1;
+
+        public int Source { get; private set; } = -1;
+
+        public void Set(int field, int at)
+        {
+            if (field == NeedleEntryReader.Label)
+            {
+                Label = at;
+            }
+            else if (field == NeedleEntryReader.Category)
+            {
+                Category = at;
+            }
+            else
+            {
+                Source = at;
+            }
         }
     }
 

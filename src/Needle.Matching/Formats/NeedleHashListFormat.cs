@@ -28,6 +28,7 @@ internal sealed class NeedleHashListFormat : IHashListFormat
         var documentOptions = new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth };
         using var reader = new BoundedLineReader(stream, collector);
         var fast = new NeedleEntryReader(options.MaxJsonDepth);
+        var row = options.RowSink is null || options.EntrySink is not null ? null : new ImportRow();
         var sawHeader = false;
         while (reader.TryReadLineChars(out var line, out var tooLong))
         {
@@ -47,6 +48,10 @@ internal sealed class NeedleHashListFormat : IHashListFormat
             if (tooLong)
             {
                 collector.Error(null, $"line is longer than {options.MaxLineLength} characters");
+            }
+            else if (row is not null && fast.TryRead(line, row))
+            {
+                collector.AddRow(row);
             }
             else if (fast.TryRead(line) is { } entry)
             {

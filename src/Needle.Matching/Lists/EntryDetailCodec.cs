@@ -52,7 +52,63 @@ internal static class EntryDetailCodec
         return true;
     }
 
-    /// <summary>Reads a record written by <see cref="TryEncode"/> onto a new entry of <paramref name="signalType"/>.</summary>
+    /// <summary>The record <see cref="TryEncode(HashListEntry, bool, ArrayBufferWriter{byte})"/> writes for the same entry, from its bytes.</summary>
+    public static bool TryEncode(ImportRow row, bool includeValue, ArrayBufferWriter<byte> output)
+    {
+        byte flags = 0;
+        flags |= row.HasLabel ? HasLabel : (byte)0;
+        flags |= row.HasCategory ? HasCategory : (byte)0;
+        flags |= row.HasSource ? HasSource : (byte)0;
+        flags |= includeValue ? HasValue : (byte)0;
+        flags |= row.MetadataCount == 0 ? (byte)0 : HasMetadata;
+        if (flags == 0)
+        {
+            return false;
+        }
+
+        output.GetSpan(1)[0] = flags;
+        output.Advance(1);
+        if (row.HasLabel)
+        {
+            WriteBytes(row.Label, output);
+        }
+
+        if (row.HasCategory)
+        {
+            WriteBytes(row.Category, output);
+        }
+
+        if (row.HasSource)
+        {
+            WriteBytes(row.Source, output);
+        }
+
+        if (includeValue)
+        {
+            WriteBytes(row.Value, output);
+        }
+
+        if (row.MetadataCount != 0)
+        {
+            WriteNumber(row.MetadataCount, output);
+            for (var i = 0; i < row.MetadataCount; i++)
+            {
+                WriteBytes(row.MetadataKey(i), output);
+                WriteBytes(row.MetadataValue(i), output);
+            }
+        }
+
+        return true;
+    }
+
+    private static void WriteBytes(ReadOnlySpan<byte> utf8, ArrayBufferWriter<byte> output)
+    {
+        WriteNumber(utf8.Length, output);
+        utf8.CopyTo(output.GetSpan(utf8.Length));
+        output.Advance(utf8.Length);
+    }
+
+    /// <summary>Reads a record written by <see cref="TryEncode(HashListEntry, bool, ArrayBufferWriter{byte})"/> onto a new entry of <paramref name="signalType"/>.</summary>
     public static HashListEntry Decode(ReadOnlySpan<byte> record, SignalType signalType, string? value, int id, bool enabled)
     {
         var flags = record[0];

@@ -23,6 +23,8 @@ internal abstract class ExactHashSignalType<TKey> : SignalType
 
     internal override int ValueBytes => HexLength / 2;
 
+    internal override bool IsHexValue => true;
+
     internal override void EncodeValue(string canonical, Span<byte> destination)
     {
         if (Convert.FromHexString(canonical, destination, out _, out var written) != System.Buffers.OperationStatus.Done || written != ValueBytes)

@@ -26,6 +26,7 @@ public sealed class HashList
     private readonly List<SignalType> _types = [];
     private readonly List<ValueColumn?> _values = [];
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
+    private int _lastType;
 
     // Replaced whole on every change so matchers read thresholds without locking.
     private volatile Dictionary<SignalType, double> _thresholds = [];
@@ -333,6 +334,70 @@ public sealed class HashList
         return count;
     }
 
+    /// <summary>
+    /// Adds an import's rows column by column, as <see cref="AddBatch"/> adds entries (one batch under the lock, a
+    /// row with id 0 given the next free id, stopping at the first id in use with an <see cref="ArgumentException"/>),
+    /// without an entry object: each row's value bytes go to its type's column, its enabled bit to the bitmap and its
+    /// label, category, source and metadata bytes to the detail record. <paramref name="rows"/> may hand out one
+    /// reused row; <paramref name="expected"/> (when known) sizes the columns once. Each added row, with its id set,
+    /// goes to <paramref name="added"/> when given. Returns how many were added.
+    /// </summary>
+    public int AddRows(IEnumerable<ImportRow> rows, int expected = 0, Action<ImportRow>? added = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var count = 0;
+        lock (_sync)
+        {
+            if (expected > 0 && _rows + expected > _ids.Length)
+            {
+                var capacity = _rows + expected;
+                Array.Resize(ref _ids, capacity);
+                Array.Resize(ref _typeOf, capacity);
+                Array.Resize(ref _enabled, BitmapWords(capacity));
+                Array.Resize(ref _detailRef, capacity);
+            }
+
+            foreach (var observer in _observers)
+            {
+                observer.BulkStarted(this);
+            }
+
+            try
+            {
+                foreach (var item in rows)
+                {
+                    if (item.Id == 0)
+                    {
+                        item.Id = _nextId;
+                    }
+                    else if (item.Id < 0 || ((_rowById is not null || (_rows > 0 && item.Id <= Math.Abs(_ids[_rows - 1]))) && TryFindRow(item.Id, out _)))
+                    {
+                        throw new ArgumentException($"Entry id {item.Id} is negative or already in list '{Name}'.", nameof(rows));
+                    }
+
+                    var row = AppendRow(item, out var valueRow);
+                    _nextId = Math.Max(_nextId, item.Id + 1);
+                    foreach (var observer in _observers)
+                    {
+                        observer.EntryAdded(this, item.Id, row, valueRow, item.SignalType, item.SignalType.ValueBytes > 0 ? item.BinaryValue : default, item.Enabled);
+                    }
+
+                    added?.Invoke(item);
+                    count++;
+                }
+            }
+            finally
+            {
+                foreach (var observer in _observers)
+                {
+                    observer.BulkEnded(this);
+                }
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Removes an entry; false when no entry has that id.</summary>
     public bool Remove(int id)
     {
@@ -610,6 +675,64 @@ public sealed class HashList
 
         _rowById?.Set(entry.Id, row);
         return row;
+    }
+
+    private int AppendRow(ImportRow item, out int valueRow)
+    {
+        if (_rows == _ids.Length)
+        {
+            var capacity = _rows * 2;
+            Array.Resize(ref _ids, capacity);
+            Array.Resize(ref _typeOf, capacity);
+            Array.Resize(ref _enabled, BitmapWords(capacity));
+            Array.Resize(ref _detailRef, capacity);
+        }
+
+        var type = item.SignalType;
+        var typeIndex = TypeIndexOf(type);
+        var fixedWidth = type.ValueBytes > 0;
+        var row = _rows;
+        valueRow = fixedWidth ? _values[typeIndex]!.Append(item.BinaryValue, row) : -1;
+        _scratch.ResetWrittenCount();
+        var detail = EntryDetailCodec.TryEncode(item, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
+        _rows++;
+        _ids[row] = item.Id;
+        _typeOf[row] = (byte)typeIndex;
+        SetEnabledBit(row, item.Enabled);
+        _detailRef[row] = detail;
+        _count++;
+        if (_rowById is null && row > 0 && item.Id <= Math.Abs(_ids[row - 1]))
+        {
+            _rowById = MapRows(row);
+        }
+
+        _rowById?.Set(item.Id, row);
+        return row;
+    }
+
+    private int TypeIndexOf(SignalType type)
+    {
+        // An import has one or two types: the last one found is checked first.
+        if (_lastType < _types.Count && ReferenceEquals(_types[_lastType], type))
+        {
+            return _lastType;
+        }
+
+        var typeIndex = _types.IndexOf(type);
+        if (typeIndex < 0)
+        {
+            if (_types.Count == byte.MaxValue)
+            {
+                throw new InvalidOperationException($"List '{Name}' holds too many signal types.");
+            }
+
+            typeIndex = _types.Count;
+            _types.Add(type);
+            _values.Add(type.ValueBytes > 0 ? new ValueColumn(type.ValueBytes) : null);
+        }
+
+        _lastType = typeIndex;
+        return typeIndex;
     }
 
     /// <summary>The row of the live entry <paramref name="id"/>: a binary search while ids are in order, else the map.</summary>

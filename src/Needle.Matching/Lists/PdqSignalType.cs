@@ -64,6 +64,8 @@ internal sealed class PdqSignalType : SignalType
 
     internal override int ValueBytes => PdqHash.Bits / 8;
 
+    internal override bool IsHexValue => true;
+
     internal override void EncodeValue(string canonical, Span<byte> destination) => PdqHash.Parse(canonical).WriteBigEndian(destination);
 
     internal override string DecodeValue(ReadOnlySpan<byte> source) => PdqHash.ReadBigEndian(source).ToString();

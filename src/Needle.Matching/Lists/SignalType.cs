@@ -53,6 +53,9 @@ public abstract class SignalType
     /// </summary>
     internal virtual int ValueBytes => 0;
 
+    /// <summary>Whether the canonical value is the lowercase hex of its <see cref="ValueBytes"/> binary bytes.</summary>
+    internal virtual bool IsHexValue => false;
+
     /// <summary>Writes the binary form of a canonical value (<see cref="ValueBytes"/> bytes).</summary>
     internal virtual void EncodeValue(string canonical, Span<byte> destination) =>
         throw new NotSupportedException($"{Name} values have no fixed-width binary form.");

@@ -73,12 +73,16 @@ internal static class NeedleApi
     /// Waits for a list import answered with <paramref name="response"/>: 200 is done; 202 (a large import, run in the
     /// background) is followed at its Location until it succeeds. Returns the entries imported.
     /// </summary>
-    public static async Task<int> WaitForImportAsync(HttpClient http, string adminKey, HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<int> WaitForImportAsync(HttpClient http, string adminKey, HttpResponseMessage response, CancellationToken cancellationToken) =>
+        (await WaitForImportRecordAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false))["imported"]!.GetValue<int>();
+
+    /// <summary>As <see cref="WaitForImportAsync"/>, returning the finished import's record (or the 200 answer).</summary>
+    public static async Task<JsonNode> WaitForImportRecordAsync(HttpClient http, string adminKey, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.OK)
         {
-            return JsonNode.Parse(text)!["imported"]!.GetValue<int>();
+            return JsonNode.Parse(text)!;
         }
 
         if (response.StatusCode != HttpStatusCode.Accepted || response.Headers.Location is not { } job)
@@ -98,7 +102,7 @@ internal static class NeedleApi
                 case "running":
                     continue;
                 case "succeeded":
-                    return body["imported"]!.GetValue<int>();
+                    return body;
                 default:
                     throw new InvalidOperationException($"the list import failed: {body.ToJsonString()}");
             }
