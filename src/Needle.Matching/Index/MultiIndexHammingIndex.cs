@@ -215,8 +215,12 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentOutOfRangeException.ThrowIfNegative(radius);
-        RangeSearch(Volatile.Read(ref _state), query, Math.Min(radius, PdqHash.Bits), results);
+        RangeSearch(Volatile.Read(ref _state), query, Math.Min(radius, PdqHash.Bits), results, null);
     }
+
+    /// <summary>As <see cref="RangeSearch(PdqHash, int, List{HammingHit})"/>, adding what the search did to <paramref name="counters"/>.</summary>
+    internal void RangeSearch(PdqHash query, int radius, List<HammingHit> results, SearchCounters counters) =>
+        RangeSearch(Volatile.Read(ref _state), query, Math.Min(radius, PdqHash.Bits), results, counters);
 
     /// <inheritdoc/>
     /// <remarks>Range searches of growing radius while the tables are cheaper than a scan, else a full scan.</remarks>
@@ -236,7 +240,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         for (int radius = 16; radius <= PdqHash.Bits && UseTables(state.Main, radius, radii); radius += 16)
         {
             int start = results.Count;
-            RangeSearch(state, query, radius, results);
+            RangeSearch(state, query, radius, results, null);
             if (results.Count - start >= k)
             {
                 TopKSelection.SortAndTruncate(results, start, k);
@@ -258,7 +262,7 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         }
     }
 
-    private void RangeSearch(State state, in PdqHash query, int radius, List<HammingHit> results)
+    private void RangeSearch(State state, in PdqHash query, int radius, List<HammingHit> results, SearchCounters? counters)
     {
         // Delta first: see the class remarks.
         state.Delta.Scan(_kernel, query, radius, results);
@@ -266,10 +270,15 @@ public sealed class MultiIndexHammingIndex : IPdqIndex
         Span<int> radii = stackalloc int[PdqHash.Bits];
         if (UseTables(main, radius, radii))
         {
-            main.Tables!.Search(main.Segment, query, radius, radii[..main.Tables.Layout.Count], results);
+            main.Tables!.Search(main.Segment, query, radius, radii[..main.Tables.Layout.Count], results, counters);
         }
         else
         {
+            if (counters is not null)
+            {
+                counters.Scans++;
+            }
+
             main.Segment.Scan(_kernel, query, radius, results);
         }
     }

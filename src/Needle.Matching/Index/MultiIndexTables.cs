@@ -146,8 +146,12 @@ internal sealed class MultiIndexTables
     /// check runs only for hits, which are rare next to candidates.
     /// </para>
     /// </remarks>
-    public void Search(HashSegment segment, in PdqHash query, int radius, ReadOnlySpan<int> radii, List<HammingHit> results)
+    public void Search(
+        HashSegment segment, in PdqHash query, int radius, ReadOnlySpan<int> radii, List<HammingHit> results, SearchCounters? counters = null)
     {
+        long probes = 0;
+        long buckets = 0;
+        long candidateCount = 0;
         var layout = Layout;
         Span<ulong> queryWords = stackalloc ulong[PdqHash.WordCount];
         query.CopyTo(queryWords);
@@ -183,6 +187,8 @@ internal sealed class MultiIndexTables
                     Prefetch(ref Unsafe.Add(ref starts, (nint)keys[k]));
                 }
 
+                probes += keyCount;
+
                 // Stage 2: read them; prefetch the slots of non-empty buckets.
                 int rangeCount = 0;
                 for (int k = 0; k < keyCount; k++)
@@ -199,8 +205,10 @@ internal sealed class MultiIndexTables
                 }
 
                 // Stage 3: gather the slots, prefetching their hashes; stage 4 whenever the buffer fills.
+                buckets += rangeCount >> 1;
                 for (int r = 0; r < rangeCount; r += 2)
                 {
+                    candidateCount += ranges[r + 1] - ranges[r];
                     for (int j = ranges[r], end = ranges[r + 1]; j < end; j++)
                     {
                         if (pending == CandidateChunk)
@@ -217,6 +225,14 @@ internal sealed class MultiIndexTables
             }
 
             verifier.Verify(candidates[..pending], i);
+        }
+
+        if (counters is not null)
+        {
+            counters.Probes += probes;
+            counters.NonEmptyBuckets += buckets;
+            counters.Candidates += candidateCount;
+            counters.HashesRead += candidateCount;
         }
     }
 

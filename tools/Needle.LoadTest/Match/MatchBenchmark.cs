@@ -55,6 +55,13 @@ internal static class MatchBenchmark
             }
         }
 
+        progress("Breakdown by query kind...");
+        var breakdown = new[]
+        {
+            Breakdown("near copy", multiIndex, queries, 0, options.Radius),
+            Breakdown("random", multiIndex, queries, 1, options.Radius),
+        };
+
         var persistence = options.SavePath is { } path ? MeasurePersistence(path, multiIndex, queries, options, multiHits, progress) : null;
         return new MatchBenchmarkResult(
             options,
@@ -63,7 +70,34 @@ internal static class MatchBenchmark
             multiResult with { BuildTime = multiBuild, BytesPerEntry = (double)multiIndex.StorageBytes / n })
         {
             Persistence = persistence,
+            Breakdown = breakdown,
         };
+    }
+
+    /// <summary>Runs every second query from <paramref name="first"/> (even: near copies; odd: random) again, counting what the search did and the CPU it took.</summary>
+    private static QueryKindBreakdown Breakdown(string kind, MultiIndexHammingIndex index, PdqHash[] queries, int first, int radius)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        var counters = new SearchCounters();
+        var hits = new List<HammingHit>();
+        long hitCount = 0;
+        int n = 0;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        long start = Stopwatch.GetTimestamp();
+        for (int q = first; q < queries.Length; q += 2)
+        {
+            hits.Clear();
+            index.RangeSearch(queries[q], radius, hits, counters);
+            hitCount += hits.Count;
+            n++;
+        }
+
+        var wall = Stopwatch.GetElapsedTime(start);
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        double per = Math.Max(n, 1);
+        return new QueryKindBreakdown(
+            kind, n, cpu.TotalMicroseconds / per, wall.TotalMicroseconds / per, counters.Probes / per, counters.NonEmptyBuckets / per,
+            counters.Candidates / per, counters.HashesRead / per, hitCount / per, counters.Scans);
     }
 
     private static PersistenceResult MeasurePersistence(

@@ -7,6 +7,9 @@ internal sealed record MatchBenchmarkResult(
     /// <summary>Save/load timings when <see cref="MatchBenchmarkOptions.SavePath"/> was set.</summary>
     public PersistenceResult? Persistence { get; init; }
 
+    /// <summary>Multi-index CPU and work per query, by query kind.</summary>
+    public IReadOnlyList<QueryKindBreakdown> Breakdown { get; init; } = [];
+
     /// <summary>Brute-force p50 latency over multi-index p50 latency.</summary>
     public double SpeedUp => BruteForce.P50.TotalMilliseconds / Math.Max(MultiIndex.P50.TotalMilliseconds, 1e-9);
 
