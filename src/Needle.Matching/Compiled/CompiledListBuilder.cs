@@ -375,9 +375,9 @@ public sealed class CompiledListBuilder : IDisposable
 
     private static bool IsCsv(string path, string? formatName)
     {
-        if (formatName is not null)
+        if (formatName is not null && formatName != "csv")
         {
-            return formatName == "csv";
+            return false;
         }
 
         var head = new byte[HashListFormats.DetectionHeadBytes];
@@ -387,7 +387,8 @@ public sealed class CompiledListBuilder : IDisposable
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
 
-        return HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name == "csv";
+        // A gzip file goes to the ordinary reader, which decompresses it (the fast reader maps the file as it is).
+        return !CompressedListFile.IsGzip(head.AsSpan(0, read)) && (formatName is not null || HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name == "csv");
     }
 
     private byte[] ListsSection()
