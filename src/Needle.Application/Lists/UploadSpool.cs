@@ -9,11 +9,15 @@ namespace Needle.Application.Lists;
 /// </summary>
 public sealed class UploadSpool
 {
-    private readonly object _gate = new(); // Monitor.Wait/PulseAll: readers wait for the upload
+    private readonly Lock _gate = new();
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _length;
     private bool _complete;
     private string? _failure;
+
+    // Replaced at each change: a reader blocks on the task (Task.Wait, which the thread pool sees as blocking and makes
+    // up for with another thread, unlike Monitor.Wait: the parse runs on a pool thread, beside the upload's own work).
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A spool over <paramref name="path"/> (the file the upload writes; it must exist before a reader opens it).</summary>
     public UploadSpool(string path)
@@ -43,8 +47,9 @@ public sealed class UploadSpool
         lock (_gate)
         {
             _length = Math.Max(_length, length);
-            Monitor.PulseAll(_gate);
         }
+
+        Signal();
     }
 
     /// <summary>The upload ended: the file has all its <paramref name="length"/> bytes.</summary>
@@ -54,8 +59,9 @@ public sealed class UploadSpool
         {
             _length = Math.Max(_length, length);
             _complete = true;
-            Monitor.PulseAll(_gate);
         }
+
+        Signal();
     }
 
     /// <summary>The upload broke (client gone, too large...): readers fail with <paramref name="reason"/>.</summary>
@@ -64,8 +70,9 @@ public sealed class UploadSpool
         lock (_gate)
         {
             _failure ??= reason;
-            Monitor.PulseAll(_gate);
         }
+
+        Signal();
     }
 
     /// <summary>
@@ -82,22 +89,40 @@ public sealed class UploadSpool
         return reader;
     }
 
+    private void Signal()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+
     /// <summary>Waits until bytes past <paramref name="position"/> are published (returns the published length) or the upload ended.</summary>
     private long WaitBeyond(long position)
     {
-        lock (_gate)
+        while (true)
         {
-            while (_failure is null && !_complete && _length <= position)
+            Task changed;
+            lock (_gate)
             {
-                Monitor.Wait(_gate);
+                if (_failure is not null)
+                {
+                    throw new IOException(_failure);
+                }
+
+                if (_complete || _length > position)
+                {
+                    return _length;
+                }
+
+                changed = _changed.Task;
             }
 
-            if (_failure is not null)
-            {
-                throw new IOException(_failure);
-            }
-
-            return _length;
+            changed.Wait();
         }
     }
 

@@ -385,9 +385,22 @@ internal static class ListEndpoints
         var file = new FileStream(spool.Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, 1 << 20);
         await using (file.ConfigureAwait(false))
         {
+            long published = 0;
             while (true)
             {
-                var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+                // Published (flushed, and the import woken) in pieces of 1 MiB, or of 64 KiB and up when nothing more has
+                // arrived yet: Kestrel hands the body over in a few kB at a time, and a write and a wake-up for each
+                // would cost more than the copy.
+                if (!body.TryRead(out var result))
+                {
+                    if (length - published >= 1 << 16 && job is not null)
+                    {
+                        published = Publish(file, spool, length);
+                    }
+
+                    result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 var buffer = result.Buffer;
                 if (length + buffer.Length > maxBytes)
                 {
@@ -401,22 +414,23 @@ internal static class ListEndpoints
 
                 length += buffer.Length;
                 body.AdvanceTo(buffer.End);
-                if (length > 0)
+                if (length > 0 && job is null)
                 {
-                    file.Flush();
-                    job ??= start();
-                    spool.Grow(length);
-                    if (job.IsCompleted)
-                    {
-                        break;
-                    }
+                    published = Publish(file, spool, length);
+                    job = start();
+                }
+                else if (length - published >= 1 << 20)
+                {
+                    published = Publish(file, spool, length);
                 }
 
-                if (result.IsCompleted)
+                if (job is { IsCompleted: true } || result.IsCompleted)
                 {
                     break;
                 }
             }
+
+            file.Flush();
         }
 
         spool.Complete(length);
@@ -453,6 +467,13 @@ internal static class ListEndpoints
 
         var extension = writer.Name switch { "csv" => "csv", "text" => "txt", "needle" or "vics" or "stopncii" => "json", _ => "dat" };
         return TypedResults.File(stream.ToArray(), writer.Name == "csv" ? "text/csv" : "application/octet-stream", $"{name}.{extension}");
+    }
+
+    private static long Publish(FileStream file, UploadSpool spool, long length)
+    {
+        file.Flush();
+        spool.Grow(length);
+        return length;
     }
 
     private static string FormatNames() => string.Join(", ", HashListFormats.Default.Formats.Select(static f => f.Name));
