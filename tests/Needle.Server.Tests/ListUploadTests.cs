@@ -193,6 +193,29 @@ public sealed class ListUploadTests
     }
 
     [Fact]
+    public async Task A_body_over_the_size_cap_is_refused_with_413_and_nothing_is_kept()
+    {
+        const long cap = 256 * 1024;
+        await using var server = await RunningServer.StartAsync(o => o with { MaxListImportBytes = cap });
+        var admin = server.Client(server.AdminKey);
+
+        // Chunked (no length to refuse up front): the import has started on the first part when the cap is crossed.
+        var list = NativeList(20_000);
+        using var content = new GatedContent(list, (int)cap / 2);
+        var send = admin.PostAsync("/api/v1/lists/big/import?format=needle", content);
+        await content.FirstPartSent.WaitAsync(TimeSpan.FromSeconds(60));
+        var id = await OnlyImportAsync(server.DatabasePath);
+        content.SendTheRest();
+        var response = await send;
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+
+        var failed = await JobAsync(admin, "big", id, j => !string.Equals(j["state"]!.GetValue<string>(), "running", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("Failed", failed["state"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(0, failed["imported"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/v1/lists/big")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_corrupt_gzip_body_is_refused_with_a_clear_error()
     {
         await using var server = await RunningServer.StartAsync();
