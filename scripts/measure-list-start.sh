@@ -4,7 +4,8 @@
 # Build first: dotnet build -c Release src/Needle.Cli. Needs python3, curl, bc. Deletes nothing outside WORK_DIR.
 set -u
 N=$1; D=${2:-/tmp/needle-list-start}; PORT=5391
-NEEDLE="dotnet $(cd "$(dirname "$0")/.." && pwd)/src/Needle.Cli/bin/Release/net10.0/needle.dll"
+# NEEDLE_DLL: another build's needle.dll (e.g. a baseline), measured the same way.
+NEEDLE="dotnet ${NEEDLE_DLL:-$(cd "$(dirname "$0")/.." && pwd)/src/Needle.Cli/bin/Release/net10.0/needle.dll}"
 gen() {
   python3 - "$1" <<'PY'
 import sys, random
@@ -35,9 +36,11 @@ if [ ! -f $D/needle.db ]; then
   mkdir -p $D; gen $N > $D/list.ndjson
   start empty off; echo $RSS > $D/empty.rss
   KEY=$(grep -o 'ndl_[A-Za-z0-9_-]*' $D/empty.out | head -1)
-  LOC=$(curl -sf -X POST -H "Authorization: Bearer $KEY" -T $D/list.ndjson "http://127.0.0.1:$PORT/api/v1/lists/bench/import?format=needle" -o /dev/null -D - | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}') || echo "import failed"
+  T0=$(date +%s.%N); CPU0=$(awk '{print $14+$15}' /proc/$PID/stat)
+  LOC=$(curl -sf -X POST -H "Authorization: Bearer $KEY" -T $D/list.ndjson -w '%{stderr}import answered (upload received) in %{time_total} s\n' "http://127.0.0.1:$PORT/api/v1/lists/bench/import?format=needle" -o /dev/null -D - | tr -d '\r' | awk 'tolower($1)=="location:" {print $2}') || echo "import failed"
   # A large import is answered at once with a job: wait for it before stopping the server.
-  while [ -n "$LOC" ] && curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$LOC" | grep -qi '"state":"running"'; do sleep 1; done
+  while [ -n "$LOC" ] && curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$LOC" | grep -qi '"state":"running"'; do sleep 0.2; done
+  echo "import (upload + job, until committed): $(echo "$(date +%s.%N) - $T0" | bc) s wall, $(echo "scale=2; ($(awk '{print $14+$15}' /proc/$PID/stat) - $CPU0) / $(getconf CLK_TCK)" | bc) CPU s of the server"
   [ -n "$LOC" ] && curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$LOC" | head -c 300; echo
   stop; rm -f $D/list.ndjson
 fi

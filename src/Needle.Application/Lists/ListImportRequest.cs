@@ -2,9 +2,21 @@ using Needle.Matching.Lists;
 
 namespace Needle.Application.Lists;
 
-/// <summary>A list file to import, already on local disk.</summary>
+/// <summary>A list file to import, on local disk (or still arriving there: <see cref="Upload"/>).</summary>
 public sealed record ListImportRequest
 {
+    /// <summary>The import's id (its job); a new one unless the caller needs to know it before the import starts.</summary>
+    public Guid Id { get; init; } = Guid.NewGuid();
+
+    /// <summary>When set, <see cref="FilePath"/> is still being uploaded: the import reads it as it grows (and fails if the upload does).</summary>
+    public UploadSpool? Upload { get; init; }
+
+    /// <summary>The file is gzip-compressed even without the magic bytes (Content-Encoding: gzip); gzip is detected anyway.</summary>
+    public bool Gzip { get; init; }
+
+    /// <summary>The largest decompressed list accepted from a gzip file (a "gzip bomb" fails the import); null for no limit.</summary>
+    public long? MaxDecompressedBytes { get; init; }
+
     /// <summary>The list to import into (created when missing).</summary>
     public required string ListName { get; init; }
 

@@ -70,7 +70,7 @@ public sealed class ListImporter
     {
         ArgumentNullException.ThrowIfNull(request);
         HashListService.ValidateListName(request.ListName);
-        var live = new Live(new ListImportRecord(Guid.NewGuid(), request.ListName, ListImportState.Running, request.Actor, request.Node, _time.GetUtcNow()) { Format = request.Format });
+        var live = new Live(new ListImportRecord(request.Id, request.ListName, ListImportState.Running, request.Actor, request.Node, _time.GetUtcNow()) { Format = request.Format });
         await _store.SaveImportAsync(live.Snapshot(), ct).ConfigureAwait(false);
         _running[live.Id] = live;
         return live;
@@ -148,7 +148,7 @@ public sealed class ListImporter
                 create,
                 add =>
                 {
-                    using var file = OpenRead(request.FilePath);
+                    using var file = OpenRead(request);
                     result = HashListFormats.Default.Read(
                         file,
                         options with
@@ -182,7 +182,7 @@ public sealed class ListImporter
 
     private static HashList ReadHeader(ListImportRequest request, ImportOptions options)
     {
-        using var file = OpenRead(request.FilePath);
+        using var file = OpenRead(request);
         HashList? header = null;
         try
         {
@@ -197,7 +197,15 @@ public sealed class ListImporter
         return header;
     }
 
-    private static FileStream OpenRead(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    /// <summary>
+    /// The list's bytes: the file, or the upload still arriving (<see cref="ListImportRequest.Upload"/>), decompressed
+    /// when gzip (the compressed bytes are what is spooled; the decompressed ones are capped).
+    /// </summary>
+    private static Stream OpenRead(ListImportRequest request) => CompressedListFile.Open(
+        request.Upload?.OpenRead() ?? new FileStream(request.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
+        request.Gzip,
+        request.MaxDecompressedBytes,
+        "The list file");
 
     private static void TryDelete(string path)
     {

@@ -110,7 +110,7 @@ public sealed class CompiledListBuilder : IDisposable
         Array.Clear(_seenIds);
         try
         {
-            var format = SpanReaders ? formatName ?? DetectedFormat(path) : null;
+            var format = SpanReaders ? SpanFormat(path, formatName) : null;
             if (format == "needle")
             {
                 LastReadInParallel = false;
@@ -449,7 +449,9 @@ public sealed class CompiledListBuilder : IDisposable
         _details.Position = checkpoint.Details;
     }
 
-    private static string? DetectedFormat(string path)
+    /// <summary>The format the span readers would read the file as; null for a gzip file, which goes to the ordinary
+    /// reader (it decompresses; the span readers map the file as it is).</summary>
+    private static string? SpanFormat(string path, string? formatName)
     {
         var head = new byte[HashListFormats.DetectionHeadBytes];
         int read;
@@ -458,7 +460,7 @@ public sealed class CompiledListBuilder : IDisposable
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
 
-        return HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name;
+        return CompressedListFile.IsGzip(head.AsSpan(0, read)) ? null : formatName ?? HashListFormats.Default.Detect(head.AsSpan(0, read), path)?.Name;
     }
 
     private byte[] ListsSection()

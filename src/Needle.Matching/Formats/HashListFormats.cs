@@ -97,11 +97,11 @@ public sealed class HashListFormats
         return format.Read(all, options);
     }
 
-    /// <summary>Reads a list file; the file name is used in messages and as the default list name.</summary>
+    /// <summary>Reads a list file (gzip-compressed or not); the file name is used in messages and as the default list name.</summary>
     public ImportResult ReadFile(string path, ImportOptions? options = null, string? formatName = null)
     {
         options ??= new ImportOptions();
-        using var stream = File.OpenRead(path);
+        using var stream = CompressedListFile.Open(File.OpenRead(path), gzip: false, maxDecompressedBytes: null, path);
         return Read(stream, options with { FileName = options.FileName ?? path }, formatName);
     }
 

@@ -279,77 +279,162 @@ internal static class ListEndpoints
             limit.MaxRequestBodySize = options.MaxListImportBytes;
         }
 
-        // The body goes to a temporary file, never memory; the import streams it from there into the store (and deletes it).
+        // The body goes to a temporary file, never memory, and the import starts with its first bytes, reading the file
+        // as it grows (UploadSpool): parsing overlaps the upload, and commits only once the whole body arrived. A gzip
+        // body is spooled compressed and decompressed while parsed.
         var path = ListImportFiles.NewPath();
+        var spool = new UploadSpool(path);
+        var request = new ListImportRequest
+        {
+            ListName = name,
+            FilePath = path,
+            Upload = spool,
+            Gzip = context.Request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase),
+            MaxDecompressedBytes = options.MaxListImportBytes,
+            Format = format,
+            SkipInvalid = skipInvalid ?? false,
+            Kind = listKind,
+            Actor = context.User.Actor(),
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            Node = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0),
+        };
+        Task<ListImportRecord>? job = null;
         long length;
-        var keep = false;
         try
         {
-            var temporary = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (temporary.ConfigureAwait(false))
+            length = await ReceiveAsync(context, spool, options.MaxListImportBytes ?? long.MaxValue,
+                    () => job = Task.Run(() => importer.RunAsync(request, lifetime.ApplicationStopping), CancellationToken.None), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Too large, or the client gone: the import fails (and keeps nothing) before this answers.
+            spool.Fail(ex is RequestProblemException
+                ? "the upload was refused: " + ex.Message
+                : $"the upload broke off after {spool.Length} bytes, before the whole list arrived ({ex.GetType().Name}: {ex.Message})");
+            if (job is not null)
             {
-                length = await JsonBody.CopyBoundedAsync(context.Request.Body, temporary, options.MaxListImportBytes ?? long.MaxValue, "The list file", cancellationToken).ConfigureAwait(false);
+                await ((Task)job).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
-            if (length == 0)
-            {
-                return Problems.BadRequest("The body is empty: send the list file as the request body.");
-            }
-
-            var request = new ListImportRequest
-            {
-                ListName = name,
-                FilePath = path,
-                Format = format,
-                SkipInvalid = skipInvalid ?? false,
-                Kind = listKind,
-                Actor = context.User.Actor(),
-                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
-                Node = WorkerIdentity.Create(Environment.MachineName, Environment.ProcessId, 0),
-            };
-            ListImportRecord done;
-            try
-            {
-                if (runAsync == true || length > options.AsyncListImportBytes)
-                {
-                    // Large: answered at once; the import runs on, stopped (and rolled back) only by the server stopping.
-                    var started = await importer.StartAsync(request, lifetime.ApplicationStopping).ConfigureAwait(false);
-                    keep = true;
-                    return TypedResults.Accepted($"/api/v1/lists/{Uri.EscapeDataString(name)}/imports/{started.Id}", ImportJobResponse.From(started));
-                }
-
-                done = await importer.RunAsync(request, cancellationToken).ConfigureAwait(false);
-                keep = true;
-            }
-            catch (ArgumentException ex)
-            {
-                // The list name (checked before anything is recorded).
-                return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
-            }
-
-            if (done.State != ListImportState.Succeeded)
-            {
-                return Problems.BadRequest("The list file could not be imported; nothing was added.", done.Errors);
-            }
-
-            if (done.Imported > 0)
-            {
-                await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
-            }
-
-            return TypedResults.Ok(new ImportResponse(name, done.Format ?? "", done.RecordsRead, done.Imported, done.Invalid, done.Errors)
-            {
-                Skipped = done.Skipped,
-                Warnings = done.Warnings,
-            });
+            throw;
         }
         finally
         {
-            if (!keep)
+            if (job is null)
             {
                 File.Delete(path);
             }
         }
+
+        if (job is null)
+        {
+            return Problems.BadRequest("The body is empty: send the list file as the request body.");
+        }
+
+        if (!job.IsCompleted && (runAsync == true || length > options.AsyncListImportBytes))
+        {
+            // Large: answered once received (the import may be partly done, uncommitted); it runs on, stopped (and rolled
+            // back) only by the server stopping.
+            await Task.WhenAny(job, spool.Opened).ConfigureAwait(false);
+            if (!job.IsCompleted && await importer.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) is { } started)
+            {
+                return TypedResults.Accepted($"/api/v1/lists/{Uri.EscapeDataString(name)}/imports/{started.Id}", ImportJobResponse.From(started));
+            }
+        }
+
+        ListImportRecord done;
+        try
+        {
+            done = await job.ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // The list name (checked before anything is recorded).
+            return Problems.BadRequest(Problems.Echo(ex.Message.Split(" (Parameter", 2)[0], 300));
+        }
+
+        if (done.State != ListImportState.Succeeded)
+        {
+            return Problems.BadRequest("The list file could not be imported; nothing was added.", done.Errors);
+        }
+
+        if (done.Imported > 0)
+        {
+            await store.Jobs.EnqueueAsync(JobKinds.RescoreOpenReports, Guid.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
+        return TypedResults.Ok(new ImportResponse(name, done.Format ?? "", done.RecordsRead, done.Imported, done.Invalid, done.Errors)
+        {
+            Skipped = done.Skipped,
+            Warnings = done.Warnings,
+        });
+    }
+
+    /// <summary>
+    /// Copies the body to the spool's file as it arrives (straight from Kestrel's buffers, one flush per read), publishing
+    /// each flushed length to the import, started (<paramref name="start"/>) with the first bytes. Stops early when the
+    /// import already ended (it failed: nothing more is needed). Returns the bytes received.
+    /// </summary>
+    private static async Task<long> ReceiveAsync(HttpContext context, UploadSpool spool, long maxBytes,
+        Func<Task<ListImportRecord>> start, CancellationToken cancellationToken)
+    {
+        Task<ListImportRecord>? job = null;
+        long length = 0;
+        var body = context.Request.BodyReader;
+        var file = new FileStream(spool.Path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, 1 << 20);
+        await using (file.ConfigureAwait(false))
+        {
+            long published = 0;
+            while (true)
+            {
+                // Published (flushed, and the import woken) in pieces of 1 MiB, or of 64 KiB and up when nothing more has
+                // arrived yet: Kestrel hands the body over in a few kB at a time, and a write and a wake-up for each
+                // would cost more than the copy.
+                if (!body.TryRead(out var result))
+                {
+                    if (length - published >= 1 << 16 && job is not null)
+                    {
+                        published = Publish(file, spool, length);
+                    }
+
+                    result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var buffer = result.Buffer;
+                if (length + buffer.Length > maxBytes)
+                {
+                    throw RequestProblemException.TooLarge($"The list file is larger than {maxBytes} bytes.");
+                }
+
+                foreach (var segment in buffer)
+                {
+                    file.Write(segment.Span);
+                }
+
+                length += buffer.Length;
+                body.AdvanceTo(buffer.End);
+                if (length > 0 && job is null)
+                {
+                    published = Publish(file, spool, length);
+                    job = start();
+                }
+                else if (length - published >= 1 << 20)
+                {
+                    published = Publish(file, spool, length);
+                }
+
+                if (job is { IsCompleted: true } || result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            file.Flush();
+        }
+
+        spool.Complete(length);
+        return length;
     }
 
     private static async Task<IResult> GetImportAsync(string name, Guid id, ListImporter importer, CancellationToken cancellationToken) =>
@@ -382,6 +467,13 @@ internal static class ListEndpoints
 
         var extension = writer.Name switch { "csv" => "csv", "text" => "txt", "needle" or "vics" or "stopncii" => "json", _ => "dat" };
         return TypedResults.File(stream.ToArray(), writer.Name == "csv" ? "text/csv" : "application/octet-stream", $"{name}.{extension}");
+    }
+
+    private static long Publish(FileStream file, UploadSpool spool, long length)
+    {
+        file.Flush();
+        spool.Grow(length);
+        return length;
     }
 
     private static string FormatNames() => string.Join(", ", HashListFormats.Default.Formats.Select(static f => f.Name));

@@ -14,14 +14,18 @@ namespace Needle.LoadTest.ListImport;
 /// <summary>Times one list import over HTTP into a fresh server per backend (the file generated once, up front).</summary>
 internal static class ListImportBenchmark
 {
-    public static async Task<IReadOnlyList<(string Backend, double Seconds, double CpuSeconds)>> RunAsync(int entries, int seed, string? postgres, Action<string> progress, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<(string Backend, double Seconds, double CpuSeconds)>> RunAsync(int entries, int seed, string? postgres, bool streamUpload, bool gzip,
+        Action<string> progress, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "needle-list-import-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
         {
-            var list = GeneratedList.Write(folder, entries, seed);
-            progress(FormattableString.Invariant($"generated {list.Entries:N0} entries ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native)"));
+            // Streamed: the native list is generated into the request body while sent (no list file on disk).
+            var list = streamUpload ? GeneratedList.InMemory(entries, seed) : GeneratedList.Write(folder, entries, seed);
+            progress(list.OnDisk
+                ? FormattableString.Invariant($"generated {list.Entries:N0} entries ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native)")
+                : FormattableString.Invariant($"{list.Requested:N0} entries to generate into the request body{(gzip ? " (gzip)" : "")}"));
             var keyPath = Path.Combine(folder, "media.key");
             await File.WriteAllTextAsync(keyPath, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
             if (!OperatingSystem.IsWindows())
@@ -30,8 +34,8 @@ internal static class ListImportBenchmark
             }
 
             var results = new List<(string, double, double)>();
-            var (sqlite, sqliteCpu) = await ImportAsync(services => services.AddSqliteStore(Path.Combine(folder, "needle.db")), list, progress, cancellationToken).ConfigureAwait(false);
-            progress(FormattableString.Invariant($"SQLite: {list.Entries:N0} entries in {sqlite:F1} s ({sqliteCpu:F1} CPU s in this process)"));
+            var (sqlite, sqliteCpu) = await ImportAsync(services => services.AddSqliteStore(Path.Combine(folder, "needle.db")), folder, list, gzip, progress, cancellationToken).ConfigureAwait(false);
+            progress(FormattableString.Invariant($"SQLite: {list.Requested:N0} entries in {sqlite:F1} s ({sqliteCpu:F1} CPU s in this process)"));
             results.Add(("SQLite", sqlite, sqliteCpu));
             if (postgres is not null)
             {
@@ -40,8 +44,8 @@ internal static class ListImportBenchmark
                 await AdminAsync(postgres, $"CREATE DATABASE {database};", cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var (seconds, cpu) = await ImportAsync(services => services.AddPostgresStore(connectionString), list, progress, cancellationToken).ConfigureAwait(false);
-                    progress(FormattableString.Invariant($"PostgreSQL: {list.Entries:N0} entries in {seconds:F1} s ({cpu:F1} CPU s in this process)"));
+                    var (seconds, cpu) = await ImportAsync(services => services.AddPostgresStore(connectionString), folder, list, gzip, progress, cancellationToken).ConfigureAwait(false);
+                    progress(FormattableString.Invariant($"PostgreSQL: {list.Requested:N0} entries in {seconds:F1} s ({cpu:F1} CPU s in this process)"));
                     results.Add(("PostgreSQL", seconds, cpu));
                 }
                 finally
@@ -70,7 +74,8 @@ internal static class ListImportBenchmark
     /// Seconds from the first byte sent until the import is committed (200, or its job succeeded), and the CPU seconds
     /// this process (client and server) spent meanwhile: on a shared machine the wall clock is mostly the others' work.
     /// </summary>
-    private static async Task<(double Seconds, double CpuSeconds)> ImportAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> store, GeneratedList list, Action<string> progress, CancellationToken cancellationToken)
+    private static async Task<(double Seconds, double CpuSeconds)> ImportAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> store, string folder, GeneratedList list, bool gzip,
+        Action<string> progress, CancellationToken cancellationToken)
     {
         var notices = new StringWriter(CultureInfo.InvariantCulture);
         var app = await NeedleServer.BuildAsync(
@@ -79,7 +84,7 @@ internal static class ListImportBenchmark
                     Store = store,
                     Urls = ["http://127.0.0.1:0"],
                     MediaKeyEnvironmentVariable = null,
-                    MediaKeyPath = Path.Combine(Path.GetDirectoryName(list.NativePath)!, "media.key"),
+                    MediaKeyPath = Path.Combine(folder, "media.key"),
                     Notices = notices,
                     Warnings = new StringWriter(CultureInfo.InvariantCulture),
                     MinimumLogLevel = LogLevel.Warning,
@@ -96,24 +101,22 @@ internal static class ListImportBenchmark
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            var file = File.OpenRead(list.NativePath);
-            await using (file.ConfigureAwait(false))
+            using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = list.UploadContent(gzip) })
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
                 using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 var record = await NeedleApi.WaitForImportRecordAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false);
                 var imported = record["imported"]!.GetValue<int>();
                 if (record["startedAt"] is { } started && record["finishedAt"] is { } finished)
                 {
-                    // The job alone, from its record: the upload before it is not in it.
+                    // The job alone, from its record (it starts with the upload's first bytes).
                     var job = (finished.GetValue<DateTimeOffset>() - started.GetValue<DateTimeOffset>()).TotalSeconds;
                     progress(FormattableString.Invariant($"  the import job (startedAt..finishedAt): {job:F1} s, {imported / job:F0} entries/s"));
                 }
 
-                if (imported != list.Entries)
+                if (imported != list.Requested)
                 {
-                    throw new InvalidOperationException($"imported {imported} entries of {list.Entries}");
+                    throw new InvalidOperationException($"imported {imported} entries of {list.Requested}");
                 }
             }
 

@@ -36,8 +36,15 @@ internal static class ListsBenchmark
         try
         {
             var clock = Stopwatch.StartNew();
-            var list = GeneratedList.Write(folder, options.Entries, options.Seed);
-            progress(FormattableString.Invariant($"generated {list.Entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native, {new FileInfo(list.CsvPath).Length / 1e6:F0} MB CSV)"));
+            if (options.StreamUpload && !options.ServerOnly)
+            {
+                throw new InvalidOperationException("--stream-upload needs --server-only (the scan and compile parts read the list file)");
+            }
+
+            var list = options.StreamUpload ? GeneratedList.InMemory(options.Entries, options.Seed) : GeneratedList.Write(folder, options.Entries, options.Seed);
+            progress(list.OnDisk
+                ? FormattableString.Invariant($"generated {list.Entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native, {new FileInfo(list.CsvPath).Length / 1e6:F0} MB CSV)")
+                : FormattableString.Invariant($"{list.Requested:N0} entries to generate into the request body (PDQ values in memory in {clock.Elapsed.TotalSeconds:F1} s)"));
             var queries = Queries(list.Pdq, options.Lookups, options.Seed);
 
             if (options.ServerOnly)
@@ -298,10 +305,8 @@ internal static class ListsBenchmark
             adminKey = first.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
             submitterKey = await NeedleApi.CreateKeyAsync(http, adminKey, "submitter", cancellationToken).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
-            var file = File.OpenRead(list.NativePath);
-            await using (file.ConfigureAwait(false))
+            using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = list.UploadContent(options.Gzip) })
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = new StreamContent(file, 1 << 20) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
                 using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 await NeedleApi.WaitForImportAsync(http, adminKey, response, cancellationToken).ConfigureAwait(false);

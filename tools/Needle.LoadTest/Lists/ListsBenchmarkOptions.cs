@@ -20,6 +20,12 @@ internal sealed record ListsBenchmarkOptions
     /// <summary>Only the server part (import, cold start, lookups): no scan load or compile, to iterate on lookups faster.</summary>
     public bool ServerOnly { get; init; }
 
+    /// <summary>With <see cref="ServerOnly"/>: the list is generated straight into the import's request body, never written to disk.</summary>
+    public bool StreamUpload { get; init; }
+
+    /// <summary>The import's body is sent gzip-compressed (Content-Encoding: gzip).</summary>
+    public bool Gzip { get; init; }
+
     /// <summary>A PostgreSQL connection string whose role may create databases: the import is timed there too. Null: SQLite only.</summary>
     public string? PostgresConnection { get; init; }
 }

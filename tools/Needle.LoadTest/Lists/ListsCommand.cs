@@ -19,11 +19,13 @@ internal static class ListsCommand
         var baseline = new Option<string?>("--baseline-needle") { Description = "With --cli-only: another needle (its needle.dll or apphost) to run the same commands with, in the same run.", HelpName = "PATH" };
         var nativeList = new Option<bool>("--native") { Description = "With --cli-only: the list in Needle's native format (PDQ and MD5 alternating, with labels, categories, sources and two metadata fields, as the server run imports) instead of a CSV." };
         var serverOnly = new Option<bool>("--server-only") { Description = "Only the server part: import, cold start and the lookups (no scan load, no compile)." };
+        var streamUpload = new Option<bool>("--stream-upload") { Description = "With --server-only: generate the list straight into the import's request body, no list file on disk (the 100M run)." };
+        var gzip = new Option<bool>("--gzip") { Description = "Send the import's body gzip-compressed (Content-Encoding: gzip)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +42,8 @@ internal static class ListsCommand
                 Checked = parse.GetValue(check),
                 Seed = parse.GetValue(seed),
                 ServerOnly = parse.GetValue(serverOnly),
+                StreamUpload = parse.GetValue(streamUpload),
+                Gzip = parse.GetValue(gzip),
                 PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
             if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
