@@ -297,7 +297,8 @@ internal static class ListsBenchmark
         string submitterKey;
         double importRate;
         var first = new StringWriter(CultureInfo.InvariantCulture);
-        var app = await NeedleServer.BuildAsync(ServerOptions(database, first), cancellationToken).ConfigureAwait(false);
+        var snapshots = options.Snapshots ? Path.Combine(folder, "snapshots") : null;
+        var app = await NeedleServer.BuildAsync(ServerOptions(database, first, snapshots), cancellationToken).ConfigureAwait(false);
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -314,12 +315,18 @@ internal static class ListsBenchmark
 
             importRate = list.Entries / clock.Elapsed.TotalSeconds;
             progress(FormattableString.Invariant($"server: imported {list.Entries:N0} entries over HTTP in {clock.Elapsed.TotalSeconds:F1} s ({importRate:F0}/s)"));
+            clock.Restart();
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (snapshots is not null)
+            {
+                var bytes = Directory.EnumerateFiles(snapshots).Sum(f => new FileInfo(f).Length);
+                progress(FormattableString.Invariant($"server: stopped in {clock.Elapsed.TotalSeconds:F1} s, writing its list snapshot ({bytes / 1e6:F0} MB, {bytes / (double)list.Entries:F0} B/entry on disk)"));
+            }
         }
 
         var (managed0, rss0) = Memory();
         var start = Stopwatch.StartNew();
-        var second = await NeedleServer.BuildAsync(ServerOptions(database, new StringWriter(CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+        var second = await NeedleServer.BuildAsync(ServerOptions(database, new StringWriter(CultureInfo.InvariantCulture), snapshots), cancellationToken).ConfigureAwait(false);
         await using (second.ConfigureAwait(false))
         {
             await second.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -407,8 +414,9 @@ internal static class ListsBenchmark
         return [.. distances];
     }
 
-    private static NeedleServerOptions ServerOptions(string database, StringWriter notices) => new()
+    private static NeedleServerOptions ServerOptions(string database, StringWriter notices, string? snapshots) => new()
     {
+        ListSnapshotDirectory = snapshots,
         Store = services => services.AddSqliteStore(database),
         Urls = ["http://127.0.0.1:0"],
         MediaKeyEnvironmentVariable = null,

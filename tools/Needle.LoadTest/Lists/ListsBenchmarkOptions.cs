@@ -26,6 +26,12 @@ internal sealed record ListsBenchmarkOptions
     /// <summary>The import's body is sent gzip-compressed (Content-Encoding: gzip).</summary>
     public bool Gzip { get; init; }
 
+    /// <summary>
+    /// The server keeps list snapshots (<c>--list-snapshots</c>): the importing server writes one as it stops, and the
+    /// cold start reads it (then the change log after it) instead of every entry from the database.
+    /// </summary>
+    public bool Snapshots { get; init; }
+
     /// <summary>A PostgreSQL connection string whose role may create databases: the import is timed there too. Null: SQLite only.</summary>
     public string? PostgresConnection { get; init; }
 }

@@ -20,12 +20,13 @@ internal static class ListsCommand
         var nativeList = new Option<bool>("--native") { Description = "With --cli-only: the list in Needle's native format (PDQ and MD5 alternating, with labels, categories, sources and two metadata fields, as the server run imports) instead of a CSV." };
         var serverOnly = new Option<bool>("--server-only") { Description = "Only the server part: import, cold start and the lookups (no scan load, no compile)." };
         var streamUpload = new Option<bool>("--stream-upload") { Description = "With --server-only: generate the list straight into the import's request body, no list file on disk (the 100M run)." };
+        var snapshots = new Option<bool>("--snapshots") { Description = "With --server-only: the server keeps list snapshots; the importing server writes one as it stops and the cold start reads it." };
         var gzip = new Option<bool>("--gzip") { Description = "Send the import's body gzip-compressed (Content-Encoding: gzip)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip, snapshots,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ internal static class ListsCommand
                 ServerOnly = parse.GetValue(serverOnly),
                 StreamUpload = parse.GetValue(streamUpload),
                 Gzip = parse.GetValue(gzip),
+                Snapshots = parse.GetValue(snapshots),
                 PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
             if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
