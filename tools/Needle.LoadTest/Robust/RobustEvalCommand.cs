@@ -245,7 +245,7 @@ internal static class RobustEvalCommand
         var output = context.Out;
         var best = new int[1];
         var bestSimilarity = new float[1];
-        var sweepOnly = new List<(string Edit, double Similarity, bool SourceFirst)>();
+        var sweepOnly = new List<(string Edit, string Photo, double Similarity, bool SourceFirst)>();
         var unlistedMissed = new List<double>();
         var sweepTime = new Stopwatch();
         var robustTime = new Stopwatch();
@@ -302,7 +302,7 @@ internal static class RobustEvalCommand
 
                 if (first is null && t.Robust is null && t.Sweep is not null)
                 {
-                    sweepOnly.Add((edit, t.Similarity, expected is not null && best[0] == Array.IndexOf(listed, path)));
+                    sweepOnly.Add((edit, Path.GetFileName(path), t.Similarity, expected is not null && best[0] == Array.IndexOf(listed, path)));
                 }
 
                 if (expected is null && first is null && t.Robust is null)
@@ -318,9 +318,9 @@ internal static class RobustEvalCommand
 
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Copies only the sweep finds (no hash, no cheap edit, no robust match): {sweepOnly.Count}"));
-        foreach (var (edit, similarity, sourceFirst) in sweepOnly)
+        foreach (var (edit, photo, similarity, sourceFirst) in sweepOnly)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- {edit}: best descriptor similarity {similarity:F3} (its source first: {sourceFirst})"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- {edit} of {photo}: best descriptor similarity {similarity:F3} (its source first: {sourceFirst})"));
         }
 
         unlistedMissed.Sort();
