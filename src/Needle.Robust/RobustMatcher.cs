@@ -100,24 +100,6 @@ public sealed class RobustMatcher
         return Match(image, _extractor.Model.Describe(image), null, cancellationToken);
     }
 
-    /// <summary>
-    /// As <see cref="Match(DecodedImage, CancellationToken)"/>, also giving the descriptor similarity (cosine) of the most
-    /// similar listed picture, 0 when none is held: a file close to a listed picture whose geometric check failed tells
-    /// itself apart from an unrelated one, so a caller can try another way (the PDQ rotation sweep) only for the former.
-    /// </summary>
-    public (MatchResult Result, double NearestSimilarity) MatchWithNearest(DecodedImage image, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        if (_entries.Count == 0 || image.Width < 8 || image.Height < 8)
-        {
-            return (MatchResult.FromMatches([]), 0);
-        }
-
-        var nearest = 0.0;
-        var result = Match(image, _extractor.Model.Describe(image), null, ref nearest, cancellationToken);
-        return (result, nearest);
-    }
-
     /// <summary>As <see cref="Match(DecodedImage, CancellationToken)"/> with the file's entry already computed.</summary>
     public MatchResult Match(DecodedImage image, RobustFeatures query, CancellationToken cancellationToken = default)
     {
@@ -128,12 +110,6 @@ public sealed class RobustMatcher
 
     private MatchResult Match(DecodedImage image, float[] descriptor, LocalFeatures? asIs, CancellationToken cancellationToken)
     {
-        var nearest = 0.0;
-        return Match(image, descriptor, asIs, ref nearest, cancellationToken);
-    }
-
-    private MatchResult Match(DecodedImage image, float[] descriptor, LocalFeatures? asIs, ref double nearest, CancellationToken cancellationToken)
-    {
         if (_entries.Count == 0 || descriptor.Length != _index.Dimension)
         {
             return MatchResult.FromMatches([]);
@@ -143,7 +119,6 @@ public sealed class RobustMatcher
         Span<int> rows = stackalloc int[size];
         Span<float> similarities = stackalloc float[size];
         var found = _index.Search(descriptor, size, rows, similarities);
-        nearest = found > 0 ? similarities[0] : 0;
         LocalFeatures? mirrored = null;
         var matches = new List<(RobustMatchDetails Details, ListMatch Match)>();
         for (var i = 0; i < found; i++)

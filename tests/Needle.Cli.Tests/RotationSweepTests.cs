@@ -5,10 +5,11 @@ using Needle.Testing.Images;
 namespace Needle.Cli.Tests;
 
 /// <summary>
-/// Turned copies (1-10 degrees both ways, also mirrored) through <c>needle scan</c>: against a list whose every picture
-/// has its robust entry the robust tier finds them and the PDQ rotation sweep is kept for files close to a listed
-/// picture only; a PDQ-only list, a mixed scan, a list with a picture lacking its robust entry and <c>--robust off</c>
-/// keep the sweep for every file.
+/// Turned copies (2-10 degrees both ways, also mirrored) through <c>needle scan</c>: against a list whose every picture
+/// has its robust entry the robust tier finds them (the rotation sweep runs after it); a PDQ-only list, a mixed scan and
+/// <c>--robust off</c> find them by the sweep, and a list with a picture lacking its robust entry by the sweep after the
+/// robust tier. The sweep is kept for every file: the robust tier alone misses some turned copies that the sweep finds
+/// (<c>robust-eval --rotations</c>, docs/benchmarks.md).
 /// </summary>
 public sealed class RotationSweepTests : IDisposable
 {

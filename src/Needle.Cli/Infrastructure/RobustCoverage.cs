@@ -3,10 +3,11 @@ using Needle.Matching.Lists;
 namespace Needle.Cli.Infrastructure;
 
 /// <summary>
-/// Whether the robust tier stands in for the rotation sweep: every enabled PDQ entry of every list has an enabled robust
-/// entry of the same picture (same label, same list), as lists made by <c>needle list build</c> have. The robust tier
-/// finds turned copies (its keypoints do not care about the angle), so against such lists the sweep's 40 PDQ queries
-/// are skipped, unless the tier turns out not to hold every robust entry (another model's, or unreadable ones).
+/// Whether the robust tier covers every listed picture: every enabled PDQ entry of every list has an enabled robust entry
+/// of the same picture (same label, same list), as lists made by <c>needle list build</c> have. The robust tier finds
+/// most turned copies itself (its keypoints do not care about the angle), so against such lists the rotation sweep after
+/// it runs on a smaller copy (<see cref="SecondLook.CoveredSweepSize"/>), unless the tier turns out not to hold every
+/// robust entry (another model's, or unreadable ones).
 /// </summary>
 internal static class RobustCoverage
 {

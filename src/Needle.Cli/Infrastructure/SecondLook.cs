@@ -10,27 +10,27 @@ namespace Needle.Cli.Infrastructure;
 /// that matched a hash is checked by the robust tier too. With <c>sweepAfterRobust</c> (a scan whose every list has
 /// robust entries), <c>expander</c> has no rotation sweep and this one runs after the robust tier found nothing: a
 /// turned copy of a listed picture is found by the robust tier without the sweep's 40 queries. When
-/// <c>robustCoversAll</c> says the robust tier holds a robust entry for every listed picture (asked once it has run), the
-/// sweep runs only for a file whose most similar listed picture (by descriptor) reaches <see cref="SweepGate"/>: a close
-/// copy whose geometric check failed, not an unrelated file. One per thread.
+/// <c>robustCoversAll</c> says the robust tier holds a robust entry for every listed picture (asked once it has run),
+/// <c>coveredSweep</c> (the same sweep on a <see cref="CoveredSweepSize"/> copy) runs instead. One per thread.
 /// </summary>
 internal sealed class SecondLook(
     ImageDecoder decoder,
     PdqQueryExpander? expander,
-    Func<DecodedImage, CancellationToken, (MatchResult Result, double NearestSimilarity)>? robust,
+    Func<DecodedImage, CancellationToken, MatchResult>? robust,
     bool robustAlways = false,
     PdqQueryExpander? sweepAfterRobust = null,
+    PdqQueryExpander? coveredSweep = null,
     Func<bool>? robustCoversAll = null)
 {
     /// <summary>The longer side the second look decodes to.</summary>
     public const int WorkingSize = 512;
 
     /// <summary>
-    /// Against lists whose every picture has a robust entry, the sweep runs after the robust tier only when the file's
-    /// most similar listed picture is at least this similar (cosine of the descriptors): the turned copies the tier
-    /// missed were all above it and the unrelated files below (robust-eval --rotations, docs/benchmarks.md).
+    /// The longer side of the copy the rotation sweep turns when it runs after a robust tier covering every listed
+    /// picture: the tier finds most turned copies, and the few it misses the sweep still finds at this size
+    /// (robust-eval --rotations, docs/benchmarks.md), for a sixteenth of the pixels of the usual 512.
     /// </summary>
-    public const double SweepGate = 0.9;
+    public const int CoveredSweepSize = 128;
 
     /// <summary>What the second look found; null when it found nothing or the file cannot be decoded (the first look already said why).</summary>
     public MatchResult? Match(string fullPath, bool hashMatched, CancellationToken cancellationToken)
@@ -49,22 +49,18 @@ internal sealed class SecondLook(
                 return expanded;
             }
 
-            var nearest = 1.0;
-            if (robust is not null)
+            if (robust?.Invoke(image, cancellationToken) is { Status: not MatchStatus.NoMatch } found)
             {
-                (var found, nearest) = robust(image, cancellationToken);
-                if (found.Status != MatchStatus.NoMatch)
-                {
-                    return found;
-                }
+                return found;
             }
 
-            if (hashMatched || sweepAfterRobust is null || (nearest < SweepGate && robustCoversAll?.Invoke() == true))
+            if (hashMatched || sweepAfterRobust is null)
             {
                 return null;
             }
 
-            return sweepAfterRobust.Match(image, cancellationToken) is { Status: not MatchStatus.NoMatch } turned ? turned : null;
+            var sweep = coveredSweep is not null && robustCoversAll?.Invoke() == true ? coveredSweep : sweepAfterRobust;
+            return sweep.Match(image, cancellationToken) is { Status: not MatchStatus.NoMatch } turned ? turned : null;
         }
         catch (ImageDecodeException)
         {
