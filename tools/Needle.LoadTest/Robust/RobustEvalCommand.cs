@@ -37,20 +37,21 @@ internal static class RobustEvalCommand
         {
             Description = "Instead: small rotations (1-10 degrees both ways, as is and mirrored), per angle the rotation sweep alone, the robust tier alone and both (robust, then the sweep).",
         };
+        var sweepOnly = new Option<bool>("--sweep-only") { Description = "With --rotations: leave the robust tier out (its columns read as if it found nothing)." };
         var command = new Command("robust-eval", "Recall and false matches per edit for the PDQ query edits and the robust tier, and the robust tier's costs.")
         {
-            photos, pattern, minSide, keypoints, heldKeypoints, minSimilarity, rotations,
+            photos, pattern, minSide, keypoints, heldKeypoints, minSimilarity, rotations, sweepOnly,
         };
         command.SetAction(parse =>
         {
             var options = new RobustMatcherOptions { MaxKeypoints = parse.GetValue(keypoints), HeldKeypoints = parse.GetValue(heldKeypoints), MinSimilarity = parse.GetValue(minSimilarity) };
-            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide), options, parse.GetValue(rotations));
+            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide), options, parse.GetValue(rotations), parse.GetValue(sweepOnly));
             return 0;
         });
         return command;
     }
 
-    private static void Run(LoadTestContext context, string folder, string pattern, int minSide, RobustMatcherOptions options, bool rotations)
+    private static void Run(LoadTestContext context, string folder, string pattern, int minSide, RobustMatcherOptions options, bool rotations, bool withoutRobust)
     {
         var decoder = new ImageDecoder();
         var all = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).Where(f =>
@@ -111,7 +112,7 @@ internal static class RobustEvalCommand
                 new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false, RotationWorkingSize = 128 }),
                 new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false, RotationWorkingSize = 256 }),
             ];
-            RotationTable(context, listed, unlisted, hasher, decoder, fullMatcher, fullExpander, fullSweep, smallSweeps, robust, model, probe);
+            RotationTable(context, listed, unlisted, hasher, decoder, fullMatcher, fullExpander, fullSweep, smallSweeps, withoutRobust ? null : robust, model, probe);
             return;
         }
 
@@ -245,7 +246,7 @@ internal static class RobustEvalCommand
     /// </summary>
     private static void RotationTable(
         LoadTestContext context, string[] listed, string[] unlisted, MediaFileHasher hasher, ImageDecoder decoder, ListMatcher matcher,
-        PdqQueryExpander edits, PdqQueryExpander sweep, PdqQueryExpander[] smallSweeps, RobustMatcher robust, ImageDescriptorModel model, DescriptorIndex probe)
+        PdqQueryExpander edits, PdqQueryExpander sweep, PdqQueryExpander[] smallSweeps, RobustMatcher? robust, ImageDescriptorModel model, DescriptorIndex probe)
     {
         var output = context.Out;
         var best = new int[1];
@@ -259,8 +260,8 @@ internal static class RobustEvalCommand
         var smallRuns = 0;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{listed.Length} listed photos, {unlisted.Length} not listed; found / false or wrong"));
         output.WriteLine();
-        output.WriteLine("| edit | sweep alone (PDQ-only list) | robust alone (sweep skipped) | robust, then sweep (today) | found by (today) | robust tier by itself | robust, then sweep at 128 px | at 256 px |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        output.WriteLine("| edit | sweep alone (PDQ-only list) | robust alone (sweep skipped) | robust, then sweep (today) | found by (today) | robust tier by itself | robust, then sweep at 128 px | at 256 px | sweep alone at 128 px |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 
         static string? Label(MatchResult result) => result.Status == MatchStatus.Match ? result.Matches[0].Entry.Label : null;
 
@@ -271,7 +272,7 @@ internal static class RobustEvalCommand
             using var image = decoder.DecodeForDisplay(copy, 512);
             var edited = Label(edits.Match(image));
             robustTime.Start();
-            var found = Label(robust.Match(image));
+            var found = robust is null ? null : Label(robust.Match(image));
             robustTime.Stop();
             sweepTime.Start();
             var turned = Label(sweep.Match(image));
@@ -280,16 +281,16 @@ internal static class RobustEvalCommand
             probe.Search(model.Describe(image), 1, best, bestSimilarity);
             var missed = hash is null && edited is null && found is null;
             smallTime.Start();
-            var small = missed ? Label(smallSweeps[0].Match(image)) : null;
+            var small = Label(smallSweeps[0].Match(image));
             smallTime.Stop();
-            smallRuns += missed ? 1 : 0;
+            smallRuns++;
             var medium = missed ? Label(smallSweeps[1].Match(image)) : null;
             return (hash, edited, found, turned, bestSimilarity[0], small, medium);
         }
 
         foreach (var edit in CopyEdits.Rotations)
         {
-            int[] found = new int[6], wrong = new int[6];
+            int[] found = new int[7], wrong = new int[7];
             var by = new SortedDictionary<string, int>(StringComparer.Ordinal);
             void Count(int column, string? result, string? expected)
             {
@@ -309,6 +310,7 @@ internal static class RobustEvalCommand
                 Count(3, t.Robust, expected);
                 Count(4, first ?? t.Robust ?? t.Small, expected);
                 Count(5, first ?? t.Robust ?? t.Medium, expected);
+                Count(6, first ?? t.Small, expected);
                 var tier = t.Hash is not null ? "pdq" : t.Edits is not null ? "edits" : t.Robust is not null ? "robust" : t.Sweep is not null ? "rotate" : null;
                 if (expected is not null && tier is not null && (first ?? t.Robust ?? t.Sweep) == expected)
                 {
@@ -328,7 +330,7 @@ internal static class RobustEvalCommand
 
             string Cell(int c) => string.Create(CultureInfo.InvariantCulture, $"{found[c]}/{listed.Length} / {wrong[c]}");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {edit} | {Cell(0)} | {Cell(1)} | {Cell(2)} | {string.Join(", ", by.Select(b => $"{b.Key} {b.Value}"))} | {Cell(3)} | {Cell(4)} | {Cell(5)} |"));
+                $"| {edit} | {Cell(0)} | {Cell(1)} | {Cell(2)} | {string.Join(", ", by.Select(b => $"{b.Key} {b.Value}"))} | {Cell(3)} | {Cell(4)} | {Cell(5)} | {Cell(6)} |"));
         }
 
         output.WriteLine();
