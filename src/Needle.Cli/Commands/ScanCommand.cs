@@ -221,9 +221,17 @@ internal static class ScanCommand
 
             // With robust entries in every list (lists made by `needle list build`), the rotation sweep runs after the robust
             // tier, only for the files it did not find: a PDQ-only list, a compiled list or --robust off keeps the usual order.
+            // When every listed picture has its robust entry and the tier holds them all, the sweep turns a smaller copy.
             var expand = !parse.GetValue(noExpand);
             var sweepLast = expand && robustMatcher is not null && compiled.Files.Count == 0 &&
                 lists.All(l => l.EntriesOf(SignalTypes.Pdq).Count == 0 || l.EntriesOf(SignalTypes.Robust).Count > 0);
+            Func<bool>? robustCoversAll = null;
+            if (sweepLast && RobustCoverage.CoversEveryPicture(lists, out var robustEntries))
+            {
+                // Asked after the tier ran, so its entries are loaded by then.
+                robustCoversAll = () => robustMatcher!.Value.Count == robustEntries;
+            }
+
             Func<DecodedImage, CancellationToken, MatchResult>? robust = robustMatcher is null ? null : (image, token) => robustMatcher.Value.Match(image, token);
             var frameMinQuality = parse.GetValue(minQuality);
             var results = new ScannedFile[inputs.Count];
@@ -239,7 +247,9 @@ internal static class ScanCommand
                         threadCount,
                         () => (Hasher: new CluedFileHasher(new MediaFileHasher(hashOptions, decoder), decoder, geocoder),
                             Second: sweepLast
-                                ? new SecondLook(decoder, new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral, MaxRotationDegrees = 0 }), robust, robustMode == "always", new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false }))
+                                ? new SecondLook(decoder, new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral, MaxRotationDegrees = 0 }), robust, robustMode == "always", new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false }),
+                                    robustCoversAll is null ? null : new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false, RotationWorkingSize = SecondLook.CoveredSweepSize }),
+                                    robustCoversAll)
                                 : new SecondLook(decoder, expand ? new PdqQueryExpander(matcher, new PdqQueryExpansionOptions { Mirror = dihedral }) : null, robust, robustMode == "always")),
                         (state, path, token) =>
                         {

@@ -9,12 +9,29 @@ namespace Needle.Cli.Infrastructure;
 /// query expansion (mirror, frame, rotation) and then, when given, the robust tier; with <c>robustAlways</c> a file
 /// that matched a hash is checked by the robust tier too. With <c>sweepAfterRobust</c> (a scan whose every list has
 /// robust entries), <c>expander</c> has no rotation sweep and this one runs after the robust tier found nothing: a
-/// turned copy of a listed picture is found by the robust tier without the sweep's 40 queries. One per thread.
+/// turned copy of a listed picture is found by the robust tier without the sweep's 40 queries. When
+/// <c>robustCoversAll</c> says the robust tier holds a robust entry for every listed picture (asked once it has run),
+/// <c>coveredSweep</c> (the same sweep on a <see cref="CoveredSweepSize"/> copy) runs instead. One per thread.
 /// </summary>
-internal sealed class SecondLook(ImageDecoder decoder, PdqQueryExpander? expander, Func<DecodedImage, CancellationToken, MatchResult>? robust, bool robustAlways = false, PdqQueryExpander? sweepAfterRobust = null)
+internal sealed class SecondLook(
+    ImageDecoder decoder,
+    PdqQueryExpander? expander,
+    Func<DecodedImage, CancellationToken, MatchResult>? robust,
+    bool robustAlways = false,
+    PdqQueryExpander? sweepAfterRobust = null,
+    PdqQueryExpander? coveredSweep = null,
+    Func<bool>? robustCoversAll = null)
 {
     /// <summary>The longer side the second look decodes to.</summary>
     public const int WorkingSize = 512;
+
+    /// <summary>
+    /// The longer side of the copy the rotation sweep turns when it runs after a robust tier covering every listed
+    /// picture, for a sixteenth of the pixels of the usual 512: the tier finds the turned copies of testdata's photos
+    /// and this sweep the ones it misses (a 102-px picture), so recall per angle is unchanged there; by itself this
+    /// sweep finds far fewer turned copies of large pictures (robust-eval --rotations, docs/benchmarks.md).
+    /// </summary>
+    public const int CoveredSweepSize = 128;
 
     /// <summary>What the second look found; null when it found nothing or the file cannot be decoded (the first look already said why).</summary>
     public MatchResult? Match(string fullPath, bool hashMatched, CancellationToken cancellationToken)
@@ -38,7 +55,13 @@ internal sealed class SecondLook(ImageDecoder decoder, PdqQueryExpander? expande
                 return found;
             }
 
-            return !hashMatched && sweepAfterRobust?.Match(image, cancellationToken) is { Status: not MatchStatus.NoMatch } turned ? turned : null;
+            if (hashMatched || sweepAfterRobust is null)
+            {
+                return null;
+            }
+
+            var sweep = coveredSweep is not null && robustCoversAll?.Invoke() == true ? coveredSweep : sweepAfterRobust;
+            return sweep.Match(image, cancellationToken) is { Status: not MatchStatus.NoMatch } turned ? turned : null;
         }
         catch (ImageDecodeException)
         {

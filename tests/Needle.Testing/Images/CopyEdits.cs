@@ -13,16 +13,36 @@ public static class CopyEdits
     public static IReadOnlyList<string> All { get; } =
         ["crop10", "rotate5", "mirror", "watermark", "blackframe10", "screenshot", "jpeg50", "half", "grey", "gamma"];
 
+    /// <summary>
+    /// Small rotations both ways, as is and mirrored first (<c>rotateN</c>: turned N degrees anticlockwise on a larger
+    /// black canvas, negative N clockwise; <c>mirror-rotateN</c>: mirrored left to right, then turned).
+    /// </summary>
+    public static IReadOnlyList<string> Rotations { get; } =
+    [
+        .. ((int[])[1, -1, 2, -2, 3, -3, 5, -5, 7, -7, 10, -10]).Select(d => $"rotate{d}"),
+        .. ((int[])[1, -1, 2, -2, 3, -3, 5, -5, 7, -7, 10, -10]).Select(d => $"mirror-rotate{d}"),
+    ];
+
     /// <summary>The edit <paramref name="name"/> applied to <paramref name="file"/>'s picture, as PNG (JPEG for jpeg50).</summary>
     public static byte[] Apply(string name, byte[] file)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.StartsWith("mirror-rotate", StringComparison.Ordinal))
+        {
+            return Apply(name["mirror-".Length..], Apply("mirror", file));
+        }
+
         using var source = SKBitmap.Decode(file) ?? throw new ArgumentException("not a decodable image", nameof(file));
+        if (name.StartsWith("rotate", StringComparison.Ordinal) &&
+            int.TryParse(name.AsSpan("rotate".Length), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var degrees))
+        {
+            return Rotate(source, degrees);
+        }
+
         int w = source.Width, h = source.Height;
         return name switch
         {
             "crop10" => Draw((int)(w * 0.9), (int)(h * 0.9), c => c.DrawBitmap(source, -(int)(w * 0.05), -(int)(h * 0.05))),
-            "rotate5" => Rotate(source, 5),
-            "rotate-5" => Rotate(source, -5),
             "mirror" => Draw(w, h, c =>
             {
                 c.Scale(-1, 1, w / 2f, 0);

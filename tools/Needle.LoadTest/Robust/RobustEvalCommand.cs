@@ -33,20 +33,25 @@ internal static class RobustEvalCommand
         var keypoints = new Option<int>("--keypoints") { Description = "ORB keypoints per picture (entries and queries).", DefaultValueFactory = _ => new RobustMatcherOptions().MaxKeypoints };
         var heldKeypoints = new Option<int>("--held-keypoints") { Description = "Keypoints the matcher holds per listed picture.", DefaultValueFactory = _ => new RobustMatcherOptions().HeldKeypoints };
         var minSimilarity = new Option<double>("--min-similarity") { Description = "Shortlisted pictures less similar than this are not checked.", DefaultValueFactory = _ => new RobustMatcherOptions().MinSimilarity };
+        var rotations = new Option<bool>("--rotations")
+        {
+            Description = "Instead: small rotations (1-10 degrees both ways, as is and mirrored), per angle the rotation sweep alone, the robust tier alone and both (robust, then the sweep).",
+        };
+        var sweepOnly = new Option<bool>("--sweep-only") { Description = "With --rotations: leave the robust tier out (its columns read as if it found nothing)." };
         var command = new Command("robust-eval", "Recall and false matches per edit for the PDQ query edits and the robust tier, and the robust tier's costs.")
         {
-            photos, pattern, minSide, keypoints, heldKeypoints, minSimilarity,
+            photos, pattern, minSide, keypoints, heldKeypoints, minSimilarity, rotations, sweepOnly,
         };
         command.SetAction(parse =>
         {
             var options = new RobustMatcherOptions { MaxKeypoints = parse.GetValue(keypoints), HeldKeypoints = parse.GetValue(heldKeypoints), MinSimilarity = parse.GetValue(minSimilarity) };
-            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide), options);
+            Run(context, parse.GetValue(photos)!.FullName, parse.GetValue(pattern)!, parse.GetValue(minSide), options, parse.GetValue(rotations), parse.GetValue(sweepOnly));
             return 0;
         });
         return command;
     }
 
-    private static void Run(LoadTestContext context, string folder, string pattern, int minSide, RobustMatcherOptions options)
+    private static void Run(LoadTestContext context, string folder, string pattern, int minSide, RobustMatcherOptions options, bool rotations, bool withoutRobust)
     {
         var decoder = new ImageDecoder();
         var all = Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).Where(f =>
@@ -100,6 +105,17 @@ internal static class RobustEvalCommand
         var fullExpander = new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { MaxRotationDegrees = 0 });
         var fullSweep = new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false });
         var robust = new RobustMatcher([fullList], extractor);
+        if (rotations)
+        {
+            PdqQueryExpander[] smallSweeps =
+            [
+                new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false, RotationWorkingSize = 128 }),
+                new PdqQueryExpander(fullMatcher, new PdqQueryExpansionOptions { Mirror = false, Unletterbox = false, RotationWorkingSize = 256 }),
+            ];
+            RotationTable(context, listed, unlisted, hasher, decoder, fullMatcher, fullExpander, fullSweep, smallSweeps, withoutRobust ? null : robust, model, probe);
+            return;
+        }
+
         var expandTime = new Stopwatch();
         var robustTime = new Stopwatch();
         var hashTime = new Stopwatch();
@@ -220,6 +236,119 @@ internal static class RobustEvalCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- hash tiers per file (decode, PDQ with 8 dihedral hashes, MD5/SHA): {hashMs:F1} ms ({hashRuns} files)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- robust tier per file the hash tiers missed (entry, shortlist, checks): {robustMs:F1} ms ({robustRuns} files), {robustMs / Math.Max(0.001, hashMs):F2} x the hash tiers"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- memory per held picture: {robust.HeldBytes / Math.Max(1, robust.Count) / 1024.0:F1} KiB in the matcher ({options.HeldKeypoints} keypoints held at most), {valueChars / listed.Length / 1024.0:F1} KiB as a list value"));
+    }
+
+    /// <summary>
+    /// Per rotation, each tier run on every copy: the PDQ hashes, the cheap query edits (mirror, unletterbox), the robust
+    /// tier, the rotation sweep; then the orders compared: the sweep alone (a PDQ-only list), the robust tier alone (the
+    /// sweep skipped) and today's robust-then-sweep. Also the descriptor similarity a gate would need to keep the sweep
+    /// for the copies only it finds.
+    /// </summary>
+    private static void RotationTable(
+        LoadTestContext context, string[] listed, string[] unlisted, MediaFileHasher hasher, ImageDecoder decoder, ListMatcher matcher,
+        PdqQueryExpander edits, PdqQueryExpander sweep, PdqQueryExpander[] smallSweeps, RobustMatcher? robust, ImageDescriptorModel model, DescriptorIndex probe)
+    {
+        var output = context.Out;
+        var best = new int[1];
+        var bestSimilarity = new float[1];
+        var sweepOnly = new List<(string Edit, string Photo, double Similarity, bool SourceFirst)>();
+        var unlistedMissed = new List<double>();
+        var sweepTime = new Stopwatch();
+        var robustTime = new Stopwatch();
+        var sweepRuns = 0;
+        var smallTime = new Stopwatch();
+        var smallRuns = 0;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{listed.Length} listed photos, {unlisted.Length} not listed; found / false or wrong"));
+        output.WriteLine();
+        output.WriteLine("| edit | sweep alone (PDQ-only list) | robust alone (sweep skipped) | robust, then sweep (today) | found by (today) | robust tier by itself | robust, then sweep at 128 px | at 256 px | sweep alone at 128 px |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+
+        static string? Label(MatchResult result) => result.Status == MatchStatus.Match ? result.Matches[0].Entry.Label : null;
+
+        (string? Hash, string? Edits, string? Robust, string? Sweep, float Similarity, string? Small, string? Medium) Tiers(byte[] copy)
+        {
+            var hashed = hasher.HashBytes(copy, "copy");
+            var hash = Label(matcher.Match(new FileSignals { PdqDihedral = hashed.Dihedral!.Hashes.ToArray(), PdqQuality = hashed.Pdq!.Value.Quality }));
+            using var image = decoder.DecodeForDisplay(copy, 512);
+            var edited = Label(edits.Match(image));
+            robustTime.Start();
+            var found = robust is null ? null : Label(robust.Match(image));
+            robustTime.Stop();
+            sweepTime.Start();
+            var turned = Label(sweep.Match(image));
+            sweepTime.Stop();
+            sweepRuns++;
+            probe.Search(model.Describe(image), 1, best, bestSimilarity);
+            var missed = hash is null && edited is null && found is null;
+            smallTime.Start();
+            var small = Label(smallSweeps[0].Match(image));
+            smallTime.Stop();
+            smallRuns++;
+            var medium = missed ? Label(smallSweeps[1].Match(image)) : null;
+            return (hash, edited, found, turned, bestSimilarity[0], small, medium);
+        }
+
+        foreach (var edit in CopyEdits.Rotations)
+        {
+            int[] found = new int[7], wrong = new int[7];
+            var by = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            void Count(int column, string? result, string? expected)
+            {
+                found[column] += result is not null && result == expected ? 1 : 0;
+                wrong[column] += result is not null && result != expected ? 1 : 0;
+            }
+
+            for (var i = 0; i < listed.Length + unlisted.Length; i++)
+            {
+                var path = i < listed.Length ? listed[i] : unlisted[i - listed.Length];
+                var expected = i < listed.Length ? Path.GetFileName(path) : null;
+                var t = Tiers(CopyEdits.Apply(edit, File.ReadAllBytes(path)));
+                var first = t.Hash ?? t.Edits;
+                Count(0, first ?? t.Sweep, expected);
+                Count(1, first ?? t.Robust, expected);
+                Count(2, first ?? t.Robust ?? t.Sweep, expected);
+                Count(3, t.Robust, expected);
+                Count(4, first ?? t.Robust ?? t.Small, expected);
+                Count(5, first ?? t.Robust ?? t.Medium, expected);
+                Count(6, first ?? t.Small, expected);
+                var tier = t.Hash is not null ? "pdq" : t.Edits is not null ? "edits" : t.Robust is not null ? "robust" : t.Sweep is not null ? "rotate" : null;
+                if (expected is not null && tier is not null && (first ?? t.Robust ?? t.Sweep) == expected)
+                {
+                    by[tier] = by.GetValueOrDefault(tier) + 1;
+                }
+
+                if (first is null && t.Robust is null && t.Sweep is not null)
+                {
+                    sweepOnly.Add((edit, Path.GetFileName(path), t.Similarity, expected is not null && best[0] == Array.IndexOf(listed, path)));
+                }
+
+                if (expected is null && first is null && t.Robust is null)
+                {
+                    unlistedMissed.Add(t.Similarity);
+                }
+            }
+
+            string Cell(int c) => string.Create(CultureInfo.InvariantCulture, $"{found[c]}/{listed.Length} / {wrong[c]}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {edit} | {Cell(0)} | {Cell(1)} | {Cell(2)} | {string.Join(", ", by.Select(b => $"{b.Key} {b.Value}"))} | {Cell(3)} | {Cell(4)} | {Cell(5)} | {Cell(6)} |"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Copies only the sweep finds (no hash, no cheap edit, no robust match): {sweepOnly.Count}"));
+        foreach (var (edit, photo, similarity, sourceFirst) in sweepOnly)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- {edit} of {photo}: best descriptor similarity {similarity:F3} (its source first: {sourceFirst})"));
+        }
+
+        unlistedMissed.Sort();
+        foreach (var gate in (double[])[0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9])
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"- a gate at similarity {gate}: {sweepOnly.Count(s => s.Similarity >= gate)}/{sweepOnly.Count} sweep-only finds kept, {unlistedMissed.Count(s => s >= gate)}/{unlistedMissed.Count} unlisted copies the robust tier missed still swept"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"- one thread: rotation sweep at 128 px {smallTime.Elapsed.TotalMilliseconds / Math.Max(1, smallRuns):F1} ms per file ({smallRuns} files); at 512 px {sweepTime.Elapsed.TotalMilliseconds / Math.Max(1, sweepRuns):F1} ms per file, robust tier {robustTime.Elapsed.TotalMilliseconds / Math.Max(1, sweepRuns):F1} ms per file ({sweepRuns} files)"));
     }
 
     private static double Percentile(List<double> sorted, double share) =>
