@@ -75,7 +75,23 @@ internal static class OptimizedModelCache
             reason = $"{reason ?? "not cached"}; cannot write the cache folder: {e.Message}";
         }
 
-        var session = new InferenceSession(modelPath, options);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e) when (temporary is not null)
+        {
+            // Writing the graph failed (a full disk, say), or the model itself did: try once more without writing, so
+            // a cache problem never stops the tier while a model problem still fails as it would uncached.
+            TryDelete(temporary);
+            using var plain = new SessionOptions();
+            configure(plain);
+            plain.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
+            session = new InferenceSession(modelPath, plain);
+            return (session, new Outcome("not cached", dataPath, $"{reason ?? "new"}; cannot write the graph: {FirstLine(e.Message)}"));
+        }
+
         if (temporary is null)
         {
             return (session, new Outcome("not cached", dataPath, reason));
