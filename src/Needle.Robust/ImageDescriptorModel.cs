@@ -88,7 +88,11 @@ public sealed class ImageDescriptorModel : IDisposable
         }
 
         _sessions = new Lazy<Sessions>(LoadSessions, LazyThreadSafetyMode.ExecutionAndPublication);
-        _modelHash = new Lazy<byte[]>(() => HashFile(_options.ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
+        _modelHash = new Lazy<byte[]>(
+            () => _options.CacheDirectory is { Length: > 0 } directory
+                ? OptimizedModelCache.ModelSha256(directory, _options.ModelPath, HashFile)
+                : HashFile(_options.ModelPath),
+            LazyThreadSafetyMode.ExecutionAndPublication);
         _modelId = new Lazy<string>(ComputeModelId, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -96,7 +100,8 @@ public sealed class ImageDescriptorModel : IDisposable
     /// The model's identity, recorded with every descriptor it makes (descriptors of different models are not
     /// comparable): the SHA-256 of the model file, or, with a preprocessing model, the SHA-256 of the two files' SHA-256s
     /// (the same model with other preprocessing describes differently). Computed once, on first need (reading the
-    /// files: about 0.1 s for ResNet18's 64 MB), so a run that never describes a picture or compares entries never pays.
+    /// files: about 0.05 s for ResNet18's 64 MB; with the cache, the SHA-256 recorded there while the file keeps its
+    /// recorded length and checksum), so a run that never describes a picture or compares entries never pays.
     /// The default model's is <see cref="Needle.Matching.Lists.RobustFeatures.DefaultModelId"/>.
     /// </summary>
     public string ModelId => _modelId.Value;

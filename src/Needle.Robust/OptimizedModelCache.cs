@@ -36,7 +36,7 @@ internal static class OptimizedModelCache
     public static (InferenceSession Session, Outcome Outcome) Open(string directory, string modelPath, byte[] modelSha256, Action<SessionOptions> configure)
     {
         var fullModelPath = Path.GetFullPath(modelPath);
-        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fullModelPath)).AsSpan(0, 12));
+        var name = Name(fullModelPath);
         var dataPath = Path.Combine(directory, name + ".onnx");
         var manifestPath = Path.Combine(directory, name + ".manifest");
         var header = Header(fullModelPath, modelSha256);
@@ -112,6 +112,66 @@ internal static class OptimizedModelCache
             TryDelete(temporary + ".manifest");
             return (session, new Outcome("not cached", dataPath, $"{reason ?? "new"}; cannot write the cache: {e.Message}"));
         }
+    }
+
+    /// <summary>
+    /// The SHA-256 of <paramref name="modelPath"/>, from the cache's record of it when the file still has the recorded
+    /// length and checksum (XxHash128 of its blocks: the whole file read, at a third of SHA-256's cost), else computed
+    /// with <paramref name="sha256"/> and recorded. A record that cannot be read or written only costs the SHA-256.
+    /// </summary>
+    public static byte[] ModelSha256(string directory, string modelPath, Func<string, byte[]> sha256)
+    {
+        var fullModelPath = Path.GetFullPath(modelPath);
+        var recordPath = Path.Combine(directory, Name(fullModelPath) + ".model");
+        (long Length, string Checksum) current;
+        try
+        {
+            current = Checksum(modelPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return sha256(modelPath);
+        }
+
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{Magic}\nmodel {fullModelPath}\nbytes {current.Length}\nxxh128 {current.Checksum}\nsha256 ");
+        try
+        {
+            var record = File.ReadAllText(recordPath);
+            if (record.StartsWith(prefix, StringComparison.Ordinal) && record.Length == prefix.Length + 65 && record[^1] == '\n' &&
+                TryHex(record.AsSpan(prefix.Length, 64), out var recorded))
+            {
+                return recorded;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No record yet (or an unreadable one): computed and written below.
+        }
+
+        var hash = sha256(modelPath);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var temporary = Path.Combine(directory, $"{Name(fullModelPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(temporary, prefix + Convert.ToHexStringLower(hash) + "\n");
+            File.Move(temporary, recordPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // Not recorded: the next process computes it again.
+        }
+
+        return hash;
+    }
+
+    private static string Name(string fullModelPath) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fullModelPath)).AsSpan(0, 12));
+
+    private static bool TryHex(ReadOnlySpan<char> text, out byte[] bytes)
+    {
+        bytes = new byte[text.Length / 2];
+        return Convert.FromHexString(text, bytes, out var consumed, out var written) == System.Buffers.OperationStatus.Done &&
+            consumed == text.Length && written == bytes.Length;
     }
 
     // Null when the manifest and data file are sound for this header; else why not.

@@ -45,6 +45,7 @@ public sealed class OptimizedModelCacheTests : IDisposable
         Assert.Equal([first.CacheOutcome!, second.CacheOutcome!], _reports);
         Assert.Single(Directory.GetFiles(_directory, "*.onnx"));
         Assert.Single(Directory.GetFiles(_directory, "*.manifest"));
+        Assert.Single(Directory.GetFiles(_directory, "*.model"));
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp*"));
     }
 
@@ -111,6 +112,50 @@ public sealed class OptimizedModelCacheTests : IDisposable
         using var next = Model();
         Assert.True(expected.AsSpan().SequenceEqual(next.Describe(image)));
         Assert.Equal("used " + data, next.CacheOutcome);
+    }
+
+    [Fact]
+    public void A_changed_model_file_gets_its_new_identity_and_a_rebuilt_graph_while_an_unchanged_one_reuses_the_recorded_identity()
+    {
+        var modelPath = Path.Combine(_directory, "copy", "model.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
+        File.Copy(new RobustModelOptions().ModelPath, modelPath);
+        var options = new RobustModelOptions { ModelPath = modelPath, PreprocessPath = null, CacheDirectory = _directory };
+        var photo = Path.Combine(TestPaths.Pdq, "photos", "p28_raccoon.png");
+        using var image = new ImageDecoder().DecodeForDisplay(File.ReadAllBytes(photo), 512);
+        string Sha256() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(modelPath)));
+
+        using (var first = new ImageDescriptorModel(options))
+        {
+            Assert.Equal(Sha256(), first.ModelId);
+            first.Load();
+            Assert.StartsWith("built ", first.CacheOutcome, StringComparison.Ordinal);
+        }
+
+        Assert.Single(Directory.GetFiles(_directory, "*.model"));
+        using (var again = new ImageDescriptorModel(options))
+        {
+            Assert.Equal(Sha256(), again.ModelId);
+            again.Load();
+            Assert.StartsWith("used ", again.CacheOutcome, StringComparison.Ordinal);
+        }
+
+        // One weight changed in place: still a loadable model, of another identity.
+        using (var file = File.Open(modelPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            var b = file.ReadByte();
+            file.Position = file.Length / 2;
+            file.WriteByte((byte)(b ^ 0x01));
+        }
+
+        using var changed = new ImageDescriptorModel(options);
+        using var uncached = new ImageDescriptorModel(options with { CacheDirectory = null });
+        Assert.Equal(Sha256(), changed.ModelId);
+        Assert.Equal(uncached.ModelId, changed.ModelId);
+        Assert.True(uncached.Describe(image).AsSpan().SequenceEqual(changed.Describe(image)));
+        Assert.StartsWith("rebuilt ", changed.CacheOutcome, StringComparison.Ordinal);
+        Assert.Contains("stale: made for another model-sha256", changed.CacheOutcome, StringComparison.Ordinal);
     }
 
     [Fact]
