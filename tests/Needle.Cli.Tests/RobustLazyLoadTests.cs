@@ -68,6 +68,38 @@ public sealed class RobustLazyLoadTests : IDisposable
     }
 
     [Fact]
+    public async Task The_optimised_model_cache_is_built_by_one_scan_used_by_the_next_and_rebuilt_with_its_reason_when_damaged()
+    {
+        var build = await RunAsync("list", "build", "originals", "-o", "list.jsonl", "--label-from-name", "--robust-cache", "off");
+        Assert.True(build.Result.ExitCode == 0, build.Result.Error);
+        Assert.Equal("off", Assert.Single(build.Models).CacheOutcome);
+
+        string[] Scan() => ["scan", "--against", "list.jsonl", "--format", "jsonl", "--no-clues", "--robust-cache", "cache", "cropped", "turned"];
+        var first = await RunAsync(Scan());
+        Assert.True(first.Result.ExitCode == 0, first.Result.Error);
+        Assert.StartsWith("built " + _folder.File("cache"), Assert.Single(first.Models).CacheOutcome, StringComparison.Ordinal);
+        Assert.DoesNotContain("robust model cache", first.Result.Error, StringComparison.Ordinal);
+        Assert.Equal(Listed.Length * 2, first.Result.OutLines.Count(l => l.Contains("\"status\":\"match\"", StringComparison.Ordinal)));
+
+        var second = await RunAsync(Scan());
+        Assert.True(second.Result.ExitCode == 0, second.Result.Error);
+        Assert.StartsWith("used ", Assert.Single(second.Models).CacheOutcome, StringComparison.Ordinal);
+        Assert.Equal(first.Result.OutLines, second.Result.OutLines);
+
+        var data = Directory.GetFiles(_folder.File("cache"), "*.onnx").Single();
+        using (var file = File.Open(data, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.SetLength(file.Length / 2);
+        }
+
+        var third = await RunAsync(Scan());
+        Assert.True(third.Result.ExitCode == 0, third.Result.Error);
+        Assert.Contains($"robust model cache: rebuilt {data} (damaged: its graph file holds", third.Result.Error, StringComparison.Ordinal);
+        Assert.Equal(first.Result.OutLines, third.Result.OutLines);
+        Assert.StartsWith("used ", Assert.Single((await RunAsync(Scan())).Models).CacheOutcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_model_file_that_is_not_onnx_stops_the_scan_before_any_file_naming_it()
     {
         File.WriteAllText(_folder.File("list.jsonl"), "{\"format\":\"needle-hashlist\",\"version\":1,\"name\":\"x\"}\n");

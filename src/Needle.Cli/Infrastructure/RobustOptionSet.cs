@@ -23,6 +23,12 @@ internal sealed class RobustOptionSet(bool withMode)
         HelpName = "PATH",
     };
 
+    private readonly Option<string?> _cache = new("--robust-cache")
+    {
+        Description = "Where the robust model's optimised graph is kept between runs, so later runs load the model in less time (checked against the model, the runtime and the CPU; rebuilt when stale or damaged): a folder, or off. Default: $XDG_CACHE_HOME/needle, else ~/.cache/needle.",
+        HelpName = "DIR|off",
+    };
+
     public void AddTo(Command command)
     {
         if (withMode)
@@ -32,6 +38,7 @@ internal sealed class RobustOptionSet(bool withMode)
         }
 
         command.Options.Add(_model);
+        command.Options.Add(_cache);
     }
 
     public string Mode(ParseResult parse) => withMode ? parse.GetValue(_mode) ?? "auto" : "always";
@@ -42,6 +49,23 @@ internal sealed class RobustOptionSet(bool withMode)
         var options = parse.GetValue(_model) is { } path
             ? RobustModelOptions.ForModel(InputPaths.Resolve(path, context.WorkingDirectory))
             : new RobustModelOptions();
+        options = options with
+        {
+            CacheDirectory = parse.GetValue(_cache) switch
+            {
+                null => options.CacheDirectory,
+                "off" => null,
+                var folder => InputPaths.Resolve(folder, context.WorkingDirectory),
+            },
+            // A cache used or built says nothing; one rebuilt (stale or damaged) or that cannot be written says why.
+            CacheReport = report =>
+            {
+                if (!report.StartsWith("used ", StringComparison.Ordinal) && !report.StartsWith("built ", StringComparison.Ordinal))
+                {
+                    context.Error.WriteLine($"robust model cache: {report}");
+                }
+            },
+        };
         ImageDescriptorModel? model = null;
         try
         {
