@@ -27,11 +27,11 @@ internal sealed class SecondLook(
 
     /// <summary>
     /// The longer side of the copy the rotation sweep turns when it runs after a robust tier covering every listed
-    /// picture, for a sixteenth of the pixels of the usual 512: the tier finds the turned copies of testdata's photos
-    /// and this sweep the ones it misses (a 102-px picture), so recall per angle is unchanged there; by itself this
-    /// sweep finds far fewer turned copies of large pictures (robust-eval --rotations, docs/benchmarks.md).
+    /// picture, for a quarter of the pixels of the usual 512: after the tier it finds every turned copy the 512-px sweep
+    /// finds in testdata, and by itself 14-18 of 18 per angle (128 px: 4-8), so a large picture the tier cannot match
+    /// (few keypoints) still has a fair chance (robust-eval --rotations, docs/benchmarks.md).
     /// </summary>
-    public const int CoveredSweepSize = 128;
+    public const int CoveredSweepSize = 256;
 
     /// <summary>What the second look found; null when it found nothing or the file cannot be decoded (the first look already said why).</summary>
     public MatchResult? Match(string fullPath, bool hashMatched, CancellationToken cancellationToken)
