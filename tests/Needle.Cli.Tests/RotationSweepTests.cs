@@ -6,7 +6,7 @@ namespace Needle.Cli.Tests;
 
 /// <summary>
 /// Turned copies (1-10 degrees both ways, also mirrored) through <c>needle scan</c>: against a list whose every picture
-/// has its robust entry the robust tier finds them, and the rotation sweep after it (on a 128-px copy) the few it
+/// has its robust entry the robust tier finds them, and the rotation sweep after it (on a 256-px copy) the few it
 /// misses; a PDQ-only list, a mixed scan and <c>--robust off</c> find them by the usual sweep, and a list with a picture
 /// lacking its robust entry by the usual sweep after the robust tier. The sweep is never skipped: the robust tier alone
 /// misses some turned copies that the sweep finds (<c>robust-eval --rotations</c>, docs/benchmarks.md).
