@@ -34,6 +34,9 @@ internal sealed class GeneratedList
 
     public int Seed { get; private init; }
 
+    /// <summary>Entries carry only a label and a category (hash, identifier and classification, as industry hash lists ship them): no source, no metadata.</summary>
+    public bool Lean { get; private init; }
+
     /// <summary>The entries asked for (the file has exactly these).</summary>
     public int Requested { get; private init; }
 
@@ -43,11 +46,12 @@ internal sealed class GeneratedList
         var csvPath = Path.Combine(folder, "list.csv");
         using var native = new StreamWriter(nativePath, false, new UTF8Encoding(false), 1 << 20);
         using var csv = new StreamWriter(csvPath, false, new UTF8Encoding(false), 1 << 20);
-        return new GeneratedList(Generate(entries, seed, native, csv), nativePath, csvPath) { Seed = seed, Requested = entries };
+        return new GeneratedList(Generate(entries, seed, lean: false, native, csv), nativePath, csvPath) { Seed = seed, Requested = entries };
     }
 
     /// <summary>The list's PDQ values only, no file: the native list is generated straight into the request body (<see cref="UploadContent"/>).</summary>
-    public static GeneratedList InMemory(int entries, int seed) => new(Generate(entries, seed, TextWriter.Null, null), "", "") { Seed = seed, Requested = entries };
+    public static GeneratedList InMemory(int entries, int seed, bool lean = false) =>
+        new(Generate(entries, seed, lean, TextWriter.Null, null), "", "") { Seed = seed, Requested = entries, Lean = lean };
 
     /// <summary>
     /// The native list as a request body: the file as is, or (not on disk) generated again from the seed while sent, so
@@ -55,7 +59,7 @@ internal sealed class GeneratedList
     /// </summary>
     public HttpContent UploadContent(bool gzip) => new NativeListContent(this, gzip);
 
-    private static PdqHash[] Generate(int entries, int seed, TextWriter native, TextWriter? csv)
+    private static PdqHash[] Generate(int entries, int seed, bool lean, TextWriter native, TextWriter? csv)
     {
         var items = (entries + 1) / 2;
         var rng = new Random(seed);
@@ -86,7 +90,7 @@ internal sealed class GeneratedList
             }
 
             var label = string.Create(CultureInfo.InvariantCulture, $"NCMEC-{i:D9}");
-            var metadata = string.Create(CultureInfo.InvariantCulture, $"{{\"case\":\"C-{i % 99_991:D7}\",\"received\":\"2025-{(i % 12) + 1:D2}-{(i % 28) + 1:D2}T10:00:00Z\"}}");
+            var metadata = lean ? null : string.Create(CultureInfo.InvariantCulture, $"{{\"case\":\"C-{i % 99_991:D7}\",\"received\":\"2025-{(i % 12) + 1:D2}-{(i % 28) + 1:D2}T10:00:00Z\"}}");
             var category = ((i % 4) + 1).ToString(CultureInfo.InvariantCulture);
             native.Write(Line(written + 1, "pdq", pdq[i].ToString(), label, category, metadata));
             written++;
@@ -140,7 +144,7 @@ internal sealed class GeneratedList
                 await Task.Run(() =>
                 {
                     using var writer = new StreamWriter(target, new UTF8Encoding(false), 1 << 20, leaveOpen: true);
-                    _ = Generate(_list.Requested, _list.Seed, writer, null);
+                    _ = Generate(_list.Requested, _list.Seed, _list.Lean, writer, null);
                 }, cancellationToken).ConfigureAwait(false);
             }
 
@@ -159,7 +163,8 @@ internal sealed class GeneratedList
         }
     }
 
-    private static string Line(int id, string type, string value, string label, string category, string metadata) =>
-        string.Create(CultureInfo.InvariantCulture,
+    private static string Line(int id, string type, string value, string label, string category, string? metadata) => metadata is null
+        ? string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{id},\"signalType\":\"{type}\",\"value\":\"{value}\",\"label\":{JsonSerializer.Serialize(label)},\"category\":\"{category}\"}}\n")
+        : string.Create(CultureInfo.InvariantCulture,
             $"{{\"id\":{id},\"signalType\":\"{type}\",\"value\":\"{value}\",\"label\":{JsonSerializer.Serialize(label)},\"category\":\"{category}\",\"source\":\"programme-2025.csv\",\"enabled\":true,\"metadata\":{metadata}}}\n");
 }

@@ -41,7 +41,12 @@ internal static class ListsBenchmark
                 throw new InvalidOperationException("--stream-upload needs --server-only (the scan and compile parts read the list file)");
             }
 
-            var list = options.StreamUpload ? GeneratedList.InMemory(options.Entries, options.Seed) : GeneratedList.Write(folder, options.Entries, options.Seed);
+            if (options.Lean && !options.StreamUpload)
+            {
+                throw new InvalidOperationException("--lean needs --stream-upload");
+            }
+
+            var list = options.StreamUpload ? GeneratedList.InMemory(options.Entries, options.Seed, options.Lean) : GeneratedList.Write(folder, options.Entries, options.Seed);
             progress(list.OnDisk
                 ? FormattableString.Invariant($"generated {list.Entries:N0} entries in {clock.Elapsed.TotalSeconds:F1} s ({new FileInfo(list.NativePath).Length / 1e6:F0} MB native, {new FileInfo(list.CsvPath).Length / 1e6:F0} MB CSV)")
                 : FormattableString.Invariant($"{list.Requested:N0} entries to generate into the request body (PDQ values in memory in {clock.Elapsed.TotalSeconds:F1} s)"));

@@ -23,6 +23,9 @@ internal sealed record ListsBenchmarkOptions
     /// <summary>With <see cref="ServerOnly"/>: the list is generated straight into the import's request body, never written to disk.</summary>
     public bool StreamUpload { get; init; }
 
+    /// <summary>With <see cref="StreamUpload"/>: entries carry only a label and a category (as industry hash lists ship them), no source or metadata.</summary>
+    public bool Lean { get; init; }
+
     /// <summary>The import's body is sent gzip-compressed (Content-Encoding: gzip).</summary>
     public bool Gzip { get; init; }
 

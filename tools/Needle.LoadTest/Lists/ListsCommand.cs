@@ -21,12 +21,13 @@ internal static class ListsCommand
         var serverOnly = new Option<bool>("--server-only") { Description = "Only the server part: import, cold start and the lookups (no scan load, no compile)." };
         var streamUpload = new Option<bool>("--stream-upload") { Description = "With --server-only: generate the list straight into the import's request body, no list file on disk (the 100M run)." };
         var snapshots = new Option<bool>("--snapshots") { Description = "With --server-only: the server keeps list snapshots; the importing server writes one as it stops and the cold start reads it." };
+        var lean = new Option<bool>("--lean") { Description = "With --stream-upload: entries carry only a label and a category (hash, identifier, classification, as industry hash lists ship them), no source or metadata: a smaller database for the 100M run." };
         var gzip = new Option<bool>("--gzip") { Description = "Send the import's body gzip-compressed (Content-Encoding: gzip)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip, snapshots,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip, snapshots, lean,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +47,7 @@ internal static class ListsCommand
                 StreamUpload = parse.GetValue(streamUpload),
                 Gzip = parse.GetValue(gzip),
                 Snapshots = parse.GetValue(snapshots),
+                Lean = parse.GetValue(lean),
                 PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
             if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
@@ -67,7 +69,7 @@ internal static class ListsCommand
 
             var o = context.Out;
             o.WriteLine(FormattableString.Invariant(
-                $"Needle.LoadTest lists: {r.Entries:N0} entries (PDQ + MD5, label, category, source, 2 metadata fields), SQLite, {options.Concurrency} clients, {Environment.ProcessorCount} cores"));
+                $"Needle.LoadTest lists: {r.Entries:N0} entries (PDQ + MD5, {(options.Lean ? "label and category only" : "label, category, source, 2 metadata fields")}), SQLite, {options.Concurrency} clients, {Environment.ProcessorCount} cores"));
             o.WriteLine(FormattableString.Invariant($"scan load native s      {r.ScanNativeSeconds:F2}"));
             o.WriteLine(FormattableString.Invariant($"scan load CSV s         {r.ScanCsvSeconds:F2} ({r.CsvEntries} PDQ entries)"));
             o.WriteLine(FormattableString.Invariant($"scan B/entry            {r.ScanManagedBytesPerEntry:F0} managed, {r.ScanRssBytesPerEntry:F0} resident"));
