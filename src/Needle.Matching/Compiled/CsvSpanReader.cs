@@ -135,20 +135,7 @@ internal static unsafe class CsvSpanReader
 
         block.Ensure();
         var words = block.Words.AsSpan(block.Count * PdqHash.WordCount, PdqHash.WordCount);
-        ulong any = 0;
-        for (var w = 0; w < PdqHash.WordCount; w++)
-        {
-            // Meta's hex form writes the highest word first.
-            if (!MappedSpanPipeline.TryParseHex(hash.Slice(w * 16, 16), out var word))
-            {
-                return false;
-            }
-
-            words[PdqHash.WordCount - 1 - w] = word;
-            any |= word;
-        }
-
-        if (any == 0)
+        if (!MappedSpanPipeline.TryParsePdq(hash, words))
         {
             return false;
         }

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using Needle.Hashing;
 
 namespace Needle.Matching.Compiled;
 
@@ -157,8 +158,28 @@ internal static unsafe class MappedSpanPipeline
         : (c | 0x20) is >= (byte)'a' and <= (byte)'f' ? (c | 0x20) - 'a' + 10
         : -1;
 
-    /// <summary>Hex digits (16 at most, highest first) as a number; false on any other byte.</summary>
-    public static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
+    /// <summary>
+    /// A PDQ hash's 64 hex digits as its words (Meta's hex form writes the highest word first); false on any other byte
+    /// and for the all-zero hash, which the general readers skip or refuse.
+    /// </summary>
+    public static bool TryParsePdq(ReadOnlySpan<byte> hex, Span<ulong> words)
+    {
+        ulong any = 0;
+        for (var w = 0; w < PdqHash.WordCount; w++)
+        {
+            if (!TryParseHex(hex.Slice(w * 16, 16), out var word))
+            {
+                return false;
+            }
+
+            words[PdqHash.WordCount - 1 - w] = word;
+            any |= word;
+        }
+
+        return any != 0;
+    }
+
+    private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
     {
         value = 0;
         foreach (var c in hex)

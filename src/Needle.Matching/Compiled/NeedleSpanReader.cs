@@ -377,20 +377,7 @@ internal static unsafe class NeedleSpanReader
         var value = block.Values.AsSpan(block.ValueWords, words);
         if (type == 0)
         {
-            ulong any = 0;
-            for (var w = 0; w < PdqHash.WordCount; w++)
-            {
-                // Meta's hex form writes the highest word first.
-                if (!MappedSpanPipeline.TryParseHex(hex.Slice(w * 16, 16), out var word))
-                {
-                    return false;
-                }
-
-                value[PdqHash.WordCount - 1 - w] = word;
-                any |= word;
-            }
-
-            if (any == 0)
+            if (!MappedSpanPipeline.TryParsePdq(hex, value))
             {
                 return false;
             }
