@@ -25,20 +25,6 @@ internal static class CompiledDetailCodec
         return true;
     }
 
-    /// <summary>The same record for a row, from its bytes: the one <see cref="HashList.AddRows"/> keeps, behind its length prefix.</summary>
-    public static bool TryEncode(ImportRow row, ArrayBufferWriter<byte> body, ArrayBufferWriter<byte> output)
-    {
-        body.ResetWrittenCount();
-        if (!EntryDetailCodec.TryEncode(row, includeValue: false, body))
-        {
-            return false;
-        }
-
-        EntryDetailCodec.WriteNumber(body.WrittenCount, output);
-        output.Write(body.WrittenSpan);
-        return true;
-    }
-
     /// <summary>Reads the length prefix at the start of <paramref name="data"/>: the record's length and the prefix's.</summary>
     public static bool TryReadLength(ReadOnlySpan<byte> data, out int length, out int prefix)
     {

@@ -153,7 +153,7 @@ internal static unsafe class MappedSpanPipeline
     }
 
     /// <summary>The value of a hex digit (either case), or -1.</summary>
-    private static int HexDigit(byte c) =>
+    public static int HexDigit(byte c) =>
         c is >= (byte)'0' and <= (byte)'9' ? c - '0'
         : (c | 0x20) is >= (byte)'a' and <= (byte)'f' ? (c | 0x20) - 'a' + 10
         : -1;

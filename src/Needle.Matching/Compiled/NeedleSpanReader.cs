@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -22,6 +21,8 @@ internal static unsafe class NeedleSpanReader
 {
     /// <summary>Bytes of file one parallel span covers (tests use smaller ones to get many groups).</summary>
     public const int SpanBytes = MappedSpanPipeline.SpanBytes;
+
+    private const int IdField = 1, SignalField = 2, ValueField = 4, LabelField = 8, CategoryField = 16, SourceField = 32, EnabledField = 64, MetadataField = 128;
 
     /// <summary>The list (name, kind, thresholds from the header) and the records read, or null when the file needs the native reader.</summary>
     public static ImportResult? TryRead(string path, ImportOptions options, CompiledListBuilder builder, ushort list, out long directRows, int spanBytes = SpanBytes)
@@ -224,54 +225,291 @@ internal static unsafe class NeedleSpanReader
     }
 
     /// <summary>
-    /// The common line read without an entry: <see cref="NeedleEntryReader.TryRead(ReadOnlySpan{byte}, ImportRow)"/>
-    /// fills the block's reused row (a PDQ, MD5, SHA-1 or SHA-256 value of plain hex digits, texts and metadata as
-    /// UTF-8), and the details record is the one <see cref="HashList.AddRows"/> writes from a row. False leaves the line
-    /// to the entry reader (PhotoDNA, a value to normalize or skip, a repeated metadata key, anything it would refuse),
-    /// which writes the same row for a line both take.
+    /// The common line read without an entry: a PDQ, MD5, SHA-1 or SHA-256 value of plain hex digits, the value's
+    /// bytes and the details record written straight from the line's bytes. False leaves the line to the entry reader
+    /// (PhotoDNA, a value to normalize or skip, a repeated metadata key, anything the entry reader would refuse). It
+    /// takes what the entry reader takes, field by field, so the two write the same row.
     /// </summary>
     private static bool TryParseDirect(ReadOnlySpan<byte> line, Block block)
     {
-        var item = block.Row;
-        if (!block.Reader.TryRead(line, item))
+        var reader = new Utf8JsonReader(line, block.JsonOptions);
+        if (block.Scratch.Length < line.Length)
+        {
+            block.Scratch = new byte[line.Length * 2];
+        }
+
+        var scratch = block.Scratch.AsSpan();
+        var used = 0;
+        Span<int> ranges = stackalloc int[6];
+        ranges.Fill(-1);
+        var pairs = block.Pairs;
+        var pairCount = 0;
+        var seen = 0;
+        var id = 0;
+        var type = -1;
+        var enabled = true;
+        var valueStart = -1;
+        var valueLength = 0;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return false;
         }
 
-        var type = TypeNumber(item.SignalType);
-        if (type < 0)
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = FieldOf(ref reader);
+            if (field == 0 || (seen & field) != 0 || !reader.Read())
+            {
+                return false;
+            }
+
+            seen |= field;
+            switch (field)
+            {
+                case IdField:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out id) || id <= 0)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case SignalField:
+                    type = reader.TokenType == JsonTokenType.String ? HexTypeOf(ref reader) : -1;
+                    if (type < 0)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ValueField:
+                    if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !line.Overlaps(reader.ValueSpan, out valueStart))
+                    {
+                        return false;
+                    }
+
+                    valueLength = reader.ValueSpan.Length;
+                    break;
+                case LabelField:
+                case CategoryField:
+                case SourceField:
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        var slot = field == LabelField ? 0 : field == CategoryField ? 2 : 4;
+                        ranges[slot] = used;
+                        ranges[slot + 1] = Copy(ref reader, scratch, ref used);
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case EnabledField:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return false;
+                    }
+
+                    enabled = reader.TokenType == JsonTokenType.True;
+                    break;
+                default:
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return false;
+                    }
+
+                    // Pairs in their order; a repeated key (the entry keeps the last value in the first key's place) is left to the entry reader.
+                    pairCount = 0;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if ((pairCount + 1) * 4 > pairs.Length)
+                        {
+                            Array.Resize(ref pairs, pairs.Length * 2);
+                            block.Pairs = pairs;
+                        }
+
+                        var keyStart = used;
+                        var keyLength = Copy(ref reader, scratch, ref used);
+                        for (var p = 0; p < pairCount; p++)
+                        {
+                            if (scratch.Slice(pairs[p * 4], pairs[(p * 4) + 1]).SequenceEqual(scratch.Slice(keyStart, keyLength)))
+                            {
+                                return false;
+                            }
+                        }
+
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                        {
+                            return false;
+                        }
+
+                        pairs[pairCount * 4] = keyStart;
+                        pairs[(pairCount * 4) + 1] = keyLength;
+                        pairs[(pairCount * 4) + 2] = used;
+                        pairs[(pairCount * 4) + 3] = Copy(ref reader, scratch, ref used);
+                        pairCount++;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || type < 0 || (seen & ValueField) == 0)
         {
             return false;
         }
 
+        // The value as its type would normalize it: plain hex digits of the type's length (either case); an all-zero PDQ is skipped with a warning there.
+        var hex = line.Slice(valueStart, valueLength);
         var width = CompiledListLayout.Width(type);
+        if (hex.Length != width * 2)
+        {
+            return false;
+        }
+
         block.Ensure(width);
         var words = (width + 7) / 8;
         var value = block.Values.AsSpan(block.ValueWords, words);
-        var binary = item.BinaryValue;
         if (type == 0)
         {
-            // The row holds the hash big-endian (its hex order); the column holds its words, highest last.
-            for (var w = 0; w < PdqHash.WordCount; w++)
+            if (!MappedSpanPipeline.TryParsePdq(hex, value))
             {
-                value[PdqHash.WordCount - 1 - w] = BinaryPrimitives.ReadUInt64BigEndian(binary.Slice(w * 8, 8));
+                return false;
             }
         }
         else
         {
             value.Clear();
-            binary.CopyTo(MemoryMarshal.AsBytes(value));
+            var bytes = MemoryMarshal.AsBytes(value);
+            for (var i = 0; i < width; i++)
+            {
+                var high = MappedSpanPipeline.HexDigit(hex[2 * i]);
+                var low = MappedSpanPipeline.HexDigit(hex[(2 * i) + 1]);
+                if ((high | low) < 0)
+                {
+                    return false;
+                }
+
+                bytes[i] = (byte)((high << 4) | low);
+            }
         }
 
         var row = block.Count;
         block.ValueWords += words;
         block.Types[row] = (byte)type;
-        block.Ids[row] = item.Id;
-        block.Enabled[row] = item.Enabled ? (byte)1 : (byte)0;
-        var offset = block.Details.WrittenCount;
-        block.Offsets[row] = CompiledDetailCodec.TryEncode(item, block.Body, block.Details) ? offset : CompiledListLayout.NoDetails;
+        block.Ids[row] = id;
+        block.Enabled[row] = enabled ? (byte)1 : (byte)0;
+        block.Offsets[row] = WriteDetails(scratch, ranges, pairs.AsSpan(0, pairCount * 4), block.Details);
         block.Count++;
         return true;
+    }
+
+    /// <summary>The record <see cref="CompiledDetailCodec"/> writes for an entry of these fields (length prefix, flags, strings, metadata), or no details.</summary>
+    private static long WriteDetails(ReadOnlySpan<byte> scratch, ReadOnlySpan<int> ranges, ReadOnlySpan<int> pairs, ArrayBufferWriter<byte> output)
+    {
+        byte flags = 0;
+        var body = 1;
+        for (var f = 0; f < 3; f++)
+        {
+            if (ranges[f * 2] >= 0)
+            {
+                flags |= (byte)(1 << f);
+                body += MappedSpanPipeline.NumberLength(ranges[(f * 2) + 1]) + ranges[(f * 2) + 1];
+            }
+        }
+
+        if (!pairs.IsEmpty)
+        {
+            flags |= 16;
+            body += MappedSpanPipeline.NumberLength(pairs.Length / 4);
+            for (var p = 1; p < pairs.Length; p += 2)
+            {
+                body += MappedSpanPipeline.NumberLength(pairs[p]) + pairs[p];
+            }
+        }
+
+        if (flags == 0)
+        {
+            return CompiledListLayout.NoDetails;
+        }
+
+        long offset = output.WrittenCount;
+        EntryDetailCodec.WriteNumber(body, output);
+        output.GetSpan(1)[0] = flags;
+        output.Advance(1);
+        for (var f = 0; f < 3; f++)
+        {
+            if (ranges[f * 2] >= 0)
+            {
+                WriteText(scratch.Slice(ranges[f * 2], ranges[(f * 2) + 1]), output);
+            }
+        }
+
+        if (!pairs.IsEmpty)
+        {
+            EntryDetailCodec.WriteNumber(pairs.Length / 4, output);
+            for (var p = 0; p < pairs.Length; p += 2)
+            {
+                WriteText(scratch.Slice(pairs[p], pairs[p + 1]), output);
+            }
+        }
+
+        return offset;
+    }
+
+    private static void WriteText(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
+    {
+        EntryDetailCodec.WriteNumber(text.Length, output);
+        output.Write(text);
+    }
+
+    /// <summary>The current string (or property name) unescaped into <paramref name="scratch"/> at <paramref name="used"/>; its length.</summary>
+    private static int Copy(ref Utf8JsonReader reader, Span<byte> scratch, ref int used)
+    {
+        int length;
+        if (reader.ValueIsEscaped)
+        {
+            // Unescaped text is never longer than its escaped form, and the scratch holds the line twice over.
+            length = reader.CopyString(scratch[used..]);
+        }
+        else
+        {
+            reader.ValueSpan.CopyTo(scratch[used..]);
+            length = reader.ValueSpan.Length;
+        }
+
+        used += length;
+        return length;
+    }
+
+    private static int FieldOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("id"u8) ? IdField
+        : reader.ValueTextEquals("signalType"u8) ? SignalField
+        : reader.ValueTextEquals("value"u8) ? ValueField
+        : reader.ValueTextEquals("label"u8) ? LabelField
+        : reader.ValueTextEquals("category"u8) ? CategoryField
+        : reader.ValueTextEquals("source"u8) ? SourceField
+        : reader.ValueTextEquals("enabled"u8) ? EnabledField
+        : reader.ValueTextEquals("metadata"u8) ? MetadataField
+        : 0;
+
+    /// <summary>The type number of a hex-valued compiled type named by the current string (PhotoDNA and the rest: -1).</summary>
+    private static int HexTypeOf(ref Utf8JsonReader reader)
+    {
+        for (var t = 0; t < 4; t++)
+        {
+            if (reader.ValueTextEquals(CompiledListLayout.Types[t].Name))
+            {
+                return t;
+            }
+        }
+
+        return -1;
     }
 
     private static int TypeNumber(SignalType type)
@@ -292,8 +530,13 @@ internal static unsafe class NeedleSpanReader
     {
         public NeedleEntryReader Reader { get; } = new(maxDepth);
 
-        /// <summary>The common line's row, reused line after line.</summary>
-        public ImportRow Row { get; } = new();
+        public JsonReaderOptions JsonOptions { get; } = new() { MaxDepth = maxDepth };
+
+        /// <summary>One line's strings, unescaped.</summary>
+        public byte[] Scratch { get; set; } = new byte[4096];
+
+        /// <summary>One line's metadata pairs: key start, key length, value start, value length.</summary>
+        public int[] Pairs { get; set; } = new int[64];
 
         public byte[] Types { get; private set; } = new byte[capacity];
 
