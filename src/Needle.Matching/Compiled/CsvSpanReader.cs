@@ -92,14 +92,8 @@ internal static unsafe class CsvSpanReader
         block.Reset();
         while (!span.IsEmpty)
         {
-            var newline = span.IndexOf((byte)'\n');
-            var line = newline < 0 ? span : span[..newline];
-            span = newline < 0 ? default : span[(newline + 1)..];
-            if (newline >= 0 && !line.IsEmpty && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
-
+            // A "\r" ending the file's last line stays, and the line is refused: the csv reader decides it.
+            var line = MappedSpanPipeline.NextLine(ref span, trimUnterminatedCr: false);
             if (!ParseLine(line, source, maxLineLength, block))
             {
                 block.Failed = true;

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
 using Needle.Hashing;
 
 namespace Needle.Matching.Compiled;
@@ -138,6 +139,19 @@ internal static unsafe class MappedSpanPipeline
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The next line of <paramref name="rest"/> without its "\n" and a "\r" before it, <paramref name="rest"/> moved past
+    /// it; a last line with no "\n" loses a final "\r" only when <paramref name="trimUnterminatedCr"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<byte> NextLine(ref ReadOnlySpan<byte> rest, bool trimUnterminatedCr)
+    {
+        var newline = rest.IndexOf((byte)'\n');
+        var line = newline < 0 ? rest : rest[..newline];
+        rest = newline < 0 ? default : rest[(newline + 1)..];
+        return (newline >= 0 || trimUnterminatedCr) && !line.IsEmpty && line[^1] == '\r' ? line[..^1] : line;
     }
 
     /// <summary>How many bytes EntryDetailCodec.WriteNumber writes for <paramref name="number"/>.</summary>

@@ -152,13 +152,7 @@ internal static unsafe class NeedleSpanReader
 
         while (!span.IsEmpty)
         {
-            var newline = span.IndexOf((byte)'\n');
-            var line = newline < 0 ? span : span[..newline];
-            span = newline < 0 ? default : span[(newline + 1)..];
-            if (!line.IsEmpty && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
+            var line = MappedSpanPipeline.NextLine(ref span, trimUnterminatedCr: true);
 
             // Bytes, not characters: a long line of multi-byte text the native reader would take goes to it as well.
             if (line.Length > maxLineLength || (!IsBlank(line) && !ParseLine(line, block)))
