@@ -65,26 +65,20 @@ internal static unsafe class CsvSpanReader
     /// <summary>Where parsing starts: after the first content line when it is a header (its first field "hash" or "pdq").</summary>
     private static long HeaderEnd(byte* all, long length)
     {
-        long position = 0;
-        while (position < length)
+        if (!MappedSpanPipeline.TryFirstLine(all, length, IsBlankOrComment, out var line, out var next))
         {
-            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            var next = newline < 0 ? length : position + newline + 1;
-            var trimmed = line.Trim(" \t\v\f\r"u8);
-            if (trimmed.IsEmpty || trimmed[0] == '#')
-            {
-                position = next;
-                continue;
-            }
-
-            var comma = line.IndexOf((byte)',');
-            var field = (comma < 0 ? line : line[..comma]).Trim(" \t\v\f\r"u8);
-            return Ascii.EqualsIgnoreCase(field, "hash"u8) || Ascii.EqualsIgnoreCase(field, "pdq"u8) ? next : 0;
+            return 0;
         }
 
-        return 0;
+        var comma = line.IndexOf((byte)',');
+        var field = (comma < 0 ? line : line[..comma]).Trim(" \t\v\f\r"u8);
+        return Ascii.EqualsIgnoreCase(field, "hash"u8) || Ascii.EqualsIgnoreCase(field, "pdq"u8) ? next : 0;
+    }
+
+    private static bool IsBlankOrComment(ReadOnlySpan<byte> line)
+    {
+        var trimmed = line.Trim(" \t\v\f\r"u8);
+        return trimmed.IsEmpty || trimmed[0] == '#';
     }
 
     private static void Parse(ReadOnlySpan<byte> span, byte[]? source, int maxLineLength, Block block)

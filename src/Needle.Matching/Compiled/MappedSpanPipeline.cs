@@ -17,6 +17,9 @@ internal static unsafe class MappedSpanPipeline
     /// <summary>Reads one span's lines into a block.</summary>
     public delegate void SpanParser<TBlock>(ReadOnlySpan<byte> span, TBlock block);
 
+    /// <summary>Whether a line is one to pass over.</summary>
+    public delegate bool LineTest(ReadOnlySpan<byte> line);
+
     /// <summary>Sees the first group's parsed blocks and the bytes they covered, before any is appended.</summary>
     public delegate void FirstGroup<TBlock>(ReadOnlySpan<TBlock> blocks, long bytes);
 
@@ -139,6 +142,32 @@ internal static unsafe class MappedSpanPipeline
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The first line of the file (without its "\n") that <paramref name="skip"/> does not pass over, and where the line
+    /// after it starts; false when it passes over every line.
+    /// </summary>
+    public static bool TryFirstLine(byte* all, long length, LineTest skip, out ReadOnlySpan<byte> line, out long next)
+    {
+        long position = 0;
+        while (position < length)
+        {
+            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
+            var newline = rest.IndexOf((byte)'\n');
+            line = newline < 0 ? rest : rest[..newline];
+            next = newline < 0 ? length : position + newline + 1;
+            if (!skip(line))
+            {
+                return true;
+            }
+
+            position = next;
+        }
+
+        line = default;
+        next = 0;
+        return false;
     }
 
     /// <summary>

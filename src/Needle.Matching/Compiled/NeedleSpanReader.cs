@@ -117,25 +117,8 @@ internal static unsafe class NeedleSpanReader
     }
 
     /// <summary>Where entries start: after the first line that is not blank (the header), or 0 when there is none.</summary>
-    private static long HeaderEnd(byte* all, long length)
-    {
-        long position = 0;
-        while (position < length)
-        {
-            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            var next = newline < 0 ? length : position + newline + 1;
-            if (!IsBlank(line))
-            {
-                return next;
-            }
-
-            position = next;
-        }
-
-        return 0;
-    }
+    private static long HeaderEnd(byte* all, long length) =>
+        MappedSpanPipeline.TryFirstLine(all, length, IsBlank, out _, out var next) ? next : 0;
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r\v\f"u8) < 0;
 
