@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.MemoryMappedFiles;
 using System.Text;
 using System.Text.Unicode;
 using Needle.Hashing;
@@ -18,152 +17,68 @@ namespace Needle.Matching.Compiled;
 internal static unsafe class CsvSpanReader
 {
     /// <summary>Bytes of file one parallel span covers (tests use smaller ones to get many groups).</summary>
-    public const int SpanBytes = 16 << 20;
+    public const int SpanBytes = MappedSpanPipeline.SpanBytes;
     private const byte Label = 1;
     private const byte Source = 4;
     private const byte Metadata = 16;
 
     /// <summary>The records read, or null when the file needs the csv reader; entries go to list <paramref name="list"/>.</summary>
-    public static int? TryRead(string path, string? source, int maxLineLength, CompiledListBuilder builder, ushort list, int spanBytes = SpanBytes)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        var length = stream.Length;
-        if (length == 0)
-        {
-            return null;
-        }
-
-        using var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        using var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        try
-        {
-            return Read((nint)(pointer + view.PointerOffset), length, SourceField(source), maxLineLength, builder, list, spanBytes);
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
-    }
+    public static int? TryRead(string path, string? source, int maxLineLength, CompiledListBuilder builder, ushort list, int spanBytes = SpanBytes) =>
+        MappedSpanPipeline.Map(path, (data, length) => Read(data, length, SourceField(source), maxLineLength, builder, list, spanBytes));
 
     private static int? Read(nint data, long length, byte[]? source, int maxLineLength, CompiledListBuilder builder, ushort list, int spanBytes)
     {
-        var all = (byte*)data;
-        if (all[0] >= 0x80 || all[0] == 0)
-        {
-            // A byte order mark or a UTF-16 file: the csv reader decides.
-            return null;
-        }
-
-        var start = HeaderEnd(all, length);
-        var bounds = new List<long> { start };
-        while (bounds[^1] < length)
-        {
-            var next = bounds[^1] + spanBytes;
-            if (next >= length)
-            {
-                bounds.Add(length);
-                break;
-            }
-
-            var rest = new ReadOnlySpan<byte>(all + next, (int)Math.Min(int.MaxValue, length - next));
-            var newline = rest.IndexOf((byte)'\n');
-            bounds.Add(newline < 0 ? length : next + newline + 1);
-        }
-
-        var spans = bounds.Count - 1;
-        var group = Math.Min(Math.Max(1, Environment.ProcessorCount), spans);
+        var start = HeaderEnd((byte*)data, length);
         var records = 0;
-
-        // Two sets of blocks, reused group after group (fresh ones would pile up as large-object garbage): while one
-        // group's rows are appended to the builder, which only one thread can do, the next group is parsed.
-        var sets = new Block[2][];
-        for (var set = 0; set < sets.Length; set++)
-        {
-            sets[set] = new Block[group];
-            for (var i = 0; i < group; i++)
+        var read = MappedSpanPipeline.Run(
+            data,
+            start,
+            length,
+            spanBytes,
+            () => new Block((int)(Math.Min(spanBytes, length) / 64) + 16),
+            (span, block) => Parse(span, source, maxLineLength, block),
+            (blocks, bytes) =>
             {
-                sets[set][i] = new Block((int)(Math.Min(spanBytes, length) / 64) + 16);
-            }
-        }
+                // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
+                long parsed = 0;
+                foreach (var block in blocks)
+                {
+                    parsed += block.Count;
+                }
 
-        void ParseGroup(int first, Block[] blocks)
-        {
-            var count = Math.Min(group, spans - first);
-            Parallel.For(0, count, i =>
+                builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
+            },
+            block =>
             {
-                var begin = bounds[first + i];
-                Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[first + i + 1] - begin)), source, maxLineLength, blocks[i]);
+                if (block.Failed)
+                {
+                    return false;
+                }
+
+                builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
+                records += block.Count;
+                return true;
             });
-        }
-
-        ParseGroup(0, sets[0]);
-        for (var first = 0; first < spans; first += group)
-        {
-            var blocks = sets[(first / group) % 2];
-            var count = Math.Min(group, spans - first);
-            var next = first + group;
-            var parsing = next < spans ? Task.Run(() => ParseGroup(next, sets[(next / group) % 2])) : Task.CompletedTask;
-            try
-            {
-                if (first == 0)
-                {
-                    // The first spans tell the line length: the columns are sized once for the whole file (plus a little).
-                    long parsed = 0, bytes = bounds[count] - bounds[0];
-                    for (var i = 0; i < count; i++)
-                    {
-                        parsed += blocks[i].Count;
-                    }
-
-                    builder.ReservePdq(bytes == 0 ? 0 : (long)(parsed * ((double)(length - start) / bytes) * 1.01) + 1024);
-                }
-
-                for (var i = 0; i < count; i++)
-                {
-                    var block = blocks[i];
-                    if (block.Failed)
-                    {
-                        return null;
-                    }
-
-                    builder.AppendPdqBlock(list, block.Words.AsSpan(0, block.Count * PdqHash.WordCount), block.Offsets.AsSpan(0, block.Count), block.Details.WrittenSpan);
-                    records += block.Count;
-                }
-            }
-            finally
-            {
-                // The next group's parse reads the mapped file: it ends before this method (and the mapping) does.
-                parsing.GetAwaiter().GetResult();
-            }
-        }
-
-        return records;
+        return read ? records : null;
     }
 
     /// <summary>Where parsing starts: after the first content line when it is a header (its first field "hash" or "pdq").</summary>
     private static long HeaderEnd(byte* all, long length)
     {
-        long position = 0;
-        while (position < length)
+        if (!MappedSpanPipeline.TryFirstLine(all, length, IsBlankOrComment, out var line, out var next))
         {
-            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            var next = newline < 0 ? length : position + newline + 1;
-            var trimmed = line.Trim(" \t\v\f\r"u8);
-            if (trimmed.IsEmpty || trimmed[0] == '#')
-            {
-                position = next;
-                continue;
-            }
-
-            var comma = line.IndexOf((byte)',');
-            var field = (comma < 0 ? line : line[..comma]).Trim(" \t\v\f\r"u8);
-            return Ascii.EqualsIgnoreCase(field, "hash"u8) || Ascii.EqualsIgnoreCase(field, "pdq"u8) ? next : 0;
+            return 0;
         }
 
-        return 0;
+        var comma = line.IndexOf((byte)',');
+        var field = (comma < 0 ? line : line[..comma]).Trim(" \t\v\f\r"u8);
+        return Ascii.EqualsIgnoreCase(field, "hash"u8) || Ascii.EqualsIgnoreCase(field, "pdq"u8) ? next : 0;
+    }
+
+    private static bool IsBlankOrComment(ReadOnlySpan<byte> line)
+    {
+        var trimmed = line.Trim(" \t\v\f\r"u8);
+        return trimmed.IsEmpty || trimmed[0] == '#';
     }
 
     private static void Parse(ReadOnlySpan<byte> span, byte[]? source, int maxLineLength, Block block)
@@ -171,14 +86,8 @@ internal static unsafe class CsvSpanReader
         block.Reset();
         while (!span.IsEmpty)
         {
-            var newline = span.IndexOf((byte)'\n');
-            var line = newline < 0 ? span : span[..newline];
-            span = newline < 0 ? default : span[(newline + 1)..];
-            if (newline >= 0 && !line.IsEmpty && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
-
+            // A "\r" ending the file's last line stays, and the line is refused: the csv reader decides it.
+            var line = MappedSpanPipeline.NextLine(ref span, trimUnterminatedCr: false);
             if (!ParseLine(line, source, maxLineLength, block))
             {
                 block.Failed = true;
@@ -214,20 +123,7 @@ internal static unsafe class CsvSpanReader
 
         block.Ensure();
         var words = block.Words.AsSpan(block.Count * PdqHash.WordCount, PdqHash.WordCount);
-        ulong any = 0;
-        for (var w = 0; w < PdqHash.WordCount; w++)
-        {
-            // Meta's hex form writes the highest word first.
-            if (!TryParseHex(hash.Slice(w * 16, 16), out var word))
-            {
-                return false;
-            }
-
-            words[PdqHash.WordCount - 1 - w] = word;
-            any |= word;
-        }
-
-        if (any == 0)
+        if (!MappedSpanPipeline.TryParsePdq(hash, words))
         {
             return false;
         }
@@ -283,7 +179,7 @@ internal static unsafe class CsvSpanReader
         }
 
         var bodyLength = 1
-            + (label.IsEmpty ? 0 : NumberLength(label.Length) + label.Length)
+            + (label.IsEmpty ? 0 : MappedSpanPipeline.NumberLength(label.Length) + label.Length)
             + (source?.Length ?? 0)
             + (quality < 0 ? 0 : 1 + 1 + "quality"u8.Length + 1 + digitCount);
         var output = block.Details;
@@ -325,42 +221,6 @@ internal static unsafe class CsvSpanReader
         EntryDetailCodec.WriteNumber(bytes.Length, output);
         output.Write(bytes);
         return output.WrittenSpan.ToArray();
-    }
-
-    private static int NumberLength(int number)
-    {
-        var length = 1;
-        for (var n = (uint)number; n >= 0x80; n >>= 7)
-        {
-            length++;
-        }
-
-        return length;
-    }
-
-    private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
-    {
-        value = 0;
-        foreach (var c in hex)
-        {
-            int digit;
-            if (c is >= (byte)'0' and <= (byte)'9')
-            {
-                digit = c - '0';
-            }
-            else if ((c | 0x20) is >= (byte)'a' and <= (byte)'f')
-            {
-                digit = (c | 0x20) - 'a' + 10;
-            }
-            else
-            {
-                return false;
-            }
-
-            value = (value << 4) | (uint)digit;
-        }
-
-        return true;
     }
 
     /// <summary>One span's rows: PDQ words, details offsets relative to the span's own details bytes.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -21,45 +20,23 @@ namespace Needle.Matching.Compiled;
 internal static unsafe class NeedleSpanReader
 {
     /// <summary>Bytes of file one parallel span covers (tests use smaller ones to get many groups).</summary>
-    public const int SpanBytes = 16 << 20;
+    public const int SpanBytes = MappedSpanPipeline.SpanBytes;
 
     private const int IdField = 1, SignalField = 2, ValueField = 4, LabelField = 8, CategoryField = 16, SourceField = 32, EnabledField = 64, MetadataField = 128;
 
     /// <summary>The list (name, kind, thresholds from the header) and the records read, or null when the file needs the native reader.</summary>
     public static ImportResult? TryRead(string path, ImportOptions options, CompiledListBuilder builder, ushort list, out long directRows, int spanBytes = SpanBytes)
     {
-        directRows = 0;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        var length = stream.Length;
-        if (length == 0)
-        {
-            return null;
-        }
-
-        using var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        using var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        try
-        {
-            return Read((nint)(pointer + view.PointerOffset), length, options, builder, list, spanBytes, out directRows);
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
+        long direct = 0;
+        var result = MappedSpanPipeline.Map(path, (data, length) => Read(data, length, options, builder, list, spanBytes, out direct));
+        directRows = direct;
+        return result;
     }
 
     private static ImportResult? Read(nint data, long length, ImportOptions options, CompiledListBuilder builder, ushort list, int spanBytes, out long directRows)
     {
         directRows = 0;
         var all = (byte*)data;
-        if (all[0] >= 0x80 || all[0] == 0)
-        {
-            // A byte order mark or a UTF-16 file: the native reader decides.
-            return null;
-        }
-
         var start = HeaderEnd(all, length);
         if (start <= 0)
         {
@@ -79,91 +56,38 @@ internal static unsafe class NeedleSpanReader
             return null;
         }
 
-        var bounds = new List<long> { start };
-        while (bounds[^1] < length)
-        {
-            var next = bounds[^1] + spanBytes;
-            if (next >= length)
-            {
-                bounds.Add(length);
-                break;
-            }
-
-            var rest = new ReadOnlySpan<byte>(all + next, (int)Math.Min(int.MaxValue, length - next));
-            var newline = rest.IndexOf((byte)'\n');
-            bounds.Add(newline < 0 ? length : next + newline + 1);
-        }
-
-        var spans = bounds.Count - 1;
         var records = 0;
-        if (spans > 0)
-        {
-            var group = Math.Min(Math.Max(1, Environment.ProcessorCount), spans);
+        long direct = 0;
 
-            // Two sets of blocks, reused group after group: while one group's rows are appended to the builder (one
-            // thread only), the next group is parsed. Each block keeps its entry reader (and its string pool).
-            var sets = new Block[2][];
-            for (var set = 0; set < sets.Length; set++)
+        // Each block keeps its entry reader (and its string pool) from group to group.
+        var read = MappedSpanPipeline.Run(
+            data,
+            start,
+            length,
+            spanBytes,
+            () => new Block((int)(Math.Min(spanBytes, length) / 128) + 16, options.MaxJsonDepth),
+            (span, block) => Parse(span, options.MaxLineLength, block),
+            (blocks, bytes) => Reserve(builder, blocks, bytes, length - start),
+            block =>
             {
-                sets[set] = new Block[group];
-                for (var i = 0; i < group; i++)
+                if (block.Failed || !builder.AppendRows(
+                    list,
+                    block.Types.AsSpan(0, block.Count),
+                    block.Ids.AsSpan(0, block.Count),
+                    block.Enabled.AsSpan(0, block.Count),
+                    block.Values.AsSpan(0, block.ValueWords),
+                    block.Offsets.AsSpan(0, block.Count),
+                    block.Details.WrittenSpan))
                 {
-                    sets[set][i] = new Block((int)(Math.Min(spanBytes, length) / 128) + 16, options.MaxJsonDepth);
+                    return false;
                 }
-            }
 
-            void ParseGroup(int first, Block[] blocks)
-            {
-                var count = Math.Min(group, spans - first);
-                Parallel.For(0, count, i =>
-                {
-                    var begin = bounds[first + i];
-                    Parse(new ReadOnlySpan<byte>((byte*)data + begin, (int)(bounds[first + i + 1] - begin)), options.MaxLineLength, blocks[i]);
-                });
-            }
-
-            ParseGroup(0, sets[0]);
-            for (var first = 0; first < spans; first += group)
-            {
-                var blocks = sets[(first / group) % 2];
-                var count = Math.Min(group, spans - first);
-                var next = first + group;
-                var parsing = next < spans ? Task.Run(() => ParseGroup(next, sets[(next / group) % 2])) : Task.CompletedTask;
-                try
-                {
-                    if (first == 0)
-                    {
-                        Reserve(builder, blocks.AsSpan(0, count), bounds[count] - bounds[0], length - start);
-                    }
-
-                    for (var i = 0; i < count; i++)
-                    {
-                        var block = blocks[i];
-                        if (block.Failed || !builder.AppendRows(
-                            list,
-                            block.Types.AsSpan(0, block.Count),
-                            block.Ids.AsSpan(0, block.Count),
-                            block.Enabled.AsSpan(0, block.Count),
-                            block.Values.AsSpan(0, block.ValueWords),
-                            block.Offsets.AsSpan(0, block.Count),
-                            block.Details.WrittenSpan))
-                        {
-                            return null;
-                        }
-
-                        records += block.Records;
-                        directRows += block.DirectRows;
-                    }
-                }
-                finally
-                {
-                    // The next group's parse reads the mapped file: it ends before this method (and the mapping) does.
-                    parsing.GetAwaiter().GetResult();
-                }
-            }
-        }
-
-        return new ImportResult("needle", header, [], records, 0);
+                records += block.Records;
+                direct += block.DirectRows;
+                return true;
+            });
+        directRows = direct;
+        return read ? new ImportResult("needle", header, [], records, 0) : null;
     }
 
     /// <summary>The first spans tell the line length: the columns are sized once for the whole file (plus a little).</summary>
@@ -193,25 +117,8 @@ internal static unsafe class NeedleSpanReader
     }
 
     /// <summary>Where entries start: after the first line that is not blank (the header), or 0 when there is none.</summary>
-    private static long HeaderEnd(byte* all, long length)
-    {
-        long position = 0;
-        while (position < length)
-        {
-            var rest = new ReadOnlySpan<byte>(all + position, (int)Math.Min(int.MaxValue, length - position));
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            var next = newline < 0 ? length : position + newline + 1;
-            if (!IsBlank(line))
-            {
-                return next;
-            }
-
-            position = next;
-        }
-
-        return 0;
-    }
+    private static long HeaderEnd(byte* all, long length) =>
+        MappedSpanPipeline.TryFirstLine(all, length, IsBlank, out _, out var next) ? next : 0;
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r\v\f"u8) < 0;
 
@@ -228,13 +135,7 @@ internal static unsafe class NeedleSpanReader
 
         while (!span.IsEmpty)
         {
-            var newline = span.IndexOf((byte)'\n');
-            var line = newline < 0 ? span : span[..newline];
-            span = newline < 0 ? default : span[(newline + 1)..];
-            if (!line.IsEmpty && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
+            var line = MappedSpanPipeline.NextLine(ref span, trimUnterminatedCr: true);
 
             // Bytes, not characters: a long line of multi-byte text the native reader would take goes to it as well.
             if (line.Length > maxLineLength || (!IsBlank(line) && !ParseLine(line, block)))
@@ -453,20 +354,7 @@ internal static unsafe class NeedleSpanReader
         var value = block.Values.AsSpan(block.ValueWords, words);
         if (type == 0)
         {
-            ulong any = 0;
-            for (var w = 0; w < PdqHash.WordCount; w++)
-            {
-                // Meta's hex form writes the highest word first.
-                if (!TryParseHex(hex.Slice(w * 16, 16), out var word))
-                {
-                    return false;
-                }
-
-                value[PdqHash.WordCount - 1 - w] = word;
-                any |= word;
-            }
-
-            if (any == 0)
+            if (!MappedSpanPipeline.TryParsePdq(hex, value))
             {
                 return false;
             }
@@ -477,8 +365,8 @@ internal static unsafe class NeedleSpanReader
             var bytes = MemoryMarshal.AsBytes(value);
             for (var i = 0; i < width; i++)
             {
-                var high = HexDigit(hex[2 * i]);
-                var low = HexDigit(hex[(2 * i) + 1]);
+                var high = MappedSpanPipeline.HexDigit(hex[2 * i]);
+                var low = MappedSpanPipeline.HexDigit(hex[(2 * i) + 1]);
                 if ((high | low) < 0)
                 {
                     return false;
@@ -508,17 +396,17 @@ internal static unsafe class NeedleSpanReader
             if (ranges[f * 2] >= 0)
             {
                 flags |= (byte)(1 << f);
-                body += NumberLength(ranges[(f * 2) + 1]) + ranges[(f * 2) + 1];
+                body += MappedSpanPipeline.NumberLength(ranges[(f * 2) + 1]) + ranges[(f * 2) + 1];
             }
         }
 
         if (!pairs.IsEmpty)
         {
             flags |= 16;
-            body += NumberLength(pairs.Length / 4);
+            body += MappedSpanPipeline.NumberLength(pairs.Length / 4);
             for (var p = 1; p < pairs.Length; p += 2)
             {
-                body += NumberLength(pairs[p]) + pairs[p];
+                body += MappedSpanPipeline.NumberLength(pairs[p]) + pairs[p];
             }
         }
 
@@ -576,17 +464,6 @@ internal static unsafe class NeedleSpanReader
         return length;
     }
 
-    private static int NumberLength(int number)
-    {
-        var length = 1;
-        for (var n = (uint)number; n >= 0x80; n >>= 7)
-        {
-            length++;
-        }
-
-        return length;
-    }
-
     private static int FieldOf(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("id"u8) ? IdField
         : reader.ValueTextEquals("signalType"u8) ? SignalField
@@ -610,28 +487,6 @@ internal static unsafe class NeedleSpanReader
         }
 
         return -1;
-    }
-
-    private static int HexDigit(byte c) =>
-        c is >= (byte)'0' and <= (byte)'9' ? c - '0'
-        : (c | 0x20) is >= (byte)'a' and <= (byte)'f' ? (c | 0x20) - 'a' + 10
-        : -1;
-
-    private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
-    {
-        value = 0;
-        foreach (var c in hex)
-        {
-            var digit = HexDigit(c);
-            if (digit < 0)
-            {
-                return false;
-            }
-
-            value = (value << 4) | (uint)digit;
-        }
-
-        return true;
     }
 
     private static int TypeNumber(SignalType type)
