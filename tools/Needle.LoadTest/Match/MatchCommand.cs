@@ -70,18 +70,18 @@ internal static class MatchCommand
 
             o.WriteLine(FormattableString.Invariant(
                 $"ratio: multi-index is {result.ThroughputRatio:F1}x brute force in queries/s ({result.SpeedUp:F1}x at p50); results identical on {result.BruteForce.Queries} queries"));
+            if (result.Persistence is { } p)
+            {
+                o.WriteLine(FormattableString.Invariant(
+                    $"persistence: {p.FileBytes / 1e6:F0} MB file; write {p.Write.TotalSeconds:F2} s, read {p.Read.TotalSeconds:F2} s, rebuild tables {p.Build.TotalSeconds:F2} s, load total {p.Load.TotalSeconds:F2} s; loaded index identical on {options.QueryCount} queries"));
+            }
+
             o.WriteLine(FormattableString.Invariant(
                 $"{"kind",-10} {"queries",8} {"CPU us/q",9} {"wall us/q",9} {"probes",9} {"buckets",9} {"candidates",10} {"hashes",9} {"hits",7} {"scans",6}"));
             foreach (var b in result.Breakdown)
             {
                 o.WriteLine(FormattableString.Invariant(
                     $"{b.Kind,-10} {b.Queries,8} {b.CpuMicros,9:F1} {b.WallMicros,9:F1} {b.Probes,9:F0} {b.NonEmptyBuckets,9:F0} {b.Candidates,10:F0} {b.HashesRead,9:F0} {b.Hits,7:F1} {b.Scans,6}"));
-            }
-
-            if (result.Persistence is { } p)
-            {
-                o.WriteLine(FormattableString.Invariant(
-                    $"persistence: {p.FileBytes / 1e6:F0} MB file; write {p.Write.TotalSeconds:F2} s, read {p.Read.TotalSeconds:F2} s, rebuild tables {p.Build.TotalSeconds:F2} s, load total {p.Load.TotalSeconds:F2} s; loaded index identical on {options.QueryCount} queries"));
             }
 
             return ExitCodes.Success;
