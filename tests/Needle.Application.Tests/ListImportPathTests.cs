@@ -49,6 +49,10 @@ public abstract class ListImportPathTests(StoreBackend backend) : StoreBackedTes
             $$$"""{"signalType":"pdq","value":"{{{new string('0', 64)}}}","label":"never matches"}""",
             $$$"""{"signalType":"md5","value":" {{{Hex(16)}}} ","label":"padded"}""",
             $$$"""{"enabled":false,"metadata":{"a":"1"},"value":"{{{Hex(16)}}}","signalType":"md5","id":12}""",
+
+            // Texts longer than the stage's first buffers (a robust value from a real picture is tens of kilobytes).
+            $$$"""{"signalType":"sha1","value":"{{{Hex(20)}}}","label":"{{{new string('L', 1000)}}}","metadata":{"{{{new string('k', 300)}}}":"{{{new string('v', 5000)}}}"}}""",
+            $$$"""{"signalType":"sha1","value":"{{{Hex(20)}}}","label":"short after long","metadata":{"a":"1"}}""",
         };
         for (var i = 0; i < 40; i++)
         {

@@ -109,7 +109,7 @@ public sealed class RobustTierTests
         var built = await NeedleAsync(server.Folder, "list", "build", "originals", "-o", "list.jsonl", "--label-from-name");
         Assert.True(built.Code == 0, built.Error);
         var import = await admin.PostAsync("/api/v1/lists/originals/import?format=needle", new ByteArrayContent(File.ReadAllBytes(Path.Combine(server.Folder, "list.jsonl"))));
-        Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        Assert.True(import.StatusCode == HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
         var entries = (await RunningServer.JsonAsync(await admin.GetAsync("/api/v1/lists/originals/entries"))).AsArray();
         Assert.Contains(entries, e => e!["signalType"]!.GetValue<string>() == "robust");
 

@@ -151,7 +151,12 @@ internal sealed class ImportStage : IDisposable
     }
 
     /// <summary>A text as <see cref="WriteText"/> wrote it (its length, then its bytes), in the scratch buffer.</summary>
-    private ReadOnlySpan<byte> ReadText(BinaryReader reader) => _bytes.AsSpan(0, ReadInto(reader, ref _bytes));
+    private ReadOnlySpan<byte> ReadText(BinaryReader reader)
+    {
+        // The length first: reading may replace the buffer with a larger one (a robust value is tens of kilobytes).
+        var length = ReadInto(reader, ref _bytes);
+        return _bytes.AsSpan(0, length);
+    }
 
     private int ReadInto(BinaryReader reader, ref byte[] buffer)
     {
