@@ -269,9 +269,13 @@ internal sealed class RelationalListStore : IListStore
             cancellationToken);
     }
 
-    public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        ReadChangesAsync(afterSequence, limit, static _ => true, cancellationToken);
+
+    public Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, Func<ListChange, bool> withState, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentNullException.ThrowIfNull(withState);
         return _database.ReadAsync<IReadOnlyList<ListChange>>(
             async (connection, transaction, ct) =>
             {
@@ -285,6 +289,11 @@ internal sealed class RelationalListStore : IListStore
                 {
                     // The current state of what the change names, from the same snapshot.
                     var change = rows[i];
+                    if (!withState(change))
+                    {
+                        continue;
+                    }
+
                     if (change.Kind == ListChangeKind.ListCreated)
                     {
                         rows[i] = change with
@@ -568,7 +577,8 @@ internal sealed class RelationalListStore : IListStore
                 await RelationalAuditLog.AppendAsync(_database, connection, transaction, draft, ct).ConfigureAwait(false);
                 if (count > 0)
                 {
-                    await AppendChangeRangeAsync(connection, transaction, listName, outcome.FirstEntryId, outcome.LastEntryId, changeChunk, ct).ConfigureAwait(false);
+                    var (firstChange, lastChange) = await AppendChangeRangeAsync(connection, transaction, listName, outcome.FirstEntryId, outcome.LastEntryId, changeChunk, ct).ConfigureAwait(false);
+                    outcome = outcome with { FirstChangeSequence = firstChange, LastChangeSequence = lastChange };
                 }
 
                 if (record?.Invoke(outcome) is { } final)
@@ -728,13 +738,15 @@ internal sealed class RelationalListStore : IListStore
     /// Appends the change-log rows naming entries <paramref name="first"/>..<paramref name="last"/> in chunks of
     /// <paramref name="chunk"/> ids, in order, with one statement (an import of millions names about a thousand).
     /// </summary>
-    private async Task AppendChangeRangeAsync(
+    /// <summary>Appends the change rows of an id range; the sequences of the first and the last (consecutive: the lock serialises appends).</summary>
+    private async Task<(long First, long Last)> AppendChangeRangeAsync(
         DbConnection connection, DbTransaction transaction, string listName, int first, int last, int chunk, CancellationToken cancellationToken)
     {
         await _dialect.LockAuditChainAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var chunks = ((long)last - first + chunk) / chunk;
         await _dialect
             .Command(connection, transaction, _insertChangeRange)
-            .With("@chunks", ((long)last - first + chunk) / chunk)
+            .With("@chunks", chunks)
             .With("@name", listName)
             .With("@change", ListChanges.Entries)
             .With("@first", (long)first)
@@ -743,6 +755,10 @@ internal sealed class RelationalListStore : IListStore
             .With("@at", _database.Time.GetUtcNow())
             .RunAsync(cancellationToken)
             .ConfigureAwait(false);
+        var lastSequence = Convert.ToInt64(
+            await connection.Command(transaction, "SELECT COALESCE(MAX(seq), 0) FROM list_changes;").ScalarAsync(cancellationToken).ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+        return (lastSequence - chunks + 1, lastSequence);
     }
 
     /// <summary>Deletes the flood guard's counts and quarantine records of a list (or of one of its entries).</summary>

@@ -126,6 +126,48 @@ public abstract class ListImporterTests(StoreBackend backend) : StoreBackedTests
     }
 
     [Fact]
+    public async Task The_importing_node_catches_up_without_reading_its_import_back_and_still_applies_later_changes()
+    {
+        await using var t = await CreateStoreAsync();
+        var folder = Directory.CreateTempSubdirectory("needle-import-").FullName;
+        try
+        {
+            var (store, counter) = ChangeReadCounter.Wrap(t.Store.Lists);
+            using var leader = await HashListService.LoadAsync(store, t.Time);
+            using var follower = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            var importer = new ListImporter(leader, store, t.Time);
+            var path = WriteList(folder, 5_000, 5, "p03_flower.png", "p08_video_frame.png");
+            var done = await importer.RunAsync(Request("big", path));
+            Assert.Equal(ListImportState.Succeeded, done.State);
+            var signals = TestLists.SignalsOf(Variant);
+            var before = Describe(leader.Match(signals));
+
+            // Its own import's change rows are read (the sequence moves on) without their entries, and change nothing.
+            Assert.True(await leader.CatchUpAsync() > 1);
+            Assert.Equal(0, counter.EntriesRead);
+            Assert.Equal(5_002, leader.FindList("big")!.Count);
+            Assert.Equal(before, Describe(leader.Match(signals)));
+
+            // Another node's later change to an entry of that range is read with its state and applied.
+            await follower.CatchUpAsync();
+            Assert.True(await follower.SetEntryEnabledAsync("big", 2, false, "admin"));
+            Assert.True(await leader.CatchUpAsync() > 0);
+            Assert.Equal(1, counter.EntriesRead);
+            Assert.Equal(MatchStatus.NoMatch, leader.Match(signals).Status);
+            Assert.Equal(Describe(follower.Match(signals)), Describe(leader.Match(signals)));
+
+            // A node loading afresh from the store agrees.
+            using var loaded = await HashListService.LoadAsync(t.Store.Lists, t.Time);
+            Assert.Equal(5_002, loaded.FindList("big")!.Count);
+            Assert.Equal(MatchStatus.NoMatch, loaded.Match(signals).Status);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_native_import_keeps_every_field_as_written_on_the_importing_node_and_on_a_follower()
     {
         await using var t = await CreateStoreAsync();

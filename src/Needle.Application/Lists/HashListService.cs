@@ -63,6 +63,10 @@ public sealed partial class HashListService : IDisposable
 
     // List creations and deletions this host made and applied, not yet seen again in the change log (guarded by _writes).
     private readonly Dictionary<string, int> _ownCreates = new(StringComparer.Ordinal);
+
+    // The change-log sequences of this node's own imports, applied from their stage: catching up skips their entries
+    // (reading them back would cost as much as the import, minutes at 100M entries).
+    private readonly List<(long First, long Last)> _ownImportChanges = [];
     private readonly Dictionary<string, int> _ownDeletes = new(StringComparer.Ordinal);
 
     // Replaced whole (never mutated) so readers need no lock.
@@ -446,6 +450,11 @@ public sealed partial class HashListService : IDisposable
             // A list another node created meanwhile comes with its entries through the change log.
             if (list is not null && outcome.Count > 0)
             {
+                if (outcome.LastChangeSequence > 0)
+                {
+                    _ownImportChanges.Add((outcome.FirstChangeSequence, outcome.LastChangeSequence));
+                }
+
                 if (stage.Count != outcome.Count)
                 {
                     throw new InvalidOperationException($"The store imported {outcome.Count} entries of the {stage.Count} handed to it.");
@@ -475,6 +484,8 @@ public sealed partial class HashListService : IDisposable
                         _robust?.Add(list, entry);
                     }
                 }
+
+                NoteChanges(outcome.Count);
             }
 
             return outcome;
@@ -631,6 +642,7 @@ public sealed partial class HashListService : IDisposable
             Interlocked.Exchange(ref _sequence, sequence);
             _ownCreates.Clear();
             _ownDeletes.Clear();
+            _ownImportChanges.Clear();
             old.Matcher.Dispose();
             _videos = new VideoListIndex(_state.Lists);
             _robust?.Rebuild(_state.Lists);
@@ -656,12 +668,15 @@ public sealed partial class HashListService : IDisposable
             try
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                var changes = await _store.ReadChangesAsync(Sequence, ChangeBatch, ct).ConfigureAwait(false);
+                var changes = _ownImportChanges.Count == 0
+                    ? await _store.ReadChangesAsync(Sequence, ChangeBatch, ct).ConfigureAwait(false)
+                    : await _store.ReadChangesAsync(Sequence, ChangeBatch, change => !IsOwnImportChange(change), ct).ConfigureAwait(false);
                 read = changes.Count;
                 if (read > 0)
                 {
                     Apply(changes);
                     Interlocked.Exchange(ref _sequence, changes[^1].Sequence);
+                    _ownImportChanges.RemoveAll(own => own.Last <= Sequence);
                 }
             }
             finally
@@ -675,6 +690,25 @@ public sealed partial class HashListService : IDisposable
                 return total;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="change"/> is one of this node's own imports' change rows (callers hold the write gate).</summary>
+    private bool IsOwnImportChange(ListChange change)
+    {
+        if (change.Kind != ListChangeKind.EntriesChanged)
+        {
+            return false;
+        }
+
+        foreach (var (first, last) in _ownImportChanges)
+        {
+            if (change.Sequence >= first && change.Sequence <= last)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Waits for a change in progress, then disposes the live matcher; later changes throw <see cref="ObjectDisposedException"/>.</summary>
@@ -1047,6 +1081,12 @@ public sealed partial class HashListService : IDisposable
 
                     break;
                 case ListChangeKind.EntriesChanged:
+                    // This node's own import: its entries went live from the stage (and were read without them).
+                    if (IsOwnImportChange(change))
+                    {
+                        break;
+                    }
+
                     if (lists.TryGetValue(change.ListName, out var list))
                     {
                         ApplyEntries(list, change);

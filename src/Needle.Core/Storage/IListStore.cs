@@ -91,6 +91,15 @@ public interface IListStore
         Task.FromResult<IReadOnlyList<ListChange>>([]);
 
     /// <summary>
+    /// As <see cref="ReadChangesAsync(long, int, CancellationToken)"/>, reading the state a change names only when
+    /// <paramref name="withState"/> says so (otherwise <see cref="ListChange.Entries"/> is empty and
+    /// <see cref="ListChange.List"/> null): a node skips the entries of changes it made itself and already holds, such
+    /// as its own import's. The default reads every change's state.
+    /// </summary>
+    Task<IReadOnlyList<ListChange>> ReadChangesAsync(long afterSequence, int limit, Func<ListChange, bool> withState, CancellationToken cancellationToken = default) =>
+        ReadChangesAsync(afterSequence, limit, cancellationToken);
+
+    /// <summary>
     /// The change at exactly <paramref name="sequence"/> without the state it names (<see cref="ListChange.List"/> null,
     /// <see cref="ListChange.Entries"/> empty), and the log's last sequence: what a node checks a list snapshot against
     /// before trusting it. The change is null when the log holds none at that sequence. The default (no change log):
