@@ -26,6 +26,28 @@ public abstract class ListSnapshotTests(StoreBackend backend) : StoreBackedTests
     }
 
     [Fact]
+    public async Task With_nothing_changed_since_the_last_write_a_write_leaves_the_snapshot_as_it_is()
+    {
+        await using var t = await CreateStoreAsync();
+        var snapshots = Options("node-same");
+        using var node = await LoadAsync(t, snapshots, new Logs());
+        await FillAsync(node, "known");
+        await node.WriteSnapshotsAsync();
+        var path = Path.Combine(snapshots.Directory, "known.ndls");
+        var written = File.GetLastWriteTimeUtc(path);
+        File.SetLastWriteTimeUtc(path, written.AddHours(-1));
+
+        // A shutdown right after a refresh: nothing to write (at 100M entries a write takes minutes).
+        await node.WriteSnapshotsAsync();
+        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(path));
+
+        // After a change, the next write writes again.
+        Assert.True(await node.SetEntryEnabledAsync("known", 1, false, "admin"));
+        await node.WriteSnapshotsAsync();
+        Assert.True(File.GetLastWriteTimeUtc(path) > written.AddHours(-1));
+    }
+
+    [Fact]
     public async Task ASnapshotIsLoadedAndMatchesCarryTheImportedDetails()
     {
         await using var t = await CreateStoreAsync();

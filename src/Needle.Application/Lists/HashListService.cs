@@ -67,6 +67,10 @@ public sealed partial class HashListService : IDisposable
     // The change-log sequences of this node's own imports, applied from their stage: catching up skips their entries
     // (reading them back would cost as much as the import, minutes at 100M entries).
     private readonly List<(long First, long Last)> _ownImportChanges = [];
+
+    // The change-log sequence the last snapshots this process wrote cover (-1: none yet): with nothing changed since, a
+    // refresh or a shutdown has nothing to write (at 100M entries a write is minutes of work).
+    private long _writtenSequence = -1;
     private readonly Dictionary<string, int> _ownDeletes = new(StringComparer.Ordinal);
 
     // Replaced whole (never mutated) so readers need no lock.
@@ -760,6 +764,12 @@ public sealed partial class HashListService : IDisposable
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 sequence = Sequence;
+                if (sequence == Interlocked.Read(ref _writtenSequence))
+                {
+                    Interlocked.Exchange(ref _changesSinceSnapshot, 0);
+                    return;
+                }
+
                 anchor = sequence > 0 ? Anchor((await _store.GetChangeAtAsync(sequence, ct).ConfigureAwait(false)).Change) : "";
                 foreach (var list in _state.Lists)
                 {
@@ -792,6 +802,7 @@ public sealed partial class HashListService : IDisposable
                 }
             }
 
+            Interlocked.Exchange(ref _writtenSequence, sequence);
             var seconds = _time.GetElapsedTime(started).TotalSeconds;
             LogSnapshotsWritten(_logger, captures.Count, entries, sequence, seconds);
         }
