@@ -629,29 +629,9 @@ public sealed class HashList
 
     private int AppendRow(HashListEntry entry)
     {
-        if (_rows == _ids.Length)
-        {
-            var capacity = _rows * 2;
-            Array.Resize(ref _ids, capacity);
-            Array.Resize(ref _typeOf, capacity);
-            Array.Resize(ref _enabled, BitmapWords(capacity));
-            Array.Resize(ref _detailRef, capacity);
-        }
-
-        var typeIndex = _types.IndexOf(entry.SignalType);
-        if (typeIndex < 0)
-        {
-            if (_types.Count == byte.MaxValue)
-            {
-                throw new InvalidOperationException($"List '{Name}' holds too many signal types.");
-            }
-
-            typeIndex = _types.Count;
-            _types.Add(entry.SignalType);
-            _values.Add(entry.SignalType.ValueBytes > 0 ? new ValueColumn(entry.SignalType.ValueBytes) : null);
-        }
-
+        EnsureRowCapacity();
         var type = entry.SignalType;
+        var typeIndex = TypeIndexOf(type);
         var fixedWidth = type.ValueBytes > 0;
         var row = _rows;
         if (fixedWidth)
@@ -661,23 +641,23 @@ public sealed class HashList
 
         _scratch.ResetWrittenCount();
         var detail = EntryDetailCodec.TryEncode(entry, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
-
-        _rows++;
-        _ids[row] = entry.Id;
-        _typeOf[row] = (byte)typeIndex;
-        SetEnabledBit(row, entry.Enabled);
-        _detailRef[row] = detail;
-        _count++;
-        if (_rowById is null && row > 0 && entry.Id <= Math.Abs(_ids[row - 1]))
-        {
-            _rowById = MapRows(row);
-        }
-
-        _rowById?.Set(entry.Id, row);
-        return row;
+        return FinishRow(row, entry.Id, typeIndex, entry.Enabled, detail);
     }
 
     private int AppendRow(ImportRow item, out int valueRow)
+    {
+        EnsureRowCapacity();
+        var type = item.SignalType;
+        var typeIndex = TypeIndexOf(type);
+        var fixedWidth = type.ValueBytes > 0;
+        var row = _rows;
+        valueRow = fixedWidth ? _values[typeIndex]!.Append(item.BinaryValue, row) : -1;
+        _scratch.ResetWrittenCount();
+        var detail = EntryDetailCodec.TryEncode(item, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
+        return FinishRow(row, item.Id, typeIndex, item.Enabled, detail);
+    }
+
+    private void EnsureRowCapacity()
     {
         if (_rows == _ids.Length)
         {
@@ -687,26 +667,23 @@ public sealed class HashList
             Array.Resize(ref _enabled, BitmapWords(capacity));
             Array.Resize(ref _detailRef, capacity);
         }
+    }
 
-        var type = item.SignalType;
-        var typeIndex = TypeIndexOf(type);
-        var fixedWidth = type.ValueBytes > 0;
-        var row = _rows;
-        valueRow = fixedWidth ? _values[typeIndex]!.Append(item.BinaryValue, row) : -1;
-        _scratch.ResetWrittenCount();
-        var detail = EntryDetailCodec.TryEncode(item, includeValue: !fixedWidth, _scratch) ? _details.Append(_scratch.WrittenSpan) : NoDetails;
+    /// <summary>The row's id, type, enabled bit and details reference, once its value is in its column.</summary>
+    private int FinishRow(int row, int id, int typeIndex, bool enabled, long detail)
+    {
         _rows++;
-        _ids[row] = item.Id;
+        _ids[row] = id;
         _typeOf[row] = (byte)typeIndex;
-        SetEnabledBit(row, item.Enabled);
+        SetEnabledBit(row, enabled);
         _detailRef[row] = detail;
         _count++;
-        if (_rowById is null && row > 0 && item.Id <= Math.Abs(_ids[row - 1]))
+        if (_rowById is null && row > 0 && id <= Math.Abs(_ids[row - 1]))
         {
             _rowById = MapRows(row);
         }
 
-        _rowById?.Set(item.Id, row);
+        _rowById?.Set(id, row);
         return row;
     }
 
