@@ -33,6 +33,9 @@ public sealed class ImageDescriptorModel : IDisposable
     private readonly int _height;
     private readonly int _width;
     private readonly Lazy<Sessions> _sessions;
+
+    // Set before Loaded is raised: the lazy value is published only once its factory (which raises it) has returned.
+    private volatile bool _loaded;
     private readonly Lazy<string> _modelId;
     private readonly Lazy<byte[]> _modelHash;
     private readonly ConcurrentBag<Scratch> _scratch = [];
@@ -119,7 +122,7 @@ public sealed class ImageDescriptorModel : IDisposable
     public int Dimension { get; }
 
     /// <summary>Whether the sessions exist: false until the first <see cref="Describe"/> (or <see cref="Load"/>).</summary>
-    public bool IsLoaded => _sessions.IsValueCreated;
+    public bool IsLoaded => _loaded || _sessions.IsValueCreated;
 
     /// <summary>Whether the preprocessing model was folded into the C# preparation (true for the default model). Loads the sessions.</summary>
     public bool PreprocessFolded => _sessions.Value.Preprocess is null;
@@ -236,6 +239,7 @@ public sealed class ImageDescriptorModel : IDisposable
             throw;
         }
 
+        _loaded = true;
         Loaded?.Invoke(this, EventArgs.Empty);
         return sessions;
     }
