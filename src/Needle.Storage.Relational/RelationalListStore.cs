@@ -484,37 +484,6 @@ internal sealed class RelationalListStore : IListStore
                 .ConfigureAwait(false),
             cancellationToken);
 
-    public Task<ListImportOutcome> ImportEntriesAsync(
-        string listName,
-        StoredList? createIfMissing,
-        Action<Action<HashListEntry>> fill,
-        Func<ListImportOutcome, AuditEntryDraft> audit,
-        AuditEntryDraft? createAudit,
-        int changeChunk,
-        Func<ListImportOutcome, ListImportRecord>? record,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(fill);
-        return ImportRowsAsync(
-            listName,
-            createIfMissing,
-            add =>
-            {
-                var row = new ImportRow();
-                fill(entry =>
-                {
-                    ArgumentNullException.ThrowIfNull(entry);
-                    row.Set(entry);
-                    add(row);
-                });
-            },
-            audit,
-            createAudit,
-            changeChunk,
-            record,
-            cancellationToken);
-    }
-
     public Task<ListImportOutcome> ImportRowsAsync(
         string listName,
         StoredList? createIfMissing,

@@ -153,7 +153,30 @@ public interface IListStore
         AuditEntryDraft? createAudit,
         int changeChunk,
         Func<ListImportOutcome, ListImportRecord>? record,
-        CancellationToken cancellationToken = default);
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+
+        // Each entry is handed over as one reused row: the store has a single bulk path.
+        return ImportRowsAsync(
+            listName,
+            createIfMissing,
+            add =>
+            {
+                var row = new ImportRow();
+                fill(entry =>
+                {
+                    ArgumentNullException.ThrowIfNull(entry);
+                    row.Set(entry);
+                    add(row);
+                });
+            },
+            audit,
+            createAudit,
+            changeChunk,
+            record,
+            cancellationToken);
+    }
 
     /// <summary>
     /// <see cref="ImportEntriesAsync"/> with the entries as bytes: <paramref name="fill"/> hands over one reused
