@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Needle.Matching.Index;
 
 namespace Needle.Matching.Lists;
 
@@ -86,14 +87,14 @@ internal sealed class ValueColumn
         var column = new ValueColumn(width);
         var count = rows.Length;
         var capacity = Math.Max(count, InitialCapacity);
-        column._words = new ulong[capacity * column.StrideWords];
-        var bytes = MemoryMarshal.AsBytes(column._words.AsSpan());
         if (column.StrideWords * 8 == width)
         {
-            packed[..(count * width)].CopyTo(bytes);
+            column._words = NewWords(capacity * column.StrideWords, MemoryMarshal.Cast<byte, ulong>(packed[..(count * width)]));
         }
         else
         {
+            column._words = NewWords(capacity * column.StrideWords, []);
+            var bytes = MemoryMarshal.AsBytes(column._words.AsSpan());
             for (var i = 0; i < count; i++)
             {
                 packed.Slice(i * width, width).CopyTo(bytes.Slice(i * column.StrideWords * 8, width));
@@ -116,8 +117,7 @@ internal sealed class ValueColumn
         if (index == _rows.Length)
         {
             var capacity = index * 2;
-            var words = new ulong[capacity * StrideWords];
-            _words.AsSpan(0, index * StrideWords).CopyTo(words);
+            var words = NewWords(capacity * StrideWords, _words.AsSpan(0, index * StrideWords));
             var rows = new int[capacity];
             _rows.AsSpan(0, index).CopyTo(rows);
             Volatile.Write(ref _words, words);
@@ -125,6 +125,19 @@ internal sealed class ValueColumn
         }
 
         return index;
+    }
+
+    /// <summary>
+    /// A zeroed word array starting with <paramref name="kept"/>. The PDQ index reads hashes from it at random (a
+    /// candidate is one read into gigabytes at 100M entries), so it is allocated advised for huge pages, like the
+    /// index's own arrays; the tail is zeroed because a value narrower than its stride keeps zero padding.
+    /// </summary>
+    private static ulong[] NewWords(int length, ReadOnlySpan<ulong> kept)
+    {
+        var words = LargeArrays.AllocateUninitialized<ulong>(length);
+        kept.CopyTo(words);
+        words.AsSpan(kept.Length).Clear();
+        return words;
     }
 
     private int Publish(int index, int row)

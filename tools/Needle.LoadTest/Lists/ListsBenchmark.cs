@@ -31,7 +31,12 @@ internal static class ListsBenchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(progress);
-        var folder = Path.Combine(Path.GetTempPath(), "needle-lists-" + Guid.NewGuid().ToString("N"));
+        if (options.KeepFolder is not null && !options.ServerOnly)
+        {
+            throw new InvalidOperationException("--keep needs --server-only");
+        }
+
+        var folder = options.KeepFolder is { } kept ? Path.GetFullPath(kept) : Path.Combine(Path.GetTempPath(), "needle-lists-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
         {
@@ -87,7 +92,14 @@ internal static class ListsBenchmark
         {
             try
             {
-                Directory.Delete(folder, recursive: true);
+                if (options.KeepFolder is null)
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                else
+                {
+                    Directory.Delete(Path.Combine(folder, "empty"), recursive: true);
+                }
             }
             catch (IOException)
             {
@@ -298,17 +310,134 @@ internal static class ListsBenchmark
     private static async Task<ListsRunResult> ServerAsync(string folder, GeneratedList list, PdqHash[] queries, ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
     {
         var database = Path.Combine(folder, "needle.db");
-        string adminKey;
+        string submitterKey;
+        double importRate = 0;
+        var snapshots = options.Snapshots ? Path.Combine(folder, "snapshots") : null;
+        var listFile = Path.Combine(folder, "kept-list");
+        var keysFile = Path.Combine(folder, "kept-key");
+        var listSettings = FormattableString.Invariant($"entries={list.Entries} seed={options.Seed} lean={options.Lean}");
+        if (options.KeepFolder is not null && File.Exists(listFile) && File.ReadAllText(listFile) == listSettings && File.Exists(keysFile))
+        {
+            submitterKey = File.ReadAllText(keysFile).Trim();
+            progress($"server: {folder} already holds this list ({listSettings}); no import");
+        }
+        else
+        {
+            if (options.KeepFolder is not null && File.Exists(database))
+            {
+                throw new InvalidOperationException($"{folder} holds a database of another list (or of an interrupted run): give an empty folder");
+            }
+
+            (submitterKey, importRate) = await ImportIntoServerAsync(database, snapshots, list, options, progress, cancellationToken).ConfigureAwait(false);
+            if (options.KeepFolder is not null)
+            {
+                // The bench key beside the database it opens, readable by this user only (like the media key file).
+                File.WriteAllText(keysFile, submitterKey);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(keysFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                File.WriteAllText(listFile, listSettings);
+            }
+        }
+
+        // The restart is a real `needle serve` process: its start and resident memory are the operator's, and its CPU
+        // is counted apart from the clients'. An empty server of the same build is the memory baseline.
+        var emptyFolder = Path.Combine(folder, "empty");
+        Directory.CreateDirectory(emptyFolder);
+        long emptyRss;
+        var empty = await NeedleServeProcess.StartAsync(Path.Combine(emptyFolder, "needle.db"), null, cancellationToken).ConfigureAwait(false);
+        await using (empty.ConfigureAwait(false))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            emptyRss = empty.Memory().Resident;
+        }
+
+        var second = await NeedleServeProcess.StartAsync(database, snapshots, cancellationToken).ConfigureAwait(false);
+        await using (second.ConfigureAwait(false))
+        {
+            var coldStart = second.Ready.TotalSeconds;
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            var rss = second.Memory().Resident;
+            var rssPerEntry = (rss - emptyRss) / (double)list.Entries;
+            progress(FormattableString.Invariant($"server: a needle serve process ready in {coldStart:F2} s; VmRSS {rss / 1e6:F0} MB, {rssPerEntry:F0} B/entry over an empty server ({emptyRss / 1e6:F0} MB)"));
+
+            using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 64 })
+            {
+                BaseAddress = second.Address,
+                Timeout = TimeSpan.FromMinutes(10),
+            };
+            // A fresh process runs its first thousands of requests through the JIT's quick and instrumented tiers
+            // (most of a short run's CPU); the rate asked for is the steady state of a running server, so a warm-up of
+            // other queries goes first, untimed.
+            var warmup = Queries(list.Pdq, 4096, options.Seed + 1000);
+            var warmupClock = Stopwatch.StartNew();
+            var warmedUp = 0;
+            while (warmupClock.Elapsed < options.Warmup)
+            {
+                await LookUpAsync(http, submitterKey, warmup, options.Concurrency, new double[warmup.Length], [], cancellationToken).ConfigureAwait(false);
+                warmedUp += warmup.Length;
+            }
+
+            progress(FormattableString.Invariant($"server: {warmedUp:N0} warm-up lookups (untimed) in {warmupClock.Elapsed.TotalSeconds:F1} s"));
+
+            var latencies = new double[queries.Length];
+            var answers = new string[Math.Min(options.Checked, queries.Length)];
+            var checkedCount = answers.Length;
+            var serverCpu0 = second.CpuTime;
+            var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            await LookUpAsync(http, submitterKey, queries, options.Concurrency, latencies, answers, cancellationToken).ConfigureAwait(false);
+            var elapsed = clock.Elapsed;
+            var serverCpu = (second.CpuTime - serverCpu0).TotalMicroseconds / queries.Length;
+            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalMicroseconds / queries.Length;
+
+            // The brute-force check runs after the clock stopped: at 50M PDQ hashes one scan is tens of milliseconds.
+            var identical = 0;
+            for (var i = 0; i < checkedCount; i++)
+            {
+                if (Distances(answers[i]).SequenceEqual(BruteForce(list.Pdq, queries[i])))
+                {
+                    identical++;
+                }
+            }
+
+            return new ListsRunResult
+            {
+                Entries = list.Entries,
+                ScanNativeSeconds = 0,
+                ScanCsvSeconds = 0,
+                CsvEntries = 0,
+                ScanManagedBytesPerEntry = 0,
+                ScanRssBytesPerEntry = 0,
+                ImportEntriesPerSecond = importRate,
+                ColdStartSeconds = coldStart,
+                ServerRssBytesPerEntry = rssPerEntry,
+                ServerPeakRssBytes = second.Memory().Peak,
+                LookupsPerSecond = queries.Length / elapsed.TotalSeconds,
+                LookupP50Ms = Percentiles.Of(latencies, 50),
+                LookupP99Ms = Percentiles.Of(latencies, 99),
+                LookupServerCpuMicroseconds = serverCpu,
+                LookupClientCpuMicroseconds = clientCpu,
+                Checked = checkedCount,
+                CheckedIdentical = identical,
+            };
+        }
+    }
+
+    /// <summary>Imports the list into an in-process server over HTTP (waiting for its snapshot when kept); returns a submitter key and the rate.</summary>
+    private static async Task<(string SubmitterKey, double Rate)> ImportIntoServerAsync(string database, string? snapshots, GeneratedList list, ListsBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
+    {
         string submitterKey;
         double importRate;
         var first = new StringWriter(CultureInfo.InvariantCulture);
-        var snapshots = options.Snapshots ? Path.Combine(folder, "snapshots") : null;
         var app = await NeedleServer.BuildAsync(ServerOptions(database, first, snapshots), cancellationToken).ConfigureAwait(false);
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             using var http = Client(app);
-            adminKey = first.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
+            var adminKey = first.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ndl_", StringComparison.Ordinal));
             submitterKey = await NeedleApi.CreateKeyAsync(http, adminKey, "submitter", cancellationToken).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/lists/bench/import?format=needle") { Content = list.UploadContent(options.Gzip) })
@@ -340,79 +469,41 @@ internal static class ListsBenchmark
             progress(FormattableString.Invariant($"server: stopped in {clock.Elapsed.TotalSeconds:F1} s"));
         }
 
-        var (managed0, rss0) = Memory();
-        var start = Stopwatch.StartNew();
-        var second = await NeedleServer.BuildAsync(ServerOptions(database, new StringWriter(CultureInfo.InvariantCulture), snapshots), cancellationToken).ConfigureAwait(false);
-        await using (second.ConfigureAwait(false))
-        {
-            await second.StartAsync(cancellationToken).ConfigureAwait(false);
-            using var http = Client(second);
-            using (var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), cancellationToken).ConfigureAwait(false))
+        // The importing server's heap (lists, the import's buffers) goes back to the system before the restarted
+        // server process starts beside this one.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return (submitterKey, importRate);
+    }
+
+    /// <summary>Looks every query up from <paramref name="concurrency"/> clients; keeps each latency and the first answers' bodies.</summary>
+    private static async Task LookUpAsync(
+        HttpClient http, string key, PdqHash[] queries, int concurrency, double[] latencies, string[] answers, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(
+            async () =>
             {
-                if (ready.StatusCode != HttpStatusCode.OK)
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < queries.Length)
                 {
-                    throw new InvalidOperationException($"/readyz answered {(int)ready.StatusCode} after the start");
-                }
-            }
-
-            var coldStart = start.Elapsed.TotalSeconds;
-            var (managed1, rss1) = Memory();
-            progress(FormattableString.Invariant($"server: cold start to ready in {coldStart:F2} s; {(managed1 - managed0) / (double)list.Entries:F0} B/entry managed, {(rss1 - rss0) / (double)list.Entries:F0} B/entry resident"));
-
-            var latencies = new double[queries.Length];
-            var identical = 0;
-            var next = -1;
-            var checkedCount = Math.Min(options.Checked, queries.Length);
-            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            var clients = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(
-                async () =>
-                {
-                    int i;
-                    while ((i = Interlocked.Increment(ref next)) < queries.Length)
+                    var sent = Stopwatch.GetTimestamp();
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/m/lookup?signal_type=pdq&signal=" + queries[i]);
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                    using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                    var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                    latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+                    if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        var sent = Stopwatch.GetTimestamp();
-                        using var request = new HttpRequestMessage(HttpMethod.Get, "/m/lookup?signal_type=pdq&signal=" + queries[i]);
-                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", submitterKey);
-                        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                        latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-                        if (response.StatusCode != HttpStatusCode.OK)
-                        {
-                            throw new InvalidOperationException($"lookup {i} got {(int)response.StatusCode}: {text}");
-                        }
-
-                        if (i < checkedCount && Distances(text).SequenceEqual(BruteForce(list.Pdq, queries[i])))
-                        {
-                            Interlocked.Increment(ref identical);
-                        }
+                        throw new InvalidOperationException($"lookup {i} got {(int)response.StatusCode}: {text}");
                     }
-                },
-                cancellationToken)).ToArray();
-            await Task.WhenAll(clients).ConfigureAwait(false);
-            var rate = queries.Length / clock.Elapsed.TotalSeconds;
-            var cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / queries.Length;
-            await second.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            return new ListsRunResult
-            {
-                Entries = list.Entries,
-                ScanNativeSeconds = 0,
-                ScanCsvSeconds = 0,
-                CsvEntries = 0,
-                ScanManagedBytesPerEntry = 0,
-                ScanRssBytesPerEntry = 0,
-                ImportEntriesPerSecond = importRate,
-                ColdStartSeconds = coldStart,
-                ServerManagedBytesPerEntry = (managed1 - managed0) / (double)list.Entries,
-                ServerRssBytesPerEntry = (rss1 - rss0) / (double)list.Entries,
-                LookupsPerSecond = rate,
-                LookupP50Ms = Percentiles.Of(latencies, 50),
-                LookupP99Ms = Percentiles.Of(latencies, 99),
-                LookupCpuMicroseconds = cpuMicroseconds,
-                Checked = checkedCount,
-                CheckedIdentical = identical,
-            };
-        }
+
+                    if (i < answers.Length)
+                    {
+                        answers[i] = text;
+                    }
+                }
+            },
+            cancellationToken))).ConfigureAwait(false);
     }
 
     private static int[] Distances(string json)

@@ -9,6 +9,9 @@ internal sealed record ListsBenchmarkOptions
     /// <summary>HTTP lookups made against the server.</summary>
     public int Lookups { get; init; } = 20_000;
 
+    /// <summary>How long untimed lookups (of other queries) are sent first, so the rate is a warm server's, not the JIT's.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Concurrent HTTP clients.</summary>
     public int Concurrency { get; init; } = 16;
 
@@ -34,6 +37,13 @@ internal sealed record ListsBenchmarkOptions
     /// cold start reads it (then the change log after it) instead of every entry from the database.
     /// </summary>
     public bool Snapshots { get; init; }
+
+    /// <summary>
+    /// With <see cref="ServerOnly"/>: the server's database and snapshots live in this folder and are kept; a later run
+    /// with the same list settings skips the import and goes straight to the restart and the lookups (to iterate on
+    /// lookups at 100M without re-importing). Null: a temporary folder, deleted at the end.
+    /// </summary>
+    public string? KeepFolder { get; init; }
 
     /// <summary>A PostgreSQL connection string whose role may create databases: the import is timed there too. Null: SQLite only.</summary>
     public string? PostgresConnection { get; init; }

@@ -10,6 +10,7 @@ internal static class ListsCommand
     {
         var entries = new Option<int>("--entries") { Description = "Entries in the list (PDQ and MD5 alternating, with labels and metadata).", HelpName = "N", DefaultValueFactory = _ => 100_000 };
         var lookups = new Option<int>("--lookups") { Description = "HTTP lookups (GET /m/lookup): half near copies of listed hashes, half random.", HelpName = "L", DefaultValueFactory = _ => 20_000 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of untimed lookups (other queries) sent first, so the rate is a warm server's: a fresh process spends its first tens of thousands of requests in the JIT's lower tiers. Default: 20.", HelpName = "SECONDS", DefaultValueFactory = _ => 20 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent lookup clients.", HelpName = "C", DefaultValueFactory = _ => 16 };
         var check = new Option<int>("--check") { Description = "Lookups whose answer is compared with a brute-force scan.", HelpName = "K", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Random seed of the list and the queries.", DefaultValueFactory = _ => 1 };
@@ -24,10 +25,11 @@ internal static class ListsCommand
         var lean = new Option<bool>("--lean") { Description = "With --stream-upload: entries carry only a label and a category (hash, identifier, classification, as industry hash lists ship them), no source or metadata: a smaller database for the 100M run." };
         var gzip = new Option<bool>("--gzip") { Description = "Send the import's body gzip-compressed (Content-Encoding: gzip)." };
         var folder = new Option<string?>("--folder") { Description = "With --cli-only: where the CSV and .ndl go (deleted afterwards). Default: a new folder under the temp folder.", HelpName = "DIR" };
+        var keep = new Option<string?>("--keep") { Description = "With --server-only: keep the server's database and snapshots in DIR; a later run with the same --entries, --seed and --lean skips the import and only restarts and looks up.", HelpName = "DIR" };
         var command = new Command("lists",
             "Generate a list of N entries, then time: loading it as needle scan --against does (native file, CSV of its PDQ half, and compiled .ndl: compile, open, first match) with memory per entry, importing it into a server on SQLite over HTTP, the server's cold start until /readyz with memory per entry, and L lookups from C clients (rate, p50, p99), checked against brute force.")
         {
-            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip, snapshots, lean,
+            entries, lookups, concurrency, check, seed, postgres, json, cliOnly, baseline, folder, serverOnly, nativeList, streamUpload, gzip, snapshots, lean, keep, warmup,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,11 +50,13 @@ internal static class ListsCommand
                 Gzip = parse.GetValue(gzip),
                 Snapshots = parse.GetValue(snapshots),
                 Lean = parse.GetValue(lean),
+                KeepFolder = parse.GetValue(keep),
+                Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
                 PostgresConnection = parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("NEEDLE_POSTGRES"),
             };
-            if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0)
+            if (options.Entries < 2 || options.Lookups < 1 || options.Concurrency < 1 || options.Checked < 0 || options.Warmup < TimeSpan.Zero)
             {
-                context.Error.WriteLine("error: --entries must be 2 or more, --lookups and --concurrency positive, --check 0 or more");
+                context.Error.WriteLine("error: --entries must be 2 or more, --lookups and --concurrency positive, --check and --warmup 0 or more");
                 return ExitCodes.Usage;
             }
 
@@ -88,11 +92,11 @@ internal static class ListsCommand
                 o.WriteLine(FormattableString.Invariant($"import PostgreSQL /s    {postgresRate:F0}"));
             }
             o.WriteLine(FormattableString.Invariant($"cold start s            {r.ColdStartSeconds:F2}"));
-            o.WriteLine(FormattableString.Invariant($"server B/entry          {r.ServerManagedBytesPerEntry:F0} managed, {r.ServerRssBytesPerEntry:F0} resident"));
+            o.WriteLine(FormattableString.Invariant($"server B/entry          {r.ServerRssBytesPerEntry:F0} resident (needle serve's VmRSS over an empty one's; peak {r.ServerPeakRssBytes / 1e6:F0} MB)"));
             o.WriteLine(FormattableString.Invariant($"lookups/s               {r.LookupsPerSecond:F0}"));
             o.WriteLine(FormattableString.Invariant($"lookup p50 ms           {r.LookupP50Ms:F2}"));
             o.WriteLine(FormattableString.Invariant($"lookup p99 ms           {r.LookupP99Ms:F2}"));
-            o.WriteLine(FormattableString.Invariant($"lookup CPU us/lookup    {r.LookupCpuMicroseconds:F0} (server and clients, one process)"));
+            o.WriteLine(FormattableString.Invariant($"lookup CPU us/lookup    {r.LookupServerCpuMicroseconds:F0} server, {r.LookupClientCpuMicroseconds:F0} clients"));
             o.WriteLine(FormattableString.Invariant($"brute force identical   {r.CheckedIdentical}/{r.Checked}"));
             if (parse.GetValue(json) is { } jsonPath)
             {

@@ -19,9 +19,11 @@ internal sealed record ListsRunResult
 
     public required double ColdStartSeconds { get; init; }
 
-    public required double ServerManagedBytesPerEntry { get; init; }
-
+    /// <summary>VmRSS of the restarted <c>needle serve</c> process over an empty one's, per entry.</summary>
     public required double ServerRssBytesPerEntry { get; init; }
+
+    /// <summary>VmHWM of the restarted server process after the lookups.</summary>
+    public long ServerPeakRssBytes { get; init; }
 
     public required double LookupsPerSecond { get; init; }
 
@@ -29,8 +31,11 @@ internal sealed record ListsRunResult
 
     public required double LookupP99Ms { get; init; }
 
-    /// <summary>CPU time (user + system) of the whole process, server and clients together, per lookup, in microseconds.</summary>
-    public double LookupCpuMicroseconds { get; init; }
+    /// <summary>CPU time (user + system) of the server process per lookup, in microseconds.</summary>
+    public double LookupServerCpuMicroseconds { get; init; }
+
+    /// <summary>CPU time (user + system) of the harness (the 16 clients) per lookup, in microseconds.</summary>
+    public double LookupClientCpuMicroseconds { get; init; }
 
     public required int Checked { get; init; }
 
