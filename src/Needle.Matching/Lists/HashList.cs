@@ -481,7 +481,7 @@ public sealed class HashList
 
     /// <summary>
     /// A copy of the live rows' columns in row order (for <see cref="HashListSnapshotFile"/>), taken under the lock so it
-    /// is one consistent state; detail records are read afterwards with <see cref="ReadDetailRecord"/> (they never
+    /// is one consistent state; detail records are read afterwards through <see cref="OpenDetailReader"/> (they never
     /// change once written, so a reference stays valid after the entry is removed).
     /// </summary>
     internal HashListColumns CaptureColumns()
@@ -538,12 +538,15 @@ public sealed class HashList
         }
     }
 
-    /// <summary>The detail record under <paramref name="reference"/> (from <see cref="CaptureColumns"/>), read under the lock.</summary>
-    internal ReadOnlyMemory<byte> ReadDetailRecord(long reference)
+    /// <summary>
+    /// A reader of the detail records appended so far (every reference <see cref="CaptureColumns"/> returned before),
+    /// taken under the lock and read without it.
+    /// </summary>
+    internal DetailRecordReader OpenDetailReader()
     {
         lock (_sync)
         {
-            return _details.Read(reference);
+            return _details.OpenReader();
         }
     }
 
