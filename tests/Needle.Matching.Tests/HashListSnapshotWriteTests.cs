@@ -70,6 +70,7 @@ public sealed class HashListSnapshotWriteTests : IDisposable
             list.Add(Entry(i));
         }
 
+        // No entry removed: the capture copies whole columns.
         var before = Describe(list);
         var capture = HashListSnapshotFile.Capture(list);
         for (var i = 101; i <= Entries; i++)
@@ -83,6 +84,20 @@ public sealed class HashListSnapshotWriteTests : IDisposable
         var loaded = HashListSnapshotFile.Read(path, null);
         Assert.Equal(before, Describe(loaded.List));
         Assert.Equal(100, loaded.List.Count);
+
+        // With an entry removed the capture goes row by row; both give the same file for the same entries.
+        var whole = Path.Combine(_directory, "whole.ndls");
+        var byRow = Path.Combine(_directory, "byrow.ndls");
+        var fresh = new HashList("moving", HashListKind.Known, null);
+        for (var i = 1; i <= 101; i++)
+        {
+            fresh.Add(Entry(i));
+        }
+
+        HashListSnapshotFile.Write(whole, loaded.List, new HashListSnapshotInfo(2, 3, "b"));
+        Assert.True(fresh.Remove(101));
+        HashListSnapshotFile.Write(byRow, fresh, new HashListSnapshotInfo(2, 3, "b"));
+        Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(byRow));
     }
 
     private static List<string> Describe(HashList list) =>
@@ -91,9 +106,14 @@ public sealed class HashListSnapshotWriteTests : IDisposable
     private static HashListEntry Entry(int i)
     {
         var hex = i.ToString("x8", CultureInfo.InvariantCulture);
-        var entry = i % 3 == 0
-            ? new HashListEntry(SignalTypes.Md5, string.Concat(Enumerable.Repeat(hex, 4)))
-            : new HashListEntry(SignalTypes.Pdq, string.Concat(Enumerable.Repeat(hex, 8)));
+        // PDQ and MD5 fill whole 8-byte words, SHA-1 does not, vPDQ keeps its (variable) value with the details.
+        var entry = (i % 6) switch
+        {
+            0 or 3 => new HashListEntry(SignalTypes.Md5, string.Concat(Enumerable.Repeat(hex, 4))),
+            1 => new HashListEntry(SignalTypes.Sha1, string.Concat(Enumerable.Repeat(hex, 5))),
+            5 when i % 12 == 5 => new HashListEntry(SignalTypes.Vpdq, $"0,100,{string.Concat(Enumerable.Repeat(hex, 8))},0.000"),
+            _ => new HashListEntry(SignalTypes.Pdq, string.Concat(Enumerable.Repeat(hex, 8))),
+        };
         return entry with
         {
             Id = i,

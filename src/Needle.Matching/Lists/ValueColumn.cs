@@ -77,6 +77,26 @@ internal sealed class ValueColumn
         return index >= 0 ? index : throw new InvalidOperationException($"Row {row} has no value in this column.");
     }
 
+    /// <summary>Every value so far, whole values back to back (the layout <see cref="FromPacked"/> takes). Writer or lock holder only.</summary>
+    public byte[] CopyPacked()
+    {
+        var packed = new byte[(long)_count * Width];
+        var bytes = MemoryMarshal.AsBytes(_words.AsSpan(0, _count * StrideWords));
+        if (StrideWords * 8 == Width)
+        {
+            bytes.CopyTo(packed);
+        }
+        else
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                bytes.Slice(i * StrideWords * 8, Width).CopyTo(packed.AsSpan(i * Width, Width));
+            }
+        }
+
+        return packed;
+    }
+
     /// <summary>The row of value <paramref name="index"/>.</summary>
     public int RowOf(int index) => Rows[index];
 
