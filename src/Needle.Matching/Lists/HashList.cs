@@ -625,8 +625,7 @@ public sealed class HashList
         var rowsOf = new int[columns.Types.Count][];
         for (var t = 0; t < columns.Types.Count; t++)
         {
-            var width = columns.Types[t].ValueBytes;
-            rowsOf[t] = width > 0 ? new int[columns.Values[t].Length / width] : [];
+            rowsOf[t] = new int[columns.ValueCount(t)];
         }
 
         var nextId = 1;
@@ -656,7 +655,14 @@ public sealed class HashList
         for (var t = 0; t < columns.Types.Count; t++)
         {
             var width = columns.Types[t].ValueBytes;
-            list._values.Add(width > 0 ? ValueColumn.FromPacked(width, columns.Values[t], rowsOf[t]) : null);
+            if (counts[t] != rowsOf[t].Length)
+            {
+                throw new InvalidDataException($"List '{name}' holds fewer {columns.Types[t].Name} entries than values.");
+            }
+
+            list._values.Add(width == 0 ? null
+                : columns.ValueWords?[t] is { } words ? ValueColumn.FromWords(width, words, rowsOf[t])
+                : ValueColumn.FromPacked(width, columns.Values[t], rowsOf[t]));
         }
 
         list._nextId = nextId;

@@ -232,11 +232,24 @@ public static class HashListSnapshotFile
         at = ReadColumn(handle, hash, MemoryMarshal.AsBytes(enabledBits.AsSpan()), at, padded: false);
         var detailRefs = new long[n];
         at = ReadColumn(handle, hash, MemoryMarshal.AsBytes(detailRefs.AsSpan()), at, padded: false);
+        // Values whose width is a whole number of 8-byte words are read straight into the words the list's value
+        // columns keep (no second copy of the largest column, nor twice its memory while loading).
         var values = new byte[types.Length][];
+        var valueWords = new ulong[]?[types.Length];
         for (var t = 0; t < types.Length; t++)
         {
-            values[t] = new byte[(long)counts[t] * types[t].ValueBytes];
-            at = ReadColumn(handle, hash, values[t], at, padded: true);
+            var width = types[t].ValueBytes;
+            if (width > 0 && width % 8 == 0)
+            {
+                values[t] = [];
+                valueWords[t] = new ulong[(long)counts[t] * (width / 8)];
+                at = ReadWords(handle, hash, valueWords[t]!, at);
+            }
+            else
+            {
+                values[t] = new byte[(long)counts[t] * width];
+                at = ReadColumn(handle, hash, values[t], at, padded: true);
+            }
         }
 
         if (hash.GetCurrentHashAsUInt64() != payloadHash)
@@ -262,7 +275,7 @@ public static class HashListSnapshotFile
             throw Invalid(path, "its per-type entry counts do not match its entries");
         }
 
-        var columns = new HashListColumns(types, ids, typeOf, enabled, values, detailRefs, thresholds);
+        var columns = new HashListColumns(types, ids, typeOf, enabled, values, detailRefs, thresholds) { ValueWords = valueWords };
         var tail = detailDirectory is null ? (EntryDetailStore)new MemoryDetailStore() : new FileDetailStore(detailDirectory);
         HashList list;
         try
@@ -389,6 +402,21 @@ public static class HashListSnapshotFile
             ReadAt(handle, pad[..padding], at);
             hash.Append(pad[..padding]);
             at += padding;
+        }
+
+        return at;
+    }
+
+    private static long ReadWords(SafeFileHandle handle, XxHash3 hash, ulong[] words, long at)
+    {
+        // In pieces: a column of more than 2 GB has no single byte span.
+        const int piece = BufferSize / sizeof(ulong);
+        for (long offset = 0; offset < words.LongLength; offset += piece)
+        {
+            var chunk = MemoryMarshal.AsBytes(words.AsSpan((int)offset, (int)Math.Min(piece, words.LongLength - offset)));
+            ReadAt(handle, chunk, at);
+            hash.Append(chunk);
+            at += chunk.Length;
         }
 
         return at;

@@ -130,6 +130,31 @@ internal sealed class ValueColumn
         return column;
     }
 
+    /// <summary>
+    /// A column taking ownership of <paramref name="words"/> (whole values of <see cref="StrideWords"/> words, as many as
+    /// <paramref name="rows"/>) and of the rows.
+    /// </summary>
+    public static ValueColumn FromWords(int width, ulong[] words, int[] rows)
+    {
+        var column = new ValueColumn(width);
+        var count = rows.Length;
+        if (words.LongLength != (long)count * column.StrideWords)
+        {
+            throw new ArgumentException($"{words.Length} words do not hold {count} values of {width} bytes.", nameof(words));
+        }
+
+        if (count < InitialCapacity)
+        {
+            Array.Resize(ref words, InitialCapacity * column.StrideWords);
+            Array.Resize(ref rows, InitialCapacity);
+        }
+
+        column._words = words;
+        column._rows = rows;
+        column._count = count;
+        return column;
+    }
+
     private int Reserve()
     {
         var index = _count;
