@@ -25,6 +25,7 @@ internal static class LoadTestApp
         root.Subcommands.Add(WorkersCommand.Create(context));
         root.Subcommands.Add(VideoCommand.Create(context));
         root.Subcommands.Add(ListsCommand.Create(context));
+        root.Subcommands.Add(ListSnapshotCommand.Create(context));
         root.Subcommands.Add(ListImport.ListImportCommand.Create(context));
         root.Subcommands.Add(FloodCommand.Create(context));
         root.Subcommands.Add(LinksCommand.Create(context));

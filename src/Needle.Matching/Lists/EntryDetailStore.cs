@@ -12,6 +12,12 @@ internal abstract class EntryDetailStore : IDisposable
     /// <summary>The record appended under <paramref name="reference"/>.</summary>
     public abstract ReadOnlyMemory<byte> Read(long reference);
 
+    /// <summary>
+    /// A reader of the records appended so far that may be used without the list's lock (see
+    /// <see cref="DetailRecordReader"/>); taken under it.
+    /// </summary>
+    public abstract DetailRecordReader OpenReader();
+
     /// <summary>Bytes held in memory.</summary>
     public abstract long MemoryBytes { get; }
 

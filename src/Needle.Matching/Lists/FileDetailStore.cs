@@ -62,6 +62,13 @@ internal sealed class FileDetailStore : EntryDetailStore
         return record;
     }
 
+    public override DetailRecordReader OpenReader()
+    {
+        // Flushed, the records so far are in the file; later appends write past them.
+        Flush();
+        return DetailRecordReader.OfFile(_file.SafeFileHandle, 0, _length, $"the list's detail file '{_file.Name}'");
+    }
+
     public override void Dispose() => _file.Dispose();
 
     private void Write(ReadOnlySpan<byte> bytes)

@@ -37,13 +37,15 @@ public static class HashListSnapshotFile
 
     private const int FixedHeader = 40;
     private const int BufferSize = 1 << 20;
+    private const int WriteBufferSize = 4 << 20;
     private static ReadOnlySpan<byte> Magic => "NDLLSNAP"u8;
 
     /// <summary>Copies <paramref name="list"/>'s columns now (under its lock, quickly) for a later <see cref="Write(string, HashListCapture, HashListSnapshotInfo)"/>.</summary>
     public static HashListCapture Capture(HashList list)
     {
         ArgumentNullException.ThrowIfNull(list);
-        return new HashListCapture(list, list.CaptureColumns());
+        var columns = list.CaptureColumns();
+        return new HashListCapture(list, columns, list.OpenDetailReader());
     }
 
     /// <summary>Captures <paramref name="list"/> and writes it to <paramref name="path"/> atomically.</summary>
@@ -63,62 +65,61 @@ public static class HashListSnapshotFile
         var tempPath = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize))
+            using (var file = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 var headerLength = FixedHeader + meta.Length + 8;
-                stream.Write(new byte[headerLength]);
-                var hash = new XxHash3();
+                var output = new Output(file, headerLength);
                 var n = columns.Ids.Length;
 
-                // The detail records first: their offsets are learned while writing them.
+                // The detail records first, copied through one large buffer (the records are read through a window of
+                // the list's detail store, not one by one under its lock): their offsets are learned while copying.
                 var offsets = new long[n];
-                long details = 0;
-                Span<byte> prefix = stackalloc byte[sizeof(int)];
+                var details = capture.Details;
+                long detailLength = 0;
                 for (var i = 0; i < n; i++)
                 {
-                    if (columns.DetailRefs[i] < 0)
+                    var reference = columns.DetailRefs[i];
+                    if (reference < 0)
                     {
                         offsets[i] = -1;
                         continue;
                     }
 
-                    var record = list.ReadDetailRecord(columns.DetailRefs[i]).Span;
-                    BinaryPrimitives.WriteInt32LittleEndian(prefix, record.Length);
-                    Put(stream, hash, prefix);
-                    Put(stream, hash, record);
-                    offsets[i] = details;
-                    details += sizeof(int) + record.Length;
+                    var record = details.Read(reference);
+                    output.PutRecord(record);
+                    offsets[i] = detailLength;
+                    detailLength += sizeof(int) + record.Length;
                 }
 
-                Pad(stream, hash, details);
-                PutPadded(stream, hash, MemoryMarshal.AsBytes(columns.Ids.AsSpan()));
-                PutPadded(stream, hash, columns.TypeOf);
+                output.Pad(detailLength);
+                output.PutPadded(MemoryMarshal.AsBytes(columns.Ids.AsSpan()));
+                output.PutPadded(columns.TypeOf);
                 var enabled = new ulong[BitmapLength(n)];
                 for (var i = 0; i < n; i++)
                 {
                     enabled[i >> 6] |= columns.Enabled[i] ? 1UL << i : 0;
                 }
 
-                Put(stream, hash, MemoryMarshal.AsBytes(enabled.AsSpan()));
-                Put(stream, hash, MemoryMarshal.AsBytes(offsets.AsSpan()));
+                output.Put(MemoryMarshal.AsBytes(enabled.AsSpan()));
+                output.Put(MemoryMarshal.AsBytes(offsets.AsSpan()));
                 foreach (var values in columns.Values)
                 {
-                    PutPadded(stream, hash, values);
+                    output.PutPadded(values);
                 }
 
-                var payload = stream.Position - headerLength;
+                var payloadHash = output.Finish();
+                var payload = output.Position - headerLength;
                 var header = new byte[headerLength];
                 Magic.CopyTo(header);
                 BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Version);
                 BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), meta.Length);
                 BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), payload);
-                BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(24), hash.GetCurrentHashAsUInt64());
-                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(32), details);
+                BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(24), payloadHash);
+                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(32), detailLength);
                 meta.CopyTo(header.AsSpan(FixedHeader));
                 BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(headerLength - 8), XxHash3.HashToUInt64(header.AsSpan(0, headerLength - 8)));
-                stream.Position = 0;
-                stream.Write(header);
-                stream.Flush(flushToDisk: true);
+                RandomAccess.Write(file, header, 0);
+                RandomAccess.FlushToDisk(file);
             }
 
             File.Move(tempPath, fullPath, overwrite: true);
@@ -231,11 +232,24 @@ public static class HashListSnapshotFile
         at = ReadColumn(handle, hash, MemoryMarshal.AsBytes(enabledBits.AsSpan()), at, padded: false);
         var detailRefs = new long[n];
         at = ReadColumn(handle, hash, MemoryMarshal.AsBytes(detailRefs.AsSpan()), at, padded: false);
+        // Values whose width is a whole number of 8-byte words are read straight into the words the list's value
+        // columns keep (no second copy of the largest column, nor twice its memory while loading).
         var values = new byte[types.Length][];
+        var valueWords = new ulong[]?[types.Length];
         for (var t = 0; t < types.Length; t++)
         {
-            values[t] = new byte[(long)counts[t] * types[t].ValueBytes];
-            at = ReadColumn(handle, hash, values[t], at, padded: true);
+            var width = types[t].ValueBytes;
+            if (width > 0 && width % 8 == 0)
+            {
+                values[t] = [];
+                valueWords[t] = new ulong[(long)counts[t] * (width / 8)];
+                at = ReadWords(handle, hash, valueWords[t]!, at);
+            }
+            else
+            {
+                values[t] = new byte[(long)counts[t] * width];
+                at = ReadColumn(handle, hash, values[t], at, padded: true);
+            }
         }
 
         if (hash.GetCurrentHashAsUInt64() != payloadHash)
@@ -261,7 +275,7 @@ public static class HashListSnapshotFile
             throw Invalid(path, "its per-type entry counts do not match its entries");
         }
 
-        var columns = new HashListColumns(types, ids, typeOf, enabled, values, detailRefs, thresholds);
+        var columns = new HashListColumns(types, ids, typeOf, enabled, values, detailRefs, thresholds) { ValueWords = valueWords };
         var tail = detailDirectory is null ? (EntryDetailStore)new MemoryDetailStore() : new FileDetailStore(detailDirectory);
         HashList list;
         try
@@ -393,6 +407,21 @@ public static class HashListSnapshotFile
         return at;
     }
 
+    private static long ReadWords(SafeFileHandle handle, XxHash3 hash, ulong[] words, long at)
+    {
+        // In pieces: a column of more than 2 GB has no single byte span.
+        const int piece = BufferSize / sizeof(ulong);
+        for (long offset = 0; offset < words.LongLength; offset += piece)
+        {
+            var chunk = MemoryMarshal.AsBytes(words.AsSpan((int)offset, (int)Math.Min(piece, words.LongLength - offset)));
+            ReadAt(handle, chunk, at);
+            hash.Append(chunk);
+            at += chunk.Length;
+        }
+
+        return at;
+    }
+
     private static void ReadAt(SafeFileHandle handle, Span<byte> destination, long offset)
     {
         var read = 0;
@@ -408,25 +437,6 @@ public static class HashListSnapshotFile
         }
     }
 
-    private static void Put(FileStream stream, XxHash3 hash, ReadOnlySpan<byte> bytes)
-    {
-        stream.Write(bytes);
-        hash.Append(bytes);
-    }
-
-    private static void PutPadded(FileStream stream, XxHash3 hash, ReadOnlySpan<byte> bytes)
-    {
-        Put(stream, hash, bytes);
-        Pad(stream, hash, bytes.Length);
-    }
-
-    private static void Pad(FileStream stream, XxHash3 hash, long length)
-    {
-        Span<byte> zeros = stackalloc byte[8];
-        zeros.Clear();
-        Put(stream, hash, zeros[..(int)(Padded(length) - length)]);
-    }
-
     private static long Padded(long length) => (length + 7) & ~7L;
 
     private static int BitmapLength(int count) => (count + 63) >> 6;
@@ -439,6 +449,96 @@ public static class HashListSnapshotFile
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("List snapshots are read and written on little-endian machines only.");
+        }
+    }
+
+    /// <summary>
+    /// The payload on its way to the file: small pieces gather in a large buffer, large ones are written as they are;
+    /// everything is hashed in file order.
+    /// </summary>
+    private sealed class Output(SafeFileHandle file, long start)
+    {
+        private readonly byte[] _buffer = new byte[WriteBufferSize];
+        private readonly XxHash3 _hash = new();
+        private int _used;
+
+        /// <summary>Where the next byte goes in the file.</summary>
+        public long Position { get; private set; } = start;
+
+        public void PutRecord(ReadOnlySpan<byte> record)
+        {
+            if (sizeof(int) + record.Length > _buffer.Length - _used)
+            {
+                Flush();
+            }
+
+            if (sizeof(int) + record.Length > _buffer.Length)
+            {
+                Span<byte> prefix = stackalloc byte[sizeof(int)];
+                BinaryPrimitives.WriteInt32LittleEndian(prefix, record.Length);
+                Put(prefix);
+                Put(record);
+                return;
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_used), record.Length);
+            record.CopyTo(_buffer.AsSpan(_used + sizeof(int)));
+            _used += sizeof(int) + record.Length;
+            Position += sizeof(int) + record.Length;
+        }
+
+        public void Put(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length <= _buffer.Length - _used)
+            {
+                bytes.CopyTo(_buffer.AsSpan(_used));
+                _used += bytes.Length;
+                Position += bytes.Length;
+                return;
+            }
+
+            // A whole column: written from where it lies, in large pieces.
+            Flush();
+            for (var offset = 0; offset < bytes.Length; offset += WriteBufferSize)
+            {
+                var piece = bytes.Slice(offset, Math.Min(WriteBufferSize, bytes.Length - offset));
+                _hash.Append(piece);
+                RandomAccess.Write(file, piece, Position);
+                Position += piece.Length;
+            }
+        }
+
+        public void PutPadded(ReadOnlySpan<byte> bytes)
+        {
+            Put(bytes);
+            Pad(bytes.Length);
+        }
+
+        public void Pad(long length)
+        {
+            Span<byte> zeros = stackalloc byte[8];
+            zeros.Clear();
+            Put(zeros[..(int)(Padded(length) - length)]);
+        }
+
+        /// <summary>Writes what is buffered and returns the payload's hash.</summary>
+        public ulong Finish()
+        {
+            Flush();
+            return _hash.GetCurrentHashAsUInt64();
+        }
+
+        private void Flush()
+        {
+            if (_used == 0)
+            {
+                return;
+            }
+
+            var pending = _buffer.AsSpan(0, _used);
+            _hash.Append(pending);
+            RandomAccess.Write(file, pending, Position - _used);
+            _used = 0;
         }
     }
 }

@@ -29,6 +29,8 @@ internal sealed class MemoryDetailStore : EntryDetailStore
     {
     }
 
+    public override DetailRecordReader OpenReader() => new ChunkReader([.. _chunks]);
+
     public override long Append(ReadOnlySpan<byte> record)
     {
         var needed = record.Length + sizeof(int);
@@ -52,5 +54,17 @@ internal sealed class MemoryDetailStore : EntryDetailStore
         var offset = (int)(reference & uint.MaxValue);
         var length = BitConverter.ToInt32(chunk, offset);
         return chunk.AsMemory(offset + sizeof(int), length);
+    }
+
+    /// <summary>The chunks as they were: bytes already written in a chunk never change, and new chunks are not seen.</summary>
+    private sealed class ChunkReader(byte[][] chunks) : DetailRecordReader
+    {
+        public override ReadOnlySpan<byte> Read(long reference)
+        {
+            var chunk = chunks[(int)(reference >> 32)];
+            var offset = (int)(reference & uint.MaxValue);
+            var length = BitConverter.ToInt32(chunk, offset);
+            return chunk.AsSpan(offset + sizeof(int), length);
+        }
     }
 }

@@ -50,9 +50,19 @@ internal sealed class OverlayDetailStore(SafeFileHandle file, long start, long l
         return record;
     }
 
+    public override DetailRecordReader OpenReader() =>
+        new Reader(DetailRecordReader.OfFile(file, start, length, "the list's snapshot"), tail.OpenReader());
+
     public override void Dispose()
     {
         file.Dispose();
         tail.Dispose();
+    }
+
+    /// <summary>Reads the snapshot's records and the tail's, each through its own reader.</summary>
+    private sealed class Reader(DetailRecordReader snapshot, DetailRecordReader tail) : DetailRecordReader
+    {
+        public override ReadOnlySpan<byte> Read(long reference) =>
+            (reference & TailFlag) != 0 ? tail.Read(reference & ~TailFlag) : snapshot.Read(reference);
     }
 }

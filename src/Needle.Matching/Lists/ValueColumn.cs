@@ -78,6 +78,26 @@ internal sealed class ValueColumn
         return index >= 0 ? index : throw new InvalidOperationException($"Row {row} has no value in this column.");
     }
 
+    /// <summary>Every value so far, whole values back to back (the layout <see cref="FromPacked"/> takes). Writer or lock holder only.</summary>
+    public byte[] CopyPacked()
+    {
+        var packed = new byte[(long)_count * Width];
+        var bytes = MemoryMarshal.AsBytes(_words.AsSpan(0, _count * StrideWords));
+        if (StrideWords * 8 == Width)
+        {
+            bytes.CopyTo(packed);
+        }
+        else
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                bytes.Slice(i * StrideWords * 8, Width).CopyTo(packed.AsSpan(i * Width, Width));
+            }
+        }
+
+        return packed;
+    }
+
     /// <summary>The row of value <paramref name="index"/>.</summary>
     public int RowOf(int index) => Rows[index];
 
@@ -106,6 +126,31 @@ internal sealed class ValueColumn
             Array.Resize(ref rows, InitialCapacity);
         }
 
+        column._rows = rows;
+        column._count = count;
+        return column;
+    }
+
+    /// <summary>
+    /// A column taking ownership of <paramref name="words"/> (whole values of <see cref="StrideWords"/> words, as many as
+    /// <paramref name="rows"/>) and of the rows.
+    /// </summary>
+    public static ValueColumn FromWords(int width, ulong[] words, int[] rows)
+    {
+        var column = new ValueColumn(width);
+        var count = rows.Length;
+        if (words.LongLength != (long)count * column.StrideWords)
+        {
+            throw new ArgumentException($"{words.Length} words do not hold {count} values of {width} bytes.", nameof(words));
+        }
+
+        if (count < InitialCapacity)
+        {
+            Array.Resize(ref words, InitialCapacity * column.StrideWords);
+            Array.Resize(ref rows, InitialCapacity);
+        }
+
+        column._words = words;
         column._rows = rows;
         column._count = count;
         return column;
