@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Needle.Matching.Index;
 
 namespace Needle.Matching.Lists;
 
@@ -242,7 +243,8 @@ public static class HashListSnapshotFile
             if (width > 0 && width % 8 == 0)
             {
                 values[t] = [];
-                valueWords[t] = new ulong[(long)counts[t] * (width / 8)];
+                // Allocated as the list's columns are (advised for huge pages): the PDQ index reads hashes from them.
+                valueWords[t] = LargeArrays.AllocateUninitialized<ulong>(checked(counts[t] * (width / 8)));
                 at = ReadWords(handle, hash, valueWords[t]!, at);
             }
             else
