@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Needle.Matching.Lists;
 
@@ -63,11 +64,12 @@ internal sealed class ImportPipeline : IDisposable
         _stop.Dispose();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Produce(Action<Action<ImportRow>> fill)
     {
         try
         {
-            fill(row =>
+            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
             {
                 if (_stop.IsCancellationRequested)
                 {
@@ -110,6 +112,7 @@ internal sealed class ImportPipeline : IDisposable
         _filling.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Consume(Action<ImportRow> add)
     {
         var row = new ImportRow();
@@ -140,6 +143,7 @@ internal sealed class ImportPipeline : IDisposable
 
         public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, Length);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(ImportRow row)
         {
             var length = Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Matching.Lists;
 
@@ -47,6 +48,7 @@ internal sealed class ImportStage : IDisposable
     /// Packs the row's bytes as they are (type, flags, value, texts, metadata pairs) at <paramref name="used"/>,
     /// growing <paramref name="buffer"/> when they do not fit; <paramref name="used"/> moves past them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode(ImportRow row, ref byte[] buffer, ref int used)
     {
         // At most 5 bytes for each length or count.
@@ -89,6 +91,7 @@ internal sealed class ImportStage : IDisposable
     }
 
     /// <summary>One row packed by <see cref="Encode"/> at <paramref name="at"/> into <paramref name="row"/> (id 0); <paramref name="at"/> moves past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> bytes, ref int at, ImportRow row)
     {
         var type = bytes[at++];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Needle.Matching.Lists;
 
@@ -44,6 +45,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
     /// whose metadata keys are distinct. False for anything else (the row is then unspecified), and the caller reads
     /// the line the other ways, so both give the same row for a line this takes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ReadOnlySpan<byte> line, ImportRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -62,6 +64,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Read(Utf8JsonReader reader, ImportRow row)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -193,7 +196,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
 
         row.Id = id;
         row.Enabled = enabled;
-        row.SetCanonicalValue(hex);
+        row.SetDecodedHexValue(hex, _binary);
         var pending = _pending.WrittenSpan;
         if (textsAt.Label >= 0)
         {
@@ -231,6 +234,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
     }
 
     /// <summary>The current string token, unescaped, appended to the pending bytes (length first); returns where it starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Pend(ref Utf8JsonReader reader)
     {
         var at = _pending.WrittenCount;
@@ -431,6 +435,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
     /// <summary>The current string token (or property name), pooled; the escaped rarity decoded as usual.</summary>
     private string Text(ref Utf8JsonReader reader) => reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : _pool.Get(reader.ValueSpan);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FieldOf(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("id"u8) ? Id
         : reader.ValueTextEquals("signalType"u8) ? Signal
@@ -442,6 +447,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
         : reader.ValueTextEquals("metadata"u8) ? Metadata
         : 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SignalType? TypeOf(ref Utf8JsonReader reader)
     {
         foreach (var type in SignalTypes.All)

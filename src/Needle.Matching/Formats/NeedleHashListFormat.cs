@@ -4,6 +4,7 @@
 // {"id":1,"signalType":"pdq","value":"...","label":...,"category":...,"source":...,"enabled":true,"metadata":{"k":"v"}}
 // Record number = line number. Ids are kept (duplicates are record errors). A missing or foreign header, or a newer
 // version, is fatal. ImportOptions.ListName/Kind override the header.
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Needle.Matching.Lists;
@@ -23,6 +24,7 @@ internal sealed class NeedleHashListFormat : IHashListFormat
         return lines.Count == 1 && lines[0].StartsWith('{') && lines[0].Contains("\"" + FormatTag + "\"", StringComparison.Ordinal) ? 1.0 : 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ImportResult Read(Stream stream, ImportOptions options)
     {
         var collector = new ImportCollector(Name, options);

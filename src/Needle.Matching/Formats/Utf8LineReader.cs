@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -47,6 +48,7 @@ internal sealed class Utf8LineReader : IDisposable
     /// Next line without its terminator, as UTF-8 valid until the next call; <paramref name="tooLong"/> when it has
     /// more than the allowed characters (then it is empty, and was skipped).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadLine(out ReadOnlySpan<byte> line, out bool tooLong)
     {
         if (!_started)
@@ -101,6 +103,7 @@ internal sealed class Utf8LineReader : IDisposable
     public void Dispose() => _other?.Dispose();
 
     /// <summary>A whole line in the buffer: checked, counted, its CR dropped, its length checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<byte> Finish(ReadOnlySpan<byte> line, out bool tooLong)
     {
         Check(line);
