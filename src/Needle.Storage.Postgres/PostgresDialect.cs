@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
@@ -178,9 +179,11 @@ internal sealed class PostgresDialect : SqlDialect
             // A list of millions takes longer than a command's usual 30 s, and the parser sets the pace.
             importer.Timeout = Timeout.InfiniteTimeSpan;
             using var metadataJson = new MetadataJsonWriter();
-            var chars = new Utf16Scratch();
+            var bytes = new Utf8Scratch();
+            SignalType? lastType = null;
+            var typeName = ReadOnlyMemory<byte>.Empty;
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
-            fill(row =>
+            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
             {
                 ArgumentNullException.ThrowIfNull(row);
                 if (count == int.MaxValue - firstId)
@@ -188,17 +191,34 @@ internal sealed class PostgresDialect : SqlDialect
                     throw new InvalidOperationException("The list has run out of entry ids.");
                 }
 
-                // Texts go from the row's bytes through one reused character buffer: no string per row.
+                if (!ReferenceEquals(row.SignalType, lastType))
+                {
+                    lastType = row.SignalType;
+                    typeName = Encoding.UTF8.GetBytes(lastType.Name);
+                }
+
+                // The texts go as the row's UTF-8 bytes, never as characters. In binary COPY a text field is its UTF-8
+                // bytes and a jsonb field is the version byte 1 then the JSON text, which is exactly what a bytea field
+                // of those bytes puts on the wire (COPY sends no types: the column's own receive function reads the
+                // field, so PostgreSQL checks the encoding and parses the JSON as for any text or jsonb value).
                 importer.StartRow();
                 importer.Write(listId, NpgsqlDbType.Bigint);
                 importer.Write(firstId + count, NpgsqlDbType.Integer);
-                importer.Write(row.SignalType.Name, NpgsqlDbType.Text);
-                importer.Write(chars.Of(row.Value), NpgsqlDbType.Text);
-                WriteOrNull(importer, chars, row.Label, row.HasLabel, NpgsqlDbType.Text);
-                WriteOrNull(importer, chars, row.Category, row.HasCategory, NpgsqlDbType.Text);
-                WriteOrNull(importer, chars, row.Source, row.HasSource, NpgsqlDbType.Text);
+                importer.Write(typeName, NpgsqlDbType.Bytea);
+                importer.Write(bytes.Of(row.Value), NpgsqlDbType.Bytea);
+                WriteOrNull(importer, bytes, row.Label, row.HasLabel);
+                WriteOrNull(importer, bytes, row.Category, row.HasCategory);
+                WriteOrNull(importer, bytes, row.Source, row.HasSource);
                 importer.Write(row.Enabled, NpgsqlDbType.Boolean);
-                WriteOrNull(importer, chars, metadataJson.Write(row), row.MetadataCount > 0, NpgsqlDbType.Jsonb);
+                if (row.MetadataCount > 0)
+                {
+                    importer.Write(bytes.Jsonb(metadataJson.Write(row)), NpgsqlDbType.Bytea);
+                }
+                else
+                {
+                    importer.WriteNull();
+                }
+
                 count++;
             });
 #pragma warning restore CA1849
@@ -213,11 +233,12 @@ internal sealed class PostgresDialect : SqlDialect
         return (firstId, count);
     }
 
-    private static void WriteOrNull(NpgsqlBinaryImporter importer, Utf16Scratch chars, ReadOnlySpan<byte> utf8, bool present, NpgsqlDbType type)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteOrNull(NpgsqlBinaryImporter importer, Utf8Scratch bytes, ReadOnlySpan<byte> utf8, bool present)
     {
         if (present)
         {
-            importer.Write(chars.Of(utf8), type);
+            importer.Write(bytes.Of(utf8), NpgsqlDbType.Bytea);
         }
         else
         {
@@ -225,28 +246,47 @@ internal sealed class PostgresDialect : SqlDialect
         }
     }
 
-    /// <summary>One growing character buffer the texts of a row are decoded into (COPY copies them into its own buffer at once).</summary>
-    private sealed class Utf16Scratch
+    /// <summary>One growing byte buffer the fields of a row are copied into (COPY copies them into its own buffer at once).</summary>
+    private sealed class Utf8Scratch
     {
-        private char[] _chars = new char[1024];
+        private const byte JsonbVersion = 1;
+
+        private byte[] _bytes = new byte[4096];
         private int _used;
 
-        /// <summary>The text as characters; valid for the current row (the buffer is reused from the start when full).</summary>
-        public ReadOnlyMemory<char> Of(ReadOnlySpan<byte> utf8)
+        /// <summary>The bytes as memory COPY can take; valid for the current row (the buffer is reused from the start when full).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public ReadOnlyMemory<byte> Of(ReadOnlySpan<byte> utf8)
         {
-            if (_chars.Length - _used < utf8.Length)
+            var at = Reserve(utf8.Length);
+            utf8.CopyTo(_bytes.AsSpan(at));
+            return new ReadOnlyMemory<byte>(_bytes, at, utf8.Length);
+        }
+
+        /// <summary>JSON text as a binary jsonb field: the format's version byte, then the text.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public ReadOnlyMemory<byte> Jsonb(ReadOnlySpan<byte> json)
+        {
+            var at = Reserve(json.Length + 1);
+            _bytes[at] = JsonbVersion;
+            json.CopyTo(_bytes.AsSpan(at + 1));
+            return new ReadOnlyMemory<byte>(_bytes, at, json.Length + 1);
+        }
+
+        private int Reserve(int length)
+        {
+            if (_bytes.Length - _used < length)
             {
                 _used = 0;
-                if (_chars.Length < utf8.Length)
+                if (_bytes.Length < length)
                 {
-                    _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
+                    _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
                 }
             }
 
-            var written = Encoding.UTF8.GetChars(utf8, _chars.AsSpan(_used));
-            var text = new ReadOnlyMemory<char>(_chars, _used, written);
-            _used += written;
-            return text;
+            var at = _used;
+            _used += length;
+            return at;
         }
     }
 

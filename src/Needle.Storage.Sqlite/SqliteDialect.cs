@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Needle.Matching.Lists;
@@ -127,6 +128,7 @@ internal sealed class SqliteDialect : SqlDialect
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int InsertRows(sqlite3 db, long listId, int firstId, Action<Action<ImportRow>> fill)
     {
         Check(db, raw.sqlite3_prepare_v2(
@@ -140,7 +142,7 @@ internal sealed class SqliteDialect : SqlDialect
             byte[] typeName = [];
             using var metadataJson = new MetadataJsonWriter();
             Check(db, raw.sqlite3_bind_int64(statement, 1, listId));
-            fill(row =>
+            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
             {
                 ArgumentNullException.ThrowIfNull(row);
                 if (!ReferenceEquals(row.SignalType, lastType))
@@ -171,6 +173,7 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     /// <summary>UTF-8 text, NULL when absent; an empty text is bound as '' (an empty span would bind NULL).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, ReadOnlySpan<byte> text, bool present)
     {
         var rc = !present ? raw.sqlite3_bind_null(statement, index)

@@ -390,7 +390,8 @@ public sealed partial class HashListService : IDisposable
     /// Imports entries streamed by <paramref name="fill"/> (see <see cref="IListStore.ImportEntriesAsync"/>) in one
     /// transaction, creating the list as <paramref name="createIfMissing"/> says when there is none; audited once as
     /// "list.import" with <paramref name="auditDetails"/> of the outcome; <paramref name="record"/>, if given, is the
-    /// import job's final record, saved in the same transaction. While the store takes the entries they are also
+    /// import job's final record, saved in the same transaction. The parser runs on a thread of its own while the
+    /// store writes what it parsed before (<see cref="ImportPipeline"/>). The entries the store is handed are also
     /// staged here (<see cref="ImportStage"/>: a temporary file written and read in sequence); once the store has
     /// committed, the staged entries are added to the live list in one batch (the PDQ index is built once) with the
     /// ids the store assigned, without reading anything back. Other nodes follow through the change log.
@@ -425,11 +426,7 @@ public sealed partial class HashListService : IDisposable
                 outcome = await _store.ImportRowsAsync(
                         listName,
                         create,
-                        add => fill(row =>
-                        {
-                            add(row);
-                            stage.Add(row);
-                        }),
+                        add => ImportPipeline.Run(fill, stage, add),
                         result => Draft(actor, remoteAddress, "list.import", listName, auditDetails(result)),
                         create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
                             JsonSerializer.Serialize(new ListAuditDetails(create.Kind.ToString(), create.PdqThreshold, create.PhotoDnaThreshold), DocumentJson.Options)),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Matching.Lists;
 
@@ -14,7 +15,6 @@ internal sealed class ImportStage : IDisposable
     private const byte HasLabel = 1, HasCategory = 2, HasSource = 4, IsEnabled = 8;
 
     private readonly FileStream _file;
-    private readonly BinaryWriter _writer;
 
     private byte[] _bytes = new byte[256];
     private byte[] _key = new byte[256];
@@ -32,44 +32,103 @@ internal sealed class ImportStage : IDisposable
         {
             File.Delete(path);
         }
-
-        _writer = new BinaryWriter(_file, Encoding.UTF8, leaveOpen: true);
     }
 
     /// <summary>Entries staged so far.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Stages the row's bytes as they are (type, flags, value, texts, metadata pairs).</summary>
-    public void Add(ImportRow row)
+    /// <summary>Stages <paramref name="count"/> rows packed by <see cref="Encode"/>, in one write.</summary>
+    public void Append(ReadOnlySpan<byte> rows, int count)
     {
-        var type = TypeIndex(row.SignalType);
-        var flags = (byte)((row.HasLabel ? HasLabel : 0) | (row.HasCategory ? HasCategory : 0) | (row.HasSource ? HasSource : 0) | (row.Enabled ? IsEnabled : 0));
-        _writer.Write(type);
-        _writer.Write(flags);
-        WriteText(row.Value);
+        _file.Write(rows);
+        Count += count;
+    }
+
+    /// <summary>
+    /// Packs the row's bytes as they are (type, flags, value, texts, metadata pairs) at <paramref name="used"/>,
+    /// growing <paramref name="buffer"/> when they do not fit; <paramref name="used"/> moves past them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Encode(ImportRow row, ref byte[] buffer, ref int used)
+    {
+        // At most 5 bytes for each length or count.
+        var most = 2 + 5 + row.Value.Length + 15 + row.Label.Length + row.Category.Length + row.Source.Length + 5;
+        for (var i = 0; i < row.MetadataCount; i++)
+        {
+            most += 10 + row.MetadataKey(i).Length + row.MetadataValue(i).Length;
+        }
+
+        if (buffer.Length - used < most)
+        {
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + most));
+        }
+
+        var span = buffer.AsSpan();
+        span[used++] = TypeIndex(row.SignalType);
+        span[used++] = (byte)((row.HasLabel ? HasLabel : 0) | (row.HasCategory ? HasCategory : 0) | (row.HasSource ? HasSource : 0) | (row.Enabled ? IsEnabled : 0));
+        Put(span, ref used, row.Value);
         if (row.HasLabel)
         {
-            WriteText(row.Label);
+            Put(span, ref used, row.Label);
         }
 
         if (row.HasCategory)
         {
-            WriteText(row.Category);
+            Put(span, ref used, row.Category);
         }
 
         if (row.HasSource)
         {
-            WriteText(row.Source);
+            Put(span, ref used, row.Source);
         }
 
-        _writer.Write7BitEncodedInt(row.MetadataCount);
+        PutCount(span, ref used, row.MetadataCount);
         for (var i = 0; i < row.MetadataCount; i++)
         {
-            WriteText(row.MetadataKey(i));
-            WriteText(row.MetadataValue(i));
+            Put(span, ref used, row.MetadataKey(i));
+            Put(span, ref used, row.MetadataValue(i));
+        }
+    }
+
+    /// <summary>One row packed by <see cref="Encode"/> at <paramref name="at"/> into <paramref name="row"/> (id 0); <paramref name="at"/> moves past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Decode(ReadOnlySpan<byte> bytes, ref int at, ImportRow row)
+    {
+        var type = bytes[at++];
+        if (type >= SignalTypes.All.Count)
+        {
+            throw new InvalidDataException($"The import stage holds the unknown signal type {type}.");
         }
 
-        Count++;
+        row.Reset(SignalTypes.All[type]);
+        var flags = bytes[at++];
+        row.SetCanonicalValue(Take(bytes, ref at));
+        if ((flags & HasLabel) != 0)
+        {
+            row.SetLabel(Take(bytes, ref at));
+        }
+
+        if ((flags & HasCategory) != 0)
+        {
+            row.SetCategory(Take(bytes, ref at));
+        }
+
+        if ((flags & HasSource) != 0)
+        {
+            row.SetSource(Take(bytes, ref at));
+        }
+
+        var pairs = TakeCount(bytes, ref at);
+        for (var p = 0; p < pairs; p++)
+        {
+            var key = Take(bytes, ref at);
+            if (!row.TryAddMetadata(key, Take(bytes, ref at)))
+            {
+                throw new InvalidDataException("The import stage holds a repeated metadata key.");
+            }
+        }
+
+        row.Enabled = (flags & IsEnabled) != 0;
     }
 
     /// <summary>
@@ -78,7 +137,6 @@ internal sealed class ImportStage : IDisposable
     /// </summary>
     public IEnumerable<ImportRow> Read(int firstId)
     {
-        _writer.Flush();
         _file.Position = 0;
         using var reader = new BinaryReader(_file, Encoding.UTF8, leaveOpen: true);
         var row = new ImportRow();
@@ -125,11 +183,7 @@ internal sealed class ImportStage : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _writer.Dispose();
-        _file.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 
     private static byte TypeIndex(SignalType type)
     {
@@ -144,13 +198,49 @@ internal sealed class ImportStage : IDisposable
         throw new InvalidOperationException($"The signal type '{type.Name}' is not one of the built-in types.");
     }
 
-    private void WriteText(ReadOnlySpan<byte> utf8)
+    /// <summary>A text: its length (7 bits a byte, as <see cref="BinaryWriter.Write7BitEncodedInt"/>), then its bytes.</summary>
+    private static void Put(Span<byte> span, ref int used, ReadOnlySpan<byte> utf8)
     {
-        _writer.Write7BitEncodedInt(utf8.Length);
-        _writer.Write(utf8);
+        PutCount(span, ref used, utf8.Length);
+        utf8.CopyTo(span[used..]);
+        used += utf8.Length;
     }
 
-    /// <summary>A text as <see cref="WriteText"/> wrote it (its length, then its bytes), in the scratch buffer.</summary>
+    private static void PutCount(Span<byte> span, ref int used, int value)
+    {
+        var v = (uint)value;
+        while (v >= 0x80)
+        {
+            span[used++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+
+        span[used++] = (byte)v;
+    }
+
+    private static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        var length = TakeCount(bytes, ref at);
+        var text = bytes.Slice(at, length);
+        at += length;
+        return text;
+    }
+
+    private static int TakeCount(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        var value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+    }
+
+    /// <summary>A text as <see cref="Put"/> wrote it (its length, then its bytes), in the scratch buffer.</summary>
     private ReadOnlySpan<byte> ReadText(BinaryReader reader)
     {
         // The length first: reading may replace the buffer with a larger one (a robust value is tens of kilobytes).

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Needle.Matching.Lists;
 
@@ -15,7 +15,6 @@ internal sealed class NeedleEntryReader(int maxDepth)
     private const int Id = 1, Signal = 2, Value = 4, Label = 8, Category = 16, Source = 32, Enabled = 64, Metadata = 128;
 
     private readonly JsonReaderOptions _options = new() { MaxDepth = maxDepth };
-    private byte[] _utf8 = new byte[1024];
     private char[] _value = new char[256];
     private readonly byte[] _hex = new byte[512];
     private readonly byte[] _binary = new byte[256];
@@ -24,28 +23,9 @@ internal sealed class NeedleEntryReader(int maxDepth)
     // Categories, sources, metadata keys and many of their values repeat from line to line: one string each.
     private readonly StringPool _pool = new();
 
-    public HashListEntry? TryRead(ReadOnlySpan<char> line)
-    {
-        var max = Encoding.UTF8.GetMaxByteCount(line.Length);
-        if (_utf8.Length < max)
-        {
-            _utf8 = new byte[max];
-        }
-
-        var length = Encoding.UTF8.GetBytes(line, _utf8);
-        try
-        {
-            return Read(new Utf8JsonReader(_utf8.AsSpan(0, length), _options));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>
-    /// As <see cref="TryRead(ReadOnlySpan{char})"/> for a line already in UTF-8 (valid UTF-8, checked by the caller):
-    /// the mapped bytes of a file, read without decoding them to characters first.
+    /// One entry line, as UTF-8 bytes (valid UTF-8, checked by the caller), read into an entry: null for anything the
+    /// fast way does not take as it is.
     /// </summary>
     public HashListEntry? TryRead(ReadOnlySpan<byte> utf8)
     {
@@ -60,26 +40,12 @@ internal sealed class NeedleEntryReader(int maxDepth)
     }
 
     /// <summary>
-    /// The line (transcoded to UTF-8 once) read into <paramref name="row"/> by <see cref="TryRead(ReadOnlySpan{byte}, ImportRow)"/>.
-    /// </summary>
-    public bool TryRead(ReadOnlySpan<char> line, ImportRow row)
-    {
-        var max = Encoding.UTF8.GetMaxByteCount(line.Length);
-        if (_utf8.Length < max)
-        {
-            _utf8 = new byte[max];
-        }
-
-        var length = Encoding.UTF8.GetBytes(line, _utf8);
-        return TryRead(_utf8.AsSpan(0, length), row);
-    }
-
-    /// <summary>
     /// One entry line, as UTF-8 bytes, read straight into <paramref name="row"/> with no string, entry object or
-    /// dictionary: the lines <see cref="TryRead(ReadOnlySpan{char})"/> takes whose value is plain hex of its type and
+    /// dictionary: the lines <see cref="TryRead(ReadOnlySpan{byte})"/> takes whose value is plain hex of its type and
     /// whose metadata keys are distinct. False for anything else (the row is then unspecified), and the caller reads
     /// the line the other ways, so both give the same row for a line this takes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ReadOnlySpan<byte> line, ImportRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -98,6 +64,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Read(Utf8JsonReader reader, ImportRow row)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -229,7 +196,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
 
         row.Id = id;
         row.Enabled = enabled;
-        row.SetCanonicalValue(hex);
+        row.SetDecodedHexValue(hex, _binary);
         var pending = _pending.WrittenSpan;
         if (textsAt.Label >= 0)
         {
@@ -267,6 +234,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
     }
 
     /// <summary>The current string token, unescaped, appended to the pending bytes (length first); returns where it starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Pend(ref Utf8JsonReader reader)
     {
         var at = _pending.WrittenCount;
@@ -467,6 +435,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
     /// <summary>The current string token (or property name), pooled; the escaped rarity decoded as usual.</summary>
     private string Text(ref Utf8JsonReader reader) => reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : _pool.Get(reader.ValueSpan);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FieldOf(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("id"u8) ? Id
         : reader.ValueTextEquals("signalType"u8) ? Signal
@@ -478,6 +447,7 @@ internal sealed class NeedleEntryReader(int maxDepth)
         : reader.ValueTextEquals("metadata"u8) ? Metadata
         : 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SignalType? TypeOf(ref Utf8JsonReader reader)
     {
         foreach (var type in SignalTypes.All)

@@ -4,6 +4,8 @@
 // {"id":1,"signalType":"pdq","value":"...","label":...,"category":...,"source":...,"enabled":true,"metadata":{"k":"v"}}
 // Record number = line number. Ids are kept (duplicates are record errors). A missing or foreign header, or a newer
 // version, is fatal. ImportOptions.ListName/Kind override the header.
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Needle.Matching.Lists;
 
@@ -22,24 +24,27 @@ internal sealed class NeedleHashListFormat : IHashListFormat
         return lines.Count == 1 && lines[0].StartsWith('{') && lines[0].Contains("\"" + FormatTag + "\"", StringComparison.Ordinal) ? 1.0 : 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ImportResult Read(Stream stream, ImportOptions options)
     {
         var collector = new ImportCollector(Name, options);
         var documentOptions = new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth };
-        using var reader = new BoundedLineReader(stream, collector);
+        // Lines as UTF-8 bytes, never decoded: the fast reader reads UTF-8, and only the rare line it leaves to the
+        // general way becomes a string.
+        using var reader = new Utf8LineReader(stream, collector);
         var fast = new NeedleEntryReader(options.MaxJsonDepth);
         var row = options.RowSink is null || options.EntrySink is not null ? null : new ImportRow();
         var sawHeader = false;
-        while (reader.TryReadLineChars(out var line, out var tooLong))
+        while (reader.TryReadLine(out var line, out var tooLong))
         {
-            if (!tooLong && line.Trim().IsEmpty)
+            if (!tooLong && IsBlank(line))
             {
                 continue;
             }
 
             if (!sawHeader)
             {
-                ReadHeader(tooLong ? string.Empty : line.ToString(), tooLong, collector, documentOptions);
+                ReadHeader(tooLong ? string.Empty : Encoding.UTF8.GetString(line), tooLong, collector, documentOptions);
                 sawHeader = true;
                 continue;
             }
@@ -63,7 +68,7 @@ internal sealed class NeedleHashListFormat : IHashListFormat
                 // which names the problem or reads it leniently.
                 try
                 {
-                    using var document = JsonDocument.Parse(line.ToString(), documentOptions);
+                    using var document = JsonDocument.Parse(Encoding.UTF8.GetString(line), documentOptions);
                     ReadEntry(document.RootElement, collector);
                 }
                 catch (JsonException e)
@@ -81,6 +86,26 @@ internal sealed class NeedleHashListFormat : IHashListFormat
         }
 
         return collector.Finish();
+    }
+
+    /// <summary>Whether the line is only white space, as <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> sees it.</summary>
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (var b in line)
+        {
+            if (b >= 0x80)
+            {
+                // Unicode white space (rare): decided on the characters.
+                return Encoding.UTF8.GetString(line).AsSpan().Trim().IsEmpty;
+            }
+
+            if (!char.IsWhiteSpace((char)b))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void ReadHeader(string line, bool tooLong, ImportCollector collector, JsonDocumentOptions documentOptions)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Needle.Matching.Lists;
@@ -68,6 +69,7 @@ public sealed class ImportRow
     public ReadOnlySpan<byte> MetadataValue(int index) => _text.AsSpan(_pairs[(index * 4) + 2], _pairs[(index * 4) + 3]);
 
     /// <summary>Empties the row for a new entry of <paramref name="signalType"/> (enabled, id 0, no value, texts or metadata).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reset(SignalType signalType)
     {
         ArgumentNullException.ThrowIfNull(signalType);
@@ -90,6 +92,7 @@ public sealed class ImportRow
 
     /// <summary>Sets the canonical value text; the binary form is encoded from it for fixed-width types.</summary>
     /// <exception cref="FormatException">The value is not canonical for the type.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetCanonicalValue(ReadOnlySpan<byte> canonical)
     {
         SetSlot(ValueSlot, canonical);
@@ -112,6 +115,7 @@ public sealed class ImportRow
     public void SetSource(ReadOnlySpan<byte> text, bool present = true) => SetSlot(SourceSlot, text, present);
 
     /// <summary>Adds a metadata pair; false (nothing added) when the key is already there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAddMetadata(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         for (var i = 0; i < MetadataCount; i++)
@@ -213,6 +217,7 @@ public sealed class ImportRow
 
     private ReadOnlySpan<byte> Slot(int slot) => _length[slot] < 0 ? default : _text.AsSpan(_start[slot], _length[slot]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetSlot(int slot, ReadOnlySpan<byte> text, bool present = true)
     {
         if (!present)
@@ -226,6 +231,7 @@ public sealed class ImportRow
         _length[slot] = text.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Append(ReadOnlySpan<byte> bytes)
     {
         if (_text.Length - _used < bytes.Length)
@@ -240,32 +246,19 @@ public sealed class ImportRow
     }
 
     /// <summary>Lowercase hex digits into bytes; false on anything else.</summary>
-    internal static bool TryDecodeHex(ReadOnlySpan<byte> hex, Span<byte> destination)
+    internal static bool TryDecodeHex(ReadOnlySpan<byte> hex, Span<byte> destination) =>
+        hex.Length == destination.Length * 2
+        && !hex.ContainsAnyInRange((byte)'A', (byte)'F')
+        && Convert.FromHexString(hex, destination, out _, out var written) == System.Buffers.OperationStatus.Done
+        && written == destination.Length;
+
+    /// <summary>
+    /// Sets the value from lowercase hex already decoded by the caller into <paramref name="binary"/> (its
+    /// <see cref="SignalType.ValueBytes"/> bytes): the fast reader checks the hash before the row takes it.
+    /// </summary>
+    internal void SetDecodedHexValue(ReadOnlySpan<byte> hex, ReadOnlySpan<byte> binary)
     {
-        if (hex.Length != destination.Length * 2)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < destination.Length; i++)
-        {
-            var high = Nibble(hex[2 * i]);
-            var low = Nibble(hex[(2 * i) + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            destination[i] = (byte)((high << 4) | low);
-        }
-
-        return true;
+        SetSlot(ValueSlot, hex);
+        binary[..SignalType.ValueBytes].CopyTo(_binary);
     }
-
-    private static int Nibble(byte c) => c switch
-    {
-        >= (byte)'0' and <= (byte)'9' => c - '0',
-        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-        _ => -1,
-    };
 }

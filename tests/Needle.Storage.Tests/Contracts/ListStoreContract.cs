@@ -142,6 +142,55 @@ public abstract class ListStoreContract : StoreContract
         Assert.Equal(2, (await Store.Audit.ReadAsync(0, 100)).Count);
     }
 
+    [Fact]
+    public async Task Imported_rows_keep_every_text_byte_for_byte_and_null_apart_from_empty()
+    {
+        // The bulk path writes the rows' UTF-8 bytes as they are: non-ASCII, characters JSON escapes, empty texts
+        // (not null), absent ones (null), and texts larger than the writer's scratch buffers, many rows in a row so
+        // the buffers are reused and wrap.
+        await Store.Lists.CreateListAsync(KnownList(), TestData.AdminAudit("list.create"));
+        var entries = new List<HashListEntry>();
+        for (var i = 0; i < 300; i++)
+        {
+            var value = Convert.ToHexStringLower(TestData.RandomBytes(16));
+            entries.Add((i % 5) switch
+            {
+                0 => new HashListEntry(SignalTypes.Md5, value) { Label = "Ünïcödé 標籤 😀 " + i, Category = "카테고리", Source = "source/\\\"quoted\"\t" },
+                1 => new HashListEntry(SignalTypes.Md5, value) { Label = string.Empty, Category = string.Empty, Source = null, Enabled = false },
+                2 => new HashListEntry(SignalTypes.Md5, value)
+                {
+                    Label = new string('x', 5_000) + i,
+                    Metadata = new Dictionary<string, string> { ["long"] = new string('é', 9_000), ["ключ"] = "значение \"\\\n\u0001 😀", ["empty"] = string.Empty },
+                },
+                3 => new HashListEntry(SignalTypes.Md5, value) { Metadata = new Dictionary<string, string> { ["<tag>"] = "&amp; 'single'" } },
+                _ => new HashListEntry(SignalTypes.Md5, value),
+            });
+        }
+
+        var outcome = await Store.Lists.ImportEntriesAsync(
+            "vics",
+            null,
+            add =>
+            {
+                foreach (var entry in entries)
+                {
+                    add(entry);
+                }
+            },
+            _ => TestData.AdminAudit("list.import"),
+            null,
+            100,
+            null);
+        Assert.Equal(entries.Count, outcome.Count);
+
+        var stored = await Store.Lists.GetEntriesAsync("vics");
+        Assert.Equal(entries.Count, stored.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            AssertSameEntry(entries[i] with { Id = outcome.FirstEntryId + i }, stored[i]);
+        }
+    }
+
     private static void AssertSameEntry(HashListEntry expected, HashListEntry actual)
     {
         Assert.Equal(expected.Id, actual.Id);
