@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Needle.Core.Storage;
 using Needle.Matching.Lists;
@@ -183,7 +182,7 @@ internal sealed class PostgresDialect : SqlDialect
             SignalType? lastType = null;
             var typeName = ReadOnlyMemory<byte>.Empty;
 #pragma warning disable CA1849 // The parser hands entries over synchronously; COPY buffers them and writes whole buffers.
-            fill([MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
+            fill(row =>
             {
                 ArgumentNullException.ThrowIfNull(row);
                 if (count == int.MaxValue - firstId)
@@ -232,8 +231,6 @@ internal sealed class PostgresDialect : SqlDialect
             .ConfigureAwait(false);
         return (firstId, count);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteOrNull(NpgsqlBinaryImporter importer, Utf8Scratch bytes, ReadOnlySpan<byte> utf8, bool present)
     {
         if (present)
@@ -255,7 +252,6 @@ internal sealed class PostgresDialect : SqlDialect
         private int _used;
 
         /// <summary>The bytes as memory COPY can take; valid for the current row (the buffer is reused from the start when full).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ReadOnlyMemory<byte> Of(ReadOnlySpan<byte> utf8)
         {
             var at = Reserve(utf8.Length);
@@ -264,7 +260,6 @@ internal sealed class PostgresDialect : SqlDialect
         }
 
         /// <summary>JSON text as a binary jsonb field: the format's version byte, then the text.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ReadOnlyMemory<byte> Jsonb(ReadOnlySpan<byte> json)
         {
             var at = Reserve(json.Length + 1);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Needle.Core.Serialization;
@@ -56,7 +55,6 @@ internal sealed class MetadataJsonWriter : IDisposable
     /// The row's metadata as <see cref="Write(HashListEntry)"/> writes the same pairs, as UTF-8 (valid until the next
     /// call); empty when it has none.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Write(ImportRow row)
     {
         if (row.MetadataCount == 0)

@@ -484,6 +484,10 @@ internal sealed class RelationalListStore : IListStore
                 .ConfigureAwait(false),
             cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>A database in this process (statements sent one at a time) writes on this process's thread alone.</remarks>
+    public bool ImportOverlapsParsing => !_dialect.BatchesStatements;
+
     public Task<ListImportOutcome> ImportRowsAsync(
         string listName,
         StoredList? createIfMissing,

@@ -426,7 +426,17 @@ public sealed partial class HashListService : IDisposable
                 outcome = await _store.ImportRowsAsync(
                         listName,
                         create,
-                        add => ImportPipeline.Run(fill, stage, add),
+                        add =>
+                        {
+                            if (_store.ImportOverlapsParsing)
+                            {
+                                ImportPipeline.Run(fill, stage, add);
+                            }
+                            else
+                            {
+                                ImportPipeline.RunInline(fill, stage, add);
+                            }
+                        },
                         result => Draft(actor, remoteAddress, "list.import", listName, auditDetails(result)),
                         create is null ? null : Draft(actor, remoteAddress, "list.create", listName,
                             JsonSerializer.Serialize(new ListAuditDetails(create.Kind.ToString(), create.PdqThreshold, create.PhotoDnaThreshold), DocumentJson.Options)),

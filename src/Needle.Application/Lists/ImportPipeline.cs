@@ -57,6 +57,26 @@ internal sealed class ImportPipeline : IDisposable
         parser.Join();
     }
 
+    /// <summary>
+    /// The same on the calling thread alone: each row goes to <paramref name="add"/> as it is parsed and is staged in
+    /// batches of the same size (for a store whose database does its part of the work on the same cores).
+    /// </summary>
+    public static void RunInline(Action<Action<ImportRow>> fill, ImportStage stage, Action<ImportRow> add)
+    {
+        var batch = new Batch();
+        fill(row =>
+        {
+            add(row);
+            batch.Add(row);
+            if (batch.Length >= BatchBytes)
+            {
+                stage.Append(batch.Bytes, batch.Count);
+                batch.Clear();
+            }
+        });
+        stage.Append(batch.Bytes, batch.Count);
+    }
+
     public void Dispose()
     {
         _full.Dispose();

@@ -179,6 +179,14 @@ public interface IListStore
     }
 
     /// <summary>
+    /// Whether an import goes faster with the list parsed on a thread of its own while the store writes: true for a
+    /// database engine inside this process (SQLite); false (the default) where a database server does much of the
+    /// write on the same cores, as PostgreSQL parses its COPY stream (a parser thread beside it measured 2.5 CPU s more
+    /// per million entries there, docs/benchmarks.md).
+    /// </summary>
+    bool ImportOverlapsParsing => false;
+
+    /// <summary>
     /// <see cref="ImportEntriesAsync"/> with the entries as bytes: <paramref name="fill"/> hands over one reused
     /// <see cref="ImportRow"/> per entry (valid during the call), which the store writes without making an entry
     /// object or, where its driver allows, a string. The rows' ids are ignored (the store assigns them in order).

@@ -15,7 +15,7 @@ namespace Needle.LoadTest.ListImport;
 internal static class ListImportBenchmark
 {
     public static async Task<IReadOnlyList<(string Backend, double Seconds, double CpuSeconds)>> RunAsync(int entries, int seed, string? postgres, bool streamUpload, bool gzip,
-        Action<string> progress, CancellationToken cancellationToken)
+        bool postgresFirst, Action<string> progress, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "needle-list-import-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -34,9 +34,11 @@ internal static class ListImportBenchmark
             }
 
             var results = new List<(string, double, double)>();
-            var (sqlite, sqliteCpu) = await ImportAsync(services => services.AddSqliteStore(Path.Combine(folder, "needle.db")), folder, list, gzip, progress, cancellationToken).ConfigureAwait(false);
-            progress(FormattableString.Invariant($"SQLite: {list.Requested:N0} entries in {sqlite:F1} s ({sqliteCpu:F1} CPU s in this process)"));
-            results.Add(("SQLite", sqlite, sqliteCpu));
+            if (!postgresFirst)
+            {
+                results.Add(await SqliteAsync().ConfigureAwait(false));
+            }
+
             if (postgres is not null)
             {
                 var database = "needle_bench_" + Guid.NewGuid().ToString("N");
@@ -53,6 +55,18 @@ internal static class ListImportBenchmark
                     NpgsqlConnection.ClearAllPools();
                     await AdminAsync(postgres, $"DROP DATABASE IF EXISTS {database} WITH (FORCE);", CancellationToken.None).ConfigureAwait(false);
                 }
+            }
+
+            if (postgresFirst)
+            {
+                results.Add(await SqliteAsync().ConfigureAwait(false));
+            }
+
+            async Task<(string, double, double)> SqliteAsync()
+            {
+                var (sqlite, sqliteCpu) = await ImportAsync(services => services.AddSqliteStore(Path.Combine(folder, "needle.db")), folder, list, gzip, progress, cancellationToken).ConfigureAwait(false);
+                progress(FormattableString.Invariant($"SQLite: {list.Requested:N0} entries in {sqlite:F1} s ({sqliteCpu:F1} CPU s in this process)"));
+                return ("SQLite", sqlite, sqliteCpu);
             }
 
             return results;

@@ -17,10 +17,11 @@ internal static class ListImportCommand
         var seed = new Option<int>("--seed") { Description = "Random seed of the list.", DefaultValueFactory = _ => 1 };
         var streamUpload = new Option<bool>("--stream-upload") { Description = "Generate the list straight into the request body (chunked) instead of a file first: no list file on disk (for 100M entries)." };
         var gzip = new Option<bool>("--gzip") { Description = "Send the body gzip-compressed (Content-Encoding: gzip); the server spools it compressed." };
+        var postgresFirst = new Option<bool>("--postgres-first") { Description = "Import into PostgreSQL first, in a process whose code has not yet run an import (by default SQLite goes first and PostgreSQL runs on warmed-up code)." };
         var command = new Command("list-import",
             "Generate a list of N entries (Needle's native format) and time importing it over HTTP (POST /api/v1/lists/{name}/import, waiting for the job when answered 202) into a fresh server on SQLite, then on PostgreSQL: entries/s.")
         {
-            entries, postgres, seed, streamUpload, gzip,
+            entries, postgres, seed, streamUpload, gzip, postgresFirst,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,7 +36,7 @@ internal static class ListImportCommand
             IReadOnlyList<(string Backend, double Seconds, double CpuSeconds)> results;
             try
             {
-                results = await ListImportBenchmark.RunAsync(count, parse.GetValue(seed), connection, parse.GetValue(streamUpload), parse.GetValue(gzip), line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+                results = await ListImportBenchmark.RunAsync(count, parse.GetValue(seed), connection, parse.GetValue(streamUpload), parse.GetValue(gzip), parse.GetValue(postgresFirst), line => context.Error.WriteLine(line), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
             {
