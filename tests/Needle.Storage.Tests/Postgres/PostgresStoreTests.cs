@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using Needle.Core.Audit;
 using Needle.Core.Jobs;
+using Needle.Core.Lists;
 using Needle.Core.Storage;
 using Needle.Core.Triage;
+using Needle.Matching.Lists;
 using Needle.Storage.Postgres;
 using Needle.Storage.Tests.Contracts;
 using Needle.Testing.Postgres;
@@ -184,6 +186,30 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(_time.GetUtcNow(), Assert.Single(await store.Audit.ReadAsync(0, 10)).At);
         Assert.Equal("jsonb", await _database.ScalarAsync("SELECT pg_typeof(submission)::text FROM reports;"));
         Assert.Equal("esp-4711", await _database.ScalarAsync("SELECT submission ->> 'externalId' FROM reports;"));
+    }
+
+    [Fact]
+    public async Task List_entries_have_no_foreign_key_and_are_deleted_with_their_list()
+    {
+        await using var store = Open();
+        await store.MigrateAsync();
+
+        // Migration 19: the foreign key's per-row check was most of the database's cost of a list import.
+        Assert.Equal(0L, await _database.ScalarAsync("SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'list_entries'::regclass AND contype = 'f';"));
+
+        foreach (var name in new[] { "vics", "other" })
+        {
+            Assert.True(await store.Lists.CreateListAsync(new StoredList(name, HashListKind.Known, 31, 1800.5, _time.GetUtcNow()), TestData.AdminAudit("list.create", "list/" + name)));
+            await store.Lists.AddEntriesAsync(
+                name, [new HashListEntry(SignalTypes.Md5, new string('a', 32)), new HashListEntry(SignalTypes.Md5, new string('b', 32))], TestData.EntriesAudit);
+        }
+
+        Assert.Equal(4L, await _database.ScalarAsync("SELECT COUNT(*) FROM list_entries;"));
+        Assert.True(await store.Lists.DeleteListAsync("vics", TestData.AdminAudit("list.delete", "list/vics")));
+
+        // The deleted list's rows are gone (the store deletes them now that nothing cascades); the other list's stay.
+        Assert.Equal(2L, await _database.ScalarAsync("SELECT COUNT(*) FROM list_entries;"));
+        Assert.Equal(2, (await store.Lists.GetEntriesAsync("other")).Count);
     }
 
     [Fact]
