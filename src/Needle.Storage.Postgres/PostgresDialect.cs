@@ -204,8 +204,16 @@ internal sealed class PostgresDialect : SqlDialect
         {
             if (!written)
             {
-                // Nothing of a failed import is sent on: the COPY is abandoned (and the transaction rolled back by the caller).
-                await copy.CancelAsync().ConfigureAwait(false);
+                // Nothing of a failed import is sent on: the COPY is abandoned (and the transaction rolled back by the
+                // caller). Should the connection itself be broken, the import's own error (a record named by number, a
+                // full disk) is the one that matters, so a failure to cancel does not replace it.
+                try
+                {
+                    await copy.CancelAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+                {
+                }
             }
 
             await copy.DisposeAsync().ConfigureAwait(false);
